@@ -1,0 +1,61 @@
+"""The naming convention for constraints, indexes and triggers: one place, so names are reproducible.
+
+| object       | name                                             |
+|--------------|--------------------------------------------------|
+| primary key  | ``pk_<table>``                                   |
+| foreign key  | ``fk_<table>_<column>_<referred table>``         |
+| unique       | ``uq_<table>_<col1>_<col2>...``                  |
+| index        | ``ix_<table>_<col1>_<col2>...``                  |
+| check        | ``ck_<table>_<name>``                            |
+| append-only  | function ``<table>_append_only()``; triggers     |
+|              | ``<table>_append_only_row``, ``..._truncate``    |
+
+Any name may be given explicitly in the spec instead (``name:``) for unique constraints and
+indexes. PostgreSQL truncates identifiers longer than 63 bytes, which would make two names
+collide silently; validation refuses them instead.
+"""
+
+from __future__ import annotations
+
+MAX_IDENTIFIER_BYTES = 63
+
+# The same patterns as a SQLAlchemy naming_convention, for objects Alembic names itself.
+NAMING_CONVENTION = {
+    "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+
+
+def pk_name(table: str) -> str:
+    return f"pk_{table}"
+
+
+def fk_name(table: str, columns: list[str] | tuple[str, ...], referred_table: str) -> str:
+    return f"fk_{table}_{'_'.join(columns)}_{referred_table}"
+
+
+def uq_name(table: str, columns: list[str] | tuple[str, ...]) -> str:
+    return f"uq_{table}_{'_'.join(columns)}"
+
+
+def ix_name(table: str, columns: list[str] | tuple[str, ...]) -> str:
+    return f"ix_{table}_{'_'.join(columns)}"
+
+
+def ck_name(table: str, name: str) -> str:
+    return f"ck_{table}_{name}"
+
+
+def append_only_function(table: str) -> str:
+    return f"{table}_append_only"
+
+
+def append_only_triggers(table: str) -> tuple[str, str]:
+    return (f"{table}_append_only_row", f"{table}_append_only_truncate")
+
+
+def too_long(name: str) -> bool:
+    return len(name.encode("utf-8")) > MAX_IDENTIFIER_BYTES

@@ -1,0 +1,62 @@
+"""Load and validate schema.yaml: YAML with positions, JSON Schema, then semantic checks.
+
+``load_spec(path)`` returns a ``Spec`` or raises ``SpecError`` listing every problem.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.errors import ConfigError, SpecError
+from generator.spec.model import Spec, build_spec
+from generator.spec.source import Source, load_yaml
+
+__all__ = ["Spec", "load_spec", "parse_spec", "read_source"]
+
+
+def read_source(path: Path | str, display: str | None = None) -> tuple[Source, list]:
+    """Read and parse a YAML file; a missing or unreadable file is a ConfigError."""
+    p = Path(path)
+    name = display or str(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: file not found", "run schemactl from the repository root or pass --spec PATH") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read ({exc.strerror})") from None
+    return load_yaml(text, name)
+
+
+def parse_spec(text: str, file: str = "schema.yaml") -> Spec:
+    """Validate YAML text as a spec; raise SpecError with every problem."""
+    source, problems = load_yaml(text, file)
+    return _validated(source, problems)
+
+
+def load_spec(path: Path | str, display: str | None = None) -> Spec:
+    source, problems = read_source(path, display)
+    return _validated(source, problems)
+
+
+def _validated(source: Source, problems: list) -> Spec:
+    from generator.spec.checks import check_spec
+    from generator.spec.jsonschema_errors import schema_problems
+
+    if source.data is None:
+        raise SpecError(problems)
+    schema = schema_problems(source, "schema")
+    if schema or problems:
+        # Still report what the semantic checks can see, so one run shows every problem;
+        # on data this malformed a check may trip over a missing piece, and then we stop.
+        try:
+            semantic = check_spec(build_spec(source.data, source.file), source)
+        except Exception:
+            semantic = []
+        raise SpecError(problems + schema + semantic)
+    spec = build_spec(source.data, source.file)
+    semantic = check_spec(spec, source)
+    if semantic:
+        raise SpecError(semantic)
+    return spec

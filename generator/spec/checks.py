@@ -1,0 +1,214 @@
+"""Semantic checks of a spec that passed its JSON Schema: the things a schema language can't say.
+
+Each check yields Problems; ``check_spec`` runs them all so the user sees every problem at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from generator import naming
+from generator.errors import Problem
+from generator.spec.model import NO_DEFAULT, ColumnSpec, Spec, TableSpec
+from generator.spec.source import Source
+from generator.spec.types import EXTENSION_TYPES, INTEGER_TYPES, TypeProblem, check_default, parse_type
+
+GIN_TYPES = {"jsonb", "tsvector"}
+
+
+def check_spec(spec: Spec, source: Source) -> list[Problem]:
+    problems: list[Problem] = []
+    for check in (_enums, _types_and_defaults, _keys, _references, _indexes_and_uniques, _names, _renames):
+        problems.extend(check(spec, source))
+    return problems
+
+
+def _enums(spec: Spec, source: Source) -> Iterator[Problem]:
+    for enum in spec.enums.values():
+        counts = Counter(enum.values)
+        for i, value in enumerate(enum.values):
+            if counts[value] > 1 and enum.values.index(value) != i:
+                yield source.problem(enum.path + ("values", i), f"enum {enum.name}: duplicate value {value!r}")
+            if len(value.encode()) > naming.MAX_IDENTIFIER_BYTES:
+                yield source.problem(enum.path + ("values", i), f"enum {enum.name}: value {value!r} is longer than 63 bytes")
+        if enum.name in spec.tables:
+            yield source.problem(enum.path, f"enum {enum.name}: a table has the same name", key=True)
+
+
+def _types_and_defaults(spec: Spec, source: Source) -> Iterator[Problem]:
+    enum_names = frozenset(spec.enums)
+    for table in spec.tables.values():
+        for col in table.columns.values():
+            where = f"{table.name}.{col.name}"
+            if col.ctype is None:
+                try:
+                    parse_type(col.type_text, enum_names)
+                except TypeProblem as exc:
+                    yield source.problem(col.path + ("type",), f"{where}: {exc}")
+                continue
+            ext = EXTENSION_TYPES.get(col.ctype.base)
+            if ext and ext not in spec.extensions:
+                yield source.problem(col.path + ("type",), f"{where}: type {col.ctype.base} needs extension {ext!r}; add it under extensions")
+            if col.default is not NO_DEFAULT:
+                enum = spec.enums.get(col.ctype.base) if col.ctype.enum else None
+                try:
+                    check_default(col.ctype, col.default, list(enum.values) if enum else None)
+                except TypeProblem as exc:
+                    yield source.problem(col.path + ("default",), f"{where}: {exc}")
+            if col.identity is not None:
+                if col.ctype.base not in INTEGER_TYPES or col.ctype.array:
+                    yield source.problem(col.path + ("identity",), f"{where}: identity needs an integer type, not {col.ctype.sql()}")
+                if col.default is not NO_DEFAULT or col.default_sql is not None:
+                    yield source.problem(col.path + ("identity",), f"{where}: an identity column cannot also have a default")
+            if col.primary_key and col.nullable and "nullable" in source.data["tables"][table.name]["columns"][col.name]:
+                yield source.problem(col.path + ("nullable",), f"{where}: a primary-key column cannot be nullable")
+
+
+def _keys(spec: Spec, source: Source) -> Iterator[Problem]:
+    for table in spec.tables.values():
+        explicit_pk = "primary_key" in source.data["tables"][table.name]
+        if explicit_pk and any(c.primary_key for c in table.columns.values()):
+            yield source.problem(table.path + ("primary_key",), f"table {table.name}: give the primary key either on columns or as primary_key, not both", key=True)
+        for i, name in enumerate(table.primary_key):
+            if name not in table.columns:
+                yield source.problem(table.path + ("primary_key", i), f"table {table.name}: primary key column {name!r} does not exist{_suggest(name, table)}")
+        if not table.primary_key:
+            yield source.problem(table.path, f"table {table.name}: has no primary key; mark a column primary_key: true", key=True)
+
+
+def _references(spec: Spec, source: Source) -> Iterator[Problem]:
+    for table in spec.tables.values():
+        for col, ref in table.foreign_keys():
+            where = f"{table.name}.{col.name}"
+            path = col.path + ("references",)
+            target = spec.tables.get(ref.table)
+            if target is None:
+                yield source.problem(path + ("table",), f"{where}: references missing table {ref.table!r}{_suggest_table(ref.table, spec)}")
+                continue
+            target_col = spec.referenced_column(ref)
+            if target_col is None:
+                yield source.problem(path, f"{where}: table {ref.table} has no single-column primary key; name the column to reference")
+                continue
+            referred = target.columns.get(target_col)
+            if referred is None:
+                yield source.problem(path + ("column",), f"{where}: references missing column {ref.table}.{target_col}{_suggest(target_col, target)}")
+                continue
+            if not _is_unique(target, target_col):
+                yield source.problem(path + ("column",), f"{where}: {ref.table}.{target_col} is neither a primary key nor unique, so it cannot be referenced")
+            if col.ctype and referred.ctype and col.ctype.sql() != referred.ctype.sql() and not _compatible(col, referred):
+                yield source.problem(col.path + ("type",), f"{where}: type {col.ctype.sql()} does not match {ref.table}.{target_col} ({referred.ctype.sql()})")
+            if ref.on_delete == "set null" and not col.nullable:
+                yield source.problem(path + ("on_delete",), f"{where}: on_delete set null needs a nullable column")
+            if ref.on_delete == "set default" and not col.has_default:
+                yield source.problem(path + ("on_delete",), f"{where}: on_delete set default needs a default on the column")
+
+
+def _compatible(col: ColumnSpec, referred: ColumnSpec) -> bool:
+    ints = set(INTEGER_TYPES)
+    return bool(col.ctype and referred.ctype and col.ctype.base in ints and referred.ctype.base in ints)
+
+
+def _is_unique(table: TableSpec, column: str) -> bool:
+    if table.primary_key == (column,):
+        return True
+    if any(u.columns == (column,) for u in table.uniques):
+        return True
+    return any(ix.unique and ix.column_names == (column,) and ix.where is None for ix in table.indexes)
+
+
+def _indexes_and_uniques(spec: Spec, source: Source) -> Iterator[Problem]:
+    for table in spec.tables.values():
+        seen: dict[tuple[object, ...], int] = {}
+        for i, ix in enumerate(table.indexes):
+            for j, col in enumerate(ix.columns):
+                if col.name not in table.columns:
+                    yield source.problem(ix.path + ("columns", j), f"index on {table.name}: column {col.name!r} does not exist{_suggest(col.name, table)}")
+                elif ix.using == "gin":
+                    ctype = table.columns[col.name].ctype
+                    if ctype is not None and not (ctype.array or ctype.base in GIN_TYPES):
+                        yield source.problem(ix.path + ("using",), f"index on {table.name}: GIN needs a jsonb or array column, {col.name} is {ctype.sql()}")
+            if ix.using in ("gin", "brin", "hash") and any(c.descending or c.nulls for c in ix.columns):
+                yield source.problem(ix.path + ("columns",), f"index on {table.name}: {ix.using} indexes have no column order")
+            if ix.unique and ix.using not in ("btree",):
+                yield source.problem(ix.path + ("unique",), f"index on {table.name}: only btree indexes can be unique")
+            key = (ix.columns, ix.using, ix.where, ix.unique)
+            if key in seen:
+                yield source.problem(ix.path, f"index on {table.name}: same definition as index #{seen[key] + 1}")
+            seen[key] = i
+        for u in table.uniques:
+            for j, name in enumerate(u.columns):
+                if name not in table.columns:
+                    yield source.problem(u.path + ("columns", j), f"unique on {table.name}: column {name!r} does not exist{_suggest(name, table)}")
+
+
+def _names(spec: Spec, source: Source) -> Iterator[Problem]:
+    """Names in one namespace must differ, and no name may exceed 63 bytes once the convention applied."""
+    relations: dict[str, str] = {}  # tables, indexes and unique/pk constraints share pg_class's namespace
+
+    def claim(name: str, what: str, path: tuple, key: bool = False) -> Iterator[Problem]:
+        if naming.too_long(name):
+            yield source.problem(path, f"{what}: name {name!r} is {len(name.encode())} bytes, over PostgreSQL's 63; shorten it or give an explicit name", key=key)
+        if name in relations:
+            yield source.problem(path, f"{what}: name {name!r} is already used by {relations[name]}", key=key)
+        else:
+            relations[name] = what
+
+    for name in spec.enums:
+        if naming.too_long(name):
+            yield source.problem(("enums", name), f"enum {name}: name is over 63 bytes", key=True)
+    for table in spec.tables.values():
+        yield from claim(table.name, f"table {table.name}", table.path, key=True)
+    for table in spec.tables.values():
+        yield from claim(naming.pk_name(table.name), f"primary key of {table.name}", table.path, key=True)
+        for col in table.columns.values():
+            if naming.too_long(col.name):
+                yield source.problem(col.path, f"column {table.name}.{col.name}: name is over 63 bytes", key=True)
+        for u in table.uniques:
+            yield from claim(u.name, f"unique constraint on {table.name}({', '.join(u.columns)})", u.path)
+        for ix in table.indexes:
+            yield from claim(ix.name, f"index on {table.name}({', '.join(ix.column_names)})", ix.path)
+        per_table: set[str] = set()
+        for ck in table.checks:
+            if naming.too_long(ck.name):
+                yield source.problem(ck.path + ("name",), f"check {ck.short_name} on {table.name}: name {ck.name!r} is {len(ck.name.encode())} bytes, over PostgreSQL's 63")
+            if ck.name in per_table:
+                yield source.problem(ck.path + ("name",), f"check on {table.name}: duplicate check name {ck.short_name!r}")
+            per_table.add(ck.name)
+        for col, ref in table.foreign_keys():
+            fk = naming.fk_name(table.name, [col.name], ref.table)
+            if naming.too_long(fk):
+                yield source.problem(col.path + ("references",), f"foreign key {table.name}.{col.name}: name {fk!r} is {len(fk.encode())} bytes, over PostgreSQL's 63")
+        if table.append_only:
+            for name in (naming.append_only_function(table.name), *naming.append_only_triggers(table.name)):
+                if naming.too_long(name):
+                    yield source.problem(table.path + ("append_only",), f"table {table.name}: trigger name {name!r} is over 63 bytes")
+
+
+def _renames(spec: Spec, source: Source) -> Iterator[Problem]:
+    for table in spec.tables.values():
+        if table.renamed_from and table.renamed_from in spec.tables:
+            yield source.problem(table.path + ("renamed_from",), f"table {table.name}: renamed_from {table.renamed_from!r} names a table that still exists")
+        for col in table.columns.values():
+            if col.renamed_from and col.renamed_from in table.columns:
+                yield source.problem(col.path + ("renamed_from",), f"column {table.name}.{col.name}: renamed_from {col.renamed_from!r} names a column that still exists")
+    for enum in spec.enums.values():
+        if enum.renamed_from and enum.renamed_from in spec.enums:
+            yield source.problem(enum.path + ("renamed_from",), f"enum {enum.name}: renamed_from {enum.renamed_from!r} names an enum that still exists")
+        for new, old in enum.value_renames:
+            if old in enum.values:
+                yield source.problem(enum.path + ("values",), f"enum {enum.name}: value {new!r} renamed_from {old!r}, which is still a value")
+
+
+def _suggest(name: str, table: TableSpec) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(table.columns), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _suggest_table(name: str, spec: Spec) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(spec.tables), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,125 @@
+"""Run a bundled JSON Schema over YAML data and turn each error into a positioned Problem.
+
+jsonschema's own messages are written for JSON documents ("Additional properties are not
+allowed ('x' was unexpected)"); ours name the key, say what is allowed, and suggest the
+closest spelling.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from generator.errors import Problem
+from generator.spec.source import Source
+
+_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "true or false",
+               "integer": "an integer", "number": "a number", "null": "null"}  # fmt: skip
+
+
+@cache
+def bundled_schema(name: str) -> dict[str, Any]:
+    """Load a JSON Schema shipped as package data (``schema`` or ``seeds``)."""
+    text = resources.files("generator.spec.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def schema_problems(source: Source, schema_name: str) -> list[Problem]:
+    import jsonschema
+
+    schema = bundled_schema(schema_name)
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    for error in validator.iter_errors(source.data):
+        problems.append(_to_problem(source, error))
+    return _dedupe(problems)
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[int, int, str]] = set()
+    out = []
+    for p in problems:
+        key = (p.line, p.column, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def _where(path: tuple[Any, ...]) -> str:
+    if not path:
+        return "top level"
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _describe(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _to_problem(source: Source, error: Any) -> Problem:
+    path = tuple(error.absolute_path)
+    where = _where(path)
+    v = error.validator
+    if v in ("oneOf", "anyOf") and error.context:
+        import jsonschema
+
+        best = jsonschema.exceptions.best_match(error.context)
+        if best is not None and tuple(best.absolute_path) != path:
+            return _to_problem(source, best)
+        if error.validator_value and all(("type" in s) for s in error.validator_value if isinstance(s, dict)):
+            kinds = " or ".join(_TYPE_NAMES.get(s["type"], s["type"]) for s in error.validator_value)
+            return source.problem(path, f"{where}: expected {kinds}, got {_describe(error.instance)}")
+        return _to_problem(source, best) if best is not None else source.problem(path, f"{where}: {error.message}")
+    if v == "additionalProperties":
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        extras = [k for k in error.instance if k not in allowed]
+        key = extras[0] if extras else "?"
+        message = f"{where}: unknown key {key!r}"
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        if close:
+            message += f" (did you mean {close[0]!r}?)"
+        elif allowed:
+            message += f" (allowed: {', '.join(allowed)})"
+        return source.problem(path + (key,), message, key=True)
+    if v == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return source.problem(path, f"{where}: missing required key {missing[0]!r}", key=True)
+    if v == "type":
+        expected = error.validator_value
+        kinds = expected if isinstance(expected, list) else [expected]
+        names = " or ".join(_TYPE_NAMES.get(k, k) for k in kinds)
+        return source.problem(path, f"{where}: expected {names}, got {_describe(error.instance)}")
+    if v == "enum":
+        options = ", ".join(str(o) for o in error.validator_value)
+        return source.problem(path, f"{where}: {_describe(error.instance)} is not one of: {options}")
+    if v == "const":
+        return source.problem(path, f"{where}: must be {_describe(error.validator_value)}, got {_describe(error.instance)}")
+    if v == "pattern":
+        hint = error.schema.get("description") or f"must match {error.validator_value}"
+        return source.problem(path, f"{where}: {_describe(error.instance)} is not valid: {hint}")
+    if v == "propertyNames":
+        # the failing name is the key itself
+        bad = error.instance if isinstance(error.instance, str) else None
+        sub = error.context[0] if error.context else None
+        name = sub.instance if sub is not None else bad
+        return source.problem(
+            path + (name,) if name is not None else path,
+            f"{where}: name {_describe(name)} is not a valid identifier (lower-case letters, digits and _, not starting with a digit)",
+            key=True,
+        )
+    if v in ("minProperties", "minItems"):
+        return source.problem(path, f"{where}: must not be empty")
+    if v == "uniqueItems":
+        return source.problem(path, f"{where}: contains the same item twice")
+    if v == "not":
+        return source.problem(path, f"{where}: give either default or default_sql, not both")
+    if v in ("minLength", "maxLength"):
+        return source.problem(path, f"{where}: {error.message}")
+    return source.problem(path, f"{where}: {error.message}")

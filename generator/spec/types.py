@@ -1,0 +1,217 @@
+"""Column types of the spec: parse the type text, and check that a literal default fits it.
+
+Pure: no SQLAlchemy here, so validation stays fast. ``generator.metadata`` maps a parsed
+``ColumnType`` onto SQLAlchemy types.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+# Base types the spec accepts, with the names PostgreSQL's catalog uses for them.
+SIMPLE_TYPES = {
+    "smallint", "integer", "bigint", "real", "double precision", "numeric", "text", "citext",
+    "boolean", "uuid", "jsonb", "json", "date", "time", "timestamptz", "timestamp", "interval",
+    "bytea", "inet", "cidr", "macaddr",
+}  # fmt: skip
+ALIASES = {
+    "int": "integer", "int4": "integer", "int2": "smallint", "int8": "bigint", "bool": "boolean",
+    "float8": "double precision", "float4": "real", "timestamp with time zone": "timestamptz",
+    "timestamp without time zone": "timestamp", "character varying": "varchar", "decimal": "numeric",
+}  # fmt: skip
+SIZED_TYPES = {"varchar", "char", "numeric"}
+INTEGER_TYPES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+EXTENSION_TYPES = {"citext": "citext"}
+
+# Zero-argument SQL functions a default may call, and the base type each returns.
+DEFAULT_FUNCTIONS = {
+    "now()": "timestamptz",
+    "clock_timestamp()": "timestamptz",
+    "statement_timestamp()": "timestamptz",
+    "transaction_timestamp()": "timestamptz",
+    "current_timestamp": "timestamptz",
+    "current_date": "date",
+    "gen_random_uuid()": "uuid",
+}
+# A timestamptz default may also serve timestamp and date columns.
+_FUNCTION_FITS = {"timestamptz": {"timestamptz", "timestamp"}, "date": {"date"}, "uuid": {"uuid"}}
+
+_TYPE_RE = re.compile(r"^\s*([a-z_][a-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(\[\])?\s*$")
+_CALL_RE = re.compile(r"^[a-z_][a-z0-9_]*\(\)$|^current_(timestamp|date)$")
+
+
+class TypeProblem(ValueError):
+    """The type text or a default is not acceptable; the message says why."""
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    base: str  # canonical base name, e.g. "integer", "varchar", or an enum's name
+    length: int | None = None  # varchar(n)/char(n) length, numeric precision
+    scale: int | None = None  # numeric scale
+    array: bool = False
+    enum: bool = False
+
+    def sql(self) -> str:
+        text = self.base
+        if self.length is not None:
+            text += f"({self.length}" + (f",{self.scale}" if self.scale is not None else "") + ")"
+        return text + ("[]" if self.array else "")
+
+
+def parse_type(text: str, enums: set[str] | frozenset[str] = frozenset()) -> ColumnType:
+    """Parse a spec type such as ``varchar(64)``, ``numeric(8,3)``, ``job_status`` or ``text[]``."""
+    m = _TYPE_RE.match(text.lower()) if isinstance(text, str) else None
+    if not m:
+        raise TypeProblem(f"cannot parse type {text!r}")
+    name, length, scale, array = m.group(1).strip(), m.group(2), m.group(3), bool(m.group(4))
+    name = re.sub(r"\s+", " ", name)
+    name = ALIASES.get(name, name)
+    if name in enums and text.strip().rstrip("[]").strip() == name:
+        return ColumnType(name, array=array, enum=True)
+    if name in SIZED_TYPES:
+        if name == "numeric":
+            if scale is not None and length is None:  # pragma: no cover - regex prevents it
+                raise TypeProblem("numeric scale without precision")
+            if length is not None and not 1 <= int(length) <= 1000:
+                raise TypeProblem(f"numeric precision must be 1..1000, got {length}")
+            if scale is not None and int(scale) > int(length):
+                raise TypeProblem(f"numeric scale {scale} exceeds precision {length}")
+            return ColumnType("numeric", int(length) if length else None, int(scale) if scale else None, array)
+        if scale is not None:
+            raise TypeProblem(f"{name} takes one length, not two")
+        if length is None:
+            if name == "char":
+                return ColumnType("char", 1, None, array)
+            return ColumnType(name, None, None, array)
+        if int(length) < 1:
+            raise TypeProblem(f"{name} length must be at least 1")
+        return ColumnType(name, int(length), None, array)
+    if name in SIMPLE_TYPES:
+        if length is not None:
+            raise TypeProblem(f"type {name} takes no length")
+        return ColumnType(name, array=array)
+    known = ", ".join(sorted(SIMPLE_TYPES | SIZED_TYPES))
+    enum_note = f"; enums declared: {', '.join(sorted(enums))}" if enums else "; no enums are declared"
+    raise TypeProblem(f"unknown type {text!r} (known types: {known}{enum_note})")
+
+
+def is_function_default(value: Any) -> bool:
+    """True for a default written as a SQL call such as ``now()``."""
+    return isinstance(value, str) and bool(_CALL_RE.match(value.strip().lower()))
+
+
+def check_default(ctype: ColumnType, value: Any, enum_values: list[str] | None = None) -> None:
+    """Raise TypeProblem if the literal ``value`` cannot be a default of ``ctype``."""
+    if is_function_default(value):
+        call = value.strip().lower()
+        returns = DEFAULT_FUNCTIONS.get(call)
+        if returns is None:
+            raise TypeProblem(f"unknown default function {value!r} (known: {', '.join(DEFAULT_FUNCTIONS)}; use default_sql for anything else)")
+        if ctype.array or ctype.base not in _FUNCTION_FITS[returns]:
+            raise TypeProblem(f"default {value} returns {returns}, which does not fit type {ctype.sql()}")
+        return
+    if ctype.array:
+        if not isinstance(value, list):
+            raise TypeProblem(f"default of array type {ctype.sql()} must be a list")
+        element = ColumnType(ctype.base, ctype.length, ctype.scale, False, ctype.enum)
+        for item in value:
+            check_default(element, item, enum_values)
+        return
+    _check_scalar(ctype, value, enum_values)
+
+
+def _check_scalar(ctype: ColumnType, value: Any, enum_values: list[str] | None) -> None:
+    base = ctype.base
+    fits = f"default {value!r} does not fit type {ctype.sql()}"
+    if ctype.enum:
+        if not isinstance(value, str) or value not in (enum_values or []):
+            raise TypeProblem(f"default {value!r} is not a value of enum {base} ({', '.join(enum_values or [])})")
+    elif base in INTEGER_TYPES:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeProblem(fits)
+        limit = INTEGER_TYPES[base]
+        if not -limit <= value < limit:
+            raise TypeProblem(f"default {value} is out of range for {base}")
+    elif base in ("real", "double precision", "numeric"):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise TypeProblem(fits)
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise TypeProblem(fits) from None
+        if base == "numeric" and ctype.length is not None and number.is_finite():
+            digits = len(number.as_tuple().digits)
+            exp = number.as_tuple().exponent
+            scale = ctype.scale or 0
+            whole = digits + exp if isinstance(exp, int) else digits
+            if whole > ctype.length - scale:
+                raise TypeProblem(f"default {value} does not fit {ctype.sql()}")
+    elif base == "boolean":
+        if not isinstance(value, bool):
+            raise TypeProblem(f"{fits}: use true or false")
+    elif base in ("text", "citext", "varchar", "char"):
+        if not isinstance(value, str):
+            raise TypeProblem(f"{fits}: quote it as a string")
+        if ctype.length is not None and len(value) > ctype.length:
+            raise TypeProblem(f"default {value!r} is longer than {ctype.sql()}")
+    elif base in ("jsonb", "json"):
+        if isinstance(value, str):
+            try:
+                json.loads(value)
+            except ValueError as exc:
+                raise TypeProblem(f"default {value!r} is not valid JSON: {exc.msg}") from None
+    elif base == "uuid":
+        _parse(value, uuid.UUID, fits)
+    elif base == "date":
+        _parse(value, datetime.date.fromisoformat, fits)
+    elif base in ("timestamptz", "timestamp"):
+        _parse(value, lambda v: datetime.datetime.fromisoformat(v.replace("Z", "+00:00")), fits)
+    elif base == "time":
+        _parse(value, datetime.time.fromisoformat, fits)
+    elif base in ("inet", "cidr"):
+        _parse(value, ipaddress.ip_interface if base == "inet" else ipaddress.ip_network, fits)
+    elif not isinstance(value, str):  # interval, bytea, macaddr: a string literal, checked by the server
+        raise TypeProblem(fits)
+
+
+def _parse(value: Any, parser: Any, message: str) -> None:
+    if not isinstance(value, str):
+        raise TypeProblem(message)
+    try:
+        parser(value)
+    except ValueError:
+        raise TypeProblem(message) from None
+
+
+def literal_sql(ctype: ColumnType, value: Any) -> str:
+    """The SQL text of a (checked) default, as a server default expression."""
+    if is_function_default(value):
+        return value.strip().lower()
+    if ctype.base in ("jsonb", "json") and not ctype.array:
+        text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), sort_keys=True)
+        return _quote(text)
+    if ctype.array:
+        items = ",".join(_array_item(v) for v in value)
+        return _quote("{" + items + "}")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return _quote(str(value))
+
+
+def _array_item(value: Any) -> str:
+    text = "true" if value is True else "false" if value is False else str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
