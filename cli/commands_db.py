@@ -1,0 +1,65 @@
+"""schemactl db start|stop|status|url: the embedded PostgreSQL server the project uses by default."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.output import OUT
+from cli.state import State
+
+db_app = typer.Typer(
+    help="Manage the embedded PostgreSQL 18.6 server (data in .schemactl/pg18, git-ignored). "
+    "Other commands start it on demand; these are for doing it by hand.",
+    no_args_is_help=True,
+)
+
+
+def _server(ctx: typer.Context):
+    from generator.server import embedded_server
+
+    state: State = ctx.obj
+    return embedded_server(state.root)
+
+
+@db_app.command()
+def start(ctx: typer.Context) -> None:
+    """Initialise (first time) and start the embedded server; print its URL."""
+    server = _server(ctx)
+    if not server.is_initialized():
+        OUT.note("initialising the embedded server (first run only)...")
+    url = server.ensure_running()
+    OUT.line(url)
+    OUT.note(f"[green]running[/]: PostgreSQL {server.version()}, data in {server.data_dir}")
+
+
+@db_app.command()
+def stop(ctx: typer.Context) -> None:
+    """Stop the embedded server (its data stays)."""
+    server = _server(ctx)
+    if not server.is_running():
+        OUT.note("the embedded server is not running")
+        return
+    server.stop()
+    OUT.note("stopped")
+
+
+@db_app.command()
+def status(ctx: typer.Context) -> None:
+    """Say whether the embedded server runs, its version, port and data folder. Exit 0 running, 1 not."""
+    server = _server(ctx)
+    st = server.status()
+    if st.running:
+        OUT.line(f"running: PostgreSQL {st.version}, pid {st.pid}, port {st.port}, data {st.data_dir}")
+    else:
+        OUT.line(f"stopped: PostgreSQL {st.version}, data {st.data_dir}"
+                 + ("" if server.is_initialized() else " (not initialised yet)"))
+    raise typer.Exit(0 if st.running else 1)
+
+
+@db_app.command()
+def url(ctx: typer.Context) -> None:
+    """Print the URL of the embedded live database (starting the server if needed), for psql or DATABASE_URL."""
+    from generator.database import resolve_live
+
+    state: State = ctx.obj
+    OUT.line(resolve_live(None, state.root, env={}).url)
