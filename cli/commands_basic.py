@@ -112,7 +112,8 @@ def validate_files(state: State) -> dict:
     summary = ""
     if spec is not None:
         n_cols = sum(len(t.columns) for t in spec.tables.values())
-        summary = f"{len(spec.tables)} tables, {n_cols} columns, {len(spec.enums)} enums"
+        counts = ((len(spec.tables), "table"), (n_cols, "column"), (len(spec.enums), "enum"))
+        summary = ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts)
         if seeds_checked is not None:
             summary += f"; {seeds_checked.row_count} seed rows"
         summary += f" ({time.perf_counter() - started:.2f}s)"

@@ -42,15 +42,19 @@ def _main(
     ctx.obj = State(spec=spec, debug=debug)
 
 
+_registered = False
+
+
 def _register() -> None:
-    from cli import commands_basic, commands_db
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    from cli import commands_basic, commands_db, commands_migrate
 
     commands_basic.register(app)
+    commands_migrate.register(app)
     app.add_typer(commands_db.db_app, name="db")
-    try:
-        from cli import commands_migrate  # noqa: F401  (arrives with the generator issue)
-    except ImportError:
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         OUT.error("aborted")
         return 130
     except click.ClickException as exc:
-        OUT.error(exc.format_message(), "see schemactl --help" if not isinstance(exc, click.UsageError) or exc.ctx is None
+        OUT.error(exc.format_message() or "missing command", "see schemactl --help" if not isinstance(exc, click.UsageError) or exc.ctx is None
                   else f"see {exc.ctx.command_path} --help")
         return 1
     except SchemactlError as exc:
@@ -80,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
 
             traceback.print_exc()
         OUT.error(exc.message, exc.hint)
+        for line in getattr(exc, "differences", None) or getattr(exc, "steps", None) or []:
+            OUT.note(f"  - {line}")
+        for problem in getattr(exc, "problems", None) or []:
+            OUT.line(str(problem))
         return exc.exit_code
     except KeyboardInterrupt:
         OUT.error("interrupted")
@@ -87,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug, not a user mistake: say so, and how to see more
         if debug:
             raise
-        OUT.error(f"internal error: {type(exc).__name__}: {exc}", "rerun with --debug for a traceback and report it")
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        OUT.error(f"internal error: {type(exc).__name__}: {first}", "rerun with --debug for a traceback and report it")
         return 1
 
 

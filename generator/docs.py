@@ -94,7 +94,7 @@ def data_dictionary(spec: Spec) -> str:
             nnd = " NULLS NOT DISTINCT" if u.nulls_not_distinct else ""
             rows.append(f"| `{u.name}` | unique{nnd} | {', '.join(u.columns)} |")
         for ix in table.indexes:
-            cols = ", ".join(f"{c.name}{' desc' if c.descending else ''}" for c in ix.columns)
+            cols = ", ".join(f"{c.name}{' desc' if c.descending else ''}{f' nulls {c.nulls}' if c.nulls else ''}" for c in ix.columns)
             kind = f"{'unique ' if ix.unique else ''}{ix.using}" + (f" where `{_cell(ix.where)}`" if ix.where else "")
             rows.append(f"| `{ix.name}` | {kind} | {cols} |")
         for ck in table.checks:

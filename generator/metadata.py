@@ -75,12 +75,18 @@ def sa_type(ctype: ColumnType, enums: dict[str, pg.ENUM]) -> sa.types.TypeEngine
     return pg.ARRAY(inner) if ctype.array else inner
 
 
+def sql_text(sql: str) -> sa.sql.elements.TextClause:
+    """SQL written by hand as a TextClause, with ``:name`` never read as a bind parameter
+    (a jsonb default ``'{"a":1}'`` or a CHECK on ``' :x'`` would silently render as NULL)."""
+    return sa.text(sql.replace(":", "\\:"))
+
+
 def server_default(col: ColumnSpec) -> sa.sql.elements.TextClause | None:
     if col.default_sql is not None:
-        return sa.text(col.default_sql)
+        return sql_text(col.default_sql)
     if col.default is NO_DEFAULT or col.ctype is None:
         return None
-    return sa.text(literal_sql(col.ctype, col.default))
+    return sql_text(literal_sql(col.ctype, col.default))
 
 
 def _column(spec: Spec, col: ColumnSpec, enums: dict[str, pg.ENUM]) -> sa.Column:
@@ -90,6 +96,7 @@ def _column(spec: Spec, col: ColumnSpec, enums: dict[str, pg.ENUM]) -> sa.Column
         args.append(sa.Identity(always=col.identity == "always"))
     return sa.Column(
         *args,
+        autoincrement="auto" if col.identity is not None else False,  # no implicit SERIAL
         nullable=col.nullable,
         server_default=server_default(col),
         comment=col.comment or None,
@@ -114,7 +121,7 @@ def _table(md: sa.MetaData, spec: Spec, table: TableSpec, enums: dict[str, pg.EN
         kw = {"postgresql_nulls_not_distinct": True} if u.nulls_not_distinct else {}
         items.append(sa.UniqueConstraint(*u.columns, name=conv(u.name), **kw))
     for ck in table.checks:
-        items.append(sa.CheckConstraint(sa.text(ck.sql), name=conv(ck.name)))
+        items.append(sa.CheckConstraint(sql_text(ck.sql), name=conv(ck.name)))
     t = sa.Table(table.name, md, *items, comment=table.comment or None)
     for ix in table.indexes:
         _index(t, ix)
@@ -136,7 +143,7 @@ def _index(t: sa.Table, ix: IndexSpec) -> sa.Index:
     if ix.using != "btree":
         kw["postgresql_using"] = ix.using
     if ix.where:
-        kw["postgresql_where"] = sa.text(ix.where)
+        kw["postgresql_where"] = sql_text(ix.where)
     return sa.Index(conv(ix.name), *exprs, unique=ix.unique, **kw)
 
 

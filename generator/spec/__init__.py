@@ -59,4 +59,5 @@ def _validated(source: Source, problems: list) -> Spec:
     semantic = check_spec(spec, source)
     if semantic:
         raise SpecError(semantic)
+    object.__setattr__(spec, "source", source)
     return spec

@@ -12,7 +12,13 @@ from generator import naming
 from generator.errors import Problem
 from generator.spec.model import NO_DEFAULT, ColumnSpec, Spec, TableSpec
 from generator.spec.source import Source
-from generator.spec.types import EXTENSION_TYPES, INTEGER_TYPES, TypeProblem, check_default, parse_type
+from generator.spec.types import (
+    EXTENSION_TYPES,
+    INTEGER_TYPES,
+    TypeProblem,
+    check_default,
+    parse_type,
+)
 
 GIN_TYPES = {"jsonb", "tsvector"}
 
@@ -88,7 +94,8 @@ def _references(spec: Spec, source: Source) -> Iterator[Problem]:
                 continue
             target_col = spec.referenced_column(ref)
             if target_col is None:
-                yield source.problem(path, f"{where}: table {ref.table} has no single-column primary key; name the column to reference")
+                if target.primary_key:  # no primary key at all is reported on the table itself
+                    yield source.problem(path, f"{where}: table {ref.table} has no single-column primary key; name the column to reference")
                 continue
             referred = target.columns.get(target_col)
             if referred is None:
@@ -150,7 +157,7 @@ def _names(spec: Spec, source: Source) -> Iterator[Problem]:
         if naming.too_long(name):
             yield source.problem(path, f"{what}: name {name!r} is {len(name.encode())} bytes, over PostgreSQL's 63; shorten it or give an explicit name", key=key)
         if name in relations:
-            yield source.problem(path, f"{what}: name {name!r} is already used by {relations[name]}", key=key)
+            yield source.problem(path, f"{what}: name {name!r} is already used by {relations[name]}; give one of them an explicit name", key=key)
         else:
             relations[name] = what
 
@@ -166,19 +173,19 @@ def _names(spec: Spec, source: Source) -> Iterator[Problem]:
                 yield source.problem(col.path, f"column {table.name}.{col.name}: name is over 63 bytes", key=True)
         for u in table.uniques:
             yield from claim(u.name, f"unique constraint on {table.name}({', '.join(u.columns)})", u.path)
-        for ix in table.indexes:
-            yield from claim(ix.name, f"index on {table.name}({', '.join(ix.column_names)})", ix.path)
+        for i, ix in enumerate(table.indexes):
+            yield from claim(ix.name, f"index #{i + 1} on {table.name}({', '.join(ix.column_names)})", ix.path)
         per_table: set[str] = set()
         for ck in table.checks:
             if naming.too_long(ck.name):
-                yield source.problem(ck.path + ("name",), f"check {ck.short_name} on {table.name}: name {ck.name!r} is {len(ck.name.encode())} bytes, over PostgreSQL's 63")
+                yield source.problem(ck.path + ("name",), f"check {ck.short_name} on {table.name}: name {ck.name!r} is {len(ck.name.encode())} bytes, over PostgreSQL's 63; shorten it")
             if ck.name in per_table:
                 yield source.problem(ck.path + ("name",), f"check on {table.name}: duplicate check name {ck.short_name!r}")
             per_table.add(ck.name)
         for col, ref in table.foreign_keys():
             fk = naming.fk_name(table.name, [col.name], ref.table)
             if naming.too_long(fk):
-                yield source.problem(col.path + ("references",), f"foreign key {table.name}.{col.name}: name {fk!r} is {len(fk.encode())} bytes, over PostgreSQL's 63")
+                yield source.problem(col.path + ("references",), f"foreign key {table.name}.{col.name}: name {fk!r} is {len(fk.encode())} bytes, over PostgreSQL's 63; shorten the table or column names (fk_<table>_<column>_<referred table>)")
         if table.append_only:
             for name in (naming.append_only_function(table.name), *naming.append_only_triggers(table.name)):
                 if naming.too_long(name):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -59,14 +60,32 @@ def _where(path: tuple[Any, ...]) -> str:
 
 
 def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
     text = json.dumps(value) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _bool_note(value: Any, expected: list[str]) -> str:
+    if isinstance(value, bool) and "string" in expected:
+        return " (YAML reads unquoted yes/no/on/off as true/false; quote it)"
+    return ""
 
 
 def _to_problem(source: Source, error: Any) -> Problem:
     path = tuple(error.absolute_path)
     where = _where(path)
     v = error.validator
+    if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
+        # jsonschema reports a bad key name at the parent mapping; point at the key itself.
+        name = error.instance
+        message = f"{where}: name {name!r} is not a valid identifier (lower-case letters, digits and _, not starting with a digit)"
+        fixed = name.lower()
+        if fixed != name and re.fullmatch(r"[a-z_][a-z0-9_]*", fixed):
+            message += f"; did you mean {fixed!r}?"
+        return source.problem(path + (name,), message, key=True)
     if v in ("oneOf", "anyOf") and error.context:
         import jsonschema
 
@@ -74,8 +93,9 @@ def _to_problem(source: Source, error: Any) -> Problem:
         if best is not None and tuple(best.absolute_path) != path:
             return _to_problem(source, best)
         if error.validator_value and all(("type" in s) for s in error.validator_value if isinstance(s, dict)):
-            kinds = " or ".join(_TYPE_NAMES.get(s["type"], s["type"]) for s in error.validator_value)
-            return source.problem(path, f"{where}: expected {kinds}, got {_describe(error.instance)}")
+            types = [s["type"] for s in error.validator_value]
+            kinds = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+            return source.problem(path, f"{where}: expected {kinds}, got {_describe(error.instance)}{_bool_note(error.instance, types)}")
         return _to_problem(source, best) if best is not None else source.problem(path, f"{where}: {error.message}")
     if v == "additionalProperties":
         allowed = sorted((error.schema.get("properties") or {}).keys())
@@ -95,7 +115,7 @@ def _to_problem(source: Source, error: Any) -> Problem:
         expected = error.validator_value
         kinds = expected if isinstance(expected, list) else [expected]
         names = " or ".join(_TYPE_NAMES.get(k, k) for k in kinds)
-        return source.problem(path, f"{where}: expected {names}, got {_describe(error.instance)}")
+        return source.problem(path, f"{where}: expected {names}, got {_describe(error.instance)}{_bool_note(error.instance, kinds)}")
     if v == "enum":
         options = ", ".join(str(o) for o in error.validator_value)
         return source.problem(path, f"{where}: {_describe(error.instance)} is not one of: {options}")
@@ -119,7 +139,7 @@ def _to_problem(source: Source, error: Any) -> Problem:
     if v == "uniqueItems":
         return source.problem(path, f"{where}: contains the same item twice")
     if v == "not":
-        return source.problem(path, f"{where}: give either default or default_sql, not both")
+        return source.problem(path + ("default_sql",), f"{where}: give either default or default_sql, not both", key=True)
     if v in ("minLength", "maxLength"):
         return source.problem(path, f"{where}: {error.message}")
     return source.problem(path, f"{where}: {error.message}")

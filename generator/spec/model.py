@@ -125,6 +125,7 @@ class Spec:
     tables: dict[str, TableSpec]
     file: str = "schema.yaml"
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    source: Any = field(default=None, compare=False, repr=False)  # the parsed YAML, for positions
 
     def referenced_column(self, ref: ReferenceSpec) -> str | None:
         """The column a reference points at (explicit, or the single primary key)."""

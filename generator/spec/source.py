@@ -62,12 +62,11 @@ class _Builder:
             out: dict[str, Any] = {}
             first_seen: dict[Any, tuple[int, int]] = {}
             for key_node, value_node in node.value:
-                key = self._scalar(key_node)
-                if isinstance(key, (dict, list)) or not isinstance(key, str | int | float | bool):
+                key = _key_text(key_node)
+                if key is None:
                     line, col = _mark(key_node)
                     self.problems.append(Problem(self.source.file, line, col, "mapping keys must be plain strings"))
                     continue
-                key = str(key) if not isinstance(key, str) else key
                 if key in first_seen:
                     line, col = _mark(key_node)
                     fl, fc = first_seen[key]
@@ -84,12 +83,39 @@ class _Builder:
         return self._scalar(node)
 
     def _scalar(self, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            value = self._constructor.construct_object(node, deep=True)
-            if isinstance(value, (datetime.date, bytes)):
-                return node.value  # keep dates and binary as the text written: the spec is JSON-shaped
-            return value
-        return self.build(node, ())
+        value = self._constructor.construct_object(node, deep=True)
+        if isinstance(value, (datetime.date, bytes)):
+            return node.value  # keep dates and binary as the text written: the spec is JSON-shaped
+        return value
+
+
+def _key_text(node: yaml.Node) -> str | None:
+    """A mapping key as written (``on:`` stays "on", not True); None for null or collection keys."""
+    if isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:null":
+        return node.value
+    return None
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
+    """PyYAML's parser wording, translated for the three mistakes people make most."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or "invalid YAML"
+    context = exc.context or ""
+    if "'\\t'" in problem:
+        return Problem(file, line, col, "YAML syntax error: a tab character; indent YAML with spaces only")
+    if context.startswith("while parsing a flow ") and exc.context_mark is not None:
+        # Point at the bracket that is never closed, not where the parser gave up.
+        bracket = "[" if "sequence" in context else "{"
+        cm = exc.context_mark
+        return Problem(
+            file, cm.line + 1, cm.column + 1,
+            f"YAML syntax error: this {bracket!r} is never closed ({problem} at line {line}, column {col})",
+        )
+    if "expected <block end>" in problem:
+        return Problem(file, line, col, "YAML syntax error: bad indentation; line this key up with the keys around it")
+    what = f"{context}, {problem}" if context else problem
+    return Problem(file, line, col, f"YAML syntax error: {what}")
 
 
 def load_yaml(text: str, file: str) -> tuple[Source, list[Problem]]:
@@ -98,12 +124,7 @@ def load_yaml(text: str, file: str) -> tuple[Source, list[Problem]]:
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "invalid YAML"
-        if exc.context:
-            what = f"{exc.context}, {what}"
-        return source, [Problem(file, line, col, f"YAML syntax error: {what}")]
+        return source, [_syntax_problem(exc, file)]
     except yaml.YAMLError as exc:  # pragma: no cover - reader errors (bad bytes) without marks
         return source, [Problem(file, 1, 1, f"YAML error: {exc}")]
     if not nodes or nodes[0] is None:
@@ -111,6 +132,13 @@ def load_yaml(text: str, file: str) -> tuple[Source, list[Problem]]:
     if len(nodes) > 1:
         line, col = _mark(nodes[1])
         return source, [Problem(file, line, col, "expected one YAML document, found several")]
+    root = nodes[0]
+    if isinstance(root, yaml.ScalarNode) and root.tag == "tag:yaml.org,2002:null":
+        # "---" alone or "null": data would be None, which callers read as "could not parse"
+        if not root.value:
+            return source, [Problem(file, 1, 1, "the file is empty")]
+        line, col = _mark(root)
+        return source, [Problem(file, line, col, "top level: expected a mapping, got null")]
     builder = _Builder(source)
     try:
         source.data = builder.build(nodes[0], ())

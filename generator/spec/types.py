@@ -7,12 +7,14 @@ Pure: no SQLAlchemy here, so validation stays fast. ``generator.metadata`` maps 
 from __future__ import annotations
 
 import datetime
+import difflib
 import ipaddress
 import json
+import math
 import re
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 # Base types the spec accepts, with the names PostgreSQL's catalog uses for them.
@@ -98,6 +100,9 @@ def parse_type(text: str, enums: set[str] | frozenset[str] = frozenset()) -> Col
         if length is not None:
             raise TypeProblem(f"type {name} takes no length")
         return ColumnType(name, array=array)
+    close = difflib.get_close_matches(name, sorted(SIMPLE_TYPES | SIZED_TYPES | set(enums) | set(ALIASES)), n=1)
+    if close:
+        raise TypeProblem(f"unknown type {text!r} (did you mean {close[0]!r}?)")
     known = ", ".join(sorted(SIMPLE_TYPES | SIZED_TYPES))
     enum_note = f"; enums declared: {', '.join(sorted(enums))}" if enums else "; no enums are declared"
     raise TypeProblem(f"unknown type {text!r} (known types: {known}{enum_note})")
@@ -139,7 +144,7 @@ def _check_scalar(ctype: ColumnType, value: Any, enum_values: list[str] | None) 
             raise TypeProblem(fits)
         limit = INTEGER_TYPES[base]
         if not -limit <= value < limit:
-            raise TypeProblem(f"default {value} is out of range for {base}")
+            raise TypeProblem(f"default {value} is out of range for {base} ({-limit}..{limit - 1})")
     elif base in ("real", "double precision", "numeric"):
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise TypeProblem(fits)
@@ -147,13 +152,8 @@ def _check_scalar(ctype: ColumnType, value: Any, enum_values: list[str] | None) 
             number = Decimal(str(value))
         except InvalidOperation:
             raise TypeProblem(fits) from None
-        if base == "numeric" and ctype.length is not None and number.is_finite():
-            digits = len(number.as_tuple().digits)
-            exp = number.as_tuple().exponent
-            scale = ctype.scale or 0
-            whole = digits + exp if isinstance(exp, int) else digits
-            if whole > ctype.length - scale:
-                raise TypeProblem(f"default {value} does not fit {ctype.sql()}")
+        if base == "numeric" and ctype.length is not None and not _fits_numeric(number, ctype.length, ctype.scale or 0):
+            raise TypeProblem(f"default {value} does not fit {ctype.sql()}")
     elif base == "boolean":
         if not isinstance(value, bool):
             raise TypeProblem(f"{fits}: use true or false")
@@ -165,9 +165,9 @@ def _check_scalar(ctype: ColumnType, value: Any, enum_values: list[str] | None) 
     elif base in ("jsonb", "json"):
         if isinstance(value, str):
             try:
-                json.loads(value)
+                json.loads(value, parse_constant=_no_json_constant)
             except ValueError as exc:
-                raise TypeProblem(f"default {value!r} is not valid JSON: {exc.msg}") from None
+                raise TypeProblem(f"default {value!r} is not valid JSON: {getattr(exc, 'msg', exc)}") from None
     elif base == "uuid":
         _parse(value, uuid.UUID, fits)
     elif base == "date":
@@ -180,6 +180,23 @@ def _check_scalar(ctype: ColumnType, value: Any, enum_values: list[str] | None) 
         _parse(value, ipaddress.ip_interface if base == "inet" else ipaddress.ip_network, fits)
     elif not isinstance(value, str):  # interval, bytea, macaddr: a string literal, checked by the server
         raise TypeProblem(fits)
+
+
+def _no_json_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON (PostgreSQL refuses it)")
+
+
+def _fits_numeric(number: Decimal, precision: int, scale: int) -> bool:
+    """PostgreSQL's rule: rounded to ``scale`` digits, |value| < 10^(precision - scale); NaN fits."""
+    if number.is_nan():
+        return True
+    if number.is_infinite():
+        return False
+    try:
+        rounded = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=Context(prec=2 * 1000 + 10))
+    except InvalidOperation:  # far too many digits for any numeric(p,s)
+        return False
+    return abs(rounded) < Decimal(10) ** (precision - scale)
 
 
 def _parse(value: Any, parser: Any, message: str) -> None:
@@ -203,13 +220,18 @@ def literal_sql(ctype: ColumnType, value: Any) -> str:
         return _quote("{" + items + "}")
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return _quote("NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity")
     if isinstance(value, int | float):
         return str(value)
     return _quote(str(value))
 
 
 def _array_item(value: Any) -> str:
-    text = "true" if value is True else "false" if value is False else str(value)
+    if isinstance(value, dict | list):  # a jsonb[] element
+        text = json.dumps(value, separators=(",", ":"), sort_keys=True)
+    else:
+        text = "true" if value is True else "false" if value is False else str(value)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
