@@ -1,0 +1,295 @@
+"""Autogenerate support: what Alembic's comparison misses, filled in from catalog snapshots.
+
+Alembic 1.20 autogenerate (compare_type and compare_server_default on) does not see enum
+types or values, CHECK constraints on existing tables, an index or unique constraint whose
+definition changed under the same name (WHERE, USING, NULLS NOT DISTINCT, column order),
+extensions, type comments, or triggers. ``AutogenSupport`` answers those from two snapshots
+rendered by PostgreSQL itself: the database being migrated ("work") and a scratch database
+created straight from the spec ("target"). Types and server defaults are compared the same
+way (format_type and pg_get_expr), which removes Alembic's false positives on defaults.
+
+The extra operations are added by an Alembic plugin (``schemactl.fixups``, run last), so plain
+``alembic check`` and ``alembic revision --autogenerate`` see them too.
+
+Op order in an upgrade: enum value additions (autocommit, so first), extensions, new enums,
+enum comments; Alembic's table ops (append-only guards right after their create_table and
+before their drop_table); CHECK/index/unique redefinitions, guards on existing tables, enum
+value removals; then enum and extension drops. Downgrades are the exact reverse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.operations import ops
+from alembic.runtime.plugins import Plugin
+from alembic.util import DispatchPriority, PriorityDispatchResult
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.sql.elements import conv
+
+from generator import naming
+from generator import ops as xops
+from generator.catalog import Snapshot, read_snapshot
+from generator.spec.model import Spec
+
+
+@dataclass
+class AutogenSupport:
+    spec: Spec
+    metadata: sa.MetaData
+    connection: Any
+    target_factory: Callable[[], Snapshot]
+    prepend: list[Any] = field(default_factory=list)  # rename ops from the pre-pass
+
+    @cached_property
+    def work(self) -> Snapshot:
+        return read_snapshot(self.connection)
+
+    @cached_property
+    def target(self) -> Snapshot:
+        return self.target_factory()
+
+    # --- hooks for context.configure ------------------------------------------------------
+
+    def compare_type(self, context, inspected_column, metadata_column, inspected_type, metadata_type) -> bool | None:
+        key = (metadata_column.table.name, metadata_column.name)
+        a, b = self.work.columns.get(key), self.target.columns.get(key)
+        if a is None or b is None:
+            return None
+        return a.type != b.type
+
+    def render_item(self, type_: str, obj: Any, autogen_context: Any) -> str | bool:
+        if type_ == "type" and isinstance(obj, pg.ENUM):
+            autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+            return f"postgresql.ENUM(name={obj.name!r}, create_type=False)"
+        return False
+
+    # --- the fix-ups -----------------------------------------------------------------------
+
+    def fixups(self, upgrade_ops: ops.UpgradeOps) -> None:
+        work, target = self.work, self.target
+        body = list(upgrade_ops.ops)
+        first: list[Any] = []
+        drops: list[Any] = []  # CHECK/index drops run before table ops: a dropped column takes them along
+        pre: list[Any] = []
+        post: list[Any] = []
+        last: list[Any] = []
+
+        pre += [xops.CreateExtensionOp(e) for e in sorted(target.extensions - work.extensions)]
+        last += [xops.DropExtensionOp(e) for e in sorted(work.extensions - target.extensions)]
+        self._enums(first, pre, post, last)
+        body = self._guards_on_table_ops(body)
+        self._defaults(body, post)
+        self._checks(drops, post)
+        self._redefined_indexes(body, drops, post)
+        self._redefined_uniques(body, drops, post)
+        self._guards_on_existing(post)
+        upgrade_ops.ops[:] = [*self.prepend, *first, *drops, *pre, *body, *post, *last]
+
+    def _enums(self, first: list, pre: list, post: list, last: list) -> None:
+        work, target = self.work, self.target
+        for name, values in target.enums.items():
+            spec_enum = self.spec.enums.get(name)
+            comment = spec_enum.comment if spec_enum else target.enum_comments.get(name)
+            if name not in work.enums:
+                pre.append(xops.CreateEnumOp(name, list(values), comment))
+                continue
+            if work.enum_comments.get(name) != target.enum_comments.get(name):
+                pre.append(xops.SetEnumCommentOp(name, target.enum_comments.get(name), work.enum_comments.get(name)))
+            renames = dict(spec_enum.value_renames) if spec_enum else {}
+            current = list(work.enums[name])
+            for new, old in renames.items():
+                if old in current and new not in current:
+                    first.append(xops.RenameEnumValueOp(name, old, new))
+                    current[current.index(old)] = new
+            for value in [v for v in current if v not in values]:
+                current.remove(value)
+                index = list(work.enums[name]).index(value) if value in work.enums[name] else 0
+                previous = work.enums[name][index - 1] if index > 0 else None
+                post.append(xops.DropEnumValueOp(name, value, list(current), previous if previous in current else None))
+            for i, value in enumerate(values):
+                if value in current:
+                    continue
+                after = next((v for v in reversed(values[:i]) if v in current), None)
+                current.insert(current.index(after) + 1 if after else 0, value)
+                first.append(xops.AddEnumValueOp(name, value, after, list(current)))
+        for name in sorted(set(work.enums) - set(target.enums)):
+            last.append(xops.DropEnumOp(name, list(work.enums[name]), work.enum_comments.get(name)))
+
+    def _guards_on_table_ops(self, body: list) -> list:
+        out = []
+        for op in body:
+            if isinstance(op, ops.DropTableOp) and self._has_guard(self.work, op.table_name):
+                out.append(xops.DropAppendOnlyGuardOp(op.table_name))
+            out.append(op)
+            if isinstance(op, ops.CreateTableOp):
+                table = self.spec.tables.get(op.table_name)
+                if table is not None and table.append_only:
+                    out.append(xops.CreateAppendOnlyGuardOp(op.table_name))
+        return out
+
+    def _guards_on_existing(self, post: list) -> None:
+        for name in set(self.work.tables) & set(self.target.tables):
+            has, wants = self._has_guard(self.work, name), self._has_guard(self.target, name)
+            if wants and not has:
+                post.append(xops.CreateAppendOnlyGuardOp(name))
+            elif has and not wants:
+                post.append(xops.DropAppendOnlyGuardOp(name))
+
+    @staticmethod
+    def _has_guard(snapshot: Snapshot, table: str) -> bool:
+        return (table, naming.append_only_triggers(table)[0]) in snapshot.triggers
+
+    def _defaults(self, body: list, post: list) -> None:
+        """Server defaults, compared as PostgreSQL renders them (pg_get_expr) on both sides.
+
+        Alembic's own comparison is off (compare_server_default=False): its text comparison
+        gives false positives (casts, quoting), and with a callable it crashes on identity
+        columns (Alembic 1.20 reads ``.arg`` of an Identity).
+        """
+        work, target = self.work, self.target
+        for key in sorted(set(work.columns) & set(target.columns)):
+            a, b = work.columns[key], target.columns[key]
+            table, column = key
+            if a.default == b.default or a.identity or b.identity or table not in self.metadata.tables:
+                continue
+            meta_col = self.metadata.tables[table].c[column]
+            alter = _find_alter(body, table, column)
+            if alter is None:
+                alter = ops.AlterColumnOp(
+                    table, column, existing_type=meta_col.type, existing_nullable=a.not_null is False,
+                    existing_comment=a.comment,
+                )
+                post.append(ops.ModifyTableOps(table, [alter]))
+            alter.modify_server_default = meta_col.server_default if meta_col.server_default is not None else None
+            if meta_col.server_default is None:
+                alter.modify_server_default = None
+                alter.kw["modify_server_default"] = None
+            alter.existing_server_default = sa.text(a.default) if a.default is not None else None
+
+    def _checks(self, drops: list, post: list) -> None:
+        work, target = self.work, self.target
+        for table in sorted(set(work.tables) & set(target.tables)):
+            have = _checks_of(work, table)
+            want = _checks_of(target, table)
+            spec_table = self.spec.tables.get(table)
+            spec_sql = {c.name: c.sql for c in spec_table.checks} if spec_table else {}
+            for name in sorted(set(have) | set(want)):
+                if have.get(name) == want.get(name):
+                    continue
+                final = conv(name)  # a catalog name is final: no naming convention on top
+                if name in have:
+                    drops.append(
+                        ops.DropConstraintOp(
+                            final, table, type_="check",
+                            _reverse=ops.CreateCheckConstraintOp(final, table, _condition(have[name])),
+                        )
+                    )
+                if name in want:
+                    post.append(ops.CreateCheckConstraintOp(final, table, spec_sql.get(name) or _condition(want[name])))
+
+    def _touched(self, body: list) -> set[str]:
+        names: set[str] = set()
+        for op in _walk(body):
+            for attr in ("index_name", "constraint_name"):
+                value = getattr(op, attr, None)
+                if value:
+                    names.add(str(value))
+        return names
+
+    def _redefined_indexes(self, body: list, drops: list, post: list) -> None:
+        work, target = self.work, self.target
+        touched = self._touched(body)
+        constraint_names = {k[1] for k in list(work.constraints) + list(target.constraints)}
+        for name in sorted(set(work.indexes) & set(target.indexes)):
+            if name in touched or name in constraint_names:
+                continue
+            (t1, d1), (t2, d2) = work.indexes[name], target.indexes[name]
+            if t1 != t2 or d1 == d2 or t2 not in self.metadata.tables:
+                continue
+            wanted = next((ix for ix in self.metadata.tables[t2].indexes if ix.name == name), None)
+            existing = self._reflected_index(t1, name)
+            if wanted is None or existing is None:
+                continue
+            drops.append(ops.DropIndexOp.from_index(existing))
+            post.append(ops.CreateIndexOp.from_index(wanted))
+
+    def _redefined_uniques(self, body: list, drops: list, post: list) -> None:
+        work, target = self.work, self.target
+        touched = self._touched(body)
+        for key in sorted(set(work.constraints) & set(target.constraints)):
+            (k1, d1), (k2, d2) = work.constraints[key], target.constraints[key]
+            table, name = key
+            if k1 != "u" or k2 != "u" or d1 == d2 or name in touched or table not in self.metadata.tables:
+                continue
+            wanted = next(
+                (c for c in self.metadata.tables[table].constraints if isinstance(c, sa.UniqueConstraint) and c.name == name),
+                None,
+            )
+            if wanted is None:
+                continue
+            old = _unique_from_def(table, name, d1)
+            drops.append(ops.DropConstraintOp(conv(name), table, type_="unique", _reverse=ops.AddConstraintOp.from_constraint(old)))
+            post.append(ops.AddConstraintOp.from_constraint(wanted))
+
+    def _reflected_index(self, table: str, name: str) -> sa.Index | None:
+        reflected = sa.Table(table, sa.MetaData(), autoload_with=self.connection)
+        return next((ix for ix in reflected.indexes if ix.name == name), None)
+
+
+def _find_alter(body: list, table: str, column: str) -> ops.AlterColumnOp | None:
+    for op in body:
+        if isinstance(op, ops.ModifyTableOps) and op.table_name == table:
+            for sub in op.ops:
+                if isinstance(sub, ops.AlterColumnOp) and sub.column_name == column:
+                    return sub
+    return None
+
+
+def _walk(items: list) -> list:
+    out = []
+    for op in items:
+        out.append(op)
+        if isinstance(op, ops.ModifyTableOps):
+            out.extend(op.ops)
+    return out
+
+
+def _checks_of(snapshot: Snapshot, table: str) -> dict[str, str]:
+    return {name: d for (t, name), (kind, d) in snapshot.constraints.items() if t == table and kind == "c"}
+
+
+def _condition(definition: str) -> str:
+    """``CHECK ((a > 0)) NOT VALID`` -> ``(a > 0)``: the expression PostgreSQL stored."""
+    text = re.sub(r"\s+NOT VALID$", "", definition.strip())
+    return text[len("CHECK ") :].strip() if text.startswith("CHECK ") else text
+
+
+def _unique_from_def(table: str, name: str, definition: str) -> sa.UniqueConstraint:
+    m = re.match(r"UNIQUE( NULLS NOT DISTINCT)? \((.*)\)", definition)
+    cols = [c.strip().strip('"') for c in m.group(2).split(",")] if m else []
+    t = sa.Table(table, sa.MetaData(), *(sa.Column(c) for c in cols))
+    kw = {"postgresql_nulls_not_distinct": True} if m and m.group(1) else {}
+    uc = sa.UniqueConstraint(*cols, name=conv(name), **kw)
+    t.append_constraint(uc)
+    return uc
+
+
+def _plugin_comparator(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> PriorityDispatchResult:
+    support: AutogenSupport | None = autogen_context.opts.get("schemactl")
+    if support is not None:
+        support.fixups(upgrade_ops)
+    return PriorityDispatchResult.CONTINUE
+
+
+PLUGIN_NAME = "schemactl.fixups"
+try:
+    _plugin = Plugin(PLUGIN_NAME)
+    _plugin.add_autogenerate_comparator(_plugin_comparator, "autogenerate", priority=DispatchPriority.LAST)
+except ValueError:  # already registered (module reloaded)
+    pass

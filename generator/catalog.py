@@ -1,0 +1,220 @@
+"""A normalised snapshot of one database's schema, read from pg_catalog, and a pure comparison.
+
+Why our own and not only migra's: migra ignores COMMENTs, and autogenerate is blind to CHECK
+expressions, enum values and index definitions under an unchanged name. Both sides of every
+comparison are rendered by PostgreSQL itself (pg_get_constraintdef, pg_get_indexdef,
+format_type), so expressions compare equal exactly when the server thinks they are the same,
+with no parsing of SQL on our side.
+
+Scope: the ``public`` schema, minus ``alembic_version``. NOT NULL constraints that
+PostgreSQL 18 lists in pg_constraint are skipped (nullability is compared on columns), so
+snapshots of one schema on 17 and 18 compare equal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+IGNORED_TABLES = {"alembic_version"}
+
+
+@dataclass(frozen=True)
+class Column:
+    type: str
+    not_null: bool
+    default: str | None
+    identity: str  # '' | 'a' (always) | 'd' (by default)
+    comment: str | None
+
+
+@dataclass
+class Snapshot:
+    extensions: set[str] = field(default_factory=set)
+    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    enum_comments: dict[str, str | None] = field(default_factory=dict)
+    tables: dict[str, str | None] = field(default_factory=dict)  # name -> comment
+    columns: dict[tuple[str, str], Column] = field(default_factory=dict)
+    constraints: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # (table, name) -> (type, def)
+    indexes: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (table, def without the name)
+    triggers: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, name) -> def without the name
+    functions: dict[str, str] = field(default_factory=dict)  # name(args) -> body
+
+    def index_def(self, name: str) -> str | None:
+        found = self.indexes.get(name)
+        return found[1] if found else None
+
+
+@dataclass(frozen=True, order=True)
+class Change:
+    """One difference between two snapshots: ``action`` turns ``source`` into ``target``."""
+
+    kind: str  # extension | enum | table | column | constraint | index | trigger | function | comment
+    name: str  # e.g. "jobs", "jobs.status", "ck_jobs_x", "enum job_status"
+    action: str  # added | removed | changed
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}: {self.action}" + (f" ({self.detail})" if self.detail else "")
+
+
+_QUERIES = {
+    "extensions": "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'",
+    "enums": """
+        SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder), obj_description(t.oid, 'pg_type')
+        FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
+        JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE n.nspname = 'public' GROUP BY t.oid, t.typname""",
+    "tables": """
+        SELECT c.relname, obj_description(c.oid, 'pg_class')
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')""",
+    "columns": """
+        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+               pg_get_expr(d.adbin, d.adrelid), a.attidentity, col_description(c.oid, a.attnum)
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped""",
+    "constraints": """
+        SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid)
+        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND k.contype IN ('p', 'u', 'f', 'c', 'x')""",
+    "indexes": """
+        SELECT c.relname, i.relname, pg_get_indexdef(i.oid)
+        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public'""",
+    "triggers": """
+        SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid)
+        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND NOT t.tgisinternal""",
+    "functions": """
+        SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.prosrc
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
+        WHERE n.nspname = 'public' AND d.objid IS NULL""",
+}
+
+
+def read_snapshot(conn: Any) -> Snapshot:
+    """Read a snapshot through a SQLAlchemy Connection (read-only queries)."""
+    rows = {key: conn.exec_driver_sql(sql).fetchall() for key, sql in _QUERIES.items()}
+    return snapshot_from_rows(rows)
+
+
+def snapshot_from_rows(rows: dict[str, list[tuple[Any, ...]]]) -> Snapshot:
+    s = Snapshot()
+    s.extensions = {r[0] for r in rows["extensions"]}
+    for name, values, comment in rows["enums"]:
+        s.enums[name] = tuple(values)
+        s.enum_comments[name] = comment
+    for name, comment in rows["tables"]:
+        if name not in IGNORED_TABLES:
+            s.tables[name] = comment
+    for table, col, typ, notnull, default, identity, comment in rows["columns"]:
+        if table not in IGNORED_TABLES:
+            s.columns[(table, col)] = Column(typ, bool(notnull), default, identity or "", comment)
+    for table, name, contype, definition in rows["constraints"]:
+        if table not in IGNORED_TABLES:
+            s.constraints[(table, name)] = (contype, definition)
+    for table, name, definition in rows["indexes"]:
+        if table not in IGNORED_TABLES:
+            s.indexes[name] = (table, _strip_index_name(definition, name))
+    for table, name, definition in rows["triggers"]:
+        s.triggers[(table, name)] = _strip_trigger_name(definition, name)
+    for name, body in rows["functions"]:
+        s.functions[name] = body.strip()
+    return s
+
+
+def _strip_index_name(definition: str, name: str) -> str:
+    return re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON ", r"CREATE \1INDEX ON ", definition, count=1)
+
+
+def _strip_trigger_name(definition: str, name: str) -> str:
+    return definition.replace(f"TRIGGER {name} ", "TRIGGER ", 1)
+
+
+def compare(source: Snapshot, target: Snapshot) -> list[Change]:
+    """What differs from ``source`` to ``target`` (what must change in source to match target)."""
+    out: list[Change] = []
+    _sets(out, "extension", source.extensions, target.extensions)
+    for name in sorted(set(source.enums) | set(target.enums)):
+        a, b = source.enums.get(name), target.enums.get(name)
+        if a is None or b is None:
+            out.append(Change("enum", name, "added" if a is None else "removed"))
+            continue
+        if a != b:
+            out.append(Change("enum", name, "changed", _enum_detail(a, b)))
+        if source.enum_comments.get(name) != target.enum_comments.get(name):
+            out.append(Change("comment", f"type {name}", "changed"))
+    for name in sorted(set(source.tables) | set(target.tables)):
+        if name not in source.tables or name not in target.tables:
+            out.append(Change("table", name, "added" if name not in source.tables else "removed"))
+        elif source.tables[name] != target.tables[name]:
+            out.append(Change("comment", f"table {name}", "changed"))
+    common = set(source.tables) & set(target.tables)
+    for key in sorted(set(source.columns) | set(target.columns)):
+        if key[0] not in common:
+            continue
+        a, b = source.columns.get(key), target.columns.get(key)
+        label = f"{key[0]}.{key[1]}"
+        if a is None or b is None:
+            out.append(Change("column", label, "added" if a is None else "removed"))
+            continue
+        details = [
+            f"{what}: {x!r} -> {y!r}"
+            for what, x, y in (
+                ("type", a.type, b.type),
+                ("not null", a.not_null, b.not_null),
+                ("default", a.default, b.default),
+                ("identity", a.identity, b.identity),
+            )
+            if x != y
+        ]
+        if details:
+            out.append(Change("column", label, "changed", "; ".join(details)))
+        if a.comment != b.comment:
+            out.append(Change("comment", f"column {label}", "changed"))
+    _keyed(out, "constraint", source.constraints, target.constraints, common, lambda k: k[1], lambda v: v[1])
+    _keyed(out, "index", source.indexes, target.indexes, common, lambda k: k, lambda v: v[1], table_of=lambda v: v[0])
+    _keyed(out, "trigger", source.triggers, target.triggers, common, lambda k: f"{k[0]}.{k[1]}", lambda v: v)
+    for name in sorted(set(source.functions) | set(target.functions)):
+        a, b = source.functions.get(name), target.functions.get(name)
+        if a != b:
+            out.append(Change("function", name, "added" if a is None else "removed" if b is None else "changed"))
+    return out
+
+
+def _sets(out: list[Change], kind: str, a: set[str], b: set[str]) -> None:
+    out.extend(Change(kind, n, "added") for n in sorted(b - a))
+    out.extend(Change(kind, n, "removed") for n in sorted(a - b))
+
+
+def _keyed(out, kind, a: dict, b: dict, common: set[str], label, definition, table_of=None) -> None:
+    for key in sorted(set(a) | set(b)):
+        table = (table_of(a.get(key) or b.get(key)) if table_of else key[0])
+        if table not in common:
+            continue  # belongs to a table that is added or removed as a whole
+        x, y = a.get(key), b.get(key)
+        if x is None or y is None:
+            out.append(Change(kind, label(key), "added" if x is None else "removed", definition(x if y is None else y)))
+        elif definition(x) != definition(y):
+            out.append(Change(kind, label(key), "changed", f"{definition(x)} -> {definition(y)}"))
+
+
+def _enum_detail(a: tuple[str, ...], b: tuple[str, ...]) -> str:
+    added = [v for v in b if v not in a]
+    removed = [v for v in a if v not in b]
+    parts = []
+    if added:
+        parts.append("values added: " + ", ".join(added))
+    if removed:
+        parts.append("values removed: " + ", ".join(removed))
+    if not parts:
+        parts.append("values reordered")
+    return "; ".join(parts)

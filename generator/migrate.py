@@ -1,0 +1,152 @@
+"""Thin wrappers over Alembic commands: upgrade, downgrade, status, and a Config for a project.
+
+Alembic's own errors (an unknown revision in the database, several heads) become
+``MigrationError`` with a hint; the CLI prints them as one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.errors import MigrationError
+
+
+def alembic_config(root: Path, *, url: str | None = None, connection: Any = None, script_location: Path | None = None):
+    from alembic.config import Config
+
+    ini = root / "alembic.ini"
+    cfg = Config(str(ini) if ini.exists() else None, stdout=io.StringIO())
+    cfg.set_main_option("script_location", str(script_location or root / "migrations"))
+    cfg.set_main_option("schemactl_root", str(root))
+    if url is not None:
+        cfg.cmd_opts = None
+        cfg.attributes["url"] = url
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def script_directory(root: Path, script_location: Path | None = None):
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(root, script_location=script_location))
+
+
+def single_head(root: Path, script_location: Path | None = None) -> str | None:
+    heads = script_directory(root, script_location).get_heads()
+    if len(heads) > 1:
+        raise MigrationError(
+            f"the migrations have {len(heads)} heads ({', '.join(sorted(heads))})",
+            "merge them with `alembic merge heads -m merge` and commit the merge revision",
+        )
+    return heads[0] if heads else None
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    from alembic.util import CommandError
+
+    try:
+        yield
+    except CommandError as exc:
+        text = str(exc)
+        if "Can't locate revision" in text or "No such revision" in text:
+            raise MigrationError(
+                f"the database is at a revision this repository does not know ({text.split(':')[-1].strip()})",
+                "a newer deploy migrated it: pull the latest migrations before running this",
+            ) from None
+        raise MigrationError(text) from None
+
+
+def _run(root: Path, url: str, fn, *args: Any, script_location: Path | None = None) -> None:
+    from generator.database import connect
+
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            cfg = alembic_config(root, connection=conn, script_location=script_location)
+            _lock(conn)
+            try:
+                with _translated():
+                    fn(cfg, *args)
+            finally:
+                _unlock(conn)
+    finally:
+        engine.dispose()
+
+
+def _lock(conn: Any) -> None:
+    from generator.alembic_env import MIGRATION_LOCK_KEY
+
+    conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+    conn.commit()
+
+
+def _unlock(conn: Any) -> None:
+    from generator.alembic_env import MIGRATION_LOCK_KEY
+
+    if conn.in_transaction():
+        conn.rollback()
+    conn.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+    conn.commit()
+
+
+def upgrade(root: Path, url: str, revision: str = "head", script_location: Path | None = None) -> None:
+    from alembic import command
+
+    _run(root, url, command.upgrade, revision, script_location=script_location)
+
+
+def downgrade(root: Path, url: str, revision: str, script_location: Path | None = None) -> None:
+    from alembic import command
+
+    _run(root, url, command.downgrade, revision, script_location=script_location)
+
+
+@dataclass
+class Status:
+    current: list[str]
+    heads: list[str]
+    pending: list[str]  # revisions between current and head, oldest first
+
+    @property
+    def at_head(self) -> bool:
+        return sorted(self.current) == sorted(self.heads)
+
+
+def current_revisions(conn: Any) -> list[str]:
+    from alembic.runtime.migration import MigrationContext
+
+    return list(MigrationContext.configure(conn).get_current_heads())
+
+
+def status(root: Path, url: str) -> Status:
+    from generator.database import connect
+
+    script = script_directory(root)
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            current = current_revisions(conn)
+    finally:
+        engine.dispose()
+    heads = list(script.get_heads())
+    known = {r.revision for r in script.walk_revisions()}
+    unknown = [c for c in current if c not in known]
+    if unknown:
+        raise MigrationError(
+            f"the database is at revision {', '.join(unknown)}, which this repository does not know",
+            "a newer deploy migrated it: pull the latest migrations before running this",
+        )
+    pending: list[str] = []
+    with _translated():
+        for head in heads:
+            for rev in script.iterate_revisions(head, current[0] if current else "base"):
+                if rev.revision not in current:
+                    pending.append(rev.revision)
+    return Status(current, heads, list(reversed(pending)))

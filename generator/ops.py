@@ -1,0 +1,463 @@
+"""Alembic operations for what op.* lacks: enum types and values, extensions, type comments,
+append-only guards, index and constraint renames.
+
+Importing this module registers them, so a revision can say ``op.create_enum(...)``;
+``migrations/env.py`` imports it. Each op knows its reverse (downgrades come from
+``upgrade_ops.reverse()``) and how to render itself as a readable call.
+
+``ALTER TYPE ... ADD VALUE`` runs in an autocommit block: PostgreSQL refuses it inside a
+transaction block before 12, and even on 12+ a value added in a transaction cannot be used
+until that transaction commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.autogenerate import renderers
+from alembic.operations import MigrateOperation, Operations
+
+from generator import extras
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return extras.quote_literal(text)
+
+
+def _comment_sql(name: str, comment: str | None) -> str:
+    return f"COMMENT ON TYPE {_q(name)} IS {_lit(comment) if comment else 'NULL'}"
+
+
+# ------------------------------------------------------------------------------ extensions
+
+
+@Operations.register_operation("create_extension")
+class CreateExtensionOp(MigrateOperation):
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @classmethod
+    def create_extension(cls, operations: Operations, name: str) -> Any:
+        return operations.invoke(cls(name))
+
+    def reverse(self) -> DropExtensionOp:
+        return DropExtensionOp(self.name)
+
+
+@Operations.register_operation("drop_extension")
+class DropExtensionOp(MigrateOperation):
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @classmethod
+    def drop_extension(cls, operations: Operations, name: str) -> Any:
+        return operations.invoke(cls(name))
+
+    def reverse(self) -> CreateExtensionOp:
+        return CreateExtensionOp(self.name)
+
+
+@Operations.implementation_for(CreateExtensionOp)
+def _create_extension(operations: Operations, op: CreateExtensionOp) -> None:
+    operations.execute(extras.create_extension(op.name))
+
+
+@Operations.implementation_for(DropExtensionOp)
+def _drop_extension(operations: Operations, op: DropExtensionOp) -> None:
+    operations.execute(extras.drop_extension(op.name))
+
+
+# ----------------------------------------------------------------------------------- enums
+
+
+@Operations.register_operation("create_enum")
+class CreateEnumOp(MigrateOperation):
+    def __init__(self, name: str, values: list[str], comment: str | None = None) -> None:
+        self.name, self.values, self.comment = name, list(values), comment
+
+    @classmethod
+    def create_enum(cls, operations: Operations, name: str, values: list[str], comment: str | None = None) -> Any:
+        return operations.invoke(cls(name, values, comment))
+
+    def reverse(self) -> DropEnumOp:
+        return DropEnumOp(self.name, self.values, self.comment)
+
+
+@Operations.register_operation("drop_enum")
+class DropEnumOp(MigrateOperation):
+    """Drop an enum type; values and comment are kept so the downgrade can recreate it."""
+
+    def __init__(self, name: str, values: list[str], comment: str | None = None) -> None:
+        self.name, self.values, self.comment = name, list(values), comment
+
+    @classmethod
+    def drop_enum(cls, operations: Operations, name: str, values: list[str], comment: str | None = None) -> Any:
+        return operations.invoke(cls(name, values, comment))
+
+    def reverse(self) -> CreateEnumOp:
+        return CreateEnumOp(self.name, self.values, self.comment)
+
+
+@Operations.implementation_for(CreateEnumOp)
+def _create_enum(operations: Operations, op: CreateEnumOp) -> None:
+    values = ", ".join(_lit(v) for v in op.values)
+    operations.execute(f"CREATE TYPE {_q(op.name)} AS ENUM ({values})")
+    if op.comment:
+        operations.execute(_comment_sql(op.name, op.comment))
+
+
+@Operations.implementation_for(DropEnumOp)
+def _drop_enum(operations: Operations, op: DropEnumOp) -> None:
+    operations.execute(f"DROP TYPE {_q(op.name)}")
+
+
+@Operations.register_operation("rename_enum")
+class RenameEnumOp(MigrateOperation):
+    def __init__(self, old_name: str, new_name: str) -> None:
+        self.old_name, self.new_name = old_name, new_name
+
+    @classmethod
+    def rename_enum(cls, operations: Operations, old_name: str, new_name: str) -> Any:
+        return operations.invoke(cls(old_name, new_name))
+
+    def reverse(self) -> RenameEnumOp:
+        return RenameEnumOp(self.new_name, self.old_name)
+
+
+@Operations.implementation_for(RenameEnumOp)
+def _rename_enum(operations: Operations, op: RenameEnumOp) -> None:
+    operations.execute(f"ALTER TYPE {_q(op.old_name)} RENAME TO {_q(op.new_name)}")
+
+
+@Operations.register_operation("set_enum_comment")
+class SetEnumCommentOp(MigrateOperation):
+    def __init__(self, name: str, comment: str | None, existing_comment: str | None = None) -> None:
+        self.name, self.comment, self.existing_comment = name, comment, existing_comment
+
+    @classmethod
+    def set_enum_comment(
+        cls, operations: Operations, name: str, comment: str | None, existing_comment: str | None = None
+    ) -> Any:
+        return operations.invoke(cls(name, comment, existing_comment))
+
+    def reverse(self) -> SetEnumCommentOp:
+        return SetEnumCommentOp(self.name, self.existing_comment, self.comment)
+
+
+@Operations.implementation_for(SetEnumCommentOp)
+def _set_enum_comment(operations: Operations, op: SetEnumCommentOp) -> None:
+    operations.execute(_comment_sql(op.name, op.comment))
+
+
+@Operations.register_operation("add_enum_value")
+class AddEnumValueOp(MigrateOperation):
+    """ALTER TYPE ... ADD VALUE, placed after ``after`` (or first, when ``after`` is None)."""
+
+    def __init__(self, name: str, value: str, after: str | None, values_after: list[str]) -> None:
+        self.name, self.value, self.after, self.values_after = name, value, after, list(values_after)
+
+    @classmethod
+    def add_enum_value(
+        cls, operations: Operations, name: str, value: str, *, after: str | None, values_after: list[str]
+    ) -> Any:
+        return operations.invoke(cls(name, value, after, values_after))
+
+    def reverse(self) -> DropEnumValueOp:
+        remaining = [v for v in self.values_after if v != self.value]
+        return DropEnumValueOp(self.name, self.value, remaining, self.after)
+
+
+@Operations.implementation_for(AddEnumValueOp)
+def _add_enum_value(operations: Operations, op: AddEnumValueOp) -> None:
+    if op.after is not None:
+        position = f" AFTER {_lit(op.after)}"
+    else:
+        others = [v for v in op.values_after if v != op.value]
+        position = f" BEFORE {_lit(others[0])}" if others else ""
+    with operations.get_context().autocommit_block():
+        operations.execute(f"ALTER TYPE {_q(op.name)} ADD VALUE IF NOT EXISTS {_lit(op.value)}{position}")
+
+
+@Operations.register_operation("drop_enum_value")
+class DropEnumValueOp(MigrateOperation):
+    """Remove a value: PostgreSQL can't, so the type is rebuilt and every column using it is
+    cast through text. Rows holding the value make the cast fail: that is the data loss
+    the destructive gate warns about, and the migration stops rather than lose it silently."""
+
+    def __init__(self, name: str, value: str, values_after: list[str], previous: str | None = None) -> None:
+        self.name, self.value, self.values_after, self.previous = name, value, list(values_after), previous
+
+    @classmethod
+    def drop_enum_value(
+        cls, operations: Operations, name: str, value: str, *, values_after: list[str], previous: str | None = None
+    ) -> Any:
+        return operations.invoke(cls(name, value, values_after, previous))
+
+    def reverse(self) -> AddEnumValueOp:
+        full = list(self.values_after)
+        index = full.index(self.previous) + 1 if self.previous in full else 0
+        full.insert(index, self.value)
+        return AddEnumValueOp(self.name, self.value, self.previous, full)
+
+
+_COLUMNS_OF_TYPE = """
+SELECT c.relname, a.attname, t.typname = %(array)s AS is_array, pg_get_expr(d.adbin, d.adrelid)
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+  AND t.typname IN (%(name)s, %(array)s)
+"""
+
+
+_DEPENDENT_CHECKS = """
+SELECT DISTINCT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+FROM pg_depend d JOIN pg_constraint c ON c.oid = d.objid
+WHERE d.classid = 'pg_constraint'::regclass AND d.refobjid = %(oid)s AND c.contype = 'c'
+"""
+_DEPENDENT_INDEXES = """
+SELECT DISTINCT i.relname, pg_get_indexdef(i.oid)
+FROM pg_depend d JOIN pg_class i ON i.oid = d.objid
+WHERE d.classid = 'pg_class'::regclass AND d.refobjid = %(oid)s AND i.relkind = 'i'
+"""
+
+
+@Operations.implementation_for(DropEnumValueOp)
+def rebuild_enum(operations: Operations, op: DropEnumValueOp) -> None:
+    """Rebuild the type without the value. CHECKs and indexes whose expressions use the type
+    (``status IN ('queued', ...)``, ``WHERE status = 'queued'``) cannot survive the column's
+    type change, so they are dropped first and recreated from their saved definitions."""
+    conn = operations.get_bind()
+    oid = conn.exec_driver_sql("SELECT %(name)s::regtype::oid", {"name": _q(op.name)}).scalar()
+    comment = conn.exec_driver_sql("SELECT obj_description(%(oid)s, 'pg_type')", {"oid": oid}).scalar()
+    columns = conn.exec_driver_sql(_COLUMNS_OF_TYPE, {"name": op.name, "array": "_" + op.name}).fetchall()
+    checks = conn.exec_driver_sql(_DEPENDENT_CHECKS, {"oid": oid}).fetchall()
+    indexes = conn.exec_driver_sql(_DEPENDENT_INDEXES, {"oid": oid}).fetchall()
+    for table, name, _ in checks:
+        operations.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_q(name)}")
+    for name, _ in indexes:
+        operations.execute(f"DROP INDEX {_q(name)}")
+    old = f"{op.name}__old"
+    operations.execute(f"ALTER TYPE {_q(op.name)} RENAME TO {_q(old)}")
+    operations.execute(f"CREATE TYPE {_q(op.name)} AS ENUM ({', '.join(_lit(v) for v in op.values_after)})")
+    for table, column, is_array, default in columns:
+        target = _q(op.name) + ("[]" if is_array else "")
+        via = "text[]" if is_array else "text"
+        if default is not None:
+            operations.execute(f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(column)} DROP DEFAULT")
+        operations.execute(
+            f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(column)} TYPE {target} USING {_q(column)}::{via}::{target}"
+        )
+        if default is not None:  # saved before the rename, so it names the new type
+            operations.execute(f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(column)} SET DEFAULT {default}")
+    operations.execute(f"DROP TYPE {_q(old)}")
+    for table, name, definition in checks:
+        operations.execute(f"ALTER TABLE {table} ADD CONSTRAINT {_q(name)} {definition}")
+    for _, definition in indexes:
+        operations.execute(definition)
+    if comment:
+        operations.execute(_comment_sql(op.name, comment))
+
+
+@Operations.register_operation("rename_enum_value")
+class RenameEnumValueOp(MigrateOperation):
+    def __init__(self, name: str, old_value: str, new_value: str) -> None:
+        self.name, self.old_value, self.new_value = name, old_value, new_value
+
+    @classmethod
+    def rename_enum_value(cls, operations: Operations, name: str, old_value: str, new_value: str) -> Any:
+        return operations.invoke(cls(name, old_value, new_value))
+
+    def reverse(self) -> RenameEnumValueOp:
+        return RenameEnumValueOp(self.name, self.new_value, self.old_value)
+
+
+@Operations.implementation_for(RenameEnumValueOp)
+def _rename_enum_value(operations: Operations, op: RenameEnumValueOp) -> None:
+    operations.execute(f"ALTER TYPE {_q(op.name)} RENAME VALUE {_lit(op.old_value)} TO {_lit(op.new_value)}")
+
+
+# ------------------------------------------------------------------------ append-only guard
+
+
+@Operations.register_operation("create_append_only_guard")
+class CreateAppendOnlyGuardOp(MigrateOperation):
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    @classmethod
+    def create_append_only_guard(cls, operations: Operations, table_name: str) -> Any:
+        return operations.invoke(cls(table_name))
+
+    def reverse(self) -> DropAppendOnlyGuardOp:
+        return DropAppendOnlyGuardOp(self.table_name)
+
+
+@Operations.register_operation("drop_append_only_guard")
+class DropAppendOnlyGuardOp(MigrateOperation):
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    @classmethod
+    def drop_append_only_guard(cls, operations: Operations, table_name: str) -> Any:
+        return operations.invoke(cls(table_name))
+
+    def reverse(self) -> CreateAppendOnlyGuardOp:
+        return CreateAppendOnlyGuardOp(self.table_name)
+
+
+@Operations.implementation_for(CreateAppendOnlyGuardOp)
+def _create_guard(operations: Operations, op: CreateAppendOnlyGuardOp) -> None:
+    for statement in extras.append_only_create(op.table_name):
+        operations.execute(statement)
+
+
+@Operations.implementation_for(DropAppendOnlyGuardOp)
+def _drop_guard(operations: Operations, op: DropAppendOnlyGuardOp) -> None:
+    for statement in extras.append_only_drop(op.table_name):
+        operations.execute(statement)
+
+
+# ------------------------------------------------------------------ index/constraint renames
+
+
+@Operations.register_operation("rename_index")
+class RenameIndexOp(MigrateOperation):
+    def __init__(self, old_name: str, new_name: str) -> None:
+        self.old_name, self.new_name = old_name, new_name
+
+    @classmethod
+    def rename_index(cls, operations: Operations, old_name: str, new_name: str) -> Any:
+        return operations.invoke(cls(old_name, new_name))
+
+    def reverse(self) -> RenameIndexOp:
+        return RenameIndexOp(self.new_name, self.old_name)
+
+
+@Operations.implementation_for(RenameIndexOp)
+def _rename_index(operations: Operations, op: RenameIndexOp) -> None:
+    operations.execute(f"ALTER INDEX {_q(op.old_name)} RENAME TO {_q(op.new_name)}")
+
+
+@Operations.register_operation("rename_constraint")
+class RenameConstraintOp(MigrateOperation):
+    def __init__(self, table_name: str, old_name: str, new_name: str) -> None:
+        self.table_name, self.old_name, self.new_name = table_name, old_name, new_name
+
+    @classmethod
+    def rename_constraint(cls, operations: Operations, table_name: str, old_name: str, new_name: str) -> Any:
+        return operations.invoke(cls(table_name, old_name, new_name))
+
+    def reverse(self) -> RenameConstraintOp:
+        return RenameConstraintOp(self.table_name, self.new_name, self.old_name)
+
+
+@Operations.implementation_for(RenameConstraintOp)
+def _rename_constraint(operations: Operations, op: RenameConstraintOp) -> None:
+    operations.execute(
+        f"ALTER TABLE {_q(op.table_name)} RENAME CONSTRAINT {_q(op.old_name)} TO {_q(op.new_name)}"
+    )
+
+
+@Operations.register_operation("rename_column")
+class RenameColumnOp(MigrateOperation):
+    """A column rename that reverses itself (Alembic's alter_column(new_column_name=) does not)."""
+
+    def __init__(self, table_name: str, old_name: str, new_name: str) -> None:
+        self.table_name, self.old_name, self.new_name = table_name, old_name, new_name
+
+    @classmethod
+    def rename_column(cls, operations: Operations, table_name: str, old_name: str, new_name: str) -> Any:
+        return operations.invoke(cls(table_name, old_name, new_name))
+
+    def reverse(self) -> RenameColumnOp:
+        return RenameColumnOp(self.table_name, self.new_name, self.old_name)
+
+
+@Operations.implementation_for(RenameColumnOp)
+def _rename_column(operations: Operations, op: RenameColumnOp) -> None:
+    operations.execute(f"ALTER TABLE {_q(op.table_name)} RENAME COLUMN {_q(op.old_name)} TO {_q(op.new_name)}")
+
+
+# ------------------------------------------------------------------------------- rendering
+
+
+def _call(name: str, *args: Any, **kwargs: Any) -> str:
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    return f"op.{name}({', '.join(parts)})"
+
+
+@renderers.dispatch_for(CreateExtensionOp)
+def _r_create_extension(ctx: Any, op: CreateExtensionOp) -> str:
+    return _call("create_extension", op.name)
+
+
+@renderers.dispatch_for(DropExtensionOp)
+def _r_drop_extension(ctx: Any, op: DropExtensionOp) -> str:
+    return _call("drop_extension", op.name)
+
+
+@renderers.dispatch_for(CreateEnumOp)
+def _r_create_enum(ctx: Any, op: CreateEnumOp) -> str:
+    return _call("create_enum", op.name, op.values, comment=op.comment)
+
+
+@renderers.dispatch_for(DropEnumOp)
+def _r_drop_enum(ctx: Any, op: DropEnumOp) -> str:
+    return _call("drop_enum", op.name, op.values, comment=op.comment)
+
+
+@renderers.dispatch_for(RenameEnumOp)
+def _r_rename_enum(ctx: Any, op: RenameEnumOp) -> str:
+    return _call("rename_enum", op.old_name, op.new_name)
+
+
+@renderers.dispatch_for(SetEnumCommentOp)
+def _r_set_enum_comment(ctx: Any, op: SetEnumCommentOp) -> str:
+    return _call("set_enum_comment", op.name, op.comment, existing_comment=op.existing_comment)
+
+
+@renderers.dispatch_for(AddEnumValueOp)
+def _r_add_enum_value(ctx: Any, op: AddEnumValueOp) -> str:
+    return _call("add_enum_value", op.name, op.value, after=op.after, values_after=op.values_after)
+
+
+@renderers.dispatch_for(DropEnumValueOp)
+def _r_drop_enum_value(ctx: Any, op: DropEnumValueOp) -> str:
+    return _call("drop_enum_value", op.name, op.value, values_after=op.values_after, previous=op.previous)
+
+
+@renderers.dispatch_for(RenameEnumValueOp)
+def _r_rename_enum_value(ctx: Any, op: RenameEnumValueOp) -> str:
+    return _call("rename_enum_value", op.name, op.old_value, op.new_value)
+
+
+@renderers.dispatch_for(CreateAppendOnlyGuardOp)
+def _r_create_guard(ctx: Any, op: CreateAppendOnlyGuardOp) -> str:
+    return _call("create_append_only_guard", op.table_name)
+
+
+@renderers.dispatch_for(DropAppendOnlyGuardOp)
+def _r_drop_guard(ctx: Any, op: DropAppendOnlyGuardOp) -> str:
+    return _call("drop_append_only_guard", op.table_name)
+
+
+@renderers.dispatch_for(RenameIndexOp)
+def _r_rename_index(ctx: Any, op: RenameIndexOp) -> str:
+    return _call("rename_index", op.old_name, op.new_name)
+
+
+@renderers.dispatch_for(RenameConstraintOp)
+def _r_rename_constraint(ctx: Any, op: RenameConstraintOp) -> str:
+    return _call("rename_constraint", op.table_name, op.old_name, op.new_name)
+
+
+@renderers.dispatch_for(RenameColumnOp)
+def _r_rename_column(ctx: Any, op: RenameColumnOp) -> str:
+    return _call("rename_column", op.table_name, op.old_name, op.new_name)

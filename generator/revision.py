@@ -1,0 +1,457 @@
+"""Generate an Alembic revision from the spec, and prove it before writing it.
+
+1. Build the spec in a scratch database ("target") and snapshot it.
+2. Upgrade another scratch database ("head") to the current head.
+3. In a transaction on head: apply the rename pre-pass, autogenerate (Alembic plus
+   ``generator.autogen``'s fix-ups), render; roll back.
+4. Refuse destructive steps unless allowed.
+5. Write the revision into a temporary copy of migrations/, clone head as "previous",
+   upgrade head with the new revision and compare it with target (must be equal); downgrade
+   and compare with previous (must be equal). Comparison is ``generator.drift``'s: migra plus
+   the catalog.
+6. Only then copy the file into migrations/versions/.
+
+Nothing here prints; ``progress`` (a callable taking a short phrase) reports each step.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import DestructiveChange, MigrationError, ProofFailed
+from generator.spec.model import Spec
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Plan:
+    """What autogenerate found: the ops and their rendering."""
+
+    upgrade_ops: Any
+    upgrade_code: str
+    downgrade_code: str
+    imports: set[str]
+    summary: list[str]
+    destructive: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not self.upgrade_ops.ops
+
+
+@dataclass
+class GenerateResult:
+    status: str  # "written" | "no changes" | "needed" | "unexpressible"
+    summary: list[str] = field(default_factory=list)
+    destructive: list[str] = field(default_factory=list)
+    path: Path | None = None
+    revision: str | None = None
+    down_revision: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    leftover: list[str] = field(default_factory=list)
+
+
+def _noop(_: str) -> None:
+    pass
+
+
+class _Timer:
+    def __init__(self, progress: Progress) -> None:
+        self.progress, self.timings = progress, {}
+
+    def step(self, name: str, phrase: str):
+        import contextlib
+
+        @contextlib.contextmanager
+        def run():
+            self.progress(phrase)
+            started = time.perf_counter()
+            yield
+            self.timings[name] = round(time.perf_counter() - started, 3)
+
+        return run()
+
+
+def generate(
+    root: Path,
+    spec: Spec,
+    dev_url: str,
+    message: str | None,
+    *,
+    check: bool = False,
+    allow_destructive: bool = False,
+    empty: bool = False,
+    progress: Progress = _noop,
+) -> GenerateResult:
+    from generator import migrate
+    from generator.database import scratch_database
+    from generator.drift import compare_databases
+    from generator.metadata import build_metadata
+
+    timer = _Timer(progress)
+    down_revision = migrate.single_head(root)
+    metadata = build_metadata(spec)
+    with scratch_database(dev_url, prefix="schemactl_target") as target_url, scratch_database(
+        dev_url, prefix="schemactl_head"
+    ) as head_url:
+        with timer.step("target", "building the spec in a scratch database"):
+            target = _materialized_snapshot(target_url, spec)
+        with timer.step("head", f"upgrading a scratch database to the current head ({down_revision or 'base'})"):
+            if down_revision:
+                migrate.upgrade(root, head_url)
+        if empty:
+            plan = None
+        else:
+            with timer.step("autogenerate", "comparing head with the spec"):
+                plan = _plan(root, spec, metadata, head_url, target)
+        if plan is not None and plan.empty:
+            with timer.step("safety net", "checking head and spec agree"):
+                leftover = compare_databases(head_url, target_url)
+            if not leftover.empty:
+                return GenerateResult(
+                    "unexpressible", leftover=leftover.describe(), timings=timer.timings, down_revision=down_revision
+                )
+            return GenerateResult("no changes", timings=timer.timings, down_revision=down_revision)
+        if check:
+            return GenerateResult("needed", plan.summary, plan.destructive, timings=timer.timings, down_revision=down_revision)
+        if not message:
+            raise MigrationError("a revision needs a message", 'pass -m "what changed"')
+        if plan is not None and plan.destructive and not allow_destructive:
+            raise DestructiveChange(plan.destructive)
+        with tempfile.TemporaryDirectory(prefix="schemactl-rev-") as tmp:
+            scripts = Path(tmp) / "migrations"
+            shutil.copytree(root / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__"))
+            rev_id = next_revision_id(root)
+            path = _write(root, scripts, rev_id, message, down_revision, plan)
+            with timer.step("proof", "proving the revision: upgrade, compare, downgrade, compare"):
+                _prove(root, scripts, head_url, target_url, dev_url, rev_id, down_revision)
+            final = root / "migrations" / "versions" / path.name
+            final.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, final)
+    return GenerateResult(
+        "written",
+        plan.summary if plan else ["empty revision"],
+        plan.destructive if plan else [],
+        path=final,
+        revision=rev_id,
+        down_revision=down_revision,
+        timings=timer.timings,
+    )
+
+
+def _materialized_snapshot(url: str, spec: Spec):
+    from generator.catalog import read_snapshot
+    from generator.database import connect
+    from generator.materialize import materialize
+
+    engine = connect(url)
+    try:
+        with engine.begin() as conn:
+            materialize(conn, spec)
+        with engine.connect() as conn:
+            return read_snapshot(conn)
+    finally:
+        engine.dispose()
+
+
+def _plan(root: Path, spec: Spec, metadata: Any, head_url: str, target: Any) -> Plan:
+    from alembic.autogenerate import produce_migrations
+    from alembic.autogenerate import render as alembic_render
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    from generator import autogen
+    from generator.catalog import read_snapshot
+    from generator.database import connect
+    from generator.renames import follow_up_renames, rename_ops
+
+    engine = connect(head_url)
+    try:
+        with engine.connect() as conn:
+            trans = conn.begin()
+            try:
+                head = read_snapshot(conn)
+                renames = rename_ops(spec, head)
+                operations = Operations(MigrationContext.configure(conn))
+                for op in renames:
+                    operations.invoke(op)
+                follow_ups = follow_up_renames(read_snapshot(conn), target) if renames else []
+                for op in follow_ups:
+                    operations.invoke(op)
+                support = autogen.AutogenSupport(spec, metadata, conn, lambda: target, prepend=renames + follow_ups)
+                opts = dict(
+                    target_metadata=metadata,
+                    compare_type=support.compare_type,
+                    compare_server_default=False,
+                    render_item=support.render_item,
+                    autogenerate_plugins=["alembic.autogenerate.*", autogen.PLUGIN_NAME],
+                    schemactl=support,
+                    alembic_module_prefix="op.",
+                    sqlalchemy_module_prefix="sa.",
+                    user_module_prefix=None,
+                    render_as_batch=False,
+                )
+                mc = MigrationContext.configure(conn, opts=opts)
+                script = produce_migrations(mc, metadata)
+                upgrade_ops = script.upgrade_ops
+                downgrade_ops = upgrade_ops.reverse()
+                ctx = AutogenContext(mc, metadata=metadata)
+                ctx.imports = set()
+                up = alembic_render._indent(alembic_render._render_cmd_body(upgrade_ops, ctx))
+                down = alembic_render._indent(alembic_render._render_cmd_body(downgrade_ops, ctx))
+                return Plan(upgrade_ops, up, down, set(ctx.imports), summarize(upgrade_ops), destructive_steps(upgrade_ops))
+            finally:
+                trans.rollback()
+    finally:
+        engine.dispose()
+
+
+def _write(root: Path, scripts: Path, rev_id: str, message: str, down_revision: str | None, plan: Plan | None) -> Path:
+    from generator import migrate
+
+    directory = migrate.script_directory(root, scripts)
+    kwargs: dict[str, Any] = {"rollback_note": rollback_note(plan.upgrade_ops) if plan else "nothing to roll back."}
+    if plan is not None:
+        kwargs.update(
+            upgrades=_strip_banner(plan.upgrade_code),
+            downgrades=_strip_banner(plan.downgrade_code),
+            imports="\n".join(sorted(plan.imports)),
+        )
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # alembic prints "Generating <tmp path> ... done"
+        script = directory.generate_revision(rev_id, message, head=down_revision or "base", refresh=True, **kwargs)
+    if script is None:  # pragma: no cover - alembic returns the Script
+        raise MigrationError("alembic did not write the revision")
+    return Path(script.path)
+
+
+def _strip_banner(code: str) -> str:
+    lines = [ln for ln in code.splitlines() if "### commands auto generated" not in ln and "### end Alembic" not in ln]
+    return "\n".join(lines).strip() or "pass"
+
+
+def _prove(root: Path, scripts: Path, head_url: str, target_url: str, dev_url: str, rev_id: str,
+           down_revision: str | None) -> None:  # fmt: skip
+    from generator import migrate
+    from generator.database import scratch_database
+    from generator.drift import compare_databases
+
+    with scratch_database(dev_url, prefix="schemactl_prev", template=_db_name(head_url)) as previous_url:
+        try:
+            migrate.upgrade(root, head_url, rev_id, script_location=scripts)
+        except Exception as exc:
+            raise ProofFailed("the new revision failed to upgrade the previous head", [_one_line(exc)]) from exc
+        after_up = compare_databases(head_url, target_url)
+        if not after_up.empty:
+            raise ProofFailed(
+                "after the upgrade, the database still differs from the spec",
+                after_up.describe(),
+                "the generator cannot express this change yet; no file was written",
+            )
+        try:
+            migrate.downgrade(root, head_url, down_revision or "base", script_location=scripts)
+        except Exception as exc:
+            raise ProofFailed("the new revision's downgrade failed", [_one_line(exc)]) from exc
+        after_down = compare_databases(head_url, previous_url)
+        if not after_down.empty:
+            raise ProofFailed(
+                "after the downgrade, the database differs from the previous head",
+                after_down.describe(),
+                "the downgrade does not restore the previous schema; no file was written",
+            )
+
+
+def _db_name(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).database or ""
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def next_revision_id(root: Path) -> str:
+    """Sequential four-digit ids (0001, 0002, ...): readable, and two branches that both add a
+    revision collide loudly instead of forming two heads silently."""
+    versions = root / "migrations" / "versions"
+    numbers = [int(m.group(1)) for p in versions.glob("*.py") if (m := re.match(r"^(\d{4})_", p.name))]
+    return f"{max(numbers, default=0) + 1:04d}"
+
+
+# --- describing ops ---------------------------------------------------------------------------
+
+
+def _flat(upgrade_ops: Any) -> list[Any]:
+    from alembic.operations import ops
+
+    out = []
+    for op in upgrade_ops.ops:
+        if isinstance(op, ops.ModifyTableOps):
+            out.extend(op.ops)
+        else:
+            out.append(op)
+    return out
+
+
+def describe_op(op: Any) -> str:
+    from alembic.operations import ops
+
+    from generator import ops as x
+
+    table = getattr(op, "table_name", None)
+    match op:
+        case ops.CreateTableOp():
+            return f"create table {op.table_name}"
+        case ops.DropTableOp():
+            return f"drop table {op.table_name}"
+        case ops.RenameTableOp():
+            return f"rename table {op.table_name} to {op.new_table_name}"
+        case ops.AddColumnOp():
+            return f"add column {table}.{op.column.name}"
+        case ops.DropColumnOp():
+            return f"drop column {table}.{op.column_name}"
+        case ops.AlterColumnOp():
+            what = [k for k in ("modify_type", "modify_nullable", "modify_server_default", "modify_comment", "modify_name")
+                    if getattr(op, k, False) is not False or k in op.kw]  # fmt: skip
+            changes = ", ".join(w.replace("modify_", "") for w in what) or "change"
+            return f"alter column {table}.{op.column_name} ({changes})"
+        case ops.CreateIndexOp():
+            return f"create index {op.index_name} on {table}"
+        case ops.DropIndexOp():
+            return f"drop index {op.index_name}"
+        case ops.CreateCheckConstraintOp():
+            return f"add check {op.constraint_name} on {table}"
+        case ops.AddConstraintOp():
+            return f"add constraint {getattr(op, 'constraint_name', '?')} on {table}"
+        case ops.DropConstraintOp():
+            return f"drop constraint {op.constraint_name} on {table}"
+        case ops.CreateTableCommentOp() | ops.DropTableCommentOp():
+            return f"comment on table {table}"
+        case x.CreateEnumOp():
+            return f"create enum {op.name}"
+        case x.DropEnumOp():
+            return f"drop enum {op.name}"
+        case x.AddEnumValueOp():
+            return f"add value {op.value!r} to enum {op.name}"
+        case x.DropEnumValueOp():
+            return f"remove value {op.value!r} from enum {op.name}"
+        case x.RenameEnumValueOp():
+            return f"rename value {op.old_value!r} of enum {op.name} to {op.new_value!r}"
+        case x.RenameEnumOp():
+            return f"rename enum {op.old_name} to {op.new_name}"
+        case x.SetEnumCommentOp():
+            return f"comment on enum {op.name}"
+        case x.CreateExtensionOp():
+            return f"create extension {op.name}"
+        case x.DropExtensionOp():
+            return f"drop extension {op.name}"
+        case x.CreateAppendOnlyGuardOp():
+            return f"make {op.table_name} append-only"
+        case x.DropAppendOnlyGuardOp():
+            return f"remove the append-only guard of {op.table_name}"
+        case x.RenameColumnOp():
+            return f"rename column {op.table_name}.{op.old_name} to {op.new_name}"
+        case x.RenameIndexOp():
+            return f"rename index {op.old_name} to {op.new_name}"
+        case x.RenameConstraintOp():
+            return f"rename constraint {op.old_name} to {op.new_name}"
+    return type(op).__name__
+
+
+def summarize(upgrade_ops: Any) -> list[str]:
+    return [describe_op(op) for op in _flat(upgrade_ops)]
+
+
+_WIDENINGS = [
+    (r"smallint", r"integer|bigint|numeric.*"),
+    (r"integer", r"bigint|numeric.*"),
+    (r"character varying\((\d+)\)", r"text|character varying"),
+    (r"character\((\d+)\)", r"text|character varying"),
+]
+
+
+def _is_narrowing(op: Any) -> bool:
+    from sqlalchemy.dialects import postgresql as pg
+
+    old, new = getattr(op, "existing_type", None), getattr(op, "modify_type", False)
+    if new is False or new is None or old is None:
+        return False
+    dialect = pg.dialect()
+    try:
+        a, b = old.compile(dialect=dialect).lower(), new.compile(dialect=dialect).lower()
+    except Exception:
+        return True
+    if a == b:
+        return False
+    la = re.match(r"(varchar|character varying)\((\d+)\)", a)
+    lb = re.match(r"(varchar|character varying)\((\d+)\)", b)
+    if la and lb:
+        return int(lb.group(2)) < int(la.group(2))
+    widening = {("smallint", "integer"), ("smallint", "bigint"), ("integer", "bigint")}
+    if (a, b) in widening or (la and b in ("text", "varchar", "character varying")):
+        return False
+    if a.startswith("numeric") and b.startswith("numeric"):
+        pa, pb = re.findall(r"\d+", a), re.findall(r"\d+", b)
+        if not pb:
+            return False  # to unconstrained numeric: every value fits
+        if len(pa) == 2 and len(pb) == 2:
+            return not (int(pb[0]) >= int(pa[0]) and int(pb[1]) == int(pa[1]))
+        return True
+    return True
+
+
+def destructive_steps(upgrade_ops: Any) -> list[str]:
+    """Steps that lose data: dropped tables, columns, enum types or values, narrowed types."""
+    from alembic.operations import ops
+
+    from generator import ops as x
+
+    out = []
+    for op in _flat(upgrade_ops):
+        if isinstance(op, ops.DropTableOp | ops.DropColumnOp | x.DropEnumValueOp | x.DropEnumOp):
+            out.append(describe_op(op) + " (its data is lost)")
+        elif isinstance(op, ops.AlterColumnOp) and _is_narrowing(op):
+            out.append(describe_op(op) + " (the type narrows: values may not fit)")
+    return out
+
+
+def rollback_note(upgrade_ops: Any) -> str:
+    """One paragraph for the revision docstring: what the downgrade loses, how to roll back safely."""
+    from alembic.operations import ops
+
+    from generator import ops as x
+
+    flat = _flat(upgrade_ops)
+    created = [op.table_name for op in flat if isinstance(op, ops.CreateTableOp)]
+    added = [f"{op.table_name}.{op.column.name}" for op in flat if isinstance(op, ops.AddColumnOp)]
+    values = [f"{op.name}.{op.value}" for op in flat if isinstance(op, x.AddEnumValueOp)]
+    dropped = [op.table_name for op in flat if isinstance(op, ops.DropTableOp)]
+    dropped += [f"{op.table_name}.{op.column_name}" for op in flat if isinstance(op, ops.DropColumnOp)]
+    removed = [f"{op.name}.{op.value}" for op in flat if isinstance(op, x.DropEnumValueOp)]
+    parts = []
+    if dropped or removed:
+        parts.append(
+            f"the upgrade itself loses {', '.join(dropped + removed)}; the downgrade brings the structure back empty"
+            " (column defaults or NULL), not the data")
+    if created:
+        parts.append(f"the downgrade drops table(s) {', '.join(created)} with every row in them")
+    if added:
+        parts.append(f"it drops column(s) {', '.join(added)} and their values")
+    if values:
+        parts.append(f"it rebuilds enum type(s) without {', '.join(values)} and fails while rows still use them")
+    if not parts:
+        return "the downgrade restores the previous schema and loses no rows."
+    return "; ".join(parts) + ". In production, take a backup (pg_dump) first, or roll forward with a new revision instead."
