@@ -132,7 +132,8 @@ def generate(
             rev_id = next_revision_id(root)
             path = _write(root, scripts, rev_id, message, down_revision, plan)
             with timer.step("proof", "proving the revision: upgrade, compare, downgrade, compare"):
-                _prove(root, scripts, head_url, target_url, dev_url, rev_id, down_revision)
+                # an empty revision must change nothing: its "after" is the previous head itself
+                _prove(root, scripts, head_url, None if empty else target_url, dev_url, rev_id, down_revision)
             final = root / "migrations" / "versions" / path.name
             final.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, final)
@@ -241,7 +242,7 @@ def _strip_banner(code: str) -> str:
     return "\n".join(lines).strip() or "pass"
 
 
-def _prove(root: Path, scripts: Path, head_url: str, target_url: str, dev_url: str, rev_id: str,
+def _prove(root: Path, scripts: Path, head_url: str, target_url: str | None, dev_url: str, rev_id: str,
            down_revision: str | None) -> None:  # fmt: skip
     from generator import migrate
     from generator.database import scratch_database
@@ -252,7 +253,7 @@ def _prove(root: Path, scripts: Path, head_url: str, target_url: str, dev_url: s
             migrate.upgrade(root, head_url, rev_id, script_location=scripts)
         except Exception as exc:
             raise ProofFailed("the new revision failed to upgrade the previous head", [_one_line(exc)]) from exc
-        after_up = compare_databases(head_url, target_url)
+        after_up = compare_databases(head_url, target_url or previous_url)
         if not after_up.empty:
             raise ProofFailed(
                 "after the upgrade, the database still differs from the spec",
