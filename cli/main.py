@@ -43,6 +43,7 @@ def _main(
 
 
 _registered = False
+_FEATURE_MODULES = ("commands_diff", "commands_seed", "commands_app")
 
 
 def _register() -> None:
@@ -50,11 +51,17 @@ def _register() -> None:
     if _registered:
         return
     _registered = True
+    import importlib
+    import importlib.util
+
     from cli import commands_basic, commands_db, commands_migrate
 
     commands_basic.register(app)
     commands_migrate.register(app)
     app.add_typer(commands_db.db_app, name="db")
+    for name in _FEATURE_MODULES:  # each adds its commands; imported only when its file exists
+        if importlib.util.find_spec(f"cli.{name}") is not None:
+            importlib.import_module(f"cli.{name}").register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

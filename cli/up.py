@@ -1,7 +1,12 @@
-"""schemactl up: validate, then bring the live database to the spec, with a summary per step."""
+"""schemactl up: the whole path a newcomer runs first, with a one-line summary per step.
+
+validate -> upgrade to head (the committed migrations) -> seed -> diff (must be clean).
+Exit 0 ok, 2 drift left behind, 1 error.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import time
 
 from cli.commands_basic import validate_files
@@ -9,8 +14,8 @@ from cli.output import OUT
 from cli.state import State
 
 
-def run_up(state: State, db: str | None) -> int:
-    t0 = time.perf_counter()
+def run_up(state: State, db: str | None, dev_db: str | None = None) -> int:
+    started = time.perf_counter()
     report = validate_files(state)
     if report["status"] != "ok":
         for p in report["problems"]:
@@ -19,20 +24,42 @@ def run_up(state: State, db: str | None) -> int:
         return 1
     OUT.note(f"[green]✓ validate[/]  {report['summary']}")
 
-    from generator.database import connect, resolve_live
-    from generator.metadata import build_metadata
+    from generator import migrate
+    from generator.database import resolve_live
 
     target = resolve_live(db, state.root)
     OUT.note(f"  database  {target.display} (from {target.source})")
-    spec = state.load_spec()
-    engine = connect(target.url)
-    t1 = time.perf_counter()
-    try:
-        md = build_metadata(spec)
-        with engine.begin() as conn:
-            md.create_all(conn)
-    finally:
-        engine.dispose()
-    OUT.note(f"[green]✓ schema[/]    {len(spec.tables)} tables present ({time.perf_counter() - t1:.2f}s)")
-    OUT.note(f"[green]done[/] in {time.perf_counter() - t0:.1f}s")
-    return 0
+    t = time.perf_counter()
+    before = migrate.status(state.root, target.url)
+    with OUT.stderr.status("upgrading to head..."):
+        migrate.upgrade(state.root, target.url)
+    after = migrate.status(state.root, target.url)
+    applied = len(before.pending) - len(after.pending)
+    OUT.note(
+        f"[green]✓ upgrade[/]   {applied} revision(s) applied, at {', '.join(after.current) or 'base'} "
+        f"({time.perf_counter() - t:.1f}s)"
+    )
+    code = 0
+    for step in (_seed_step, _diff_step):
+        code = max(code, step(state, target.url, dev_db))
+        if code == 1:
+            return 1
+    OUT.note(f"[green]done[/] in {time.perf_counter() - started:.1f}s" if code == 0 else
+             f"[yellow]done with drift left[/] in {time.perf_counter() - started:.1f}s")  # fmt: skip
+    return code
+
+
+def _seed_step(state: State, url: str, dev_db: str | None) -> int:
+    if importlib.util.find_spec("generator.seed") is None or not state.seeds.exists():
+        return 0
+    from cli.commands_seed import up_step
+
+    return up_step(state, url)
+
+
+def _diff_step(state: State, url: str, dev_db: str | None) -> int:
+    if importlib.util.find_spec("cli.commands_diff") is None:
+        return 0
+    from cli.commands_diff import up_step
+
+    return up_step(state, url, dev_db)
