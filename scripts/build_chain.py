@@ -13,6 +13,8 @@ the project, then `schemactl generate -m MESSAGE` (proof included) writes the re
                                        append-only guard), security_events
   0006 global constraints and          every composite, partial and GIN index, held back
        performance indexes             from the stages above; the spec is now schema.yaml
+  0007 seed reference data             schemactl seed --revision -m "seed reference data"
+                                       (data only: machines, materials, tools from seeds.yaml)
 
 Usage: python scripts/build_chain.py [--dev-db URL]   (refuses to run if versions/ is not empty)
 """
@@ -89,6 +91,8 @@ def main() -> int:
             run(project, ["generate", "-m", message, *dev])
         shutil.copy(ROOT / "schema.yaml", project / "schema.yaml")
         run(project, ["generate", "-m", "global constraints and performance indexes", *dev])
+        shutil.copy(ROOT / "seeds.yaml", project / "seeds.yaml")
+        run(project, ["seed", "--revision", "-m", "seed reference data", *dev])
         for path in sorted((project / "migrations" / "versions").glob("*.py")):
             shutil.copy(path, versions / path.name)
             print("wrote", (versions / path.name).relative_to(ROOT))
