@@ -1,0 +1,509 @@
+"""generator.audit against real PostgreSQL: append, the database guards, verify, concurrency.
+
+Every test gets a fresh database with the whole schema (``audit_db``). Tampering is done as
+the superuser with ``SET session_replication_role = replica``, which switches the append-only
+triggers (and the FK triggers) off for that session only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import pytest
+import rfc8785
+import sqlalchemy as sa
+import sqlalchemy.orm
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from generator import audit
+from generator.audit import AuditChainConflict, AuditError, Scope
+from generator.database import scratch_database
+from generator.errors import DatabaseError
+from generator.materialize import materialize
+from generator.metadata import build_metadata
+from generator.spec import load_spec
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@cache
+def _spec():
+    return load_spec(REPO / "schema.yaml")
+
+
+def make_schema_db(url: str, pool_size: int = 5) -> Engine:
+    """An Engine on ``url`` after creating the whole schema there."""
+    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=4)
+    with engine.begin() as conn:
+        materialize(conn, _spec())
+    return engine
+
+
+@pytest.fixture
+def audit_db(empty_db: str) -> Iterator[Engine]:
+    """A fresh database with the schema; the Engine's pool fits 20 threads."""
+    engine = make_schema_db(empty_db, pool_size=20)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def add_user(engine: Engine, email: str | None = None) -> uuid.UUID:
+    with engine.begin() as conn:
+        return conn.execute(
+            sa.text("INSERT INTO users (email) VALUES (:e) RETURNING id"),
+            {"e": email or f"u{uuid.uuid4().hex[:12]}@example.com"},
+        ).scalar_one()
+
+
+def tamper(engine: Engine, sql: str, **params: object) -> None:
+    """Run ``sql`` as the superuser with the append-only triggers off (this session only)."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        conn.execute(sa.text(sql), params)
+
+
+def fill(engine: Engine, scope: Scope, count: int, actor: uuid.UUID | None = None) -> list[int]:
+    ids = []
+    with engine.begin() as conn:
+        for n in range(count):
+            entry = audit.append(conn, scope_type=scope.type, scope_id=scope.id, event_type="job.progress",
+                                 payload={"n": n, "percent": n * 12.5, "note": "Çelik şaft"}, actor_user_id=actor)  # fmt: skip
+            ids.append(entry.id)
+    return ids
+
+
+def verify(engine: Engine, scope: Scope | None = None) -> audit.VerifyReport:
+    with engine.begin() as conn:
+        return audit.verify(conn, scope)
+
+
+# ------------------------------------------------------------------------------- append
+
+
+def test_two_appends_in_one_transaction_pass_an_independent_ten_line_check(audit_db: Engine) -> None:
+    actor = add_user(audit_db)
+    job = str(uuid.uuid4())
+    with audit_db.begin() as conn:
+        audit.append(conn, scope_type="job", scope_id=job, event_type="job.created", actor_user_id=actor,
+                     payload={"type": "cam", "params": {"tolerance_mm": 0.01, "tools": ["em-6", "dr-3"]}, "n": 1})  # fmt: skip
+        audit.append(conn, scope_type="job", scope_id=job, event_type="job.started",
+                     payload={"worker": "w-1", "note": "Dönüş €", "wait_ms": 1500})  # fmt: skip
+
+    # The check an auditor writes from docs/audit-chain.md: hashlib + rfc8785 only.
+    with audit_db.connect() as conn:
+        rows = conn.execute(sa.text("SELECT * FROM audit_logs ORDER BY id")).mappings().all()
+    prev = ""
+    for r in rows:
+        record = {"scope_type": r["scope_type"], "scope_id": r["scope_id"], "event_type": r["event_type"],
+                  "actor_user_id": str(r["actor_user_id"]) if r["actor_user_id"] else None, "payload": r["payload"],
+                  "created_at": r["created_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}  # fmt: skip
+        assert r["prev_chain_hash"] == (prev or None)
+        prev = hashlib.sha256(prev.encode() + rfc8785.dumps(record)).hexdigest()
+        assert r["chain_hash"] == prev
+    assert len(rows) == 2
+
+
+def test_append_returns_the_stored_row(audit_db: Engine) -> None:
+    actor = add_user(audit_db)
+    with audit_db.begin() as conn:
+        first = audit.append(conn, scope_type="user", scope_id=actor, event_type="user.created",
+                             payload={"email": "a@example.com"}, actor_user_id=str(actor))  # fmt: skip
+        second = audit.append(conn, scope_type="user", scope_id=actor, event_type="user.role_changed",
+                              payload={"from": "customer", "to": "admin"})  # fmt: skip
+    with audit_db.connect() as conn:
+        stored = conn.execute(sa.text("SELECT * FROM audit_logs ORDER BY id")).mappings().all()
+    for entry, row in zip((first, second), stored, strict=True):
+        assert entry.id == row["id"]
+        assert entry.scope == Scope("user", str(actor))
+        assert entry.created_at == row["created_at"]
+        assert entry.created_at.tzinfo is not None and entry.created_at.utcoffset().total_seconds() == 0
+        assert (entry.prev_chain_hash, entry.chain_hash) == (row["prev_chain_hash"], row["chain_hash"])
+        assert entry.payload == row["payload"]
+    assert first.actor_user_id == actor and second.actor_user_id is None
+    assert first.prev_chain_hash is None and second.prev_chain_hash == first.chain_hash
+    assert first.created_at < second.created_at
+
+
+class User:
+    """A mapped class for the users table (the application's models are its own business)."""
+
+    def __init__(self, **fields: object) -> None:
+        self.__dict__.update(fields)
+
+
+def test_append_works_with_an_orm_session(audit_db: Engine) -> None:
+    registry = sa.orm.registry()
+    registry.map_imperatively(User, build_metadata(_spec()).tables["users"])
+    try:
+        with Session(audit_db) as session:
+            user_id = uuid.uuid4()
+            session.add(User(id=user_id, email="new@example.com"))  # pending: append flushes it first
+            entry = audit.append(session, scope_type="user", scope_id=user_id, event_type="user.created",
+                                 payload={"plan": "trial"}, actor_user_id=user_id)  # fmt: skip
+            session.commit()
+    finally:
+        registry.dispose()
+    assert entry.actor_user_id == user_id
+    assert verify(audit_db).scopes[0].head_id == entry.id
+
+
+def test_nothing_is_stored_when_the_caller_rolls_back(audit_db: Engine) -> None:
+    with audit_db.connect() as conn:
+        audit.append(conn, scope_type="system", scope_id="global", event_type="config.changed", payload={})
+        conn.rollback()
+    fill(audit_db, audit.SYSTEM_SCOPE, 2)
+    report = verify(audit_db)
+    assert report.intact and report.rows == 2
+
+
+def test_append_refuses_a_connection_in_autocommit_mode(audit_db: Engine) -> None:
+    with audit_db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with pytest.raises(AuditError, match="autocommit") as caught:
+            audit.append(conn, scope_type="system", scope_id="global", event_type="x.y", payload={})
+    assert "engine.begin()" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"scope_type": "Job"}, "scope_type 'Job' is not valid"),
+        ({"scope_type": "job-run"}, "scope_type 'job-run' is not valid"),
+        ({"scope_id": ""}, "scope_id '' is not valid"),
+        ({"scope_id": "x" * 201}, "is not valid"),
+        ({"event_type": "Job Created"}, "event_type 'Job Created' is not valid"),
+        ({"actor_user_id": "bob"}, "actor_user_id 'bob' is not a uuid"),
+        ({"payload": {"at": datetime(2025, 1, 1)}}, "audit payload $.at: a datetime is not a JSON value"),
+        ({"payload": {"n": [1, 2**60]}}, "audit payload $.n[1]: is an integer beyond"),
+        ({"payload": {"x": float("nan")}}, "audit payload $.x: is not a finite number"),
+        ({"payload": {"blob": "a\x00b"}}, "audit payload $.blob: contains the character U+0000"),
+    ],
+)
+def test_append_refuses_bad_input_before_touching_the_database(audit_db: Engine, fields: dict, message: str) -> None:
+    args = {"scope_type": "job", "scope_id": "j-1", "event_type": "job.created", "payload": {}} | fields
+    with audit_db.begin() as conn:
+        with pytest.raises(AuditError) as caught:
+            audit.append(conn, **args)
+        assert message in str(caught.value)
+        conn.execute(sa.text("SELECT 1"))  # the transaction is still usable
+    assert verify(audit_db).rows == 0
+
+
+def test_append_names_an_actor_that_is_not_a_user(audit_db: Engine) -> None:
+    ghost = uuid.uuid4()
+    with audit_db.begin() as conn, pytest.raises(AuditError, match=f"actor_user_id {ghost} is not a user"):
+        audit.append(conn, scope_type="system", scope_id="global", event_type="x.y", payload={}, actor_user_id=ghost)
+
+
+def test_payload_numbers_survive_the_jsonb_round_trip(audit_db: Engine) -> None:
+    numbers = [0, -0.0, 1e21, 1e-7, 0.1, 100.0, 2**53 - 1, -(2**53 - 1), 1e300, 5e-324, 1.7976931348623157e308,
+               0.30000000000000004, 333333333.3333333, 1e16, 2.0**60, 123456789012345.6]  # fmt: skip
+    with audit_db.begin() as conn:
+        entry = audit.append(conn, scope_type="system", scope_id="global", event_type="numbers.stored",
+                             payload={"numbers": numbers, "text": "€ 😀 \u2028 \x1f \" \\", "😀": 1, "\ufb33": 2})  # fmt: skip
+    assert entry.payload["numbers"][2] == 1e21
+    assert verify(audit_db).intact
+
+
+def test_a_scope_id_may_be_a_uuid_or_an_int(audit_db: Engine) -> None:
+    job = uuid.uuid4()
+    with audit_db.begin() as conn:
+        a = audit.append(conn, scope_type="job", scope_id=job, event_type="job.created", payload={})
+        b = audit.append(conn, scope_type="invoice", scope_id=42, event_type="invoice.issued", payload={})
+    assert (a.scope_id, b.scope_id) == (str(job), "42")
+
+
+# -------------------------------------------------------------------------- the guards
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_logs SET payload = '{}'",
+        "DELETE FROM audit_logs",
+        "TRUNCATE audit_logs",
+    ],
+)
+def test_rows_cannot_be_changed_or_removed(audit_db: Engine, sql: str) -> None:
+    fill(audit_db, audit.SYSTEM_SCOPE, 2)
+    with pytest.raises(sa.exc.DBAPIError, match="audit_logs is append-only"):
+        with audit_db.begin() as conn:
+            conn.execute(sa.text(sql))
+    assert verify(audit_db).rows == 2
+
+
+def test_a_fork_is_refused_by_the_database(audit_db: Engine) -> None:
+    fill(audit_db, Scope("job", "j-1"), 2)
+    with audit_db.connect() as conn:
+        first = conn.execute(sa.text("SELECT chain_hash FROM audit_logs ORDER BY id LIMIT 1")).scalar_one()
+    insert = ("INSERT INTO audit_logs (scope_type, scope_id, event_type, prev_chain_hash, chain_hash) "
+              "VALUES ('job', 'j-1', 'job.forked', :prev, :hash)")  # fmt: skip
+    for prev in (first, None):  # a second successor of row 1; a second first row
+        with pytest.raises(sa.exc.IntegrityError, match="uq_audit_logs_scope_prev"):
+            with audit_db.begin() as conn:
+                conn.execute(sa.text(insert), {"prev": prev, "hash": "f" * 64})
+
+
+def test_malformed_hashes_are_refused_by_the_database(audit_db: Engine) -> None:
+    with pytest.raises(sa.exc.IntegrityError, match="ck_audit_logs_chain_hash_hex"):
+        with audit_db.begin() as conn:
+            conn.execute(sa.text("INSERT INTO audit_logs (scope_type, scope_id, event_type, chain_hash) "
+                                 "VALUES ('job', 'j-1', 'job.created', 'ABC')"))  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ verify
+
+
+def test_verify_reports_every_scope_with_its_rows_and_head(audit_db: Engine) -> None:
+    a = fill(audit_db, Scope("job", "a"), 3)
+    b = fill(audit_db, Scope("user", "b"), 2)
+    report = verify(audit_db)
+    assert report.intact and report.rows == 5
+    assert [(str(s.scope), s.rows, s.head_id) for s in report.scopes] == [("job:a", 3, a[-1]), ("user:b", 2, b[-1])]
+    only = verify(audit_db, Scope("user", "b"))
+    assert [(str(s.scope), s.rows) for s in only.scopes] == [("user:b", 2)]
+    with audit_db.begin() as conn:
+        assert audit.verify(conn, "job:a").rows == 3
+        assert audit.count_rows(conn, "job:a") == 3
+
+
+def test_verify_on_an_empty_table_is_intact(audit_db: Engine) -> None:
+    report = verify(audit_db)
+    assert report.intact and report.scopes == ()
+
+
+def test_verify_without_the_schema_says_to_upgrade(empty_db: str) -> None:
+    engine = sa.create_engine(empty_db)
+    try:
+        with engine.begin() as conn, pytest.raises(DatabaseError, match="no audit_logs table") as caught:
+            audit.verify(conn)
+        assert caught.value.hint == "run schemactl upgrade"
+    finally:
+        engine.dispose()
+
+
+TAMPERING = {
+    "scope_type": "UPDATE audit_logs SET scope_type = 'invoice' WHERE id = :id",
+    "scope_id": "UPDATE audit_logs SET scope_id = 'j-2' WHERE id = :id",
+    "actor_user_id": "UPDATE audit_logs SET actor_user_id = :other WHERE id = :id",
+    "actor_user_id (removed)": "UPDATE audit_logs SET actor_user_id = NULL WHERE id = :id",
+    "event_type": "UPDATE audit_logs SET event_type = 'job.cancelled' WHERE id = :id",
+    "payload (value)": "UPDATE audit_logs SET payload = jsonb_set(payload, '{n}', '99') WHERE id = :id",
+    "payload (new key)": "UPDATE audit_logs SET payload = payload || '{\"extra\": true}' WHERE id = :id",
+    "created_at": "UPDATE audit_logs SET created_at = created_at + interval '1 microsecond' WHERE id = :id",
+    "prev_chain_hash": "UPDATE audit_logs SET prev_chain_hash = repeat('0', 64) WHERE id = :id",
+    "chain_hash": "UPDATE audit_logs SET chain_hash = repeat('a', 64) WHERE id = :id",
+}
+
+
+@pytest.mark.parametrize("field", list(TAMPERING))
+def test_changing_any_field_of_a_row_is_caught_naming_that_row(audit_db: Engine, field: str) -> None:
+    actor, other = add_user(audit_db), add_user(audit_db)
+    ids = fill(audit_db, Scope("job", "j-1"), 5, actor=actor)
+    fill(audit_db, Scope("user", str(actor)), 3)
+    target = ids[2]
+    tamper(audit_db, TAMPERING[field], id=target, other=other)
+
+    report = verify(audit_db)
+    assert not report.intact
+    breaks = {b.scope: b.first_break for b in report.broken}
+    assert target in [b.id for b in breaks.values()], breaks
+    assert verify(audit_db, Scope("user", str(actor))).intact  # the other chain is untouched
+    named = next(b for b in breaks.values() if b.id == target)
+    expected_kind = {"prev_chain_hash": "wrong_predecessor"}.get(field, "hash_mismatch")
+    assert named.kind == expected_kind, named
+
+
+def test_a_removed_row_leaves_a_gap_at_its_successor(audit_db: Engine) -> None:
+    ids = fill(audit_db, Scope("job", "j-1"), 5)
+    tamper(audit_db, "DELETE FROM audit_logs WHERE id = :id", id=ids[2])
+    [scope] = verify(audit_db).scopes
+    assert scope.first_break is not None
+    assert (scope.first_break.id, scope.first_break.kind, scope.rows) == (ids[3], "gap", 4)
+    assert f"id {ids[1]}" in scope.first_break.message
+
+
+def test_a_removed_first_row_leaves_a_gap_at_the_new_first_row(audit_db: Engine) -> None:
+    ids = fill(audit_db, Scope("job", "j-1"), 3)
+    tamper(audit_db, "DELETE FROM audit_logs WHERE id = :id", id=ids[0])
+    [scope] = verify(audit_db).scopes
+    assert scope.first_break is not None
+    assert (scope.first_break.id, scope.first_break.kind) == (ids[1], "gap")
+    assert scope.broken_rows == 1
+
+
+# ------------------------------------------------------------------------- concurrency
+
+
+def _hammer(engine: Engine, scopes: list[Scope], threads: int, per_thread: int) -> None:
+    """``threads`` writers, each appending ``per_thread`` rows (one transaction each),
+    thread t writing to scopes[(t + n) % len(scopes)] so every scope has several writers."""
+    start = threading.Barrier(threads)
+
+    def writer(t: int) -> None:
+        start.wait(timeout=30)
+        for n in range(per_thread):
+            scope = scopes[(t + n) % len(scopes)]
+            with engine.begin() as conn:
+                audit.append(conn, scope_type=scope.type, scope_id=scope.id, event_type="job.progress",
+                             payload={"thread": t, "n": n})  # fmt: skip
+
+    with ThreadPoolExecutor(threads) as pool:
+        for future in [pool.submit(writer, t) for t in range(threads)]:
+            future.result(timeout=120)
+
+
+def _assert_no_fork(engine: Engine) -> None:
+    with engine.connect() as conn:
+        forks = conn.execute(sa.text(
+            "SELECT count(*) FROM (SELECT 1 FROM audit_logs GROUP BY scope_type, scope_id, prev_chain_hash "
+            "HAVING count(*) > 1) f")).scalar_one()  # fmt: skip
+    assert forks == 0
+
+
+def test_eight_writers_on_one_scope_make_one_valid_chain(audit_db: Engine) -> None:
+    _hammer(audit_db, [Scope("job", "hot")], threads=8, per_thread=200)
+    report = verify(audit_db)
+    assert report.intact
+    assert [(s.scope, s.rows) for s in report.scopes] == [(Scope("job", "hot"), 1600)]
+    _assert_no_fork(audit_db)
+
+
+def test_eight_writers_on_eight_scopes_make_eight_valid_chains(audit_db: Engine) -> None:
+    scopes = [Scope("job", f"j-{i}") for i in range(8)]
+    _hammer(audit_db, scopes, threads=8, per_thread=200)
+    report = verify(audit_db)
+    assert report.intact
+    assert sorted((s.scope, s.rows) for s in report.scopes) == [(s, 200) for s in scopes]
+    _assert_no_fork(audit_db)
+
+
+def test_writers_of_different_scopes_do_not_wait_for_each_other(audit_db: Engine) -> None:
+    holder = audit_db.connect()
+    try:
+        holder.begin()
+        audit.append(holder, scope_type="job", scope_id="a", event_type="job.created", payload={})
+        with audit_db.begin() as conn:  # another scope: goes through while "a" is locked
+            conn.execute(sa.text("SET LOCAL lock_timeout = '5s'"))
+            audit.append(conn, scope_type="job", scope_id="b", event_type="job.created", payload={})
+        with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+            with audit_db.begin() as conn:  # the same scope: waits for the holder
+                conn.execute(sa.text("SET LOCAL lock_timeout = '200ms'"))
+                audit.append(conn, scope_type="job", scope_id="a", event_type="job.started", payload={})
+        holder.commit()
+    finally:
+        holder.close()
+    assert verify(audit_db).intact
+
+
+def test_a_waiting_writer_links_to_the_row_committed_while_it_waited(audit_db: Engine) -> None:
+    holder = audit_db.connect()
+    holder.begin()
+    first = audit.append(holder, scope_type="job", scope_id="a", event_type="job.created", payload={})
+    results: list[audit.AuditEntry] = []
+
+    def second() -> None:
+        with audit_db.begin() as conn:
+            results.append(audit.append(conn, scope_type="job", scope_id="a", event_type="job.started", payload={}))
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    time.sleep(0.3)  # the waiter is now blocked on the scope lock
+    assert not results
+    holder.commit()
+    holder.close()
+    waiter.join(timeout=10)
+    assert results and results[0].prev_chain_hash == first.chain_hash
+
+
+def test_repeatable_read_with_a_stale_snapshot_is_a_chain_conflict(audit_db: Engine) -> None:
+    fill(audit_db, Scope("job", "a"), 1)
+    with audit_db.connect().execution_options(isolation_level="REPEATABLE READ") as stale:
+        stale.execute(sa.text("SELECT count(*) FROM audit_logs")).scalar_one()  # snapshot taken
+        fill(audit_db, Scope("job", "a"), 1)  # committed after that snapshot
+        with pytest.raises(AuditChainConflict, match="retry|fork") as caught:
+            audit.append(stale, scope_type="job", scope_id="a", event_type="job.started", payload={})
+        assert "retry the transaction" in (caught.value.hint or "")
+        stale.rollback()
+    assert verify(audit_db).intact
+
+
+def test_lock_scopes_takes_several_scope_locks(audit_db: Engine) -> None:
+    with audit_db.begin() as conn:
+        audit.lock_scopes(conn, [Scope("job", "a"), ("user", "u")])
+        audit.append(conn, scope_type="job", scope_id="a", event_type="job.created", payload={})
+        audit.append(conn, scope_type="user", scope_id="u", event_type="job.created", payload={})
+        held = conn.execute(sa.text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")).scalar_one()  # fmt: skip
+    assert held == 2
+    assert verify(audit_db).intact
+
+
+# ------------------------------------------------------------------------- throughput
+
+
+# Chains computed by PostgreSQL itself, an independent implementation of the v1 format for
+# payloads whose canonical JSON is easy to write by hand (keys in order, plain numbers). Round k
+# of the recursive CTE computes row k of every scope from row k - 1. "@k" is the row number.
+_CREATED = "(timestamptz '2025-01-01 00:00:00+00' + (@k * :scopes + s) * interval '1 millisecond')"
+_PAYLOAD = """('{"attempt":' || @k % 5 || ',"job_id":"job-' || s || '","metrics":{"cycle_time_s":' || @k
+    || '.25,"toolpath_mm":1234.5},"note":"Çelik şaft","status":"running","tags":["roughing","5-axis"]}')"""
+_RECORD = f"""'{{"actor_user_id":null,"created_at":"'
+    || to_char({_CREATED} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    || '","event_type":"job.progress","payload":' || {_PAYLOAD}
+    || ',"scope_id":"job-' || s || '","scope_type":"job"}}'"""
+_HASH = "encode(sha256(convert_to(@prev" + _RECORD + ", 'UTF8')), 'hex')"
+GENERATE_CHAINS = f"""
+INSERT INTO audit_logs (scope_type, scope_id, event_type, payload, created_at, prev_chain_hash, chain_hash)
+WITH RECURSIVE chain (k, s, prev, hash) AS (
+    SELECT 1, s, NULL::text, {_HASH.replace("@prev", "").replace("@k", "1")}
+    FROM generate_series(1, :scopes) AS s
+  UNION ALL
+    SELECT k + 1, s, hash, {_HASH.replace("@prev", "hash || ").replace("@k", "(k + 1)")}
+    FROM chain WHERE k < :per_scope
+)
+SELECT 'job', 'job-' || s, 'job.progress', {_PAYLOAD.replace("@k", "k")}::jsonb,
+       {_CREATED.replace("@k", "k")}, prev, hash
+FROM chain ORDER BY k, s"""
+
+
+def generate_chains(engine: Engine, scopes: int, per_scope: int) -> None:
+    with engine.begin() as conn:
+        sql = GENERATE_CHAINS.replace("%", "%%").replace(":scopes", "%(scopes)s").replace(":per_scope", "%(per_scope)s")
+        conn.exec_driver_sql(sql, {"scopes": scopes, "per_scope": per_scope})  # psycopg parameters
+        conn.execute(sa.text("ANALYZE audit_logs"))
+
+
+def test_chains_computed_by_postgresql_verify(audit_db: Engine) -> None:
+    generate_chains(audit_db, scopes=3, per_scope=4)
+    report = verify(audit_db)
+    assert report.intact and report.rows == 12 and len(report.scopes) == 3
+
+
+@pytest.mark.slow
+def test_verify_throughput_on_100k_rows(pg17, capsys: pytest.CaptureFixture[str]) -> None:
+    """100,000 rows in 1,000 chains; verify finds them intact. The rate is printed; the
+    floor asserted only catches a pathological slowdown (CI machines are shared)."""
+    with scratch_database(pg17.url()) as url:
+        engine = make_schema_db(url)
+        try:
+            generate_chains(engine, scopes=1000, per_scope=100)
+            started = time.perf_counter()
+            report = verify(engine)
+            elapsed = time.perf_counter() - started
+        finally:
+            engine.dispose()
+    assert report.intact and report.rows == 100_000 and len(report.scopes) == 1000
+    with capsys.disabled():
+        print(f"\nverify: {report.rows:,} rows in {elapsed:.2f} s = {report.rows / elapsed:,.0f} rows/s")
+    assert report.rows / elapsed > 5_000
