@@ -91,12 +91,11 @@ def register(app: typer.Typer) -> None:
 
         state: State = ctx.obj
         live = _live(state, db)
-        before = migrate.status(state.root, live.url)
-        with OUT.stderr.status(f"upgrading to {revision}..."):
-            migrate.upgrade(state.root, live.url, revision)
-        after = migrate.status(state.root, live.url)
-        applied = [r for r in before.pending if r not in after.pending]
-        OUT.note(f"[green]upgraded[/]: {len(applied)} revision(s) applied; now at {', '.join(after.current) or 'base'}")
+        migrate.status(state.root, live.url)  # refuses a database at a revision this repo doesn't know
+        with OUT.stderr.status(f"upgrading to {revision} (waits if another upgrade holds the migration lock)..."):
+            moved = migrate.upgrade(state.root, live.url, revision)
+        applied = migrate.revisions_between(state.root, moved)
+        OUT.note(f"[green]upgraded[/]: {len(applied)} revision(s) applied; now at {', '.join(moved.after) or 'base'}")
 
     @app.command()
     def downgrade(

@@ -43,7 +43,7 @@ def _main(
 
 
 _registered = False
-_FEATURE_MODULES = ("commands_diff", "commands_seed", "commands_app")
+_FEATURE_MODULES = ("commands_diff", "commands_seed", "commands_app", "commands_models")
 
 
 def _register() -> None:

@@ -30,13 +30,12 @@ def run_up(state: State, db: str | None, dev_db: str | None = None) -> int:
     target = resolve_live(db, state.root)
     OUT.note(f"  database  {target.display} (from {target.source})")
     t = time.perf_counter()
-    before = migrate.status(state.root, target.url)
+    migrate.status(state.root, target.url)  # refuses a database at a revision this repo doesn't know
     with OUT.stderr.status("upgrading to head..."):
-        migrate.upgrade(state.root, target.url)
-    after = migrate.status(state.root, target.url)
-    applied = len(before.pending) - len(after.pending)
+        moved = migrate.upgrade(state.root, target.url)
+    applied = len(migrate.revisions_between(state.root, moved))
     OUT.note(
-        f"[green]✓ upgrade[/]   {applied} revision(s) applied, at {', '.join(after.current) or 'base'} "
+        f"[green]✓ upgrade[/]   {applied} revision(s) applied, at {', '.join(moved.after) or 'base'} "
         f"({time.perf_counter() - t:.1f}s)"
     )
     code = 0

@@ -48,7 +48,11 @@ def single_head(root: Path, script_location: Path | None = None) -> str | None:
 
 
 @contextlib.contextmanager
-def _translated() -> Iterator[None]:
+def _translated(target: str | None = None) -> Iterator[None]:
+    """Alembic's CommandError as a MigrationError. An unknown revision is either the one asked
+    for (a typo) or the one the database is at (a newer deploy migrated it)."""
+    import re
+
     from alembic.util import CommandError
 
     try:
@@ -56,14 +60,30 @@ def _translated() -> Iterator[None]:
     except CommandError as exc:
         text = str(exc)
         if "Can't locate revision" in text or "No such revision" in text:
+            quoted = re.findall(r"'([^']*)'", text.replace("Can't", "Cannot"))
+            unknown = quoted[0] if quoted else text.split(":")[-1].strip()
+            if target is not None and unknown == target:
+                raise MigrationError(
+                    f"no revision {target!r} in the migrations",
+                    "pass head, base, a revision id (see `alembic history`) or a relative step like -1",
+                ) from None
             raise MigrationError(
-                f"the database is at a revision this repository does not know ({text.split(':')[-1].strip()})",
+                f"the database is at a revision this repository does not know ({unknown})",
                 "a newer deploy migrated it: pull the latest migrations before running this",
             ) from None
         raise MigrationError(text) from None
 
 
-def _run(root: Path, url: str, fn, *args: Any, script_location: Path | None = None) -> None:
+@dataclass
+class Moved:
+    """Revisions before and after an upgrade or downgrade, both read under the migration lock,
+    so a deploy that waited for another one reports only its own work."""
+
+    before: list[str]
+    after: list[str]
+
+
+def _run(root: Path, url: str, fn, *args: Any, script_location: Path | None = None) -> Moved:
     from generator.database import connect
 
     engine = connect(url)
@@ -72,8 +92,13 @@ def _run(root: Path, url: str, fn, *args: Any, script_location: Path | None = No
             cfg = alembic_config(root, connection=conn, script_location=script_location)
             _lock(conn)
             try:
-                with _translated():
+                before = current_revisions(conn)
+                conn.commit()
+                with _translated(str(args[0]) if args else None):
                     fn(cfg, *args)
+                after = current_revisions(conn)
+                conn.commit()
+                return Moved(before, after)
             finally:
                 _unlock(conn)
     finally:
@@ -96,16 +121,26 @@ def _unlock(conn: Any) -> None:
     conn.commit()
 
 
-def upgrade(root: Path, url: str, revision: str = "head", script_location: Path | None = None) -> None:
+def upgrade(root: Path, url: str, revision: str = "head", script_location: Path | None = None) -> Moved:
     from alembic import command
 
-    _run(root, url, command.upgrade, revision, script_location=script_location)
+    return _run(root, url, command.upgrade, revision, script_location=script_location)
 
 
-def downgrade(root: Path, url: str, revision: str, script_location: Path | None = None) -> None:
+def downgrade(root: Path, url: str, revision: str, script_location: Path | None = None) -> Moved:
     from alembic import command
 
-    _run(root, url, command.downgrade, revision, script_location=script_location)
+    return _run(root, url, command.downgrade, revision, script_location=script_location)
+
+
+def revisions_between(root: Path, moved: Moved) -> list[str]:
+    """The revisions applied going from ``moved.before`` to ``moved.after`` (oldest first)."""
+    script = script_directory(root)
+    if not moved.after:
+        return []
+    lower = moved.before[0] if moved.before else "base"
+    revs = [r.revision for r in script.iterate_revisions(moved.after[0], lower)]
+    return [r for r in reversed(revs) if r not in moved.before]
 
 
 @dataclass
