@@ -120,15 +120,93 @@ def snapshot_from_rows(rows: dict[str, list[tuple[Any, ...]]]) -> Snapshot:
             s.columns[(table, col)] = Column(typ, bool(notnull), default, identity or "", comment)
     for table, name, contype, definition in rows["constraints"]:
         if table not in IGNORED_TABLES:
-            s.constraints[(table, name)] = (contype, definition)
+            s.constraints[(table, name)] = (contype, normalize_bool_groups(definition))
     for table, name, definition in rows["indexes"]:
         if table not in IGNORED_TABLES:
-            s.indexes[name] = (table, _strip_index_name(definition, name))
+            s.indexes[name] = (table, normalize_bool_groups(_strip_index_name(definition, name)))
     for table, name, definition in rows["triggers"]:
         s.triggers[(table, name)] = _strip_trigger_name(definition, name)
     for name, body in rows["functions"]:
         s.functions[name] = body.strip()
     return s
+
+
+def normalize_bool_groups(text: str) -> str:
+    """Flatten nested AND (and OR) groups: ``(((a) AND (b)) AND (c))`` -> ``((a) AND (b) AND (c))``.
+
+    PostgreSQL keeps the tree a CHECK or index predicate was parsed into, and prints it with
+    every group parenthesised. ``x BETWEEN 1 AND 9 AND y`` is stored nested; the same text
+    printed and parsed again (a dump and restore, or a downgrade that recreates the CHECK from
+    pg_get_constraintdef) comes back flat. Both mean the same thing, so both compare equal.
+    Quote-aware: nothing inside '...' or "..." is touched.
+    """
+    tree, _ = _parse_group(text, 0, top=True)
+    return _render(tree, top=True)
+
+
+def _parse_group(text: str, i: int, top: bool = False) -> tuple[list, int]:
+    items: list = []
+    buf = []
+    while i < len(text):
+        ch = text[i]
+        if ch in "'\"":
+            j = i + 1
+            while j < len(text):
+                if text[j] == ch:
+                    if j + 1 < len(text) and text[j + 1] == ch:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            buf.append(text[i : j + 1])
+            i = j + 1
+        elif ch == "(":
+            if buf:
+                items.append("".join(buf))
+                buf = []
+            sub, i = _parse_group(text, i + 1)
+            items.append(sub)
+        elif ch == ")" and not top:
+            if buf:
+                items.append("".join(buf))
+            return items, i + 1
+        else:
+            buf.append(ch)
+            i += 1
+    if buf:
+        items.append("".join(buf))
+    return items, i
+
+
+def _operands(group: list, op: str) -> list[list] | None:
+    """Split a group at top-level ``op`` (" AND " / " OR "); None unless it is exactly such a chain."""
+    parts: list[list] = [[]]
+    for item in group:
+        if isinstance(item, str):
+            pieces = item.split(op)
+            for k, piece in enumerate(pieces):
+                if k:
+                    parts.append([])
+                if piece.strip():
+                    parts[-1].append(piece)
+        else:
+            parts[-1].append(item)
+    if len(parts) < 2 or any(len(p) != 1 or isinstance(p[0], str) for p in parts):
+        return None
+    return [p[0] for p in parts]
+
+
+def _render(group: list, top: bool = False) -> str:
+    for op in (" AND ", " OR "):
+        operands = _operands(group, op)
+        if operands is not None:
+            flat: list[list] = []
+            for operand in operands:
+                inner = _operands(operand, op)
+                flat.extend(inner if inner is not None else [operand])
+            body = op.join("(" + _render(o) + ")" for o in flat)
+            return body
+    return "".join(item if isinstance(item, str) else "(" + _render(item) + ")" for item in group)
 
 
 def _strip_index_name(definition: str, name: str) -> str:
