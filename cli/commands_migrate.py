@@ -97,7 +97,8 @@ def register(app: typer.Typer) -> None:
         applied = migrate.revisions_between(state.root, moved)
         OUT.note(f"[green]upgraded[/]: {len(applied)} revision(s) applied; now at {', '.join(moved.after) or 'base'}")
 
-    @app.command()
+    # ignore_unknown_options: "-1" (one revision down) is a revision, not an option
+    @app.command(context_settings={"ignore_unknown_options": True})
     def downgrade(
         ctx: typer.Context,
         revision: str = typer.Argument(..., help="Target revision: an id, -1, or base."),

@@ -1,7 +1,8 @@
 """What migrations/env.py does, kept in the library so it is tested and reused.
 
-The database URL comes from, in order: a connection handed over by schemactl
-(``config.attributes["connection"]``), ``-x db=URL``, ``DATABASE_URL``, the embedded server.
+The database URL comes from, in order: a connection (or an engine, as pytest-alembic passes
+one) handed over in ``config.attributes["connection"]``, ``-x db=URL``, ``DATABASE_URL``, the
+embedded server.
 Target metadata is built from the spec next to alembic.ini. Every migration runs in its own
 transaction; a session advisory lock serialises concurrent upgrades (two deploy pods: the
 second waits, then finds nothing to do).
@@ -49,6 +50,10 @@ def run(context: Any) -> None:
             context.run_migrations()
         return
     connection = config.attributes.get("connection")
+    if isinstance(connection, sa.engine.Engine):  # pytest-alembic hands over its engine
+        with connection.connect() as conn:
+            _run_on(context, conn, spec, metadata, root, lock=False)
+        return
     if connection is not None:
         _run_on(context, connection, spec, metadata, root, lock=False)
         return

@@ -1,20 +1,24 @@
 """Autogenerate support: what Alembic's comparison misses, filled in from catalog snapshots.
 
 Alembic 1.20 autogenerate (compare_type and compare_server_default on) does not see enum
-types or values, CHECK constraints on existing tables, an index or unique constraint whose
-definition changed under the same name (WHERE, USING, NULLS NOT DISTINCT, column order),
-extensions, type comments, or triggers. ``AutogenSupport`` answers those from two snapshots
-rendered by PostgreSQL itself: the database being migrated ("work") and a scratch database
-created straight from the spec ("target"). Types and server defaults are compared the same
-way (format_type and pg_get_expr), which removes Alembic's false positives on defaults.
+types or values, CHECK constraints on existing tables, an index, unique constraint or primary
+key whose definition changed under the same name (WHERE, USING, NULLS NOT DISTINCT, column
+order), identity changes, extensions, type comments, or triggers; and it writes a type change
+that needs a cast (text -> enum) without ``USING``. ``AutogenSupport`` answers those from two
+snapshots rendered by PostgreSQL itself: the database being migrated ("work") and a scratch
+database created straight from the spec ("target"). Types and server defaults are compared
+the same way (format_type and pg_get_expr), which removes Alembic's false positives on
+defaults.
 
 The extra operations are added by an Alembic plugin (``schemactl.fixups``, run last), so plain
-``alembic check`` and ``alembic revision --autogenerate`` see them too.
+``alembic check`` and ``alembic revision --autogenerate`` see them too. The plugin also makes
+the renderer escape ``:word`` in SQL it wraps in ``sa.text()`` (see ``escape_rendered_sql``).
 
 Op order in an upgrade: enum value additions (autocommit, so first), extensions, new enums,
 enum comments; Alembic's table ops (append-only guards right after their create_table and
-before their drop_table); CHECK/index/unique redefinitions, guards on existing tables, enum
-value removals; then enum and extension drops. Downgrades are the exact reverse.
+before their drop_table); CHECK/index/unique/primary key redefinitions, identity changes,
+guards on existing tables; enum value removals (after the default and CHECK changes that stop
+using the value); then enum and extension drops. Downgrades are the exact reverse.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from sqlalchemy.sql.elements import conv
 from generator import naming
 from generator import ops as xops
 from generator.catalog import Snapshot, read_snapshot
+from generator.metadata import sql_text
 from generator.spec.model import Spec
 
 
@@ -78,22 +83,33 @@ class AutogenSupport:
         drops: list[Any] = []  # CHECK/index drops run before table ops: a dropped column takes them along
         pre: list[Any] = []
         post: list[Any] = []
+        removals: list[Any] = []  # enum value removals: after every default/CHECK change that stops using the value
         last: list[Any] = []
 
         pre += [xops.CreateExtensionOp(e) for e in sorted(target.extensions - work.extensions)]
         last += [xops.DropExtensionOp(e) for e in sorted(work.extensions - target.extensions)]
-        self._enums(first, pre, post, last)
+        self._enums(first, pre, removals, last)
         body = self._guards_on_table_ops(body)
+        self._tidy_alters(body)
         self._defaults(body, post)
+        self._casts(body)
         self._checks(drops, post)
         self._redefined_indexes(body, drops, post)
         self._redefined_uniques(body, drops, post)
+        self._redefined_primary_keys(drops, post)
+        self._identities(post)
         self._guards_on_existing(post)
-        upgrade_ops.ops[:] = [*self.prepend, *first, *drops, *pre, *body, *post, *last]
+        upgrade_ops.ops[:] = [*self.prepend, *first, *drops, *pre, *body, *post, *removals, *last]
 
-    def _enums(self, first: list, pre: list, post: list, last: list) -> None:
+    def _enums(self, first: list, pre: list, removals: list, last: list) -> None:
+        """Enum types and their values. Per type: renames (from the spec's hints), then
+        additions (they run first, in autocommit), then removals (they run last, and rebuild
+        the type with every value it has by then, the added ones included). Each op records
+        the values the type has right after it, so its reverse puts a value back in place."""
         work, target = self.work, self.target
-        for name, values in target.enums.items():
+        names = [n for n in self.spec.enums if n in target.enums] + sorted(set(target.enums) - set(self.spec.enums))
+        for name in names:
+            values = target.enums[name]
             spec_enum = self.spec.enums.get(name)
             comment = spec_enum.comment if spec_enum else target.enum_comments.get(name)
             if name not in work.enums:
@@ -107,19 +123,36 @@ class AutogenSupport:
                 if old in current and new not in current:
                     first.append(xops.RenameEnumValueOp(name, old, new))
                     current[current.index(old)] = new
-            for value in [v for v in current if v not in values]:
-                current.remove(value)
-                index = list(work.enums[name]).index(value) if value in work.enums[name] else 0
-                previous = work.enums[name][index - 1] if index > 0 else None
-                post.append(xops.DropEnumValueOp(name, value, list(current), previous if previous in current else None))
             for i, value in enumerate(values):
                 if value in current:
                     continue
                 after = next((v for v in reversed(values[:i]) if v in current), None)
                 current.insert(current.index(after) + 1 if after else 0, value)
                 first.append(xops.AddEnumValueOp(name, value, after, list(current)))
+            for value in [v for v in current if v not in values]:
+                index = current.index(value)
+                previous = current[index - 1] if index > 0 else None
+                current.remove(value)
+                removals.append(xops.DropEnumValueOp(name, value, list(current), previous))
         for name in sorted(set(work.enums) - set(target.enums)):
             last.append(xops.DropEnumOp(name, list(work.enums[name]), work.enum_comments.get(name)))
+
+    def _tidy_alters(self, body: list) -> None:
+        """Alembic's alter_column ops as they should be rendered on PostgreSQL.
+
+        - ``autoincrement=`` (from the metadata column) means nothing here and makes every
+          upgrade warn "only make sense for MySQL": dropped.
+        - ``existing_server_default`` is Alembic's reflection, a text() that reads ``':x'`` as
+          a bind parameter: replaced by the catalog's default.
+        """
+        for op in _walk(body):
+            if not isinstance(op, ops.AlterColumnOp):
+                continue
+            op.kw.pop("autoincrement", None)
+            op.kw.pop("existing_autoincrement", None)
+            column = self.work.columns.get((op.table_name, op.column_name))
+            if column is not None and not column.identity:
+                op.existing_server_default = _default_clause(column.default)
 
     def _guards_on_table_ops(self, body: list) -> list:
         out = []
@@ -134,7 +167,7 @@ class AutogenSupport:
         return out
 
     def _guards_on_existing(self, post: list) -> None:
-        for name in set(self.work.tables) & set(self.target.tables):
+        for name in sorted(set(self.work.tables) & set(self.target.tables)):
             has, wants = self._has_guard(self.work, name), self._has_guard(self.target, name)
             if wants and not has:
                 post.append(xops.CreateAppendOnlyGuardOp(name))
@@ -170,7 +203,54 @@ class AutogenSupport:
             if meta_col.server_default is None:
                 alter.modify_server_default = None
                 alter.kw["modify_server_default"] = None
-            alter.existing_server_default = sa.text(a.default) if a.default is not None else None
+            # a DefaultClause, as Alembic's own comparison gives: a bare TextClause would render as
+            # raw SQL (server_default='x'::t, a syntax error) in the downgrade
+            alter.existing_server_default = _default_clause(a.default)
+
+    def _casts(self, body: list) -> None:
+        """Type changes PostgreSQL only makes with ``USING``: an ``AlterColumnTypeOp`` carrying
+        the cast each way. A default that cannot follow the cast is dropped first and set again
+        after (PostgreSQL casts the default too, and refuses)."""
+        for table_ops in body:
+            if not isinstance(table_ops, ops.ModifyTableOps):
+                continue
+            out: list[Any] = []
+            for op in table_ops.ops:
+                out.extend(self._cast(table_ops.table_name, op) if isinstance(op, ops.AlterColumnOp) else [op])
+            table_ops.ops[:] = out
+
+    def _cast(self, table: str, op: ops.AlterColumnOp) -> list[Any]:
+        a, b = self.work.columns.get((table, op.column_name)), self.target.columns.get((table, op.column_name))
+        if op.modify_type is None or a is None or b is None or a.type == b.type:
+            return [op]
+        up, down = not self._assignable(a.type, b.type), not self._assignable(b.type, a.type)
+        if not (up or down):
+            return [op]
+        column = xops._q(op.column_name)
+        common = dict(existing_type=op.existing_type, existing_nullable=op.existing_nullable,
+                      existing_comment=op.existing_comment)  # fmt: skip
+        old_default = _default_clause(a.default)
+        new_default = self.metadata.tables[table].c[op.column_name].server_default
+        kw = {k: v for k, v in op.kw.items() if k not in ("modify_server_default", "existing_server_default")}
+        cast = xops.AlterColumnTypeOp(
+            table, op.column_name, using=f"{column}::{b.type}" if up else None,
+            reverse_using=f"{column}::{a.type}" if down else None, modify_type=op.modify_type,
+            modify_nullable=op.modify_nullable, modify_comment=op.modify_comment, **common, **kw,
+        )  # fmt: skip
+        if old_default is None and new_default is None:
+            return [cast]
+        drop = ops.AlterColumnOp(table, op.column_name, modify_server_default=None,
+                                 existing_server_default=old_default, **common)  # fmt: skip
+        cast.existing_server_default = None
+        restore = ops.AlterColumnOp(table, op.column_name, modify_server_default=new_default,
+                                    existing_server_default=None, **{**common, "existing_type": op.modify_type})  # fmt: skip
+        return [drop, cast, restore]
+
+    def _assignable(self, source: str, target: str) -> bool:
+        """Whether PostgreSQL casts ``source`` to ``target`` in ALTER COLUMN TYPE without USING:
+        the same type, an implicit or assignment cast, or I/O conversion to a string type. A
+        type the database does not have yet (an enum created in this revision) is not."""
+        return bool(self.connection.exec_driver_sql(_ASSIGNABLE, {"a": source, "b": target}).scalar())
 
     def _checks(self, drops: list, post: list) -> None:
         work, target = self.work, self.target
@@ -187,11 +267,12 @@ class AutogenSupport:
                     drops.append(
                         ops.DropConstraintOp(
                             final, table, type_="check",
-                            _reverse=ops.CreateCheckConstraintOp(final, table, _condition(have[name])),
+                            _reverse=ops.CreateCheckConstraintOp(final, table, sql_text(_condition(have[name]))),
                         )
                     )
                 if name in want:
-                    post.append(ops.CreateCheckConstraintOp(final, table, spec_sql.get(name) or _condition(want[name])))
+                    condition = sql_text(spec_sql.get(name) or _condition(want[name]))
+                    post.append(ops.CreateCheckConstraintOp(final, table, condition))
 
     def _touched(self, body: list) -> set[str]:
         names: set[str] = set()
@@ -237,9 +318,47 @@ class AutogenSupport:
             drops.append(ops.DropConstraintOp(conv(name), table, type_="unique", _reverse=ops.AddConstraintOp.from_constraint(old)))
             post.append(ops.AddConstraintOp.from_constraint(wanted))
 
+    def _redefined_primary_keys(self, drops: list, post: list) -> None:
+        """A primary key over other columns under the same name (Alembic does not compare
+        primary keys). A foreign key referring to the old key makes the drop fail: the proof
+        then refuses the revision."""
+        for key in sorted(set(self.work.constraints) & set(self.target.constraints)):
+            (k1, d1), (k2, d2) = self.work.constraints[key], self.target.constraints[key]
+            table, name = key
+            if k1 != "p" or k2 != "p" or d1 == d2:
+                continue
+            old, new = _key_columns(d1), _key_columns(d2)
+            drops.append(ops.DropConstraintOp(conv(name), table, type_="primary",
+                                              _reverse=ops.CreatePrimaryKeyOp(conv(name), table, old)))  # fmt: skip
+            post.append(ops.CreatePrimaryKeyOp(conv(name), table, new))
+
+    def _identities(self, post: list) -> None:
+        """Identity added, changed (always <-> by default) or dropped on an existing column."""
+        kinds = {"": None, "a": "always", "d": "by default"}
+        for key in sorted(set(self.work.columns) & set(self.target.columns)):
+            a, b = self.work.columns[key], self.target.columns[key]
+            if a.identity == b.identity:
+                continue
+            post.append(xops.AlterIdentityOp(
+                *key, kinds[b.identity], kinds[a.identity],
+                default=None if b.identity else b.default, existing_default=None if a.identity else a.default,
+            ))  # fmt: skip
+
     def _reflected_index(self, table: str, name: str) -> sa.Index | None:
         reflected = sa.Table(table, sa.MetaData(), autoload_with=self.connection)
         return next((ix for ix in reflected.indexes if ix.name == name), None)
+
+
+_ASSIGNABLE = """
+SELECT a.oid = b.oid OR b.typcategory = 'S'
+    OR EXISTS (SELECT 1 FROM pg_cast c WHERE c.castsource = a.oid AND c.casttarget = b.oid AND c.castcontext IN ('a', 'i'))
+FROM pg_type a, pg_type b WHERE a.oid = to_regtype(%(a)s) AND b.oid = to_regtype(%(b)s)
+"""
+
+
+def _default_clause(sql: str | None) -> sa.schema.DefaultClause | None:
+    """A catalog default (pg_get_expr) as a server default whose ``:x`` stays text."""
+    return sa.schema.DefaultClause(sql_text(sql)) if sql is not None else None
 
 
 def _find_alter(body: list, table: str, column: str) -> ops.AlterColumnOp | None:
@@ -270,6 +389,12 @@ def _condition(definition: str) -> str:
     return text[len("CHECK ") :].strip() if text.startswith("CHECK ") else text
 
 
+def _key_columns(definition: str) -> list[str]:
+    """``PRIMARY KEY (a, "b c")`` -> ``["a", "b c"]``."""
+    m = re.match(r"PRIMARY KEY \((.*)\)", definition)
+    return [c.strip().strip('"') for c in m.group(1).split(",")] if m else []
+
+
 def _unique_from_def(table: str, name: str, definition: str) -> sa.UniqueConstraint:
     m = re.match(r"UNIQUE( NULLS NOT DISTINCT)? \((.*)\)", definition)
     cols = [c.strip().strip('"') for c in m.group(2).split(",")] if m else []
@@ -280,7 +405,37 @@ def _unique_from_def(table: str, name: str, definition: str) -> sa.UniqueConstra
     return uc
 
 
+# SQLAlchemy's text() reads ``:name`` as a bind parameter (its own pattern, copied here).
+_BIND_PARAM = re.compile(r"(?<![:\w\x5c]):(\w+)(?![:\w])", re.UNICODE)
+
+
+def escape_bind_params(sql: str) -> str:
+    """``'a :x'`` -> ``'a \\:x'``: what text() needs to keep a literal colon; casts (``::``) stay."""
+    return _BIND_PARAM.sub(r"\\:\1", sql)
+
+
+def escape_rendered_sql(impl: Any) -> None:
+    """Make the renderer write SQL that survives text() in the revision file.
+
+    Alembic renders a server default, CHECK or index WHERE as the compiled SQL wrapped in
+    ``sa.text(...)`` (or a plain string that becomes text()), so ``DEFAULT ':x'`` or
+    ``CHECK (a <> ':x')`` would come back as a bind parameter and be emitted as NULL. Index
+    expressions are rendered as ``literal_column`` (no bind parsing) and are left alone.
+    """
+    if getattr(impl, "_schemactl_escapes", False):
+        return
+    original = impl.render_ddl_sql_expr
+
+    def render(expr: Any, is_server_default: bool = False, is_index: bool = False, **kw: Any) -> str:
+        text = original(expr, is_server_default=is_server_default, is_index=is_index, **kw)
+        return text if is_index else escape_bind_params(text)
+
+    impl.render_ddl_sql_expr = render
+    impl._schemactl_escapes = True
+
+
 def _plugin_comparator(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> PriorityDispatchResult:
+    escape_rendered_sql(autogen_context.migration_context.impl)
     support: AutogenSupport | None = autogen_context.opts.get("schemactl")
     if support is not None:
         support.fixups(upgrade_ops)

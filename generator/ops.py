@@ -1,9 +1,13 @@
 """Alembic operations for what op.* lacks: enum types and values, extensions, type comments,
-append-only guards, index and constraint renames.
+append-only guards, identity changes, index and constraint renames; and reversible or
+renderable versions of Alembic's own rename_table, alter_column with USING and
+create_primary_key.
 
 Importing this module registers them, so a revision can say ``op.create_enum(...)``;
 ``migrations/env.py`` imports it. Each op knows its reverse (downgrades come from
-``upgrade_ops.reverse()``) and how to render itself as a readable call.
+``upgrade_ops.reverse()``), how to render itself as a readable call, and its diff tuple (what
+``alembic check`` lists). SQL holding user text runs through ``_execute`` so ``':x'`` in a
+comment, enum value or default is never read as a bind parameter.
 
 ``ALTER TYPE ... ADD VALUE`` runs in an autocommit block: PostgreSQL refuses it inside a
 transaction block before 12, and even on 12+ a value added in a transaction cannot be used
@@ -12,12 +16,21 @@ until that transaction commits.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from alembic.autogenerate import renderers
 from alembic.operations import MigrateOperation, Operations
+from alembic.operations import ops as alembic_ops
 
-from generator import extras
+from generator import extras, naming
+from generator.metadata import sql_text
+
+
+def _execute(operations: Operations, sql: str) -> None:
+    """Run SQL holding user text (comments, enum values, defaults, CHECKs): Alembic wraps a
+    string in text(), which would read ``':x'`` as a bind parameter."""
+    operations.execute(sql_text(sql))
 
 
 def _q(name: str) -> str:
@@ -32,11 +45,21 @@ def _comment_sql(name: str, comment: str | None) -> str:
     return f"COMMENT ON TYPE {_q(name)} IS {_lit(comment) if comment else 'NULL'}"
 
 
+class _Op(MigrateOperation):
+    """Base of the ops here: what Alembic's diff API needs besides ``reverse``."""
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """``("add_enum_value", "job_status", "paused", ...)``: ``alembic check`` lists these
+        (Alembic's default raises NotImplementedError, a traceback instead of a report)."""
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__.removesuffix("Op")).lower()
+        return (name, *vars(self).values())
+
+
 # ------------------------------------------------------------------------------ extensions
 
 
 @Operations.register_operation("create_extension")
-class CreateExtensionOp(MigrateOperation):
+class CreateExtensionOp(_Op):
     def __init__(self, name: str) -> None:
         self.name = name
 
@@ -49,7 +72,7 @@ class CreateExtensionOp(MigrateOperation):
 
 
 @Operations.register_operation("drop_extension")
-class DropExtensionOp(MigrateOperation):
+class DropExtensionOp(_Op):
     def __init__(self, name: str) -> None:
         self.name = name
 
@@ -63,19 +86,19 @@ class DropExtensionOp(MigrateOperation):
 
 @Operations.implementation_for(CreateExtensionOp)
 def _create_extension(operations: Operations, op: CreateExtensionOp) -> None:
-    operations.execute(extras.create_extension(op.name))
+    _execute(operations, extras.create_extension(op.name))
 
 
 @Operations.implementation_for(DropExtensionOp)
 def _drop_extension(operations: Operations, op: DropExtensionOp) -> None:
-    operations.execute(extras.drop_extension(op.name))
+    _execute(operations, extras.drop_extension(op.name))
 
 
 # ----------------------------------------------------------------------------------- enums
 
 
 @Operations.register_operation("create_enum")
-class CreateEnumOp(MigrateOperation):
+class CreateEnumOp(_Op):
     def __init__(self, name: str, values: list[str], comment: str | None = None) -> None:
         self.name, self.values, self.comment = name, list(values), comment
 
@@ -88,7 +111,7 @@ class CreateEnumOp(MigrateOperation):
 
 
 @Operations.register_operation("drop_enum")
-class DropEnumOp(MigrateOperation):
+class DropEnumOp(_Op):
     """Drop an enum type; values and comment are kept so the downgrade can recreate it."""
 
     def __init__(self, name: str, values: list[str], comment: str | None = None) -> None:
@@ -105,18 +128,18 @@ class DropEnumOp(MigrateOperation):
 @Operations.implementation_for(CreateEnumOp)
 def _create_enum(operations: Operations, op: CreateEnumOp) -> None:
     values = ", ".join(_lit(v) for v in op.values)
-    operations.execute(f"CREATE TYPE {_q(op.name)} AS ENUM ({values})")
+    _execute(operations, f"CREATE TYPE {_q(op.name)} AS ENUM ({values})")
     if op.comment:
-        operations.execute(_comment_sql(op.name, op.comment))
+        _execute(operations, _comment_sql(op.name, op.comment))
 
 
 @Operations.implementation_for(DropEnumOp)
 def _drop_enum(operations: Operations, op: DropEnumOp) -> None:
-    operations.execute(f"DROP TYPE {_q(op.name)}")
+    _execute(operations, f"DROP TYPE {_q(op.name)}")
 
 
 @Operations.register_operation("rename_enum")
-class RenameEnumOp(MigrateOperation):
+class RenameEnumOp(_Op):
     def __init__(self, old_name: str, new_name: str) -> None:
         self.old_name, self.new_name = old_name, new_name
 
@@ -130,11 +153,11 @@ class RenameEnumOp(MigrateOperation):
 
 @Operations.implementation_for(RenameEnumOp)
 def _rename_enum(operations: Operations, op: RenameEnumOp) -> None:
-    operations.execute(f"ALTER TYPE {_q(op.old_name)} RENAME TO {_q(op.new_name)}")
+    _execute(operations, f"ALTER TYPE {_q(op.old_name)} RENAME TO {_q(op.new_name)}")
 
 
 @Operations.register_operation("set_enum_comment")
-class SetEnumCommentOp(MigrateOperation):
+class SetEnumCommentOp(_Op):
     def __init__(self, name: str, comment: str | None, existing_comment: str | None = None) -> None:
         self.name, self.comment, self.existing_comment = name, comment, existing_comment
 
@@ -150,11 +173,11 @@ class SetEnumCommentOp(MigrateOperation):
 
 @Operations.implementation_for(SetEnumCommentOp)
 def _set_enum_comment(operations: Operations, op: SetEnumCommentOp) -> None:
-    operations.execute(_comment_sql(op.name, op.comment))
+    _execute(operations, _comment_sql(op.name, op.comment))
 
 
 @Operations.register_operation("add_enum_value")
-class AddEnumValueOp(MigrateOperation):
+class AddEnumValueOp(_Op):
     """ALTER TYPE ... ADD VALUE, placed after ``after`` (or first, when ``after`` is None)."""
 
     def __init__(self, name: str, value: str, after: str | None, values_after: list[str]) -> None:
@@ -179,11 +202,11 @@ def _add_enum_value(operations: Operations, op: AddEnumValueOp) -> None:
         others = [v for v in op.values_after if v != op.value]
         position = f" BEFORE {_lit(others[0])}" if others else ""
     with operations.get_context().autocommit_block():
-        operations.execute(f"ALTER TYPE {_q(op.name)} ADD VALUE IF NOT EXISTS {_lit(op.value)}{position}")
+        _execute(operations, f"ALTER TYPE {_q(op.name)} ADD VALUE IF NOT EXISTS {_lit(op.value)}{position}")
 
 
 @Operations.register_operation("drop_enum_value")
-class DropEnumValueOp(MigrateOperation):
+class DropEnumValueOp(_Op):
     """Remove a value: PostgreSQL can't, so the type is rebuilt and every column using it is
     cast through text. Rows holding the value make the cast fail: that is the data loss
     the destructive gate warns about, and the migration stops rather than lose it silently."""
@@ -240,33 +263,34 @@ def rebuild_enum(operations: Operations, op: DropEnumValueOp) -> None:
     checks = conn.exec_driver_sql(_DEPENDENT_CHECKS, {"oid": oid}).fetchall()
     indexes = conn.exec_driver_sql(_DEPENDENT_INDEXES, {"oid": oid}).fetchall()
     for table, name, _ in checks:
-        operations.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_q(name)}")
+        _execute(operations, f"ALTER TABLE {table} DROP CONSTRAINT {_q(name)}")
     for name, _ in indexes:
-        operations.execute(f"DROP INDEX {_q(name)}")
+        _execute(operations, f"DROP INDEX {_q(name)}")
     old = f"{op.name}__old"
-    operations.execute(f"ALTER TYPE {_q(op.name)} RENAME TO {_q(old)}")
-    operations.execute(f"CREATE TYPE {_q(op.name)} AS ENUM ({', '.join(_lit(v) for v in op.values_after)})")
+    _execute(operations, f"ALTER TYPE {_q(op.name)} RENAME TO {_q(old)}")
+    _execute(operations, f"CREATE TYPE {_q(op.name)} AS ENUM ({', '.join(_lit(v) for v in op.values_after)})")
     for table, column, is_array, default in columns:
         target = _q(op.name) + ("[]" if is_array else "")
         via = "text[]" if is_array else "text"
         if default is not None:
-            operations.execute(f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(column)} DROP DEFAULT")
-        operations.execute(
-            f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(column)} TYPE {target} USING {_q(column)}::{via}::{target}"
+            _execute(operations, f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(column)} DROP DEFAULT")
+        _execute(
+            operations,
+            f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(column)} TYPE {target} USING {_q(column)}::{via}::{target}",
         )
         if default is not None:  # saved before the rename, so it names the new type
-            operations.execute(f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(column)} SET DEFAULT {default}")
-    operations.execute(f"DROP TYPE {_q(old)}")
+            _execute(operations, f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(column)} SET DEFAULT {default}")
+    _execute(operations, f"DROP TYPE {_q(old)}")
     for table, name, definition in checks:
-        operations.execute(f"ALTER TABLE {table} ADD CONSTRAINT {_q(name)} {definition}")
+        _execute(operations, f"ALTER TABLE {table} ADD CONSTRAINT {_q(name)} {definition}")
     for _, definition in indexes:
-        operations.execute(definition)
+        _execute(operations, definition)
     if comment:
-        operations.execute(_comment_sql(op.name, comment))
+        _execute(operations, _comment_sql(op.name, comment))
 
 
 @Operations.register_operation("rename_enum_value")
-class RenameEnumValueOp(MigrateOperation):
+class RenameEnumValueOp(_Op):
     def __init__(self, name: str, old_value: str, new_value: str) -> None:
         self.name, self.old_value, self.new_value = name, old_value, new_value
 
@@ -280,14 +304,14 @@ class RenameEnumValueOp(MigrateOperation):
 
 @Operations.implementation_for(RenameEnumValueOp)
 def _rename_enum_value(operations: Operations, op: RenameEnumValueOp) -> None:
-    operations.execute(f"ALTER TYPE {_q(op.name)} RENAME VALUE {_lit(op.old_value)} TO {_lit(op.new_value)}")
+    _execute(operations, f"ALTER TYPE {_q(op.name)} RENAME VALUE {_lit(op.old_value)} TO {_lit(op.new_value)}")
 
 
 # ------------------------------------------------------------------------ append-only guard
 
 
 @Operations.register_operation("create_append_only_guard")
-class CreateAppendOnlyGuardOp(MigrateOperation):
+class CreateAppendOnlyGuardOp(_Op):
     def __init__(self, table_name: str) -> None:
         self.table_name = table_name
 
@@ -300,7 +324,7 @@ class CreateAppendOnlyGuardOp(MigrateOperation):
 
 
 @Operations.register_operation("drop_append_only_guard")
-class DropAppendOnlyGuardOp(MigrateOperation):
+class DropAppendOnlyGuardOp(_Op):
     def __init__(self, table_name: str) -> None:
         self.table_name = table_name
 
@@ -315,20 +339,54 @@ class DropAppendOnlyGuardOp(MigrateOperation):
 @Operations.implementation_for(CreateAppendOnlyGuardOp)
 def _create_guard(operations: Operations, op: CreateAppendOnlyGuardOp) -> None:
     for statement in extras.append_only_create(op.table_name):
-        operations.execute(statement)
+        _execute(operations, statement)
 
 
 @Operations.implementation_for(DropAppendOnlyGuardOp)
 def _drop_guard(operations: Operations, op: DropAppendOnlyGuardOp) -> None:
     for statement in extras.append_only_drop(op.table_name):
-        operations.execute(statement)
+        _execute(operations, statement)
+
+
+@Operations.register_operation("move_append_only_guard")
+class MoveAppendOnlyGuardOp(_Op):
+    """With a table rename: replace the guard named after ``old_table_name`` by one named after
+    ``table_name`` (trigger and function names, and the function's message, name the table).
+
+    ``on_table`` is where the triggers are while this runs. The upgrade runs it after the
+    rename and the downgrade (its reverse) before renaming back, so it is the new name both ways.
+    """
+
+    def __init__(self, old_table_name: str, table_name: str, on_table: str | None = None) -> None:
+        self.old_table_name, self.table_name = old_table_name, table_name
+        self.on_table = on_table or table_name
+
+    @classmethod
+    def move_append_only_guard(
+        cls, operations: Operations, old_table_name: str, table_name: str, *, on_table: str | None = None
+    ) -> Any:
+        return operations.invoke(cls(old_table_name, table_name, on_table))
+
+    def reverse(self) -> MoveAppendOnlyGuardOp:
+        return MoveAppendOnlyGuardOp(self.table_name, self.old_table_name, self.on_table)
+
+
+@Operations.implementation_for(MoveAppendOnlyGuardOp)
+def _move_guard(operations: Operations, op: MoveAppendOnlyGuardOp) -> None:
+    on = _q(op.on_table)
+    row, truncate = naming.append_only_triggers(op.old_table_name)
+    _execute(operations, f"DROP TRIGGER {_q(truncate)} ON {on}")
+    _execute(operations, f"DROP TRIGGER {_q(row)} ON {on}")
+    _execute(operations, f"DROP FUNCTION {_q(naming.append_only_function(op.old_table_name))}()")
+    for statement in extras.append_only_create(op.table_name):
+        _execute(operations, statement.replace(f" ON {_q(op.table_name)} ", f" ON {on} "))
 
 
 # ------------------------------------------------------------------ index/constraint renames
 
 
 @Operations.register_operation("rename_index")
-class RenameIndexOp(MigrateOperation):
+class RenameIndexOp(_Op):
     def __init__(self, old_name: str, new_name: str) -> None:
         self.old_name, self.new_name = old_name, new_name
 
@@ -342,11 +400,11 @@ class RenameIndexOp(MigrateOperation):
 
 @Operations.implementation_for(RenameIndexOp)
 def _rename_index(operations: Operations, op: RenameIndexOp) -> None:
-    operations.execute(f"ALTER INDEX {_q(op.old_name)} RENAME TO {_q(op.new_name)}")
+    _execute(operations, f"ALTER INDEX {_q(op.old_name)} RENAME TO {_q(op.new_name)}")
 
 
 @Operations.register_operation("rename_constraint")
-class RenameConstraintOp(MigrateOperation):
+class RenameConstraintOp(_Op):
     def __init__(self, table_name: str, old_name: str, new_name: str) -> None:
         self.table_name, self.old_name, self.new_name = table_name, old_name, new_name
 
@@ -360,13 +418,98 @@ class RenameConstraintOp(MigrateOperation):
 
 @Operations.implementation_for(RenameConstraintOp)
 def _rename_constraint(operations: Operations, op: RenameConstraintOp) -> None:
-    operations.execute(
-        f"ALTER TABLE {_q(op.table_name)} RENAME CONSTRAINT {_q(op.old_name)} TO {_q(op.new_name)}"
+    _execute(
+        operations,
+        f"ALTER TABLE {_q(op.table_name)} RENAME CONSTRAINT {_q(op.old_name)} TO {_q(op.new_name)}",
     )
 
 
+class RenameTableOp(alembic_ops.RenameTableOp):
+    """Alembic's rename_table, reversible (Alembic's own has no reverse, so a table rename
+    could not get a downgrade). Runs and renders as ``op.rename_table`` (dispatch follows the MRO)."""
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("rename_table", self.table_name, self.new_table_name)
+
+    def reverse(self) -> RenameTableOp:
+        return RenameTableOp(self.new_table_name, self.table_name, schema=self.schema)
+
+
+_GENERATED = {"always": "ALWAYS", "by default": "BY DEFAULT"}
+
+
+@Operations.register_operation("alter_identity")
+class AlterIdentityOp(_Op):
+    """GENERATED ... AS IDENTITY added to, changed on or dropped from an existing column
+    (``identity``: "always", "by default" or None). An identity column has no plain default,
+    so ``existing_default`` (SQL) is dropped before identity is added, and ``default`` is set
+    after it is dropped. An added identity starts after the column's largest value."""
+
+    def __init__(
+        self, table_name: str, column_name: str, identity: str | None, existing_identity: str | None,
+        default: str | None = None, existing_default: str | None = None,
+    ) -> None:  # fmt: skip
+        self.table_name, self.column_name = table_name, column_name
+        self.identity, self.existing_identity = identity, existing_identity
+        self.default, self.existing_default = default, existing_default
+
+    @classmethod
+    def alter_identity(
+        cls, operations: Operations, table_name: str, column_name: str, identity: str | None, *,
+        existing_identity: str | None, default: str | None = None, existing_default: str | None = None,
+    ) -> Any:  # fmt: skip
+        return operations.invoke(cls(table_name, column_name, identity, existing_identity, default, existing_default))
+
+    def reverse(self) -> AlterIdentityOp:
+        return AlterIdentityOp(self.table_name, self.column_name, self.existing_identity, self.identity,
+                               self.existing_default, self.default)  # fmt: skip
+
+
+@Operations.implementation_for(AlterIdentityOp)
+def _alter_identity(operations: Operations, op: AlterIdentityOp) -> None:
+    alter = f"ALTER TABLE {_q(op.table_name)} ALTER COLUMN {_q(op.column_name)}"
+    if op.identity is None:
+        _execute(operations, f"{alter} DROP IDENTITY")
+        if op.default is not None:
+            _execute(operations, f"{alter} SET DEFAULT {op.default}")
+    elif op.existing_identity is None:
+        if op.existing_default is not None:
+            _execute(operations, f"{alter} DROP DEFAULT")
+        _execute(operations, f"{alter} ADD GENERATED {_GENERATED[op.identity]} AS IDENTITY")
+        sequence = f"pg_get_serial_sequence({_lit(_q(op.table_name))}, {_lit(op.column_name)})"
+        _execute(operations, f"SELECT setval({sequence}, coalesce(max({_q(op.column_name)}), 0) + 1, false) "
+                             f"FROM {_q(op.table_name)}")  # fmt: skip
+    else:
+        _execute(operations, f"{alter} SET GENERATED {_GENERATED[op.identity]}")
+
+
+class AlterColumnTypeOp(alembic_ops.AlterColumnOp):
+    """Alembic's alter_column for a type change PostgreSQL cannot make by assignment cast
+    (text -> enum, text -> integer, ...): it carries ``USING "col"::new_type`` for the upgrade
+    and the opposite cast for its reverse. Runs and renders as ``op.alter_column(...,
+    postgresql_using=...)``; Alembic's own reverse would keep the upgrade's USING."""
+
+    def __init__(
+        self, table_name: str, column_name: str, *, using: str | None = None, reverse_using: str | None = None,
+        **kw: Any,
+    ) -> None:  # fmt: skip
+        kw.pop("postgresql_using", None)
+        super().__init__(table_name, column_name, **kw)
+        self.using, self.reverse_using = using, reverse_using
+        if using:
+            self.kw["postgresql_using"] = using
+
+    def reverse(self) -> AlterColumnTypeOp:
+        back = super().reverse()  # self.__class__(...) without USING
+        assert isinstance(back, AlterColumnTypeOp)
+        back.using, back.reverse_using = self.reverse_using, self.using
+        if self.reverse_using:
+            back.kw["postgresql_using"] = self.reverse_using
+        return back
+
+
 @Operations.register_operation("rename_column")
-class RenameColumnOp(MigrateOperation):
+class RenameColumnOp(_Op):
     """A column rename that reverses itself (Alembic's alter_column(new_column_name=) does not)."""
 
     def __init__(self, table_name: str, old_name: str, new_name: str) -> None:
@@ -382,7 +525,7 @@ class RenameColumnOp(MigrateOperation):
 
 @Operations.implementation_for(RenameColumnOp)
 def _rename_column(operations: Operations, op: RenameColumnOp) -> None:
-    operations.execute(f"ALTER TABLE {_q(op.table_name)} RENAME COLUMN {_q(op.old_name)} TO {_q(op.new_name)}")
+    _execute(operations, f"ALTER TABLE {_q(op.table_name)} RENAME COLUMN {_q(op.old_name)} TO {_q(op.new_name)}")
 
 
 # ------------------------------------------------------------------------------- rendering
@@ -448,6 +591,11 @@ def _r_drop_guard(ctx: Any, op: DropAppendOnlyGuardOp) -> str:
     return _call("drop_append_only_guard", op.table_name)
 
 
+@renderers.dispatch_for(MoveAppendOnlyGuardOp)
+def _r_move_guard(ctx: Any, op: MoveAppendOnlyGuardOp) -> str:
+    return _call("move_append_only_guard", op.old_table_name, op.table_name, on_table=op.on_table)
+
+
 @renderers.dispatch_for(RenameIndexOp)
 def _r_rename_index(ctx: Any, op: RenameIndexOp) -> str:
     return _call("rename_index", op.old_name, op.new_name)
@@ -456,6 +604,33 @@ def _r_rename_index(ctx: Any, op: RenameIndexOp) -> str:
 @renderers.dispatch_for(RenameConstraintOp)
 def _r_rename_constraint(ctx: Any, op: RenameConstraintOp) -> str:
     return _call("rename_constraint", op.table_name, op.old_name, op.new_name)
+
+
+@renderers.dispatch_for(RenameTableOp)
+def _r_rename_table(ctx: Any, op: RenameTableOp) -> str:
+    return _call("rename_table", op.table_name, op.new_table_name)
+
+
+@renderers.dispatch_for(AlterIdentityOp)
+def _r_alter_identity(ctx: Any, op: AlterIdentityOp) -> str:
+    return _call("alter_identity", op.table_name, op.column_name, op.identity, existing_identity=op.existing_identity,
+                 default=op.default, existing_default=op.existing_default)  # fmt: skip
+
+
+@renderers.dispatch_for(alembic_ops.CreatePrimaryKeyOp, replace=True)
+def _r_create_primary_key(ctx: Any, op: alembic_ops.CreatePrimaryKeyOp) -> str:
+    """Alembic renders create_primary_key only inside create_table (its own renderer raises)."""
+    return f"op.create_primary_key(op.f({str(op.constraint_name)!r}), {op.table_name!r}, {list(op.columns)!r})"
+
+
+@renderers.dispatch_for(AlterColumnTypeOp)
+def _r_alter_column_type(ctx: Any, op: AlterColumnTypeOp) -> str:
+    from alembic.autogenerate.render import _alter_column
+
+    text = _alter_column(ctx, op)
+    if not op.using:
+        return text
+    return text[:-1] + f",\n{' ' * 11}postgresql_using={op.using!r})"
 
 
 @renderers.dispatch_for(RenameColumnOp)

@@ -185,7 +185,7 @@ def _plan(root: Path, spec: Spec, metadata: Any, head_url: str, target: Any) -> 
                 operations = Operations(MigrationContext.configure(conn))
                 for op in renames:
                     operations.invoke(op)
-                follow_ups = follow_up_renames(read_snapshot(conn), target) if renames else []
+                follow_ups = follow_up_renames(read_snapshot(conn), target, renames) if renames else []
                 for op in follow_ups:
                     operations.invoke(op)
                 support = autogen.AutogenSupport(spec, metadata, conn, lambda: target, prepend=renames + follow_ups)
@@ -325,9 +325,11 @@ def describe_op(op: Any) -> str:
         case ops.DropColumnOp():
             return f"drop column {table}.{op.column_name}"
         case ops.AlterColumnOp():
-            what = [k for k in ("modify_type", "modify_nullable", "modify_server_default", "modify_comment", "modify_name")
-                    if getattr(op, k, False) is not False or k in op.kw]  # fmt: skip
-            changes = ", ".join(w.replace("modify_", "") for w in what) or "change"
+            # unset is None for type, nullable and name, False for server_default and comment
+            what = [k for k, unset in (("type", None), ("nullable", None), ("server_default", False),
+                                       ("comment", False), ("name", None))
+                    if getattr(op, f"modify_{k}", unset) is not unset]  # fmt: skip
+            changes = ", ".join(what) or "change"
             return f"alter column {table}.{op.column_name} ({changes})"
         case ops.CreateIndexOp():
             return f"create index {op.index_name} on {table}"
@@ -335,6 +337,10 @@ def describe_op(op: Any) -> str:
             return f"drop index {op.index_name}"
         case ops.CreateCheckConstraintOp():
             return f"add check {op.constraint_name} on {table}"
+        case ops.CreatePrimaryKeyOp():
+            return f"add primary key {op.constraint_name} on {table}"
+        case ops.CreateForeignKeyOp():
+            return f"add foreign key {op.constraint_name} on {op.source_table}"
         case ops.AddConstraintOp():
             return f"add constraint {getattr(op, 'constraint_name', '?')} on {table}"
         case ops.DropConstraintOp():
@@ -363,6 +369,14 @@ def describe_op(op: Any) -> str:
             return f"make {op.table_name} append-only"
         case x.DropAppendOnlyGuardOp():
             return f"remove the append-only guard of {op.table_name}"
+        case x.MoveAppendOnlyGuardOp():
+            return f"rename the append-only guard of {op.old_table_name} after {op.table_name}"
+        case x.AlterIdentityOp():
+            if op.existing_identity is None:
+                return f"add identity ({op.identity}) to {op.table_name}.{op.column_name}"
+            if op.identity is None:
+                return f"drop identity of {op.table_name}.{op.column_name}"
+            return f"change identity of {op.table_name}.{op.column_name} to {op.identity}"
         case x.RenameColumnOp():
             return f"rename column {op.table_name}.{op.old_name} to {op.new_name}"
         case x.RenameIndexOp():
@@ -376,14 +390,6 @@ def summarize(upgrade_ops: Any) -> list[str]:
     return [describe_op(op) for op in _flat(upgrade_ops)]
 
 
-_WIDENINGS = [
-    (r"smallint", r"integer|bigint|numeric.*"),
-    (r"integer", r"bigint|numeric.*"),
-    (r"character varying\((\d+)\)", r"text|character varying"),
-    (r"character\((\d+)\)", r"text|character varying"),
-]
-
-
 def _is_narrowing(op: Any) -> bool:
     from sqlalchemy.dialects import postgresql as pg
 
@@ -395,8 +401,8 @@ def _is_narrowing(op: Any) -> bool:
         a, b = old.compile(dialect=dialect).lower(), new.compile(dialect=dialect).lower()
     except Exception:
         return True
-    if a == b:
-        return False
+    if a == b or b in ("text", "varchar", "character varying"):
+        return False  # every value has a text form (unbounded: nothing is cut)
     la = re.match(r"(varchar|character varying)\((\d+)\)", a)
     lb = re.match(r"(varchar|character varying)\((\d+)\)", b)
     if la and lb:

@@ -1,0 +1,98 @@
+"""Golden cases for ``generator.revision.generate``: one spec change each, proven on 17 and 18.
+
+Each folder of tests/fixtures/generate/ (see its README.md) holds ``before.yaml``,
+``after.yaml`` and ``expected.txt``, the operation summaries ``generate`` must report going
+from before to after, one per line. The test writes a revision for before, then one for
+after (the proof inside ``generate`` upgrades, compares with the spec, downgrades and
+compares with the previous head), checks the summary, and checks that a third run with
+``check=True`` finds nothing left to do. A case with ``destructive.txt`` is first refused
+with exactly those steps (and nothing written), then allowed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from migration_helpers import CASES, revision_files
+
+from generator import migrate
+from generator.catalog import Snapshot
+from generator.database import connect, scratch_database
+from generator.errors import DestructiveChange
+from generator.revision import GenerateResult, generate
+from generator.server import LocalServer
+from generator.spec import load_spec
+
+CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "after.yaml").exists())
+# the heaviest cases (3 revisions, or enum type rebuilds); still run by default
+SLOW = {
+    "column_type_narrowed",
+    "enum_value_removed",
+    "enum_value_removed_used_by_default_and_check",
+    "table_dropped",
+}
+# cases whose revisions are also run down to base on a fresh database: nothing may remain
+DOWN_TO_BASE = {"enum_created_with_first_table", "enum_dropped_with_last_user", "table_dropped"}
+
+
+def lines(path: Path) -> list[str]:
+    return [ln for ln in path.read_text().splitlines() if ln.strip()]
+
+
+def run(root: Path, spec_file: Path, dev_url: str, message: str | None, **kw: object) -> GenerateResult:
+    shutil.copyfile(spec_file, root / "schema.yaml")
+    return generate(root, load_spec(root / "schema.yaml"), dev_url, message, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, marks=pytest.mark.slow) if c in SLOW else c for c in CASE_NAMES]
+)
+def test_generate_case(case: str, pg: LocalServer, new_project) -> None:
+    folder = CASES / case
+    root = new_project()
+    dev = pg.url("postgres")
+
+    first = run(root, folder / "before.yaml", dev, "before")
+    assert first.status == "written"
+    assert revision_files(root) == ["0001_before.py"]
+
+    destructive = folder / "destructive.txt"
+    if destructive.exists():
+        with pytest.raises(DestructiveChange) as refused:
+            run(root, folder / "after.yaml", dev, "after")
+        assert refused.value.steps == lines(destructive)
+        assert revision_files(root) == ["0001_before.py"], "a refused revision must not be written"
+
+    result = run(root, folder / "after.yaml", dev, "after", allow_destructive=destructive.exists())
+    assert result.status == "written"
+    assert result.summary == lines(folder / "expected.txt")
+    assert result.path is not None and result.path.is_file()
+    assert revision_files(root) == ["0001_before.py", "0002_after.py"]
+
+    again = run(root, folder / "after.yaml", dev, None, check=True)
+    assert (again.status, again.leftover) == ("no changes", [])
+
+    if case in DOWN_TO_BASE:
+        assert_down_to_base_leaves_nothing(root, dev)
+
+
+def assert_down_to_base_leaves_nothing(root: Path, dev: str) -> None:
+    from generator.catalog import read_snapshot
+
+    with scratch_database(dev, prefix="schemactl_base") as url:
+        migrate.upgrade(root, url, "head")
+        migrate.downgrade(root, url, "base")
+        engine = connect(url)
+        try:
+            with engine.connect() as conn:
+                snapshot = read_snapshot(conn)
+                types = conn.exec_driver_sql(
+                    "SELECT typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                    "WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'r', 'm')"
+                ).scalars().all()
+        finally:
+            engine.dispose()
+    assert snapshot == Snapshot()
+    assert types == []
