@@ -57,8 +57,18 @@ def _seed_step(state: State, url: str, dev_db: str | None) -> int:
 
 
 def _diff_step(state: State, url: str, dev_db: str | None) -> int:
-    if importlib.util.find_spec("cli.commands_diff") is None:
-        return 0
-    from cli.commands_diff import up_step
+    """The database must now match the spec; anything left is drift (exit 2), shown in full."""
+    from cli.commands_diff import render_text
+    from generator.database import resolve_dev
+    from generator.drift import run_diff
 
-    return up_step(state, url, dev_db)
+    t = time.perf_counter()
+    dev = resolve_dev(dev_db, state.root)
+    with OUT.stderr.status("comparing the database with the spec...") as status:
+        report = run_diff(url, dev.url, state.load_spec(), progress=lambda p: status.update(p + "..."))
+    if report.in_sync:
+        OUT.note(f"[green]✓ diff[/]      in sync with the spec ({time.perf_counter() - t:.1f}s)")
+        return 0
+    render_text(report)
+    OUT.note(f"[yellow]✗ diff[/]      {len(report.changes)} difference(s) left after the upgrade: run schemactl diff")
+    return 2

@@ -1,0 +1,138 @@
+"""The spec side of ``schemactl diff``: the DDL that builds the spec, remembered between runs.
+
+Turning schema.yaml into DDL (YAML with positions, JSON Schema and semantic checks, MetaData,
+compiling every CREATE) costs most of a diff's CPU time, and the result depends only on the
+file's bytes and schemactl's own code. So ``SpecDDL.load`` keeps the statements of the last
+spec that was built successfully in ``<root>/.schemactl/cache/spec-ddl.json``, keyed by a
+sha256 of schema.yaml, of every module and JSON Schema of the ``generator`` package, and of
+the SQLAlchemy version. A key that does not match (the spec or the code changed) means a full
+load and validation; an unwritable cache only costs speed.
+
+The statements are those of ``generator.materialize.ddl_script`` and run the way
+``materialize`` runs them (one round trip). If the dev server refuses them, the spec is loaded
+and ``materialize`` runs instead, so the error names the spec's line like any other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from generator.spec.model import Spec
+
+CACHE_FILE = Path(".schemactl") / "cache" / "spec-ddl.json"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass
+class SpecDDL:
+    """What building the spec needs: the DDL statements, and the spec itself when loaded."""
+
+    statements: list[str]
+    load: Callable[[], Spec] = field(repr=False)  # loads (and validates) the spec
+    spec: Spec | None = None
+    key: str = ""
+    cache_path: Path | None = None
+
+    @classmethod
+    def from_spec(cls, spec: Spec) -> SpecDDL:
+        from generator.materialize import ddl_script
+
+        return cls(ddl_script(spec), lambda: spec, spec)
+
+    @classmethod
+    def load_cached(cls, spec_path: Path, root: Path, load: Callable[[], Spec]) -> SpecDDL:
+        """From the cache when schema.yaml and the code are unchanged, else by loading the
+        spec (which raises SpecError for an invalid one)."""
+        cache_path = root / CACHE_FILE
+        key = cache_key(spec_path)
+        if key:
+            statements = _read(cache_path, key)
+            if statements is not None:
+                return cls(statements, load, None, key, cache_path)
+        built = cls.from_spec(load())
+        built.key, built.cache_path = key, cache_path
+        return built
+
+    def the_spec(self) -> Spec:
+        if self.spec is None:
+            self.spec = self.load()
+        return self.spec
+
+    def remember(self) -> None:
+        """Store the statements once the dev server accepted them (best effort)."""
+        if self.key and self.cache_path is not None and self.spec is not None:
+            _write(self.cache_path, self.key, self.statements)
+
+
+def build(conn: Any, ddl: SpecDDL) -> None:
+    """Run the DDL on ``conn`` (a SQLAlchemy Connection in a transaction), as
+    ``generator.materialize.materialize`` does; on failure, let it find and name the culprit."""
+    import sqlalchemy as sa
+
+    from generator.materialize import materialize
+
+    script = ";\n".join(ddl.statements) + ";"
+    savepoint = conn.begin_nested()
+    try:
+        conn.exec_driver_sql(script.replace("%", "%%"))
+        savepoint.commit()
+    except sa.exc.DBAPIError:
+        savepoint.rollback()
+        materialize(conn, ddl.the_spec())  # raises SpecError naming the statement and the line
+        ddl.statements = _ddl_of(ddl.the_spec())
+    ddl.remember()
+
+
+def _ddl_of(spec: Spec) -> list[str]:
+    from generator.materialize import ddl_script
+
+    return ddl_script(spec)
+
+
+def cache_key(spec_path: Path) -> str:
+    """sha256 of the spec's bytes, the generator package's code and the SQLAlchemy version;
+    "" when the spec cannot be read (loading it will then say why)."""
+    digest = hashlib.sha256()
+    try:
+        digest.update(Path(spec_path).read_bytes())
+    except OSError:
+        return ""
+    try:
+        from importlib.metadata import version
+
+        digest.update(version("sqlalchemy").encode())
+    except Exception:  # pragma: no cover - metadata missing
+        return ""
+    for path in sorted(_PACKAGE.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(_PACKAGE)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _read(path: Path, key: str) -> list[str] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    statements = data.get("statements") if isinstance(data, dict) and data.get("key") == key else None
+    if isinstance(statements, list) and statements and all(isinstance(s, str) for s in statements):
+        return statements
+    return None
+
+
+def _write(path: Path, key: str, statements: list[str]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"key": key, "statements": statements}), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass

@@ -1,0 +1,3 @@
+-- kind: missing table (extra)
+-- expect: table notifications added
+DROP TABLE notifications;

@@ -1,0 +1,107 @@
+"""Helpers of the drift tests (imported by name; fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PASSWORD = "Corr3ct-Horse-drift"
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def split_script(script: str) -> list[str]:
+    """Split a SQL script into statements the way psql does: on ';' outside quotes, dollar
+    quotes and comments."""
+    statements, current, i = [], [], 0
+    quote: str | None = None
+    while i < len(script):
+        ch = script[i]
+        if quote:
+            if script.startswith(quote, i):
+                current.append(quote)
+                i += len(quote)
+                quote = None
+                continue
+            current.append(ch)
+            i += 1
+            continue
+        if script.startswith("--", i):
+            end = script.find("\n", i)
+            i = len(script) if end < 0 else end + 1
+            continue
+        dollar = re.match(r"\$[A-Za-z_]*\$", script[i:])
+        if dollar:
+            quote = dollar.group(0)
+        elif ch in "'\"":
+            quote = ch
+        if ch == ";" and quote is None:
+            text = "".join(current).strip()
+            if text:
+                statements.append(text)
+            current = []
+            i += 1
+            continue
+        token = quote if dollar else ch
+        current.append(token)
+        i += len(token)
+    tail = "".join(current).strip()
+    if tail:
+        statements.append(tail)
+    return statements
+
+
+def apply_script(url: str, script: str) -> None:
+    """Run a script statement by statement in autocommit, as ``psql -f`` does."""
+    from generator.database import connect
+
+    engine = connect(url, autocommit=True)
+    try:
+        with engine.connect() as conn:
+            for statement in split_script(script):
+                conn.exec_driver_sql(statement.replace("%", "%%"))
+    finally:
+        engine.dispose()
+
+
+def scratch_databases(server_url: str, prefix: str = "schemactl_diff") -> set[str]:
+    from sqlalchemy import text
+
+    from generator.database import connect
+
+    engine = connect(server_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"})
+            return set(rows.scalars())
+    finally:
+        engine.dispose()
+
+
+def with_password(url: str, user: str = "postgres", password: str = PASSWORD) -> str:
+    return url.replace("postgres@", f"{user}:{password}@", 1)
+
+
+def execute_autocommit(url: str, *statements: str) -> list:
+    """Run statements one by one in autocommit; the rows of the last one."""
+    from generator.database import connect
+
+    engine = connect(url, autocommit=True)
+    try:
+        with engine.connect() as conn:
+            rows: list = []
+            for statement in statements:
+                result = conn.exec_driver_sql(statement)
+                rows = result.fetchall() if result.returns_rows else []
+            return rows
+    finally:
+        engine.dispose()

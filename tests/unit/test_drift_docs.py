@@ -1,0 +1,68 @@
+"""docs/drift.md, docs/ci.md, `schemactl diff --help` and .pre-commit-hooks.yaml say what the
+code does: the not-compared list, the JSON keys, the CI job and the pre-commit hook."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from rich.console import Console
+
+import cli.output
+from cli.main import main
+from generator.drift_report import UNCHECKED, DiffReport
+
+REPO = Path(__file__).resolve().parents[2]
+DRIFT = (REPO / "docs" / "drift.md").read_text()
+CI = (REPO / "docs" / "ci.md").read_text()
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def diff_help(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+    out = io.StringIO()
+    monkeypatch.setattr(cli.output.OUT, "stdout", Console(file=out, width=200))
+    assert main(["diff", "--help"]) == 0
+    return _flat(out.getvalue() + capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("item", UNCHECKED)
+def test_every_unchecked_item_is_in_the_docs_and_the_help(item: str, diff_help: str) -> None:
+    assert f"\n- {item}\n" in DRIFT
+    assert _flat(item) in diff_help
+
+
+def test_every_json_key_is_documented() -> None:
+    for key in DiffReport().as_json():
+        assert f"`{key}`" in DRIFT, key
+    for key in ("kind", "name", "action", "detail", "sql", "destructive", "origin", "note"):
+        assert f"`{key}`" in DRIFT, key
+    assert '`"in_sync"` or `"drift"`' in DRIFT
+
+
+def test_the_ci_job_runs_the_three_gates_with_a_postgres_17_dev_server() -> None:
+    block = re.search(r"```yaml\n(# \.github/workflows/schema\.yml\n.*?)```", CI, re.DOTALL)
+    assert block, "the workflow block is missing from docs/ci.md"
+    workflow = yaml.safe_load(block.group(1))
+    job = workflow["jobs"]["schema"]
+    assert job["services"]["postgres"]["image"] == "postgres:17"
+    assert job["env"]["SCHEMACTL_DEV_DATABASE_URL"].startswith("postgresql://")
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert "schemactl validate" in runs
+    assert "schemactl generate --check" in runs
+    assert 'schemactl diff --db "$STAGING_URL"' in runs
+
+
+def test_the_pre_commit_hook() -> None:
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "schemactl-validate")
+    assert hook["entry"] == "schemactl validate"
+    assert hook["pass_filenames"] is False
+    assert re.search(hook["files"], "schema.yaml") and re.search(hook["files"], "seeds.yaml")
+    assert not re.search(hook["files"], "README.md")

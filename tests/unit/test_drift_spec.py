@@ -1,0 +1,76 @@
+"""generator.drift_spec: the spec's DDL is remembered only for the same schema.yaml bytes and
+the same code, and a bad or missing cache just means loading the spec."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.drift_spec import CACHE_FILE, SpecDDL, cache_key
+from generator.materialize import ddl_script
+from generator.spec import load_spec
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copy(REPO / "schema.yaml", tmp_path / "schema.yaml")
+    return tmp_path
+
+
+class Loader:
+    def __init__(self, path: Path) -> None:
+        self.path, self.calls = path, 0
+
+    def __call__(self):
+        self.calls += 1
+        return load_spec(self.path)
+
+
+def test_the_ddl_is_remembered_for_the_same_spec(project: Path) -> None:
+    spec_path = project / "schema.yaml"
+    load = Loader(spec_path)
+    first = SpecDDL.load_cached(spec_path, project, load)
+    assert load.calls == 1 and first.spec is not None
+    assert first.statements == ddl_script(first.spec)
+    assert not (project / CACHE_FILE).exists()  # only after the dev server accepted it
+    first.remember()
+    assert json.loads((project / CACHE_FILE).read_text())["key"] == cache_key(spec_path)
+
+    second = SpecDDL.load_cached(spec_path, project, load)
+    assert load.calls == 1 and second.spec is None
+    assert second.statements == first.statements
+    assert second.the_spec() is not None and load.calls == 2  # loaded on demand (errors)
+
+
+def test_a_changed_spec_is_loaded_again(project: Path) -> None:
+    spec_path = project / "schema.yaml"
+    load = Loader(spec_path)
+    SpecDDL.load_cached(spec_path, project, load).remember()
+    spec_path.write_text(spec_path.read_text().replace("Platform accounts.", "Accounts."))
+    again = SpecDDL.load_cached(spec_path, project, load)
+    assert load.calls == 2 and again.spec is not None
+    assert any("'Accounts." in s for s in again.statements)
+
+
+@pytest.mark.parametrize("content", ["not json", '{"key": "x", "statements": ["CREATE TABLE t ()"]}', "[]"])
+def test_a_bad_cache_file_is_ignored(project: Path, content: str) -> None:
+    (project / CACHE_FILE).parent.mkdir(parents=True)
+    (project / CACHE_FILE).write_text(content)
+    load = Loader(project / "schema.yaml")
+    assert SpecDDL.load_cached(project / "schema.yaml", project, load).spec is not None
+    assert load.calls == 1
+
+
+def test_an_unwritable_cache_costs_only_speed(project: Path) -> None:
+    (project / ".schemactl").write_text("a file where the folder should be")
+    ddl = SpecDDL.load_cached(project / "schema.yaml", project, Loader(project / "schema.yaml"))
+    ddl.remember()  # no error
+
+
+def test_an_unreadable_spec_has_no_key(tmp_path: Path) -> None:
+    assert cache_key(tmp_path / "missing.yaml") == ""
