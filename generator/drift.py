@@ -255,9 +255,14 @@ def connect_read_only(url: str) -> Engine:
     return engine
 
 
-def _read_live(engine: Engine) -> Inspection:
-    with _reading("the live database"), engine.connect() as conn:
-        return inspect(conn, schema="public")
+def _read_live(live_url: str) -> Inspection:
+    """Connect read-only and inspect (runs in the worker thread)."""
+    engine = connect_read_only(live_url)
+    try:
+        with _reading("the live database"), engine.connect() as conn:
+            return inspect(conn, schema="public")
+    finally:
+        engine.dispose()
 
 
 @contextmanager
@@ -313,22 +318,20 @@ def run_diff(live_url: str, dev_url: str, spec: Spec | SpecDDL, progress: Progre
 
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    progress("connecting to the live database")
-    live_engine = connect_read_only(live_url)
-    try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-live") as pool:
-            live_future = pool.submit(_timed, timings, "live", _read_live, live_engine)
-            progress("building the spec in a scratch database")
-            t0 = time.perf_counter()
-            with scratch_database(dev_url, prefix=SCRATCH_PREFIX) as scratch_url:
-                timings["scratch_created"] = round(time.perf_counter() - t0, 3)
-                target = _build_spec(scratch_url, spec, timings)
-                timings["spec"] = round(time.perf_counter() - t0, 3)
-            timings["scratch_dropped"] = round(time.perf_counter() - t0, 3)
-            progress("reading the live database")
-            live = live_future.result()
-    finally:
-        live_engine.dispose()
+    progress("reading the live database and building the spec in a scratch database")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-live") as pool:
+        # the live side (connect, inspect) runs beside the scratch side (create, build, inspect)
+        live_future = pool.submit(_timed, timings, "live", _read_live, live_url)
+        t0 = time.perf_counter()
+        with scratch_database(dev_url, prefix=SCRATCH_PREFIX) as scratch_url:
+            timings["scratch_created"] = round(time.perf_counter() - t0, 3)
+            if live_future.done():
+                live_future.result()  # a live connection error: say so before building the spec
+            target = _build_spec(scratch_url, spec, timings)
+            timings["spec"] = round(time.perf_counter() - t0, 3)
+        timings["scratch_dropped"] = round(time.perf_counter() - t0, 3)
+        progress("reading the live database")
+        live = live_future.result()
     progress("comparing")
     t0 = time.perf_counter()
     statements = engine_statements(live, target, ignore_extension_versions=True)
