@@ -31,17 +31,21 @@ import json.encoder
 import queue
 import re
 import secrets
+import select
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+import psycopg
+from psycopg import pq
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from generator.canonical import (
@@ -323,45 +327,79 @@ def append(
 
     Writers of one scope are serialised by a transaction-scoped advisory lock (held until the
     caller commits or rolls back); writers of different scopes do not wait for each other.
-    Two round trips. ``payload`` is any JSON value (usually a dict). Raises AuditError for a
-    bad name, payload or actor, or a connection in autocommit mode (the lock would end with
-    the statement); AuditChainConflict in REPEATABLE READ / SERIALIZABLE when another
-    transaction appended to the scope after this one's snapshot: retry the transaction.
+    One round trip: the lock and the INSERT that reads the head are pipelined (two
+    statements, so the INSERT's snapshot is taken after the lock is granted). ``payload`` is
+    any JSON value (usually a dict). Raises AuditError for a bad name, payload or actor, or a
+    connection in autocommit mode (the lock would end with the statement);
+    AuditChainConflict in REPEATABLE READ / SERIALIZABLE when another transaction appended to
+    the scope after this one's snapshot: retry the transaction. Other database errors are
+    raised as SQLAlchemy exceptions; the caller's transaction must then be rolled back.
     """
     connection = _transactional(conn, "append")
-    scope_type = _check_scope_type(scope_type)
-    scope_id = _check_scope_id(scope_id)
-    event_type = _check_event_type(event_type)
-    actor = _check_actor(actor_user_id)
+    row = _Row.check(scope_type, scope_id, event_type, payload, actor_user_id)
+    if not connection.in_transaction():
+        connection.begin()  # what SQLAlchemy's autobegin would do; the caller ends it
+    dbapi = connection.connection.dbapi_connection
+    steps: list[tuple[str, Sequence[bytes | None] | None]] = []
+    if dbapi.info.transaction_status == _IDLE:  # psycopg would send BEGIN first: so do we
+        steps.append((_begin_command(dbapi), None))
+    steps += [("lock", row.lock_params()), ("insert", row.insert_params(dbapi.info.encoding))]
     try:
-        payload_json = canonical_json_for_jsonb(payload)
-    except NotCanonicalJson as exc:
-        raise AuditError(f"audit payload {exc.message}", exc.hint) from exc
-    actor_text = None if actor is None else str(actor)
-    try:
-        created_at = connection.execute(_LOCK_SQL, {"key": scope_lock_key(scope_type, scope_id)}).one()[1]
-        record = record_json(
-            scope_type=scope_type, scope_id=scope_id, actor_user_id=actor_text, event_type=event_type,
-            payload_json=payload_json.decode("utf-8"), created_at=format_created_at(created_at),
-        )  # fmt: skip
-        row = connection.execute(_INSERT_SQL, {
-            "scope_type": scope_type, "scope_id": scope_id, "actor": actor, "event_type": event_type,
-            "payload": payload_json.decode("utf-8"), "created_at": created_at, "record": record,
-        }).one()  # fmt: skip
-    except sa_exc.DBAPIError as exc:
-        translated = _append_error(exc, Scope(scope_type, scope_id), actor)
-        if translated is None:
-            raise
-        raise translated from exc
-    row_id, prev, stored = row
-    if stored != chain_hash(prev, record):
+        results = _round_trip(dbapi, steps)
+    except psycopg.Error as exc:
+        raise _append_error(exc, row) from exc
+    return row.entry(results[-1])
+
+
+def append_one(
+    target: Engine | psycopg.Connection[Any],
+    *,
+    scope_type: str,
+    scope_id: str | uuid.UUID | int,
+    event_type: str,
+    payload: Any,
+    actor_user_id: str | uuid.UUID | None = None,
+) -> AuditEntry:
+    """Append one row in a transaction of its own, committed before returning: the fast path
+    for an event that goes with no other change. One network round trip: BEGIN (READ
+    COMMITTED), the scope lock, the INSERT, COMMIT, pipelined as prepared statements.
+
+    ``target`` is a SQLAlchemy Engine (a pooled connection is borrowed) or a psycopg 3
+    Connection that is not inside a transaction (autocommit or idle). Same checks and errors
+    as ``append``; nothing is stored when it raises.
+    """
+    row = _Row.check(scope_type, scope_id, event_type, payload, actor_user_id)
+    if isinstance(target, Engine):
+        raw = target.raw_connection()
+        try:
+            return _append_one(raw.driver_connection, row)
+        finally:
+            raw.close()
+    if not isinstance(target, psycopg.Connection):
+        raise TypeError(f"append_one() needs a SQLAlchemy Engine or a psycopg Connection, not {type(target).__name__}")
+    return _append_one(target, row)
+
+
+def _append_one(dbapi: Any, row: _Row) -> AuditEntry:
+    if dbapi.info.transaction_status != _IDLE:
         raise AuditError(
-            f"the database hashed audit row {row_id} differently from schemactl "
-            f"(stored {stored}, expected {chain_hash(prev, record)})",
-            "roll the transaction back; is the database encoding UTF8?",
+            "audit.append_one() commits a transaction of its own, but the connection is inside one",
+            "use audit.append(conn, ...) to append in the caller's transaction",
         )
-    return AuditEntry(row_id, scope_type, scope_id, actor, event_type, parse_json(payload_json),
-                      prev, stored, created_at.astimezone(UTC))  # fmt: skip
+    steps = [("begin", None), ("lock", row.lock_params()), ("insert", row.insert_params(dbapi.info.encoding)),
+             ("commit", None)]  # fmt: skip
+    for attempt in (1, 2):
+        try:
+            results = _round_trip(dbapi, steps)
+        except psycopg.Error as exc:
+            if dbapi.info.transaction_status != _IDLE:  # the pipeline stopped at the error
+                with suppress(psycopg.Error):
+                    dbapi.rollback()
+            if attempt == 1 and exc.sqlstate in _STALE_PREPARED:
+                continue  # _round_trip corrected what it knows; once more, preparing
+            raise _append_error(exc, row) from exc
+        return row.entry(results[-2])
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def lock_scopes(conn: Connection | Session, scopes: Iterable[Scope | tuple[str, str]]) -> None:
@@ -371,6 +409,156 @@ def lock_scopes(conn: Connection | Session, scopes: Iterable[Scope | tuple[str, 
     keys = sorted({scope_lock_key(str(t), str(i)) for t, i in scopes})
     for key in keys:
         connection.execute(_LOCK_SQL, {"key": key})
+
+
+class _Row(NamedTuple):
+    """One checked append: the columns, and the record's bytes around created_at (the server
+    reads the clock after the lock is granted and splices the instant in)."""
+
+    scope_type: str
+    scope_id: str
+    actor: uuid.UUID | None
+    event_type: str
+    payload_json: str
+    before: bytes  # {"actor_user_id":…,"created_at":"
+    after: bytes  # ","event_type":…,"payload":…,"scope_id":…,"scope_type":…}
+
+    @classmethod
+    def check(cls, scope_type: Any, scope_id: Any, event_type: Any, payload: Any, actor_user_id: Any) -> _Row:
+        scope_type = _check_scope_type(scope_type)
+        scope_id = _check_scope_id(scope_id)
+        event_type = _check_event_type(event_type)
+        actor = _check_actor(actor_user_id)
+        try:
+            payload_json = canonical_json_for_jsonb(payload).decode("utf-8")
+        except NotCanonicalJson as exc:
+            raise AuditError(f"audit payload {exc.message}", exc.hint) from exc
+        record = record_json(
+            scope_type=scope_type, scope_id=scope_id, actor_user_id=None if actor is None else str(actor),
+            event_type=event_type, payload_json=payload_json, created_at="\x00",
+        )  # fmt: skip
+        # created_at is the record's second field (after a uuid or null), so the first
+        # escaped NUL in the record is its placeholder
+        before, _, after = record.partition(b'"\\u0000"')
+        return cls(scope_type, scope_id, actor, event_type, payload_json, before + b'"', b'"' + after)
+
+    def lock_params(self) -> list[bytes | None]:
+        return [str(scope_lock_key(self.scope_type, self.scope_id)).encode()]
+
+    def insert_params(self, encoding: str) -> list[bytes | None]:
+        """$1..$7 of _INSERT_SQL in text format, in the connection's client encoding."""
+        try:
+            return [
+                self.scope_type.encode(encoding), self.scope_id.encode(encoding),
+                None if self.actor is None else str(self.actor).encode(), self.event_type.encode(encoding),
+                self.payload_json.encode(encoding), b"\\x" + self.before.hex().encode(), b"\\x" + self.after.hex().encode(),
+            ]  # fmt: skip
+        except UnicodeEncodeError as exc:
+            raise AuditError(
+                f"the audit row has a character the connection's client encoding ({encoding}) cannot carry",
+                "connect with client_encoding UTF8",
+            ) from exc
+
+    def entry(self, result: pq.abc.PGresult) -> AuditEntry:
+        """The AuditEntry for the INSERT's RETURNING row, after checking its hash."""
+        row_id, prev, stored, created = (result.get_value(0, i) for i in range(4))
+        assert row_id is not None and stored is not None and created is not None  # NOT NULL columns
+        prev_text = None if prev is None else prev.decode()
+        created_at = datetime.fromisoformat(created.decode())
+        expected = chain_hash(prev_text, self.before + created + self.after)
+        if stored.decode() != expected or format_created_at(created_at) != created.decode():
+            raise AuditError(
+                f"the database hashed audit row {int(row_id)} differently from schemactl "
+                f"(stored {stored.decode()}, expected {expected})",
+                "roll the transaction back; is the database encoding UTF8?",
+            )
+        return AuditEntry(int(row_id), self.scope_type, self.scope_id, self.actor, self.event_type,
+                          parse_json(self.payload_json), prev_text, expected, created_at)  # fmt: skip
+
+
+# The statements an append sends, as prepared statements named after a hash of their text
+# (so a connection that outlives a change of the SQL never runs the old one).
+_IDLE = pq.TransactionStatus.IDLE
+_STALE_PREPARED = {"26000", "42P05"}  # no such prepared statement / it exists already
+_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _round_trip(dbapi: Any, steps: Sequence[tuple[str, Sequence[bytes | None] | None]]) -> list[pq.abc.PGresult]:
+    """Send ``steps`` (a name of _STATEMENTS, or any other SQL sent unprepared; text
+    parameters) in libpq pipeline mode, then one Sync, and wait once: one network round
+    trip. Statements this connection has not prepared yet are prepared in the same
+    pipeline. Returns every statement's result; raises the first error as psycopg would.
+
+    Written against psycopg's libpq wrapper (``psycopg.pq``) rather than its Pipeline class,
+    whose per-statement Python work costs more CPU than the statements themselves."""
+    with dbapi.lock:
+        pgconn = dbapi.pgconn
+        if pgconn.pipeline_status != pq.PipelineStatus.OFF:
+            raise AuditError("audit.append() cannot run inside a psycopg pipeline block", "append outside it")
+        prepare = dbapi.prepare_threshold is not None  # None: the application disabled them (PgBouncer)
+        known = _PREPARED.setdefault(dbapi, set())
+        executes = []  # the index of each step's own result among all the pipeline's results
+        pgconn.enter_pipeline_mode()
+        try:
+            for name, params in steps:
+                if name not in _STATEMENTS:
+                    pgconn.send_query_params(name.encode(), None)
+                elif not prepare:
+                    pgconn.send_query_params(_STATEMENTS[name][1], params)
+                else:
+                    if name not in known:
+                        pgconn.send_prepare(_STATEMENTS[name][0], _STATEMENTS[name][1])
+                        executes.append(None)
+                    pgconn.send_query_prepared(_STATEMENTS[name][0], params)
+                executes.append(name)
+            pgconn.pipeline_sync()
+            results = _collect(pgconn)
+        finally:
+            pgconn.exit_pipeline_mode()
+    errors = [r for r in results if r.status == pq.ExecStatus.FATAL_ERROR]
+    if not errors:
+        if prepare:
+            known.update(name for name in executes if name in _STATEMENTS)
+        return [r for r, name in zip(results, executes, strict=True) if name is not None]
+    error = psycopg.errors.error_from_result(errors[0], encoding=dbapi.info.encoding)
+    if error.sqlstate == "26000":
+        known.clear()  # the server forgot them (DISCARD ALL, a pooler): prepare again
+    elif error.sqlstate == "42P05":
+        known.update(_STATEMENTS)
+    raise error
+
+
+def _begin_command(dbapi: Any) -> str:
+    """The BEGIN psycopg would send for ``dbapi`` (its isolation level, read-only and
+    deferrable settings), for when the append is the transaction's first statement."""
+    parts = ["BEGIN"]
+    if dbapi.isolation_level is not None:
+        parts.append("ISOLATION LEVEL " + dbapi.isolation_level.name.replace("_", " "))
+    if dbapi.read_only is not None:
+        parts.append("READ ONLY" if dbapi.read_only else "READ WRITE")
+    if dbapi.deferrable is not None:
+        parts.append("DEFERRABLE" if dbapi.deferrable else "NOT DEFERRABLE")
+    return " ".join(parts)
+
+
+def _collect(pgconn: Any) -> list[pq.abc.PGresult]:
+    """One result per command of a pipeline (PIPELINE_ABORTED for those skipped after an
+    error), up to its Sync, waiting on the socket without holding the GIL."""
+    sock = pgconn.socket
+    while pgconn.flush():  # the rest of the output, once the socket is writable
+        select.select([sock], [sock], [])
+        pgconn.consume_input()
+    results = []
+    while True:
+        while pgconn.is_busy():
+            select.select([sock], [], [])
+            pgconn.consume_input()
+        result = pgconn.get_result()
+        if result is None:  # the end of one command's results
+            continue
+        if result.status == pq.ExecStatus.PIPELINE_SYNC:
+            return results
+        results.append(result)
 
 
 def _transactional(conn: Any, what: str) -> Connection:
@@ -434,21 +622,20 @@ def _check_actor(value: Any) -> uuid.UUID | None:
         ) from None
 
 
-def _append_error(exc: sa_exc.DBAPIError, scope: Scope, actor: uuid.UUID | None) -> SchemactlError | None:
-    orig = getattr(exc, "orig", None)
-    state = getattr(orig, "sqlstate", None)
-    constraint = getattr(getattr(orig, "diag", None), "constraint_name", None)
-    if state == "23505" and constraint in FORK_GUARDS:
+def _append_error(exc: psycopg.Error, row: _Row) -> Exception:
+    """The AuditError for a refused append, else the error as SQLAlchemy would raise it."""
+    state = exc.sqlstate
+    if state == "23505" and exc.diag.constraint_name in FORK_GUARDS:
         return AuditChainConflict(
-            f"another transaction appended to scope {scope} after this transaction's snapshot "
-            "was taken; appending here would fork the chain",
+            f"another transaction appended to scope {row.scope_type}:{row.scope_id} after this "
+            "transaction's snapshot was taken; appending here would fork the chain",
             "retry the transaction (REPEATABLE READ / SERIALIZABLE), or append in READ COMMITTED",
         )
     if state == "23503":
-        return AuditError(f"actor_user_id {actor} is not a user", "pass an existing users.id, or None for the system")
+        return AuditError(f"actor_user_id {row.actor} is not a user", "pass an existing users.id, or None for the system")
     if state == "42P01":
         return DatabaseError("the database has no audit_logs table", "run schemactl upgrade")
-    return None
+    return sa_exc.DBAPIError.instance(_INSERT_SQL, None, exc, psycopg.Error)
 
 
 # ------------------------------------------------------------------------------- verifying
@@ -562,22 +749,34 @@ def count_rows(conn: Connection | Session, scope: Scope | tuple[str, str] | str 
 # ------------------------------------------------------------------------------ statements
 
 
-def _statements() -> tuple[Any, Any]:
-    lock = text("SELECT pg_advisory_xact_lock(:key), clock_timestamp()")
-    insert = text("""
-        INSERT INTO audit_logs (scope_type, scope_id, actor_user_id, event_type, payload,
-                                created_at, prev_chain_hash, chain_hash)
-        SELECT :scope_type, :scope_id, CAST(:actor AS uuid), :event_type, CAST(:payload AS jsonb),
-               CAST(:created_at AS timestamptz), head.hash,
-               encode(sha256(convert_to(coalesce(head.hash, ''), 'UTF8') || CAST(:record AS bytea)), 'hex')
-        FROM (SELECT (SELECT chain_hash FROM audit_logs
-                      WHERE scope_type = :scope_type AND scope_id = :scope_id
-                      ORDER BY id DESC LIMIT 1) AS hash) AS head
-        RETURNING id, prev_chain_hash, chain_hash""")
-    return lock, insert
+_LOCK_SQL = text("SELECT pg_advisory_xact_lock(:key)")
+
+# The INSERT is a statement of its own, sent after the lock's, so in READ COMMITTED its
+# snapshot is taken after the lock was granted: the head it reads is the row the previous
+# holder committed. The clock is read once (a materialised CTE), after the lock: created_at is
+# stored and spliced into the hashed record as the same instant, and returned as formatted.
+_CREATED_AT_TEXT = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+_INSERT_SQL = f"""
+    WITH clock AS MATERIALIZED (SELECT clock_timestamp() AS at)
+    INSERT INTO audit_logs (scope_type, scope_id, actor_user_id, event_type, payload,
+                            created_at, prev_chain_hash, chain_hash)
+    SELECT $1, $2, $3::uuid, $4, $5::jsonb, clock.at, head.hash,
+           encode(sha256(convert_to(coalesce(head.hash, ''), 'UTF8') || $6::bytea
+                         || convert_to({_CREATED_AT_TEXT.format("clock.at")}, 'UTF8') || $7::bytea), 'hex')
+    FROM clock, (SELECT (SELECT chain_hash FROM audit_logs WHERE scope_type = $1 AND scope_id = $2
+                         ORDER BY id DESC LIMIT 1) AS hash) AS head
+    RETURNING id, prev_chain_hash, chain_hash, {_CREATED_AT_TEXT.format("created_at")}"""
 
 
-_LOCK_SQL, _INSERT_SQL = _statements()
+def _named(**statements: str) -> dict[str, tuple[bytes, bytes]]:
+    tag = hashlib.sha256(repr(sorted(statements.items())).encode()).hexdigest()[:12]
+    return {name: (f"schemactl_audit_{tag}_{name}".encode(), sql.encode()) for name, sql in statements.items()}
+
+
+_STATEMENTS = _named(
+    begin="BEGIN ISOLATION LEVEL READ COMMITTED", lock="SELECT pg_advisory_xact_lock($1::bigint)",
+    insert=_INSERT_SQL, commit="COMMIT",
+)  # fmt: skip
 
 # psycopg paramstyle. created_at is formatted by the server (cheaper than datetimes, and total:
 # any stored value, even a tampered 'infinity', gives a string). The ORDER BY matches an index
