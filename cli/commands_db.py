@@ -63,3 +63,25 @@ def url(ctx: typer.Context) -> None:
 
     state: State = ctx.obj
     OUT.line(resolve_live(None, state.root, env={}).url)
+
+
+@db_app.command("clear-cache")
+def clear_cache(
+    ctx: typer.Context,
+    dev_db: str | None = typer.Option(
+        None, "--dev-db",
+        help="Dev server URL; default $SCHEMACTL_DEV_DATABASE_URL, else the embedded server.",
+    ),  # fmt: skip
+) -> None:
+    """Drop the databases schemactl keeps on the dev server between runs (schemactl_cache_*:
+    the spec and the migrations' head, built once per change). Safe at any time: the next
+    generate or diff rebuilds what it needs."""
+    from generator import dbcache
+    from generator.database import resolve_dev
+
+    state: State = ctx.obj
+    dev = resolve_dev(dev_db, state.root)
+    dropped = dbcache.clear(dev.url)
+    for name in dropped:
+        OUT.line(f"dropped {name}")
+    OUT.note(f"[green]cleared[/]: {len(dropped)} cached database(s)")

@@ -16,6 +16,7 @@ Nothing here prints; ``progress`` (a callable taking a short phrase) reports eac
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import tempfile
@@ -99,14 +100,14 @@ def generate(
     timer = _Timer(progress)
     down_revision = migrate.single_head(root)
     metadata = build_metadata(spec)
-    with scratch_database(dev_url, prefix="schemactl_target") as target_url, scratch_database(
-        dev_url, prefix="schemactl_head"
-    ) as head_url:
-        with timer.step("target", "building the spec in a scratch database"):
-            target = _materialized_snapshot(target_url, spec)
-        with timer.step("head", f"upgrading a scratch database to the current head ({down_revision or 'base'})"):
-            if down_revision:
-                migrate.upgrade(root, head_url)
+    with timer.step("target", "the spec's database (cached by its DDL)"):
+        target_url = _spec_database(dev_url, spec, metadata, progress)
+        target = _snapshot(target_url)
+    with timer.step("head", f"a database at the current head ({down_revision or 'base'}, cached)"):
+        head_url = _head_database(root, dev_url, down_revision, progress)
+    with contextlib.ExitStack() as scratch:
+        if head_url is None:  # no revision yet: the head is an empty database
+            head_url = scratch.enter_context(scratch_database(dev_url, prefix="schemactl_head"))
         if empty:
             plan = None
         else:
@@ -117,23 +118,44 @@ def generate(
                 leftover = compare_databases(head_url, target_url)
             if not leftover.empty:
                 return GenerateResult(
-                    "unexpressible", leftover=leftover.describe(), timings=timer.timings, down_revision=down_revision
+                    "unexpressible",
+                    leftover=leftover.describe(),
+                    timings=timer.timings,
+                    down_revision=down_revision,
                 )
             return GenerateResult("no changes", timings=timer.timings, down_revision=down_revision)
         if check:
-            return GenerateResult("needed", plan.summary, plan.destructive, timings=timer.timings, down_revision=down_revision)
+            return GenerateResult(
+                "needed",
+                plan.summary,
+                plan.destructive,
+                timings=timer.timings,
+                down_revision=down_revision,
+            )
         if not message:
             raise MigrationError("a revision needs a message", 'pass -m "what changed"')
         if plan is not None and plan.destructive and not allow_destructive:
             raise DestructiveChange(plan.destructive)
+        with timer.step("clone", "copying the head database for the proof"):
+            head_url = _writable_head(scratch, root, dev_url, head_url)
         with tempfile.TemporaryDirectory(prefix="schemactl-rev-") as tmp:
             scripts = Path(tmp) / "migrations"
-            shutil.copytree(root / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                root / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__")
+            )
             rev_id = next_revision_id(root)
             path = _write(root, scripts, rev_id, message, down_revision, plan)
             with timer.step("proof", "proving the revision: upgrade, compare, downgrade, compare"):
                 # an empty revision must change nothing: its "after" is the previous head itself
-                _prove(root, scripts, head_url, None if empty else target_url, dev_url, rev_id, down_revision)
+                _prove(
+                    root,
+                    scripts,
+                    head_url,
+                    None if empty else target_url,
+                    dev_url,
+                    rev_id,
+                    down_revision,
+                )
             final = root / "migrations" / "versions" / path.name
             final.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, final)
@@ -148,15 +170,80 @@ def generate(
     )
 
 
-def _materialized_snapshot(url: str, spec: Spec):
+def _spec_database(dev_url: str, spec: Spec, metadata: Any, progress: Progress) -> str:
+    """The URL of a read-only database built from the spec's DDL, kept on the dev server
+    between runs (``generator.dbcache``): a spec whose DDL did not change is not rebuilt."""
+    from generator import dbcache
+    from generator.database import connect, with_database
+    from generator.materialize import ddl_script, materialize
+
+    def build(url: str) -> None:
+        engine = connect(url)
+        try:
+            with engine.begin() as conn:
+                materialize(conn, spec, metadata)
+        finally:
+            engine.dispose()
+
+    key = dbcache.digest(["spec", *ddl_script(spec, metadata)])
+    name, _ = dbcache.cached_database(
+        dev_url, "spec", key, build, use="readonly", progress=progress
+    )
+    return with_database(dev_url, name)
+
+
+def _head_database(
+    root: Path, dev_url: str, down_revision: str | None, progress: Progress
+) -> str | None:
+    """The URL of a read-only database at the migrations' head, kept on the dev server between
+    runs and keyed by the migration files (and schemactl's code); None when there is no
+    revision yet. Autogenerate reads it in a transaction it rolls back; the proof gets a copy."""
+    if not down_revision:
+        return None
+    from generator import dbcache, migrate
+    from generator.database import with_database
+
+    key = dbcache.digest(["head", down_revision, dbcache.migrations_digest(root / "migrations")])
+    name, _ = dbcache.cached_database(
+        dev_url,
+        "head",
+        key,
+        lambda url: migrate.upgrade(root, url),
+        use="readonly",
+        progress=progress,
+    )
+    return with_database(dev_url, name)
+
+
+def _writable_head(scratch: contextlib.ExitStack, root: Path, dev_url: str, head_url: str) -> str:
+    """A scratch copy of the cached head for the proof to change (CREATE DATABASE ... TEMPLATE);
+    when another run is reading the cache right now (a copy needs it idle), a scratch database
+    upgraded to head instead."""
+    from generator import migrate
+    from generator.database import scratch_database
+    from generator.errors import DatabaseError
+
+    name = _db_name(head_url)
+    if not name.startswith("schemactl_cache_"):
+        return head_url  # already a scratch database
+    try:
+        return scratch.enter_context(
+            scratch_database(dev_url, prefix="schemactl_head", template=name)
+        )
+    except DatabaseError as exc:
+        if "being accessed by other users" not in str(exc):
+            raise
+    url = scratch.enter_context(scratch_database(dev_url, prefix="schemactl_head"))
+    migrate.upgrade(root, url)
+    return url
+
+
+def _snapshot(url: str):
     from generator.catalog import read_snapshot
     from generator.database import connect
-    from generator.materialize import materialize
 
     engine = connect(url)
     try:
-        with engine.begin() as conn:
-            materialize(conn, spec)
         with engine.connect() as conn:
             return read_snapshot(conn)
     finally:
@@ -180,15 +267,21 @@ def _plan(root: Path, spec: Spec, metadata: Any, head_url: str, target: Any) -> 
         with engine.connect() as conn:
             trans = conn.begin()
             try:
+                # the cached head refuses writes by default; the rename pre-pass is rolled back
+                conn.exec_driver_sql("SET TRANSACTION READ WRITE")
                 head = read_snapshot(conn)
                 renames = rename_ops(spec, head)
                 operations = Operations(MigrationContext.configure(conn))
                 for op in renames:
                     operations.invoke(op)
-                follow_ups = follow_up_renames(read_snapshot(conn), target, renames) if renames else []
+                follow_ups = (
+                    follow_up_renames(read_snapshot(conn), target, renames) if renames else []
+                )
                 for op in follow_ups:
                     operations.invoke(op)
-                support = autogen.AutogenSupport(spec, metadata, conn, lambda: target, prepend=renames + follow_ups)
+                support = autogen.AutogenSupport(
+                    spec, metadata, conn, lambda: target, prepend=renames + follow_ups
+                )
                 opts = dict(
                     target_metadata=metadata,
                     compare_type=support.compare_type,
@@ -209,18 +302,34 @@ def _plan(root: Path, spec: Spec, metadata: Any, head_url: str, target: Any) -> 
                 ctx.imports = set()
                 up = alembic_render._indent(alembic_render._render_cmd_body(upgrade_ops, ctx))
                 down = alembic_render._indent(alembic_render._render_cmd_body(downgrade_ops, ctx))
-                return Plan(upgrade_ops, up, down, set(ctx.imports), summarize(upgrade_ops), destructive_steps(upgrade_ops))
+                return Plan(
+                    upgrade_ops,
+                    up,
+                    down,
+                    set(ctx.imports),
+                    summarize(upgrade_ops),
+                    destructive_steps(upgrade_ops),
+                )
             finally:
                 trans.rollback()
     finally:
         engine.dispose()
 
 
-def _write(root: Path, scripts: Path, rev_id: str, message: str, down_revision: str | None, plan: Plan | None) -> Path:
+def _write(
+    root: Path,
+    scripts: Path,
+    rev_id: str,
+    message: str,
+    down_revision: str | None,
+    plan: Plan | None,
+) -> Path:
     from generator import migrate
 
     directory = migrate.script_directory(root, scripts)
-    kwargs: dict[str, Any] = {"rollback_note": rollback_note(plan.upgrade_ops) if plan else "nothing to roll back."}
+    kwargs: dict[str, Any] = {
+        "rollback_note": rollback_note(plan.upgrade_ops) if plan else "nothing to roll back."
+    }
     if plan is not None:
         kwargs.update(
             upgrades=_strip_banner(plan.upgrade_code),
@@ -230,15 +339,23 @@ def _write(root: Path, scripts: Path, rev_id: str, message: str, down_revision: 
     import contextlib
     import io
 
-    with contextlib.redirect_stdout(io.StringIO()):  # alembic prints "Generating <tmp path> ... done"
-        script = directory.generate_revision(rev_id, message, head=down_revision or "base", refresh=True, **kwargs)
+    with contextlib.redirect_stdout(
+        io.StringIO()
+    ):  # alembic prints "Generating <tmp path> ... done"
+        script = directory.generate_revision(
+            rev_id, message, head=down_revision or "base", refresh=True, **kwargs
+        )
     if script is None:  # pragma: no cover - alembic returns the Script
         raise MigrationError("alembic did not write the revision")
     return Path(script.path)
 
 
 def _strip_banner(code: str) -> str:
-    lines = [ln for ln in code.splitlines() if "### commands auto generated" not in ln and "### end Alembic" not in ln]
+    lines = [
+        ln
+        for ln in code.splitlines()
+        if "### commands auto generated" not in ln and "### end Alembic" not in ln
+    ]
     return "\n".join(lines).strip() or "pass"
 
 
@@ -248,11 +365,15 @@ def _prove(root: Path, scripts: Path, head_url: str, target_url: str | None, dev
     from generator.database import scratch_database
     from generator.drift import compare_databases
 
-    with scratch_database(dev_url, prefix="schemactl_prev", template=_db_name(head_url)) as previous_url:
+    with scratch_database(
+        dev_url, prefix="schemactl_prev", template=_db_name(head_url)
+    ) as previous_url:
         try:
             migrate.upgrade(root, head_url, rev_id, script_location=scripts)
         except Exception as exc:
-            raise ProofFailed("the new revision failed to upgrade the previous head", [_one_line(exc)]) from exc
+            raise ProofFailed(
+                "the new revision failed to upgrade the previous head", [_one_line(exc)]
+            ) from exc
         after_up = compare_databases(head_url, target_url or previous_url)
         if not after_up.empty:
             raise ProofFailed(
@@ -288,7 +409,9 @@ def next_revision_id(root: Path) -> str:
     """Sequential four-digit ids (0001, 0002, ...): readable, and two branches that both add a
     revision collide loudly instead of forming two heads silently."""
     versions = root / "migrations" / "versions"
-    numbers = [int(m.group(1)) for p in versions.glob("*.py") if (m := re.match(r"^(\d{4})_", p.name))]
+    numbers = [
+        int(m.group(1)) for p in versions.glob("*.py") if (m := re.match(r"^(\d{4})_", p.name))
+    ]
     return f"{max(numbers, default=0) + 1:04d}"
 
 
@@ -446,19 +569,27 @@ def rollback_note(upgrade_ops: Any) -> str:
     added = [f"{op.table_name}.{op.column.name}" for op in flat if isinstance(op, ops.AddColumnOp)]
     values = [f"{op.name}.{op.value}" for op in flat if isinstance(op, x.AddEnumValueOp)]
     dropped = [op.table_name for op in flat if isinstance(op, ops.DropTableOp)]
-    dropped += [f"{op.table_name}.{op.column_name}" for op in flat if isinstance(op, ops.DropColumnOp)]
+    dropped += [
+        f"{op.table_name}.{op.column_name}" for op in flat if isinstance(op, ops.DropColumnOp)
+    ]
     removed = [f"{op.name}.{op.value}" for op in flat if isinstance(op, x.DropEnumValueOp)]
     parts = []
     if dropped or removed:
         parts.append(
             f"the upgrade itself loses {', '.join(dropped + removed)}; the downgrade brings the structure back empty"
-            " (column defaults or NULL), not the data")
+            " (column defaults or NULL), not the data"
+        )
     if created:
         parts.append(f"the downgrade drops table(s) {', '.join(created)} with every row in them")
     if added:
         parts.append(f"it drops column(s) {', '.join(added)} and their values")
     if values:
-        parts.append(f"it rebuilds enum type(s) without {', '.join(values)} and fails while rows still use them")
+        parts.append(
+            f"it rebuilds enum type(s) without {', '.join(values)} and fails while rows still use them"
+        )
     if not parts:
         return "the downgrade restores the previous schema and loses no rows."
-    return "; ".join(parts) + ". In production, take a backup (pg_dump) first, or roll forward with a new revision instead."
+    return (
+        "; ".join(parts)
+        + ". In production, take a backup (pg_dump) first, or roll forward with a new revision instead."
+    )

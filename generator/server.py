@@ -43,6 +43,9 @@ PG17_DIST = REPO_ROOT / ".schemactl" / "dist" / "pg-17.6"
 _MAX_SOCKET_PATH = 100  # sun_path is 108 bytes; leave room for the terminating NUL
 
 
+MAX_LOCKS_PER_TRANSACTION = 512
+
+
 @dataclass(frozen=True)
 class ServerStatus:
     """What ``LocalServer.status()`` reports."""
@@ -408,6 +411,10 @@ class LocalServer:
         run_as.chown(sock)
         socket_dir = str(sock) if len(f"{sock}/.s.PGSQL.{port}") <= _MAX_SOCKET_PATH else ""
         options = ["-p", str(port), "-c", "listen_addresses=127.0.0.1", "-k", socket_dir]
+        # The lock table holds max_locks_per_transaction x max_connections locks; the default 64
+        # runs out ("out of shared memory") when one revision creates or drops ~700 tables with
+        # their indexes, as the proof of a large first revision does. 512 costs ~14 MB.
+        options += ["-c", f"max_locks_per_transaction={MAX_LOCKS_PER_TRANSACTION}"]
         if not self.fsync:
             options += ["-c", "fsync=off"]
         return " ".join(shlex.quote(option) for option in options)

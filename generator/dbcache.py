@@ -1,0 +1,261 @@
+"""Databases kept on the dev server between runs, named by a digest of what built them.
+
+Building the spec's database (1,000 tables: many seconds of DDL) and upgrading a database to
+the migrations' head (every revision, op by op) are the slow steps of ``schemactl generate``.
+Both results depend only on their inputs: the spec's DDL, or the migration files plus
+schemactl's code. So the built database stays on the dev server, named
+``schemactl_cache_<kind>_<first 16 hex of the digest>``, and the next run with the same inputs
+uses it instead of building it again.
+
+Two kinds of use, never mixed for one database:
+
+- ``readonly`` (the spec's database): used in place, read-only (the database's
+  ``default_transaction_read_only`` is on). Never cloned, so readers never block a clone.
+- ``template`` (the head): marked ``IS_TEMPLATE``, ``ALLOW_CONNECTIONS false``; runs get a
+  scratch clone (``CREATE DATABASE ... TEMPLATE``) they may change and drop.
+
+Safety: a database is built under a temporary ``schemactl_building_*`` name and renamed when
+complete, so a crash or Ctrl-C never leaves a half-built database under a cache name (the
+temporary one is dropped; a killed process's leftover is swept by the next build). Builders of
+the same name serialise on an advisory lock; the second finds the first's result. After a
+build, older databases of the same kind beyond ``KEEP`` are dropped (best effort: one in use
+stays). Everything schemactl keeps is named ``schemactl_cache_*``; dropping them by hand is
+always safe (``schemactl db clear-cache`` does it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Literal
+
+CACHE_PREFIX = "schemactl_cache_"
+BUILDING_PREFIX = "schemactl_building_"
+KEEP = 3  # cached databases per kind
+STALE_BUILD_SECONDS = 3600.0  # an unfinished build this old was killed
+_PACKAGE = Path(__file__).resolve().parent
+
+Use = Literal["readonly", "template"]
+
+
+def digest(parts: Iterable[bytes | str]) -> str:
+    """sha256 over ``parts`` (each length-prefixed, so boundaries count) and schemactl's own
+    code and library versions: a change to the generator invalidates every cached database."""
+    h = hashlib.sha256()
+    for part in (*parts, code_digest()):
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()
+
+
+_CODE_DIGEST: str | None = None
+
+
+def code_digest() -> str:
+    """sha256 of the generator package's .py and .json files and the SQLAlchemy and Alembic
+    versions (computed once per process)."""
+    global _CODE_DIGEST
+    if _CODE_DIGEST is None:
+        h = hashlib.sha256()
+        for dist in ("sqlalchemy", "alembic"):
+            with suppress(Exception):
+                h.update(f"{dist}={version(dist)};".encode())
+        for path in sorted(_PACKAGE.rglob("*")):
+            if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes())
+        _CODE_DIGEST = h.hexdigest()
+    return _CODE_DIGEST
+
+
+def migrations_digest(migrations_dir: Path) -> str:
+    """The digest of a migrations folder: env.py, script.py.mako and every revision file."""
+    files = [migrations_dir / "env.py", migrations_dir / "script.py.mako"]
+    files += sorted((migrations_dir / "versions").glob("*.py"))
+    parts: list[bytes | str] = []
+    for path in files:
+        if path.is_file():
+            parts += [path.name, path.read_bytes()]
+    return digest(parts)
+
+
+def cache_name(kind: str, key: str) -> str:
+    return f"{CACHE_PREFIX}{kind}_{key[:16]}"
+
+
+def cached_database(
+    dev_url: str,
+    kind: str,
+    key: str,
+    build: Callable[[str], None],
+    *,
+    use: Use,
+    progress: Callable[[str], None] = lambda _: None,
+) -> tuple[str, bool]:
+    """The name of the cached database ``kind``/``key`` on the dev server, building it with
+    ``build(url)`` first when missing. Returns (name, built_now)."""
+    from sqlalchemy import text
+
+    from generator.database import connect, normalize_url, scratch_name, with_database
+
+    name = cache_name(kind, key)
+    engine = connect(normalize_url(dev_url), autocommit=True)
+    try:
+        with engine.connect() as conn:
+            if _ready(conn, name, use):
+                return name, False
+            lock = text("SELECT pg_advisory_lock(hashtextextended(:n, 0))")
+            conn.execute(lock, {"n": name})
+            try:
+                if _ready(conn, name, use):
+                    return name, False
+                _drop(conn, name)  # a same-named database that is not a finished cache entry
+                _sweep_building(conn)
+                tmp = scratch_name(f"{BUILDING_PREFIX}{kind}")
+                conn.execute(text(f'CREATE DATABASE "{tmp}"'))
+                try:
+                    progress(f"building the {kind} database (cached for later runs)")
+                    build(with_database(dev_url, tmp))
+                    _terminate(conn, tmp)  # the builder's pooled connections, if any
+                    if use == "template":
+                        conn.execute(
+                            text(
+                                f'ALTER DATABASE "{tmp}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false'
+                            )
+                        )
+                    else:
+                        conn.execute(
+                            text(f'ALTER DATABASE "{tmp}" SET default_transaction_read_only = on')
+                        )
+                    conn.execute(text(f'ALTER DATABASE "{tmp}" RENAME TO "{name}"'))
+                except BaseException:
+                    with suppress(Exception):
+                        _drop(conn, tmp)
+                    raise
+                _prune(conn, kind, keep=name)
+                return name, True
+            finally:
+                with suppress(Exception):
+                    conn.execute(
+                        text("SELECT pg_advisory_unlock(hashtextextended(:n, 0))"), {"n": name}
+                    )
+    finally:
+        engine.dispose()
+
+
+def clear(dev_url: str) -> list[str]:
+    """Drop every cached database on the dev server; return the names dropped."""
+    from generator.database import connect, normalize_url
+
+    engine = connect(normalize_url(dev_url), autocommit=True)
+    try:
+        with engine.connect() as conn:
+            names = _names(conn, CACHE_PREFIX) + _names(conn, BUILDING_PREFIX)
+            for name in names:
+                _drop(conn, name, force=True)
+            return names
+    finally:
+        engine.dispose()
+
+
+# ----------------------------------------------------------------------------- internals
+
+
+def _ready(conn: Any, name: str, use: Use) -> bool:
+    from sqlalchemy import text
+
+    row = conn.execute(
+        text("SELECT datistemplate, datallowconn FROM pg_database WHERE datname = :n"), {"n": name}
+    ).first()
+    if row is None:
+        return False
+    return bool(row[0]) and not row[1] if use == "template" else not row[0] and bool(row[1])
+
+
+def _names(conn: Any, prefix: str) -> list[str]:
+    from sqlalchemy import text
+
+    rows = conn.execute(
+        text("SELECT datname FROM pg_database WHERE starts_with(datname, :p) ORDER BY oid"),
+        {"p": prefix},
+    )
+    return [r[0] for r in rows]
+
+
+def _terminate(conn: Any, name: str) -> None:
+    from sqlalchemy import text
+
+    conn.execute(
+        text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+        ),
+        {"n": name},
+    )
+
+
+def _drop(conn: Any, name: str, *, force: bool = False) -> None:
+    """Drop ``name`` if it exists (a template is unmarked first). Without ``force`` a database
+    in use is left alone (someone is reading it; the next prune gets it)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    if not _exists(conn, name):
+        return
+    conn.execute(text(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE false'))
+    try:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"' + (" WITH (FORCE)" if force else "")))
+    except DBAPIError:
+        if not force:
+            with suppress(Exception):  # in use: restore what it was and leave it
+                row = conn.execute(
+                    text("SELECT datallowconn FROM pg_database WHERE datname = :n"), {"n": name}
+                ).first()
+                if row is not None and not row[0]:
+                    conn.execute(text(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE true'))
+            return
+        raise
+
+
+def _exists(conn: Any, name: str) -> bool:
+    from sqlalchemy import text
+
+    return (
+        conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        is not None
+    )
+
+
+def _prune(conn: Any, kind: str, keep: str) -> None:
+    """Keep the newest ``KEEP`` databases of ``kind`` (``keep`` among them); drop the rest."""
+    names = [n for n in _names(conn, f"{CACHE_PREFIX}{kind}_") if n != keep]
+    for name in names[: max(0, len(names) - (KEEP - 1))]:
+        with suppress(Exception):
+            _drop(conn, name)
+
+
+def _sweep_building(conn: Any, max_age: float = STALE_BUILD_SECONDS) -> None:
+    """Drop temporary build databases older than ``max_age`` that nobody is connected to
+    (left by a killed build). The age comes from the UTC time stamp in the name."""
+    import calendar
+    import re
+    import time
+
+    from sqlalchemy import text
+
+    rows = conn.execute(
+        text(
+            "SELECT d.datname FROM pg_database d WHERE starts_with(d.datname, :p) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)"
+        ),
+        {"p": BUILDING_PREFIX},
+    )
+    for (name,) in rows.fetchall():
+        stamp = re.search(r"_(\d{14})_[0-9a-f]{8}$", name)
+        if stamp is None:
+            continue
+        born = calendar.timegm(time.strptime(stamp.group(1), "%Y%m%d%H%M%S"))
+        if time.time() - born > max_age:
+            with suppress(Exception):
+                _drop(conn, name)
