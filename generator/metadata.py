@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import conv
 
 from generator import extras, naming
 from generator.spec.model import NO_DEFAULT, ColumnSpec, IndexSpec, Spec, TableSpec
+from generator.spec.source import gc_paused
 from generator.spec.types import ColumnType, literal_sql
 
 _SIMPLE: dict[str, Any] = {
@@ -49,15 +50,16 @@ _ACTIONS = {"restrict": "RESTRICT", "cascade": "CASCADE", "set null": "SET NULL"
 
 def build_metadata(spec: Spec) -> sa.MetaData:
     """The whole schema as SQLAlchemy MetaData, in the spec's table order."""
-    md = sa.MetaData(naming_convention=dict(naming.NAMING_CONVENTION))
-    md.info["spec"] = spec
-    enums = {
-        name: pg.ENUM(*e.values, name=name, metadata=md, create_type=True)
-        for name, e in spec.enums.items()
-    }
-    for table in spec.tables.values():
-        _table(md, spec, table, enums)
-    _attach_extras(md, spec)
+    with gc_paused():  # tens of thousands of SQLAlchemy objects: see gc_paused
+        md = sa.MetaData(naming_convention=dict(naming.NAMING_CONVENTION))
+        md.info["spec"] = spec
+        enums = {
+            name: pg.ENUM(*e.values, name=name, metadata=md, create_type=True)
+            for name, e in spec.enums.items()
+        }
+        for table in spec.tables.values():
+            _table(md, spec, table, enums)
+        _attach_extras(md, spec)
     return md
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from generator.errors import ConfigError, SpecError
 from generator.spec.model import Spec, build_spec
-from generator.spec.source import Source, load_yaml
+from generator.spec.source import Source, gc_paused, load_yaml
 
 __all__ = ["Spec", "load_spec", "parse_spec", "read_source"]
 
@@ -31,13 +31,16 @@ def read_source(path: Path | str, display: str | None = None) -> tuple[Source, l
 
 def parse_spec(text: str, file: str = "schema.yaml") -> Spec:
     """Validate YAML text as a spec; raise SpecError with every problem."""
-    source, problems = load_yaml(text, file)
-    return _validated(source, problems)
+    with gc_paused():
+        source, problems = load_yaml(text, file)
+        return _validated(source, problems)
 
 
 def load_spec(path: Path | str, display: str | None = None) -> Spec:
-    source, problems = read_source(path, display)
-    return _validated(source, problems)
+    """Read, parse and validate a spec file; raise SpecError with every problem."""
+    with gc_paused():
+        source, problems = read_source(path, display)
+        return _validated(source, problems)
 
 
 def _validated(source: Source, problems: list) -> Spec:
@@ -59,5 +62,6 @@ def _validated(source: Source, problems: list) -> Spec:
     semantic = check_spec(spec, source)
     if semantic:
         raise SpecError(semantic)
+    source.release()  # positions are needed only for problems; they come back from the text
     object.__setattr__(spec, "source", source)
     return spec

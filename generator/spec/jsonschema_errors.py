@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -28,7 +29,26 @@ def bundled_schema(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
+@cache
+def _fast_check(name: str) -> Callable[[Any], bool] | None:
+    """The compiled yes/no check of a bundled schema; None if it uses a keyword it lacks."""
+    from generator.spec.fastcheck import Unsupported, compile_schema
+
+    try:
+        return compile_schema(bundled_schema(name))
+    except Unsupported:  # pragma: no cover - the bundled schemas use only supported keywords
+        return None
+
+
 def schema_problems(source: Source, schema_name: str) -> list[Problem]:
+    """Every JSON Schema error in ``source.data``, as positioned problems ([] when valid).
+
+    A compiled check answers "valid?" first; jsonschema (imported only then) runs only on
+    data that fails it, to say what is wrong and where.
+    """
+    fast = _fast_check(schema_name)
+    if fast is not None and fast(source.data):
+        return []
     import jsonschema
 
     schema = bundled_schema(schema_name)
