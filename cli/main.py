@@ -121,4 +121,8 @@ def _click_exceptions():
 
 
 def run() -> None:
+    """The console script: one command, then the process ends."""
+    import cli.state
+
+    cli.state.PROCESS_LIFETIME = True
     sys.exit(main())

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+# True in a real `schemactl` process (set by cli.main.run), whose spec lives to its end.
+PROCESS_LIFETIME = False
+
 
 @dataclass
 class State:
@@ -22,9 +25,12 @@ class State:
         return self.root / "seeds.yaml"
 
     def load_spec(self):  # -> generator.spec.Spec
-        from generator.spec import load_spec
+        """The validated spec, through the content-hash cache in .schemactl/cache/ (docs/spec.md)."""
+        from generator.spec import source
+        from generator.spec.cache import load_spec_cached
 
-        return load_spec(self.spec, display=_display(self.spec))
+        source.keep_for_process = PROCESS_LIFETIME
+        return load_spec_cached(self.spec, display=_display(self.spec), root=self.root)
 
 
 def _display(path: Path) -> str:

@@ -15,7 +15,21 @@ from generator import naming
 from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
 
-NO_DEFAULT: Any = type("NoDefault", (), {"__repr__": lambda self: "NO_DEFAULT"})()
+
+class _NoDefault:
+    """The type of NO_DEFAULT: "no literal default" (None is a default: NULL). One instance,
+    which pickles by name, so a cached Spec keeps ``default is NO_DEFAULT`` true."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+    def __reduce__(self) -> str:
+        return "NO_DEFAULT"
+
+
+NO_DEFAULT: Any = _NoDefault()
 
 _ORDER_RE = re.compile(r"^([a-z_][a-z0-9_]*)(?: (asc|desc))?(?: nulls (first|last))?$", re.I)
 

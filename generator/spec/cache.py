@@ -1,0 +1,147 @@
+"""A content-hash cache of the last valid spec: ``<root>/.schemactl/cache/spec.pickle``.
+
+``load_spec_cached`` returns the same ``Spec`` as ``generator.spec.load_spec``. When the
+spec file's bytes, the name it is shown under, the code and bundled JSON Schemas that build
+a Spec (``generator/spec/``, ``naming.py``, ``errors.py``), and the Python, PyYAML and
+jsonschema versions all hash to the key stored with the last valid spec, that Spec is
+unpickled instead of parsed and validated again; otherwise the spec is loaded as usual and,
+if valid, stored. Only valid specs are stored, so an error is
+always found and reported afresh. The cache is a convenience, never a source of failure:
+a missing, stale, corrupt or unreadable file is ignored (the load is just slower), and a
+failure to write it (a read-only folder) is ignored too.
+
+The file starts with a header line holding its key; a file whose key differs is never
+unpickled. It lives in the project's own git-ignored ``.schemactl/`` folder, which only the
+user's own runs of schemactl write: the same trust as the project's code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import sys
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from generator.spec import Spec, load_spec, parse_spec
+from generator.spec.source import gc_paused
+
+CACHE_FILE = Path(".schemactl") / "cache" / "spec.pickle"
+_MAGIC = b"schemactl-spec-cache 1 "
+_SPEC_PACKAGE = Path(__file__).resolve().parent  # generator/spec/
+# The code a Spec is built by: generator/spec/ and what it imports from generator/.
+_CODE = (_SPEC_PACKAGE.parent / "naming.py", _SPEC_PACKAGE.parent / "errors.py")
+
+
+@cache
+def _code_digest() -> bytes:
+    """The code and schemas that build a Spec, and the versions that shape it."""
+    import yaml
+
+    digest = hashlib.sha256()
+    digest.update(sys.version.encode())
+    digest.update(str(getattr(yaml, "__version__", "")).encode())
+    digest.update(_dist_names("jsonschema", "referencing").encode())
+    files = [
+        p
+        for p in _SPEC_PACKAGE.rglob("*")
+        if p.suffix in (".py", ".json") and "__pycache__" not in p.parts
+    ]
+    for path in sorted(files) + list(_CODE):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def _dist_names(*projects: str) -> str:
+    """The installed ``<name>-<version>.dist-info`` folders of ``projects``, found without
+    importing them or importlib.metadata (each would cost more than a warm load)."""
+    import importlib.util
+
+    names: list[str] = []
+    for project in projects:
+        spec = importlib.util.find_spec(project)
+        if spec is None or spec.origin is None:
+            names.append(f"{project}:missing")
+            continue
+        site = Path(spec.origin).resolve().parents[1]
+        prefix = project.lower() + "-"
+        try:
+            names.extend(
+                sorted(e.name for e in os.scandir(site) if e.name.lower().startswith(prefix))
+            )
+        except OSError:
+            names.append(f"{project}:{spec.origin}")
+    return "\n".join(names)
+
+
+def cache_key(data: bytes, display: str) -> str:
+    """sha256 of the spec's bytes, its display name and the code and versions that read it."""
+    digest = hashlib.sha256(_code_digest())
+    digest.update(display.encode())
+    digest.update(b"\0")
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def load_spec_cached(
+    path: Path | str, display: str | None = None, root: Path | None = None
+) -> Spec:
+    """``load_spec(path, display)``, through the cache under ``root`` (the spec's folder by default)."""
+    p = Path(path)
+    name = display or str(path)
+    try:
+        data = p.read_bytes()
+        # exactly what Path.read_text(encoding="utf-8") gives, newlines translated
+        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
+    except (OSError, UnicodeDecodeError):
+        return load_spec(path, display)  # raises the ConfigError that says why
+    try:
+        key = cache_key(data, name)
+    except OSError:  # pragma: no cover - the package's own files unreadable
+        return parse_spec(text, name)
+    file = (root if root is not None else p.resolve().parent) / CACHE_FILE
+    spec = read_cache(file, key)
+    if spec is not None:
+        return spec
+    spec = parse_spec(text, name)  # raises SpecError on any problem: errors are never cached
+    write_cache(file, key, spec)
+    return spec
+
+
+def read_cache(file: Path, key: str) -> Spec | None:
+    """The Spec stored under ``key``; None if absent, stale, corrupt or unreadable."""
+    try:
+        with open(file, "rb") as f:
+            if f.readline() != _MAGIC + key.encode() + b"\n":
+                return None
+            with gc_paused():  # a quarter of the time, as for parsing: see gc_paused
+                spec = pickle.load(f)
+    except Exception:  # any damage to the file means only a slower load
+        return None
+    return spec if isinstance(spec, Spec) else None
+
+
+def write_cache(file: Path, key: str, spec: Spec) -> bool:
+    """Store ``spec`` under ``key`` (atomically); False, silently, if that is not possible."""
+    tmp = None
+    try:
+        with gc_paused():
+            payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".spec-", suffix=".tmp", dir=file.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(_MAGIC + key.encode() + b"\n")
+            f.write(payload)
+        os.replace(tmp, file)
+        return True
+    except Exception:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        return False
