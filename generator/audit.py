@@ -235,20 +235,22 @@ def verify_rows(rows: Iterable[Sequence[Any]]) -> Iterator[ScopeResult]:
     expected = None  # the chain_hash the next row must link to
     last_id = count = broken = 0
     first: Break | None = None
+    sha256, esc = hashlib.sha256, _STR  # the loop below is record_json and chain_hash, inlined
     for row in rows:
         row_id, scope_type, scope_id, actor, event_type, payload, prev, stored, created = row
-        if (scope_type, scope_id) != scope:
+        if scope is None or scope_id != scope[1] or scope_type != scope[0]:
             if scope is not None:
                 yield ScopeResult(scope[0], scope[1], count, broken, first, last_id, expected)
             scope, expected, last_id, count, broken, first = (scope_type, scope_id), None, 0, 0, 0, None
         count += 1
         try:
-            record: bytes | None = record_json(
-                scope_type=scope_type, scope_id=scope_id, actor_user_id=actor, event_type=event_type,
-                payload_json=_payload_json(payload),
-                created_at=created if type(created) is str else format_created_at(created),
-            )  # fmt: skip
-            computed = chain_hash(prev, record)
+            body = canonical_json_from_text(payload) if type(payload) is str else _payload_json(payload).encode()
+            record: bytes | None = (
+                f'{{"actor_user_id":{"null" if actor is None else esc(actor)},'
+                f'"created_at":{esc(created if type(created) is str else format_created_at(created))},'
+                f'"event_type":{esc(event_type)},"payload":'
+            ).encode() + body + f',"scope_id":{esc(scope_id)},"scope_type":{esc(scope_type)}}}'.encode()
+            computed = sha256(prev.encode() + record if prev else record).hexdigest()
         except Exception as exc:  # stored values no writer produces (a tampered row)
             record, computed = None, str(exc) if isinstance(exc, NotCanonicalJson) else f"{type(exc).__name__}: {exc}"
         if computed != stored or prev != expected:
@@ -388,14 +390,14 @@ def _append_one(dbapi: Any, row: _Row) -> AuditEntry:
         )
     steps = [("begin", None), ("lock", row.lock_params()), ("insert", row.insert_params(dbapi.info.encoding)),
              ("commit", None)]  # fmt: skip
-    for attempt in (1, 2):
+    for attempt in (1, 2, 3):
         try:
             results = _round_trip(dbapi, steps)
         except psycopg.Error as exc:
             if dbapi.info.transaction_status != _IDLE:  # the pipeline stopped at the error
                 with suppress(psycopg.Error):
                     dbapi.rollback()
-            if attempt == 1 and exc.sqlstate in _STALE_PREPARED:
+            if attempt < 3 and exc.sqlstate in _STALE_PREPARED:
                 continue  # _round_trip corrected what it knows; once more, preparing
             raise _append_error(exc, row) from exc
         return row.entry(results[-2])
@@ -497,7 +499,7 @@ def _round_trip(dbapi: Any, steps: Sequence[tuple[str, Sequence[bytes | None] | 
             raise AuditError("audit.append() cannot run inside a psycopg pipeline block", "append outside it")
         prepare = dbapi.prepare_threshold is not None  # None: the application disabled them (PgBouncer)
         known = _PREPARED.setdefault(dbapi, set())
-        executes = []  # the index of each step's own result among all the pipeline's results
+        sent: list[tuple[str, str]] = []  # ("prepare" | "execute", step name) per command
         pgconn.enter_pipeline_mode()
         try:
             for name, params in steps:
@@ -508,24 +510,26 @@ def _round_trip(dbapi: Any, steps: Sequence[tuple[str, Sequence[bytes | None] | 
                 else:
                     if name not in known:
                         pgconn.send_prepare(_STATEMENTS[name][0], _STATEMENTS[name][1])
-                        executes.append(None)
+                        sent.append(("prepare", name))
                     pgconn.send_query_prepared(_STATEMENTS[name][0], params)
-                executes.append(name)
+                sent.append(("execute", name))
             pgconn.pipeline_sync()
             results = _collect(pgconn)
         finally:
             pgconn.exit_pipeline_mode()
-    errors = [r for r in results if r.status == pq.ExecStatus.FATAL_ERROR]
-    if not errors:
-        if prepare:
-            known.update(name for name in executes if name in _STATEMENTS)
-        return [r for r, name in zip(results, executes, strict=True) if name is not None]
-    error = psycopg.errors.error_from_result(errors[0], encoding=dbapi.info.encoding)
-    if error.sqlstate == "26000":
-        known.clear()  # the server forgot them (DISCARD ALL, a pooler): prepare again
-    elif error.sqlstate == "42P05":
-        known.update(_STATEMENTS)
-    raise error
+    error = None
+    for (kind, name), result in zip(sent, results, strict=True):
+        if result.status == pq.ExecStatus.FATAL_ERROR and error is None:
+            error = psycopg.errors.error_from_result(result, encoding=dbapi.info.encoding)
+            if error.sqlstate == "26000":  # the server forgot them (DISCARD ALL, a pooler)
+                known.clear()
+            elif error.sqlstate == "42P05":  # prepared already (its name says its SQL is ours)
+                known.add(name)
+        elif kind == "prepare" and result.status == pq.ExecStatus.COMMAND_OK:
+            known.add(name)
+    if error is not None:
+        raise error
+    return [result for (kind, _), result in zip(sent, results, strict=True) if kind == "execute"]
 
 
 def _begin_command(dbapi: Any) -> str:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+import psycopg
 import pytest
 import rfc8785
 import sqlalchemy as sa
@@ -447,6 +448,147 @@ def test_lock_scopes_takes_several_scope_locks(audit_db: Engine) -> None:
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")).scalar_one()  # fmt: skip
     assert held == 2
     assert verify(audit_db).intact
+
+
+# ------------------------------------------------------- append_one, the one-round-trip path
+
+
+def _psycopg(engine: Engine, **kwargs: object) -> psycopg.Connection:
+    return psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(hide_password=False), **kwargs)
+
+
+def _count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM audit_logs")).scalar_one()
+
+
+@pytest.mark.parametrize("how", ["engine", "autocommit", "idle"])
+def test_append_one_commits_a_row_of_its_own(audit_db: Engine, how: str) -> None:
+    actor = add_user(audit_db)
+    payload = {"params": {"tolerance_mm": 0.01}, "note": "Çelik şaft €", "n": 3}
+    if how == "engine":
+        entries = [audit.append_one(audit_db, scope_type="job", scope_id="j1", event_type="job.created",
+                                    payload=payload, actor_user_id=actor) for _ in range(3)]  # fmt: skip
+    else:
+        with _psycopg(audit_db, autocommit=how == "autocommit") as conn:
+            entries = [audit.append_one(conn, scope_type="job", scope_id="j1", event_type="job.created",
+                                        payload=payload, actor_user_id=actor) for _ in range(3)]  # fmt: skip
+            assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            assert conn.autocommit is (how == "autocommit")
+    report = verify(audit_db)  # read on another connection: committed
+    assert report.intact and report.rows == 3 and report.scopes[0].head_id == entries[-1].id
+    assert [e.prev_chain_hash for e in entries] == [None, entries[0].chain_hash, entries[1].chain_hash]
+    assert entries[0].payload == payload and entries[0].actor_user_id == actor
+    with audit_db.connect() as conn:
+        stored = conn.execute(sa.text("SELECT created_at FROM audit_logs ORDER BY id")).scalars().all()
+    assert [e.created_at for e in entries] == stored
+
+
+def test_append_one_refuses_a_connection_inside_a_transaction(audit_db: Engine) -> None:
+    with _psycopg(audit_db) as conn:
+        conn.execute("SELECT 1")  # psycopg began a transaction
+        with pytest.raises(AuditError, match="inside one") as caught:
+            audit.append_one(conn, scope_type="job", scope_id="j1", event_type="job.created", payload={})
+        assert "audit.append(conn" in (caught.value.hint or "")
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS  # left as it was
+        conn.rollback()
+    with pytest.raises(TypeError, match="Engine or a psycopg Connection"):
+        audit.append_one("postgresql://x", scope_type="job", scope_id="j1", event_type="job.created", payload={})  # type: ignore[arg-type]
+
+
+def test_append_one_stores_nothing_when_refused_and_the_connection_stays_usable(audit_db: Engine) -> None:
+    with _psycopg(audit_db) as conn:
+        with pytest.raises(AuditError, match="is not a user"):
+            audit.append_one(conn, scope_type="job", scope_id="j1", event_type="job.created", payload={},
+                             actor_user_id=uuid.UUID(int=1))  # fmt: skip
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        with pytest.raises(AuditError, match="scope_type"):
+            audit.append_one(conn, scope_type="Job", scope_id="j1", event_type="job.created", payload={})
+        entry = audit.append_one(conn, scope_type="job", scope_id="j1", event_type="job.created", payload={})
+    assert entry.prev_chain_hash is None and _count(audit_db) == 1
+
+
+def test_append_one_prepares_again_after_discard_all(audit_db: Engine) -> None:
+    with _psycopg(audit_db, autocommit=True) as conn:
+        audit.append_one(conn, scope_type="job", scope_id="j1", event_type="job.created", payload={})
+        conn.execute("DISCARD ALL")  # what a pooler does between clients: the prepared statements go
+        audit.append_one(conn, scope_type="job", scope_id="j1", event_type="job.started", payload={})
+    with _psycopg(audit_db, autocommit=True, prepare_threshold=None) as conn:  # prepared statements off
+        audit.append_one(conn, scope_type="job", scope_id="j1", event_type="job.progress", payload={})
+        assert conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone() == (0,)
+    report = verify(audit_db)
+    assert report.intact and report.rows == 3
+
+
+def test_many_threads_with_append_one_on_one_scope_make_one_unforked_chain(audit_db: Engine) -> None:
+    threads, per_thread = 8, 100
+    start = threading.Barrier(threads)
+
+    def writer(t: int) -> list[audit.AuditEntry]:
+        with _psycopg(audit_db, autocommit=True) as conn:
+            start.wait(timeout=30)
+            return [audit.append_one(conn, scope_type="system", scope_id="global", event_type="config.changed",
+                                     payload={"thread": t, "n": n}) for n in range(per_thread)]  # fmt: skip
+
+    with ThreadPoolExecutor(threads) as pool:
+        entries = [e for future in [pool.submit(writer, t) for t in range(threads)] for e in future.result(timeout=300)]
+    report = verify(audit_db)
+    assert report.intact and [(s.scope, s.rows) for s in report.scopes] == [(audit.SYSTEM_SCOPE, threads * per_thread)]
+    _assert_no_fork(audit_db)
+    by_id = sorted(entries, key=lambda e: e.id)  # one chain, in id order and in time order
+    assert [e.prev_chain_hash for e in by_id[1:]] == [e.chain_hash for e in by_id[:-1]]
+    assert all(a.created_at <= b.created_at for a, b in zip(by_id, by_id[1:], strict=False))
+
+
+def test_append_one_and_append_in_a_transaction_share_the_scope_lock(audit_db: Engine) -> None:
+    holder = audit_db.connect()
+    holder.begin()
+    first = audit.append(holder, scope_type="job", scope_id="a", event_type="job.created", payload={})
+    results: list[audit.AuditEntry] = []
+    waiter = threading.Thread(target=lambda: results.append(
+        audit.append_one(audit_db, scope_type="job", scope_id="a", event_type="job.started", payload={})))  # fmt: skip
+    waiter.start()
+    time.sleep(0.3)  # the waiter is now blocked on the scope lock
+    assert not results
+    holder.commit()
+    holder.close()
+    waiter.join(timeout=10)
+    assert results and results[0].prev_chain_hash == first.chain_hash
+
+
+def test_a_rolled_back_transaction_whose_first_statement_was_the_append_leaves_nothing(audit_db: Engine) -> None:
+    with audit_db.connect() as conn:  # the append sends the BEGIN itself, pipelined with the lock
+        audit.append(conn, scope_type="job", scope_id="a", event_type="job.created", payload={})
+        assert conn.execute(sa.text("SELECT count(*) FROM audit_logs")).scalar_one() == 1  # same transaction
+        conn.rollback()
+    with Session(audit_db) as session:
+        audit.append(session, scope_type="job", scope_id="a", event_type="job.created", payload={})
+        session.rollback()
+    assert _count(audit_db) == 0
+    audit.append_one(audit_db, scope_type="job", scope_id="a", event_type="job.created", payload={})
+    assert verify(audit_db).scopes[0].rows == 1
+
+
+def test_an_append_that_begins_the_transaction_keeps_its_isolation_level(audit_db: Engine) -> None:
+    with audit_db.connect().execution_options(isolation_level="SERIALIZABLE") as conn:
+        audit.append(conn, scope_type="job", scope_id="a", event_type="job.created", payload={})
+        level = conn.execute(sa.text("SELECT current_setting('transaction_isolation')")).scalar_one()
+        conn.commit()
+    assert level == "serializable"
+    assert verify(audit_db).intact
+
+
+def test_an_error_in_the_callers_transaction_is_a_sqlalchemy_error(audit_db: Engine) -> None:
+    with audit_db.connect() as conn:
+        conn.execute(sa.text("SET LOCAL lock_timeout = '1ms'"))
+        conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": audit.scope_lock_key("job", "a")})  # session lock
+        with audit_db.connect() as other:
+            other.execute(sa.text("SET lock_timeout = '100ms'"))
+            with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+                audit.append(other, scope_type="job", scope_id="a", event_type="job.created", payload={})
+            other.rollback()
+        conn.rollback()
+        conn.execute(sa.text("SELECT pg_advisory_unlock_all()"))
 
 
 # ------------------------------------------------------------------------- throughput
