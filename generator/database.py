@@ -17,7 +17,7 @@ import secrets
 import signal
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -406,3 +406,117 @@ def _drop_in(conn: Connection, name: str) -> None:
         conn.execute(text(f"DROP DATABASE IF EXISTS {quoted}"))
     else:
         conn.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+
+
+# ------------------------------------------------------------------- cached (template) databases
+
+
+@contextmanager
+def template_build(
+    dev_url: str, name: str, comment: str | Callable[[], str], prefix: str = "schemactl_scratch"
+) -> Iterator[str]:
+    """Build database ``name`` on the dev server without ever showing it half built.
+
+    Creates a uniquely named scratch database (``prefix``) and yields its URL for the body to
+    fill. When the body succeeds, the database gets ``comment`` and
+    ``default_transaction_read_only=on``, is renamed to ``name`` and marked IS_TEMPLATE; so a
+    database called ``name`` is always complete. If ``name`` appeared meanwhile (a concurrent
+    build won), the scratch database is dropped instead. When the body fails or is
+    interrupted, the scratch database is dropped, as with ``scratch_database``."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    dev_url = normalize_url(dev_url)
+    engine = connect(dev_url, autocommit=True)
+    temp = scratch_name(prefix)
+    try:
+        try:
+            with _deferred_interrupts():
+                _create_database(engine, temp, None, dev_url)
+        except BaseException:
+            with suppress(Exception), _deferred_interrupts():
+                _drop_database(engine, temp)
+            raise
+        published = False
+        try:
+            yield with_database(dev_url, temp)
+            with _deferred_interrupts(), engine.connect() as conn:
+                quoted = _quote_ident(temp)
+                note = comment() if callable(comment) else comment
+                conn.execute(text(f"COMMENT ON DATABASE {quoted} IS {_quote_literal(note)}"))
+                conn.execute(
+                    text(f"ALTER DATABASE {quoted} SET default_transaction_read_only = on")
+                )
+                try:
+                    conn.execute(text(f"ALTER DATABASE {quoted} RENAME TO {_quote_ident(name)}"))
+                except DBAPIError as exc:
+                    # 42P04 duplicate_database: built meanwhile by another diff; keep that one
+                    if getattr(exc.orig, "sqlstate", None) != "42P04":
+                        raise
+                else:
+                    published = True
+                    conn.execute(text(f"ALTER DATABASE {_quote_ident(name)} IS_TEMPLATE true"))
+        finally:
+            if not published:
+                with _deferred_interrupts():
+                    _drop_database(engine, temp)
+    finally:
+        engine.dispose()
+
+
+def _quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def list_databases(dev_url: str, prefix: str) -> dict[str, str]:
+    """Databases on the dev server whose name starts with ``prefix``: name -> comment ("" when none)."""
+    from sqlalchemy import text
+
+    engine = connect(dev_url, autocommit=True)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '') "
+                    "FROM pg_database WHERE starts_with(datname, :prefix) ORDER BY oid"
+                ),
+                {"prefix": prefix},
+            )
+            return {name: comment for name, comment in rows}
+    finally:
+        engine.dispose()
+
+
+def drop_unused_databases(dev_url: str, names: list[str]) -> list[str]:
+    """Drop each database (a template too) unless someone is connected to it: never forced,
+    so a diff still reading one is not disturbed. Returns the names dropped; every failure
+    (in use, not the owner, gone already) just skips that database."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    dropped: list[str] = []
+    if not names:
+        return dropped
+    engine = connect(dev_url, autocommit=True)
+    in_use = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name")
+    is_template = text("SELECT datistemplate FROM pg_database WHERE datname = :name")
+    try:
+        with engine.connect() as conn:
+            for name in names:
+                quoted = _quote_ident(name)
+                with _deferred_interrupts():
+                    template = conn.execute(is_template, {"name": name}).scalar()
+                    if template is None or conn.execute(in_use, {"name": name}).scalar():
+                        continue  # gone already, or in use (DROP would wait for it)
+                    try:
+                        if template:
+                            conn.execute(text(f"ALTER DATABASE {quoted} IS_TEMPLATE false"))
+                        conn.execute(text(f"DROP DATABASE {quoted}"))
+                        dropped.append(name)
+                    except DBAPIError:
+                        if template:  # connected to meanwhile: keep it marked
+                            with suppress(DBAPIError):
+                                conn.execute(text(f"ALTER DATABASE {quoted} IS_TEMPLATE true"))
+    finally:
+        engine.dispose()
+    return dropped

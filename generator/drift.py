@@ -21,6 +21,7 @@ it misses and ``generator.drift_sql`` corrects the SQL (see there).
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -136,7 +137,9 @@ def _preload_misc() -> Any:
     root = _schemainspect_dir()
     if root is None:
         return None
-    spec = importlib.util.spec_from_file_location("schemainspect.misc", os.path.join(root, "misc.py"))
+    spec = importlib.util.spec_from_file_location(
+        "schemainspect.misc", os.path.join(root, "misc.py")
+    )
     if spec is None or spec.loader is None:
         return None
     module = importlib.util.module_from_spec(spec)
@@ -170,12 +173,16 @@ def inspect(conn: Any, schema: str | None = None) -> Inspection:
     return Inspection(snapshot, inspector, ".".join(str(p) for p in info[:2]))
 
 
-def engine_statements(source: Inspection, target: Inspection, *, ignore_extension_versions: bool = False) -> list[str]:
+def engine_statements(
+    source: Inspection, target: Inspection, *, ignore_extension_versions: bool = False
+) -> list[str]:
     """The statements migra would run to turn source into target (unsafe ones included)."""
     _quietly_import_engine()
     from migra import Migration
 
-    m = Migration(source.inspector, target.inspector, ignore_extension_versions=ignore_extension_versions)
+    m = Migration(
+        source.inspector, target.inspector, ignore_extension_versions=ignore_extension_versions
+    )
     m.set_safety(False)
     m.add_all_changes(privileges=False)
     return [s.strip() for s in m.statements if s.strip() and not _ignored(s)]
@@ -245,7 +252,9 @@ def connect_read_only(url: str) -> Engine:
     existing = str(make_url(normalized).query.get("options") or "")
     options = f"{existing} {READ_ONLY_OPTION}".strip()
     # pooled: the connection verified here is the one the inspection uses
-    engine = create_engine(normalized, connect_args={"connect_timeout": CONNECT_TIMEOUT, "options": options})
+    engine = create_engine(
+        normalized, connect_args={"connect_timeout": CONNECT_TIMEOUT, "options": options}
+    )
     try:
         with engine.connect():
             pass
@@ -274,10 +283,15 @@ def _reading(what: str) -> Iterator[None]:
         yield
     except sqlalchemy.exc.DBAPIError as exc:
         first = (str(exc.orig or exc).strip().splitlines() or ["?"])[0]
-        raise DatabaseError(f"reading the schema of {what} failed: {first}", "check the user's privileges and the server log") from exc
+        raise DatabaseError(
+            f"reading the schema of {what} failed: {first}",
+            "check the user's privileges and the server log",
+        ) from exc
 
 
-def _build_spec(scratch_url: str, spec: Spec | SpecDDL, timings: dict[str, float] | None = None) -> Inspection:
+def _build_spec(
+    scratch_url: str, spec: Spec | SpecDDL, timings: dict[str, float] | None = None
+) -> Inspection:
     from generator.database import connect
     from generator.drift_spec import SpecDDL, build
 
@@ -292,7 +306,10 @@ def _build_spec(scratch_url: str, spec: Spec | SpecDDL, timings: dict[str, float
             with _reading("the scratch database"):
                 found = inspect(conn, schema="public")
             if timings is not None:
-                timings["spec_ddl"], timings["spec_inspect"] = round(t1 - t0, 3), round(time.perf_counter() - t1, 3)
+                timings["spec_ddl"], timings["spec_inspect"] = (
+                    round(t1 - t0, 3),
+                    round(time.perf_counter() - t1, 3),
+                )
             return found
     finally:
         engine.dispose()
@@ -302,48 +319,245 @@ def _noop(_: str) -> None:
     pass
 
 
-def run_diff(live_url: str, dev_url: str, spec: Spec | SpecDDL, progress: Progress = _noop) -> DiffReport:
-    """Compare the live database with the spec built in a scratch database on the dev server.
+# ------------------------------------------------------------ the spec's database, cached
 
-    ``spec``: the loaded Spec, or a ``generator.drift_spec.SpecDDL`` (its DDL, possibly
-    remembered from an earlier run; ``schemactl diff`` passes one).
+SPEC_CACHE_PREFIX = "schemactl_spec_"
+KEEP_SPEC_DATABASES = 3  # cached spec databases kept on a dev server (the newest builds)
+STALE_SCRATCH_SECONDS = 3600  # a scratch database this old was left by a killed process
+_COMMENT = re.compile(
+    r"^schemactl spec cache; key=(?P<key>[0-9a-f]{64}); server=(?P<server>[0-9.]+); built=(?P<built>\S+)$"
+)
 
-    Never writes to the live database; the scratch database is always dropped. Raises
+
+def spec_database_name(key: str) -> str:
+    """The cached spec database of a SpecDDL key: ``schemactl_spec_<first 16 hex>``."""
+    return SPEC_CACHE_PREFIX + key[:16]
+
+
+def _cache_comment(key: str, server: str) -> str:
+    built = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return f"schemactl spec cache; key={key}; server={server}; built={built}"
+
+
+def _open_cached(url: str) -> Engine | None:
+    """A read-only Engine on the cached spec database, or None when it does not exist (or
+    this user may not connect to it). Any other connection failure is a DatabaseError."""
+    import psycopg
+    import sqlalchemy.exc
+    from sqlalchemy import create_engine
+
+    from generator.database import CONNECT_TIMEOUT, explain_operational_error, normalize_url
+
+    normalized = normalize_url(url)
+    engine = create_engine(
+        normalized, connect_args={"connect_timeout": CONNECT_TIMEOUT, "options": READ_ONLY_OPTION}
+    )
+    try:
+        with engine.connect():
+            pass
+    except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as exc:
+        engine.dispose()
+        text = str(getattr(exc, "orig", None) or exc)
+        if re.search(r'database "[^"]*" does not exist|permission denied for database', text):
+            return None
+        raise explain_operational_error(exc, normalized) from exc
+    return engine
+
+
+def _read_cached_spec(dev_url: str, key: str, timings: dict[str, float]) -> Inspection | str:
+    """Inspect the cached spec database of ``key`` (read-only). Returns the Inspection, or
+    why it cannot be used: "missing", or "stale" (its comment names another key or server
+    version: hand-made, or a server upgraded since)."""
+    from generator.database import with_database
+
+    t0 = time.perf_counter()
+    engine = _open_cached(with_database(dev_url, spec_database_name(key)))
+    if engine is None:
+        return "missing"
+    try:
+        with _reading("the cached spec database"), engine.connect() as conn:
+            comment = conn.exec_driver_sql(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()"
+            ).scalar()
+            info = conn.dialect.server_version_info or ()
+            found = _COMMENT.match(comment or "")
+            if (
+                found is None
+                or found["key"] != key
+                or found["server"] != ".".join(str(p) for p in info[:2])
+            ):
+                return "stale"
+            t1 = time.perf_counter()
+            inspection = inspect(conn, schema="public")
+            timings["spec_connect"], timings["spec_inspect"] = (
+                round(t1 - t0, 3),
+                round(time.perf_counter() - t1, 3),
+            )
+            return inspection
+    finally:
+        engine.dispose()
+
+
+def _build_cached_spec(
+    dev_url: str,
+    spec: SpecDDL,
+    timings: dict[str, float],
+    keep: int,
+    check_live: Callable[[], None],
+) -> Inspection:
+    """Build the spec's database under a scratch name, inspect it, and publish it as the
+    cached spec database (renamed when complete; see ``template_build``); then drop old ones."""
+    from generator.database import template_build
+
+    name = spec_database_name(spec.key)
+    found: list[Inspection] = []
+    t0 = time.perf_counter()
+    comment = lambda: _cache_comment(spec.key, found[0].version)  # noqa: E731 - evaluated once built
+    with template_build(dev_url, name, comment, prefix=SCRATCH_PREFIX) as build_url:
+        timings["scratch_created"] = round(time.perf_counter() - t0, 3)
+        check_live()
+        found.append(_build_spec(build_url, spec, timings))
+        t1 = time.perf_counter()
+    timings["spec_published"] = round(time.perf_counter() - t1, 3)
+    return found[0]
+
+
+def prune_spec_databases(
+    dev_url: str, keep: int = KEEP_SPEC_DATABASES, current: str = ""
+) -> list[str]:
+    """Drop all but the ``keep`` newest cached spec databases (``current`` is always kept),
+    and scratch databases of diffs killed more than an hour ago. Never forced: one in use
+    stays. Best effort: returns what was dropped."""
+    import contextlib
+
+    from generator.database import drop_unused_databases, list_databases
+
+    with contextlib.suppress(DatabaseError):
+        cached = list_databases(dev_url, SPEC_CACHE_PREFIX)
+        scratch = list_databases(dev_url, SCRATCH_PREFIX + "_")
+
+        def built(item: tuple[str, str]) -> str:
+            found = _COMMENT.match(item[1])
+            return found["built"] if found else ""  # not ours, or unreadable: oldest
+
+        newest_first = [name for name, _ in sorted(cached.items(), key=built, reverse=True)]
+        others = [name for name in newest_first if name != current]
+        kept = set(others[: keep - 1]) | {current} if current in cached else set(others[:keep])
+        old = [name for name in others if name not in kept]
+        now = time.time()
+        for name in scratch:
+            stamp = re.search(r"_(\d{14})_[0-9a-f]+$", name)
+            if stamp and now - _utc_seconds(stamp.group(1)) > STALE_SCRATCH_SECONDS:
+                old.append(name)
+        return drop_unused_databases(dev_url, old)
+    return []
+
+
+def _utc_seconds(stamp: str) -> float:
+    import calendar
+
+    return float(calendar.timegm(time.strptime(stamp, "%Y%m%d%H%M%S")))
+
+
+def _spec_side(
+    dev_url: str,
+    spec: Spec | SpecDDL,
+    timings: dict[str, float],
+    keep: int,
+    check_live: Callable[[], None],
+) -> tuple[Inspection, str]:
+    """The spec, inspected: from its cached database on the dev server when there is one
+    (``"hit"``), else built and cached (``"built"``); a spec without a key, or ``keep`` 0,
+    is built in a scratch database that is dropped afterwards (``"off"``)."""
+    from generator.database import scratch_database
+    from generator.drift_spec import SpecDDL
+
+    key = spec.key if isinstance(spec, SpecDDL) else ""
+    if key and keep > 0:
+        found = _read_cached_spec(dev_url, key, timings)
+        if isinstance(found, Inspection):
+            return found, "hit"
+        if found == "stale":
+            from generator.database import drop_unused_databases
+
+            drop_unused_databases(dev_url, [spec_database_name(key)])
+        return _build_cached_spec(dev_url, spec, timings, keep, check_live), "built"  # type: ignore[arg-type]
+    t0 = time.perf_counter()
+    with scratch_database(dev_url, prefix=SCRATCH_PREFIX) as scratch_url:
+        timings["scratch_created"] = round(time.perf_counter() - t0, 3)
+        check_live()
+        target = _build_spec(scratch_url, spec, timings)
+    timings["scratch_dropped"] = round(time.perf_counter() - t0, 3)
+    return target, "off"
+
+
+def run_diff(
+    live_url: str,
+    dev_url: str,
+    spec: Spec | SpecDDL,
+    progress: Progress = _noop,
+    *,
+    keep_cached: int = KEEP_SPEC_DATABASES,
+) -> DiffReport:
+    """Compare the live database with the spec, built on the dev server.
+
+    ``spec``: the loaded Spec, or a ``generator.drift_spec.SpecDDL`` (``schemactl diff``
+    passes one). A SpecDDL with a key is built once per dev server into a cached database
+    (``schemactl_spec_<key>``, read-only, at most ``keep_cached`` kept) and compared from
+    there on later runs; anything else (or ``keep_cached=0``) is built in a scratch database
+    that is dropped afterwards.
+
+    Never writes to the live database; a scratch database is always dropped. Raises
     DatabaseError (unreachable server, bad password, no CREATEDB on the dev server, ...) or
     SpecError (PostgreSQL refused the spec). Returns the report; prints nothing."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from generator.database import mask_url, scratch_database
-    from generator.drift_report import build_report
-
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    progress("reading the live database and building the spec in a scratch database")
+    progress("reading the live database and the spec")
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-live") as pool:
-        # the live side (connect, inspect) runs beside the scratch side (create, build, inspect)
+        # the live side (connect, inspect) runs beside the spec side (read or build, inspect)
         live_future = pool.submit(_timed, timings, "live", _read_live, live_url)
-        t0 = time.perf_counter()
-        with scratch_database(dev_url, prefix=SCRATCH_PREFIX) as scratch_url:
-            timings["scratch_created"] = round(time.perf_counter() - t0, 3)
+
+        def check_live() -> None:  # a live connection error: say so before building the spec
             if live_future.done():
-                live_future.result()  # a live connection error: say so before building the spec
-            target = _build_spec(scratch_url, spec, timings)
-            timings["spec"] = round(time.perf_counter() - t0, 3)
-        timings["scratch_dropped"] = round(time.perf_counter() - t0, 3)
+                live_future.result()
+
+        t0 = time.perf_counter()
+        target, cache = _spec_side(dev_url, spec, timings, keep_cached, check_live)
+        timings["spec"] = round(time.perf_counter() - t0, 3)
         progress("reading the live database")
         live = live_future.result()
-    progress("comparing")
-    t0 = time.perf_counter()
+        if cache == "built":  # old cached databases are dropped while the comparison runs
+            name = spec_database_name(spec.key)  # type: ignore[union-attr]
+            pool.submit(
+                _timed, timings, "spec_pruned", prune_spec_databases, dev_url, keep_cached, name
+            )
+        progress("comparing")
+        t0 = time.perf_counter()
+        report = _compare(live, target, live_url, dev_url, timings)
+        report.spec_cache = cache
+        timings["compare"] = round(time.perf_counter() - t0, 3)
+    timings["total"] = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _compare(
+    live: Inspection, target: Inspection, live_url: str, dev_url: str, timings: dict[str, float]
+) -> DiffReport:
+    from generator.database import mask_url
+    from generator.drift_report import build_report
+
     statements = engine_statements(live, target, ignore_extension_versions=True)
     changes = compare(live.snapshot, target.snapshot)
-    hidden = {f.name for f in live.inspector.functions.values() if getattr(f, "definition", "") is None}
+    hidden = {
+        f.name for f in live.inspector.functions.values() if getattr(f, "definition", "") is None
+    }
     report = build_report(
         changes, statements, live.snapshot, target.snapshot, hidden_functions=hidden,
         database=mask_url(live_url), dev_database=mask_url(dev_url), engine=engine_version(),
         server_versions={"database": live.version, "dev": target.version}, timings=timings,
     )  # fmt: skip
-    timings["compare"] = round(time.perf_counter() - t0, 3)
-    timings["total"] = round(time.perf_counter() - started, 3)
     return report
 
 

@@ -57,7 +57,12 @@ class Statement:
     note: str = ""  # why schemactl wrote or replaced it
 
     def as_json(self) -> dict[str, Any]:
-        return {"sql": terminated(self.sql), "destructive": self.destructive, "origin": self.origin, "note": self.note}
+        return {
+            "sql": terminated(self.sql),
+            "destructive": self.destructive,
+            "origin": self.origin,
+            "note": self.note,
+        }
 
 
 @dataclass
@@ -72,6 +77,7 @@ class DiffReport:
     server_versions: dict[str, str] = field(default_factory=dict)  # "database"/"dev" -> "17.6"
     engine: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    spec_cache: str = ""  # "hit" (cached spec database used), "built" (and cached), "off" (scratch)
 
     @property
     def in_sync(self) -> bool:
@@ -122,7 +128,8 @@ class DiffReport:
             "server_versions": self.server_versions,
             "engine": self.engine,
             "changes": [
-                {"kind": c.kind, "name": c.name, "action": c.action, "detail": c.detail} for c in self.changes
+                {"kind": c.kind, "name": c.name, "action": c.action, "detail": c.detail}
+                for c in self.changes
             ],
             "statements": [s.as_json() for s in self.statements],
             "destructive": self.destructive,
@@ -130,6 +137,7 @@ class DiffReport:
             "missing_sql": list(self.missing_sql),
             "unchecked": list(UNCHECKED),
             "timings": self.timings,
+            "spec_cache": self.spec_cache,
         }
 
 
@@ -144,7 +152,10 @@ def terminated(sql: str) -> str:
 def fold_changes(changes: list[Change], live: Snapshot, spec: Snapshot) -> list[Change]:
     """Drop index changes that only mirror a constraint change of the same name."""
     constraint_names = {
-        name for snap in (live, spec) for (_t, name), (contype, _d) in snap.constraints.items() if contype in "pux"
+        name
+        for snap in (live, spec)
+        for (_t, name), (contype, _d) in snap.constraints.items()
+        if contype in "pux"
     }
     changed_constraints = {c.name for c in changes if c.kind == "constraint"}
     return [
@@ -161,12 +172,26 @@ _OBJECT = re.compile(
         (?:concurrently\s+)?(?:if\s+(?:not\s+)?exists\s+)?(?P<name>{_NAME})""",
     re.IGNORECASE | re.VERBOSE,
 )
-_ALTER_TABLE = re.compile(rf"^\s*alter\s+table\s+(?:only\s+)?(?P<table>{_NAME})\s+(?P<rest>.*)", re.IGNORECASE | re.DOTALL)
-_COLUMN = re.compile(r'^(?P<verb>add|drop|alter)\s+column\s+(?:if\s+(?:not\s+)?exists\s+)?(?P<name>"[^"]+"|\w+)', re.IGNORECASE)
-_CONSTRAINT = re.compile(r'^(?P<verb>add|drop|validate)\s+constraint\s+(?:if\s+exists\s+)?(?P<name>"[^"]+"|\w+)', re.IGNORECASE)
+_ALTER_TABLE = re.compile(
+    rf"^\s*alter\s+table\s+(?:only\s+)?(?P<table>{_NAME})\s+(?P<rest>.*)", re.IGNORECASE | re.DOTALL
+)
+_COLUMN = re.compile(
+    r'^(?P<verb>add|drop|alter)\s+column\s+(?:if\s+(?:not\s+)?exists\s+)?(?P<name>"[^"]+"|\w+)',
+    re.IGNORECASE,
+)
+_CONSTRAINT = re.compile(
+    r'^(?P<verb>add|drop|validate)\s+constraint\s+(?:if\s+exists\s+)?(?P<name>"[^"]+"|\w+)',
+    re.IGNORECASE,
+)
 _ON_TABLE = re.compile(rf"\bon\s+(?:only\s+)?(?P<table>{_NAME})", re.IGNORECASE)
 _SESSION = re.compile(r"^\s*(set|reset)\s", re.IGNORECASE)
-_VERB_ACTION = {"create": "added", "add": "added", "drop": "removed", "alter": "changed", "validate": "changed"}
+_VERB_ACTION = {
+    "create": "added",
+    "add": "added",
+    "drop": "removed",
+    "alter": "changed",
+    "validate": "changed",
+}
 
 
 def _bare(name: str) -> str:
@@ -195,13 +220,15 @@ def describe_statement(sql: str, index_tables: dict[str, str] | None = None) -> 
     if m := _ALTER_TABLE.match(text):
         table, rest = _bare(m["table"]), m["rest"].strip()
         if c := _COLUMN.match(rest):
-            return Described("column", f"{table}.{_bare(c['name'])}", _VERB_ACTION[c["verb"].lower()], table)
+            return Described(
+                "column", f"{table}.{_bare(c['name'])}", _VERB_ACTION[c["verb"].lower()], table
+            )
         if c := _CONSTRAINT.match(rest):
             return Described("constraint", _bare(c["name"]), _VERB_ACTION[c["verb"].lower()], table)
         return Described("table", table, "changed", table)
     if m := _OBJECT.match(text):
         kind, name = " ".join(m["kind"].lower().split()), _bare(m["name"])
-        on = _ON_TABLE.search(text[m.end():]) if kind in ("trigger", "policy", "index") else None
+        on = _ON_TABLE.search(text[m.end() :]) if kind in ("trigger", "policy", "index") else None
         table = _bare(on["table"]) if on else (name if kind == "table" else None)
         if kind == "index" and table is None and index_tables:
             table = index_tables.get(name)
@@ -238,7 +265,9 @@ def index_tables(*snapshots: Snapshot) -> dict[str, str]:
     return {name: table for snap in snapshots for name, (table, _d) in snap.indexes.items()}
 
 
-def engine_only_changes(statements: list[str], changes: list[Change], tables: dict[str, str] | None = None) -> list[Change]:
+def engine_only_changes(
+    statements: list[str], changes: list[Change], tables: dict[str, str] | None = None
+) -> list[Change]:
     """Changes for engine statements that no catalog change explains, one per object."""
     actions: dict[tuple[str, str], set[str]] = {}
     first: dict[tuple[str, str], str] = {}
@@ -250,7 +279,12 @@ def engine_only_changes(statements: list[str], changes: list[Change], tables: di
         actions.setdefault(key, set()).add(d.action)
         first.setdefault(key, " ".join(sql.split())[:160])
     return [
-        Change(kind, name, next(iter(acts)) if len(acts) == 1 else "changed", f"seen by migra only: {first[(kind, name)]}")
+        Change(
+            kind,
+            name,
+            next(iter(acts)) if len(acts) == 1 else "changed",
+            f"seen by migra only: {first[(kind, name)]}",
+        )
         for (kind, name), acts in actions.items()
     ]
 
@@ -290,11 +324,15 @@ def build_report(changes: list[Change], engine_sql: list[str], live: Snapshot, s
     folded = [with_comment_detail(c, live, spec) for c in fold_changes(changes, live, spec)]
     engine_sql = without_hidden_functions(engine_sql, folded, hidden_functions)
     statements, missing = correct(engine_sql, folded, live, spec)
-    extra = engine_only_changes([s.sql for s in statements if s.origin == "migra"], folded, index_tables(live, spec))
+    extra = engine_only_changes(
+        [s.sql for s in statements if s.origin == "migra"], folded, index_tables(live, spec)
+    )
     return DiffReport(changes=folded + extra, statements=statements, missing_sql=missing, **context)
 
 
-def without_hidden_functions(statements: list[str], changes: list[Change], hidden: set[str] | frozenset[str]) -> list[str]:
+def without_hidden_functions(
+    statements: list[str], changes: list[Change], hidden: set[str] | frozenset[str]
+) -> list[str]:
     """migra's statements minus those about functions it could not read (see build_report);
     session settings alone (``set check_function_bodies = off``) are dropped too."""
     changed = {_bare(c.name) for c in changes if c.kind == "function"}

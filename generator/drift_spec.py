@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,15 +29,29 @@ CACHE_FILE = Path(".schemactl") / "cache" / "spec-ddl.json"
 _PACKAGE = Path(__file__).resolve().parent
 
 
-@dataclass
 class SpecDDL:
-    """What building the spec needs: the DDL statements, and the spec itself when loaded."""
+    """What building the spec needs: the DDL statements, and the spec itself when loaded.
 
-    statements: list[str]
-    load: Callable[[], Spec] = field(repr=False)  # loads (and validates) the spec
-    spec: Spec | None = None
-    key: str = ""
-    cache_path: Path | None = None
+    Everything is loaded on demand: a diff whose spec database is cached on the dev server
+    (``generator.drift``) needs only ``key``, so it neither reads the remembered statements
+    nor parses schema.yaml."""
+
+    def __init__(
+        self,
+        statements: list[str] | None,
+        load: Callable[[], Spec],
+        spec: Spec | None = None,
+        key: str = "",
+        cache_path: Path | None = None,
+    ) -> None:
+        self._statements = statements
+        self.load = load  # loads (and validates) the spec; raises SpecError
+        self.spec = spec
+        self.key = key  # "" when there is none (then nothing is cached)
+        self.cache_path = cache_path
+
+    def __repr__(self) -> str:
+        return f"SpecDDL(key={self.key[:16]!r}, loaded={self.spec is not None})"
 
     @classmethod
     def from_spec(cls, spec: Spec) -> SpecDDL:
@@ -48,17 +61,20 @@ class SpecDDL:
 
     @classmethod
     def load_cached(cls, spec_path: Path, root: Path, load: Callable[[], Spec]) -> SpecDDL:
-        """From the cache when schema.yaml and the code are unchanged, else by loading the
-        spec (which raises SpecError for an invalid one)."""
-        cache_path = root / CACHE_FILE
-        key = cache_key(spec_path)
-        if key:
-            statements = _read(cache_path, key)
-            if statements is not None:
-                return cls(statements, load, None, key, cache_path)
-        built = cls.from_spec(load())
-        built.key, built.cache_path = key, cache_path
-        return built
+        """The key now; the statements later, from the cache when schema.yaml and the code
+        are unchanged, else by loading the spec (which raises SpecError for an invalid one)."""
+        return cls(None, load, None, cache_key(spec_path), root / CACHE_FILE)
+
+    @property
+    def statements(self) -> list[str]:
+        if self._statements is None:
+            remembered = _read(self.cache_path, self.key) if self.key and self.cache_path else None
+            self._statements = remembered if remembered is not None else _ddl_of(self.the_spec())
+        return self._statements
+
+    @statements.setter
+    def statements(self, value: list[str]) -> None:
+        self._statements = value
 
     def the_spec(self) -> Spec:
         if self.spec is None:
@@ -67,8 +83,8 @@ class SpecDDL:
 
     def remember(self) -> None:
         """Store the statements once the dev server accepted them (best effort)."""
-        if self.key and self.cache_path is not None and self.spec is not None:
-            _write(self.cache_path, self.key, self.statements)
+        if self.key and self.cache_path is not None and self.spec is not None and self._statements:
+            _write(self.cache_path, self.key, self._statements)
 
 
 def build(conn: Any, ddl: SpecDDL) -> None:
@@ -122,7 +138,9 @@ def _read(path: Path, key: str) -> list[str] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    statements = data.get("statements") if isinstance(data, dict) and data.get("key") == key else None
+    statements = (
+        data.get("statements") if isinstance(data, dict) and data.get("key") == key else None
+    )
     if isinstance(statements, list) and statements and all(isinstance(s, str) for s in statements):
         return statements
     return None

@@ -81,7 +81,9 @@ def scratch_databases(server_url: str, prefix: str = "schemactl_diff") -> set[st
     engine = connect(server_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"})
+            rows = conn.execute(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"}
+            )
             return set(rows.scalars())
     finally:
         engine.dispose()
@@ -105,3 +107,19 @@ def execute_autocommit(url: str, *statements: str) -> list:
             return rows
     finally:
         engine.dispose()
+
+
+def cached_specs(server_url: str) -> dict[str, str]:
+    """The cached spec databases on a server: name -> comment."""
+    from generator.database import list_databases
+    from generator.drift import SPEC_CACHE_PREFIX
+
+    return list_databases(server_url, SPEC_CACHE_PREFIX)
+
+
+def drop_cached_specs(server_url: str) -> None:
+    """Drop every cached spec database on a server (the next diff there builds the spec)."""
+    from generator.drift import prune_spec_databases
+
+    prune_spec_databases(server_url, keep=0)
+    assert not cached_specs(server_url), "a cached spec database is in use"

@@ -19,7 +19,14 @@ import time
 
 import pytest
 from drift_corpus import REPO, execute, load_cases, upgraded_database
-from drift_helpers import PASSWORD, execute_autocommit, scratch_databases, with_password
+from drift_helpers import (
+    PASSWORD,
+    cached_specs,
+    drop_cached_specs,
+    execute_autocommit,
+    scratch_databases,
+    with_password,
+)
 
 import generator.drift
 from generator.database import with_database
@@ -65,9 +72,13 @@ def test_diff_never_writes_to_the_live_database(
     result = run_cli("diff", "--db", live, "--dev-db", pg18.url(), "--format", "json")
     assert result.code == 2, result.output
     report = json.loads(result.stdout)
-    assert [(c["kind"], c["name"], c["action"]) for c in report["changes"]] == [("column", "users.nickname", "removed")]
+    assert [(c["kind"], c["name"], c["action"]) for c in report["changes"]] == [
+        ("column", "users.nickname", "removed")
+    ]
     assert report["server_versions"] == {"database": "17.6", "dev": "18.6"}
-    assert _xmax(drifted_live) == before_xmax, "a session on the live server was given a transaction id"
+    assert _xmax(drifted_live) == before_xmax, (
+        "a session on the live server was given a transaction id"
+    )
     assert snapshot_of(drifted_live) == before_schema
     assert PASSWORD not in result.output
 
@@ -98,7 +109,13 @@ def test_read_only_keeps_options_from_the_url(drifted_live: str) -> None:
     (KeyboardInterrupt(), 130, "error: interrupted"),
 ])  # fmt: skip
 def test_scratch_database_is_dropped_when_building_the_spec_fails(
-    run_cli, monkeypatch: pytest.MonkeyPatch, pg: LocalServer, head: str, error: BaseException, code: int, message: str
+    run_cli,
+    monkeypatch: pytest.MonkeyPatch,
+    pg: LocalServer,
+    head: str,
+    error: BaseException,
+    code: int,
+    message: str,
 ) -> None:
     seen: list[str] = []
 
@@ -107,17 +124,25 @@ def test_scratch_database_is_dropped_when_building_the_spec_fails(
         assert seen[0] in scratch_databases(pg.url())
         raise error
 
+    drop_cached_specs(pg.url())  # else the spec is not built: its cached database is used
     monkeypatch.setattr(generator.drift, "_build_spec", failing)
     result = run_cli("diff", "--db", head, "--dev-db", pg.url())
     assert result.code == code
     assert message in result.stderr
     assert seen and seen[0].startswith("schemactl_diff_")
     assert not scratch_databases(pg.url())
+    assert not cached_specs(pg.url()), "a spec database that failed to build was published"
 
 
 def test_ctrl_c_drops_the_scratch_database(pg: LocalServer, head: str) -> None:
-    """A real SIGINT to a real `schemactl diff` process while its scratch database exists."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SCHEMACTL_DEV_DATABASE_URL")}
+    """A real SIGINT to a real `schemactl diff` process while its scratch database exists
+    (the spec being built: its cached database was dropped first)."""
+    drop_cached_specs(pg.url())
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "SCHEMACTL_DEV_DATABASE_URL")
+    }
     proc = subprocess.Popen(
         [sys.executable, "-c", "from cli.main import run; run()", "diff", "--db", head, "--dev-db", pg.url()],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -129,7 +154,9 @@ def test_ctrl_c_drops_the_scratch_database(pg: LocalServer, head: str) -> None:
             seen = scratch_databases(pg.url())
             time.sleep(0.01)
         if not seen:
-            pytest.skip("the diff finished before its scratch database was seen; nothing to interrupt")
+            pytest.skip(
+                "the diff finished before its scratch database was seen; nothing to interrupt"
+            )
         proc.send_signal(signal.SIGINT)
         _out, err = proc.communicate(timeout=60)
     finally:
@@ -138,9 +165,13 @@ def test_ctrl_c_drops_the_scratch_database(pg: LocalServer, head: str) -> None:
     assert proc.returncode == 130, err
     assert "error: interrupted" in err and "Traceback" not in err
     assert not scratch_databases(pg.url())
+    # only a complete build is ever published (an interrupt after the publish keeps it)
+    assert all(c.startswith("schemactl spec cache; key=") for c in cached_specs(pg.url()).values())
 
 
 def test_live_and_dev_on_the_same_server_is_fine(run_cli, pg: LocalServer, head: str) -> None:
     """The usual local setup: the dev server is the live database's server."""
-    result = run_cli("diff", "--db", head, "--dev-db", with_database(pg.url(), "postgres"), "-f", "json")
+    result = run_cli(
+        "diff", "--db", head, "--dev-db", with_database(pg.url(), "postgres"), "-f", "json"
+    )
     assert result.code == 0, result.output

@@ -23,25 +23,73 @@ from generator.drift_report import (
 @pytest.mark.parametrize(
     ("sql", "expected"),
     [
-        ('alter table "public"."users" drop column "nickname";', Described("column", "users.nickname", "removed", "users")),
-        ('alter table "public"."users" add column "email" citext not null;', Described("column", "users.email", "added", "users")),
-        ('alter table "public"."users" alter column "locale" set default \'x\'::text;', Described("column", "users.locale", "changed", "users")),
-        ('alter table "public"."jobs" drop constraint "fk_jobs_model_id_models";', Described("constraint", "fk_jobs_model_id_models", "removed", "jobs")),
-        ('alter table "public"."m" add constraint "uq_m_code" UNIQUE using index "uq_m_code";', Described("constraint", "uq_m_code", "added", "m")),
-        ('alter table "public"."m" validate constraint "fk_x";', Described("constraint", "fk_x", "changed", "m")),
-        ('alter table "public"."users" enable row level security;', Described("table", "users", "changed", "users")),
-        ("CREATE INDEX ix_users_status ON public.users USING btree (status);", Described("index", "ix_users_status", "added", "users")),
-        ("CREATE UNIQUE INDEX pk_t ON public.t USING btree (id);", Described("index", "pk_t", "added", "t")),
+        (
+            'alter table "public"."users" drop column "nickname";',
+            Described("column", "users.nickname", "removed", "users"),
+        ),
+        (
+            'alter table "public"."users" add column "email" citext not null;',
+            Described("column", "users.email", "added", "users"),
+        ),
+        (
+            'alter table "public"."users" alter column "locale" set default \'x\'::text;',
+            Described("column", "users.locale", "changed", "users"),
+        ),
+        (
+            'alter table "public"."jobs" drop constraint "fk_jobs_model_id_models";',
+            Described("constraint", "fk_jobs_model_id_models", "removed", "jobs"),
+        ),
+        (
+            'alter table "public"."m" add constraint "uq_m_code" UNIQUE using index "uq_m_code";',
+            Described("constraint", "uq_m_code", "added", "m"),
+        ),
+        (
+            'alter table "public"."m" validate constraint "fk_x";',
+            Described("constraint", "fk_x", "changed", "m"),
+        ),
+        (
+            'alter table "public"."users" enable row level security;',
+            Described("table", "users", "changed", "users"),
+        ),
+        (
+            "CREATE INDEX ix_users_status ON public.users USING btree (status);",
+            Described("index", "ix_users_status", "added", "users"),
+        ),
+        (
+            "CREATE UNIQUE INDEX pk_t ON public.t USING btree (id);",
+            Described("index", "pk_t", "added", "t"),
+        ),
         ('drop index if exists "public"."ix_a";', Described("index", "ix_a", "removed", None)),
-        ('create table "public"."notes" (\n "id" integer\n);', Described("table", "notes", "added", "notes")),
+        (
+            'create table "public"."notes" (\n "id" integer\n);',
+            Described("table", "notes", "added", "notes"),
+        ),
         ('drop table "public"."notes";', Described("table", "notes", "removed", "notes")),
-        ('drop trigger if exists "tr" on "public"."audit_logs";', Described("trigger", "audit_logs.tr", "removed", "audit_logs")),
-        ("CREATE TRIGGER tr BEFORE DELETE ON public.audit_logs FOR EACH ROW EXECUTE FUNCTION f();", Described("trigger", "audit_logs.tr", "added", "audit_logs")),
-        ("CREATE OR REPLACE FUNCTION public.f()\n RETURNS trigger", Described("function", "f", "added", None)),
-        ('create type "public"."job_status" as enum (\'a\');', Described("type", "job_status", "added", None)),
-        ('create extension if not exists "citext" with schema "public";', Described("extension", "citext", "added", None)),
+        (
+            'drop trigger if exists "tr" on "public"."audit_logs";',
+            Described("trigger", "audit_logs.tr", "removed", "audit_logs"),
+        ),
+        (
+            "CREATE TRIGGER tr BEFORE DELETE ON public.audit_logs FOR EACH ROW EXECUTE FUNCTION f();",
+            Described("trigger", "audit_logs.tr", "added", "audit_logs"),
+        ),
+        (
+            "CREATE OR REPLACE FUNCTION public.f()\n RETURNS trigger",
+            Described("function", "f", "added", None),
+        ),
+        (
+            'create type "public"."job_status" as enum (\'a\');',
+            Described("type", "job_status", "added", None),
+        ),
+        (
+            'create extension if not exists "citext" with schema "public";',
+            Described("extension", "citext", "added", None),
+        ),
         ('drop view if exists "public"."v";', Described("view", "v", "removed", None)),
-        ('drop policy "p" on "public"."users";', Described("policy", "users.p", "removed", "users")),
+        (
+            'drop policy "p" on "public"."users";',
+            Described("policy", "users.p", "removed", "users"),
+        ),
         ("set check_function_bodies = off;", None),
     ],
 )
@@ -79,7 +127,7 @@ def test_destructive(sql: str) -> None:
         'alter table "public"."t" add column "c" text;',
         "CREATE INDEX ix ON public.t USING btree (c);",
         "ALTER TYPE \"public\".\"e\" ADD VALUE 'x' AFTER 'w'",
-        "COMMENT ON TABLE \"public\".\"t\" IS 'drop table t'",
+        'COMMENT ON TABLE "public"."t" IS \'drop table t\'',
     ],
 )
 def test_not_destructive(sql: str) -> None:
@@ -94,7 +142,10 @@ def test_an_index_behind_a_unique_constraint_is_reported_once() -> None:
     spec = _snap(tables={"m": None}, constraints={("m", "uq_m_code"): ("u", "UNIQUE (code)")},
                  indexes={"uq_m_code": ("m", "CREATE UNIQUE INDEX ON public.m USING btree (code)")})  # fmt: skip
     live = _snap(tables={"m": None})
-    changes = [Change("constraint", "uq_m_code", "added", "UNIQUE (code)"), Change("index", "uq_m_code", "added")]
+    changes = [
+        Change("constraint", "uq_m_code", "added", "UNIQUE (code)"),
+        Change("index", "uq_m_code", "added"),
+    ]
     assert fold_changes(changes, live, spec) == changes[:1]
 
 
@@ -114,7 +165,11 @@ def test_statements_no_catalog_change_explains_become_changes() -> None:
     ]
     changes = [Change("column", "users.nickname", "removed")]
     found = {(c.kind, c.name, c.action) for c in engine_only_changes(statements, changes)}
-    assert found == {("table", "users", "changed"), ("trigger", "audit_logs.tr", "changed"), ("view", "v", "removed")}
+    assert found == {
+        ("table", "users", "changed"),
+        ("trigger", "audit_logs.tr", "changed"),
+        ("view", "v", "removed"),
+    }
 
 
 def test_statements_of_an_added_table_are_explained_by_it() -> None:
@@ -137,33 +192,44 @@ def test_the_script_marks_destructive_statements_and_notes_once() -> None:
         database="postgresql+psycopg://u:***@h/db",
     )
     body = report.sql_script(header=False)
-    assert body == ('-- DESTRUCTIVE\nalter table "public"."t" drop column "c";\n-- why\nA;\n-- DESTRUCTIVE\nB;\n')
-    assert report.sql_script().startswith("-- schemactl diff: SQL that brings postgresql+psycopg://u:***@h/db to the spec\n")
+    assert body == (
+        '-- DESTRUCTIVE\nalter table "public"."t" drop column "c";\n-- why\nA;\n-- DESTRUCTIVE\nB;\n'
+    )
+    assert report.sql_script().startswith(
+        "-- schemactl diff: SQL that brings postgresql+psycopg://u:***@h/db to the spec\n"
+    )
 
 
 def test_json_document_is_stable() -> None:
-    report = DiffReport(changes=[Change("index", "ix", "added", "d")], statements=[Statement("CREATE INDEX ix ON t (c)")])
+    report = DiffReport(
+        changes=[Change("index", "ix", "added", "d")],
+        statements=[Statement("CREATE INDEX ix ON t (c)")],
+    )
     doc = report.as_json()
     assert list(doc) == [
         "format_version", "status", "database", "dev_database", "server_versions", "engine", "changes",
-        "statements", "destructive", "complete", "missing_sql", "unchecked", "timings",
+        "statements", "destructive", "complete", "missing_sql", "unchecked", "timings", "spec_cache",
     ]  # fmt: skip
     assert doc["format_version"] == FORMAT_VERSION == 1
     assert doc["status"] == "drift"
     assert doc["changes"] == [{"kind": "index", "name": "ix", "action": "added", "detail": "d"}]
-    assert doc["statements"] == [{"sql": "CREATE INDEX ix ON t (c);", "destructive": False, "origin": "migra", "note": ""}]
+    assert doc["statements"] == [
+        {"sql": "CREATE INDEX ix ON t (c);", "destructive": False, "origin": "migra", "note": ""}
+    ]
     assert doc["unchecked"] == list(UNCHECKED)
     assert DiffReport().as_json()["status"] == "in_sync"
 
 
 def test_build_report_adds_comments_migra_does_not_write() -> None:
     live = _snap(tables={"t": "old"}, columns={("t", "c"): Column("text", False, None, "", None)})
-    spec = _snap(tables={"t": "new"}, columns={("t", "c"): Column("text", False, None, "", "it's c")})
+    spec = _snap(
+        tables={"t": "new"}, columns={("t", "c"): Column("text", False, None, "", "it's c")}
+    )
     changes = [Change("comment", "table t", "changed"), Change("comment", "column t.c", "changed")]
     report = build_report(changes, [], live, spec)
     assert [s.sql for s in report.statements] == [
-        "COMMENT ON TABLE \"public\".\"t\" IS 'new'",
-        "COMMENT ON COLUMN \"public\".\"t\".\"c\" IS 'it''s c'",
+        'COMMENT ON TABLE "public"."t" IS \'new\'',
+        'COMMENT ON COLUMN "public"."t"."c" IS \'it\'\'s c\'',
     ]
     assert report.complete and report.status == "drift"
 
@@ -171,22 +237,45 @@ def test_build_report_adds_comments_migra_does_not_write() -> None:
 def test_functions_migra_could_not_read_are_left_to_the_catalog() -> None:
     from generator.drift_report import without_hidden_functions
 
-    statements = ["set check_function_bodies = off;", "CREATE OR REPLACE FUNCTION public.f()\n RETURNS trigger AS $$ x $$;"]
+    statements = [
+        "set check_function_bodies = off;",
+        "CREATE OR REPLACE FUNCTION public.f()\n RETURNS trigger AS $$ x $$;",
+    ]
     assert without_hidden_functions(statements, [], {"f"}) == []
-    assert without_hidden_functions(statements, [Change("function", "f()", "changed")], {"f"}) == statements
+    assert (
+        without_hidden_functions(statements, [Change("function", "f()", "changed")], {"f"})
+        == statements
+    )
     assert without_hidden_functions(statements, [], set()) == statements
-    assert without_hidden_functions(statements + ['drop view "public"."v";'], [], {"f"}) == [statements[0], 'drop view "public"."v";']
+    assert without_hidden_functions(statements + ['drop view "public"."v";'], [], {"f"}) == [
+        statements[0],
+        'drop view "public"."v";',
+    ]
 
 
 def test_comment_changes_show_both_comments() -> None:
     from generator.drift_report import with_comment_detail
 
-    live = _snap(tables={"t": "old"}, columns={("t", "c"): Column("text", False, None, "", None)}, enum_comments={"e": "x"})
-    spec = _snap(tables={"t": "new " * 30}, columns={("t", "c"): Column("text", False, None, "", "c!")}, enum_comments={"e": "y"})
+    live = _snap(
+        tables={"t": "old"},
+        columns={("t", "c"): Column("text", False, None, "", None)},
+        enum_comments={"e": "x"},
+    )
+    spec = _snap(
+        tables={"t": "new " * 30},
+        columns={("t", "c"): Column("text", False, None, "", "c!")},
+        enum_comments={"e": "y"},
+    )
     assert with_comment_detail(Change("comment", "table t", "changed"), live, spec).detail == (
         "'old' -> 'new new new new new new new new new new new new new new n...'"
     )
-    assert with_comment_detail(Change("comment", "column t.c", "changed"), live, spec).detail == "none -> 'c!'"
-    assert with_comment_detail(Change("comment", "type e", "changed"), live, spec).detail == "'x' -> 'y'"
+    assert (
+        with_comment_detail(Change("comment", "column t.c", "changed"), live, spec).detail
+        == "none -> 'c!'"
+    )
+    assert (
+        with_comment_detail(Change("comment", "type e", "changed"), live, spec).detail
+        == "'x' -> 'y'"
+    )
     kept = Change("column", "t.c", "changed", "d")
     assert with_comment_detail(kept, live, spec) is kept

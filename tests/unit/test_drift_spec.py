@@ -35,42 +35,58 @@ def test_the_ddl_is_remembered_for_the_same_spec(project: Path) -> None:
     spec_path = project / "schema.yaml"
     load = Loader(spec_path)
     first = SpecDDL.load_cached(spec_path, project, load)
-    assert load.calls == 1 and first.spec is not None
+    assert load.calls == 0 and first.key == cache_key(spec_path)  # nothing read yet
     assert first.statements == ddl_script(first.spec)
+    assert load.calls == 1
     assert not (project / CACHE_FILE).exists()  # only after the dev server accepted it
     first.remember()
     assert json.loads((project / CACHE_FILE).read_text())["key"] == cache_key(spec_path)
 
     second = SpecDDL.load_cached(spec_path, project, load)
-    assert load.calls == 1 and second.spec is None
     assert second.statements == first.statements
+    assert load.calls == 1 and second.spec is None
     assert second.the_spec() is not None and load.calls == 2  # loaded on demand (errors)
 
 
 def test_a_changed_spec_is_loaded_again(project: Path) -> None:
     spec_path = project / "schema.yaml"
     load = Loader(spec_path)
-    SpecDDL.load_cached(spec_path, project, load).remember()
+    remembered = SpecDDL.load_cached(spec_path, project, load)
+    assert remembered.statements
+    remembered.remember()
     spec_path.write_text(spec_path.read_text().replace("Platform accounts.", "Accounts."))
     again = SpecDDL.load_cached(spec_path, project, load)
-    assert load.calls == 2 and again.spec is not None
     assert any("'Accounts." in s for s in again.statements)
+    assert load.calls == 2 and again.spec is not None
 
 
-@pytest.mark.parametrize("content", ["not json", '{"key": "x", "statements": ["CREATE TABLE t ()"]}', "[]"])
+@pytest.mark.parametrize(
+    "content", ["not json", '{"key": "x", "statements": ["CREATE TABLE t ()"]}', "[]"]
+)
 def test_a_bad_cache_file_is_ignored(project: Path, content: str) -> None:
     (project / CACHE_FILE).parent.mkdir(parents=True)
     (project / CACHE_FILE).write_text(content)
     load = Loader(project / "schema.yaml")
-    assert SpecDDL.load_cached(project / "schema.yaml", project, load).spec is not None
+    ddl = SpecDDL.load_cached(project / "schema.yaml", project, load)
+    assert ddl.statements and ddl.spec is not None
     assert load.calls == 1
 
 
 def test_an_unwritable_cache_costs_only_speed(project: Path) -> None:
     (project / ".schemactl").write_text("a file where the folder should be")
     ddl = SpecDDL.load_cached(project / "schema.yaml", project, Loader(project / "schema.yaml"))
+    assert ddl.statements
     ddl.remember()  # no error
 
 
 def test_an_unreadable_spec_has_no_key(tmp_path: Path) -> None:
     assert cache_key(tmp_path / "missing.yaml") == ""
+
+
+def test_nothing_is_read_until_the_statements_are_needed(project: Path) -> None:
+    """A diff whose spec database is cached needs only the key: no parse, no cache file read."""
+    (project / CACHE_FILE).parent.mkdir(parents=True)
+    (project / CACHE_FILE).write_text("not json")
+    load = Loader(project / "schema.yaml")
+    ddl = SpecDDL.load_cached(project / "schema.yaml", project, load)
+    assert ddl.key and load.calls == 0 and ddl.spec is None
