@@ -10,18 +10,20 @@ Chain format v1 (docs/audit-chain.md is the auditor's version):
   a scope) followed by canonical_json(record) (RFC 8785, ``generator.canonical``).
 
 Pure functions first (record, hash, ``verify_rows`` over any iterable of rows), then the I/O:
-``append`` (lock the scope, read its head, insert, in the caller's transaction) and
-``verify`` / ``iter_verify`` (stream the table through a server-side cursor).
+``append`` (lock the scope, read its head, insert, in the caller's transaction),
+``append_one`` (the same in a transaction of its own) and ``verify`` / ``iter_verify``
+(stream the table through a server-side cursor).
 
-``append`` takes ``pg_advisory_xact_lock(scope_lock_key(scope))``, then inserts in a second
+An append takes ``pg_advisory_xact_lock(scope_lock_key(scope))``, then inserts in a second
 statement that reads the head itself. Two statements are needed: in READ COMMITTED a
 statement's snapshot is taken when it starts, so a head read in the statement that waited
 for the lock would miss the row its predecessor committed meanwhile (and fork, which the
-unique constraint ``uq_audit_logs_scope_prev`` would refuse). The lock statement also reads
-``clock_timestamp()`` after the lock is granted: created_at, formatted here and inserted
-explicitly, so the hashed instant is the stored one and a scope's rows are in time order.
-The INSERT computes sha256(head || record) from the record bytes sent by Python, and Python
-checks the returned hash against its own before returning.
+unique constraint ``uq_audit_logs_scope_prev`` would refuse). Both go in one libpq pipeline
+(one network round trip; ``append_one`` adds BEGIN and COMMIT to it): the server still runs
+the INSERT only after the lock statement has finished. The INSERT reads
+``clock_timestamp()`` once, after the lock was granted, stores it as created_at and splices
+it, formatted, between the record bytes Python sent, so the hashed instant is the stored one
+and a scope's rows are in time order; Python checks the returned hash before returning.
 """
 
 from __future__ import annotations
