@@ -1735,7 +1735,7 @@ class AuditLog(Base):
 sa.Index(None, AuditLog.scope_type, AuditLog.scope_id, AuditLog.created_at)  # ix_audit_logs_scope_type_scope_id_created_at
 sa.Index(None, AuditLog.event_type)  # ix_audit_logs_event_type
 sa.Index(None, AuditLog.actor_user_id)  # ix_audit_logs_actor_user_id
-sa.Index(None, AuditLog.scope_type, AuditLog.scope_id, AuditLog.id.desc())  # ix_audit_logs_scope_type_scope_id_id
+sa.Index(None, AuditLog.scope_type, AuditLog.scope_id, AuditLog.id)  # ix_audit_logs_scope_type_scope_id_id
 sa.Index(None, AuditLog.payload, postgresql_using="gin")  # ix_audit_logs_payload
 # audit_logs is append-only: UPDATE, DELETE and TRUNCATE are refused by triggers.
 sa.event.listen(AuditLog.__table__, "after_create", sa.DDL('CREATE FUNCTION "audit_logs_append_only"() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  RAISE EXCEPTION \'audit_logs is append-only: %% is refused\', TG_OP\n    USING ERRCODE = \'raise_exception\',\n          HINT = \'rows of audit_logs are never changed or removed; append a new row instead\';\nEND\n$$'))

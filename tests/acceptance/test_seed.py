@@ -165,7 +165,7 @@ def test_alembic_upgrade_head_gives_the_tools_and_seed_then_changes_nothing(empt
     result = run_cli("seed", "--db", empty_db)
     assert result.code == 0, result.stderr
     assert result.stdout.splitlines() == UNCHANGED_LINES
-    assert "seeded 10 rows at revision 0007: 0 inserted, 0 updated, 10 unchanged" in result.stderr
+    assert "seeded 10 rows at revision 0008: 0 inserted, 0 updated, 10 unchanged" in result.stderr
 
 
 # ------------------------------------------------------------------ idempotency and updates
@@ -178,7 +178,7 @@ def test_seeding_three_times(head_db: str, seeds) -> None:
     for _ in range(2):
         report = run_seed(head_db, seeds, REPO)
         assert counts(report) == ALL_UNCHANGED
-        assert not report.changed and report.revision == "0007"
+        assert not report.changed and report.revision == "0008"
     assert snapshot(head_db) == after_first  # not even updated_at moved
 
 
@@ -242,7 +242,7 @@ def test_dry_run_reports_and_writes_nothing(head_db: str, run_cli) -> None:
         "  + em-6-carbide-4f",
         "  + drill-10-hss",
     ]
-    assert "dry run at revision 0007, rolled back: would insert 2, update 1; 7 unchanged; nothing was written" in result.stderr
+    assert "dry run at revision 0008, rolled back: would insert 2, update 1; 7 unchanged; nothing was written" in result.stderr
     assert snapshot(head_db) == before
 
 
@@ -251,7 +251,7 @@ def test_json_output(head_db: str, run_cli) -> None:
     result = run_cli("seed", "--db", head_db, "--format", "json")
     assert result.code == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["status"] == "ok" and report["dry_run"] is False and report["revision"] == "0007"
+    assert report["status"] == "ok" and report["dry_run"] is False and report["revision"] == "0008"
     assert report["tables"][2] == {"table": "tools", "inserted": 1, "updated": 0, "unchanged": 1, "rows": 2,
                                    "inserted_keys": [{"code": "em-6-carbide-4f"}], "updated_keys": []}  # fmt: skip
     assert report["totals"] == {"inserted": 1, "updated": 0, "unchanged": 9, "rows": 10}
@@ -268,14 +268,14 @@ def test_a_database_behind_head_is_refused_and_nothing_is_written(empty_db: str,
     migrate.upgrade(REPO, empty_db, "0006")
     for extra in ([], ["--dry-run"]):
         result = run_cli("seed", "--db", empty_db, *extra)
-        assert_refused(result, "the database is not at head (it is at 0006, head is 0007); nothing was seeded",
+        assert_refused(result, "the database is not at head (it is at 0006, head is 0008); nothing was seeded",
                        "run `schemactl upgrade` (or `alembic upgrade head`) first, then seed")  # fmt: skip
     assert query(empty_db, "SELECT (SELECT count(*) FROM tools) + (SELECT count(*) FROM machines)") == [(0,)]
 
 
 def test_an_empty_database_is_refused(empty_db: str, run_cli) -> None:
     result = run_cli("seed", "--db", empty_db)
-    assert_refused(result, "the database is not at head (it is at base (no revision applied), head is 0007); nothing was seeded",
+    assert_refused(result, "the database is not at head (it is at base (no revision applied), head is 0008); nothing was seeded",
                    "run `schemactl upgrade` (or `alembic upgrade head`) first, then seed")  # fmt: skip
 
 
@@ -426,12 +426,12 @@ def test_a_seeds_change_ships_as_a_proven_data_revision(pg: LocalServer, empty_d
         "  materials: update al-6061-t6 (properties)",
         "  tools: insert 1 (spot-drill-8-carbide)",
     ]
-    written = project / "migrations" / "versions" / "0008_spot_drill_and_faster_aluminium.py"
+    written = project / "migrations" / "versions" / "0009_spot_drill_and_faster_aluminium.py"
     assert written.is_file()
-    assert "down_revision: str | Sequence[str] | None = '0007'" in written.read_text()
+    assert "down_revision: str | Sequence[str] | None = '0008'" in written.read_text()
     assert run_cli(*spec, "seed", "--check").code == 0
     assert run_cli(*spec, "seed", "--revision", "-m", "again", "--dev-db", pg.url()).code == 0  # no changes
-    assert not list((project / "migrations" / "versions").glob("0009_*"))
+    assert not list((project / "migrations" / "versions").glob("0010_*"))
 
     from generator.seed_revision import data_revisions, rerender
 
@@ -441,8 +441,8 @@ def test_a_seeds_change_ships_as_a_proven_data_revision(pg: LocalServer, empty_d
     migrate.upgrade(project, empty_db)
     execute(empty_db, "INSERT INTO tools (code, name, type, material, diameter_mm) VALUES ('mine', 'Mine', 'tap', 'hss', 6)")
     result = run_cli(*spec, "seed", "--db", empty_db)
-    assert "seeded 11 rows at revision 0008: 0 inserted, 0 updated, 11 unchanged" in result.stderr
-    migrate.downgrade(project, empty_db, "0007")
+    assert "seeded 11 rows at revision 0009: 0 inserted, 0 updated, 11 unchanged" in result.stderr
+    migrate.downgrade(project, empty_db, "0008")
     assert query(empty_db, "SELECT code FROM tools ORDER BY code") == [("drill-10-hss",), ("em-6-carbide-4f",), ("mine",)]
     assert query(empty_db, "SELECT properties #> '{vc_m_min,carbide}' FROM materials WHERE code = 'al-6061-t6'") == [(500,)]
 

@@ -248,9 +248,9 @@ DRIFT: dict[str, Callable] = {
     "GIN to btree": lambda m: _index(m, "jobs", "ix_jobs_metrics").dialect_options["postgresql"].__setitem__("using", "btree"),
     "partial index WHERE": lambda m: _index(m, "notifications", "ix_notifications_user_id_created_at_unread")
     .dialect_options["postgresql"].__setitem__("where", sa.text("read_at IS NOT NULL")),
-    "DESC dropped": lambda m: (
+    "DESC added": lambda m: (
         _drop_index(m, "audit_logs", "ix_audit_logs_scope_type_scope_id_id"),
-        sa.Index("ix_audit_logs_scope_type_scope_id_id", m.AuditLog.scope_type, m.AuditLog.scope_id, m.AuditLog.id),
+        sa.Index("ix_audit_logs_scope_type_scope_id_id", m.AuditLog.scope_type, m.AuditLog.scope_id, m.AuditLog.id.desc()),
     ),
     "NULLS NOT DISTINCT": lambda m: _constraint(m, "audit_logs", "uq_audit_logs_scope_prev")
     .dialect_options["postgresql"].__setitem__("nulls_not_distinct", False),
