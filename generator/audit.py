@@ -517,8 +517,11 @@ def _round_trip(dbapi: Any, steps: Sequence[tuple[str, Sequence[bytes | None] | 
                 sent.append(("execute", name))
             pgconn.pipeline_sync()
             results = _collect(pgconn)
-        finally:
-            pgconn.exit_pipeline_mode()
+        except BaseException:
+            with suppress(Exception):  # (fails if results are left: the error says more)
+                pgconn.exit_pipeline_mode()
+            raise
+        pgconn.exit_pipeline_mode()
     error = None
     for (kind, name), result in zip(sent, results, strict=True):
         if result.status == pq.ExecStatus.FATAL_ERROR and error is None:
