@@ -254,9 +254,10 @@ class AutogenSupport:
 
     def _checks(self, drops: list, post: list) -> None:
         work, target = self.work, self.target
+        work_checks, target_checks = _checks_by_table(work), _checks_by_table(target)
         for table in sorted(set(work.tables) & set(target.tables)):
-            have = _checks_of(work, table)
-            want = _checks_of(target, table)
+            have = work_checks.get(table, {})
+            want = target_checks.get(table, {})
             spec_table = self.spec.tables.get(table)
             spec_sql = {c.name: c.sql for c in spec_table.checks} if spec_table else {}
             for name in sorted(set(have) | set(want)):
@@ -379,8 +380,13 @@ def _walk(items: list) -> list:
     return out
 
 
-def _checks_of(snapshot: Snapshot, table: str) -> dict[str, str]:
-    return {name: d for (t, name), (kind, d) in snapshot.constraints.items() if t == table and kind == "c"}
+def _checks_by_table(snapshot: Snapshot) -> dict[str, dict[str, str]]:
+    """{table: {check name: definition}}, in one pass over the snapshot's constraints."""
+    out: dict[str, dict[str, str]] = {}
+    for (table, name), (kind, definition) in snapshot.constraints.items():
+        if kind == "c":
+            out.setdefault(table, {})[name] = definition
+    return out
 
 
 def _condition(definition: str) -> str:

@@ -140,6 +140,8 @@ def normalize_bool_groups(text: str) -> str:
     pg_get_constraintdef) comes back flat. Both mean the same thing, so both compare equal.
     Quote-aware: nothing inside '...' or "..." is touched.
     """
+    if " AND " not in text and " OR " not in text:
+        return text  # nothing to flatten (most definitions): parsing would give the text back
     tree, _ = _parse_group(text, 0, top=True)
     return _render(tree, top=True)
 

@@ -41,11 +41,13 @@ _PACKAGE = Path(__file__).resolve().parent
 Use = Literal["readonly", "template"]
 
 
-def digest(parts: Iterable[bytes | str]) -> str:
-    """sha256 over ``parts`` (each length-prefixed, so boundaries count) and schemactl's own
-    code and library versions: a change to the generator invalidates every cached database."""
+def digest(parts: Iterable[bytes | str], *, with_code: bool = True) -> str:
+    """sha256 over ``parts`` (each length-prefixed, so boundaries count) and, ``with_code``,
+    schemactl's own code and library versions (for what that code builds, such as the head:
+    a change to the generator's ops invalidates it). DDL statements need no code digest: the
+    same statements build the same database."""
     h = hashlib.sha256()
-    for part in (*parts, code_digest()):
+    for part in (*parts, code_digest() if with_code else ""):
         data = part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "big") + data)
     return h.hexdigest()

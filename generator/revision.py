@@ -185,7 +185,7 @@ def _spec_database(dev_url: str, spec: Spec, metadata: Any, progress: Progress) 
         finally:
             engine.dispose()
 
-    key = dbcache.digest(["spec", *ddl_script(spec, metadata)])
+    key = dbcache.digest(["spec", *ddl_script(spec, metadata)], with_code=False)
     name, _ = dbcache.cached_database(
         dev_url, "spec", key, build, use="readonly", progress=progress
     )
