@@ -6,14 +6,16 @@ This is the one comparison schemactl has, and the only module that imports the e
 - the revision proof (``compare_databases``): the upgraded scratch database must equal one
   built from the spec; the downgraded one must equal the previous head;
 - ``schemactl diff`` and ``schemactl up`` (``run_diff``): the live database against the spec
-  built in a scratch database on the dev server. The live database is only read: its
-  connection runs with ``default_transaction_read_only=on``, and migra inspects through
-  that same connection.
+  on the dev server. The live database is only read: its connection runs with
+  ``default_transaction_read_only=on``, and migra inspects through that same connection.
 
-Each database is inspected once (``Inspection``: our catalog snapshot and migra's
-inspector, both from one connection). ``run_diff`` inspects the live database in a worker
-thread while the main thread builds the spec in the scratch database; the scratch database
-is dropped as soon as it has been inspected, and always (errors, Ctrl-C).
+The spec's database is cached on the dev server, one per SpecDDL key
+(``schemactl_spec_<16 hex>``): built once under a scratch name, published by a rename when
+complete, then read directly (read-only) by every later diff of the same spec; see
+``_spec_side`` and docs/drift.md. Each database is inspected once (``Inspection``: our catalog
+snapshot and migra's inspector, both from one connection). ``run_diff`` connects to and
+inspects the live database in a worker thread while the main thread reads (or builds) the
+spec's; a scratch database is always dropped (errors, Ctrl-C).
 
 migra ignores COMMENTs and gets some statements wrong; ``generator.catalog`` compares what
 it misses and ``generator.drift_sql`` corrects the SQL (see there).

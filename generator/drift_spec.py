@@ -1,12 +1,14 @@
 """The spec side of ``schemactl diff``: the DDL that builds the spec, remembered between runs.
 
 Turning schema.yaml into DDL (YAML with positions, JSON Schema and semantic checks, MetaData,
-compiling every CREATE) costs most of a diff's CPU time, and the result depends only on the
-file's bytes and schemactl's own code. So ``SpecDDL.load`` keeps the statements of the last
-spec that was built successfully in ``<root>/.schemactl/cache/spec-ddl.json``, keyed by a
-sha256 of schema.yaml, of every module and JSON Schema of the ``generator`` package, and of
-the SQLAlchemy version. A key that does not match (the spec or the code changed) means a full
-load and validation; an unwritable cache only costs speed.
+compiling every CREATE) costs most of a cold diff's CPU time, and the result depends only on
+the file's bytes and schemactl's own code. ``cache_key`` is a sha256 of schema.yaml, of every
+module and JSON Schema of the ``generator`` package, and of the SQLAlchemy version; it names
+the spec's cached database on the dev server (``generator.drift``), and it keys the statements
+of the last spec built successfully, kept in ``<root>/.schemactl/cache/spec-ddl.json``.
+``SpecDDL.load_cached`` computes only the key: the statements are read (or the spec loaded and
+validated, when the key does not match) on first use, so a diff whose spec database is cached
+reads neither. An unwritable cache only costs speed.
 
 The statements are those of ``generator.materialize.ddl_script`` and run the way
 ``materialize`` runs them (one round trip). If the dev server refuses them, the spec is loaded
