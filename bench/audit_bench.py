@@ -2,8 +2,8 @@
 
     python bench/audit_bench.py --db postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-``--db`` names a server (any database on it, as ``--dev-db`` does): a scratch database is
-created there, upgraded to head with the project's migrations, measured, and dropped. From
+``--db`` names a server (any database on it, as ``--dev-db`` does; default
+``$SCHEMACTL_DEV_DATABASE_URL``, else the embedded dev server): a scratch database is created there, upgraded to head with the project's migrations, measured, and dropped. From
 code: ``run_audit_bench(url, rows=..., ...) -> dict`` (flat, JSON-able; keys below).
 
 What is measured, one row per transaction, every writer on its own connection (threads):
@@ -59,7 +59,7 @@ if str(REPO) not in sys.path:  # run as a script from a fresh clone
 
 from generator import audit, migrate  # noqa: E402
 from generator.canonical import canonical_json, canonical_json_from_text  # noqa: E402
-from generator.database import normalize_url, scratch_database  # noqa: E402
+from generator.database import normalize_url, resolve_dev, scratch_database  # noqa: E402
 
 TARGETS = {
     "append_1000scopes_1w_ratio": 0.8,
@@ -300,8 +300,8 @@ def render(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default=os.environ.get("SCHEMACTL_DEV_DATABASE_URL"),
-                        help="a server URL; a scratch database is created there (default $SCHEMACTL_DEV_DATABASE_URL)")  # fmt: skip
+    parser.add_argument("--db", help="a server URL; a scratch database is created there "
+                        "(default: $SCHEMACTL_DEV_DATABASE_URL, else the embedded dev server)")  # fmt: skip
     parser.add_argument(
         "--rows", type=int, default=500, help="rows per phase and round (default 500)"
     )
@@ -311,9 +311,8 @@ def main(argv: list[str] | None = None) -> int:
         "--json", action="store_true", help="print the result as JSON instead of a table"
     )
     args = parser.parse_args(argv)
-    if not args.db:
-        parser.error("--db URL is required (or set SCHEMACTL_DEV_DATABASE_URL)")
-    result = run_audit_bench(args.db, rows=args.rows, rounds=args.rounds, verify_rows=args.verify_rows,
+    server = resolve_dev(args.db, REPO).url  # the embedded server is started if need be
+    result = run_audit_bench(server, rows=args.rows, rounds=args.rounds, verify_rows=args.verify_rows,
                              progress=lambda m: print(m, file=sys.stderr))  # fmt: skip
     print(json.dumps(result, indent=2) if args.json else render(result))
     return 0
