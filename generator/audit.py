@@ -555,12 +555,12 @@ def _collect(pgconn: Any) -> list[pq.abc.PGresult]:
     error), up to its Sync, waiting on the socket without holding the GIL."""
     sock = pgconn.socket
     while pgconn.flush():  # the rest of the output, once the socket is writable
-        select.select([sock], [sock], [])
+        _wait(sock, write=True)
         pgconn.consume_input()
     results = []
     while True:
         while pgconn.is_busy():
-            select.select([sock], [], [])
+            _wait(sock)
             pgconn.consume_input()
         result = pgconn.get_result()
         if result is None:  # the end of one command's results
@@ -568,6 +568,17 @@ def _collect(pgconn: Any) -> list[pq.abc.PGresult]:
         if result.status == pq.ExecStatus.PIPELINE_SYNC:
             return results
         results.append(result)
+
+
+def _wait(sock: int, write: bool = False) -> None:
+    """Block until ``sock`` is readable (or writable, with ``write``); poll() where there is one,
+    as select() refuses descriptors above 1023."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLIN | (select.POLLOUT if write else 0))
+        poller.poll()
+    else:  # pragma: no cover - Windows
+        select.select([sock], [sock] if write else [], [])
 
 
 def _transactional(conn: Any, what: str) -> Connection:
