@@ -160,14 +160,17 @@ def measure_diff(spec_path: Path, dev_url: str, repeats: int = 3) -> dict[str, A
     phases: dict[str, list[float]] = {}
     cold_phases: dict[str, list[float]] = {}
     load_before = os.getloadavg()[0]
+    reruns = 0  # warm runs repeated because they found no cached spec (the key changed)
     for _ in range(repeats):
         wall, cpu, _out = _timed_run(migra_args, root)
         walls["migra"].append(wall)
         cpus["migra"].append(cpu)
         wall, cpu, out = _timed_run(diff_args, root)
         report = json.loads(out)
-        if report["spec_cache"] != "hit":  # the code or spec changed meanwhile: not warm
-            raise RuntimeError(f"warm diff did not use the cached spec ({report['spec_cache']})")
+        if report["spec_cache"] != "hit":  # the code or spec changed meanwhile (a shared tree)
+            reruns += 1
+            wall, cpu, out = _timed_run(diff_args, root)
+            report = json.loads(out)
         walls["warm"].append(wall)
         cpus["warm"].append(cpu)
         for phase, seconds in report["timings"].items():
@@ -181,6 +184,7 @@ def measure_diff(spec_path: Path, dev_url: str, repeats: int = 3) -> dict[str, A
     figures: dict[str, Any] = {
         "diff_tables": _count_tables(live),
         "diff_repeats": repeats,
+        "diff_warm_reruns": reruns,
         "live_url": live,
         "anchor_url": anchor,
         "dev_url_masked": mask_url(dev_url),
