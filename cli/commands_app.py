@@ -18,6 +18,7 @@ PROGRESS_FROM = 50_000  # rows; smaller tables verify in well under a second
 audit_app = typer.Typer(
     help="The audit hash chain (docs/audit-chain.md). Exit codes: 0 intact, 2 broken, 1 error.",
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help, as in cli/main.py
 )
 
 

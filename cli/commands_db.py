@@ -11,6 +11,7 @@ db_app = typer.Typer(
     help="Manage the embedded PostgreSQL 18.6 server (data in .schemactl/pg18, git-ignored). "
     "Other commands start it on demand; these are for doing it by hand.",
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help, as in cli/main.py
 )
 
 

@@ -15,7 +15,11 @@ DEV_HELP = (
     "Dev server URL for the scratch database; default $SCHEMACTL_DEV_DATABASE_URL, else the "
     "embedded server. Use the production major version."
 )
-ACTION_TEXT = {"added": "missing from the database", "removed": "not in the spec", "changed": "differs"}
+ACTION_TEXT = {
+    "added": "missing from the database",
+    "removed": "not in the spec",
+    "changed": "differs",
+}
 
 DIFF_HELP = """Compare the live database with schema.yaml: a summary per object, then the SQL that would bring the database to the spec.
 
@@ -32,7 +36,9 @@ views, sequences, policies and row-level security too, by migra.
 Exit codes: 0 in sync, 2 drift, 1 error. --format sql prints only the script (destructive
 statements are preceded by a "-- DESTRUCTIVE" comment); --format json is described in docs/drift.md."""
 
-EPILOG = "[bold]Not compared[/] (see docs/drift.md):\n\n" + "\n\n".join(f"- {item}" for item in UNCHECKED)
+EPILOG = "Not compared (see docs/drift.md):\n\n" + "\n\n".join(
+    f"- {item}" for item in UNCHECKED
+)
 
 
 class DiffFormat(StrEnum):
@@ -47,7 +53,9 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         db: str | None = typer.Option(None, "--db", help=DB_HELP),
         dev_db: str | None = typer.Option(None, "--dev-db", help=DEV_HELP),
-        format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="text, sql or json."),
+        format: DiffFormat = typer.Option(
+            DiffFormat.text, "--format", "-f", help="text, sql or json."
+        ),
     ) -> None:
         from generator.database import resolve_dev, resolve_live
         from generator.drift import run_diff
@@ -59,11 +67,17 @@ def register(app: typer.Typer) -> None:
         dev = resolve_dev(dev_db, state.root)
         try:
             with OUT.stderr.status("comparing...") as status:
-                report = run_diff(live.url, dev.url, spec, progress=lambda phrase: status.update(phrase + "..."))
+                report = run_diff(
+                    live.url, dev.url, spec, progress=lambda phrase: status.update(phrase + "...")
+                )
         except KeyboardInterrupt:  # typer would exit 130 silently
-            OUT.error("interrupted", "the scratch database was dropped; the live database was only read")
+            OUT.error(
+                "interrupted", "the scratch database was dropped; the live database was only read"
+            )
             raise typer.Exit(130) from None
-        OUT.note(f"[dim]database: {live.display} (from {live.source}); dev server: {dev.display} (from {dev.source})[/]")
+        OUT.note(
+            f"[dim]database: {live.display} (from {live.source}); dev server: {dev.display} (from {dev.source})[/]"
+        )
         if format == DiffFormat.json:
             OUT.json(report.as_json())
         elif format == DiffFormat.sql:
@@ -89,7 +103,9 @@ def render_text(report) -> None:  # report: generator.drift_report.DiffReport
     if report.statements or report.missing_sql:
         destructive = sum(s.destructive for s in report.statements)
         OUT.line("")
-        OUT.line(f"SQL to bring the database to the spec ({len(report.statements)} statements, {destructive} destructive):")
+        OUT.line(
+            f"SQL to bring the database to the spec ({len(report.statements)} statements, {destructive} destructive):"
+        )
         OUT.line(report.sql_script(header=False).rstrip("\n"))
 
 

@@ -26,7 +26,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    # plain click help: typer's rich help imports rich.markdown and pygments (about 0.2 s of
+    # every `--help`; the start-up target is 0.3 s, bench/run.py measures it)
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -82,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         OUT.error("aborted")
         return 130
     except click.ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # no command (click >= 8.2): its message is the help
+            OUT.stderr.print(exc.format_message(), markup=False, highlight=False, soft_wrap=True)
+            OUT.error("missing command", "see schemactl --help" if exc.ctx is None else f"see {exc.ctx.command_path} --help")
+            return 1
         OUT.error(exc.format_message() or "missing command", "see schemactl --help" if not isinstance(exc, click.UsageError) or exc.ctx is None
                   else f"see {exc.ctx.command_path} --help")
         return 1
