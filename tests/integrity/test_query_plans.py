@@ -205,10 +205,12 @@ def _notes() -> list[str]:
         "  (default `jsonb_ops`): a Bitmap Index Scan, then a Bitmap Heap Scan that rechecks the rows.",
         "  Selective probes (here 100 rows of 200,000) profit most; a probe matching most rows is",
         "  rightly done with a sequential scan.",
-        "- **audit_chain_head**: `ix_audit_logs_scope_type_scope_id_id` is (scope_type, scope_id,",
-        "  id DESC): the chain head is the first entry for the scope, one index probe however long the",
-        "  chain is. An append reads the head and inserts the next row in one transaction; should two",
-        "  appends race on the same head, the fork guard `uq_audit_logs_scope_prev` refuses the second.",
+        "- **audit_chain_head**: `ix_audit_logs_scope_type_scope_id_id` is (scope_type, scope_id, id),",
+        "  scanned backward: the chain head is the last entry for the scope, one index probe however",
+        "  long the chain is (ascending since 0008, so `audit verify` reads every chain in order from",
+        "  the same index without a sort). An append takes the scope's lock, then reads the head and",
+        "  inserts the next row; should two appends race on the same head, the fork guard",
+        "  `uq_audit_logs_scope_prev` refuses the second.",
     ]
 
 
