@@ -74,9 +74,9 @@ def clear_cache(
         help="Dev server URL; default $SCHEMACTL_DEV_DATABASE_URL, else the embedded server.",
     ),  # fmt: skip
 ) -> None:
-    """Drop the databases schemactl keeps on the dev server between runs (schemactl_cache_*:
-    the spec and the migrations' head, built once per change). Safe at any time: the next
-    generate or diff rebuilds what it needs."""
+    """Drop the databases schemactl keeps on the dev server between runs (schemactl_cache_*
+    and schemactl_spec_*: the spec and the migrations' head, built once per change). Safe at
+    any time: the next generate or diff rebuilds what it needs."""
     from generator import dbcache
     from generator.database import resolve_dev
 

@@ -46,6 +46,7 @@ def register(app: typer.Typer) -> None:
         compared with the previous head. Only when both are identical is the file written to
         migrations/versions/. Exit 0 written or no changes, 1 error, 2 (with --check) a revision is needed.
         """
+        from generator.drift_spec import cache_key
         from generator.revision import generate as run_generate
 
         state: State = ctx.obj
@@ -54,7 +55,7 @@ def register(app: typer.Typer) -> None:
         with OUT.stderr.status("generating...") as status:
             result = run_generate(
                 state.root, spec, dev.url, message, check=check, allow_destructive=allow_destructive,
-                empty=empty, progress=lambda phrase: status.update(phrase + "..."),
+                empty=empty, progress=lambda phrase: status.update(phrase + "..."), spec_key=cache_key(state.spec),
             )  # fmt: skip
         code = {"written": 0, "no changes": 0, "needed": 2, "unexpressible": 1}[result.status]
         if format == Format.json:

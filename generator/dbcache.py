@@ -19,8 +19,9 @@ complete, so a crash or Ctrl-C never leaves a half-built database under a cache 
 temporary one is dropped; a killed process's leftover is swept by the next build). Builders of
 the same name serialise on an advisory lock; the second finds the first's result. After a
 build, older databases of the same kind beyond ``KEEP`` are dropped (best effort: one in use
-stays). Everything schemactl keeps is named ``schemactl_cache_*``; dropping them by hand is
-always safe (``schemactl db clear-cache`` does it).
+stays). Everything generate keeps is named ``schemactl_cache_*`` (diff keeps its spec
+databases as ``schemactl_spec_*``, ``generator.drift``); dropping them by hand is always safe
+(``schemactl db clear-cache`` drops both).
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ from typing import Any, Literal
 CACHE_PREFIX = "schemactl_cache_"
 BUILDING_PREFIX = "schemactl_building_"
 KEEP = 3  # cached databases per kind
+# what `schemactl db clear-cache` drops: these, and the spec databases diff keeps
+# (generator.drift.SPEC_CACHE_PREFIX; named here so clearing imports no drift engine)
+DIFF_SPEC_PREFIX = "schemactl_spec_"
 STALE_BUILD_SECONDS = 3600.0  # an unfinished build this old was killed
+CLEARED_PREFIXES = (CACHE_PREFIX, BUILDING_PREFIX, DIFF_SPEC_PREFIX)
 _PACKAGE = Path(__file__).resolve().parent
 
 Use = Literal["readonly", "template"]
@@ -154,7 +159,7 @@ def clear(dev_url: str) -> list[str]:
     engine = connect(normalize_url(dev_url), autocommit=True)
     try:
         with engine.connect() as conn:
-            names = _names(conn, CACHE_PREFIX) + _names(conn, BUILDING_PREFIX)
+            names = [n for prefix in CLEARED_PREFIXES for n in _names(conn, prefix)]
             for name in names:
                 _drop(conn, name, force=True)
             return names

@@ -232,8 +232,15 @@ def migra_statements(source_url: str, target_url: str) -> list[str]:
 
 
 def compare_databases(source_url: str, target_url: str) -> DriftResult:
-    """migra statements plus catalog changes from source to target."""
-    a, b = _inspect_url(source_url), _inspect_url(target_url)
+    """migra statements plus catalog changes from source to target. The two databases are
+    inspected side by side (a worker thread reads the target): most of an inspection is the
+    server answering catalog queries, so the two overlap."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-compare") as pool:
+        target = pool.submit(_inspect_url, target_url)
+        a = _inspect_url(source_url)
+        b = target.result()
     return DriftResult(engine_statements(a, b), compare(a.snapshot, b.snapshot))
 
 

@@ -91,7 +91,13 @@ def generate(
     allow_destructive: bool = False,
     empty: bool = False,
     progress: Progress = _noop,
+    spec_key: str = "",
 ) -> GenerateResult:
+    """Plan, prove and write a revision (or, with ``check``, only say whether one is needed).
+
+    ``spec_key``: a digest that identifies the spec and schemactl's code
+    (``generator.drift_spec.cache_key``, as the CLI passes); it names the cached spec database
+    without compiling the spec's DDL. Without it the DDL itself is the key."""
     from generator import migrate
     from generator.database import scratch_database
     from generator.drift import compare_databases
@@ -101,7 +107,7 @@ def generate(
     down_revision = migrate.single_head(root)
     metadata = build_metadata(spec)
     with timer.step("target", "the spec's database (cached by its DDL)"):
-        target_url = _spec_database(dev_url, spec, metadata, progress)
+        target_url = _spec_database(dev_url, spec, metadata, progress, spec_key)
         target = _snapshot(target_url)
     with timer.step("head", f"a database at the current head ({down_revision or 'base'}, cached)"):
         head_url = _head_database(root, dev_url, down_revision, progress)
@@ -170,7 +176,7 @@ def generate(
     )
 
 
-def _spec_database(dev_url: str, spec: Spec, metadata: Any, progress: Progress) -> str:
+def _spec_database(dev_url: str, spec: Spec, metadata: Any, progress: Progress, spec_key: str = "") -> str:
     """The URL of a read-only database built from the spec's DDL, kept on the dev server
     between runs (``generator.dbcache``): a spec whose DDL did not change is not rebuilt."""
     from generator import dbcache
@@ -185,7 +191,10 @@ def _spec_database(dev_url: str, spec: Spec, metadata: Any, progress: Progress) 
         finally:
             engine.dispose()
 
-    key = dbcache.digest(["spec", *ddl_script(spec, metadata)], with_code=False)
+    if spec_key:
+        key = dbcache.digest(["spec-key", spec_key], with_code=False)
+    else:
+        key = dbcache.digest(["spec", *ddl_script(spec, metadata)], with_code=False)
     name, _ = dbcache.cached_database(
         dev_url, "spec", key, build, use="readonly", progress=progress
     )

@@ -249,3 +249,26 @@ def test_db_clear_cache_command(new_project, pg: LocalServer, run_cli) -> None:
     assert result.code == 0, result
     assert "dropped schemactl_cache_spec_" in result.stdout
     assert _cached(pg, "spec") == [] and _cached(pg, "head") == []
+
+
+def test_cli_generate_check_names_the_spec_database_by_the_spec_file(
+    new_project, pg: LocalServer, run_cli
+) -> None:
+    root = new_project()
+    shutil.copyfile(ADDED / "before.yaml", root / "schema.yaml")
+    spec, dev = str(root / "schema.yaml"), pg.url("postgres")
+    assert run_cli("--spec", spec, "generate", "-m", "before", "--dev-db", dev).code == 0
+    first = run_cli("--spec", spec, "generate", "--check", "--dev-db", dev)
+    specs = set(_cached(pg, "spec"))
+    second = run_cli("--spec", spec, "generate", "--check", "--dev-db", dev)
+    assert (first.code, second.code) == (0, 0), (first, second)
+    assert set(_cached(pg, "spec")) == specs  # reused, not rebuilt
+    shutil.copyfile(ADDED / "after.yaml", root / "schema.yaml")
+    assert run_cli("--spec", spec, "generate", "--check", "--dev-db", dev).code == 2
+    assert len(set(_cached(pg, "spec")) - specs) == 1  # a changed file is a new spec database
+
+
+def test_clear_cache_knows_the_diff_spec_databases() -> None:
+    from generator import drift
+
+    assert dbcache.DIFF_SPEC_PREFIX == drift.SPEC_CACHE_PREFIX
