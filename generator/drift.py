@@ -247,28 +247,41 @@ def compare_databases(source_url: str, target_url: str) -> DriftResult:
 # ------------------------------------------------------------------ schemactl diff
 
 
-def connect_read_only(url: str) -> Engine:
-    """An Engine whose sessions cannot write (``default_transaction_read_only=on``), its
-    connection verified once. Connection failures become one clear DatabaseError."""
-    import psycopg
-    import sqlalchemy.exc
+def _read_only_engine(url: str) -> tuple[Engine, str]:
+    """An Engine (not yet connected) whose sessions cannot write, and the normalized URL."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
-    from generator.database import CONNECT_TIMEOUT, explain_operational_error, normalize_url
+    from generator.database import CONNECT_TIMEOUT, normalize_url
 
     normalized = normalize_url(url)
     existing = str(make_url(normalized).query.get("options") or "")
     options = f"{existing} {READ_ONLY_OPTION}".strip()
-    # pooled: the connection verified here is the one the inspection uses
+    # pooled: the connection verified by the callers is the one the inspection uses
     engine = create_engine(
         normalized, connect_args={"connect_timeout": CONNECT_TIMEOUT, "options": options}
     )
+    return engine, normalized
+
+
+def connect_read_only(url: str, *, missing_ok: bool = False) -> Engine | None:
+    """An Engine whose sessions cannot write (``default_transaction_read_only=on``), its
+    connection verified once. Connection failures become one clear DatabaseError; with
+    ``missing_ok``, a database that does not exist (or this user may not connect to) is None."""
+    import psycopg
+    import sqlalchemy.exc
+
+    from generator.database import explain_operational_error
+
+    engine, normalized = _read_only_engine(url)
     try:
         with engine.connect():
             pass
     except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as exc:
         engine.dispose()
+        text = str(getattr(exc, "orig", None) or exc)
+        if missing_ok and re.search(r'database "[^"]*" does not exist|permission denied for database', text):
+            return None
         raise explain_operational_error(exc, normalized) from exc
     return engine
 
@@ -351,26 +364,7 @@ def _cache_comment(key: str, server: str) -> str:
 def _open_cached(url: str) -> Engine | None:
     """A read-only Engine on the cached spec database, or None when it does not exist (or
     this user may not connect to it). Any other connection failure is a DatabaseError."""
-    import psycopg
-    import sqlalchemy.exc
-    from sqlalchemy import create_engine
-
-    from generator.database import CONNECT_TIMEOUT, explain_operational_error, normalize_url
-
-    normalized = normalize_url(url)
-    engine = create_engine(
-        normalized, connect_args={"connect_timeout": CONNECT_TIMEOUT, "options": READ_ONLY_OPTION}
-    )
-    try:
-        with engine.connect():
-            pass
-    except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as exc:
-        engine.dispose()
-        text = str(getattr(exc, "orig", None) or exc)
-        if re.search(r'database "[^"]*" does not exist|permission denied for database', text):
-            return None
-        raise explain_operational_error(exc, normalized) from exc
-    return engine
+    return connect_read_only(url, missing_ok=True)
 
 
 def _read_cached_spec(dev_url: str, key: str, timings: dict[str, float]) -> Inspection | str:

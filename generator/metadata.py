@@ -59,7 +59,7 @@ def build_metadata(spec: Spec) -> sa.MetaData:
         }
         for table in spec.tables.values():
             _table(md, spec, table, enums)
-        _attach_extras(md, spec)
+        attach_extras(md, spec)
     return md
 
 
@@ -149,7 +149,7 @@ def _index(t: sa.Table, ix: IndexSpec) -> sa.Index:
     return sa.Index(conv(ix.name), *exprs, unique=ix.unique, **kw)
 
 
-def _attach_extras(md: sa.MetaData, spec: Spec) -> None:
+def attach_extras(md: sa.MetaData, spec: Spec) -> None:
     """create_all/drop_all hooks for DDL outside SQLAlchemy's model."""
     for name in spec.extensions:
         event.listen(md, "before_create", sa.DDL(extras.create_extension(name)))

@@ -119,7 +119,15 @@ def cached_specs(server_url: str) -> dict[str, str]:
 
 def drop_cached_specs(server_url: str) -> None:
     """Drop every cached spec database on a server (the next diff there builds the spec)."""
+    import time
+
     from generator.drift import prune_spec_databases
 
+    # a diff killed by the test before (test_diff_safety) may leave its backend exiting for a
+    # moment; prune never forces, so wait for such a connection to go
+    deadline = time.monotonic() + 15
     prune_spec_databases(server_url, keep=0)
+    while cached_specs(server_url) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        prune_spec_databases(server_url, keep=0)
     assert not cached_specs(server_url), "a cached spec database is in use"
