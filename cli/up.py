@@ -61,11 +61,13 @@ def _diff_step(state: State, url: str, dev_db: str | None) -> int:
     from cli.commands_diff import render_text
     from generator.database import resolve_dev
     from generator.drift import run_diff
+    from generator.drift_spec import SpecDDL
 
     t = time.perf_counter()
     dev = resolve_dev(dev_db, state.root)
+    spec = SpecDDL.load_cached(state.spec, state.root, state.load_spec)  # as diff: its cached spec database
     with OUT.stderr.status("comparing the database with the spec...") as status:
-        report = run_diff(url, dev.url, state.load_spec(), progress=lambda p: status.update(p + "..."))
+        report = run_diff(url, dev.url, spec, progress=lambda p: status.update(p + "..."))
     if report.in_sync:
         OUT.note(f"[green]✓ diff[/]      in sync with the spec ({time.perf_counter() - t:.1f}s)")
         return 0

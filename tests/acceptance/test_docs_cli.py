@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
-import cli.output
-from cli.main import main
 from generator.docs import data_dictionary, erd_mermaid
 from generator.spec import load_spec
 
@@ -22,40 +17,6 @@ def real_spec():
     return load_spec(
         REPO / "schema.yaml", display="schema.yaml"
     )  # as the CLI shows it from the repo root
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """Run the CLI in-process with fresh output streams; returns exit code, stdout and stderr."""
-    monkeypatch.delenv("SCHEMACTL_SPEC", raising=False)
-    monkeypatch.delenv("SCHEMACTL_DEBUG", raising=False)
-
-    def run(*args: str) -> Run:
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(
-            cli.output.OUT, "stdout", Console(file=out, highlight=False, soft_wrap=True)
-        )
-        monkeypatch.setattr(
-            cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True)
-        )
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Run(code, out.getvalue() + captured.out, err.getvalue() + captured.err)
-
-    return run
-
-
-@pytest.fixture
-def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(REPO)
-    return REPO
 
 
 def test_erd_prints_mermaid(run_cli, in_repo: Path) -> None:

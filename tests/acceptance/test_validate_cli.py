@@ -7,53 +7,14 @@ unknown command or option), each with its message and exit code, and never a tra
 
 from __future__ import annotations
 
-import io
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from rich.console import Console
-
-import cli.output
-from cli.main import main
+from cli_runner import Run
 
 REPO = Path(__file__).resolve().parents[2]
 INVALID = REPO / "tests" / "fixtures" / "invalid_specs"
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """Run the CLI in-process with fresh output streams; returns exit code, stdout and stderr."""
-    monkeypatch.delenv("SCHEMACTL_SPEC", raising=False)
-    monkeypatch.delenv("SCHEMACTL_DEBUG", raising=False)
-
-    def run(*args: str) -> Run:
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(
-            cli.output.OUT, "stdout", Console(file=out, highlight=False, soft_wrap=True)
-        )
-        monkeypatch.setattr(
-            cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True)
-        )
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Run(code, out.getvalue() + captured.out, err.getvalue() + captured.err)
-
-    return run
-
-
-@pytest.fixture
-def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(REPO)
-    return REPO
 
 
 def assert_one_error(result: Run, message: str, hint: str | None = None) -> None:
@@ -233,7 +194,9 @@ def test_help_exits_0(run_cli, in_repo: Path) -> None:
     assert "Exit codes: 0 ok, 1 error, 2 differences found." in " ".join(result.stdout.split())
 
 
-def test_summary_counts_are_pluralized(run_cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_summary_counts_are_pluralized(
+    run_cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     (tmp_path / "schema.yaml").write_text(
         "version: 1\ntables:\n  things:\n    comment: Things.\n    columns:\n"
         "      id: {type: integer, primary_key: true, comment: Key.}\n"
