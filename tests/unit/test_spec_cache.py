@@ -6,7 +6,6 @@ file (its source carries no node tree), a miss by the file's key changing.
 
 from __future__ import annotations
 
-import os
 import pickle
 from pathlib import Path
 
@@ -126,19 +125,10 @@ def test_a_cache_holding_something_else_than_a_spec_is_ignored(project: Path) ->
     assert load_spec_cached(path, "schema.yaml").tables.keys() == {"users"}
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_a_read_only_project_still_validates(project: Path) -> None:
-    project.chmod(0o555)
-    try:
-        assert load_spec_cached(project / "schema.yaml", "schema.yaml").tables.keys() == {"users"}
-        assert not (project / CACHE_FILE).exists()
-    finally:
-        project.chmod(0o755)
-
-
 def test_a_cache_path_that_cannot_be_a_folder_does_not_fail(project: Path) -> None:
     (project / ".schemactl").write_text("a file where the cache folder would go")
-    spec = load_spec_cached(project / "schema.yaml", "schema.yaml")  # works as root too
+    # an unwritable cache (also as root, who writes into read-only folders) only costs speed
+    spec = load_spec_cached(project / "schema.yaml", "schema.yaml")
     assert spec.tables.keys() == {"users"}
     assert (project / ".schemactl").is_file()
 

@@ -22,9 +22,20 @@ from generator.spec.jsonschema_errors import bundled_schema
 from generator.spec.source import load_yaml
 
 REPO = Path(__file__).resolve().parents[2]
-YAML_FILES = sorted(
-    [*REPO.glob("tests/fixtures/**/*.yaml"), REPO / "schema.yaml", REPO / "seeds.yaml"]
-)
+
+
+def _parses(path: Path) -> bool:
+    """Whether the file is YAML at all (some corpus cases are deliberately broken YAML)."""
+    return load_yaml(path.read_text(encoding="utf-8"), path.name)[0].data is not None
+
+
+YAML_FILES = [
+    p
+    for p in sorted(
+        [*REPO.glob("tests/fixtures/**/*.yaml"), REPO / "schema.yaml", REPO / "seeds.yaml"]
+    )
+    if _parses(p)
+]
 
 SPEC = """\
 version: 1
@@ -145,8 +156,6 @@ def _mutations(data: Any) -> Iterator[Any]:
 @pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(REPO)))
 def test_fast_check_agrees_with_jsonschema_on_every_fixture(path: Path, schema_name: str) -> None:
     source, _ = load_yaml(path.read_text(encoding="utf-8"), path.name)
-    if source.data is None:
-        pytest.skip("not YAML")
     fast = compile_schema(bundled_schema(schema_name))
     assert fast(source.data) == _jsonschema_valid(schema_name, source.data)
 
