@@ -48,6 +48,7 @@ SCHEMACTL = str(VENV_BIN / "schemactl")
 WORK = REPO / ".schemactl" / "bench"
 RESULTS = BENCH / "results" / "latest.json"
 PLOT = REPO / "docs" / "benchmarks.png"
+AUDIT_ROWS_PER_PHASE = 1_000  # appends per phase and round (3 rounds, 7 phases)
 
 
 def log(message: str) -> None:
@@ -228,7 +229,9 @@ def measure_audit(rows: int) -> dict[str, Any]:
     )
     url = server.ensure_running()
     try:
-        return audit_bench.run_audit_bench(url, rows=rows)
+        return audit_bench.run_audit_bench(
+            url, rows=AUDIT_ROWS_PER_PHASE, verify_rows=rows, progress=log
+        )
     finally:
         server.stop()
 
@@ -369,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         "--repeats", type=int, default=3, help="runs per figure; the median is reported"
     )
     parser.add_argument(
-        "--audit-rows", type=int, default=100_000, help="rows in the chain verify reads"
+        "--audit-rows", type=int, default=100_000, help="rows in the chains audit verify reads"
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument(
