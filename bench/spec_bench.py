@@ -10,10 +10,8 @@
   interpreter whose imports are already done, as a command runs it;
   ``load_spec_warm_s``: the same through the cache (``load_spec_cached``);
 - ``metadata_s``: ``generator.metadata.build_metadata`` on the loaded Spec, same process;
-  ``metadata_cached_s``: ``generator.metadata_cache.metadata_for`` on the cached Spec (the
-  MetaData unpickled from beside the spec cache, its event hooks attached again);
-- ``validate_plus_metadata_cold_s`` / ``..._warm_s``: load plus metadata, uncached / both
-  from the caches: the figure issue #8 sets at under 1 s for 1,000 tables;
+- ``validate_plus_metadata_cold_s`` / ``..._warm_s``: load (uncached / from the cache) plus
+  the metadata, the figure issue #8 sets at under 1 s for 1,000 tables;
 - ``help_s``: ``schemactl --help`` in a fresh process;
 - ``python_startup_s``: ``python -c pass``, the floor under every subprocess figure.
 
@@ -66,14 +64,13 @@ import json, sys, time
 from pathlib import Path
 import sqlalchemy, yaml  # imports are start-up, measured by validate_*_s and help_s
 from generator.metadata import build_metadata
-from generator.metadata_cache import metadata_for
 from generator.spec import load_spec
 from generator.spec.cache import load_spec_cached
 path, cached = Path(sys.argv[1]), sys.argv[2] == "warm"
 t0 = time.perf_counter()
 spec = load_spec_cached(path, str(path), path.parent) if cached else load_spec(path)
 t1 = time.perf_counter()
-metadata_for(spec) if cached else build_metadata(spec)
+build_metadata(spec)
 t2 = time.perf_counter()
 print(json.dumps([t1 - t0, t2 - t1]))
 """
@@ -124,8 +121,7 @@ def measure_spec(path: Path, repeats: int = 3) -> dict[str, Any]:
         "validate_warm_s": _median(warm),
         "load_spec_cold_s": _median([a for a, _ in in_cold]),
         "load_spec_warm_s": _median([a for a, _ in in_warm]),
-        "metadata_s": _median([b for _, b in in_cold]),
-        "metadata_cached_s": _median([b for _, b in in_warm]),
+        "metadata_s": _median([b for _, b in in_cold + in_warm]),
         "validate_plus_metadata_cold_s": _median([a + b for a, b in in_cold]),
         "validate_plus_metadata_warm_s": _median([a + b for a, b in in_warm]),
         "help_s": _median(help_runs),

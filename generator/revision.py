@@ -101,11 +101,11 @@ def generate(
     from generator import migrate
     from generator.database import scratch_database
     from generator.drift import compare_databases
-    from generator.metadata_cache import metadata_for
+    from generator.metadata import build_metadata
 
     timer = _Timer(progress)
     down_revision = migrate.single_head(root)
-    metadata = metadata_for(spec)
+    metadata = build_metadata(spec)
     with timer.step("target", "the spec's database (cached by its DDL)"):
         target_url = _spec_database(dev_url, spec, metadata, progress, spec_key)
         target = _snapshot(target_url)

@@ -23,7 +23,6 @@ import os
 import pickle
 import sys
 import tempfile
-import weakref
 from functools import cache
 from pathlib import Path
 
@@ -109,20 +108,7 @@ def load_spec_cached(
     if spec is None:
         spec = parse_spec(text, name)  # raises SpecError on any problem: errors are never cached
         write_cache(file, key, spec)
-    _ORIGINS[id(spec)] = (weakref.ref(spec), key, file.parent)
     return spec
-
-
-_ORIGINS: dict[int, tuple[weakref.ref[Spec], str, Path]] = {}
-
-
-def origin_of(spec: Spec) -> tuple[str, Path] | None:
-    """(cache key, cache folder) of a Spec that ``load_spec_cached`` returned, else None:
-    what lets ``generator.metadata_cache`` keep the MetaData built from it beside it."""
-    entry = _ORIGINS.get(id(spec))
-    if entry is None or entry[0]() is not spec:
-        return None
-    return entry[1], entry[2]
 
 
 def read_cache(file: Path, key: str) -> Spec | None:

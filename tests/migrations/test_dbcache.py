@@ -37,22 +37,22 @@ def _query(url: str, sql: str, **params):
         engine.dispose()
 
 
-def _cached(pg: LocalServer, kind: str) -> list[str]:
+def _named(pg: LocalServer, prefix: str) -> list[str]:
+    """The databases whose name starts with ``prefix``, oldest first."""
     rows = _query(
         pg.url(),
         "SELECT datname FROM pg_database WHERE starts_with(datname, :p) ORDER BY oid",
-        p=f"schemactl_cache_{kind}_",
+        p=prefix,
     )
     return [r[0] for r in rows]
+
+
+def _cached(pg: LocalServer, kind: str) -> list[str]:
+    return _named(pg, f"schemactl_cache_{kind}_")
 
 
 def _building(pg: LocalServer, kind: str) -> list[str]:
-    rows = _query(
-        pg.url(),
-        "SELECT datname FROM pg_database WHERE starts_with(datname, :p)",
-        p=f"schemactl_building_{kind}",
-    )
-    return [r[0] for r in rows]
+    return _named(pg, f"schemactl_building_{kind}")
 
 
 def _make_table(calls: list[str], table: str = "t"):
