@@ -7,18 +7,33 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
-@dataclass
+def _console(file: Any) -> Console:
+    from rich.console import Console
+
+    return Console(file=file, highlight=False, soft_wrap=True)
+
+
 class Out:
-    """The two streams a command writes to; tests inject their own."""
+    """The two streams a command writes to; tests inject their own (``OUT.stdout = ...``).
 
-    stdout: Console = field(default_factory=lambda: Console(file=sys.stdout, highlight=False, soft_wrap=True))
-    stderr: Console = field(default_factory=lambda: Console(file=sys.stderr, highlight=False, soft_wrap=True))
+    The consoles are made on first use: rich.console is a fifth of ``--help``'s start-up, and
+    ``--help`` prints through click, never through them."""
+
+    stdout: Console
+    stderr: Console
+
+    def __getattr__(self, name: str) -> Any:  # only for attributes not set yet
+        if name in ("stdout", "stderr"):
+            console = _console(sys.stdout if name == "stdout" else sys.stderr)
+            setattr(self, name, console)
+            return console
+        raise AttributeError(name)
 
     def line(self, text: str = "") -> None:
         self.stdout.print(text, markup=False)

@@ -108,3 +108,12 @@ def test_the_check_itself_sees_a_database_import(project: Path, tmp_path: Path) 
     code, modules = imported_by(["--help"], project, tmp_path, preload="generator.metadata")
     assert code == 0
     assert "sqlalchemy" in offenders(modules, HELP_NEVER)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate", "--help"], ["db", "--help"]])
+def test_help_does_not_load_rich(args: list[str], project: Path, tmp_path: Path) -> None:
+    """Help is click's plain text: rich (and typer's rich help, which imports rich.markdown
+    and pygments) was about half of --help's start-up. The consoles load on first output."""
+    code, modules = imported_by(args, project, tmp_path)
+    assert code == 0
+    assert offenders(modules, ("rich", "typer.rich_utils", "pygments", "markdown_it")) == []
