@@ -6,17 +6,18 @@ Only cli/ prints. Errors go to stderr as ``error: <what>`` plus a ``hint: <fix>`
 from __future__ import annotations
 
 import json
-import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 
-def _console(file: Any) -> Console:
+def _console(stderr: bool) -> Console:
     from rich.console import Console
 
-    return Console(file=file, highlight=False, soft_wrap=True)
+    # no file: rich writes to whatever sys.stdout / sys.stderr is at the time (a console made
+    # while a test captured the stream would otherwise keep that stream after it is closed)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 class Out:
@@ -30,7 +31,7 @@ class Out:
 
     def __getattr__(self, name: str) -> Any:  # only for attributes not set yet
         if name in ("stdout", "stderr"):
-            console = _console(sys.stdout if name == "stdout" else sys.stderr)
+            console = _console(stderr=name == "stderr")
             setattr(self, name, console)
             return console
         raise AttributeError(name)
