@@ -3,7 +3,7 @@
 Turning schema.yaml into DDL (YAML with positions, JSON Schema and semantic checks, MetaData,
 compiling every CREATE) costs most of a cold diff's CPU time, and the result depends only on
 the file's bytes and schemactl's own code. ``cache_key`` is a sha256 of schema.yaml, of every
-module and JSON Schema of the ``generator`` package, and of the SQLAlchemy version; it names
+module and JSON Schema of the ``generator`` package, and of the SQLAlchemy and Alembic versions; it names
 the spec's cached database on the dev server (``generator.drift``), and it keys the statements
 of the last spec built successfully, kept in ``<root>/.schemactl/cache/spec-ddl.json``.
 ``SpecDDL.load_cached`` computes only the key: the statements are read (or the spec loaded and
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from generator.spec.model import Spec
 
 CACHE_FILE = Path(".schemactl") / "cache" / "spec-ddl.json"
-_PACKAGE = Path(__file__).resolve().parent
 
 
 class SpecDDL:
@@ -115,24 +114,16 @@ def _ddl_of(spec: Spec) -> list[str]:
 
 
 def cache_key(spec_path: Path) -> str:
-    """sha256 of the spec's bytes, the generator package's code and the SQLAlchemy version;
-    "" when the spec cannot be read (loading it will then say why)."""
-    digest = hashlib.sha256()
+    """sha256 of the spec's bytes and of schemactl's code and library versions
+    (``generator.dbcache.code_digest``); "" when the spec cannot be read (loading it will then
+    say why)."""
+    from generator.dbcache import code_digest
+
     try:
-        digest.update(Path(spec_path).read_bytes())
+        data = Path(spec_path).read_bytes()
     except OSError:
         return ""
-    try:
-        from importlib.metadata import version
-
-        digest.update(version("sqlalchemy").encode())
-    except Exception:  # pragma: no cover - metadata missing
-        return ""
-    for path in sorted(_PACKAGE.rglob("*")):
-        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(_PACKAGE)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return hashlib.sha256(data + code_digest().encode()).hexdigest()
 
 
 def _read(path: Path, key: str) -> list[str] | None:
