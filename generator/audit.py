@@ -24,6 +24,10 @@ the INSERT only after the lock statement has finished. The INSERT reads
 ``clock_timestamp()`` once, after the lock was granted, stores it as created_at and splices
 it, formatted, between the record bytes Python sent, so the hashed instant is the stored one
 and a scope's rows are in time order; Python checks the returned hash before returning.
+
+The database's chain guard (trigger ``audit_logs_chain_guard``, spec ``hash_chain``) makes
+the head lookup by highest id trustworthy whoever inserts: it refuses ids the sequence has not
+issued and rows that do not extend their scope's chain at its newest row.
 """
 
 from __future__ import annotations
