@@ -19,11 +19,10 @@ import pytest
 import sqlalchemy as sa
 from psycopg import sql
 from sqlalchemy.engine import Engine
+from test_audit import make_schema_db  # noqa: I001 - the sibling module's schema builder
 
 from generator import audit
 from generator.audit import AuditChainConflict, Scope
-
-from test_audit import make_schema_db  # noqa: I001 - the sibling module's schema builder
 
 FAR_ID = 2**62 + 7
 SCOPE = Scope("job", "j-guard")
