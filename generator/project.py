@@ -31,7 +31,7 @@ class Project:
 
 def is_project(folder: Path) -> bool:
     """True when ``folder`` holds schema.yaml, or alembic.ini beside migrations/."""
-    return (folder / SPEC_NAME).is_file() or (
+    return (folder / SPEC_NAME).exists() or (  # exists: a schema.yaml that cannot be read is still reported as such
         (folder / "alembic.ini").is_file() and (folder / "migrations").is_dir()
     )
 
