@@ -204,7 +204,7 @@ def pending_count(root: Path, url: str) -> int | None:
         finally:
             engine.dispose()
         return len(status(root, url).pending)
-    except SchemactlError:
+    except (SchemactlError, sa.exc.SQLAlchemyError):  # e.g. a read-only role without SELECT on alembic_version
         return None
 
 
