@@ -15,7 +15,6 @@ import pytest
 from migration_helpers import REPO
 
 from generator import migrate
-from generator.project import migrations_lock
 from generator.server import LocalServer
 
 SCHEMACTL = str(Path(sys.executable).with_name("schemactl"))
@@ -45,21 +44,37 @@ def _wait_for(path: Path, text: str, proc: subprocess.Popen, timeout: float = 12
     raise AssertionError(f"{text!r} not in {path.read_text()!r}")
 
 
-def test_two_generates_at_once_make_one_head(changed_project: Path, pg: LocalServer, tmp_path: Path) -> None:
+def _start(changed_project: Path, pg: LocalServer, tmp_path: Path, name: str) -> tuple[subprocess.Popen, Path]:
     env = dict(os.environ, SCHEMACTL_DEV_DATABASE_URL=pg.url("postgres"))
     env.pop("SCHEMACTL_SPEC", None)
+    err = tmp_path / f"{name}.err"
+    proc = subprocess.Popen(
+        [SCHEMACTL, "generate", "-m", f"serial {name}", "-f", "json"],
+        cwd=changed_project, env=env, stdout=subprocess.PIPE, stderr=err.open("w"), text=True,
+    )  # fmt: skip
+    return proc, err
+
+
+def test_two_generates_started_together_make_one_head(changed_project: Path, pg: LocalServer, tmp_path: Path) -> None:
+    """Before: both planned on 0008 and both wrote a revision 0009 (Alembic then refuses the chain)."""
+    procs = [_start(changed_project, pg, tmp_path, name) for name in ("first", "second")]
+    _one_written_one_head(procs, changed_project)
+
+
+def test_the_second_generate_waits_for_the_lock(changed_project: Path, pg: LocalServer, tmp_path: Path) -> None:
+    from generator.project import migrations_lock
+
     procs: list[tuple[subprocess.Popen, Path]] = []
     # the test holds the lock while both start, so both must wait, then run one after the other
     with migrations_lock(changed_project):
         for name in ("first", "second"):
-            err = tmp_path / f"{name}.err"
-            handle = err.open("w")
-            proc = subprocess.Popen(
-                [SCHEMACTL, "generate", "-m", f"serial {name}", "-f", "json"],
-                cwd=changed_project, env=env, stdout=subprocess.PIPE, stderr=handle, text=True,
-            )  # fmt: skip
+            proc, err = _start(changed_project, pg, tmp_path, name)
             procs.append((proc, err))
             _wait_for(err, "waiting: another schemactl generate", proc)
+    _one_written_one_head(procs, changed_project)
+
+
+def _one_written_one_head(procs: list[tuple[subprocess.Popen, Path]], changed_project: Path) -> None:
     outputs = []
     for proc, err in procs:
         out, _ = proc.communicate(timeout=300)
@@ -76,6 +91,8 @@ def test_two_generates_at_once_make_one_head(changed_project: Path, pg: LocalSer
 
 def test_check_takes_no_lock(run_cli, monkeypatch, pg: LocalServer) -> None:
     """generate --check writes nothing: it runs while a writer holds the lock."""
+    from generator.project import migrations_lock
+
     monkeypatch.chdir(REPO)
     with migrations_lock(REPO):
         result = run_cli("generate", "--check", "--dev-db", pg.url("postgres"))
