@@ -244,6 +244,13 @@ def downgrade_plan(root: Path, url: str, target: str) -> list[DowngradeStep]:
     current = st.current[0] if st.current else None
     if current is None:
         return []
+    from alembic.script.revision import RangeNotAncestorError
+
+    if target != "base" and not re.fullmatch(r"-\d+|[0-9A-Za-z_]+", target):
+        raise MigrationError(
+            f"downgrade target {target!r}: pass a revision id, base, or -N",
+            "for Alembic's other forms (branch@rev, rev-N) run alembic downgrade directly",
+        )
     revs: list[Any] = []
     with _translated(target):
         if re.fullmatch(r"-\d+", target):
@@ -255,7 +262,13 @@ def downgrade_plan(root: Path, url: str, target: str) -> list[DowngradeStep]:
                 rev = script.get_revision(rev.down_revision) if rev.down_revision else None
         else:
             lower = script.get_revision(target) if target != "base" else None
-            revs = [r for r in script.iterate_revisions(current, target) if lower is None or r.revision != lower.revision]
+            try:
+                revs = [r for r in script.iterate_revisions(current, target) if lower is None or r.revision != lower.revision]
+            except RangeNotAncestorError:
+                raise MigrationError(
+                    f"cannot downgrade to {target}: it is not below the database's revision {current}",
+                    "downgrade goes to an older revision (see schemactl status), base, or -N; to go up, run schemactl upgrade",
+                ) from None
     steps = []
     for rev in revs:
         note = rollback_note(rev.longdoc)

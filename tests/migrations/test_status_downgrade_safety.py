@@ -108,3 +108,22 @@ def test_diff_of_a_database_behind_says_revisions_are_pending(run_cli, pg: Local
     assert at_head.code == 0, at_head.stderr
     assert json.loads(at_head.stdout)["pending_revisions"] == 0
     assert "pending" not in at_head.stderr
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("0005", "error: cannot downgrade to 0005: it is not below the database's revision 0002"),
+        ("head", "error: cannot downgrade to head: it is not below the database's revision 0002"),
+        ("0001@head", "error: downgrade target '0001@head': pass a revision id, base, or -N"),
+        ("zzzz", "error: no revision 'zzzz' in the migrations"),
+    ],
+)
+def test_downgrade_to_a_target_that_is_not_below(run_cli, empty_db: str, target: str, message: str) -> None:
+    """Reading the rollback notes first must not turn a bad target into an internal error
+    (RangeNotAncestorError, AssertionError from Alembic's revision map): one line, nothing changed."""
+    migrate.upgrade(REPO, empty_db, "0002")
+    result = cli_run(run_cli, "downgrade", target, "--db", empty_db, "--yes")
+    _one_error(result)
+    assert message in result.stderr.splitlines(), result.stderr
+    assert migrate.status(REPO, empty_db).current == ["0002"]
