@@ -65,6 +65,7 @@ def register(app: typer.Typer) -> None:
         spec = SpecDDL.load_cached(state.spec, state.root, state.load_spec)
         live = resolve_live(db, state.root)
         dev = resolve_dev(dev_db, state.root)
+        pending = _pending_note(state, live.url)
         try:
             with OUT.stderr.status("comparing...") as status:
                 report = run_diff(
@@ -79,7 +80,7 @@ def register(app: typer.Typer) -> None:
             f"[dim]database: {live.display} (from {live.source}); dev server: {dev.display} (from {dev.source})[/]"
         )
         if format == DiffFormat.json:
-            OUT.json(report.as_json())
+            OUT.json(report.as_json() | {"pending_revisions": pending})
         elif format == DiffFormat.sql:
             if report.statements or report.missing_sql:
                 OUT.stdout.file.write(report.sql_script())
@@ -88,6 +89,20 @@ def register(app: typer.Typer) -> None:
             render_text(report)
         _verdict(report)
         raise typer.Exit(0 if report.in_sync else 2)
+
+
+def _pending_note(state: State, url: str) -> int | None:
+    """Revisions the database has not applied yet (generator.migrate.pending_count), said
+    before the differences: a database that is behind shows their changes as drift."""
+    from generator.migrate import pending_count
+
+    pending = pending_count(state.root, url)
+    if pending:
+        OUT.note(
+            f"[yellow]note:[/] {pending} revision{'s' if pending != 1 else ''} pending: the database is behind "
+            "the migrations' head, so their changes show as differences below; run schemactl upgrade first"
+        )
+    return pending
 
 
 def render_text(report) -> None:  # report: generator.drift_report.DiffReport

@@ -3,6 +3,10 @@
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
+% if unproven:
+
+Unproven: ${unproven}
+% endif
 % if rollback_note:
 
 Rollback: ${rollback_note}
