@@ -444,7 +444,10 @@ def _format_patterns(spec: Spec) -> dict[tuple[str, str], _Format]:
                 continue
             if column.ctype.base not in ("text", "citext", "varchar"):
                 continue
-            re.compile(parsed[1].pattern)
+            try:
+                re.compile(parsed[1].pattern)
+            except (re.error, OverflowError, RecursionError):
+                continue  # a pattern Python cannot compile (a{2,1}, a{1,99999999999}): the database's alone
             found[(table.name, column.name)] = parsed[1]
     return found
 
@@ -774,13 +777,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     path = output_path(Path(args.spec).resolve().parent)
-    if args.check:
-        if is_current(spec, path):
-            print(f"{path} is up to date", file=sys.stderr)
-            return 0
-        print(f"{path} is stale: run schemactl models", file=sys.stderr)
-        return 2
-    changed = write(spec, path)
+    try:
+        if args.check:
+            if is_current(spec, path):
+                print(f"{path} is up to date", file=sys.stderr)
+                return 0
+            print(f"{path} is stale: run schemactl models", file=sys.stderr)
+            return 2
+        changed = write(spec, path)
+    except SchemactlError as exc:  # names that collide: one line, exit 1
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(f"{'wrote' if changed else 'unchanged'} {path}", file=sys.stderr)
     return 0
 

@@ -54,7 +54,7 @@ def check_source(text: str, what: str, docstring_parts: tuple[str, ...] = ()) ->
     without escaping it: its text would then have leaked out of the docstring)."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise CodegenError(
             f"the generated {what} is not valid Python ({type(exc).__name__}: {exc}); nothing was written",
             "this is a bug in schemactl's rendering; please report it with the spec value involved",

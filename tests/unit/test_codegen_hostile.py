@@ -329,6 +329,31 @@ def test_colliding_column_attributes_and_classes_are_refused() -> None:
         orm_codegen.render(parse_spec(two_tables))
 
 
+def test_class_names_that_are_keywords_or_shadow_imports(tmp_path: Path) -> None:
+    tables = "  none:\n    comment: c\n    columns:\n      id: {type: bigint, primary_key: true, comment: c}\n"
+    module = render_and_import(spec_text(["a"]) + tables, tmp_path)
+    assert module.MODELS["none"].__name__ == "None_"
+    shadow = "  anies:\n    comment: c\n    columns:\n      id: {type: bigint, primary_key: true, comment: c}\n"
+    with pytest.raises(CodegenError, match=r"^schema.yaml:\d+:3: table 'anies' cannot be a Python name \('Any'"):
+        orm_codegen.render(parse_spec(spec_text(["a"]) + shadow))
+
+
+def test_a_format_check_python_cannot_compile_is_left_to_the_database(tmp_path: Path) -> None:
+    checks = "    checks:\n      - {name: code_format, sql: \"code ~ '^a{1,99999999999}$'\"}\n"
+    columns = "      code: {type: text, comment: c}\n" + checks
+    module = render_and_import(spec_text(["a"], columns=columns), tmp_path)
+    assert "parts.code" not in module._FORMATS
+
+
+def test_python_m_orm_codegen_prints_one_line_for_a_collision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "schema.yaml").write_text(spec_text(["a-b", "a_b"]), encoding="utf-8")
+    (tmp_path / "generator").mkdir()
+    assert orm_codegen.main(["--spec", str(tmp_path / "schema.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "schema.yaml:5:21: value 'a_b' of enum unit" in err and err.count("\n") == 1
+    assert not (tmp_path / "generator" / "models.py").exists()
+
+
 def test_cli_models_prints_one_line_for_a_collision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from cli.main import main
 
