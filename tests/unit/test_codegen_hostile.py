@@ -150,6 +150,21 @@ def test_the_issue_payload_does_not_run(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
+def test_the_issue_payload_does_not_run_without_the_future_import_either(tmp_path: Path) -> None:
+    """The repo's template starts with `from __future__ import annotations`, which turned the
+    issue's payload into a SyntaxError; without that line (Alembic's stock template has none)
+    the old rendering ran it. Escaping must not depend on that line."""
+    marker = tmp_path / "marker"
+    value = f'x"""\nimport os; os.system("touch {marker}")\n"""'
+    scripts = copy_migrations(tmp_path)
+    mako = scripts / "script.py.mako"
+    mako.write_text(mako.read_text(encoding="utf-8").replace("from __future__ import annotations\n", ""), encoding="utf-8")
+    path = _write(tmp_path, scripts, "0001", "hostile " + value, None, enum_value_plan(value))
+    module = import_file(path)
+    assert not marker.exists()
+    assert f"job_status.{value}" in module.__doc__
+
+
 def test_a_template_that_pastes_the_message_raw_is_refused_before_writing(tmp_path: Path) -> None:
     marker = tmp_path / "marker"
     scripts = copy_migrations(tmp_path)
