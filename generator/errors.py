@@ -59,6 +59,11 @@ class ServerError(SchemactlError):
     """A local PostgreSQL server (embedded or test) could not be set up, started or stopped."""
 
 
+class CodegenError(SchemactlError):
+    """Python could not be generated from the spec: names that collide or cannot be Python names
+    (``schemactl models``), or a rendering that does not parse (a bug, refused before writing)."""
+
+
 class MigrationError(SchemactlError):
     """Alembic revisions are missing, inconsistent, or the database is at an unknown revision."""
 
