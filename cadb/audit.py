@@ -7,7 +7,7 @@ Chain format v1 (docs/audit-chain.md is the auditor's version):
   "created_at"}: ids as strings or null, created_at as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (UTC,
   the instant stored in the row).
 - chain_hash = lower-case hex sha256 of (prev_chain_hash as ASCII, or "" for the first row of
-  a scope) followed by canonical_json(record) (RFC 8785, ``generator.canonical``).
+  a scope) followed by canonical_json(record) (RFC 8785, ``cadb.canonical``).
 
 Pure functions first (record, hash, ``verify_rows`` over any iterable of rows), then the I/O:
 ``append`` (lock the scope, read its head, insert, in the caller's transaction),
@@ -54,13 +54,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from generator.canonical import (
+from cadb.canonical import (
     NotCanonicalJson,
     canonical_json_for_jsonb,
     canonical_json_from_text,
     parse_json,
 )
-from generator.errors import DatabaseError, SchemactlError
+from cadb.errors import DatabaseError, SchemactlError
 
 CHAIN_FORMAT_VERSION = 1
 SCOPE_TYPE_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"  # = ck_audit_logs_scope_type_format
@@ -108,7 +108,7 @@ SYSTEM_SCOPE = Scope("system", "global")
 
 # ------------------------------------------------------------------------- the format (pure)
 
-_STR = json.encoder.encode_basestring  # RFC 8785 string escaping (see generator.canonical)
+_STR = json.encoder.encode_basestring  # RFC 8785 string escaping (see cadb.canonical)
 
 
 def format_created_at(instant: datetime) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 
 import rfc8785
 
-from generator.errors import SchemactlError
+from cadb.errors import SchemactlError
 
 MAX_SAFE_INTEGER = 2**53 - 1
 """The largest integer a JSON number (an IEEE 754 double) carries exactly."""

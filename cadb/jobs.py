@@ -26,18 +26,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from generator.canonical import (
-    NotCanonicalJson,
-    canonical_json,
-    canonical_json_for_jsonb,
-    sha256_hex,
-)
-from generator.errors import (
-    DatabaseError,
-    IdempotencyConflict,
-    InvalidIdempotencyKey,
-    SchemactlError,
-)
+from cadb.canonical import NotCanonicalJson, canonical_json, canonical_json_for_jsonb, sha256_hex
+from cadb.errors import DatabaseError, IdempotencyConflict, InvalidIdempotencyKey, SchemactlError
 
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,255}$"  # = ck_jobs_idempotency_key_format
 _KEY = re.compile(r"[A-Za-z0-9_.:-]{8,255}")

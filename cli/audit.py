@@ -39,8 +39,8 @@ def verify(
     Reads audit_logs through a server-side cursor in one snapshot; never writes.
     Exit 0 every chain intact, 2 a chain is broken, 1 error.
     """
-    from generator import audit
-    from generator.database import connect, resolve_live
+    from cadb import audit
+    from generator.pg.database import connect, resolve_live
 
     state: State = ctx.obj
     wanted = audit.Scope.parse(scope) if scope is not None else None

@@ -16,7 +16,7 @@ db_app = typer.Typer(
 
 
 def _server(ctx: typer.Context):
-    from generator.server import embedded_server
+    from generator.pg.server import embedded_server
 
     state: State = ctx.obj
     return embedded_server(state.root)
@@ -60,7 +60,7 @@ def status(ctx: typer.Context) -> None:
 @db_app.command()
 def url(ctx: typer.Context) -> None:
     """Print the URL of the embedded live database (starting the server if needed), for psql or DATABASE_URL."""
-    from generator.database import resolve_live
+    from generator.pg.database import resolve_live
 
     state: State = ctx.obj
     OUT.line(resolve_live(None, state.root, env={}).url)
@@ -77,8 +77,8 @@ def clear_cache(
     """Drop the databases schemactl keeps on the dev server between runs (schemactl_cache_*
     and schemactl_spec_*: the spec and the migrations' head, built once per change). Safe at
     any time: the next generate or diff rebuilds what it needs."""
-    from generator import dbcache
-    from generator.database import resolve_dev
+    from generator.pg import dbcache
+    from generator.pg.database import resolve_dev
 
     state: State = ctx.obj
     dev = resolve_dev(dev_db, state.root)

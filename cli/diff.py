@@ -8,7 +8,7 @@ import typer
 
 from cli.output import OUT
 from cli.state import State
-from generator.drift_report import UNCHECKED
+from generator.drift.report import UNCHECKED
 
 DB_HELP = "Live database URL (only read); default $DATABASE_URL, else the embedded server."
 DEV_HELP = (
@@ -57,9 +57,9 @@ def register(app: typer.Typer) -> None:
             DiffFormat.text, "--format", "-f", help="text, sql or json."
         ),
     ) -> None:
-        from generator.database import resolve_dev, resolve_live
-        from generator.drift import run_diff
-        from generator.drift_spec import SpecDDL
+        from generator.drift.engine import run_diff
+        from generator.drift.spec_db import SpecDDL
+        from generator.pg.database import resolve_dev, resolve_live
 
         state: State = ctx.obj
         spec = SpecDDL.load_cached(state.spec, state.root, state.load_spec)
@@ -92,9 +92,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _pending_note(state: State, url: str) -> int | None:
-    """Revisions the database has not applied yet (generator.migrate.pending_count), said
+    """Revisions the database has not applied yet (generator.migrate.api.pending_count), said
     before the differences: a database that is behind shows their changes as drift."""
-    from generator.migrate import pending_count
+    from generator.migrate.api import pending_count
 
     pending = pending_count(state.root, url)
     if pending:
@@ -105,7 +105,7 @@ def _pending_note(state: State, url: str) -> int | None:
     return pending
 
 
-def render_text(report) -> None:  # report: generator.drift_report.DiffReport
+def render_text(report) -> None:  # report: generator.drift.report.DiffReport
     if report.in_sync:
         return
     n = len(report.changes)

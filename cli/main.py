@@ -93,7 +93,9 @@ def _register() -> None:
     import importlib
     import importlib.util
 
-    from cli import commands_basic, commands_db, commands_migrate
+    from cli import db as commands_db
+    from cli import migrate as commands_migrate
+    from cli import spec as commands_basic
 
     commands_basic.register(app)
     commands_migrate.register(app)

@@ -11,7 +11,7 @@ from cli.state import Format, State
 
 
 def _dev(state: State, dev_db: str | None):
-    from generator.database import resolve_dev
+    from generator.pg.database import resolve_dev
 
     dev = resolve_dev(dev_db, state.root)
     OUT.note(f"[dim]dev server: {dev.display} (from {dev.source})[/]")
@@ -19,7 +19,7 @@ def _dev(state: State, dev_db: str | None):
 
 
 def _live(state: State, db: str | None):
-    from generator.database import resolve_live
+    from generator.pg.database import resolve_live
 
     live = resolve_live(db, state.root)
     OUT.note(f"[dim]database: {live.display} (from {live.source})[/]")
@@ -48,8 +48,8 @@ def register(app: typer.Typer) -> None:
         compared with the previous head. Only when both are identical is the file written to
         migrations/versions/. Exit 0 written or no changes, 1 error, 2 (with --check) a revision is needed.
         """
-        from generator.drift_spec import cache_key
-        from generator.revision import generate as run_generate
+        from generator.drift.spec_db import cache_key
+        from generator.migrate.revision import generate as run_generate
 
         state: State = ctx.obj
         spec = state.load_spec()
@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
         db: str | None = typer.Option(None, "--db", help=DB_HELP),
     ) -> None:
         """Upgrade the database to REVISION (default head). Concurrent upgrades wait on an advisory lock."""
-        from generator import migrate
+        from generator.migrate import api as migrate
 
         state: State = ctx.obj
         live = _live(state, db)
@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
         """Downgrade the database to REVISION. Prints each revision's Rollback: note first; when a
         step loses data, asks for confirmation (--yes for scripts; without a terminal and without
         --yes it refuses). Exit 0 done, 1 error or refused."""
-        from generator import migrate
+        from generator.migrate import api as migrate
 
         state: State = ctx.obj
         live = _live(state, db)
@@ -135,7 +135,7 @@ def register(app: typer.Typer) -> None:
         """Show the database's current revision, the pending ones, and whether it is at head.
 
         Exit 0; with --check, 2 when revisions are pending; 1 on errors."""
-        from generator import migrate
+        from generator.migrate import api as migrate
 
         state: State = ctx.obj
         live = _live(state, db)
@@ -160,7 +160,7 @@ def _generate_lock(state: State):
 
 
 def _warn_unproven(state: State) -> None:
-    from generator.alembic_env import unproven_revisions
+    from generator.migrate.env import unproven_revisions
 
     for name in unproven_revisions(state.root):
         OUT.note(

@@ -1,4 +1,4 @@
-"""models: write generator/models.py, the SQLAlchemy ORM classes, from the spec."""
+"""models: write cadb/models.py, the SQLAlchemy ORM classes, from the spec."""
 
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ def register(app: typer.Typer) -> None:
     def models(
         ctx: typer.Context,
         check: bool = typer.Option(False, "--check", help="Write nothing; exit 2 if the file differs from the spec's rendering (for CI)."),
-        output: Path | None = typer.Option(None, "--output", "-o", help="Where to write; default generator/models.py next to the spec."),
+        output: Path | None = typer.Option(None, "--output", "-o", help="Where to write; default cadb/models.py next to the spec."),
     ) -> None:
-        """Generate generator/models.py: typed ORM classes, Python enums and validators from schema.yaml.
+        """Generate cadb/models.py: typed ORM classes, Python enums and validators from schema.yaml.
 
         The output is deterministic; commit it. Exit 0 written or up to date, 1 error, 2 (with
         --check) the file is stale: run schemactl models.
         """
-        from generator import orm_codegen
         from generator.errors import ConfigError
+        from generator.schema import orm_codegen
 
         state: State = ctx.obj
         spec = state.load_spec()

@@ -45,8 +45,8 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(_check(state, seeds, format))
         if revision:
             raise typer.Exit(_revision(state, seeds, message, dev_db, format))
-        from generator.database import resolve_live
-        from generator.seed import run_seed
+        from generator.pg.database import resolve_live
+        from generator.seeds.apply import run_seed
 
         live = resolve_live(db, state.root)
         OUT.note(f"[dim]database: {live.display} (from {live.source})[/]")
@@ -61,8 +61,8 @@ def register(app: typer.Typer) -> None:
         OUT.note(summary(report) + f" ({time.perf_counter() - started:.2f}s)")
 
 
-def load(state: State):  # -> generator.seed_spec.Seeds
-    from generator.seed_spec import load_seeds
+def load(state: State):  # -> generator.seeds.spec.Seeds
+    from generator.seeds.spec import load_seeds
 
     return load_seeds(state.seeds, state.load_spec(), display=_display(state.seeds))
 
@@ -89,7 +89,7 @@ def summary(report) -> str:
 
 def up_step(state: State, url: str) -> int:
     """The seed step of `schemactl up` (after the upgrade): one summary line, exit code."""
-    from generator.seed import run_seed
+    from generator.seeds.apply import run_seed
 
     started = time.perf_counter()
     report = run_seed(url, load(state), state.root)
@@ -103,7 +103,7 @@ def _key(key: dict) -> str:
 
 
 def _check(state: State, seeds, format: Format) -> int:
-    from generator.seed_revision import committed_state, pending_changes
+    from generator.seeds.revision import committed_state, pending_changes
 
     changes = pending_changes(seeds, state.root)
     latest, _ = committed_state(state.root)
@@ -121,8 +121,8 @@ def _check(state: State, seeds, format: Format) -> int:
 
 
 def _revision(state: State, seeds, message: str | None, dev_db: str | None, format: Format) -> int:
-    from generator.database import resolve_dev
-    from generator.seed_revision import write_revision
+    from generator.pg.database import resolve_dev
+    from generator.seeds.revision import write_revision
 
     dev = resolve_dev(dev_db, state.root)
     OUT.note(f"[dim]dev server: {dev.display} (from {dev.source})[/]")

@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
         output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
     ) -> None:
         """Print the ERD of schema.yaml as a Mermaid erDiagram (paste into Markdown, GitHub renders it)."""
-        from generator.docs import erd_mermaid
+        from generator.schema.docs import erd_mermaid
 
         _emit(erd_mermaid(ctx.obj.load_spec()), output)
 
@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
     ) -> None:
         """Print a Markdown data dictionary built from the spec's comments: enums, tables, columns, keys, indexes, checks."""
-        from generator.docs import data_dictionary
+        from generator.schema.docs import data_dictionary
 
         _emit(data_dictionary(ctx.obj.load_spec()), output)
 
@@ -101,7 +101,7 @@ def validate_files(state: State) -> dict:
     if state.seeds.exists():
         files.append(_rel(state.seeds))
         try:
-            from generator.seed_spec import load_seeds  # arrives with the seeds issue
+            from generator.seeds.spec import load_seeds  # arrives with the seeds issue
         except ImportError:
             load_seeds = None
         if load_seeds is not None and spec is not None:

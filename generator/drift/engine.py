@@ -17,8 +17,8 @@ snapshot and migra's inspector, both from one connection). ``run_diff`` connects
 inspects the live database in a worker thread while the main thread reads (or builds) the
 spec's; a scratch database is always dropped (errors, Ctrl-C).
 
-migra ignores COMMENTs and gets some statements wrong; ``generator.catalog`` compares what
-it misses and ``generator.drift_sql`` corrects the SQL (see there).
+migra ignores COMMENTs and gets some statements wrong; ``generator.pg.catalog`` compares what
+it misses and ``generator.drift.fix_sql`` corrects the SQL (see there).
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from generator.catalog import Change, Snapshot, compare, read_snapshot
 from generator.errors import DatabaseError
+from generator.pg.catalog import Change, Snapshot, compare, read_snapshot
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from generator.drift_report import DiffReport
-    from generator.drift_spec import SpecDDL
+    from generator.drift.report import DiffReport
+    from generator.drift.spec_db import SpecDDL
     from generator.spec.model import Spec
 
 ENGINE = "migra"
@@ -205,7 +205,7 @@ def _ignored(statement: str) -> bool:
 
 
 def snapshot_of(url: str) -> Snapshot:
-    from generator.database import connect
+    from generator.pg.database import connect
 
     engine = connect(url)
     try:
@@ -216,7 +216,7 @@ def snapshot_of(url: str) -> Snapshot:
 
 
 def _inspect_url(url: str) -> Inspection:
-    from generator.database import connect
+    from generator.pg.database import connect
 
     engine = connect(url)
     try:
@@ -252,7 +252,7 @@ def _read_only_engine(url: str) -> tuple[Engine, str]:
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
-    from generator.database import CONNECT_TIMEOUT, normalize_url
+    from generator.pg.database import CONNECT_TIMEOUT, normalize_url
 
     normalized = normalize_url(url)
     existing = str(make_url(normalized).query.get("options") or "")
@@ -271,7 +271,7 @@ def connect_read_only(url: str, *, missing_ok: bool = False) -> Engine | None:
     import psycopg
     import sqlalchemy.exc
 
-    from generator.database import explain_operational_error
+    from generator.pg.database import explain_operational_error
 
     engine, normalized = _read_only_engine(url)
     try:
@@ -314,8 +314,8 @@ def _reading(what: str) -> Iterator[None]:
 def _build_spec(
     scratch_url: str, spec: Spec | SpecDDL, timings: dict[str, float] | None = None
 ) -> Inspection:
-    from generator.database import connect
-    from generator.drift_spec import SpecDDL, build
+    from generator.drift.spec_db import SpecDDL, build
+    from generator.pg.database import connect
 
     ddl = spec if isinstance(spec, SpecDDL) else SpecDDL.from_spec(spec)
     engine = connect(scratch_url)
@@ -371,7 +371,7 @@ def _read_cached_spec(dev_url: str, key: str, timings: dict[str, float]) -> Insp
     """Inspect the cached spec database of ``key`` (read-only). Returns the Inspection, or
     why it cannot be used: "missing", or "stale" (its comment names another key or server
     version: hand-made, or a server upgraded since)."""
-    from generator.database import with_database
+    from generator.pg.database import with_database
 
     t0 = time.perf_counter()
     engine = _open_cached(with_database(dev_url, spec_database_name(key)))
@@ -410,7 +410,7 @@ def _build_cached_spec(
 ) -> Inspection:
     """Build the spec's database under a scratch name, inspect it, and publish it as the
     cached spec database (renamed when complete; see ``template_build``); then drop old ones."""
-    from generator.database import template_build
+    from generator.pg.database import template_build
 
     name = spec_database_name(spec.key)
     found: list[Inspection] = []
@@ -433,7 +433,7 @@ def prune_spec_databases(
     stays. Best effort: returns what was dropped."""
     import contextlib
 
-    from generator.database import drop_unused_databases, list_databases
+    from generator.pg.database import drop_unused_databases, list_databases
 
     with contextlib.suppress(DatabaseError):
         cached = list_databases(dev_url, SPEC_CACHE_PREFIX)
@@ -472,8 +472,8 @@ def _spec_side(
     """The spec, inspected: from its cached database on the dev server when there is one
     (``"hit"``), else built and cached (``"built"``); a spec without a key, or ``keep`` 0,
     is built in a scratch database that is dropped afterwards (``"off"``)."""
-    from generator.database import scratch_database
-    from generator.drift_spec import SpecDDL
+    from generator.drift.spec_db import SpecDDL
+    from generator.pg.database import scratch_database
 
     key = spec.key if isinstance(spec, SpecDDL) else ""
     if key and keep > 0:
@@ -481,7 +481,7 @@ def _spec_side(
         if isinstance(found, Inspection):
             return found, "hit"
         if found == "stale":
-            from generator.database import drop_unused_databases
+            from generator.pg.database import drop_unused_databases
 
             drop_unused_databases(dev_url, [spec_database_name(key)])
         return _build_cached_spec(dev_url, spec, timings, keep, check_live), "built"  # type: ignore[arg-type]
@@ -504,7 +504,7 @@ def run_diff(
 ) -> DiffReport:
     """Compare the live database with the spec, built on the dev server.
 
-    ``spec``: the loaded Spec, or a ``generator.drift_spec.SpecDDL`` (``schemactl diff``
+    ``spec``: the loaded Spec, or a ``generator.drift.spec_db.SpecDDL`` (``schemactl diff``
     passes one). A SpecDDL with a key is built once per dev server into a cached database
     (``schemactl_spec_<key>``, read-only, at most ``keep_cached`` kept) and compared from
     there on later runs; anything else (or ``keep_cached=0``) is built in a scratch database
@@ -548,8 +548,8 @@ def run_diff(
 def _compare(
     live: Inspection, target: Inspection, live_url: str, dev_url: str, timings: dict[str, float]
 ) -> DiffReport:
-    from generator.database import mask_url
-    from generator.drift_report import build_report
+    from generator.drift.report import build_report
+    from generator.pg.database import mask_url
 
     statements = engine_statements(live, target, ignore_extension_versions=True)
     changes = compare(live.snapshot, target.snapshot)

@@ -27,14 +27,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from generator.catalog import Change, Snapshot
-from generator.drift_report import (
+from generator.drift.report import (
     Statement,
     describe_statement,
     explained,
     index_tables,
     is_destructive,
 )
+from generator.pg.catalog import Change, Snapshot
 
 SCHEMA = "public"
 OLD_SUFFIX = "__schemactl_old"

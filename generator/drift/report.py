@@ -1,6 +1,6 @@
 """What ``schemactl diff`` reports: the per-object changes and the SQL that fixes them. Pure.
 
-Input: the catalog's changes (``generator.catalog.compare(live, spec)``), the engine's
+Input: the catalog's changes (``generator.pg.catalog.compare(live, spec)``), the engine's
 statements (migra's, turning the live database into the spec), and both snapshots.
 Output: a ``DiffReport``. Nothing here touches a database or prints.
 
@@ -17,7 +17,7 @@ The per-object summary is the catalog's, with two clean-ups:
   ...) become changes of their own, named from the statement, so nothing the engine finds
   is silent.
 
-The SQL is the engine's, corrected by ``generator.drift_sql`` where it is known to be wrong
+The SQL is the engine's, corrected by ``generator.drift.fix_sql`` where it is known to be wrong
 or missing (enum values, NULLS NOT DISTINCT, comments, changes the engine does not see).
 """
 
@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.catalog import Change, Snapshot
+from generator.pg.catalog import Change, Snapshot
 
 FORMAT_VERSION = 1
 
@@ -319,7 +319,7 @@ def build_report(changes: list[Change], engine_sql: list[str], live: Snapshot, s
     ``hidden_functions``: functions whose definition migra could not read in the live
     database (it shows a function's source only to its owner's role members); their
     statements are dropped unless the catalog, which reads every body, saw a change."""
-    from generator.drift_sql import correct
+    from generator.drift.fix_sql import correct
 
     folded = [with_comment_detail(c, live, spec) for c in fold_changes(changes, live, spec)]
     engine_sql = without_hidden_functions(engine_sql, folded, hidden_functions)

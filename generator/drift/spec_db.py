@@ -4,13 +4,13 @@ Turning schema.yaml into DDL (YAML with positions, JSON Schema and semantic chec
 compiling every CREATE) costs most of a cold diff's CPU time, and the result depends only on
 the file's bytes and schemactl's own code. ``cache_key`` is a sha256 of schema.yaml, of every
 module and JSON Schema of the ``generator`` package, and of the SQLAlchemy and Alembic versions; it names
-the spec's cached database on the dev server (``generator.drift``), and it keys the statements
+the spec's cached database on the dev server (``generator.drift.engine``), and it keys the statements
 of the last spec built successfully, kept in ``<root>/.schemactl/cache/spec-ddl.json``.
 ``SpecDDL.load_cached`` computes only the key: the statements are read (or the spec loaded and
 validated, when the key does not match) on first use, so a diff whose spec database is cached
 reads neither. An unwritable cache only costs speed.
 
-The statements are those of ``generator.materialize.ddl_script`` and run the way
+The statements are those of ``generator.schema.ddl.ddl_script`` and run the way
 ``materialize`` runs them (one round trip). If the dev server refuses them, the spec is loaded
 and ``materialize`` runs instead, so the error names the spec's line like any other.
 """
@@ -34,7 +34,7 @@ class SpecDDL:
     """What building the spec needs: the DDL statements, and the spec itself when loaded.
 
     Everything is loaded on demand: a diff whose spec database is cached on the dev server
-    (``generator.drift``) needs only ``key``, so it neither reads the remembered statements
+    (``generator.drift.engine``) needs only ``key``, so it neither reads the remembered statements
     nor parses schema.yaml."""
 
     def __init__(
@@ -56,7 +56,7 @@ class SpecDDL:
 
     @classmethod
     def from_spec(cls, spec: Spec) -> SpecDDL:
-        from generator.materialize import ddl_script
+        from generator.schema.ddl import ddl_script
 
         return cls(ddl_script(spec), lambda: spec, spec)
 
@@ -90,10 +90,10 @@ class SpecDDL:
 
 def build(conn: Any, ddl: SpecDDL) -> None:
     """Run the DDL on ``conn`` (a SQLAlchemy Connection in a transaction), as
-    ``generator.materialize.materialize`` does; on failure, let it find and name the culprit."""
+    ``generator.schema.ddl.materialize`` does; on failure, let it find and name the culprit."""
     import sqlalchemy as sa
 
-    from generator.materialize import materialize
+    from generator.schema.ddl import materialize
 
     script = ";\n".join(ddl.statements) + ";"
     savepoint = conn.begin_nested()
@@ -108,16 +108,16 @@ def build(conn: Any, ddl: SpecDDL) -> None:
 
 
 def _ddl_of(spec: Spec) -> list[str]:
-    from generator.materialize import ddl_script
+    from generator.schema.ddl import ddl_script
 
     return ddl_script(spec)
 
 
 def cache_key(spec_path: Path) -> str:
     """sha256 of the spec's bytes and of schemactl's code and library versions
-    (``generator.dbcache.code_digest``); "" when the spec cannot be read (loading it will then
+    (``generator.pg.dbcache.code_digest``); "" when the spec cannot be read (loading it will then
     say why)."""
-    from generator.dbcache import code_digest
+    from generator.pg.dbcache import code_digest
 
     try:
         data = Path(spec_path).read_bytes()

@@ -83,7 +83,7 @@ class Moved:
 
 
 def _run(root: Path, url: str, fn, *args: Any, script_location: Path | None = None) -> Moved:
-    from generator.database import connect
+    from generator.pg.database import connect
 
     engine = connect(url)
     try:
@@ -105,14 +105,14 @@ def _run(root: Path, url: str, fn, *args: Any, script_location: Path | None = No
 
 
 def _lock(conn: Any) -> None:
-    from generator.alembic_env import MIGRATION_LOCK_KEY
+    from generator.migrate.env import MIGRATION_LOCK_KEY
 
     conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
     conn.commit()
 
 
 def _unlock(conn: Any) -> None:
-    from generator.alembic_env import MIGRATION_LOCK_KEY
+    from generator.migrate.env import MIGRATION_LOCK_KEY
 
     if conn.in_transaction():
         conn.rollback()
@@ -160,7 +160,7 @@ def current_revisions(conn: Any) -> list[str]:
 
 
 def status(root: Path, url: str) -> Status:
-    from generator.database import connect
+    from generator.pg.database import connect
 
     script = script_directory(root)
     engine = connect(url)
@@ -192,8 +192,8 @@ def pending_count(root: Path, url: str) -> int | None:
     know, or unreadable (the caller's own connection reports that)."""
     import sqlalchemy as sa
 
-    from generator.database import connect
     from generator.errors import SchemactlError
+    from generator.pg.database import connect
 
     try:
         engine = connect(url)

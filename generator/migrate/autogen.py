@@ -36,10 +36,11 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
-from generator import extras, naming
-from generator import ops as xops
-from generator.catalog import Snapshot, read_snapshot
-from generator.metadata import sql_text
+from generator.migrate import ops as xops
+from generator.pg.catalog import Snapshot, read_snapshot
+from generator.schema import guards
+from generator.schema.metadata import sql_text
+from generator.spec import naming
 from generator.spec.model import Spec
 
 
@@ -187,7 +188,7 @@ class AutogenSupport:
         """The drop of the guard in the database at head, with the columns its function names
         (so the downgrade can re-create it)."""
         body = self.work.functions.get(f"{naming.chain_guard(name)}()", "")
-        scope, prev, hash_, id_column = extras.chain_guard_args(body) or ([], "", "", "id")
+        scope, prev, hash_, id_column = guards.chain_guard_args(body) or ([], "", "", "id")
         return xops.DropChainGuardOp(name, scope, prev, hash_, id_column)
 
     def _chain_guard_op(self, name: str) -> xops.CreateChainGuardOp:

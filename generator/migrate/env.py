@@ -18,8 +18,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from generator import autogen, ops  # noqa: F401  (importing registers the custom ops and the plugin)
-from generator.metadata import build_metadata
+from generator.migrate import autogen, ops  # noqa: F401  (importing registers the custom ops and the plugin)
+from generator.schema.metadata import build_metadata
 from generator.spec import load_spec
 
 # pg_advisory_lock key: the bytes "schemactl" folded into a bigint; fixed so every deploy agrees.
@@ -34,7 +34,7 @@ def project_root(config: Any) -> Path:
 
 
 def database_url(context: Any, root: Path) -> str:
-    from generator.database import resolve_live
+    from generator.pg.database import resolve_live
 
     x = context.get_x_argument(as_dictionary=True)
     return resolve_live(x.get("db"), root).url
@@ -91,7 +91,7 @@ def run(context: Any) -> None:
     if connection is not None:
         _run_on(context, connection, spec, metadata, root, lock=False)
         return
-    from generator.database import connect
+    from generator.pg.database import connect
 
     engine = connect(database_url(context, root))
     try:
@@ -103,7 +103,7 @@ def run(context: Any) -> None:
 
 def _offline_target(context: Any, root: Path) -> dict[str, str]:
     """Offline SQL needs only the dialect: a URL if one is given, never a started server."""
-    from generator.database import normalize_url
+    from generator.pg.database import normalize_url
 
     given = context.get_x_argument(as_dictionary=True).get("db") or os.environ.get("DATABASE_URL")
     return {"url": normalize_url(given)} if given else {"dialect_name": "postgresql"}
@@ -163,7 +163,7 @@ def revision_directives(root: Path):
 
         from alembic import context as env_module
 
-        from generator.revision import next_revision_id, rollback_note
+        from generator.migrate.revision import next_revision_id, rollback_note
 
         opts = env_module._proxy.context_opts
         if "check." in getattr(opts.get("fn"), "__qualname__", ""):
@@ -202,9 +202,9 @@ def _scratch_target(spec: Any, metadata: sa.MetaData, root: Path):
     database on the dev server, snapshot it, drop it."""
 
     def factory():
-        from generator.catalog import read_snapshot
-        from generator.database import connect, resolve_dev, scratch_database
-        from generator.materialize import materialize
+        from generator.pg.catalog import read_snapshot
+        from generator.pg.database import connect, resolve_dev, scratch_database
+        from generator.schema.ddl import materialize
 
         dev = resolve_dev(None, root, env=os.environ)
         with scratch_database(dev.url) as url:

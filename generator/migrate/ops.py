@@ -23,8 +23,9 @@ from alembic.autogenerate import renderers
 from alembic.operations import MigrateOperation, Operations
 from alembic.operations import ops as alembic_ops
 
-from generator import extras, naming
-from generator.metadata import sql_text
+from generator.schema import guards
+from generator.schema.metadata import sql_text
+from generator.spec import naming
 
 
 def _execute(operations: Operations, sql: str) -> None:
@@ -38,7 +39,7 @@ def _q(name: str) -> str:
 
 
 def _lit(text: str) -> str:
-    return extras.quote_literal(text)
+    return guards.quote_literal(text)
 
 
 def _comment_sql(name: str, comment: str | None) -> str:
@@ -86,12 +87,12 @@ class DropExtensionOp(_Op):
 
 @Operations.implementation_for(CreateExtensionOp)
 def _create_extension(operations: Operations, op: CreateExtensionOp) -> None:
-    _execute(operations, extras.create_extension(op.name))
+    _execute(operations, guards.create_extension(op.name))
 
 
 @Operations.implementation_for(DropExtensionOp)
 def _drop_extension(operations: Operations, op: DropExtensionOp) -> None:
-    _execute(operations, extras.drop_extension(op.name))
+    _execute(operations, guards.drop_extension(op.name))
 
 
 # ----------------------------------------------------------------------------------- enums
@@ -338,13 +339,13 @@ class DropAppendOnlyGuardOp(_Op):
 
 @Operations.implementation_for(CreateAppendOnlyGuardOp)
 def _create_guard(operations: Operations, op: CreateAppendOnlyGuardOp) -> None:
-    for statement in extras.append_only_create(op.table_name):
+    for statement in guards.append_only_create(op.table_name):
         _execute(operations, statement)
 
 
 @Operations.implementation_for(DropAppendOnlyGuardOp)
 def _drop_guard(operations: Operations, op: DropAppendOnlyGuardOp) -> None:
-    for statement in extras.append_only_drop(op.table_name):
+    for statement in guards.append_only_drop(op.table_name):
         _execute(operations, statement)
 
 
@@ -378,7 +379,7 @@ def _move_guard(operations: Operations, op: MoveAppendOnlyGuardOp) -> None:
     _execute(operations, f"DROP TRIGGER {_q(truncate)} ON {on}")
     _execute(operations, f"DROP TRIGGER {_q(row)} ON {on}")
     _execute(operations, f"DROP FUNCTION {_q(naming.append_only_function(op.old_table_name))}()")
-    for statement in extras.append_only_create(op.table_name):
+    for statement in guards.append_only_create(op.table_name):
         _execute(operations, statement.replace(f" ON {_q(op.table_name)} ", f" ON {on} "))
 
 
@@ -420,13 +421,13 @@ class DropChainGuardOp(_ChainGuardOp):
 
 @Operations.implementation_for(CreateChainGuardOp)
 def _create_chain_guard(operations: Operations, op: CreateChainGuardOp) -> None:
-    for statement in extras.chain_guard_create(op.table_name, op.scope, op.prev, op.hash, op.id_column):
+    for statement in guards.chain_guard_create(op.table_name, op.scope, op.prev, op.hash, op.id_column):
         _execute(operations, statement)
 
 
 @Operations.implementation_for(DropChainGuardOp)
 def _drop_chain_guard(operations: Operations, op: DropChainGuardOp) -> None:
-    for statement in extras.chain_guard_drop(op.table_name):
+    for statement in guards.chain_guard_drop(op.table_name):
         _execute(operations, statement)
 
 

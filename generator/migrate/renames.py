@@ -8,7 +8,7 @@ indexes whose names follow the convention would still carry the old name: ``foll
 pairs each unmatched old name with an unmatched new name of identical definition (as
 PostgreSQL renders it) and renames it, and moves a renamed table's append-only guard (its
 trigger and function names, and the function's message, name the table).
-``generator.autogen`` also plans enum value renames, for plain ``alembic revision
+``generator.migrate.autogen`` also plans enum value renames, for plain ``alembic revision
 --autogenerate``, which has no pre-pass.
 """
 
@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from generator import naming
-from generator import ops as xops
-from generator.catalog import Snapshot
+from generator.migrate import ops as xops
+from generator.pg.catalog import Snapshot
+from generator.spec import naming
 from generator.spec.model import Spec
 
 

@@ -3,11 +3,11 @@
 1. Build the spec in a scratch database ("target") and snapshot it.
 2. Upgrade another scratch database ("head") to the current head.
 3. In a transaction on head: apply the rename pre-pass, autogenerate (Alembic plus
-   ``generator.autogen``'s fix-ups), render; roll back.
+   ``generator.migrate.autogen``'s fix-ups), render; roll back.
 4. Refuse destructive steps unless allowed.
 5. Write the revision into a temporary copy of migrations/, clone head as "previous",
    upgrade head with the new revision and compare it with target (must be equal); downgrade
-   and compare with previous (must be equal). Comparison is ``generator.drift``'s: migra plus
+   and compare with previous (must be equal). Comparison is ``generator.drift.engine``'s: migra plus
    the catalog.
 6. Only then copy the file into migrations/versions/.
 
@@ -96,12 +96,12 @@ def generate(
     """Plan, prove and write a revision (or, with ``check``, only say whether one is needed).
 
     ``spec_key``: a digest that identifies the spec and schemactl's code
-    (``generator.drift_spec.cache_key``, as the CLI passes); it names the cached spec database
+    (``generator.drift.spec_db.cache_key``, as the CLI passes); it names the cached spec database
     without compiling the spec's DDL. Without it the DDL itself is the key."""
-    from generator import migrate
-    from generator.database import scratch_database
-    from generator.drift import compare_databases
-    from generator.metadata import build_metadata
+    from generator.drift.engine import compare_databases
+    from generator.migrate import api as migrate
+    from generator.pg.database import scratch_database
+    from generator.schema.metadata import build_metadata
 
     timer = _Timer(progress)
     down_revision = migrate.single_head(root)
@@ -178,10 +178,10 @@ def generate(
 
 def _spec_database(dev_url: str, spec: Spec, metadata: Any, progress: Progress, spec_key: str = "") -> str:
     """The URL of a read-only database built from the spec's DDL, kept on the dev server
-    between runs (``generator.dbcache``): a spec whose DDL did not change is not rebuilt."""
-    from generator import dbcache
-    from generator.database import connect, with_database
-    from generator.materialize import ddl_script, materialize
+    between runs (``generator.pg.dbcache``): a spec whose DDL did not change is not rebuilt."""
+    from generator.pg import dbcache
+    from generator.pg.database import connect, with_database
+    from generator.schema.ddl import ddl_script, materialize
 
     def build(url: str) -> None:
         engine = connect(url)
@@ -209,8 +209,9 @@ def _head_database(
     revision yet. Autogenerate reads it in a transaction it rolls back; the proof gets a copy."""
     if not down_revision:
         return None
-    from generator import dbcache, migrate
-    from generator.database import with_database
+    from generator.migrate import api as migrate
+    from generator.pg import dbcache
+    from generator.pg.database import with_database
 
     key = dbcache.digest(["head", down_revision, dbcache.migrations_digest(root / "migrations")])
     name, _ = dbcache.cached_database(
@@ -228,9 +229,9 @@ def _writable_head(scratch: contextlib.ExitStack, root: Path, dev_url: str, head
     """A scratch copy of the cached head for the proof to change (CREATE DATABASE ... TEMPLATE);
     when another run is reading the cache right now (a copy needs it idle), a scratch database
     upgraded to head instead."""
-    from generator import migrate
-    from generator.database import scratch_database
     from generator.errors import DatabaseError
+    from generator.migrate import api as migrate
+    from generator.pg.database import scratch_database
 
     name = _db_name(head_url)
     if not name.startswith("schemactl_cache_"):
@@ -248,8 +249,8 @@ def _writable_head(scratch: contextlib.ExitStack, root: Path, dev_url: str, head
 
 
 def _snapshot(url: str):
-    from generator.catalog import read_snapshot
-    from generator.database import connect
+    from generator.pg.catalog import read_snapshot
+    from generator.pg.database import connect
 
     engine = connect(url)
     try:
@@ -266,10 +267,10 @@ def _plan(root: Path, spec: Spec, metadata: Any, head_url: str, target: Any) -> 
     from alembic.operations import Operations
     from alembic.runtime.migration import MigrationContext
 
-    from generator import autogen
-    from generator.catalog import read_snapshot
-    from generator.database import connect
-    from generator.renames import follow_up_renames, rename_ops
+    from generator.migrate import autogen
+    from generator.migrate.renames import follow_up_renames, rename_ops
+    from generator.pg.catalog import read_snapshot
+    from generator.pg.database import connect
 
     engine = connect(head_url)
     try:
@@ -342,8 +343,8 @@ def _write(
     from alembic.script import write_hooks
     from mako.template import Template
 
-    from generator import migrate
-    from generator.pysource import check_file_name, check_source, slug_source
+    from generator.migrate import api as migrate
+    from generator.schema.pysource import check_file_name, check_source, slug_source
 
     directory = migrate.script_directory(root, scripts)
     note = rollback_note(plan.upgrade_ops) if plan else "nothing to roll back."
@@ -391,9 +392,9 @@ def _strip_banner(code: str) -> str:
 
 def _prove(root: Path, scripts: Path, head_url: str, target_url: str | None, dev_url: str, rev_id: str,
            down_revision: str | None) -> None:  # fmt: skip
-    from generator import migrate
-    from generator.database import scratch_database
-    from generator.drift import compare_databases
+    from generator.drift.engine import compare_databases
+    from generator.migrate import api as migrate
+    from generator.pg.database import scratch_database
 
     with scratch_database(
         dev_url, prefix="schemactl_prev", template=_db_name(head_url)
@@ -463,7 +464,7 @@ def _flat(upgrade_ops: Any) -> list[Any]:
 def describe_op(op: Any) -> str:
     from alembic.operations import ops
 
-    from generator import ops as x
+    from generator.migrate import ops as x
 
     table = getattr(op, "table_name", None)
     match op:
@@ -577,7 +578,7 @@ def destructive_steps(upgrade_ops: Any) -> list[str]:
     """Steps that lose data: dropped tables, columns, enum types or values, narrowed types."""
     from alembic.operations import ops
 
-    from generator import ops as x
+    from generator.migrate import ops as x
 
     out = []
     for op in _flat(upgrade_ops):
@@ -592,7 +593,7 @@ def rollback_note(upgrade_ops: Any) -> str:
     """One paragraph for the revision docstring: what the downgrade loses, how to roll back safely."""
     from alembic.operations import ops
 
-    from generator import ops as x
+    from generator.migrate import ops as x
 
     flat = _flat(upgrade_ops)
     created = [op.table_name for op in flat if isinstance(op, ops.CreateTableOp)]

@@ -141,7 +141,7 @@ def resolve_dev(
 
 
 def _embedded_url(root: Path) -> str:
-    from generator.server import embedded_server
+    from generator.pg.server import embedded_server
 
     return embedded_server(root).ensure_running()
 

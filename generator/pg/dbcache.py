@@ -20,7 +20,7 @@ temporary one is dropped; a killed process's leftover is swept by the next build
 the same name serialise on an advisory lock; the second finds the first's result. After a
 build, older databases of the same kind beyond ``KEEP`` are dropped (best effort: one in use
 stays). Everything generate keeps is named ``schemactl_cache_*`` (diff keeps its spec
-databases as ``schemactl_spec_*``, ``generator.drift``); dropping them by hand is always safe
+databases as ``schemactl_spec_*``, ``generator.drift.engine``); dropping them by hand is always safe
 (``schemactl db clear-cache`` drops both).
 """
 
@@ -37,7 +37,7 @@ CACHE_PREFIX = "schemactl_cache_"
 BUILDING_PREFIX = "schemactl_building_"
 KEEP = 3  # cached databases per kind
 # what `schemactl db clear-cache` drops: these, and the spec databases diff keeps
-# (generator.drift.SPEC_CACHE_PREFIX; named here so clearing imports no drift engine)
+# (generator.drift.engine.SPEC_CACHE_PREFIX; named here so clearing imports no drift engine)
 DIFF_SPEC_PREFIX = "schemactl_spec_"
 STALE_BUILD_SECONDS = 3600.0  # an unfinished build this old was killed
 CLEARED_PREFIXES = (CACHE_PREFIX, BUILDING_PREFIX, DIFF_SPEC_PREFIX)
@@ -105,7 +105,7 @@ def cached_database(
     ``build(url)`` first when missing. Returns (name, built_now)."""
     from sqlalchemy import text
 
-    from generator.database import connect, normalize_url, scratch_name, with_database
+    from generator.pg.database import connect, normalize_url, scratch_name, with_database
 
     name = cache_name(kind, key)
     engine = connect(normalize_url(dev_url), autocommit=True)
@@ -154,7 +154,7 @@ def cached_database(
 
 def clear(dev_url: str) -> list[str]:
     """Drop every cached database on the dev server; return the names dropped."""
-    from generator.database import connect, normalize_url
+    from generator.pg.database import connect, normalize_url
 
     engine = connect(normalize_url(dev_url), autocommit=True)
     try:

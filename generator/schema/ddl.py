@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
-from generator import extras, naming
-from generator.metadata import build_metadata
+from generator.schema import guards
+from generator.schema.metadata import build_metadata
+from generator.spec import naming
 from generator.spec.model import Spec
 
 
@@ -21,11 +22,11 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
     """Every statement needed to create the spec's schema in an empty database, in order."""
     md = metadata if metadata is not None else build_metadata(spec)
     dialect = pg.dialect()
-    out = [extras.create_extension(e) for e in spec.extensions]
+    out = [guards.create_extension(e) for e in spec.extensions]
     for name, enum in spec.enums.items():
-        values = ", ".join(extras.quote_literal(v) for v in enum.values)
+        values = ", ".join(guards.quote_literal(v) for v in enum.values)
         out.append(f'CREATE TYPE "{name}" AS ENUM ({values})')
-    out += extras.enum_comments(spec)
+    out += guards.enum_comments(spec)
     for table in md.sorted_tables:
         # include_foreign_key_constraints=[]: FKs are added after all tables (cycles are fine then).
         out.append(str(CreateTable(table, include_foreign_key_constraints=[]).compile(dialect=dialect)).strip())
@@ -38,9 +39,9 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
             out.append(str(CreateIndex(index).compile(dialect=dialect)))
         spec_table = spec.tables.get(table.name)
         if spec_table is not None and spec_table.append_only:
-            out += extras.append_only_create(table.name)
+            out += guards.append_only_create(table.name)
         if spec_table is not None and spec_table.hash_chain is not None:
-            out += extras.chain_guard_for(spec_table)
+            out += guards.chain_guard_for(spec_table)
     out += foreign_keys(spec)
     return out
 

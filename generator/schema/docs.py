@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator import naming
+from generator.spec import naming
 from generator.spec.model import NO_DEFAULT, ColumnSpec, Spec, TableSpec
 from generator.spec.types import literal_sql
 

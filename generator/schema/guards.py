@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from generator import naming
+from generator.spec import naming
 from generator.spec.model import EnumSpec, Spec, TableSpec
 
 

@@ -1,6 +1,6 @@
 """Spec -> SQLAlchemy MetaData. Pure: no files, no database.
 
-Every constraint and index gets its final name from ``generator.naming`` wrapped in
+Every constraint and index gets its final name from ``generator.spec.naming`` wrapped in
 ``conv()``, so SQLAlchemy and Alembic use it verbatim; the MetaData also carries the same
 naming convention for anything Alembic names itself. The spec rides along in
 ``metadata.info["spec"]`` for code (the revision renderer, drift) that needs what SQLAlchemy
@@ -16,7 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
-from generator import extras, naming
+from generator.schema import guards
+from generator.spec import naming
 from generator.spec.model import NO_DEFAULT, ColumnSpec, IndexSpec, Spec, TableSpec
 from generator.spec.source import gc_paused
 from generator.spec.types import ColumnType, literal_sql
@@ -152,19 +153,19 @@ def _index(t: sa.Table, ix: IndexSpec) -> sa.Index:
 def attach_extras(md: sa.MetaData, spec: Spec) -> None:
     """create_all/drop_all hooks for DDL outside SQLAlchemy's model."""
     for name in spec.extensions:
-        event.listen(md, "before_create", sa.DDL(extras.create_extension(name)))
-    for statement in extras.enum_comments(spec):
+        event.listen(md, "before_create", sa.DDL(guards.create_extension(name)))
+    for statement in guards.enum_comments(spec):
         event.listen(md, "after_create", sa.DDL(statement.replace("%", "%%")))
     for table in spec.tables.values():
         if table.append_only:
             t = md.tables[table.name]
-            for statement in extras.append_only_create(table.name):
+            for statement in guards.append_only_create(table.name):
                 event.listen(t, "after_create", sa.DDL(statement.replace("%", "%%")))
             event.listen(
                 t, "after_drop", sa.DDL(f'DROP FUNCTION IF EXISTS "{naming.append_only_function(table.name)}"()')
             )
         if table.hash_chain is not None:
             t = md.tables[table.name]
-            for statement in extras.chain_guard_for(table):
+            for statement in guards.chain_guard_for(table):
                 event.listen(t, "after_create", sa.DDL(statement.replace("%", "%%")))
-            event.listen(t, "after_drop", sa.DDL(extras.chain_guard_drop(table.name)[-1]))
+            event.listen(t, "after_drop", sa.DDL(guards.chain_guard_drop(table.name)[-1]))

@@ -1,8 +1,8 @@
-"""Spec -> ``generator/models.py``: static SQLAlchemy 2 ORM classes the application imports.
+"""Spec -> ``cadb/models.py``: static SQLAlchemy 2 ORM classes the application imports.
 
 ``render(spec)`` returns the module's text; it is a pure function of the spec, so the output
 is deterministic (spec order, no timestamps) and a CI test can compare the committed file
-with a fresh rendering. Write it with ``schemactl models`` or ``python -m generator.orm_codegen``
+with a fresh rendering. Write it with ``schemactl models`` or ``python -m generator.schema.orm_codegen``
 (``--check``: exit 2 when the committed file is stale).
 
 What the generated module holds, per table of the spec:
@@ -10,7 +10,7 @@ What the generated module holds, per table of the spec:
 - one declarative class (``jobs`` -> ``Job``), every column a typed ``Mapped[...]`` with an
   explicit SQL type, nullability, server default, identity and comment;
 - the primary key, foreign keys (with ON DELETE/ON UPDATE), unique and CHECK constraints,
-  named by the naming convention of ``generator.naming`` (the same ``MetaData`` convention the
+  named by the naming convention of ``generator.spec.naming`` (the same ``MetaData`` convention the
   migrations use); a name the spec gives explicitly is written out with ``conv()``;
 - its indexes (GIN, partial, DESC) after the class, named by the same convention;
 - a many-to-one ``relationship`` per foreign key (``Job.user``, ``AuditLog.actor_user``);
@@ -33,10 +33,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import extras, naming
 from generator.errors import CodegenError
-from generator.metadata import server_default
-from generator.pysource import check_source, docstring, identifier, literal
+from generator.schema import guards
+from generator.schema.metadata import server_default
+from generator.schema.pysource import check_source, docstring, identifier, literal
+from generator.spec import naming
 from generator.spec.model import ColumnSpec, IndexSpec, Spec, TableSpec
 from generator.spec.types import ColumnType
 
@@ -247,7 +248,7 @@ class _Column:
 
 
 def render(spec: Spec) -> str:
-    """The text of generator/models.py for ``spec``: every spec value in it is a string literal
+    """The text of cadb/models.py for ``spec``: every spec value in it is a string literal
     (``_q``) or an escaped docstring, every name made from the spec is checked (``plan_names``),
     and the text is parsed before it is returned."""
     names = plan_names(spec)
@@ -268,8 +269,8 @@ def render(spec: Spec) -> str:
 
 _MODULE_DOC = '''"""SQLAlchemy 2 ORM models of schema.yaml: {tables} tables, {enums} enums.
 
-Generated from the spec by generator/orm_codegen.py; regenerate with ``schemactl models``
-(or ``python -m generator.orm_codegen``) after every change to schema.yaml. A CI test fails
+Generated from the spec by generator/schema/orm_codegen.py; regenerate with ``schemactl models``
+(or ``python -m generator.schema.orm_codegen``) after every change to schema.yaml. A CI test fails
 when this file is stale, and another proves that these classes produce an empty autogenerate
 diff against a database upgraded to head through migrations/ (docs/models.md).
 
@@ -295,7 +296,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.sql.elements import conv
 
-from generator.naming import NAMING_CONVENTION
+from generator.spec.naming import NAMING_CONVENTION
 
 __all__ = ["Base"]
 
@@ -396,7 +397,7 @@ def _extensions(spec: Spec) -> str:
 
 def _enums(spec: Spec, names: Names) -> list[str]:
     out = ["", "# ------------------------------------------------------------------------------ enums"]
-    comments = extras.enum_comments(spec)
+    comments = guards.enum_comments(spec)
     if comments:
         out.append("")
         out.append("# The enum types' comments (for create_all in test databases).")
@@ -568,17 +569,17 @@ def _table_class(spec: Spec, table: TableSpec, formats: dict[tuple[str, str], _F
         lines += _append_only(table, cls)
     if table.hash_chain is not None:
         lines.append(f"# {table.name} is hash-chained: an insert must extend its chain (docs/audit-chain.md).")
-        for statement in extras.chain_guard_for(table):
+        for statement in guards.chain_guard_for(table):
             lines.append(f'sa.event.listen({cls}.__table__, "after_create", sa.DDL({_q(statement.replace("%", "%%"))}))')
-        drop = extras.chain_guard_drop(table.name)[-1]
+        drop = guards.chain_guard_drop(table.name)[-1]
         lines.append(f'sa.event.listen({cls}.__table__, "after_drop", sa.DDL({_q(drop)}))')
     return "\n".join(lines)
 
 
 def _append_only(table: TableSpec, cls: str) -> list[str]:
-    """The append-only guard (generator.extras) as create_all/drop_all hooks of the table."""
+    """The append-only guard (generator.schema.guards) as create_all/drop_all hooks of the table."""
     lines = [f"# {table.name} is append-only: UPDATE, DELETE and TRUNCATE are refused by triggers."]
-    for statement in extras.append_only_create(table.name):
+    for statement in guards.append_only_create(table.name):
         lines.append(f'sa.event.listen({cls}.__table__, "after_create", sa.DDL({_q(statement.replace("%", "%%"))}))')
     drop = f'DROP FUNCTION IF EXISTS "{naming.append_only_function(table.name)}"()'
     lines.append(f'sa.event.listen({cls}.__table__, "after_drop", sa.DDL({_q(drop)}))')
@@ -721,13 +722,13 @@ def _exports(spec: Spec, names: Names) -> str:
 
 
 def _q(text: str) -> str:
-    """A Python string literal (generator.pysource.literal: double-quoted when that needs no
+    """A Python string literal (generator.schema.pysource.literal: double-quoted when that needs no
     escape, else ``repr``)."""
     return literal(text)
 
 
 def _text(sql: str) -> str:
-    """``sa.text(...)`` of hand-written SQL with every colon escaped, as generator.metadata does:
+    """``sa.text(...)`` of hand-written SQL with every colon escaped, as generator.schema.metadata does:
     ``:name`` is never read as a bind parameter, and SQLAlchemy unescapes ``\\:`` only where
     no word character or colon follows the escaped run (``[:space:]`` needs both escaped)."""
     return f"sa.text({_q(sql.replace(':', chr(92) + ':'))})"
@@ -735,7 +736,7 @@ def _text(sql: str) -> str:
 
 def _docstring(text: str) -> str:
     """A class docstring from a comment: quotes, backslashes and unprintable characters escaped
-    (generator.pysource.docstring), so a comment cannot end the docstring."""
+    (generator.schema.pysource.docstring), so a comment cannot end the docstring."""
     return docstring(text.strip())
 
 
@@ -767,13 +768,13 @@ def write(spec: Spec, path: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m generator.orm_codegen [--check] [--spec schema.yaml]`` (without the CLI)."""
+    """``python -m generator.schema.orm_codegen [--check] [--spec schema.yaml]`` (without the CLI)."""
     import argparse
 
     from generator.errors import SchemactlError
     from generator.spec import load_spec
 
-    parser = argparse.ArgumentParser(prog="python -m generator.orm_codegen")
+    parser = argparse.ArgumentParser(prog="python -m generator.schema.orm_codegen")
     parser.add_argument("--spec", default="schema.yaml")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 2 when stale")
     args = parser.parse_args(argv)

@@ -25,7 +25,7 @@ included). Rules:
 - ``dry_run`` runs the same statements and rolls back: the counts say what would change.
 
 Statements are SQL text with literals, run without bind-parameter parsing (``no_parameters``),
-because the data revisions embed the same text (``generator.seed_revision``).
+because the data revisions embed the same text (``generator.seeds.revision``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import DatabaseError, MigrationError
-from generator.seed_spec import Seeds, SeedTable
+from generator.seeds.spec import Seeds, SeedTable
 
 __all__ = ["SeedReport", "TableReport", "run_seed", "upsert_statements"]
 
@@ -214,8 +214,8 @@ def run_seed(
     """
     import sqlalchemy.exc
 
-    from generator.alembic_env import MIGRATION_LOCK_KEY
-    from generator.database import connect
+    from generator.migrate.env import MIGRATION_LOCK_KEY
+    from generator.pg.database import connect
 
     engine = connect(url)
     table = ""
@@ -237,7 +237,7 @@ def run_seed(
 
 
 def _require_head(conn: Any, root: Path, script_location: Path | None) -> str | None:
-    from generator.migrate import current_revisions, script_directory
+    from generator.migrate.api import current_revisions, script_directory
 
     script = script_directory(root, script_location)
     heads = sorted(script.get_heads())
@@ -284,7 +284,7 @@ _HINTS = {
 
 
 def _database_error(exc: Any, url: str, table: str) -> DatabaseError:
-    from generator.database import _is_operational, explain_operational_error
+    from generator.pg.database import _is_operational, explain_operational_error
 
     if _is_operational(exc) and not getattr(getattr(exc, "orig", None), "sqlstate", None):
         return explain_operational_error(exc, url)

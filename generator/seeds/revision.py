@@ -35,15 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import CodegenError, MigrationError, ProofFailed
-from generator.pysource import check_file_name, check_source, doc_text, slug_source
-from generator.seed import (
-    column_groups,
-    compared,
-    insert_sql,
-    quote_ident,
-    value_sql,
-)
-from generator.seed_spec import Reference, Seeds, SeedTable
+from generator.schema.pysource import check_file_name, check_source, doc_text, slug_source
+from generator.seeds.apply import column_groups, compared, insert_sql, quote_ident, value_sql
+from generator.seeds.spec import Reference, Seeds, SeedTable
 
 State = dict[str, dict[str, Any]]  # table -> {"key", "json", "arrays", "references", ...}
 
@@ -216,7 +210,7 @@ Revision ID: {revision}
 Revises: {down_revision}
 Create Date: {create_date}
 
-Data revision: rendered from seeds.yaml by `schemactl seed --revision` (generator/seed_revision.py).
+Data revision: rendered from seeds.yaml by `schemactl seed --revision` (generator/seeds/revision.py).
 Do not edit it: tests re-render it and compare. It changes rows, never the schema.
 Upgrade:
 {upgrade_note}
@@ -333,7 +327,7 @@ def read_data_revision(path: Path) -> DataRevision | None:
 
 def data_revisions(root: Path, script_location: Path | None = None) -> list[DataRevision]:
     """The data revisions of the chain, oldest first."""
-    from generator.migrate import script_directory
+    from generator.migrate.api import script_directory
 
     found = []
     for script in script_directory(root, script_location).walk_revisions():  # head -> base
@@ -372,8 +366,8 @@ class SeedRevisionResult:
 
 def write_revision(root: Path, seeds: Seeds, message: str, dev_url: str, progress: Any = lambda _: None) -> SeedRevisionResult:
     """Render the next data revision for what changed in seeds.yaml, prove it, write it."""
-    from generator import migrate
-    from generator.revision import next_revision_id
+    from generator.migrate import api as migrate
+    from generator.migrate.revision import next_revision_id
 
     _prev_rev, previous = committed_state(root)
     new = seed_state(seeds)
@@ -421,10 +415,10 @@ def check_rendering(text: str, state: State, message: str) -> None:
 def prove(root: Path, scripts: Path, dev_url: str, seeds: Seeds, rev_id: str, down_revision: str | None) -> None:
     """Upgrade a scratch database from the previous head with the new revision: seeding must then
     change nothing. Downgrade it: the seeded tables must hold the rows they held before."""
-    from generator import migrate
-    from generator.database import scratch_database
     from generator.errors import SchemactlError
-    from generator.seed import run_seed
+    from generator.migrate import api as migrate
+    from generator.pg.database import scratch_database
+    from generator.seeds.apply import run_seed
 
     with scratch_database(dev_url, prefix="schemactl_seedrev") as url:
         if down_revision:
@@ -455,7 +449,7 @@ def prove(root: Path, scripts: Path, dev_url: str, seeds: Seeds, rev_id: str, do
 
 def seeded_rows(url: str, seeds: Seeds) -> dict[str, list[Any] | None]:
     """Every row of each seeded table as JSON without updated_at (None: the table does not exist)."""
-    from generator.database import connect
+    from generator.pg.database import connect
 
     engine = connect(url)
     out: dict[str, list[Any] | None] = {}

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from generator import naming
 from generator.errors import Problem
+from generator.spec import naming
 from generator.spec.model import NO_DEFAULT, ColumnSpec, Spec, TableSpec
 from generator.spec.source import Source
 from generator.spec.types import (

@@ -17,8 +17,8 @@ from test_audit import fill, make_schema_db, tamper
 
 import cli.main
 import cli.output
-from cli import commands_app
-from generator.audit import Scope
+from cadb.audit import Scope
+from cli import audit as commands_app
 
 
 @dataclass

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from migration_helpers import REPO
 
-from generator import migrate
-from generator.server import LocalServer
+from generator.migrate import api as migrate
+from generator.pg.server import LocalServer
 
 SCHEMACTL = str(Path(sys.executable).with_name("schemactl"))
 

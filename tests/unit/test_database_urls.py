@@ -1,4 +1,4 @@
-"""Pure parts of generator.database: URL normalizing and masking, explaining connection
+"""Pure parts of generator.pg.database: URL normalizing and masking, explaining connection
 errors, resolving --db / env without the embedded server, scratch database names."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.database import (
+from generator.errors import ConfigError, DatabaseError
+from generator.pg.database import (
     ResolvedDatabase,
     explain_operational_error,
     mask_url,
@@ -17,7 +18,6 @@ from generator.database import (
     scratch_name,
     with_database,
 )
-from generator.errors import ConfigError, DatabaseError
 
 SECRET = "Sup3r-Secret-pw"
 

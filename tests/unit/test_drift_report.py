@@ -1,12 +1,11 @@
-"""generator.drift_report, pure: naming the object of a statement, destructive statements,
+"""generator.drift.report, pure: naming the object of a statement, destructive statements,
 folding constraint indexes, changes only migra sees, the script and the JSON document."""
 
 from __future__ import annotations
 
 import pytest
 
-from generator.catalog import Change, Column, Snapshot
-from generator.drift_report import (
+from generator.drift.report import (
     FORMAT_VERSION,
     UNCHECKED,
     Described,
@@ -18,6 +17,7 @@ from generator.drift_report import (
     fold_changes,
     is_destructive,
 )
+from generator.pg.catalog import Change, Column, Snapshot
 
 
 @pytest.mark.parametrize(
@@ -235,7 +235,7 @@ def test_build_report_adds_comments_migra_does_not_write() -> None:
 
 
 def test_functions_migra_could_not_read_are_left_to_the_catalog() -> None:
-    from generator.drift_report import without_hidden_functions
+    from generator.drift.report import without_hidden_functions
 
     statements = [
         "set check_function_bodies = off;",
@@ -254,7 +254,7 @@ def test_functions_migra_could_not_read_are_left_to_the_catalog() -> None:
 
 
 def test_comment_changes_show_both_comments() -> None:
-    from generator.drift_report import with_comment_detail
+    from generator.drift.report import with_comment_detail
 
     live = _snap(
         tables={"t": "old"},
