@@ -1,4 +1,4 @@
-"""validate, erd, docs, up."""
+"""The commands that read only the spec files: validate, erd, docs."""
 
 from __future__ import annotations
 
@@ -55,20 +55,6 @@ def register(app: typer.Typer) -> None:
 
         _emit(data_dictionary(ctx.obj.load_spec()), output)
 
-
-    @app.command()
-    def up(
-        ctx: typer.Context,
-        db: str | None = typer.Option(None, "--db", help="Live database URL; default $DATABASE_URL, else the embedded server."),
-        dev_db: str | None = typer.Option(None, "--dev-db", help="Dev server for the final diff's scratch database; default $SCHEMACTL_DEV_DATABASE_URL, else the embedded server."),
-    ) -> None:
-        """The whole path, what a newcomer runs first: validate, upgrade to head, seed, then diff.
-
-        Prints a short summary of each step. Exit 0 ok, 2 drift left after the upgrade, 1 error.
-        """
-        from cli.up import run_up
-
-        raise typer.Exit(run_up(ctx.obj, db, dev_db))
 
 
 def _emit(text: str, output: Path | None) -> None:

@@ -6,12 +6,27 @@ Exit 0 ok, 2 drift left behind, 1 error.
 
 from __future__ import annotations
 
-import importlib.util
 import time
+
+import typer
 
 from cli.output import OUT
 from cli.spec import validate_files
 from cli.state import State
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def up(
+        ctx: typer.Context,
+        db: str | None = typer.Option(None, "--db", help="Live database URL; default $DATABASE_URL, else the embedded server."),
+        dev_db: str | None = typer.Option(None, "--dev-db", help="Dev server for the final diff's scratch database; default $SCHEMACTL_DEV_DATABASE_URL, else the embedded server."),
+    ) -> None:
+        """The whole path, what a newcomer runs first: validate, upgrade to head, seed, then diff.
+
+        Prints a short summary of each step. Exit 0 ok, 2 drift left after the upgrade, 1 error.
+        """
+        raise typer.Exit(run_up(ctx.obj, db, dev_db))
 
 
 def run_up(state: State, db: str | None, dev_db: str | None = None) -> int:
@@ -49,7 +64,7 @@ def run_up(state: State, db: str | None, dev_db: str | None = None) -> int:
 
 
 def _seed_step(state: State, url: str, dev_db: str | None) -> int:
-    if importlib.util.find_spec("generator.seeds.apply") is None or not state.seeds.exists():
+    if not state.seeds.exists():
         return 0
     from cli.seed import up_step
 

@@ -548,7 +548,7 @@ def run_diff(
 def _compare(
     live: Inspection, target: Inspection, live_url: str, dev_url: str, timings: dict[str, float]
 ) -> DiffReport:
-    from generator.drift.report import build_report
+    from generator.drift.assemble import build_report
     from generator.pg.database import mask_url
 
     statements = engine_statements(live, target, ignore_extension_versions=True)

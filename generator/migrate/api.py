@@ -16,6 +16,11 @@ from typing import Any
 
 from generator.errors import MigrationError
 
+# pg_advisory_lock key: the bytes "schemactl" folded into a bigint; fixed so every deploy agrees.
+# Taken by upgrade/downgrade here, by plain `alembic` in migrations/env.py (generator.migrate.env)
+# and, shared, by `schemactl seed`.
+MIGRATION_LOCK_KEY = 0x736368656D6163
+
 
 def alembic_config(root: Path, *, url: str | None = None, connection: Any = None, script_location: Path | None = None):
     from alembic.config import Config
@@ -105,15 +110,11 @@ def _run(root: Path, url: str, fn, *args: Any, script_location: Path | None = No
 
 
 def _lock(conn: Any) -> None:
-    from generator.migrate.env import MIGRATION_LOCK_KEY
-
     conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
     conn.commit()
 
 
 def _unlock(conn: Any) -> None:
-    from generator.migrate.env import MIGRATION_LOCK_KEY
-
     if conn.in_transaction():
         conn.rollback()
     conn.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")

@@ -18,12 +18,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from generator.migrate import autogen, ops  # noqa: F401  (importing registers the custom ops and the plugin)
+from generator.migrate import (  # noqa: F401  (importing registers the custom ops and the plugin)
+    autogen,
+    ops,
+)
+from generator.migrate.api import MIGRATION_LOCK_KEY
 from generator.schema.metadata import build_metadata
 from generator.spec import load_spec
-
-# pg_advisory_lock key: the bytes "schemactl" folded into a bigint; fixed so every deploy agrees.
-MIGRATION_LOCK_KEY = 0x736368656D6163
 
 
 def project_root(config: Any) -> Path:

@@ -214,7 +214,7 @@ def run_seed(
     """
     import sqlalchemy.exc
 
-    from generator.migrate.env import MIGRATION_LOCK_KEY
+    from generator.migrate.api import MIGRATION_LOCK_KEY
     from generator.pg.database import connect
 
     engine = connect(url)

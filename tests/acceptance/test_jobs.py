@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import rfc8785
 import sqlalchemy as sa
-from cadb.errors import IdempotencyConflict, InvalidIdempotencyKey
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from cadb import jobs
+from cadb.errors import IdempotencyConflict, InvalidIdempotencyKey
 from cadb.jobs import InvalidJobRequest, create_job
 from generator.schema.ddl import materialize
 from generator.spec import load_spec

@@ -59,8 +59,8 @@ def _engine_statements(engine: str, live_url: str, spec_url: str) -> list[str]:
     try:
         with a.connect() as ca, b.connect() as cb:
             if engine == "schemactl":  # migra plus the catalog and schemactl's corrections
+                from generator.drift.assemble import build_report
                 from generator.drift.engine import engine_statements, inspect
-                from generator.drift.report import build_report
                 from generator.pg.catalog import compare
 
                 live, spec = inspect(ca, "public"), inspect(cb, "public")

@@ -4,7 +4,7 @@
   process, the database stays at the previous revision with no trace of the half-applied one,
   and the next `upgrade` succeeds;
 - two `upgrade` started at the same moment (two deploy pods): the second waits on the
-  advisory lock (generator.migrate.env.MIGRATION_LOCK_KEY), then finds nothing to do;
+  advisory lock (generator.migrate.api.MIGRATION_LOCK_KEY), then finds nothing to do;
 - a database at a revision the repository does not know (a newer deploy migrated it):
   `upgrade` and `status` refuse with one clear line and exit 1, and change nothing.
 
@@ -25,7 +25,7 @@ from integrity_support import REPO, libpq_url, run_cli, start_cli
 from sqlalchemy.pool import NullPool
 
 from generator.migrate import api as migrate
-from generator.migrate.env import MIGRATION_LOCK_KEY
+from generator.migrate.api import MIGRATION_LOCK_KEY
 from generator.pg.catalog import compare, read_snapshot
 from generator.pg.database import scratch_database
 from generator.pg.server import LocalServer

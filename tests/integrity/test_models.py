@@ -58,7 +58,7 @@ def test_the_codegen_is_deterministic() -> None:
 def test_codegen_check_mode_reports_a_stale_file(tmp_path) -> None:
     spec_file = tmp_path / "schema.yaml"
     spec_file.write_text((REPO / "schema.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "generator").mkdir()
+    (tmp_path / "cadb").mkdir()
     assert orm_codegen.main(["--spec", str(spec_file), "--check"]) == 2
     assert orm_codegen.main(["--spec", str(spec_file)]) == 0
     assert orm_codegen.main(["--spec", str(spec_file), "--check"]) == 0
@@ -360,7 +360,7 @@ def run_models(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[st
 
 def test_schemactl_models_writes_then_checks(run_models, tmp_path) -> None:
     (tmp_path / "schema.yaml").write_text((REPO / "schema.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "generator").mkdir()
+    (tmp_path / "cadb").mkdir()
     code, out = run_models(tmp_path, "--check")
     assert code == 2 and "stale: cadb/models.py differs from the spec; run schemactl models" in out
     code, out = run_models(tmp_path)

@@ -362,7 +362,7 @@ def test_a_format_check_python_cannot_compile_is_left_to_the_database(tmp_path: 
 
 def test_python_m_orm_codegen_prints_one_line_for_a_collision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "schema.yaml").write_text(spec_text(["a-b", "a_b"]), encoding="utf-8")
-    (tmp_path / "generator").mkdir()
+    (tmp_path / "cadb").mkdir()
     assert orm_codegen.main(["--spec", str(tmp_path / "schema.yaml")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "schema.yaml:5:21: value 'a_b' of enum unit" in err and err.count("\n") == 1

@@ -1,17 +1,17 @@
-"""generator.drift.report, pure: naming the object of a statement, destructive statements,
+"""generator.drift.report and generator.drift.assemble, pure: naming the object of a statement, destructive statements,
 folding constraint indexes, changes only migra sees, the script and the JSON document."""
 
 from __future__ import annotations
 
 import pytest
 
+from generator.drift.assemble import build_report
 from generator.drift.report import (
     FORMAT_VERSION,
     UNCHECKED,
     Described,
     DiffReport,
     Statement,
-    build_report,
     describe_statement,
     engine_only_changes,
     fold_changes,
@@ -235,7 +235,7 @@ def test_build_report_adds_comments_migra_does_not_write() -> None:
 
 
 def test_functions_migra_could_not_read_are_left_to_the_catalog() -> None:
-    from generator.drift.report import without_hidden_functions
+    from generator.drift.assemble import without_hidden_functions
 
     statements = [
         "set check_function_bodies = off;",
@@ -254,7 +254,7 @@ def test_functions_migra_could_not_read_are_left_to_the_catalog() -> None:
 
 
 def test_comment_changes_show_both_comments() -> None:
-    from generator.drift.report import with_comment_detail
+    from generator.drift.assemble import with_comment_detail
 
     live = _snap(
         tables={"t": "old"},
