@@ -2,8 +2,9 @@
 
 Turning schema.yaml into DDL (YAML with positions, JSON Schema and semantic checks, MetaData,
 compiling every CREATE) costs most of a cold diff's CPU time, and the result depends only on
-the file's bytes and schemactl's own code. ``cache_key`` is a sha256 of schema.yaml, of every
-module and JSON Schema of the ``generator`` package, and of the SQLAlchemy and Alembic versions; it names
+the file's bytes and the code that builds it. ``cache_key`` is a sha256 of schema.yaml, of the
+modules and JSON Schemas that build the spec's database (``SPEC_BUILD_CODE``: spec/, the
+MetaData, DDL and guards of schema/, this module), and of the SQLAlchemy and Alembic versions; it names
 the spec's cached database on the dev server (``generator.drift.engine``), and it keys the statements
 of the last spec built successfully, kept in ``<root>/.schemactl/cache/spec-ddl.json``.
 ``SpecDDL.load_cached`` computes only the key: the statements are read (or the spec loaded and
@@ -28,6 +29,17 @@ if TYPE_CHECKING:
     from generator.spec.model import Spec
 
 CACHE_FILE = Path(".schemactl") / "cache" / "spec-ddl.json"
+
+# What builds the spec's database (files and folders of generator/, see
+# generator.pg.dbcache.code_digest): loading and checking the spec, MetaData, the DDL script
+# and how it runs. tests/unit/test_layers.py checks that their imports stay inside this list.
+SPEC_BUILD_CODE = (
+    "spec",
+    "schema/metadata.py",
+    "schema/ddl.py",
+    "schema/guards.py",
+    "drift/spec_db.py",
+)
 
 
 class SpecDDL:
@@ -114,16 +126,16 @@ def _ddl_of(spec: Spec) -> list[str]:
 
 
 def cache_key(spec_path: Path) -> str:
-    """sha256 of the spec's bytes and of schemactl's code and library versions
-    (``generator.pg.dbcache.code_digest``); "" when the spec cannot be read (loading it will then
-    say why)."""
+    """sha256 of the spec's bytes and of the code that builds the spec's database
+    (``SPEC_BUILD_CODE``) and library versions (``generator.pg.dbcache.code_digest``); "" when
+    the spec cannot be read (loading it will then say why)."""
     from generator.pg.dbcache import code_digest
 
     try:
         data = Path(spec_path).read_bytes()
     except OSError:
         return ""
-    return hashlib.sha256(data + code_digest().encode()).hexdigest()
+    return hashlib.sha256(data + code_digest(SPEC_BUILD_CODE).encode()).hexdigest()
 
 
 def _read(path: Path, key: str) -> list[str] | None:

@@ -26,8 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.drift.spec_db import SPEC_BUILD_CODE
 from generator.errors import DestructiveChange, MigrationError, ProofFailed
 from generator.spec.model import Spec
+
+# What builds the migrations' head database (files and folders of generator/, see
+# generator.pg.dbcache.code_digest): the spec's build code, which the ops use, and the Alembic
+# layer (ops, env). Its digest is part of the head's cache key.
+HEAD_BUILD_CODE = (*SPEC_BUILD_CODE, "migrate")
 
 Progress = Callable[[str], None]
 
@@ -192,9 +198,9 @@ def _spec_database(dev_url: str, spec: Spec, metadata: Any, progress: Progress, 
             engine.dispose()
 
     if spec_key:
-        key = dbcache.digest(["spec-key", spec_key], with_code=False)
+        key = dbcache.digest(["spec-key", spec_key])
     else:
-        key = dbcache.digest(["spec", *ddl_script(spec, metadata)], with_code=False)
+        key = dbcache.digest(["spec", *ddl_script(spec, metadata)])
     name, _ = dbcache.cached_database(
         dev_url, "spec", key, build, use="readonly", progress=progress
     )
@@ -213,7 +219,9 @@ def _head_database(
     from generator.pg import dbcache
     from generator.pg.database import with_database
 
-    key = dbcache.digest(["head", down_revision, dbcache.migrations_digest(root / "migrations")])
+    key = dbcache.digest(
+        ["head", down_revision, dbcache.migrations_digest(root / "migrations")], code=HEAD_BUILD_CODE
+    )
     name, _ = dbcache.cached_database(
         dev_url,
         "head",

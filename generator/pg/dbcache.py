@@ -27,7 +27,7 @@ databases as ``schemactl_spec_*``, ``generator.drift.engine``); dropping them by
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from importlib.metadata import version
 from pathlib import Path
@@ -41,51 +41,58 @@ KEEP = 3  # cached databases per kind
 DIFF_SPEC_PREFIX = "schemactl_spec_"
 STALE_BUILD_SECONDS = 3600.0  # an unfinished build this old was killed
 CLEARED_PREFIXES = (CACHE_PREFIX, BUILDING_PREFIX, DIFF_SPEC_PREFIX)
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]  # generator/: code_digest names files in it
 
 Use = Literal["readonly", "template"]
 
 
-def digest(parts: Iterable[bytes | str], *, with_code: bool = True) -> str:
-    """sha256 over ``parts`` (each length-prefixed, so boundaries count) and, ``with_code``,
-    schemactl's own code and library versions (for what that code builds, such as the head:
-    a change to the generator's ops invalidates it). DDL statements need no code digest: the
-    same statements build the same database."""
+def digest(parts: Iterable[bytes | str], *, code: Sequence[str] = ()) -> str:
+    """sha256 over ``parts`` (each length-prefixed, so boundaries count) and, when ``code``
+    names files or folders of the generator package, their ``code_digest`` (for what that
+    code builds, such as the head: a change to the migration ops invalidates it). DDL
+    statements need no code digest: the same statements build the same database."""
     h = hashlib.sha256()
-    for part in (*parts, code_digest() if with_code else ""):
+    for part in (*parts, code_digest(code) if code else ""):
         data = part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "big") + data)
     return h.hexdigest()
 
 
-_CODE_DIGEST: str | None = None
+_CODE_DIGESTS: dict[tuple[str, ...], str] = {}
 
 
-def code_digest() -> str:
-    """sha256 of the generator package's .py and .json files and the SQLAlchemy and Alembic
-    versions (computed once per process)."""
-    global _CODE_DIGEST
-    if _CODE_DIGEST is None:
+def code_digest(members: Sequence[str]) -> str:
+    """sha256 of the SQLAlchemy and Alembic versions and of the .py and .json files of
+    ``members``: files or folders of the generator package, relative to it (e.g.
+    ``("spec", "schema/ddl.py")``). The builders name what builds their database
+    (``generator.drift.spec_db.SPEC_BUILD_CODE``, ``generator.migrate.revision.HEAD_BUILD_CODE``),
+    so editing anything else (the CLI, the diff report, the app runtime) keeps every cached
+    database. Computed once per process and member list."""
+    key = tuple(members)
+    if key not in _CODE_DIGESTS:
         h = hashlib.sha256()
         for dist in ("sqlalchemy", "alembic"):
             with suppress(Exception):
                 h.update(f"{dist}={version(dist)};".encode())
-        for path in sorted(_PACKAGE.rglob("*")):
-            if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
-                h.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes())
-        _CODE_DIGEST = h.hexdigest()
-    return _CODE_DIGEST
+        for member in key:
+            path = _PACKAGE / member
+            for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+                if file.suffix in (".py", ".json") and "__pycache__" not in file.parts:
+                    h.update(str(file.relative_to(_PACKAGE)).encode() + b"\0" + file.read_bytes())
+        _CODE_DIGESTS[key] = h.hexdigest()
+    return _CODE_DIGESTS[key]
 
 
-def migrations_digest(migrations_dir: Path) -> str:
-    """The digest of a migrations folder: env.py, script.py.mako and every revision file."""
+def migrations_digest(migrations_dir: Path, code: Sequence[str] = ()) -> str:
+    """The digest of a migrations folder: env.py, script.py.mako and every revision file
+    (and ``code``, see ``digest``)."""
     files = [migrations_dir / "env.py", migrations_dir / "script.py.mako"]
     files += sorted((migrations_dir / "versions").glob("*.py"))
     parts: list[bytes | str] = []
     for path in files:
         if path.is_file():
             parts += [path.name, path.read_bytes()]
-    return digest(parts)
+    return digest(parts, code=code)
 
 
 def cache_name(kind: str, key: str) -> str:

@@ -64,8 +64,11 @@ def layer_of(module: str) -> Layer | None:
     return best[1] if best else None
 
 
-def imports_of(module: str, path: Path, modules: dict[str, Path]) -> list[tuple[str, int]]:
-    """(internal module imported, line) for every import statement in the file."""
+def imports_of(
+    module: str, path: Path, modules: dict[str, Path], *, top_level_only: bool = False
+) -> list[tuple[str, int]]:
+    """(internal module imported, line) for every import statement in the file (with
+    ``top_level_only``, those that run when the module is imported: not inside a function)."""
     is_package = path.name == "__init__.py"
     found: list[tuple[str, int]] = []
 
@@ -75,7 +78,9 @@ def imports_of(module: str, path: Path, modules: dict[str, Path]) -> list[tuple[
         if name and name != module:
             found.append((name, line))
 
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    nodes = _module_level(tree) if top_level_only else ast.walk(tree)
+    for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] in PACKAGES:
@@ -93,6 +98,19 @@ def imports_of(module: str, path: Path, modules: dict[str, Path]) -> list[tuple[
                 full = f"{target}.{alias.name}"
                 add(full if full in modules else target, node.lineno)
     return found
+
+
+def _module_level(tree: ast.Module) -> list[ast.stmt]:
+    """The module's statements, descending into if/try/with blocks but not into functions."""
+    out: list[ast.stmt] = []
+    todo: list[ast.stmt] = list(tree.body)
+    while todo:
+        node = todo.pop(0)
+        out.append(node)
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                todo += [n for n in getattr(node, field, []) if isinstance(n, ast.stmt | ast.excepthandler)]
+    return out
 
 
 def graph() -> tuple[dict[str, Path], dict[str, list[tuple[str, int]]]]:
@@ -161,3 +179,45 @@ def test_the_checker_sees_function_level_imports(tmp_path: Path) -> None:
     found = imports_of("generator.pg.dbcache", path, modules)
     assert found == [("generator.spec.model", 2), ("generator.spec.model", 3)]
     assert layer_of("generator.spec.model").name not in layer_of("generator.pg.dbcache").may_import  # type: ignore[union-attr]
+
+
+def _closure(roots: list[str], edges: dict[str, list[tuple[str, int]]]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        m = todo.pop()
+        if m not in seen:
+            seen.add(m)
+            todo += [t for t, _ in edges.get(m, [])]
+    return seen
+
+
+def _covered(module: str, members: tuple[str, ...], modules: dict[str, Path]) -> bool:
+    rel = modules[module].relative_to(ROOT / "generator").as_posix()
+    return any(rel == m or rel.startswith(m.rstrip("/") + "/") for m in members)
+
+
+def test_the_code_digests_cover_what_builds_the_kept_databases() -> None:
+    """The cache keys of the kept spec and head databases hash only the code that builds them
+    (generator.pg.dbcache.code_digest): editing the CLI, the diff report or cadb/ keeps every
+    cached database. Every module that code imports (except the PostgreSQL plumbing in pg/ and
+    the error classes) must be in the list, else a change to it would reuse a stale database."""
+    from generator.drift.spec_db import SPEC_BUILD_CODE
+    from generator.migrate.revision import HEAD_BUILD_CODE
+
+    modules, edges = graph()
+    plumbing = ("generator.pg", "generator.errors", "generator.project", "cadb")
+
+    def missing(roots: list[str], members: tuple[str, ...], edges: dict[str, list[tuple[str, int]]]) -> list[str]:
+        return sorted(
+            m for m in _closure(roots, edges)
+            if m.startswith("generator.") and not m.startswith(plumbing) and not _covered(m, members, modules)
+        )  # fmt: skip
+
+    spec_roots = ["generator.drift.spec_db", "generator.schema.ddl", "generator.spec"]
+    assert missing(spec_roots, SPEC_BUILD_CODE, edges) == []
+    # the head is built by running the revisions through migrations/env.py: what that loads
+    top_level = {m: imports_of(m, p, modules, top_level_only=True) for m, p in modules.items()}
+    head_roots = ["generator.migrate.env", "generator.migrate.ops", "generator.migrate.api"]
+    assert missing(head_roots, HEAD_BUILD_CODE, top_level) == []
+    assert not any(m.startswith(("cli", "cadb", "generator/drift/report")) for m in SPEC_BUILD_CODE + HEAD_BUILD_CODE)
