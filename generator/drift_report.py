@@ -102,7 +102,7 @@ class DiffReport:
         if header and self.statements:
             lines += [
                 f"-- schemactl diff: SQL that brings {self.database or 'the database'} to the spec",
-                f"-- {len(self.statements)} statement(s), {sum(s.destructive for s in self.statements)} destructive. "
+                f"-- {plural(len(self.statements), 'statement')}, {sum(s.destructive for s in self.statements)} destructive. "
                 "Review before running; run in autocommit mode (psql -f, no --single-transaction):",
                 "-- a value added with ALTER TYPE ... ADD VALUE cannot be used in the same transaction.",
                 "",
@@ -139,6 +139,11 @@ class DiffReport:
             "timings": self.timings,
             "spec_cache": self.spec_cache,
         }
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 statement``, ``3 statements``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def terminated(sql: str) -> str:
@@ -368,4 +373,5 @@ def _short(comment: str | None, width: int = 60) -> str:
     if comment is None:
         return "none"
     text = " ".join(comment.split())
-    return repr(text if len(text) <= width else text[: width - 3] + "...")
+    text = text if len(text) <= width else text[: width - 3] + "..."
+    return "'" + text.replace("'", "''") + "'"  # as SQL quotes it

@@ -277,5 +277,29 @@ def test_comment_changes_show_both_comments() -> None:
         with_comment_detail(Change("comment", "type e", "changed"), live, spec).detail
         == "'x' -> 'y'"
     )
+    quoted = _snap(tables={"t": "it's"})
+    assert with_comment_detail(Change("comment", "table t", "changed"), quoted, spec).detail.startswith(
+        "'it''s' -> "
+    )  # SQL quoting, never Python's repr (issue 13.11)
     kept = Change("column", "t.c", "changed", "d")
     assert with_comment_detail(kept, live, spec) is kept
+
+
+def test_one_statement_is_singular(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13.11: the text said "(1 statements"."""
+    import io
+
+    from rich.console import Console
+
+    import cli.output
+    from cli.commands_diff import render_text
+    from generator.drift_report import DiffReport, Statement
+
+    report = DiffReport(changes=[Change("column", "t.c", "added")], statements=[Statement('ALTER TABLE "t" ADD COLUMN "c" text')])
+    assert "-- 1 statement, 0 destructive." in report.sql_script()
+    out = io.StringIO()
+    monkeypatch.setattr(cli.output.OUT, "stdout", Console(file=out, width=200))
+    render_text(report)
+    text = out.getvalue()
+    assert "1 difference between" in text and "(1 statement, 0 destructive)" in text
+    assert "statements" not in text and "differences" not in text
