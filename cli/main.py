@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
     _register()
     args = list(sys.argv[1:] if argv is None else argv)
+    OUT.begin(args)  # the --format, so every error follows the output contract (cli/output.py)
     debug = "--debug" in args or os.environ.get("SCHEMACTL_DEBUG") == "1"
     try:
         result = app(args=args, prog_name="schemactl", standalone_mode=False)
@@ -96,20 +97,20 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        OUT.error(exc.message, exc.hint)
-        for line in getattr(exc, "differences", None) or getattr(exc, "steps", None) or []:
-            OUT.note(f"  - {line}")
-        for problem in getattr(exc, "problems", None) or []:
-            OUT.line(str(problem))
-        return exc.exit_code
+        return OUT.fail(exc)
     except KeyboardInterrupt:
         OUT.error("interrupted")
         return 130
     except Exception as exc:  # a bug, not a user mistake: say so, and how to see more
+        from generator.errors import from_database_exception
+
         if debug:
             raise
+        known = from_database_exception(exc)  # a server error by SQLSTATE: the user's or the environment's
+        if known is not None:
+            return OUT.fail(known)
         first = (str(exc).strip().splitlines() or [""])[0][:300]
-        OUT.error(f"internal error: {type(exc).__name__}: {first}", "rerun with --debug for a traceback and report it")
+        OUT.error(f"internal error: {type(exc).__name__}: {first}", "rerun with --debug for a traceback and report it", kind="internal")
         return 1
 
 
