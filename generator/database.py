@@ -351,6 +351,15 @@ def _deferred_interrupts() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
+def no_createdb_error() -> DatabaseError:
+    """CREATE DATABASE refused with 42501 insufficient_privilege on the dev server."""
+    return DatabaseError(
+        "the dev database user cannot create databases",
+        "grant CREATEDB or point --dev-db / SCHEMACTL_DEV_DATABASE_URL at a server "
+        "where it can",
+    )
+
+
 def _create_database(engine: Engine, name: str, template: str | None, dev_url: str) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
@@ -363,11 +372,7 @@ def _create_database(engine: Engine, name: str, template: str | None, dev_url: s
             conn.execute(text(sql))
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) == "42501":
-            raise DatabaseError(
-                "the dev database user cannot create databases",
-                "grant CREATEDB or point --dev-db / SCHEMACTL_DEV_DATABASE_URL at a server "
-                "where it can",
-            ) from exc
+            raise no_createdb_error() from exc
         if _is_operational(exc):
             raise explain_operational_error(exc, dev_url) from exc
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -121,7 +121,7 @@ def cached_database(
                 _drop(conn, name)  # a same-named database that is not a finished cache entry
                 _sweep_building(conn)
                 tmp = scratch_name(f"{BUILDING_PREFIX}{kind}")
-                conn.execute(text(f'CREATE DATABASE "{tmp}"'))
+                _create(conn, tmp)
                 try:
                     progress(f"building the {kind} database (cached for later runs)")
                     build(with_database(dev_url, tmp))
@@ -153,21 +153,60 @@ def cached_database(
 
 
 def clear(dev_url: str) -> list[str]:
-    """Drop every cached database on the dev server; return the names dropped."""
+    """Drop every cached database on the dev server; return the names dropped. A database
+    this user may not drop (42501: not its owner) is left; when there is one, a
+    DatabaseError names them after the others are dropped (``dropped`` on the error)."""
+    from sqlalchemy.exc import DBAPIError
+
     from generator.database import connect, normalize_url
+    from generator.errors import DatabaseError
 
     engine = connect(normalize_url(dev_url), autocommit=True)
+    dropped: list[str] = []
+    refused: list[str] = []
     try:
         with engine.connect() as conn:
             names = [n for prefix in CLEARED_PREFIXES for n in _names(conn, prefix)]
             for name in names:
-                _drop(conn, name, force=True)
-            return names
+                try:
+                    _drop(conn, name, force=True)
+                except DBAPIError as exc:
+                    if _sqlstate(exc) != "42501":
+                        raise
+                    refused.append(name)
+                else:
+                    dropped.append(name)
     finally:
         engine.dispose()
+    if refused:
+        error = DatabaseError(
+            f"cannot drop {len(refused)} cached database(s) ({', '.join(refused)}): the dev database user is not their owner",
+            "run schemactl db clear-cache as the user that created them, or as a superuser",
+        )
+        error.dropped = dropped  # type: ignore[attr-defined]
+        raise error
+    return dropped
 
 
 # ----------------------------------------------------------------------------- internals
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None)
+
+
+def _create(conn: Any, name: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from generator.database import no_createdb_error
+
+    try:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except DBAPIError as exc:
+        if _sqlstate(exc) == "42501":  # insufficient_privilege: no CREATEDB
+            raise no_createdb_error() from exc
+        raise
 
 
 def _ready(conn: Any, name: str, use: Use) -> bool:
