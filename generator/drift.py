@@ -553,8 +553,14 @@ def _compare(
 
     statements = engine_statements(live, target, ignore_extension_versions=True)
     changes = compare(live.snapshot, target.snapshot)
+    # functions migra could not read on either side (it shows a function's definition only to
+    # members of its owner's role): a read-only CI role on the live database, or a dev role
+    # reading the cached spec database another user built; the catalog compares their bodies
     hidden = {
-        f.name for f in live.inspector.functions.values() if getattr(f, "definition", "") is None
+        f.name
+        for inspection in (live, target)
+        for f in inspection.inspector.functions.values()
+        if getattr(f, "definition", "") is None
     }
     report = build_report(
         changes, statements, live.snapshot, target.snapshot, hidden_functions=hidden,
