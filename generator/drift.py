@@ -286,12 +286,20 @@ def connect_read_only(url: str, *, missing_ok: bool = False) -> Engine | None:
     return engine
 
 
+SNAPSHOT_OPTIONS = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+
+
 def _read_live(live_url: str) -> Inspection:
-    """Connect read-only and inspect (runs in the worker thread)."""
+    """Connect read-only and inspect (runs in the worker thread), in one REPEATABLE READ
+    READ ONLY transaction: our catalog snapshot and every query of migra's inspector read the
+    same snapshot of the catalog, so a migration committing meanwhile is seen whole or not
+    at all (the SQL never mixes the two states)."""
     engine = connect_read_only(live_url)
     try:
         with _reading("the live database"), engine.connect() as conn:
-            return inspect(conn, schema="public")
+            conn = conn.execution_options(**SNAPSHOT_OPTIONS)
+            with conn.begin():
+                return inspect(conn, schema="public")
     finally:
         engine.dispose()
 
