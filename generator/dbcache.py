@@ -21,7 +21,8 @@ the same name serialise on an advisory lock; the second finds the first's result
 build, older databases of the same kind beyond ``KEEP`` are dropped (best effort: one in use
 stays). Everything generate keeps is named ``schemactl_cache_*`` (diff keeps its spec
 databases as ``schemactl_spec_*``, ``generator.drift``); dropping them by hand is always safe
-(``schemactl db clear-cache`` drops both).
+(``schemactl db clear-cache`` drops both, and the scratch databases of runs that are gone:
+``generator.scratch``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ KEEP = 3  # cached databases per kind
 # (generator.drift.SPEC_CACHE_PREFIX; named here so clearing imports no drift engine)
 DIFF_SPEC_PREFIX = "schemactl_spec_"
 STALE_BUILD_SECONDS = 3600.0  # an unfinished build this old was killed
-CLEARED_PREFIXES = (CACHE_PREFIX, BUILDING_PREFIX, DIFF_SPEC_PREFIX)
+# (unfinished builds, schemactl_building_*, are scratch databases: ``reap`` drops those of
+# runs that are gone, never one a running build is filling)
+CLEARED_PREFIXES = (CACHE_PREFIX, DIFF_SPEC_PREFIX)
 _PACKAGE = Path(__file__).resolve().parent
 
 Use = Literal["readonly", "template"]
@@ -188,6 +191,19 @@ def clear(dev_url: str) -> list[str]:
     return dropped
 
 
+def reap(dev_url: str) -> Any:  # -> generator.database.Reaped
+    """Drop the scratch databases of runs that are gone (killed, or their server stopped
+    under them) and list those of runs still going (``generator.database.reap_abandoned``)."""
+    from generator.database import connect, normalize_url, reap_abandoned
+
+    engine = connect(normalize_url(dev_url), autocommit=True)
+    try:
+        with engine.connect() as conn:
+            return reap_abandoned(conn)
+    finally:
+        engine.dispose()
+
+
 # ----------------------------------------------------------------------------- internals
 
 
@@ -282,13 +298,11 @@ def _prune(conn: Any, kind: str, keep: str) -> None:
 
 
 def _sweep_building(conn: Any, max_age: float = STALE_BUILD_SECONDS) -> None:
-    """Drop temporary build databases older than ``max_age`` that nobody is connected to
-    (left by a killed build). The age comes from the UTC time stamp in the name."""
-    import calendar
-    import re
-    import time
-
+    """Drop temporary build databases of builds that are gone (``generator.scratch.abandoned``:
+    a dead process on this host, else older than ``max_age``) that nobody is connected to."""
     from sqlalchemy import text
+
+    from generator.scratch import abandoned
 
     rows = conn.execute(
         text(
@@ -298,10 +312,6 @@ def _sweep_building(conn: Any, max_age: float = STALE_BUILD_SECONDS) -> None:
         {"p": BUILDING_PREFIX},
     )
     for (name,) in rows.fetchall():
-        stamp = re.search(r"_(\d{14})_[0-9a-f]{8}$", name)
-        if stamp is None:
-            continue
-        born = calendar.timegm(time.strptime(stamp.group(1), "%Y%m%d%H%M%S"))
-        if time.time() - born > max_age:
+        if abandoned(name, max_age=max_age):
             with suppress(Exception):
                 _drop(conn, name)

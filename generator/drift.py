@@ -437,7 +437,7 @@ def prune_spec_databases(
     dev_url: str, keep: int = KEEP_SPEC_DATABASES, current: str = ""
 ) -> list[str]:
     """Drop all but the ``keep`` newest cached spec databases (``current`` is always kept),
-    and scratch databases of diffs killed more than an hour ago. Never forced: one in use
+    and scratch databases of diffs that are gone (``generator.scratch.abandoned``). Never forced: one in use
     stays. Best effort: returns what was dropped."""
     import contextlib
 
@@ -455,19 +455,11 @@ def prune_spec_databases(
         others = [name for name in newest_first if name != current]
         kept = set(others[: keep - 1]) | {current} if current in cached else set(others[:keep])
         old = [name for name in others if name not in kept]
-        now = time.time()
-        for name in scratch:
-            stamp = re.search(r"_(\d{14})_[0-9a-f]+$", name)
-            if stamp and now - _utc_seconds(stamp.group(1)) > STALE_SCRATCH_SECONDS:
-                old.append(name)
+        from generator.scratch import abandoned
+
+        old += [name for name in scratch if abandoned(name, max_age=STALE_SCRATCH_SECONDS)]
         return drop_unused_databases(dev_url, old)
     return []
-
-
-def _utc_seconds(stamp: str) -> float:
-    import calendar
-
-    return float(calendar.timegm(time.strptime(stamp, "%Y%m%d%H%M%S")))
 
 
 def _spec_side(

@@ -29,12 +29,12 @@ import datetime
 import pprint
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generator.errors import MigrationError, ProofFailed
+from generator.scratch import scratch_dir
 from generator.seed import (
     column_groups,
     compared,
@@ -382,7 +382,7 @@ def write_revision(root: Path, seeds: Seeds, message: str, dev_url: str, progres
     rev_id = next_revision_id(root)
     create_date = str(datetime.datetime.now(datetime.UTC))
     text = render_revision(new, previous, rev_id, down_revision, message, create_date)
-    with tempfile.TemporaryDirectory(prefix="schemactl-seedrev-") as tmp:
+    with scratch_dir(root, "schemactl-seedrev") as tmp:  # .schemactl/tmp, reaped if killed (generator.scratch)
         scripts = Path(tmp) / "migrations"
         shutil.copytree(root / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__"))
         directory = migrate.script_directory(root, scripts)
