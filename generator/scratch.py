@@ -6,7 +6,7 @@ or remove its temporary folder. So every scratch name carries its owner:
     <prefix>_<UTC yyyymmddHHMMSS>_p<pid>_<host6>_<rand4>      (a database, at most 63 bytes)
     <root>/.schemactl/tmp/<prefix>-<UTC stamp>-p<pid>-<host6>-<rand4>   (a folder)
 
-``host6`` is the first 6 hex digits of sha256(hostname). A later run reaps a scratch object
+``host6`` is the first 6 hex digits of sha256(hostname, boot id, pid namespace). A later run reaps a scratch object
 (``abandoned``) when
 
 - it was made on this host and its process is gone (or the pid now belongs to a process that
@@ -52,8 +52,22 @@ class Owner:
     host: str | None
 
 
+_HOST_ID: str | None = None
+
+
 def host_id() -> str:
-    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:6]
+    """6 hex digits naming where pids mean something: the host name, and on Linux the boot
+    id and the pid namespace (two containers of one machine, even with the same host name,
+    never read each other's pids)."""
+    global _HOST_ID
+    if _HOST_ID is None:
+        parts = [socket.gethostname()]
+        with contextlib.suppress(OSError):
+            parts.append(Path("/proc/sys/kernel/random/boot_id").read_text().strip())
+        with contextlib.suppress(OSError):
+            parts.append(os.readlink("/proc/self/ns/pid"))
+        _HOST_ID = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:6]
+    return _HOST_ID
 
 
 def _stamp() -> str:
