@@ -74,9 +74,9 @@ def main(argv: list[str] | None = None) -> int:
 
     _register()
     args = list(sys.argv[1:] if argv is None else argv)
-    OUT.begin(args)  # the --format, so every error follows the output contract (cli/output.py)
     debug = "--debug" in args or os.environ.get("SCHEMACTL_DEBUG") == "1"
     try:
+        OUT.begin(args)  # the --format, so every error follows the output contract (cli/output.py)
         result = app(args=args, prog_name="schemactl", standalone_mode=False)
         return int(result or 0)
     except click.Exit as exc:
