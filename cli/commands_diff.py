@@ -73,8 +73,8 @@ def register(app: typer.Typer) -> None:
                     live.url, dev.url, spec, progress=lambda phrase: status.update(phrase + "...")
                 )
         except KeyboardInterrupt:  # typer would exit 130 silently
-            OUT.error(
-                "interrupted", "an unfinished spec database was dropped; the live database was only read"
+            OUT.report(
+                "interrupted", "an unfinished spec database was dropped; the live database was only read", exit_code=130
             )
             raise typer.Exit(130) from None
         OUT.note(

@@ -82,14 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     except click.Exit as exc:
         return exc.exit_code
     except click.Abort:
-        OUT.error("aborted")
+        OUT.report("aborted", exit_code=130)
         return 130
     except click.ClickException as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # no command (click >= 8.2): its message is the help
             OUT.stderr.print(exc.format_message(), markup=False, highlight=False, soft_wrap=True)
-            OUT.error("missing command", "see schemactl --help" if exc.ctx is None else f"see {exc.ctx.command_path} --help")
+            OUT.report("missing command", "see schemactl --help" if exc.ctx is None else f"see {exc.ctx.command_path} --help")
             return 1
-        OUT.error(exc.format_message() or "missing command", "see schemactl --help" if not isinstance(exc, click.UsageError) or exc.ctx is None
+        OUT.report(exc.format_message() or "missing command", "see schemactl --help" if not isinstance(exc, click.UsageError) or exc.ctx is None
                   else f"see {exc.ctx.command_path} --help")
         return 1
     except SchemactlError as exc:
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         return OUT.fail(exc)
     except KeyboardInterrupt:
-        OUT.error("interrupted")
+        OUT.report("interrupted", exit_code=130)
         return 130
     except Exception as exc:  # a bug, not a user mistake: say so, and how to see more
         from generator.errors import from_database_exception
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         if known is not None:
             return OUT.fail(known)
         first = (str(exc).strip().splitlines() or [""])[0][:300]
-        OUT.error(f"internal error: {type(exc).__name__}: {first}", "rerun with --debug for a traceback and report it", kind="internal")
+        OUT.report(f"internal error: {type(exc).__name__}: {first}", "rerun with --debug for a traceback and report it", kind="internal")
         return 1
 
 

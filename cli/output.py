@@ -1,19 +1,6 @@
 """How the CLI talks to a human or a machine: consoles, the error line, JSON output.
 
 Only cli/ prints. Errors go to stderr as ``error: <what>`` plus a ``hint: <fix>`` line.
-
-The output contract of every command with ``--format`` (docs/ci.md):
-
-- ``-f json``: stdout is always exactly one JSON document. On failure it is the error
-  document ``{"status": "error", "format_version": 1, "error": {"kind", "message", "hint",
-  "exit_code", "details"}}``, whatever failed (the spec, a server, a usage mistake, a bug);
-  the error line goes to stderr as well.
-- ``-f sql``: stdout holds only SQL; every error line (and a spec's problems) goes to stderr,
-  so stdout is empty on failure.
-- ``-f text``: as before; a spec's problems are listed on stdout (``validate``'s output).
-
-``main`` tells ``OUT`` the format before the command runs (``OUT.begin``), so errors raised
-before the command body (a usage mistake, the spec) follow the contract too.
 """
 
 from __future__ import annotations
@@ -68,15 +55,34 @@ class Out:
         """Progress and summaries: stderr, so stdout stays data."""
         self.stderr.print(text)
 
-    def error(
-        self, message: str, hint: str | None = None, *, kind: str = "error", exit_code: int = 1,
-        details: list[Any] | None = None,
-    ) -> None:  # fmt: skip
-        """The error line (and hint) on stderr; with ``-f json`` also the error document on
-        stdout, unless the command already wrote its document."""
+    def error(self, message: str, hint: str | None = None) -> None:
         self.stderr.print(f"[bold red]error:[/] {_escape(message)}")
         if hint:
             self.stderr.print(f"[dim]hint:[/] {_escape(hint)}")
+
+    def json(self, payload: Any) -> None:
+        self.stdout.file.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
+        self.stdout.file.flush()
+        self._documents += 1
+
+    # The output contract of every command with --format (docs/drift.md, "On failure"):
+    # - -f json: stdout is always exactly one JSON document. On failure it is the error
+    #   document {"status": "error", "format_version": 1, "error": {"kind", "message",
+    #   "hint", "exit_code", "details"}}, whatever failed (the spec, a server, a usage
+    #   mistake, a bug); the error line goes to stderr as well.
+    # - -f sql: stdout holds only SQL; every error line (and a spec's problems) goes to
+    #   stderr, so stdout is empty on failure.
+    # - -f text: as before; a spec's problems are listed on stdout (validate's output).
+    # main() tells OUT the format before the command runs (OUT.begin), so errors raised
+    # before the command body (a usage mistake, the spec) follow the contract too.
+
+    def report(
+        self, message: str, hint: str | None = None, *, kind: str = "error", exit_code: int = 1,
+        details: list[Any] | None = None,
+    ) -> None:  # fmt: skip
+        """A failed run: the error line (and hint) on stderr; with ``-f json`` also the error
+        document on stdout, unless the command already wrote its document."""
+        self.error(message, hint)
         if self.format == "json" and not self._documents:
             self.json(error_document(message, hint, kind=kind, exit_code=exit_code, details=details))
 
@@ -86,7 +92,7 @@ class Out:
         problems = list(getattr(exc, "problems", None) or [])
         lines = list(getattr(exc, "differences", None) or getattr(exc, "steps", None) or [])
         details: list[Any] = [_problem(p) for p in problems] + lines
-        self.error(exc.message, exc.hint, kind=error_kind(exc), exit_code=exc.exit_code, details=details)
+        self.report(exc.message, exc.hint, kind=error_kind(exc), exit_code=exc.exit_code, details=details)
         for line in lines:
             self.note(f"  - {line}")
         for problem in problems:  # validate's own output in text; never stdout for machines
@@ -96,10 +102,6 @@ class Out:
                 self.stderr.print(str(problem), markup=False, highlight=False)
         return exc.exit_code
 
-    def json(self, payload: Any) -> None:
-        self.stdout.file.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
-        self.stdout.file.flush()
-        self._documents += 1
 
 
 FORMATS = ("text", "json", "sql")
