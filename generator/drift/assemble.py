@@ -18,6 +18,7 @@ from generator.drift.report import (
     engine_only_changes,
     fold_changes,
     index_tables,
+    split_session,
 )
 from generator.pg.catalog import Change, Snapshot
 
@@ -31,11 +32,13 @@ def build_report(changes: list[Change], engine_sql: list[str], live: Snapshot, s
     statements are dropped unless the catalog, which reads every body, saw a change."""
     folded = [with_comment_detail(c, live, spec) for c in fold_changes(changes, live, spec)]
     engine_sql = without_hidden_functions(engine_sql, folded, hidden_functions)
+    engine_sql, preamble = split_session(engine_sql)
     statements, missing = correct(engine_sql, folded, live, spec)
     extra = engine_only_changes(
         [s.sql for s in statements if s.origin == "migra"], folded, index_tables(live, spec)
     )
-    return DiffReport(changes=folded + extra, statements=statements, missing_sql=missing, **context)
+    return DiffReport(changes=folded + extra, statements=statements, missing_sql=missing,
+                      preamble=preamble, **context)  # fmt: skip
 
 
 def without_hidden_functions(
@@ -76,4 +79,5 @@ def _short(comment: str | None, width: int = 60) -> str:
     if comment is None:
         return "none"
     text = " ".join(comment.split())
-    return repr(text if len(text) <= width else text[: width - 3] + "...")
+    text = text if len(text) <= width else text[: width - 3] + "..."
+    return "'" + text.replace("'", "''") + "'"  # as SQL quotes it

@@ -79,6 +79,9 @@ class DiffReport:
     engine: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     spec_cache: str = ""  # "hit" (cached spec database used), "built" (and cached), "off" (scratch)
+    # session settings the script needs before its statements (not statements of the fix:
+    # never counted); only ``SET check_function_bodies = off`` when the script creates a function
+    preamble: list[str] = field(default_factory=list)
 
     @property
     def in_sync(self) -> bool:
@@ -103,11 +106,13 @@ class DiffReport:
         if header and self.statements:
             lines += [
                 f"-- schemactl diff: SQL that brings {self.database or 'the database'} to the spec",
-                f"-- {len(self.statements)} statement(s), {sum(s.destructive for s in self.statements)} destructive. "
+                f"-- {plural(len(self.statements), 'statement')}, {sum(s.destructive for s in self.statements)} destructive. "
                 "Review before running; run in autocommit mode (psql -f, no --single-transaction):",
                 "-- a value added with ALTER TYPE ... ADD VALUE cannot be used in the same transaction.",
                 "",
             ]
+        if self.statements:
+            lines += [terminated(sql) for sql in self.preamble]
         note = ""
         for s in self.statements:
             if s.note and s.note != note:
@@ -139,7 +144,13 @@ class DiffReport:
             "unchecked": list(UNCHECKED),
             "timings": self.timings,
             "spec_cache": self.spec_cache,
+            "preamble": [terminated(sql) for sql in self.preamble],
         }
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 statement``, ``3 statements``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def terminated(sql: str) -> str:
@@ -308,3 +319,18 @@ def is_destructive(sql: str) -> bool:
     migra calls every statement containing DROP unsafe; dropping a default or a NOT NULL
     loses nothing, so schemactl does not mark those."""
     return bool(_DESTRUCTIVE.match(sql))
+
+
+_CREATES_ROUTINE = re.compile(r"^\s*create\s+(or\s+replace\s+)?(function|procedure)\b", re.IGNORECASE)
+
+
+def split_session(statements: list[str]) -> tuple[list[str], list[str]]:
+    """migra's statements without its session settings (``set check_function_bodies = off``),
+    and the settings to keep as the script's preamble: only when a function or procedure is
+    created (its body may name objects the script creates later). A setting is never a
+    statement of the fix, so it is never counted."""
+    session = [sql for sql in statements if _SESSION.match(sql)]
+    kept = [sql for sql in statements if not _SESSION.match(sql)]
+    if not any(_CREATES_ROUTINE.match(sql) for sql in kept):
+        session = []
+    return kept, [sql.strip().rstrip(";").strip() for sql in session]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import Any
 
 from generator.drift.spec_db import SPEC_BUILD_CODE
 from generator.errors import DestructiveChange, MigrationError, ProofFailed
+from generator.pg.scratch import scratch_dir
 from generator.spec.model import Spec
 
 # What builds the migrations' head database (files and folders of generator/, see
@@ -150,7 +150,7 @@ def generate(
             raise DestructiveChange(plan.destructive)
         with timer.step("clone", "copying the head database for the proof"):
             head_url = _writable_head(scratch, root, dev_url, head_url)
-        with tempfile.TemporaryDirectory(prefix="schemactl-rev-") as tmp:
+        with scratch_dir(root, "schemactl-rev") as tmp:  # .schemactl/tmp, reaped if killed (generator.pg.scratch)
             scripts = Path(tmp) / "migrations"
             shutil.copytree(
                 root / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__")
