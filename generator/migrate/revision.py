@@ -101,7 +101,7 @@ def generate(
 ) -> GenerateResult:
     """Plan, prove and write a revision (or, with ``check``, only say whether one is needed).
 
-    ``spec_key``: a digest that identifies the spec and schemactl's code
+    ``spec_key``: a digest that identifies the spec and the code that builds it
     (``generator.drift.spec_db.cache_key``, as the CLI passes); it names the cached spec database
     without compiling the spec's DDL. Without it the DDL itself is the key."""
     from generator.drift.engine import compare_databases
@@ -211,7 +211,7 @@ def _head_database(
     root: Path, dev_url: str, down_revision: str | None, progress: Progress
 ) -> str | None:
     """The URL of a read-only database at the migrations' head, kept on the dev server between
-    runs and keyed by the migration files (and schemactl's code); None when there is no
+    runs and keyed by the migration files (and ``HEAD_BUILD_CODE``); None when there is no
     revision yet. Autogenerate reads it in a transaction it rolls back; the proof gets a copy."""
     if not down_revision:
         return None

@@ -3,7 +3,7 @@
 Building the spec's database (1,000 tables: many seconds of DDL) and upgrading a database to
 the migrations' head (every revision, op by op) are the slow steps of ``schemactl generate``.
 Both results depend only on their inputs: the spec's DDL, or the migration files plus
-schemactl's code. So the built database stays on the dev server, named
+the code that builds them. So the built database stays on the dev server, named
 ``schemactl_cache_<kind>_<first 16 hex of the digest>``, and the next run with the same inputs
 uses it instead of building it again.
 

@@ -338,11 +338,7 @@ def run_models(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[st
 
     import cli.main
     import cli.output
-    from cli import models as commands_models
 
-    cli.main._register()
-    if "models" not in {c.name or c.callback.__name__ for c in cli.main.app.registered_commands}:
-        commands_models.register(cli.main.app)  # until cli/main.py lists commands_models
     for name in ("SCHEMACTL_SPEC", "SCHEMACTL_DEBUG"):
         monkeypatch.delenv(name, raising=False)
 
