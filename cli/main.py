@@ -93,9 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except SchemactlError as exc:
         if debug:
-            import traceback
-
-            traceback.print_exc()
+            OUT.traceback()
         OUT.error(exc.message, exc.hint)
         for line in getattr(exc, "differences", None) or getattr(exc, "steps", None) or []:
             OUT.note(f"  - {line}")
@@ -107,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # a bug, not a user mistake: say so, and how to see more
         if debug:
-            raise
+            OUT.traceback()  # scrubbed: a driver's message may repeat a connection string
+            return 1
         first = (str(exc).strip().splitlines() or [""])[0][:300]
         OUT.error(f"internal error: {type(exc).__name__}: {first}", "rerun with --debug for a traceback and report it")
         return 1

@@ -10,7 +10,10 @@ second waits, then finds nothing to do).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +38,37 @@ def database_url(context: Any, root: Path) -> str:
     from generator.database import resolve_live
 
     x = context.get_x_argument(as_dictionary=True)
-    return resolve_live(x.get("db"), root).url
+    return resolve_live(x.get("db"), root, cli_source="-x db").url
 
 
 def run(context: Any) -> None:
+    with plain_alembic_errors(context.config):
+        _run(context)
+
+
+@contextlib.contextmanager
+def plain_alembic_errors(config: Any) -> Iterator[None]:
+    """Under the plain ``alembic`` command (it sets ``cmd_opts``; schemactl's own calls do
+    not), a schemactl error (a bad ``-x db`` URL, a wrong password) ends the run with the
+    CLI's one ``error:`` line, a ``hint:`` line and exit 1, passwords scrubbed, instead of a
+    traceback that may repeat the URL. ``alembic --raiseerr`` keeps the traceback."""
+    from generator.errors import SchemactlError
+
+    options = getattr(config, "cmd_opts", None)
+    try:
+        yield
+    except SchemactlError as exc:
+        if options is None or getattr(options, "raiseerr", False):
+            raise
+        from generator.dburl import scrub
+
+        print(f"error: {scrub(exc.message)}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {scrub(exc.hint)}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _run(context: Any) -> None:
     config = context.config
     root = project_root(config)
     spec = config.attributes.get("spec") or load_spec(root / "schema.yaml")
