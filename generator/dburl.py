@@ -88,7 +88,9 @@ def scrub(text: str) -> str:
 
 
 def _mask_textually(text: str) -> str:
-    text = _USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
+    text = _USERINFO.sub(
+        lambda m: m.group(0) if m.group(2) == "PASSWORD" else m.group(1) + MASK + "@", text
+    )
     text = _QUERY_SECRET.sub(lambda m: m.group(1) + MASK, text)
     return _KEYWORD_SECRET.sub(
         lambda m: m.group(0) if m.group(2).startswith(MASK) else m.group(1) + MASK, text
@@ -130,7 +132,8 @@ def parse_url(text: str, source: str = "the database URL") -> URL:
         if scheme not in (*LIBPQ_SCHEMES, DRIVER_SCHEME):
             shown = scheme if len(scheme) <= 30 else scheme[:30] + "..."
             raise ConfigError(
-                f"{source} is not a PostgreSQL URL (its scheme is {shown}://)", EXPECTED_FORM
+                f"not a PostgreSQL database URL: {source} has the scheme {shown}://",
+                EXPECTED_FORM,
             )
         rest = raw[match.end() :]
         _check_userinfo(rest, source)
@@ -141,7 +144,11 @@ def parse_url(text: str, source: str = "the database URL") -> URL:
     elif "=" in raw:
         url = _from_params(_libpq_parse(raw, source), source)
     else:
-        raise ConfigError(f"{source} is not a database URL", EXPECTED_FORM)
+        raise ConfigError(
+            f"not a PostgreSQL database URL: {source} is neither a postgresql:// URL nor a "
+            "libpq keyword string",
+            EXPECTED_FORM,
+        )
     _check_keywords(url, source)
     if "dbname" in url.query:  # as libpq: a dbname parameter names the database
         url = url.set(database=str(url.query["dbname"])).difference_update_query(["dbname"])

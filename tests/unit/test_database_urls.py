@@ -60,7 +60,7 @@ def test_normalize_rejects_other_urls_without_leaking_the_password(url: str) -> 
 def test_normalize_error_names_the_source_and_scheme_never_the_url() -> None:
     with pytest.raises(ConfigError) as info:
         normalize_url(f"mysql://u:{SECRET}@h/db", "DATABASE_URL")
-    assert info.value.message == "DATABASE_URL is not a PostgreSQL URL (its scheme is mysql://)"
+    assert info.value.message == "not a PostgreSQL database URL: DATABASE_URL has the scheme mysql://"
 
 
 # ------------------------------------------------------------------ every form psql accepts
@@ -149,7 +149,7 @@ def test_the_canonical_form_means_the_same_to_libpq_and_sqlalchemy() -> None:
         (f"postgresql+psycopg://u@h/db?{SECRET}=1", "--db has a query parameter libpq does not know", None),
         (f"postgresql://u:p@h:{SECRET}/db", "--db has a port that is not a number", None),
         (f"postgresql+psycopg://u:p@h:{SECRET}/db", "--db is malformed", None),
-        (SECRET, "--db is not a database URL", None),
+        (SECRET, "not a PostgreSQL database URL: --db is neither a postgresql:// URL nor a libpq keyword string", None),
     ],
 )
 def test_malformed_urls_are_refused_without_a_piece_of_them(
@@ -176,6 +176,8 @@ def test_scrub_removes_every_password_seen_and_pgpassword(monkeypatch: pytest.Mo
     for secret in ("Unencoded-At-Secret", "Kw-Secret-9", "Env-Pgpassword-1", "Never-Seen-1", "Never-Seen-2", "Never-Seen-3"):
         assert secret not in scrubbed
     assert "host=h password=*** " in scrubbed + " "
+    hint = "use postgresql://USER:PASSWORD@HOST:PORT/DATABASE"  # a placeholder, kept readable
+    assert scrub(hint) == hint
 
 
 def test_libpq_url_is_what_psql_takes() -> None:
