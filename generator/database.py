@@ -250,6 +250,26 @@ def _scrub(text: str, url: str) -> str:
     return scrub(text)
 
 
+_CREATE_EXTENSION = re.compile(r'\s*CREATE EXTENSION (?:IF NOT EXISTS )?"((?:[^"]|"")+)"', re.I)
+
+
+def explain_extension_privilege(statement: str, exc: BaseException) -> DatabaseError | None:
+    """A CREATE EXTENSION the dev role may not run (SQLSTATE 42501: the extension is not
+    trusted and the role is no superuser) as one line naming the fix; None otherwise."""
+    orig = getattr(exc, "orig", None) or exc
+    match = _CREATE_EXTENSION.match(statement)
+    if getattr(orig, "sqlstate", None) != "42501" or not match:
+        return None
+    name = match.group(1).replace('""', '"')
+    return DatabaseError(
+        f'the dev database user may not create extension "{name}": only a superuser may '
+        "create an extension that is not trusted",
+        "use a superuser dev role (--dev-db / SCHEMACTL_DEV_DATABASE_URL) for this spec; "
+        "trusted extensions (citext, pgcrypto, pg_trgm, hstore...) need only CREATEDB "
+        "(docs/ci.md)",
+    )
+
+
 def server_version(engine: Engine) -> tuple[int, int]:
     """(major, minor) of the server, e.g. (17, 6)."""
     from sqlalchemy import text

@@ -89,7 +89,12 @@ def materialize(conn: Any, spec: Spec, metadata: sa.MetaData | None = None) -> N
 def _spec_error(spec: Spec, statement: str, exc: Exception):
     import re
 
+    from generator.database import explain_extension_privilege
     from generator.errors import Problem, SpecError
+
+    privilege = explain_extension_privilege(statement, exc)
+    if privilege is not None:  # the dev role, not the spec, is at fault
+        return privilege
 
     message = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
     where = statement.split("(")[0].strip()[:80]
