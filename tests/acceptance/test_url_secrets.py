@@ -105,27 +105,40 @@ def command(entry: str, url: str, debug: bool) -> tuple[list[str], dict[str, str
     return [str(BIN / "alembic"), "-x", f"db={url}", "current"], {}
 
 
+REACH_THE_SERVER = ["keyword", "keyword_quoted", "query_password", "percent_encoded", "sqlalchemy", "passfile"]
+REFUSED_BEFORE_CONNECTING = ["unencoded_at", "upper_case_query"]
+
+
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
-@pytest.mark.parametrize(
-    "form",
-    ["keyword", "keyword_quoted", "unencoded_at", "upper_case_query", "query_password",
-     "percent_encoded", "sqlalchemy", "passfile"],
-)  # fmt: skip
+@pytest.mark.parametrize("form", REACH_THE_SERVER)
 def test_a_wrong_password_is_never_printed(scram: LocalServer, passfile: Path, form: str, entry: str) -> None:
     url, secrets = forms(scram.port or 0, passfile)[form]
     args, env = command(entry, url, debug=False)
     result = run(args, env)
     assert_refused_quietly(result, secrets, debug=False)
-    if form in ("keyword", "query_password", "sqlalchemy", "passfile"):  # reached the server
-        assert "password authentication failed for user" in result.stderr, result.stderr
+    assert "password authentication failed for user" in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("entry", ["--db", "DATABASE_URL", "SCHEMACTL_DEV_DATABASE_URL"])
-@pytest.mark.parametrize("form", ["keyword", "unencoded_at", "upper_case_query", "percent_encoded", "passfile"])
+@pytest.mark.parametrize("form", ["keyword", "percent_encoded", "passfile"])
 def test_debug_tracebacks_are_scrubbed(scram: LocalServer, passfile: Path, form: str, entry: str) -> None:
     url, secrets = forms(scram.port or 0, passfile)[form]
     args, env = command(entry, url, debug=True)
     assert_refused_quietly(run(args, env), secrets, debug=True)
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+@pytest.mark.parametrize("form", REFUSED_BEFORE_CONNECTING)
+def test_a_url_libpq_would_misread_is_refused_unrepeated(passfile: Path, form: str, entry: str) -> None:
+    """An unencoded '@' (whose tail libpq would take for the host) and ``?PASSWORD=`` are
+    refused before any connection, naming only where the URL came from."""
+    url, secrets = forms(NOBODY_LISTENS, passfile)[form]
+    for debug in (False, True) if entry != "alembic -x db" else (False,):
+        args, env = command(entry, url, debug=debug)
+        result = run(args, env)
+        assert_refused_quietly(result, secrets, debug=debug)
+        source = entry.replace("alembic ", "")
+        assert f"error: {source} " in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
