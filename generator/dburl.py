@@ -166,7 +166,8 @@ def _check_userinfo(rest: str, source: str) -> None:
             f"{source} has more than one '@'",
             "percent-encode '@' in the user name or password as %40",
         )
-    if "@" in rest and "/" in rest[: rest.index("@")]:
+    before_at = rest[: rest.index("@")] if "@" in rest else ""
+    if "/" in before_at and ":" in before_at.split("/", 1)[0]:  # user:pass/word@host
         raise ConfigError(
             f"{source} has a '/' or '@' where libpq cannot tell user, password and host apart",
             "percent-encode '/' as %2F and '@' as %40 in the user name, password and database",

@@ -90,6 +90,8 @@ def test_normalize_error_names_the_source_and_scheme_never_the_url() -> None:
         ("postgresql://u@/db?host=/tmp/s&port=5433", "postgresql+psycopg://u@/db?host=/tmp/s&port=5433"),
         ("postgresql://h1:5432,h2:5433/db", "postgresql+psycopg:///db?host=h1%2Ch2&port=5432%2C5433"),
         ("postgresql://u:p@[::1]:5432/db", "postgresql+psycopg://u:p@[::1]:5432/db"),
+        # an '@' in the query of a URL without credentials is no password
+        ("postgresql:///db?host=/s&application_name=me@x", "postgresql+psycopg:///db?host=/s&application_name=me%40x"),
         # a database name SQLAlchemy would not decode from the path goes to the query
         ("postgresql://u@h/my%20db%25", "postgresql+psycopg://u@h/?dbname=my%20db%25"),
         # libpq does not read '+' as a space; the canonical form keeps it a '+'
