@@ -31,6 +31,7 @@ CONNECT_TIMEOUT = 5
 EMBEDDED_LIVE_DATABASE = "schemactl"
 EMBEDDED_DEV_DATABASE = "postgres"
 _MAX_IDENTIFIER = 63
+_PASSWORD_IN_TEXT = re.compile(r"((?:^|://|\s)[^:/?#@\s]*:)[^@/\s]*@")  # u:pw@ in a non-URL
 _DRIVER_PREFIX = re.compile(
     r"^(connection (failed|is bad): )?(connection to server (at|on) .*? failed: )?(FATAL: +)?"
 )
@@ -45,7 +46,7 @@ def mask_url(url: str) -> str:
     try:
         return render(parse_url(url), hide_password=True)
     except Exception:
-        return scrub(str(url or ""))
+        return scrub(_PASSWORD_IN_TEXT.sub(r"\1***@", str(url or "")))
 
 
 def _parse(url: str) -> URL:

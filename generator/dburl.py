@@ -72,6 +72,11 @@ def remember_secret(value: object) -> None:
             _secrets.add(candidate)
 
 
+def forget_secrets() -> None:
+    """Forget every remembered secret (for tests that run many commands in one process)."""
+    _secrets.clear()
+
+
 def scrub(text: str) -> str:
     """``text`` with every remembered secret (and $PGPASSWORD) replaced by ``***``, and
     whatever looks like a password in a URL or keyword string masked too."""
