@@ -11,7 +11,8 @@ validated, when the key does not match) on first use, so a diff whose spec datab
 reads neither. An unwritable cache only costs speed.
 
 The statements are those of ``generator.materialize.ddl_script`` and run the way
-``materialize`` runs them (one round trip). If the dev server refuses them, the spec is loaded
+``materialize`` runs them (one statement per extended-protocol message, pipelined in one
+round trip). If the dev server refuses them, the spec is loaded
 and ``materialize`` runs instead, so the error names the spec's line like any other.
 """
 
@@ -90,17 +91,15 @@ class SpecDDL:
 
 def build(conn: Any, ddl: SpecDDL) -> None:
     """Run the DDL on ``conn`` (a SQLAlchemy Connection in a transaction), as
-    ``generator.materialize.materialize`` does; on failure, let it find and name the culprit."""
-    import sqlalchemy as sa
+    ``generator.materialize.materialize`` does (one statement per extended-protocol message,
+    the text untouched); on failure, let it find and name the culprit."""
+    from generator.materialize import StatementFailed, execute_ddl, materialize
 
-    from generator.materialize import materialize
-
-    script = ";\n".join(ddl.statements) + ";"
     savepoint = conn.begin_nested()
     try:
-        conn.exec_driver_sql(script.replace("%", "%%"))
+        execute_ddl(conn, ddl.statements)
         savepoint.commit()
-    except sa.exc.DBAPIError:
+    except StatementFailed:
         savepoint.rollback()
         materialize(conn, ddl.the_spec())  # raises SpecError naming the statement and the line
         ddl.statements = _ddl_of(ddl.the_spec())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from generator import naming
 from generator.errors import Problem
@@ -20,12 +21,16 @@ from generator.spec.types import (
     parse_type,
 )
 
+if TYPE_CHECKING:
+    from generator.spec.sql_fragments import Kind
+
 GIN_TYPES = {"jsonb", "tsvector"}
 
 
 def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
-    for check in (_enums, _types_and_defaults, _keys, _references, _indexes_and_uniques, _names, _renames):
+    for check in (_enums, _types_and_defaults, _keys, _references, _indexes_and_uniques, _names, _renames,
+                  _sql_fragments):  # fmt: skip
         problems.extend(check(spec, source))
     return problems
 
@@ -205,6 +210,30 @@ def _renames(spec: Spec, source: Source) -> Iterator[Problem]:
         for new, old in enum.value_renames:
             if old in enum.values:
                 yield source.problem(enum.path + ("values",), f"enum {enum.name}: value {new!r} renamed_from {old!r}, which is still a value")
+
+
+def _sql_fragments(spec: Spec, source: Source) -> Iterator[Problem]:
+    """Every SQL fragment (CHECK, index WHERE, default_sql) is exactly one expression
+    (``generator.spec.sql_fragments``), reported at the fragment's own line."""
+    from generator.spec.sql_fragments import FragmentProblem, check_fragment
+
+    def check(text: object, kind: Kind, path: tuple, where: str) -> Iterator[Problem]:
+        if not isinstance(text, str):
+            return  # the JSON Schema reports the type
+        try:
+            check_fragment(text, kind)
+        except FragmentProblem as exc:
+            yield source.problem(path, f"{where}: {exc}")
+
+    for table in spec.tables.values():
+        for col in table.columns.values():
+            if col.default_sql is not None:
+                yield from check(col.default_sql, "default", col.path + ("default_sql",), f"{table.name}.{col.name}")
+        for ck in table.checks:
+            yield from check(ck.sql, "check", ck.path + ("sql",), f"check {ck.short_name} on {table.name}")
+        for i, ix in enumerate(table.indexes):
+            if ix.where is not None:
+                yield from check(ix.where, "where", ix.path + ("where",), f"index #{i + 1} on {table.name}")
 
 
 def _suggest(name: str, table: TableSpec) -> str:

@@ -1,0 +1,95 @@
+"""Spec text reaches PostgreSQL exactly as written (issue 12, finding 3).
+
+``%`` used to be doubled (paramstyle escaping applied to text that is not a parameterised
+statement) and ``\\`` doubled in comments (SQLAlchemy's literal rendering before it has seen
+``standard_conforming_strings``). tests/fixtures/literals/schema.yaml puts ``%``, ``%%``,
+``\\``, ``:name`` and ``$1`` into a CHECK, an index WHERE, a ``default``, a ``default_sql``,
+an enum value and table, column and enum comments. Both ways the schema is built, straight
+from the spec (``materialize``, what ``diff`` and the proof use) and by a revision that
+``generate`` wrote and proved, the catalog must then hold exactly what the spec says, and the
+CHECK must behave as written ('15%' accepted, '15%%' refused).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from migration_helpers import REPO
+
+from generator import migrate
+from generator.database import connect, scratch_database
+from generator.materialize import materialize
+from generator.revision import generate
+from generator.server import LocalServer
+from generator.spec import load_spec
+
+SPEC = REPO / "tests" / "fixtures" / "literals" / "schema.yaml"
+ODD = "\\ :name $1 %%"  # the tail every literal carries
+
+
+def read_back(url: str) -> dict[str, object]:
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            q = conn.exec_driver_sql  # parameters given: psycopg reads %(...)s, so %% below is one %
+            out: dict[str, object] = {
+                "table_comment": q("SELECT obj_description('items'::regclass, 'pg_class')", {}).scalar(),
+                "column_comment": q("SELECT col_description('items'::regclass, 1)", {}).scalar(),
+                "enum_comment": q("SELECT obj_description('mood'::regtype, 'pg_type')", {}).scalar(),
+                "enum_values": q("SELECT enum_range(NULL::mood)::text[]", {}).scalar(),
+                "checks": dict(q("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                                 "WHERE conrelid = 'items'::regclass AND contype = 'c'", {}).all()),
+                "index": q("SELECT pg_get_expr(indpred, indrelid) FROM pg_index "
+                           "WHERE indrelid = 'items'::regclass AND indpred IS NOT NULL", {}).scalar(),
+            }  # fmt: skip
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO items (id, discount) VALUES (1, '15%%')", {})
+            out["row"] = conn.exec_driver_sql("SELECT note, code, mood::text FROM items", {}).one()._tuple()
+            with pytest.raises(sa.exc.IntegrityError) as refused:
+                with conn.begin_nested():
+                    conn.exec_driver_sql("INSERT INTO items (id, discount) VALUES (2, '15%%%%')", {})
+            out["refused"] = refused.value.orig.sqlstate  # type: ignore[union-attr]
+    finally:
+        engine.dispose()
+    return out
+
+
+def assert_exact(found: dict[str, object]) -> None:
+    assert found["table_comment"] == "table 50% \\ off :name $1 %%"
+    assert found["column_comment"] == "col id 5% \\ :x $1 %%"
+    assert found["enum_comment"] == "enum 100% \\ happy :name $1 %% done"
+    assert found["enum_values"] == ["calm", "b%", "c\\d", ":e", "$1"]
+    checks = found["checks"]
+    assert isinstance(checks, dict)
+    assert "'^[0-9]{1,2}%$'" in checks["ck_items_pct"], checks
+    assert "'x" + ODD + ";'" in checks["ck_items_odd"], checks
+    assert "'%:name \\ $1 %%;'" in str(found["index"]), found["index"]
+    assert found["row"] == ("50% off " + ODD, "100% off " + ODD + ";", "b%")
+    assert found["refused"] == "23514"  # check_violation: '15%%' is not '15%'
+
+
+def test_spec_build_keeps_every_literal(empty_db: str) -> None:
+    spec = load_spec(SPEC)
+    engine = connect(empty_db)
+    try:
+        with engine.begin() as conn:
+            materialize(conn, spec)
+    finally:
+        engine.dispose()
+    assert_exact(read_back(empty_db))
+
+
+def test_generated_revision_keeps_every_literal(pg: LocalServer, new_project) -> None:
+    root: Path = new_project()
+    shutil.copyfile(SPEC, root / "schema.yaml")
+    dev = pg.url("postgres")
+    result = generate(root, load_spec(root / "schema.yaml"), dev, "literals")
+    assert result.status == "written"  # proven: upgrade, compare, downgrade, compare
+    again = generate(root, load_spec(root / "schema.yaml"), dev, None, check=True)
+    assert (again.status, again.leftover) == ("no changes", [])
+    with scratch_database(dev, prefix="schemactl_literals") as url:
+        migrate.upgrade(root, url, "head")
+        assert_exact(read_back(url))
