@@ -93,3 +93,63 @@ def test_generated_revision_keeps_every_literal(pg: LocalServer, new_project) ->
     with scratch_database(dev, prefix="schemactl_literals") as url:
         migrate.upgrade(root, url, "head")
         assert_exact(read_back(url))
+
+
+REFUSED_BY_POSTGRES = """\
+version: 1
+tables:
+  things:
+    comment: Things.
+    columns:
+      id: {type: integer, primary_key: true, comment: Id.}
+      size: {type: integer, comment: Size.}
+      label:
+        type: text
+        comment: Label.
+        default_sql: "'a' || ';'"
+      weight:
+        type: integer
+        comment: Weight.
+        default_sql: "'heavy'"
+    checks:
+      - {name: small, sql: "size < 10"}
+      - {name: named, sql: "labell <> ''"}
+    indexes:
+      - {columns: [size], where: "size > 0"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("broken", "fixed", "line", "says"),
+    [
+        ("default_sql: \"'heavy'\"", None, 15, "default_sql of things.weight"),
+        ("labell <> ''", None, 18, "check named on things"),
+        ("size > 0", "size > 'x'", 20, "WHERE of index #1 on things"),
+    ],
+)
+def test_refused_fragment_is_reported_at_its_own_line(
+    empty_db: str, tmp_path: Path, broken: str, fixed: str | None, line: int, says: str
+) -> None:
+    """Issue 13 item 7: a fragment PostgreSQL refuses (a default of the wrong type, a CHECK
+    naming a missing column) is reported at the fragment's FILE:LINE:COL, not at 1:1."""
+    from generator.errors import SpecError
+
+    text = REFUSED_BY_POSTGRES
+    others = {"default_sql: \"'heavy'\"": "default_sql: \"'7'\"", "labell <> ''": "label <> ''"}
+    for wrong, right in others.items():
+        if wrong != broken:
+            text = text.replace(wrong, right)
+    if fixed is not None:
+        text = text.replace(broken, fixed)
+    spec_file = tmp_path / "schema.yaml"
+    spec_file.write_text(text)
+    spec = load_spec(spec_file)
+    engine = connect(empty_db)
+    try:
+        with pytest.raises(SpecError) as refused, engine.begin() as conn:
+            materialize(conn, spec)
+    finally:
+        engine.dispose()
+    [problem] = refused.value.problems
+    assert (problem.line, says in problem.message) == (line, True), problem
+    assert "PostgreSQL refused the spec" in problem.message
