@@ -13,6 +13,7 @@ CHECK must behave as written ('15%' accepted, '15%%' refused).
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,40 @@ def test_refused_fragment_is_reported_at_its_own_line(
     [problem] = refused.value.problems
     assert (problem.line, says in problem.message) == (line, True), problem
     assert "PostgreSQL refused the spec" in problem.message
+
+
+def test_metadata_create_all_keeps_every_literal(empty_db: str) -> None:
+    """``build_metadata(spec).create_all`` (what test databases and the ORM use; its extras
+    are sa.DDL, a %-format string) gives the same exact literals."""
+    from generator.metadata import build_metadata
+
+    engine = connect(empty_db)
+    try:
+        build_metadata(load_spec(SPEC)).create_all(engine)
+    finally:
+        engine.dispose()
+    assert_exact(read_back(empty_db))
+
+
+def test_generated_models_create_all_keeps_every_literal(
+    empty_db: str, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``schemactl models`` renders the same literals into the ORM module, and its
+    ``Base.metadata.create_all`` builds them exactly."""
+    import importlib.util
+
+    shutil.copyfile(SPEC, tmp_path / "schema.yaml")
+    out = tmp_path / "literal_models.py"
+    result = run_cli("--spec", str(tmp_path / "schema.yaml"), "models", "-o", str(out))
+    assert result.code == 0, result.stderr
+    module_spec = importlib.util.spec_from_file_location("literal_models", out)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    monkeypatch.setitem(sys.modules, "literal_models", module)  # SQLAlchemy resolves Mapped[...] there
+    module_spec.loader.exec_module(module)
+    engine = connect(empty_db)
+    try:
+        module.Base.metadata.create_all(engine)
+    finally:
+        engine.dispose()
+    assert_exact(read_back(empty_db))
