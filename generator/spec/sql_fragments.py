@@ -23,6 +23,7 @@ one that 17 rejects still fails in the proof or the build, at the fragment's lin
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Literal
 
 from pglast import ast, parse_sql
@@ -56,6 +57,23 @@ class FragmentProblem(ValueError):
 
 def check_fragment(text: str, kind: Kind) -> None:
     """Raise FragmentProblem unless ``text`` is exactly one SQL expression usable as ``kind``."""
+    problem = _problem(text, kind) if isinstance(text, str) else f"{_WHAT[kind]} must be text"
+    if problem is not None:
+        raise FragmentProblem(problem)
+
+
+@lru_cache(maxsize=4096)
+def _problem(text: str, kind: Kind) -> str | None:
+    """The reason ``text`` is refused, or None; cached, as specs repeat fragments
+    (``deleted_at IS NULL``) and each check costs two parses."""
+    try:
+        _check(text, kind)
+    except FragmentProblem as exc:
+        return str(exc)
+    return None
+
+
+def _check(text: str, kind: Kind) -> None:
     what = _WHAT[kind]
     if not isinstance(text, str) or not text.strip():
         raise FragmentProblem(f"{what} is empty; write one SQL expression")
