@@ -48,6 +48,10 @@ _CLAUSES = {
     "rarg": "UNION/INTERSECT/EXCEPT",
 }  # fmt: skip
 
+# Longer fragments are refused before parsing: PostgreSQL's parser, and pglast's conversion
+# of its tree, recurse per nesting level (100,000 chained "+" crash the process).
+MAX_LENGTH = 10_000
+
 _WHAT = {"check": "CHECK", "where": "index WHERE", "default": "default_sql"}
 
 
@@ -66,10 +70,14 @@ def check_fragment(text: str, kind: Kind) -> None:
 def _problem(text: str, kind: Kind) -> str | None:
     """The reason ``text`` is refused, or None; cached, as specs repeat fragments
     (``deleted_at IS NULL``) and each check costs two parses."""
+    if len(text) > MAX_LENGTH:
+        return f"{_WHAT[kind]} is {len(text)} characters long, over {MAX_LENGTH}; split the rule"
     try:
         _check(text, kind)
     except FragmentProblem as exc:
         return str(exc)
+    except RecursionError:
+        return f"{_WHAT[kind]} is nested too deeply; simplify the expression"
     return None
 
 
@@ -157,13 +165,15 @@ def _refuse_inside(expr: Any, what: str) -> None:
 
 
 def _walk(node: Any):
-    if isinstance(node, ast.Node):
-        yield node
-        for name in node:
-            yield from _walk(getattr(node, name))
-    elif isinstance(node, list | tuple):
-        for item in node:
-            yield from _walk(item)
+    """Every node under ``node``, without recursion (a deep tree must not exhaust the stack)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Node):
+            yield item
+            stack.extend(getattr(item, name) for name in item)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
 
 
 def _placed(stmts: Any, kind: str) -> Any:

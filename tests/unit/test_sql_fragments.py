@@ -66,3 +66,21 @@ def test_anything_else_is_refused(kind: str, text: str, reason: str) -> None:
         check_fragment(text, kind)  # type: ignore[arg-type]
     assert reason in str(refused.value)
     assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (" + ".join(["1"] * 100_000), "over 10000"),  # crashed the process inside the parser
+        ("+".join(["1"] * 4_999), "nested too deeply"),
+        ("NOT " * 2_499 + "true", "nested too deeply"),
+    ],
+)
+def test_huge_or_deep_fragments_are_refused_not_crashed(text: str, reason: str) -> None:
+    with pytest.raises(FragmentProblem) as refused:
+        check_fragment(text, "check")
+    assert reason in str(refused.value)
+
+
+def test_a_long_flat_fragment_is_fine() -> None:
+    check_fragment("status IN (" + ", ".join(f"'v{i}'" for i in range(1000)) + ")", "check")
