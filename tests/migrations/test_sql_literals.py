@@ -191,3 +191,34 @@ def test_generated_models_create_all_keeps_every_literal(
     finally:
         engine.dispose()
     assert_exact(read_back(empty_db))
+
+
+@pytest.mark.parametrize("pipelined", [True, False])
+def test_ddl_is_sent_one_statement_per_message(empty_db: str, pipelined: bool) -> None:
+    """Defence in depth behind the fragment check (issue 12 finding 1): the spec's DDL goes
+    over the extended protocol, where PostgreSQL refuses a second statement in a message
+    (42601), both pipelined (``execute_ddl``) and one at a time (``execute_one``)."""
+    import psycopg
+
+    from generator.materialize import StatementFailed, execute_ddl, execute_one
+
+    smuggled = "CREATE TABLE ok_t (a int); CREATE TABLE pwned_t (a int)"
+    engine = connect(empty_db)
+    try:
+        with engine.begin() as conn:
+            if pipelined:
+                with pytest.raises(StatementFailed) as failed:
+                    execute_ddl(conn, ["CREATE TABLE first_t (a int)", smuggled])
+                error = failed.value.error
+            else:
+                with pytest.raises(psycopg.Error) as raised:
+                    execute_one(conn, smuggled)
+                error = raised.value
+            assert getattr(error, "sqlstate", None) == "42601"
+        with engine.connect() as conn:
+            tables = conn.exec_driver_sql(
+                "SELECT relname FROM pg_class WHERE relname IN ('ok_t', 'pwned_t', 'first_t')", {}
+            ).scalars().all()
+    finally:
+        engine.dispose()
+    assert tables == []
