@@ -30,7 +30,7 @@ GIN_TYPES = {"jsonb", "tsvector"}
 def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_enums, _types_and_defaults, _keys, _references, _indexes_and_uniques, _names, _renames,
-                  _sql_fragments):  # fmt: skip
+                  _sql_fragments, _extensions):  # fmt: skip
         problems.extend(check(spec, source))
     return problems
 
@@ -210,6 +210,23 @@ def _renames(spec: Spec, source: Source) -> Iterator[Problem]:
         for new, old in enum.value_renames:
             if old in enum.values:
                 yield source.problem(enum.path + ("values",), f"enum {enum.name}: value {new!r} renamed_from {old!r}, which is still a value")
+
+
+# Extensions a spec may create: data types, operators and pure functions. Others reach files,
+# other databases or run SQL text (dblink, adminpack, file_fdw, tablefunc, untrusted
+# languages), and `generate`, `diff` and seed proofs create them on the dev server, often as
+# a superuser, from an unreviewed pull request (issue 12). Create those in a reviewed revision.
+SAFE_EXTENSIONS = frozenset({
+    "citext", "pgcrypto", "uuid-ossp", "pg_trgm", "btree_gin", "btree_gist", "hstore", "ltree",
+    "unaccent", "fuzzystrmatch", "intarray", "cube", "earthdistance", "isn", "seg", "bloom",
+    "pg_stat_statements", "vector", "postgis",
+})  # fmt: skip
+
+
+def _extensions(spec: Spec, source: Source) -> Iterator[Problem]:
+    for i, name in enumerate(spec.extensions):
+        if name not in SAFE_EXTENSIONS:
+            yield source.problem(("extensions", i), f"extension {name!r} cannot be created from the spec (it can reach files, other databases or run SQL text); allowed: {', '.join(sorted(SAFE_EXTENSIONS))}")
 
 
 def _sql_fragments(spec: Spec, source: Source) -> Iterator[Problem]:

@@ -153,8 +153,31 @@ def _one_expression(text: str, what: str) -> Any:
     return target.val
 
 
+# Functions a fragment may not call. A CHECK or default runs whenever a row is written (the
+# seed revision's proof, `schemactl up`), often as a superuser of the dev server: these read
+# or write server files, run SQL given as text, reach other databases, or stop, reconfigure
+# or block the server. Names are compared lower-cased, without their schema.
+_REFUSED_FUNCTION_PREFIXES = (
+    "lo_", "loread", "lowrite", "pg_read_", "pg_file_", "pg_ls_", "pg_stat_file",
+    "pg_stat_reset", "dblink", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf",
+    "pg_rotate_logfile", "pg_log_backend", "pg_sleep", "pg_advisory", "pg_try_advisory",
+    "pg_notify", "pg_logical_", "pg_create_", "pg_drop_replication", "pg_replication_",
+    "pg_copy_", "pg_switch_wal", "pg_promote", "pg_backup_", "pg_wal_replay_",
+    "pg_import_system_collations", "pg_export_snapshot", "set_config", "setval",
+    "query_to_xml", "cursor_to_xml", "table_to_xml", "schema_to_xml", "database_to_xml",
+    "ts_stat", "ts_rewrite", "crosstab", "connectby", "pg_current_logfile",
+)  # fmt: skip
+
+
 def _refuse_inside(expr: Any, what: str) -> None:
     for node in _walk(expr):
+        if isinstance(node, ast.FuncCall):
+            name = str(getattr(node.funcname[-1], "sval", "")).lower()
+            if name.startswith(_REFUSED_FUNCTION_PREFIXES):
+                raise FragmentProblem(
+                    f"{what} calls {name}(), which reads or writes server files, runs SQL "
+                    "text or controls the server; such functions are not allowed in the spec"
+                )
         if isinstance(node, ast.SubLink):
             raise FragmentProblem(
                 f"{what} holds a subquery; PostgreSQL allows none in CHECK, DEFAULT or index "

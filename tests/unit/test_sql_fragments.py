@@ -27,6 +27,8 @@ ACCEPTED = [
     ("default", "now()"),
     ("default", "'{}'::jsonb"),
     ("default", "(1 + 2)"),
+    ("check", "lower(email) = email AND length(code) BETWEEN 1 AND 64"),
+    ("default", "gen_random_uuid()"),
 ]
 
 REFUSED = [
@@ -51,6 +53,13 @@ REFUSED = [
     ("default", "1 NOT NULL", "not a valid SQL expression"),
     ("check", "'unterminated", "not valid SQL"),
     ("check", "", "empty"),
+    ("check", "lo_export(lo_from_bytea(0, 'x'), '/tmp/p') > 0", "calls lo_"),
+    ("default", "pg_catalog.pg_read_file('/etc/passwd')", "calls pg_read_file()"),
+    ("default", "dblink_exec('dbname=postgres', 'CREATE ROLE pwned SUPERUSER')", "calls dblink_exec()"),
+    ("check", "(query_to_xml('select 1', true, true, '')) IS NOT NULL", "calls query_to_xml()"),
+    ("check", "set_config('role', 'postgres', false) <> ''", "calls set_config()"),
+    ("default", "pg_sleep(100)::text", "calls pg_sleep()"),
+    ("check", "\"PG_TERMINATE_BACKEND\"(1)", "calls pg_terminate_backend()"),
     ("check", "   ", "empty"),
 ]
 
