@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -18,7 +19,9 @@ class State:
     @property
     def root(self) -> Path:
         """The project root: the folder of schema.yaml (migrations/, seeds.yaml, .schemactl/ live there)."""
-        return self.spec.resolve().parent
+        # realpath, not Path.resolve(): Python 3.11 raises RuntimeError on a symlink loop, and
+        # the loop is for loading the spec to report (FILE:1:1), not for an internal error.
+        return Path(os.path.realpath(self.spec)).parent
 
     @property
     def seeds(self) -> Path:
@@ -35,7 +38,7 @@ class State:
 
 def _display(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return str(Path(os.path.realpath(path)).relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 
