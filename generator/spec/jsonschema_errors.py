@@ -70,6 +70,19 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
+def _identifier_pattern() -> str:
+    return bundled_schema("schema")["$defs"]["identifier"]["pattern"]
+
+
+def _not_an_identifier(name: str) -> str:
+    """``'x' is not a valid identifier (...)``, and the name it probably meant (``'Email '`` -> ``'email'``)."""
+    message = f"{_describe(name)} is not a valid identifier (lower-case letters, digits and _, not starting with a digit)"
+    fixed = name.strip().lower()
+    if fixed != name and re.fullmatch(r"[a-z_][a-z0-9_]*", fixed):
+        message += f"; did you mean {fixed!r}?"
+    return message
+
+
 def _where(path: tuple[Any, ...]) -> str:
     if not path:
         return "top level"
@@ -101,15 +114,14 @@ def _to_problem(source: Source, error: Any) -> Problem:
     if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
         # jsonschema reports a bad key name at the parent mapping; point at the key itself.
         name = error.instance
-        message = f"{where}: name {name!r} is not a valid identifier (lower-case letters, digits and _, not starting with a digit)"
-        fixed = name.lower()
-        if fixed != name and re.fullmatch(r"[a-z_][a-z0-9_]*", fixed):
-            message += f"; did you mean {fixed!r}?"
-        return source.problem(path + (name,), message, key=True)
+        return source.problem(path + (name,), f"{where}: name {_not_an_identifier(name)}", key=True)
     if v in ("oneOf", "anyOf") and error.context:
         import jsonschema
 
-        best = jsonschema.exceptions.best_match(error.context)
+        # An alternative of another type (a mapping where a string was given) says least:
+        # prefer what the alternatives of the instance's own type found wrong.
+        own_type = [e for e in error.context if e.validator != "type" or e.path]
+        best = jsonschema.exceptions.best_match(own_type or error.context)
         if best is not None and tuple(best.absolute_path) != path:
             return _to_problem(source, best)
         if error.validator_value and all(("type" in s) for s in error.validator_value if isinstance(s, dict)):
@@ -142,8 +154,10 @@ def _to_problem(source: Source, error: Any) -> Problem:
     if v == "const":
         return source.problem(path, f"{where}: must be {_describe(error.validator_value)}, got {_describe(error.instance)}")
     if v == "pattern":
-        hint = error.schema.get("description") or f"must match {error.validator_value}"
-        return source.problem(path, f"{where}: {_describe(error.instance)} is not valid: {hint}")
+        if error.validator_value == _identifier_pattern() and isinstance(error.instance, str):
+            return source.problem(path, f"{where}: {_not_an_identifier(error.instance)}")
+        hint = (error.schema.get("description") or f"must match {error.validator_value}").rstrip(".")
+        return source.problem(path, f"{where}: {_describe(error.instance)} is not valid ({hint[:1].lower() + hint[1:]})")
     if v == "propertyNames":
         # the failing name is the key itself
         bad = error.instance if isinstance(error.instance, str) else None

@@ -45,8 +45,9 @@ DEFAULT_FUNCTIONS = {
 # A timestamptz default may also serve timestamp and date columns.
 _FUNCTION_FITS = {"timestamptz": {"timestamptz", "timestamp"}, "date": {"date"}, "uuid": {"uuid"}}
 
-_TYPE_RE = re.compile(r"^\s*([a-z_][a-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(\[\])?\s*$")
-_CALL_RE = re.compile(r"^[a-z_][a-z0-9_]*\(\)$|^current_(timestamp|date)$")
+# ASCII: \d would match any Unicode digit ("varchar(٣)"); \Z: $ also matches before a final newline.
+_TYPE_RE = re.compile(r"^\s*([a-z_][a-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(\[\])?\s*\Z", re.A)
+_CALL_RE = re.compile(r"^[a-z_][a-z0-9_]*\(\)\Z|^current_(timestamp|date)\Z", re.A)
 
 
 class TypeProblem(ValueError):
