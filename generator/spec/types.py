@@ -32,6 +32,53 @@ SIZED_TYPES = {"varchar", "char", "numeric"}
 INTEGER_TYPES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
 EXTENSION_TYPES = {"citext": "citext"}
 
+# Types of other databases that people write, and what to write instead.
+FOREIGN_TYPES = {
+    "datetime": "not a PostgreSQL type; use timestamptz (or timestamp)",
+    "datetime2": "not a PostgreSQL type; use timestamptz (or timestamp)",
+    "year": "not a PostgreSQL type; use smallint, or date",
+    "tinyint": "not a PostgreSQL type; use smallint",
+    "mediumint": "not a PostgreSQL type; use integer",
+    "string": "not a PostgreSQL type; use text",
+    "tinytext": "not a PostgreSQL type; use text",
+    "mediumtext": "not a PostgreSQL type; use text",
+    "longtext": "not a PostgreSQL type; use text",
+    "clob": "not a PostgreSQL type; use text",
+    "nvarchar": "not a PostgreSQL type; use varchar(n) or text",
+    "varchar2": "not a PostgreSQL type; use varchar(n) or text",
+    "blob": "not a PostgreSQL type; use bytea",
+    "longblob": "not a PostgreSQL type; use bytea",
+    "number": "not a PostgreSQL type; use numeric(p,s), integer or bigint",
+    "double": "write double precision",
+    "float": "write double precision (or real for 4 bytes)",
+    "unsigned": "PostgreSQL has no unsigned integers; use a larger integer type with a check",
+}
+# PostgreSQL types and kinds the spec does not describe (yet): said as such, not "did you mean".
+UNSUPPORTED_TYPES = {
+    "serial": "serial types (sequences) are",
+    "bigserial": "serial types (sequences) are",
+    "smallserial": "serial types (sequences) are",
+    "money": "money is",
+    "xml": "xml is",
+    "tsvector": "full-text search types are",
+    "tsquery": "full-text search types are",
+    "timetz": "time with time zone is",
+    "time with time zone": "time with time zone is",
+    "bit": "bit strings are",
+    "bit varying": "bit strings are",
+    "varbit": "bit strings are",
+    "macaddr8": "macaddr8 is",
+    "hstore": "hstore is",
+    "ltree": "ltree is",
+    "oid": "object identifier types are",
+    "regclass": "object identifier types are",
+    "pg_lsn": "pg_lsn is",
+    **{t: "geometric types are" for t in ("point", "line", "lseg", "box", "path", "polygon", "circle")},
+    **{t: "range types are" for t in ("int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange")},
+    **{t: "multirange types are" for t in ("int4multirange", "int8multirange", "nummultirange", "tsmultirange", "tstzmultirange", "datemultirange")},
+}
+_SERIAL_HINT = "; use integer or bigint with identity: by default"
+
 # Zero-argument SQL functions a default may call, and the base type each returns.
 DEFAULT_FUNCTIONS = {
     "now()": "timestamptz",
@@ -101,12 +148,20 @@ def parse_type(text: str, enums: set[str] | frozenset[str] = frozenset()) -> Col
         if length is not None:
             raise TypeProblem(f"type {name} takes no length")
         return ColumnType(name, array=array)
-    close = difflib.get_close_matches(name, sorted(SIMPLE_TYPES | SIZED_TYPES | set(enums) | set(ALIASES)), n=1)
+    if name in FOREIGN_TYPES:
+        raise TypeProblem(f"unknown type {text!r}: {FOREIGN_TYPES[name]}")
+    if name in UNSUPPORTED_TYPES:
+        hint = _SERIAL_HINT if name.endswith("serial") else ""
+        raise TypeProblem(f"type {text!r}: {UNSUPPORTED_TYPES[name]} not supported by the spec yet{hint}")
+    # Only a close spelling is a suggestion: 'year' is not a misspelled 'bytea'.
+    close = difflib.get_close_matches(name, sorted(SIMPLE_TYPES | SIZED_TYPES | set(enums) | set(ALIASES)), n=1, cutoff=0.75)
     if close:
         raise TypeProblem(f"unknown type {text!r} (did you mean {close[0]!r}?)")
     known = ", ".join(sorted(SIMPLE_TYPES | SIZED_TYPES))
     enum_note = f"; enums declared: {', '.join(sorted(enums))}" if enums else "; no enums are declared"
-    raise TypeProblem(f"unknown type {text!r} (known types: {known}{enum_note})")
+    raise TypeProblem(
+        f"unknown type {text!r} (known types: {known}{enum_note}; domains and composite types are not supported by the spec yet)"
+    )
 
 
 def is_function_default(value: Any) -> bool:
