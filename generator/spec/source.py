@@ -135,7 +135,18 @@ class Source:
 
     def problem(self, path: Path, message: str, *, key: bool = False) -> Problem:
         line, col = self.position(path, key=key)
-        return Problem(self.file, line, col, message)
+        return Problem(self.file, line, col, one_line(message))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(message: str) -> str:
+    """``message`` with control characters and line breaks written as escapes: a name from the
+    file (``jobs\\n``) must not break a FILE:LINE:COL line in two."""
+    if not _CONTROL.search(message):
+        return message
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], message)
 
 
 @contextmanager

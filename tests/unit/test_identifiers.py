@@ -235,3 +235,13 @@ def test_audit_names_refuse_a_trailing_newline(check: Callable[[Any], str]) -> N
     assert check("job") == "job"
     with pytest.raises(AuditError, match="is not valid"):
         check("job\n")
+
+
+def test_a_name_with_a_newline_never_breaks_a_problem_line() -> None:
+    text = _dump(BASE).replace("  posts:\n", '  "posts\\n":\n').replace("      state:\n", '      "state\\r":\n')
+    with pytest.raises(SpecError) as info:
+        parse_spec(text)
+    assert len(info.value.problems) >= 2
+    for problem in info.value.problems:
+        assert "\n" not in str(problem) and "\r" not in str(problem), str(problem)
+    assert any("tables.posts\\n" in p.message or "'posts\\n'" in p.message for p in info.value.problems)
