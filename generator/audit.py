@@ -24,6 +24,10 @@ the INSERT only after the lock statement has finished. The INSERT reads
 ``clock_timestamp()`` once, after the lock was granted, stores it as created_at and splices
 it, formatted, between the record bytes Python sent, so the hashed instant is the stored one
 and a scope's rows are in time order; Python checks the returned hash before returning.
+
+The database's chain guard (trigger ``audit_logs_chain_guard``, spec ``hash_chain``) makes
+the head lookup by highest id trustworthy whoever inserts: it refuses ids the sequence has not
+issued and rows that do not extend their scope's chain at its newest row.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ EVENT_TYPE_PATTERN = r"^[a-z][a-z0-9_.]{0,63}$"  # = ck_audit_logs_event_type_fo
 SCOPE_ID_MAX = 200  # = ck_audit_logs_scope_id_len
 LOCK_NAMESPACE = b"schemactl.audit.v1\x00"
 FORK_GUARDS = {"uq_audit_logs_scope_prev", "uq_audit_logs_chain_hash"}
+CHAIN_GUARD = "audit_logs_chain_guard"  # the BEFORE INSERT trigger (spec hash_chain, revision 0009)
 
 _SCOPE_TYPE = re.compile(SCOPE_TYPE_PATTERN)
 _EVENT_TYPE = re.compile(EVENT_TYPE_PATTERN)
@@ -645,7 +650,9 @@ def _check_actor(value: Any) -> uuid.UUID | None:
 def _append_error(exc: psycopg.Error, row: _Row) -> Exception:
     """The AuditError for a refused append, else the error as SQLAlchemy would raise it."""
     state = exc.sqlstate
-    if state == "23505" and exc.diag.constraint_name in FORK_GUARDS:
+    if (state == "23505" and exc.diag.constraint_name in FORK_GUARDS) or (
+        state == "23514" and exc.diag.constraint_name == CHAIN_GUARD
+    ):  # the unique fork guard, or the chain guard (a row committed after the head was read)
         return AuditChainConflict(
             f"another transaction appended to scope {row.scope_type}:{row.scope_id} after this "
             "transaction's snapshot was taken; appending here would fork the chain",

@@ -36,7 +36,7 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
-from generator import naming
+from generator import extras, naming
 from generator import ops as xops
 from generator.catalog import Snapshot, read_snapshot
 from generator.metadata import sql_text
@@ -159,11 +159,15 @@ class AutogenSupport:
         for op in body:
             if isinstance(op, ops.DropTableOp) and self._has_guard(self.work, op.table_name):
                 out.append(xops.DropAppendOnlyGuardOp(op.table_name))
+            if isinstance(op, ops.DropTableOp) and (op.table_name, naming.chain_guard(op.table_name)) in self.work.triggers:
+                out.append(self._drop_chain_guard_op(op.table_name))
             out.append(op)
             if isinstance(op, ops.CreateTableOp):
                 table = self.spec.tables.get(op.table_name)
                 if table is not None and table.append_only:
                     out.append(xops.CreateAppendOnlyGuardOp(op.table_name))
+                if table is not None and table.hash_chain is not None:
+                    out.append(self._chain_guard_op(op.table_name))
         return out
 
     def _guards_on_existing(self, post: list) -> None:
@@ -173,6 +177,24 @@ class AutogenSupport:
                 post.append(xops.CreateAppendOnlyGuardOp(name))
             elif has and not wants:
                 post.append(xops.DropAppendOnlyGuardOp(name))
+            has = (name, naming.chain_guard(name)) in self.work.triggers
+            if self.spec.tables[name].hash_chain is not None and not has:
+                post.append(self._chain_guard_op(name))
+            elif has and self.spec.tables[name].hash_chain is None:
+                post.append(self._drop_chain_guard_op(name))
+
+    def _drop_chain_guard_op(self, name: str) -> xops.DropChainGuardOp:
+        """The drop of the guard in the database at head, with the columns its function names
+        (so the downgrade can re-create it)."""
+        body = self.work.functions.get(f"{naming.chain_guard(name)}()", "")
+        scope, prev, hash_, id_column = extras.chain_guard_args(body) or ([], "", "", "id")
+        return xops.DropChainGuardOp(name, scope, prev, hash_, id_column)
+
+    def _chain_guard_op(self, name: str) -> xops.CreateChainGuardOp:
+        table = self.spec.tables[name]
+        chain = table.hash_chain
+        assert chain is not None
+        return xops.CreateChainGuardOp(name, list(chain.scope), chain.prev, chain.hash, table.primary_key[0])
 
     @staticmethod
     def _has_guard(snapshot: Snapshot, table: str) -> bool:

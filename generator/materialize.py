@@ -39,6 +39,8 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
         spec_table = spec.tables.get(table.name)
         if spec_table is not None and spec_table.append_only:
             out += extras.append_only_create(table.name)
+        if spec_table is not None and spec_table.hash_chain is not None:
+            out += extras.chain_guard_for(spec_table)
     out += foreign_keys(spec)
     return out
 

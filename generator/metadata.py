@@ -163,3 +163,8 @@ def attach_extras(md: sa.MetaData, spec: Spec) -> None:
             event.listen(
                 t, "after_drop", sa.DDL(f'DROP FUNCTION IF EXISTS "{naming.append_only_function(table.name)}"()')
             )
+        if table.hash_chain is not None:
+            t = md.tables[table.name]
+            for statement in extras.chain_guard_for(table):
+                event.listen(t, "after_create", sa.DDL(statement.replace("%", "%%")))
+            event.listen(t, "after_drop", sa.DDL(extras.chain_guard_drop(table.name)[-1]))

@@ -9,6 +9,7 @@
 | check        | ``ck_<table>_<name>``                            |
 | append-only  | function ``<table>_append_only()``; triggers     |
 |              | ``<table>_append_only_row``, ``..._truncate``    |
+| hash chain   | function and trigger ``<table>_chain_guard``     |
 
 Any name may be given explicitly in the spec instead (``name:``) for unique constraints and
 indexes. PostgreSQL truncates identifiers longer than 63 bytes, which would make two names
@@ -55,6 +56,11 @@ def append_only_function(table: str) -> str:
 
 def append_only_triggers(table: str) -> tuple[str, str]:
     return (f"{table}_append_only_row", f"{table}_append_only_truncate")
+
+
+def chain_guard(table: str) -> str:
+    """The BEFORE INSERT trigger of a ``hash_chain`` table, and its function."""
+    return f"{table}_chain_guard"
 
 
 def too_long(name: str) -> bool:

@@ -382,6 +382,54 @@ def _move_guard(operations: Operations, op: MoveAppendOnlyGuardOp) -> None:
         _execute(operations, statement.replace(f" ON {_q(op.table_name)} ", f" ON {on} "))
 
 
+# ----------------------------------------------------------------------- hash-chain guard
+
+
+class _ChainGuardOp(_Op):
+    """The BEFORE INSERT trigger of a ``hash_chain`` table (``extras.chain_guard_create``).
+    Carries the chain's columns, so a revision needs no spec to apply or reverse it."""
+
+    def __init__(self, table_name: str, scope: list[str], prev: str, hash: str, id_column: str = "id") -> None:
+        self.table_name, self.scope, self.prev, self.hash, self.id_column = table_name, list(scope), prev, hash, id_column
+
+    def _args(self) -> tuple[str, list[str], str, str, str]:
+        return self.table_name, self.scope, self.prev, self.hash, self.id_column
+
+
+@Operations.register_operation("create_chain_guard")
+class CreateChainGuardOp(_ChainGuardOp):
+    @classmethod
+    def create_chain_guard(cls, operations: Operations, table_name: str, scope: list[str], prev: str, hash: str,
+                           id_column: str = "id") -> Any:  # fmt: skip
+        return operations.invoke(cls(table_name, scope, prev, hash, id_column))
+
+    def reverse(self) -> DropChainGuardOp:
+        return DropChainGuardOp(*self._args())
+
+
+@Operations.register_operation("drop_chain_guard")
+class DropChainGuardOp(_ChainGuardOp):
+    @classmethod
+    def drop_chain_guard(cls, operations: Operations, table_name: str, scope: list[str], prev: str, hash: str,
+                         id_column: str = "id") -> Any:  # fmt: skip
+        return operations.invoke(cls(table_name, scope, prev, hash, id_column))
+
+    def reverse(self) -> CreateChainGuardOp:
+        return CreateChainGuardOp(*self._args())
+
+
+@Operations.implementation_for(CreateChainGuardOp)
+def _create_chain_guard(operations: Operations, op: CreateChainGuardOp) -> None:
+    for statement in extras.chain_guard_create(op.table_name, op.scope, op.prev, op.hash, op.id_column):
+        _execute(operations, statement)
+
+
+@Operations.implementation_for(DropChainGuardOp)
+def _drop_chain_guard(operations: Operations, op: DropChainGuardOp) -> None:
+    for statement in extras.chain_guard_drop(op.table_name):
+        _execute(operations, statement)
+
+
 # ------------------------------------------------------------------ index/constraint renames
 
 
@@ -589,6 +637,16 @@ def _r_create_guard(ctx: Any, op: CreateAppendOnlyGuardOp) -> str:
 @renderers.dispatch_for(DropAppendOnlyGuardOp)
 def _r_drop_guard(ctx: Any, op: DropAppendOnlyGuardOp) -> str:
     return _call("drop_append_only_guard", op.table_name)
+
+
+@renderers.dispatch_for(CreateChainGuardOp)
+def _r_create_chain_guard(ctx: Any, op: CreateChainGuardOp) -> str:
+    return _call("create_chain_guard", op.table_name, op.scope, op.prev, op.hash, id_column=op.id_column)
+
+
+@renderers.dispatch_for(DropChainGuardOp)
+def _r_drop_chain_guard(ctx: Any, op: DropChainGuardOp) -> str:
+    return _call("drop_chain_guard", op.table_name, op.scope, op.prev, op.hash, id_column=op.id_column)
 
 
 @renderers.dispatch_for(MoveAppendOnlyGuardOp)

@@ -447,6 +447,12 @@ def _table_class(spec: Spec, table: TableSpec, formats: dict[tuple[str, str], _F
     lines += _indexes(table, cls)
     if table.append_only:
         lines += _append_only(table, cls)
+    if table.hash_chain is not None:
+        lines.append(f"# {table.name} is hash-chained: an insert must extend its chain (docs/audit-chain.md).")
+        for statement in extras.chain_guard_for(table):
+            lines.append(f'sa.event.listen({cls}.__table__, "after_create", sa.DDL({_q(statement.replace("%", "%%"))}))')
+        drop = extras.chain_guard_drop(table.name)[-1]
+        lines.append(f'sa.event.listen({cls}.__table__, "after_drop", sa.DDL({_q(drop)}))')
     return "\n".join(lines)
 
 

@@ -53,3 +53,25 @@ def empty_db(pg: LocalServer) -> Iterator[str]:
 
 
 # ---------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------
+# The `pg` marker: every test that needs a PostgreSQL server carries it, applied here from
+# the fixtures it uses (directly or through other fixtures), so `pytest -m "not pg"` is the
+# seconds-long loop without a server and nobody has to remember to mark a test by hand.
+# ---------------------------------------------------------------------------------------
+# (plus the fixtures that reach a server through request.getfixturevalue, invisible statically)
+SERVER_FIXTURES = frozenset(
+    {"pg_root", "pg", "pg15", "pg17", "pg18", "server_root", "scram_server", "drifted_live", "drift_setup"}
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    markexpr = (config.getoption("markexpr", default="") or "").replace(" ", "")
+    pgservers.SERVERS_FORBIDDEN = "notpg" in markexpr
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.pg)

@@ -52,8 +52,23 @@ def selected_majors(env: Mapping[str, str] = os.environ) -> list[str]:
     return list(dict.fromkeys(majors))
 
 
+# Set by tests/conftest.py when the run deselects the `pg` marker (`pytest -m "not pg"`): a
+# test that still reaches a server is missing its marker, and fails instead of being slow.
+SERVERS_FORBIDDEN = False
+
+
+def forbid_unmarked_server_use() -> None:
+    if SERVERS_FORBIDDEN:
+        pytest.fail(
+            "this test starts a PostgreSQL server but is not marked `pg`: add "
+            "@pytest.mark.pg (or use the pg fixtures), so `-m 'not pg'` stays server-free",
+            pytrace=False,
+        )
+
+
 def make_root() -> Path:
     """A fresh world-traversable directory under /tmp owned by this process."""
+    forbid_unmarked_server_use()
     sweep_stale_roots()
     root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX, dir=tempfile.gettempdir()))
     os.chmod(root, 0o755)
@@ -89,6 +104,7 @@ def start_server(major: str, root: Path, name: str | None = None) -> LocalServer
 
 def serve(major: str, root: Path) -> Iterator[LocalServer]:
     """Fixture body: a running server of ``major``, stopped afterwards."""
+    forbid_unmarked_server_use()
     server = start_server(major, root)
     try:
         yield server

@@ -25,7 +25,7 @@ GIN_TYPES = {"jsonb", "tsvector"}
 
 def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
-    for check in (_enums, _types_and_defaults, _keys, _references, _indexes_and_uniques, _names, _renames):
+    for check in (_enums, _types_and_defaults, _keys, _references, _indexes_and_uniques, _names, _renames, _hash_chains):
         problems.extend(check(spec, source))
     return problems
 
@@ -205,6 +205,31 @@ def _renames(spec: Spec, source: Source) -> Iterator[Problem]:
         for new, old in enum.value_renames:
             if old in enum.values:
                 yield source.problem(enum.path + ("values",), f"enum {enum.name}: value {new!r} renamed_from {old!r}, which is still a value")
+
+
+def _hash_chains(spec: Spec, source: Source) -> Iterator[Problem]:
+    """``hash_chain``: the columns exist, the chain guard can rely on an append-only table with
+    a single identity primary key (docs/audit-chain.md, "The database guards")."""
+    for table in spec.tables.values():
+        chain = table.hash_chain
+        if chain is None:
+            continue
+        where = f"table {table.name}: hash_chain"
+        for key, names in (("scope", chain.scope), ("prev", (chain.prev,)), ("hash", (chain.hash,))):
+            for i, name in enumerate(names):
+                path = chain.path + ((key, i) if key == "scope" else (key,))
+                col = table.columns.get(name)
+                if col is None:
+                    yield source.problem(path, f"{where}: column {name!r} does not exist{_suggest(name, table)}")
+                elif col.nullable and key != "prev":
+                    yield source.problem(path, f"{where}: column {name!r} must be nullable: false")
+        if not table.append_only:
+            yield source.problem(chain.path, f"{where} needs append_only: true (a chain whose rows can change proves nothing)")
+        pk = table.columns.get(table.primary_key[0]) if len(table.primary_key) == 1 else None
+        if pk is None or pk.identity is None:
+            yield source.problem(chain.path, f"{where} needs a single primary-key column with identity: always (chains are in id order)")
+        if naming.too_long(naming.chain_guard(table.name)):
+            yield source.problem(chain.path, f"{where}: trigger name {naming.chain_guard(table.name)!r} is over 63 bytes")
 
 
 def _suggest(name: str, table: TableSpec) -> str:

@@ -116,6 +116,17 @@ class CheckSpec:
 
 
 @dataclass(frozen=True)
+class HashChainSpec:
+    """``hash_chain:`` of a table: rows form one chain per ``scope``, in id order, each row's
+    ``prev`` column holding the ``hash`` of the scope's previous row (docs/audit-chain.md)."""
+
+    scope: tuple[str, ...]
+    prev: str
+    hash: str
+    path: Path = ()
+
+
+@dataclass(frozen=True)
 class TableSpec:
     name: str
     comment: str
@@ -127,6 +138,7 @@ class TableSpec:
     append_only: bool = False
     renamed_from: str | None = None
     path: Path = ()
+    hash_chain: HashChainSpec | None = None
 
     def foreign_keys(self) -> list[tuple[ColumnSpec, ReferenceSpec]]:
         return [(c, c.references) for c in self.columns.values() if c.references is not None]
@@ -221,7 +233,14 @@ def _table(name: str, body: dict[str, Any], enum_names: frozenset[str]) -> Table
         append_only=bool(body.get("append_only", False)),
         renamed_from=body.get("renamed_from"),
         path=path,
+        hash_chain=_hash_chain(body.get("hash_chain"), path + ("hash_chain",)),
     )
+
+
+def _hash_chain(body: Any, path: Path) -> HashChainSpec | None:
+    if not isinstance(body, dict):
+        return None
+    return HashChainSpec(tuple(body.get("scope") or ()), str(body.get("prev", "")), str(body.get("hash", "")), path)
 
 
 def _replace(column: ColumnSpec, **changes: Any) -> ColumnSpec:

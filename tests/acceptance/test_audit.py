@@ -250,9 +250,16 @@ def test_a_fork_is_refused_by_the_database(audit_db: Engine) -> None:
     insert = ("INSERT INTO audit_logs (scope_type, scope_id, event_type, prev_chain_hash, chain_hash) "
               "VALUES ('job', 'j-1', 'job.forked', :prev, :hash)")  # fmt: skip
     for prev in (first, None):  # a second successor of row 1; a second first row
-        with pytest.raises(sa.exc.IntegrityError, match="uq_audit_logs_scope_prev"):
+        # the chain guard (0009) refuses it before the unique fork guard is reached
+        with pytest.raises(sa.exc.IntegrityError, match="audit_logs_chain_guard") as info:
             with audit_db.begin() as conn:
                 conn.execute(sa.text(insert), {"prev": prev, "hash": "f" * 64})
+        assert info.value.orig.sqlstate == "23514"
+    # the unique fork guard stays, for two uncommitted inserts the trigger cannot see
+    with pytest.raises(sa.exc.IntegrityError, match="uq_audit_logs_scope_prev"):
+        with audit_db.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_chain_guard"))
+            conn.execute(sa.text(insert), {"prev": first, "hash": "f" * 64})
 
 
 def test_malformed_hashes_are_refused_by_the_database(audit_db: Engine) -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from project_facts import FACTS
 from rich.console import Console
 
 import cli.output
@@ -44,6 +45,11 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SEEDED = ("tools", "materials", "machines")  # reverse foreign-key order, for deletes
 FIXTURE_SPEC = REPO / "tests" / "fixtures" / "invalid_seeds" / "unknown_table" / "schema.yaml"
+# Counts and the head come from seeds.yaml and migrations/versions (tests/project_facts.py), so
+# following docs/seeds.md (add a tool, seed --revision) does not break these tests.
+HEAD, TOTAL = FACTS.head, FACTS.seed_rows
+M, MT, T = (FACTS.seed_rows_by_table[t] for t in ("machines", "materials", "tools"))
+TOOLS = FACTS.seed_keys["tools"]
 
 
 @dataclass
@@ -137,12 +143,12 @@ def counts(report) -> dict[str, tuple[int, int, int]]:
     return {t.table: (len(t.inserted), len(t.updated), t.unchanged) for t in report.tables}
 
 
-ALL_UNCHANGED = {"machines": (0, 0, 3), "materials": (0, 0, 5), "tools": (0, 0, 2)}
-ALL_INSERTED = {"machines": (3, 0, 0), "materials": (5, 0, 0), "tools": (2, 0, 0)}
+ALL_UNCHANGED = {"machines": (0, 0, M), "materials": (0, 0, MT), "tools": (0, 0, T)}
+ALL_INSERTED = {"machines": (M, 0, 0), "materials": (MT, 0, 0), "tools": (T, 0, 0)}
 UNCHANGED_LINES = [
-    "machines   inserted   0  updated   0  unchanged   3",
-    "materials  inserted   0  updated   0  unchanged   5",
-    "tools      inserted   0  updated   0  unchanged   2",
+    f"machines   inserted   0  updated   0  unchanged{M:4d}",
+    f"materials  inserted   0  updated   0  unchanged{MT:4d}",
+    f"tools      inserted   0  updated   0  unchanged{T:4d}",
 ]
 
 
@@ -159,13 +165,13 @@ def test_alembic_upgrade_head_gives_the_tools_and_seed_then_changes_nothing(empt
         ("10mm Drill HSS", "drill", "hss", 10.0, 2, "TiN", True),
         ("6mm Carbide Endmill (4F)", "endmill", "carbide", 6.0, 4, "AlTiN", True),
     ]
-    assert query(empty_db, "SELECT count(*) FROM machines") == [(3,)]
-    assert query(empty_db, "SELECT count(*) FROM materials") == [(5,)]
+    assert query(empty_db, "SELECT count(*) FROM machines") == [(M,)]
+    assert query(empty_db, "SELECT count(*) FROM materials") == [(MT,)]
 
     result = run_cli("seed", "--db", empty_db)
     assert result.code == 0, result.stderr
     assert result.stdout.splitlines() == UNCHANGED_LINES
-    assert "seeded 10 rows at revision 0008: 0 inserted, 0 updated, 10 unchanged" in result.stderr
+    assert f"seeded {TOTAL} rows at revision {HEAD}: 0 inserted, 0 updated, {TOTAL} unchanged" in result.stderr
 
 
 # ------------------------------------------------------------------ idempotency and updates
@@ -178,7 +184,7 @@ def test_seeding_three_times(head_db: str, seeds) -> None:
     for _ in range(2):
         report = run_seed(head_db, seeds, REPO)
         assert counts(report) == ALL_UNCHANGED
-        assert not report.changed and report.revision == "0008"
+        assert not report.changed and report.revision == HEAD
     assert snapshot(head_db) == after_first  # not even updated_at moved
 
 
@@ -190,7 +196,7 @@ def test_only_changed_rows_are_updated_and_only_their_updated_at_moves(head_db: 
     """)  # fmt: skip
     before = snapshot(head_db)
     report = run_seed(head_db, seeds, REPO)
-    assert counts(report) == {"machines": (0, 0, 3), "materials": (0, 1, 4), "tools": (1, 0, 1)}
+    assert counts(report) == {"machines": (0, 0, M), "materials": (0, 1, MT - 1), "tools": (1, 0, T - 1)}
     assert report.tables[1].updated == [{"code": "al-6061-t6"}]
     assert report.tables[2].inserted == [{"code": "drill-10-hss"}]
     after = snapshot(head_db)
@@ -235,14 +241,14 @@ def test_dry_run_reports_and_writes_nothing(head_db: str, run_cli) -> None:
     result = run_cli("seed", "--db", head_db, "--dry-run")
     assert result.code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "machines   would insert   0  would update   1  unchanged   2",
+        f"machines   would insert   0  would update   1  unchanged{M - 1:4d}",
         "  ~ haas-vf2",
-        "materials  would insert   0  would update   0  unchanged   5",
-        "tools      would insert   2  would update   0  unchanged   0",
-        "  + em-6-carbide-4f",
-        "  + drill-10-hss",
+        f"materials  would insert   0  would update   0  unchanged{MT:4d}",
+        f"tools      would insert{T:4d}  would update   0  unchanged   0",
+        *(f"  + {code}" for code in TOOLS),
     ]
-    assert "dry run at revision 0008, rolled back: would insert 2, update 1; 7 unchanged; nothing was written" in result.stderr
+    assert (f"dry run at revision {HEAD}, rolled back: would insert {T}, update 1; {TOTAL - T - 1} unchanged; "
+            "nothing was written") in result.stderr  # fmt: skip
     assert snapshot(head_db) == before
 
 
@@ -251,10 +257,10 @@ def test_json_output(head_db: str, run_cli) -> None:
     result = run_cli("seed", "--db", head_db, "--format", "json")
     assert result.code == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["status"] == "ok" and report["dry_run"] is False and report["revision"] == "0008"
-    assert report["tables"][2] == {"table": "tools", "inserted": 1, "updated": 0, "unchanged": 1, "rows": 2,
+    assert report["status"] == "ok" and report["dry_run"] is False and report["revision"] == HEAD
+    assert report["tables"][2] == {"table": "tools", "inserted": 1, "updated": 0, "unchanged": T - 1, "rows": T,
                                    "inserted_keys": [{"code": "em-6-carbide-4f"}], "updated_keys": []}  # fmt: skip
-    assert report["totals"] == {"inserted": 1, "updated": 0, "unchanged": 9, "rows": 10}
+    assert report["totals"] == {"inserted": 1, "updated": 0, "unchanged": TOTAL - 1, "rows": TOTAL}
     assert list(report) == ["status", "dry_run", "revision", "tables", "totals"]
 
 
@@ -268,14 +274,14 @@ def test_a_database_behind_head_is_refused_and_nothing_is_written(empty_db: str,
     migrate.upgrade(REPO, empty_db, "0006")
     for extra in ([], ["--dry-run"]):
         result = run_cli("seed", "--db", empty_db, *extra)
-        assert_refused(result, "the database is not at head (it is at 0006, head is 0008); nothing was seeded",
+        assert_refused(result, f"the database is not at head (it is at 0006, head is {HEAD}); nothing was seeded",
                        "run `schemactl upgrade` (or `alembic upgrade head`) first, then seed")  # fmt: skip
     assert query(empty_db, "SELECT (SELECT count(*) FROM tools) + (SELECT count(*) FROM machines)") == [(0,)]
 
 
 def test_an_empty_database_is_refused(empty_db: str, run_cli) -> None:
     result = run_cli("seed", "--db", empty_db)
-    assert_refused(result, "the database is not at head (it is at base (no revision applied), head is 0008); nothing was seeded",
+    assert_refused(result, f"the database is not at head (it is at base (no revision applied), head is {HEAD}); nothing was seeded",
                    "run `schemactl upgrade` (or `alembic upgrade head`) first, then seed")  # fmt: skip
 
 
@@ -334,11 +340,11 @@ def test_two_seeds_at_the_same_moment(head_db: str, seeds) -> None:
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         reports.append(json.loads(out))
-    assert sum(r["totals"]["inserted"] for r in reports) == 10
+    assert sum(r["totals"]["inserted"] for r in reports) == TOTAL
     assert sum(r["totals"]["updated"] for r in reports) == 0
-    assert all(r["totals"]["rows"] == 10 for r in reports)
+    assert all(r["totals"]["rows"] == TOTAL for r in reports)
     assert counts(run_seed(head_db, seeds, REPO)) == ALL_UNCHANGED
-    assert query(head_db, "SELECT count(*) FROM tools") == [(2,)]
+    assert query(head_db, "SELECT count(*) FROM tools") == [(T,)]
 
 
 # ------------------------------------------------------------------ the data revision's downgrade
@@ -382,8 +388,8 @@ def test_the_up_step_reports_counts(head_db: str, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True))
     execute(head_db, "DELETE FROM tools WHERE code = 'drill-10-hss'")
     assert up_step(State(spec=REPO / "schema.yaml"), head_db) == 0
-    assert err.getvalue().startswith("✓ seed      10 rows: 1 inserted, 0 updated, 9 unchanged (")
-    assert query(head_db, "SELECT count(*) FROM tools") == [(2,)]
+    assert err.getvalue().startswith(f"✓ seed      {TOTAL} rows: 1 inserted, 0 updated, {TOTAL - 1} unchanged (")
+    assert query(head_db, "SELECT count(*) FROM tools") == [(T,)]
 
 
 # ------------------------------------------------------------------ seed --revision
@@ -426,12 +432,12 @@ def test_a_seeds_change_ships_as_a_proven_data_revision(pg: LocalServer, empty_d
         "  materials: update al-6061-t6 (properties)",
         "  tools: insert 1 (spot-drill-8-carbide)",
     ]
-    written = project / "migrations" / "versions" / "0009_spot_drill_and_faster_aluminium.py"
+    written = project / "migrations" / "versions" / f"{FACTS.next_revision}_spot_drill_and_faster_aluminium.py"
     assert written.is_file()
-    assert "down_revision: str | Sequence[str] | None = '0008'" in written.read_text()
+    assert f"down_revision: str | Sequence[str] | None = '{HEAD}'" in written.read_text()
     assert run_cli(*spec, "seed", "--check").code == 0
     assert run_cli(*spec, "seed", "--revision", "-m", "again", "--dev-db", pg.url()).code == 0  # no changes
-    assert not list((project / "migrations" / "versions").glob("0010_*"))
+    assert not list((project / "migrations" / "versions").glob(f"{int(FACTS.next_revision) + 1:04d}_*"))
 
     from generator.seed_revision import data_revisions, rerender
 
@@ -441,9 +447,10 @@ def test_a_seeds_change_ships_as_a_proven_data_revision(pg: LocalServer, empty_d
     migrate.upgrade(project, empty_db)
     execute(empty_db, "INSERT INTO tools (code, name, type, material, diameter_mm) VALUES ('mine', 'Mine', 'tap', 'hss', 6)")
     result = run_cli(*spec, "seed", "--db", empty_db)
-    assert "seeded 11 rows at revision 0009: 0 inserted, 0 updated, 11 unchanged" in result.stderr
-    migrate.downgrade(project, empty_db, "0008")
-    assert query(empty_db, "SELECT code FROM tools ORDER BY code") == [("drill-10-hss",), ("em-6-carbide-4f",), ("mine",)]
+    new = TOTAL + 1
+    assert f"seeded {new} rows at revision {FACTS.next_revision}: 0 inserted, 0 updated, {new} unchanged" in result.stderr
+    migrate.downgrade(project, empty_db, HEAD)
+    assert query(empty_db, "SELECT code FROM tools ORDER BY code COLLATE \"C\"") == [(c,) for c in sorted([*TOOLS, "mine"])]
     assert query(empty_db, "SELECT properties #> '{vc_m_min,carbide}' FROM materials WHERE code = 'al-6061-t6'") == [(500,)]
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-from cli_runner import REPO
+from project_facts import FACTS
 
 from generator.database import connect
 from generator.server import LocalServer
 
-HEAD = sorted((REPO / "migrations" / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))[-1].name[:4]
-REVISIONS = len(list((REPO / "migrations" / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")))
+HEAD = FACTS.head
+REVISIONS = len(FACTS.revisions)
+N = FACTS.seed_rows
 
 
 def _steps(stderr: str) -> list[str]:
@@ -25,9 +26,9 @@ def test_up_on_an_empty_database_then_again(
     assert first.code == 0, first.stderr
     steps = _steps(first.stderr)
     assert [s.split()[1] for s in steps] == ["validate", "upgrade", "seed", "diff"]
-    assert steps[0].startswith("✓ validate  17 tables, 188 columns, 22 enums; 10 seed rows (")
+    assert steps[0].startswith(f"✓ validate  {FACTS.validate_summary} (")
     assert steps[1].startswith(f"✓ upgrade   {REVISIONS} revision(s) applied, at {HEAD} (")
-    assert steps[2].startswith("✓ seed      10 rows: 0 inserted, 0 updated, 10 unchanged (")
+    assert steps[2].startswith(f"✓ seed      {N} rows: 0 inserted, 0 updated, {N} unchanged (")
     assert steps[3].startswith("✓ diff      in sync with the spec (")
     again = run_cli("up", "--db", empty_db, "--dev-db", pg.url())
     assert again.code == 0, again.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from cli_runner import Run
+from project_facts import FACTS
 
 REPO = Path(__file__).resolve().parents[2]
 INVALID = REPO / "tests" / "fixtures" / "invalid_specs"
@@ -38,7 +39,7 @@ def test_valid_spec_prints_a_one_line_summary(run_cli, in_repo: Path) -> None:
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("ok: 17 tables, ")
+    assert lines[0].startswith(f"ok: {FACTS.tables} tables, ")
     assert "columns" in lines[0] and "enums" in lines[0]
 
 
@@ -49,7 +50,7 @@ def test_valid_spec_as_json(run_cli, in_repo: Path) -> None:
     assert report["status"] == "ok"
     assert report["problems"] == []
     assert report["files"][0] == "schema.yaml"
-    assert report["summary"].startswith("17 tables, ")
+    assert report["summary"].startswith(f"{FACTS.tables} tables, ")
 
 
 def test_spec_from_the_environment(

@@ -10,6 +10,8 @@ import pytest
 from drift_corpus import drifted, load_cases
 from drift_helpers import apply_script
 
+pytestmark = pytest.mark.pg  # the servers come through request.getfixturevalue
+
 PAIRS = [("17", "18"), ("18", "17")]
 CASES = {c.name: c for c in load_cases()}
 SAMPLE = ["enum_value_missing", "column_comment_changed", "extension_missing", "x_unique_nulls_distinct", "index_where_changed"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from project_facts import FACTS
 from rich.console import Console
 
 import cli.output
@@ -135,7 +136,7 @@ def test_json_report_of_an_invalid_case(run_cli, monkeypatch: pytest.MonkeyPatch
 def test_the_repository_seeds_are_valid(spec: Spec) -> None:
     seeds = load_seeds(REPO / "seeds.yaml", spec)
     assert list(seeds.tables) == ["machines", "materials", "tools"]
-    assert seeds.row_count == 10
+    assert seeds.row_count == FACTS.seed_rows
     tools = {row["name"]: row for row in seeds.tables["tools"].rows}
     assert set(tools) == {"6mm Carbide Endmill (4F)", "10mm Drill HSS"}
     endmill, drill = tools["6mm Carbide Endmill (4F)"], tools["10mm Drill HSS"]
@@ -154,7 +155,7 @@ def test_validate_counts_the_seed_rows(run_cli, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.chdir(REPO)
     result = run_cli("validate")
     assert result.code == 0
-    assert "; 10 seed rows (" in result.stderr
+    assert f"; {FACTS.seed_rows} seed rows (" in result.stderr
 
 
 # ------------------------------------------------------------------ checks, one by one
