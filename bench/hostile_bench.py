@@ -115,6 +115,12 @@ HOSTILE: dict[str, Callable[[Path, str], Path]] = {
     "deep_block_600": _write(deep_block(600)),
     "deep_list_600": _write(deep_list(600)),
     "huge_integer": _write("version: 1\ntables: " + "9" * 100_000 + "\n"),
+    "type_backtracking": _write(
+        "version: 1\ntables:\n  things:\n    comment: Things.\n    columns:\n"
+        "      id: {type: integer, primary_key: true, comment: Key.}\n"
+        '      x: {type: "a' + " " * 1000 + '!", comment: X.}\n'
+    ),  # the type pattern backtracked for minutes
+    "base_60_integer": _write("version: 1\ntables: 1" + ":1" * 1_000_000 + "\n"),  # 2 MB: ten minutes before
 }
 
 SMALL_SPEC = REPO / "tests" / "fixtures" / "invalid_seeds" / "unknown_table" / "schema.yaml"

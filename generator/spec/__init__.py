@@ -9,7 +9,7 @@ from pathlib import Path
 
 from generator.errors import SpecError
 from generator.spec.model import Spec, build_spec
-from generator.spec.source import Source, gc_paused, load_yaml, read_text
+from generator.spec.source import Source, capped, gc_paused, load_yaml, read_text
 
 __all__ = ["Spec", "load_spec", "parse_spec", "read_source"]
 
@@ -50,11 +50,11 @@ def _validated(source: Source, problems: list) -> Spec:
             semantic = check_spec(build_spec(source.data, source.file), source)
         except Exception:
             semantic = []
-        raise SpecError(problems + schema + semantic)
+        raise SpecError(capped(problems + schema + semantic))
     spec = build_spec(source.data, source.file)
     semantic = check_spec(spec, source)
     if semantic:
-        raise SpecError(semantic)
+        raise SpecError(capped(semantic))
     source.release()  # positions are needed only for problems; they come back from the text
     object.__setattr__(spec, "source", source)
     return spec

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from generator.errors import Problem
-from generator.spec.source import Source
+from generator.spec.source import MAX_PROBLEMS, Source
 
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "true or false",
                "integer": "an integer", "number": "a number", "null": "null"}  # fmt: skip
@@ -53,9 +53,12 @@ def schema_problems(source: Source, schema_name: str) -> list[Problem]:
 
     schema = bundled_schema(schema_name)
     validator = jsonschema.Draft202012Validator(schema)
-    problems = []
+    problems: list[Problem] = []
     for error in validator.iter_errors(source.data):
-        problems.extend(_to_problems(source, error, schema_name))
+        # a few more than are listed (spec.source.capped), so that the note says some are left out
+        problems.extend(_to_problems(source, error, schema_name, limit=MAX_PROBLEMS + 1 - len(problems)))
+        if len(problems) > MAX_PROBLEMS:
+            break
     return _dedupe(problems)
 
 
@@ -107,15 +110,15 @@ def _bool_note(value: Any, expected: list[str]) -> str:
     return ""
 
 
-def _to_problems(source: Source, error: Any, schema_name: str = "schema") -> list[Problem]:
+def _to_problems(source: Source, error: Any, schema_name: str = "schema", limit: int = MAX_PROBLEMS + 1) -> list[Problem]:
     """The problems of one jsonschema error: one per unknown key and per missing key (jsonschema
-    reports all of a mapping's unknown keys, or all its missing ones, as one error)."""
+    reports all of a mapping's unknown keys, or all its missing ones, as one error); at most ``limit``."""
     path = tuple(error.absolute_path)
     where = _where(path)
     v = error.validator
     if v == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted((error.schema.get("properties") or {}).keys())
-        extras = [k for k in error.instance if k not in allowed]
+        extras = [k for k in error.instance if k not in allowed][: max(limit, 1)]
         unsupported = _UNSUPPORTED_KEYS if schema_name == "schema" else {}
         return [
             source.problem(path + (key,), f"{where}: {_unknown_key(key, allowed, path, unsupported)}", key=True)

@@ -49,8 +49,13 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 # What one YAML file may cost. The 1,000-table benchmark spec is 1.6 MB, 140,000 nodes and
 # 7 levels deep (a jsonb default adds its own levels); loading it peaks near 70 MB.
 MAX_BYTES = 4 * 1024 * 1024
-MAX_NODES = 300_000
+MAX_NODES = 250_000
 MAX_DEPTH = 64
+MAX_PROBLEMS = 500  # listed per file: a real spec never has so many; a generated or hostile one stops there
+MAX_NUMBER_CHARS = 1100  # numeric(1000, s) written out in full, with room for a sign and underscores
+
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_LONG_NUMBER = f"a number of more than {MAX_NUMBER_CHARS:,} characters; quote it to make it a string"
 
 
 class Source:
@@ -136,6 +141,19 @@ class Source:
     def problem(self, path: Path, message: str, *, key: bool = False) -> Problem:
         line, col = self.position(path, key=key)
         return Problem(self.file, line, col, one_line(message))
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    """The first ``MAX_PROBLEMS`` problems (in file order), and one more saying how many were left out."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    ordered = sorted(problems)
+    first_left_out = ordered[MAX_PROBLEMS]
+    note = Problem(
+        first_left_out.file, first_left_out.line, first_left_out.column,
+        f"more problems not listed: only the first {MAX_PROBLEMS} are; fix these and run again",
+    )  # fmt: skip
+    return ordered[:MAX_PROBLEMS] + [note]
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -256,11 +274,14 @@ class _Builder:
         return self._scalar(node)  # pragma: no cover - the three node kinds are exhaustive
 
     def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _LONG_NUMBER_TAG or (node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS):
+            # YAML 1.1 reads 1:2:3 as a base-60 integer, in time quadratic in its length (1 MB:
+            # ten minutes), and Python refuses to print an int of more than 4,300 digits.
+            raise _Refused(Problem(self.file, *_mark(node), _LONG_NUMBER))
         try:
             value = self._constructor.construct_object(node, deep=True)
-        except (ValueError, OverflowError) as exc:  # e.g. an integer of more than 4,300 digits
-            why = "a number too long to read" if "digits" in str(exc) else f"cannot read this value ({exc})"
-            raise _Refused(Problem(self.file, *_mark(node), f"{why}; quote it to make it a string")) from None
+        except (ValueError, OverflowError) as exc:  # e.g. a base-60 float too large for a float
+            raise _Refused(Problem(self.file, *_mark(node), f"cannot read this value ({exc}); quote it to make it a string")) from None
         if isinstance(value, (datetime.date, bytes)):
             return node.value  # keep dates and binary as the text written: the spec is JSON-shaped
         return value
@@ -537,9 +558,27 @@ def _reader_problem(exc: yaml.reader.ReaderError, text: str, file: str) -> Probl
     )  # fmt: skip
 
 
+_NUMBER_LIKE = re.compile(r"[0-9_:.+\-eExXoObBa-fA-F]*\Z")
+_LONG_NUMBER_TAG = "tag:schemactl,2026:long-number"
+
+
+class _Loader(_FastLoader):  # type: ignore[misc,valid-type]
+    """libyaml's loader, whose tag resolution does not run PyYAML's regexes on long plain values.
+
+    The int regex (``1:2:3`` is a base-60 integer in YAML 1.1) keeps a backtracking mark per
+    repetition: 4 MB of ``1:1:1...`` took 265 MB to resolve. A plain value longer than any
+    number schemactl reads is a string, or, if it looks like a number, a problem (``_Builder``).
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0] and len(value) > MAX_NUMBER_CHARS:
+            return _LONG_NUMBER_TAG if _NUMBER_LIKE.match(value) else _STR_TAG
+        return super().resolve(kind, value, implicit)
+
+
 def _compose(text: str) -> list[yaml.Node]:
     """Every document's node tree (libyaml's, when PyYAML has it)."""
-    return list(yaml.compose_all(text, Loader=_FastLoader))
+    return list(yaml.compose_all(text, Loader=_Loader))
 
 
 def load_yaml(text: str, file: str) -> tuple[Source, list[Problem]]:

@@ -64,12 +64,14 @@ EXPECTED = {
     "directory": f"schema.yaml:1:1: is a directory, {NOT_A_FILE}",
     "symlink_loop": "schema.yaml:1:1: cannot read (a loop of symbolic links)",
     "huge_file": "schema.yaml:1:1: the file is 4.0 MiB; schemactl reads YAML files of at most 4 MiB",
-    "many_nodes": f"schema.yaml:2:{2 * MAX_NODES}: more than 300,000 YAML values; schemactl reads at most 300,000 per file",
+    "many_nodes": f"schema.yaml:2:{2 * MAX_NODES}: more than {MAX_NODES:,} YAML values; schemactl reads at most {MAX_NODES:,} per file",
     "deep_flow_600": f"schema.yaml:2:{8 + MAX_DEPTH}: {DEEP}",
     "deep_flow_5000": f"schema.yaml:2:1008: {DEEP}",  # libyaml's own limit (1,000 levels) stops first
     "deep_block_600": f"schema.yaml:{2 + MAX_DEPTH}:{2 * MAX_DEPTH + 1}: {DEEP}",
     "deep_list_600": f"schema.yaml:{2 + MAX_DEPTH}:{2 * MAX_DEPTH + 1}: {DEEP}",
-    "huge_integer": "schema.yaml:2:9: a number too long to read; quote it to make it a string",
+    "huge_integer": "schema.yaml:2:9: a number of more than 1,100 characters; quote it to make it a string",
+    "type_backtracking": "schema.yaml:7:17: things.x: cannot parse type 'a" + " " * 35 + "...",
+    "base_60_integer": "schema.yaml:2:9: a number of more than 1,100 characters; quote it to make it a string",
 }
 
 
@@ -240,6 +242,43 @@ def test_the_1000_table_benchmark_spec_loads_without_the_scan() -> None:
     synth = _bench("synth")
     text = yaml.safe_dump(synth.synth_spec(1000), sort_keys=False, width=120)
     assert not _may_exceed_bounds(text)  # the anchor and node-count scan is skipped
-    assert _node_count(text) < MAX_NODES / 2 and len(text.encode()) < MAX_BYTES / 2
+    assert _node_count(text) < MAX_NODES * 0.6 and len(text.encode()) < MAX_BYTES / 2
     assert not _may_exceed_bounds((REPO / "schema.yaml").read_text())
     assert not _may_exceed_bounds((REPO / "seeds.yaml").read_text())
+
+
+def test_numbers_up_to_the_limit_are_read() -> None:
+    from generator.spec.source import MAX_NUMBER_CHARS
+
+    digits = "9" * MAX_NUMBER_CHARS
+    source, problems = load_yaml(f"a: {digits}\nb: 1:30\nc: 0x{'f' * 200}\n", "s.yaml")
+    assert problems == []
+    assert source.data["a"] == int(digits) and source.data["b"] == 90
+    source, problems = load_yaml(f"a: 1{':1' * MAX_NUMBER_CHARS}\n", "s.yaml")
+    assert [str(p) for p in problems] == ["s.yaml:1:4: a number of more than 1,100 characters; quote it to make it a string"]
+    source, problems = load_yaml(f"a: '{digits}9'\n", "s.yaml")  # quoted: a string of any length
+    assert problems == [] and source.data["a"] == digits + "9"
+
+
+def test_problems_stop_at_the_limit_with_a_note() -> None:
+    from generator.spec.source import MAX_PROBLEMS
+
+    text = SMALL_SPEC + "".join(f"extra_{i}: 1\n" for i in range(MAX_PROBLEMS + 100))
+    with pytest.raises(SpecError) as info:
+        parse_spec(text)
+    problems = [str(p) for p in info.value.problems]
+    assert len(problems) == MAX_PROBLEMS + 1
+    first = SMALL_SPEC.count("\n") + 1
+    assert problems[0] == f"schema.yaml:{first}:1: top level: unknown key 'extra_0' (allowed: enums, extensions, tables, version)"
+    assert problems[-1] == f"schema.yaml:{first + MAX_PROBLEMS}:1: more problems not listed: only the first {MAX_PROBLEMS} are; fix these and run again"
+
+
+def test_seeds_problems_stop_at_the_limit_too() -> None:
+    from generator.spec.source import MAX_PROBLEMS
+
+    spec = parse_spec(SMALL_SPEC)
+    rows = "".join(f"      - {{code: m{i}, nope: 1}}\n" for i in range(MAX_PROBLEMS + 50))
+    with pytest.raises(SpecError) as info:
+        parse_seeds(f"version: 1\ntables:\n  materials:\n    key: [code]\n    rows:\n{rows}", spec)
+    assert len(info.value.problems) == MAX_PROBLEMS + 1
+    assert info.value.problems[-1].message.startswith("more problems not listed")

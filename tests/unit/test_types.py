@@ -390,3 +390,20 @@ def parse_array_literal(body: str) -> list[str]:
 @given(st.lists(st.text()))
 def test_text_array_round_trips(items: list[str]) -> None:
     assert parse_array_literal(unquote(literal_sql(ColumnType("text", array=True), items))) == items
+
+
+def test_a_json_default_nested_past_the_recursion_limit_is_a_problem() -> None:
+    # json's decoder recurses per level: a RecursionError was an internal error
+    with pytest.raises(TypeProblem, match=r"^default '\[\[\[\[.*\.\.\. is JSON nested too deeply to read$"):
+        check_default(parse_type("jsonb"), "[" * 100_000 + "]" * 100_000)
+
+
+@pytest.mark.parametrize("spaces", [160, 1000, 100_000])
+def test_parsing_a_type_is_linear(spaces: int) -> None:
+    # "a" + 160 spaces + "!" took 0.5 s, 1,000 spaces minutes (nested \s* in the type pattern)
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(TypeProblem, match="cannot parse type"):
+        parse_type("a" + " " * spaces + "!")
+    assert time.perf_counter() - started < 1.0
