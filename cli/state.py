@@ -38,8 +38,8 @@ class State:
 
 def _display(path: Path) -> str:
     try:
-        return str(Path(os.path.realpath(path)).relative_to(Path.cwd()))
-    except ValueError:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return str(path)
 
 
