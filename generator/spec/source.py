@@ -531,6 +531,9 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
                 f"YAML syntax error: this {bracket!r} is never closed (expected a value or {close!r}, but got {found} {at})",
             )  # fmt: skip
         return Problem(file, line, col, f"YAML syntax error: expected a value, but got {found}")
+    if "simple key" in context and "expected ':'" in problem and exc.context_mark is not None:
+        cm = exc.context_mark  # the line that lacks its ':', not the next one where libyaml gave up
+        return Problem(file, cm.line + 1, cm.column + 1, "YAML syntax error: expected 'key: value' here, but this line has no ':'")
     if "expected key" in problem or "expected <block end>" in problem:
         return Problem(file, line, col, "YAML syntax error: bad indentation; line this key up with the keys around it")
     if "expected '-' indicator" in problem:

@@ -219,6 +219,15 @@ def test_an_empty_file(text: str) -> None:
         ("a:\n\tb: 1\n", 2, 1, "YAML syntax error: a tab character; indent YAML with spaces only"),
         ("a: b: c\n", 1, 5, "YAML syntax error: mapping values are not allowed here (quote a value that contains ': ')"),
         ("a: 'x\n", 1, 4, "YAML syntax error: this quoted value is never closed (no closing ')"),
+        ("a: 1\nb\nc: 2\n", 2, 1, "YAML syntax error: expected 'key: value' here, but this line has no ':'"),
+        ("a: [\n", 1, 4, "YAML syntax error: this '[' is never closed (expected a value or ']', but got the end of the file at line 2, column 1)"),
+        ("a: [b, }\n", 1, 4, "YAML syntax error: this '[' is never closed (expected a value or ']', but got '}' at line 1, column 8)"),
+        ("a: [b]]\n", 1, 7, "YAML syntax error: ']' closes nothing (no '[' is open here)"),
+        ("a: @x\n", 1, 4, "YAML syntax error: '@' cannot start a value; quote the value"),
+        ('a: "\\q"\n', 1, 5, "YAML syntax error: unknown escape \\q in a double-quoted value; write \\\\ for a backslash, or use single quotes"),
+        ("a:\n  - b\n  c: 1\n", 3, 3, "YAML syntax error: bad indentation; inside a list every line at this indentation starts with '- '"),
+        ("a: x\x01y\n", 1, 5, "YAML syntax error: control character U+0001 is not allowed; write it as an escape in a double-quoted string"),
+        ("\u00e9: x\x00y\n", 1, 5, "YAML syntax error: control character U+0000 is not allowed; write it as an escape in a double-quoted string"),
     ],
 )
 def test_syntax_errors_are_one_positioned_problem(
