@@ -469,7 +469,7 @@ def _open_bracket(text: str, error_at: int) -> tuple[str, Any] | None:
             if isinstance(event, yaml.CollectionStartEvent) and event.flow_style:
                 stack.append(("[" if isinstance(event, yaml.SequenceStartEvent) else "{", event.start_mark))
             elif isinstance(event, yaml.CollectionEndEvent) and stack and event.start_mark.index < error_at:
-                if text[event.start_mark.index : event.start_mark.index + 1] in "]}":
+                if text[event.start_mark.index : event.start_mark.index + 1] in ("]", "}"):
                     stack.pop()
     except yaml.YAMLError:
         pass
