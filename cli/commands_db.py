@@ -75,14 +75,35 @@ def clear_cache(
     ),  # fmt: skip
 ) -> None:
     """Drop the databases schemactl keeps on the dev server between runs (schemactl_cache_*
-    and schemactl_spec_*: the spec and the migrations' head, built once per change). Safe at
-    any time: the next generate or diff rebuilds what it needs."""
+    and schemactl_spec_*: the spec and the migrations' head, built once per change), and what
+    killed runs left behind: their scratch databases (schemactl_head_*, schemactl_prev_*, ...)
+    and folders under .schemactl/tmp. Scratch databases of runs still going are listed and
+    kept. Safe at any time: the next generate or diff rebuilds what it needs."""
     from generator import dbcache
     from generator.database import resolve_dev
+    from generator.errors import DatabaseError
+    from generator.scratch import reap_dirs
 
     state: State = ctx.obj
     dev = resolve_dev(dev_db, state.root)
-    dropped = dbcache.clear(dev.url)
+    reaped = dbcache.reap(dev.url)
+    folders = reap_dirs(state.root)
+    for name in reaped.dropped:
+        OUT.line(f"dropped {name} (left by a run that is gone)")
+    for path in folders:
+        OUT.line(f"removed {path} (left by a run that is gone)")
+    try:
+        dropped = dbcache.clear(dev.url)
+    except DatabaseError as exc:
+        for name in getattr(exc, "dropped", []):
+            OUT.line(f"dropped {name}")
+        raise
     for name in dropped:
         OUT.line(f"dropped {name}")
-    OUT.note(f"[green]cleared[/]: {len(dropped)} cached database(s)")
+    for name in reaped.kept:
+        OUT.line(f"kept {name} (its run is still going)")
+    kept = f"; kept {len(reaped.kept)} scratch database(s) of running processes" if reaped.kept else ""
+    OUT.note(
+        f"[green]cleared[/]: {len(dropped)} cached database(s), {len(reaped.dropped)} leftover scratch "
+        f"database(s), {len(folders)} leftover folder(s){kept}"
+    )

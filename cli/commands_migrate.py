@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import typer
 
 from cli.output import OUT
@@ -52,11 +54,15 @@ def register(app: typer.Typer) -> None:
         state: State = ctx.obj
         spec = state.load_spec()
         dev = _dev(state, dev_db)
-        with OUT.stderr.status("generating...") as status:
-            result = run_generate(
-                state.root, spec, dev.url, message, check=check, allow_destructive=allow_destructive,
-                empty=empty, progress=lambda phrase: status.update(phrase + "..."), spec_key=cache_key(state.spec),
-            )  # fmt: skip
+        _warn_unproven(state)
+        # --check writes nothing: it needs no lock; a writing generate holds the migrations
+        # folder's lock from reading the head to writing the file, so a second one chains onto it
+        with contextlib.nullcontext() if check else _generate_lock(state):
+            with OUT.stderr.status("generating...") as status:
+                result = run_generate(
+                    state.root, spec, dev.url, message, check=check, allow_destructive=allow_destructive,
+                    empty=empty, progress=lambda phrase: status.update(phrase + "..."), spec_key=cache_key(state.spec),
+                )  # fmt: skip
         code = {"written": 0, "no changes": 0, "needed": 2, "unexpressible": 1}[result.status]
         if format == Format.json:
             OUT.json({
@@ -104,12 +110,16 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         revision: str = typer.Argument(..., help="Target revision: an id, -1, or base."),
         db: str | None = typer.Option(None, "--db", help=DB_HELP),
+        yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before a step that loses data (for scripts)."),
     ) -> None:
-        """Downgrade the database to REVISION. Read the revisions' rollback notes first: downgrades can drop data."""
+        """Downgrade the database to REVISION. Prints each revision's Rollback: note first; when a
+        step loses data, asks for confirmation (--yes for scripts; without a terminal and without
+        --yes it refuses). Exit 0 done, 1 error or refused."""
         from generator import migrate
 
         state: State = ctx.obj
         live = _live(state, db)
+        _confirm_downgrade(migrate.downgrade_plan(state.root, live.url, revision), revision, yes)
         with OUT.stderr.status(f"downgrading to {revision}..."):
             migrate.downgrade(state.root, live.url, revision)
         after = migrate.status(state.root, live.url)
@@ -120,20 +130,70 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         db: str | None = typer.Option(None, "--db", help=DB_HELP),
         format: Format = typer.Option(Format.text, "--format", "-f", help="text or json."),
+        check: bool = typer.Option(False, "--check", help="Exit 2 when revisions are pending (for CI and deploys)."),
     ) -> None:
-        """Show the database's current revision, the pending ones, and whether it is at head. Exit 0."""
+        """Show the database's current revision, the pending ones, and whether it is at head.
+
+        Exit 0; with --check, 2 when revisions are pending; 1 on errors."""
         from generator import migrate
 
         state: State = ctx.obj
         live = _live(state, db)
         st = migrate.status(state.root, live.url)
+        code = 2 if check and st.pending else 0
         if format == Format.json:
             OUT.json({"current": st.current, "heads": st.heads, "pending": st.pending, "at_head": st.at_head})
-            return
+            raise typer.Exit(code)
         OUT.line(f"current: {', '.join(st.current) or 'base (empty)'}")
         OUT.line(f"head:    {', '.join(st.heads) or '(no revisions)'}")
         OUT.line(f"pending: {', '.join(st.pending) if st.pending else 'none'}")
         OUT.line("at head" if st.at_head else f"behind by {len(st.pending)} revision(s): run schemactl upgrade")
+        raise typer.Exit(code)
+
+
+def _generate_lock(state: State):
+    from generator.project import migrations_lock
+
+    return migrations_lock(
+        state.root, on_wait=lambda: OUT.note("waiting: another schemactl generate is writing a revision in this project...")
+    )
+
+
+def _warn_unproven(state: State) -> None:
+    from generator.alembic_env import unproven_revisions
+
+    for name in unproven_revisions(state.root):
+        OUT.note(
+            f"[yellow]warning:[/] migrations/versions/{name} is marked Unproven (written by alembic revision "
+            "--autogenerate); a new revision chains onto it. Review it and delete its Unproven: paragraph, "
+            "or delete it and regenerate"
+        )
+
+
+def _stdin_is_terminal() -> bool:
+    import sys
+
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):  # closed or replaced stdin
+        return False
+
+
+def _confirm_downgrade(steps, target: str, yes: bool) -> None:  # steps: list[migrate.DowngradeStep]
+    """Print each step's rollback note; ask (or refuse) when one loses data."""
+    from generator.errors import MigrationError
+
+    for step in steps:
+        mark = "[red]loses data[/]" if step.loses_data else "[green]no data lost[/]"
+        OUT.note(f"{step.revision} ({step.message}): {mark}: {step.rollback or 'no Rollback: note in the revision'}")
+    losing = [s.revision for s in steps if s.loses_data]
+    if not losing or yes:
+        return
+    what = f"downgrade to {target} loses data (revision{'s' if len(losing) != 1 else ''} {', '.join(losing)})"
+    if not _stdin_is_terminal():
+        raise MigrationError(f"{what}; refusing without confirmation", "read the notes above, take a backup, then pass --yes")
+    if not typer.confirm(f"{what}. Continue?", default=False, err=True):
+        raise MigrationError("downgrade cancelled", "nothing was changed")
 
 
 def _rel(path, state: State) -> str:

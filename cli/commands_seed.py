@@ -126,7 +126,9 @@ def _revision(state: State, seeds, message: str | None, dev_db: str | None, form
 
     dev = resolve_dev(dev_db, state.root)
     OUT.note(f"[dim]dev server: {dev.display} (from {dev.source})[/]")
-    with OUT.stderr.status("rendering the data revision...") as status:
+    from generator.project import migrations_lock
+
+    with migrations_lock(state.root), OUT.stderr.status("rendering the data revision...") as status:  # one writer of migrations/
         result = write_revision(state.root, seeds, message or "", dev.url, progress=lambda phrase: status.update(phrase + "..."))
     if format == Format.json:
         OUT.json({

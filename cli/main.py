@@ -21,6 +21,9 @@ app = typer.Typer(
     help=(
         "Schema repository tooling: schema.yaml is the source of truth; validate it, generate "
         "proven Alembic revisions, check a live database for drift, load seeds, verify the audit chain.\n\n"
+        "The project is the folder holding schema.yaml: the working directory or the nearest one "
+        "above it (as git finds .git), or --project DIR. Global options (--spec, --project, --debug) "
+        "may come before or after the command.\n\n"
         "Exit codes: 0 ok, 1 error, 2 differences found."
     ),
     no_args_is_help=True,
@@ -36,12 +39,46 @@ app = typer.Typer(
 @app.callback()
 def _main(
     ctx: typer.Context,
-    spec: Path = typer.Option(
-        Path("schema.yaml"), "--spec", envvar="SCHEMACTL_SPEC", help="The spec file; its folder is the project root.",
-    ),
+    spec: Path | None = typer.Option(
+        None, "--spec", envvar="SCHEMACTL_SPEC",
+        help="The spec file; its folder is the project root (default: schema.yaml of the project).",
+    ),  # fmt: skip
+    project: Path | None = typer.Option(
+        None, "--project", envvar="SCHEMACTL_PROJECT",
+        help="The project folder (holding schema.yaml); default: the working directory or the nearest folder above it that holds one.",
+    ),  # fmt: skip
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
-    ctx.obj = State(spec=spec, debug=debug)
+    ctx.obj = State(spec=spec, debug=debug, project=project)
+
+
+_GLOBAL_WITH_VALUE = ("--spec", "--project")
+_GLOBAL_FLAGS = ("--debug",)
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``schemactl validate --spec X`` as ``schemactl --spec X validate``: click only knows the
+    group's options before the command name. Everything after ``--`` stays where it is."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in _GLOBAL_WITH_VALUE and "=" in arg:
+            front.append(arg)
+        elif name in _GLOBAL_WITH_VALUE and i + 1 < len(args):
+            front.extend(args[i : i + 2])
+            i += 1
+        elif arg in _GLOBAL_FLAGS:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
 
 
 _registered = False
@@ -73,22 +110,23 @@ def main(argv: list[str] | None = None) -> int:
     click = _click_exceptions()
 
     _register()
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in args or os.environ.get("SCHEMACTL_DEBUG") == "1"
     try:
+        OUT.begin(args)  # the --format, so every error follows the output contract (cli/output.py)
         result = app(args=args, prog_name="schemactl", standalone_mode=False)
         return int(result or 0)
     except click.Exit as exc:
         return exc.exit_code
     except click.Abort:
-        OUT.error("aborted")
+        OUT.report("aborted", exit_code=130)
         return 130
     except click.ClickException as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # no command (click >= 8.2): its message is the help
             OUT.stderr.print(exc.format_message(), markup=False, highlight=False, soft_wrap=True)
-            OUT.error("missing command", "see schemactl --help" if exc.ctx is None else f"see {exc.ctx.command_path} --help")
+            OUT.report("missing command", "see schemactl --help" if exc.ctx is None else f"see {exc.ctx.command_path} --help")
             return 1
-        OUT.error(exc.format_message() or "missing command", "see schemactl --help" if not isinstance(exc, click.UsageError) or exc.ctx is None
+        OUT.report(exc.format_message() or "missing command", "see schemactl --help" if not isinstance(exc, click.UsageError) or exc.ctx is None
                   else f"see {exc.ctx.command_path} --help")
         return 1
     except SchemactlError as exc:
@@ -96,20 +134,20 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        OUT.error(exc.message, exc.hint)
-        for line in getattr(exc, "differences", None) or getattr(exc, "steps", None) or []:
-            OUT.note(f"  - {line}")
-        for problem in getattr(exc, "problems", None) or []:
-            OUT.line(str(problem))
-        return exc.exit_code
+        return OUT.fail(exc)
     except KeyboardInterrupt:
-        OUT.error("interrupted")
+        OUT.report("interrupted", exit_code=130)
         return 130
     except Exception as exc:  # a bug, not a user mistake: say so, and how to see more
+        from generator.errors import from_database_exception
+
         if debug:
             raise
+        known = from_database_exception(exc)  # a server error by SQLSTATE: the user's or the environment's
+        if known is not None:
+            return OUT.fail(known)
         first = (str(exc).strip().splitlines() or [""])[0][:300]
-        OUT.error(f"internal error: {type(exc).__name__}: {first}", "rerun with --debug for a traceback and report it")
+        OUT.report(f"internal error: {type(exc).__name__}: {first}", "rerun with --debug for a traceback and report it", kind="internal")
         return 1
 
 

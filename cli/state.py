@@ -1,9 +1,8 @@
-"""Options shared by every command (set by the top-level callback)."""
+"""Options shared by every command (set by the top-level callback), and where the project is."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
@@ -11,17 +10,33 @@ from pathlib import Path
 PROCESS_LIFETIME = False
 
 
-@dataclass
 class State:
-    spec: Path
-    debug: bool = False
+    """The global options. The project is located on first use (generator/project.py): a
+    command that never needs it (``--help``) works anywhere, one that does fails with one line
+    outside a project, before it creates anything."""
+
+    def __init__(self, spec: Path | None = None, debug: bool = False, project: Path | None = None) -> None:
+        self.spec_option = spec
+        self.project = project
+        self.debug = debug
+        self._located = None
+
+    def _locate(self):  # -> generator.project.Project
+        if self._located is None:
+            from generator.project import locate
+
+            self._located = locate(spec=self.spec_option, project=self.project)
+        return self._located
+
+    @property
+    def spec(self) -> Path:
+        """The spec file: --spec, else schema.yaml in the project root."""
+        return self._locate().spec
 
     @property
     def root(self) -> Path:
-        """The project root: the folder of schema.yaml (migrations/, seeds.yaml, .schemactl/ live there)."""
-        # realpath, not Path.resolve(): Python 3.11 raises RuntimeError on a symlink loop, and
-        # the loop is for loading the spec to report (FILE:1:1), not for an internal error.
-        return Path(os.path.realpath(self.spec)).parent
+        """The project root (migrations/, alembic.ini, seeds.yaml, .schemactl/ live there)."""
+        return self._locate().root
 
     @property
     def seeds(self) -> Path:
@@ -37,10 +52,11 @@ class State:
 
 
 def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
-        return str(path)
+    """The path as the user would type it from the working directory (``../schema.yaml`` in a sub-folder)."""
+    absolute, cwd = path.absolute(), Path.cwd()
+    if absolute.is_relative_to(cwd) or cwd.is_relative_to(absolute.parent):
+        return os.path.relpath(absolute, cwd)
+    return str(path)
 
 
 class Format(str, Enum):

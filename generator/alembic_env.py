@@ -3,7 +3,9 @@
 The database URL comes from, in order: a connection (or an engine, as pytest-alembic passes
 one) handed over in ``config.attributes["connection"]``, ``-x db=URL``, ``DATABASE_URL``, the
 embedded server.
-Target metadata is built from the spec next to alembic.ini. Every migration runs in its own
+Target metadata is built from the spec next to alembic.ini, and only when Alembic
+autogenerates (``revision --autogenerate``, ``check``): applying committed revisions never
+needs a valid spec. Every migration runs in its own
 transaction; a session advisory lock serialises concurrent upgrades (two deploy pods: the
 second waits, then finds nothing to do).
 """
@@ -38,13 +40,45 @@ def database_url(context: Any, root: Path) -> str:
     return resolve_live(x.get("db"), root).url
 
 
+def is_autogenerate(context: Any) -> bool:
+    """True when Alembic runs this environment to compare (``revision --autogenerate``,
+    ``check``): only then are the spec and its metadata needed."""
+    env = getattr(context, "_proxy", None) or context  # the alembic.context module, or the EnvironmentContext
+    revision_context = (getattr(env, "context_opts", None) or {}).get("revision_context")
+    return bool(revision_context is not None and revision_context.command_args.get("autogenerate"))
+
+
+def target_metadata(config: Any, root: Path) -> tuple[Any, sa.MetaData]:
+    """The spec and its metadata, for autogenerate. A spec with problems is one line (Alembic
+    prints a CommandError as ``FAILED: ...``), not a traceback."""
+    from alembic.util import CommandError
+
+    from generator.errors import SchemactlError, SpecError
+
+    spec = config.attributes.get("spec")
+    if spec is None:
+        try:
+            spec = load_spec(root / "schema.yaml")
+        except SpecError as exc:
+            first = exc.problems[0] if exc.problems else exc.message
+            raise CommandError(
+                f"autogenerate needs a valid spec: {exc.message} in schema.yaml, the first: {first} "
+                "(schemactl validate lists them all; upgrade, downgrade and current do not need the spec)"
+            ) from None
+        except SchemactlError as exc:
+            raise CommandError(f"autogenerate needs the spec: {exc}") from None
+    return spec, config.attributes.get("metadata") or build_metadata(spec)
+
+
 def run(context: Any) -> None:
+    """Applying committed revisions (upgrade, downgrade, current, offline SQL) never reads the
+    spec: a half-edited schema.yaml must not block a deploy. Only autogenerate loads it."""
     config = context.config
     root = project_root(config)
-    spec = config.attributes.get("spec") or load_spec(root / "schema.yaml")
-    metadata = config.attributes.get("metadata") or build_metadata(spec)
+    autogenerate = is_autogenerate(context)
+    spec, metadata = target_metadata(config, root) if autogenerate else (None, None)
     if context.is_offline_mode():
-        context.configure(url=database_url(context, root), target_metadata=metadata, literal_binds=True,
+        context.configure(**_offline_target(context, root), target_metadata=metadata, literal_binds=True,
                           transaction_per_migration=True)  # fmt: skip
         with context.begin_transaction():
             context.run_migrations()
@@ -67,29 +101,38 @@ def run(context: Any) -> None:
         engine.dispose()
 
 
-def _run_on(context: Any, conn: Any, spec: Any, metadata: sa.MetaData, root: Path, lock: bool) -> None:
+def _offline_target(context: Any, root: Path) -> dict[str, str]:
+    """Offline SQL needs only the dialect: a URL if one is given, never a started server."""
+    from generator.database import normalize_url
+
+    given = context.get_x_argument(as_dictionary=True).get("db") or os.environ.get("DATABASE_URL")
+    return {"url": normalize_url(given)} if given else {"dialect_name": "postgresql"}
+
+
+def _run_on(context: Any, conn: Any, spec: Any, metadata: sa.MetaData | None, root: Path, lock: bool) -> None:
     config = context.config
-    support = autogen.AutogenSupport(
-        spec=spec,
-        metadata=metadata,
-        connection=conn,
-        target_factory=config.attributes.get("target_snapshot_factory") or _scratch_target(spec, metadata, root),
-        prepend=list(config.attributes.get("prepend_ops") or []),
-    )
+    hooks: dict[str, Any] = {}
+    if spec is not None:
+        support = autogen.AutogenSupport(
+            spec=spec,
+            metadata=metadata,
+            connection=conn,
+            target_factory=config.attributes.get("target_snapshot_factory") or _scratch_target(spec, metadata, root),
+            prepend=list(config.attributes.get("prepend_ops") or []),
+        )
+        hooks = dict(
+            compare_type=support.compare_type,
+            compare_server_default=False,  # compared from catalog snapshots instead, see autogen._defaults
+            render_item=support.render_item,
+            autogenerate_plugins=["alembic.autogenerate.*", autogen.PLUGIN_NAME],
+            schemactl=support,
+            process_revision_directives=revision_directives(root),
+        )
     if lock:
         conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
         conn.commit()
     try:
-        context.configure(
-            connection=conn,
-            target_metadata=metadata,
-            compare_type=support.compare_type,
-            compare_server_default=False,  # compared from catalog snapshots instead, see autogen._defaults
-            render_item=support.render_item,
-            transaction_per_migration=True,
-            autogenerate_plugins=["alembic.autogenerate.*", autogen.PLUGIN_NAME],
-            schemactl=support,
-        )
+        context.configure(connection=conn, target_metadata=metadata, transaction_per_migration=True, **hooks)
         with context.begin_transaction():
             context.run_migrations()
     finally:
@@ -98,6 +141,60 @@ def _run_on(context: Any, conn: Any, spec: Any, metadata: sa.MetaData, root: Pat
                 conn.rollback()
             conn.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
             conn.commit()
+
+
+UNPROVEN_MARK = "Unproven:"
+UNPROVEN_NOTE = (
+    f"{UNPROVEN_MARK} written by `alembic revision --autogenerate`, not by `schemactl generate`: nobody has\n"
+    "applied it to a scratch database and compared the result with the spec. Review it by hand and\n"
+    "delete this paragraph, or delete the file and run `schemactl generate -m MSG`, which proves its\n"
+    "revision before writing it."
+)
+
+
+def revision_directives(root: Path):
+    """process_revision_directives for plain ``alembic revision --autogenerate``: the same
+    sequential ids as ``schemactl generate`` (0009, ...; ``--rev-id`` still wins), the same
+    ``Rollback:`` note, and an ``Unproven:`` paragraph in the docstring (also said on stderr),
+    because Alembic writes what it compared without proving it."""
+
+    def process(context: Any, revision: Any, directives: list[Any]) -> None:
+        import sys
+
+        from alembic import context as env_module
+
+        from generator.revision import next_revision_id, rollback_note
+
+        opts = env_module._proxy.context_opts
+        if "check." in getattr(opts.get("fn"), "__qualname__", ""):
+            return  # `alembic check` writes nothing
+        revision_context = opts["revision_context"]
+        template_args = opts["template_args"]
+        for script in directives:
+            if not revision_context.command_args.get("rev_id"):
+                script.rev_id = next_revision_id(root)
+            template_args["rollback_note"] = rollback_note(script.upgrade_ops)
+        template_args["unproven"] = UNPROVEN_NOTE.split(" ", 1)[1]
+        ids = ", ".join(str(s.rev_id) for s in directives)
+        print(
+            f"warning: revision {ids} is unproven (alembic revision --autogenerate does not apply and compare it); "
+            "review it, or delete it and run schemactl generate -m MSG",
+            file=sys.stderr,
+        )
+
+    return process
+
+
+def unproven_revisions(root: Path) -> list[str]:
+    """Revision files under migrations/versions whose docstring still carries the Unproven: mark."""
+    versions = root / "migrations" / "versions"
+    found = []
+    for path in sorted(versions.glob("*.py")):
+        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+        docstring = head.split('"""', 2)[1] if head.count('"""') >= 2 else ""
+        if any(line.startswith(UNPROVEN_MARK) for line in docstring.splitlines()):
+            found.append(path.name)
+    return found
 
 
 def _scratch_target(spec: Any, metadata: sa.MetaData, root: Path):

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -301,10 +299,66 @@ def ensure_database(server_url: str, name: str) -> None:
 
 
 def scratch_name(prefix: str = "schemactl_scratch") -> str:
-    """A unique database name: prefix, UTC timestamp, random hex; at most 63 bytes."""
-    clean = re.sub(r"[^a-z0-9_]", "_", prefix.lower()) or "scratch"
-    suffix = f"_{time.strftime('%Y%m%d%H%M%S', time.gmtime())}_{secrets.token_hex(4)}"
-    return clean[: _MAX_IDENTIFIER - len(suffix)] + suffix
+    """A unique database name that names its owner (``generator.scratch``): prefix, UTC
+    timestamp, pid, host, random hex; at most 63 bytes."""
+    from generator.scratch import database_name
+
+    return database_name(prefix)
+
+
+@dataclass
+class Reaped:
+    """What ``reap_abandoned`` found among the scratch databases on a server."""
+
+    dropped: list[str]  # of runs that are gone
+    kept: list[str]  # of runs still going (or that this user may not drop)
+
+
+def reap_abandoned(conn: Connection) -> Reaped:
+    """Drop the scratch databases (``schemactl_*`` but the caches) of runs that are gone: a
+    killed ``generate``, one whose server stopped under it (``generator.scratch.abandoned``).
+    One made on this host by a dead process is dropped WITH (FORCE); one of another host,
+    reaped by age, only when nobody is connected. ``conn`` is in autocommit."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from generator.scratch import SCRATCH_DATABASE, abandoned, host_id, owner_of
+
+    rows = conn.execute(
+        text("SELECT datname, datistemplate FROM pg_database WHERE starts_with(datname, 'schemactl_') ORDER BY oid")
+    ).fetchall()
+    found = Reaped([], [])
+    for name, template in rows:
+        if not SCRATCH_DATABASE.match(name) or owner_of(name) is None:
+            continue
+        if not abandoned(name):
+            found.kept.append(name)
+            continue
+        owner = owner_of(name)
+        force = owner is not None and owner.host == host_id()
+        quoted = _quote_ident(name)
+        try:
+            if not force and conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            ).scalar():
+                found.kept.append(name)
+                continue
+            if template:
+                conn.execute(text(f"ALTER DATABASE {quoted} IS_TEMPLATE false"))
+            if force:
+                _drop_in(conn, name)
+            else:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {quoted}"))
+            found.dropped.append(name)
+        except DBAPIError:  # not its owner, or in use meanwhile: leave it
+            found.kept.append(name)
+    return found
+
+
+def _reap_quietly(engine: Engine) -> None:
+    """Best effort, before making a scratch database: never fails the run."""
+    with suppress(Exception), _deferred_interrupts(), engine.connect() as conn:
+        reap_abandoned(conn)
 
 
 @contextmanager
@@ -316,6 +370,7 @@ def scratch_database(
     dev_url = normalize_url(dev_url)
     engine = connect(dev_url, autocommit=True)
     name = scratch_name(prefix)
+    _reap_quietly(engine)
     try:
         try:
             with _deferred_interrupts():
@@ -351,6 +406,15 @@ def _deferred_interrupts() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
+def no_createdb_error() -> DatabaseError:
+    """CREATE DATABASE refused with 42501 insufficient_privilege on the dev server."""
+    return DatabaseError(
+        "the dev database user cannot create databases",
+        "grant CREATEDB or point --dev-db / SCHEMACTL_DEV_DATABASE_URL at a server "
+        "where it can",
+    )
+
+
 def _create_database(engine: Engine, name: str, template: str | None, dev_url: str) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
@@ -363,11 +427,7 @@ def _create_database(engine: Engine, name: str, template: str | None, dev_url: s
             conn.execute(text(sql))
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) == "42501":
-            raise DatabaseError(
-                "the dev database user cannot create databases",
-                "grant CREATEDB or point --dev-db / SCHEMACTL_DEV_DATABASE_URL at a server "
-                "where it can",
-            ) from exc
+            raise no_createdb_error() from exc
         if _is_operational(exc):
             raise explain_operational_error(exc, dev_url) from exc
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -429,6 +489,7 @@ def template_build(
     dev_url = normalize_url(dev_url)
     engine = connect(dev_url, autocommit=True)
     temp = scratch_name(prefix)
+    _reap_quietly(engine)
     try:
         try:
             with _deferred_interrupts():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +52,6 @@ def single_head(root: Path, script_location: Path | None = None) -> str | None:
 def _translated(target: str | None = None) -> Iterator[None]:
     """Alembic's CommandError as a MigrationError. An unknown revision is either the one asked
     for (a typo) or the one the database is at (a newer deploy migrated it)."""
-    import re
-
     from alembic.util import CommandError
 
     try:
@@ -185,3 +184,93 @@ def status(root: Path, url: str) -> Status:
                 if rev.revision not in current:
                     pending.append(rev.revision)
     return Status(current, heads, list(reversed(pending)))
+
+
+def pending_count(root: Path, url: str) -> int | None:
+    """How many committed revisions the database at ``url`` has not applied yet; None when it
+    is not managed by Alembic (no alembic_version table), at a revision this checkout does not
+    know, or unreadable (the caller's own connection reports that)."""
+    import sqlalchemy as sa
+
+    from generator.database import connect
+    from generator.errors import SchemactlError
+
+    try:
+        engine = connect(url)
+        try:
+            with engine.connect() as conn:
+                if not sa.inspect(conn).has_table("alembic_version"):
+                    return None
+        finally:
+            engine.dispose()
+        return len(status(root, url).pending)
+    except (SchemactlError, sa.exc.SQLAlchemyError):  # e.g. a read-only role without SELECT on alembic_version
+        return None
+
+
+# --------------------------------------------------------------------- downgrade plans
+
+SAFE_ROLLBACK = ("loses no rows", "nothing to roll back")
+
+
+@dataclass
+class DowngradeStep:
+    """One revision a downgrade undoes, with its docstring's ``Rollback:`` note."""
+
+    revision: str
+    message: str
+    rollback: str  # the note, "" when the revision has none
+    loses_data: bool  # unless the note says it loses nothing, assume it does
+
+
+def rollback_note(longdoc: str | None) -> str:
+    """The ``Rollback:`` paragraph of a revision's docstring, joined into one line."""
+    lines = (longdoc or "").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Rollback:"):
+            para = [line.removeprefix("Rollback:").strip()]
+            for more in lines[i + 1 :]:
+                if not more.strip() or re.match(r"^[A-Z][A-Za-z ]*:", more):
+                    break
+                para.append(more.strip())
+            return " ".join(p for p in para if p)
+    return ""
+
+
+def downgrade_plan(root: Path, url: str, target: str) -> list[DowngradeStep]:
+    """The revisions ``downgrade target`` would undo on the database at ``url``, newest first."""
+    st = status(root, url)
+    script = script_directory(root)
+    current = st.current[0] if st.current else None
+    if current is None:
+        return []
+    from alembic.script.revision import RangeNotAncestorError
+
+    if target != "base" and not re.fullmatch(r"-\d+|[0-9A-Za-z_]+", target):
+        raise MigrationError(
+            f"downgrade target {target!r}: pass a revision id, base, or -N",
+            "for Alembic's other forms (branch@rev, rev-N) run alembic downgrade directly",
+        )
+    revs: list[Any] = []
+    with _translated(target):
+        if re.fullmatch(r"-\d+", target):
+            rev = script.get_revision(current)
+            for _ in range(int(target[1:])):
+                if rev is None:
+                    break
+                revs.append(rev)
+                rev = script.get_revision(rev.down_revision) if rev.down_revision else None
+        else:
+            lower = script.get_revision(target) if target != "base" else None
+            try:
+                revs = [r for r in script.iterate_revisions(current, target) if lower is None or r.revision != lower.revision]
+            except RangeNotAncestorError:
+                raise MigrationError(
+                    f"cannot downgrade to {target}: it is not below the database's revision {current}",
+                    "downgrade goes to an older revision (see schemactl status), base, or -N; to go up, run schemactl upgrade",
+                ) from None
+    steps = []
+    for rev in revs:
+        note = rollback_note(rev.longdoc)
+        steps.append(DowngradeStep(rev.revision, rev.doc, note, not any(s in note for s in SAFE_ROLLBACK)))
+    return steps

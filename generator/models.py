@@ -588,11 +588,11 @@ class User(Base):
 
     @validates("role", "status")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"users.{key}", {"role": UserRole, "status": UserStatus}[key], value)
+        return _check_enum("users." + key, {"role": UserRole, "status": UserStatus}[key], value)
 
     @validates("phone")
     def _validate_format(self, key: str, value: Any) -> Any:
-        return _check_format(f"users.{key}", _FORMATS[f"users.{key}"], value)
+        return _check_format("users." + key, _FORMATS["users." + key], value)
 
 
 sa.Index(None, User.status)  # ix_users_status
@@ -673,7 +673,7 @@ class UserSession(Base):
 
     @validates("refresh_token_hash")
     def _validate_format(self, key: str, value: Any) -> Any:
-        return _check_format(f"sessions.{key}", _FORMATS[f"sessions.{key}"], value)
+        return _check_format("sessions." + key, _FORMATS["sessions." + key], value)
 
 
 sa.Index(None, UserSession.user_id)  # ix_sessions_user_id
@@ -760,11 +760,11 @@ class License(Base):
 
     @validates("plan", "status")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"licenses.{key}", {"plan": LicensePlan, "status": LicenseStatus}[key], value)
+        return _check_enum("licenses." + key, {"plan": LicensePlan, "status": LicenseStatus}[key], value)
 
     @validates("features")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"licenses.{key}", value)
+        return _check_json_object("licenses." + key, value)
 
 
 sa.Index(None, License.user_id)  # ix_licenses_user_id
@@ -870,15 +870,15 @@ class Invoice(Base):
 
     @validates("status")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"invoices.{key}", {"status": InvoiceStatus}[key], value)
+        return _check_enum("invoices." + key, {"status": InvoiceStatus}[key], value)
 
     @validates("meta")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"invoices.{key}", value)
+        return _check_json_object("invoices." + key, value)
 
     @validates("number")
     def _validate_format(self, key: str, value: Any) -> Any:
-        return _check_format(f"invoices.{key}", _FORMATS[f"invoices.{key}"], value)
+        return _check_format("invoices." + key, _FORMATS["invoices." + key], value)
 
 
 sa.Index(None, Invoice.user_id)  # ix_invoices_user_id
@@ -975,11 +975,11 @@ class Payment(Base):
 
     @validates("provider", "status")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"payments.{key}", {"provider": PaymentProvider, "status": PaymentStatus}[key], value)
+        return _check_enum("payments." + key, {"provider": PaymentProvider, "status": PaymentStatus}[key], value)
 
     @validates("meta")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"payments.{key}", value)
+        return _check_json_object("payments." + key, value)
 
 
 sa.Index(None, Payment.invoice_id)  # ix_payments_invoice_id
@@ -1079,15 +1079,15 @@ class Model(Base):
 
     @validates("type", "format")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"models.{key}", {"type": ModelType, "format": ModelFormat}[key], value)
+        return _check_enum("models." + key, {"type": ModelType, "format": ModelFormat}[key], value)
 
     @validates("params", "metrics")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"models.{key}", value)
+        return _check_json_object("models." + key, value)
 
     @validates("sha256")
     def _validate_format(self, key: str, value: Any) -> Any:
-        return _check_format(f"models.{key}", _FORMATS[f"models.{key}"], value)
+        return _check_format("models." + key, _FORMATS["models." + key], value)
 
 
 sa.Index(None, Model.user_id)  # ix_models_user_id
@@ -1199,15 +1199,15 @@ class Job(Base):
 
     @validates("type", "status")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"jobs.{key}", {"type": JobType, "status": JobStatus}[key], value)
+        return _check_enum("jobs." + key, {"type": JobType, "status": JobStatus}[key], value)
 
     @validates("params", "metrics")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"jobs.{key}", value)
+        return _check_json_object("jobs." + key, value)
 
     @validates("idempotency_key", "request_fingerprint")
     def _validate_format(self, key: str, value: Any) -> Any:
-        return _check_format(f"jobs.{key}", _FORMATS[f"jobs.{key}"], value)
+        return _check_format("jobs." + key, _FORMATS["jobs." + key], value)
 
 
 sa.Index(None, Job.status, Job.created_at)  # ix_jobs_status_created_at
@@ -1299,11 +1299,11 @@ class CamRun(Base):
 
     @validates("status")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"cam_runs.{key}", {"status": RunStatus}[key], value)
+        return _check_enum("cam_runs." + key, {"status": RunStatus}[key], value)
 
     @validates("params", "metrics")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"cam_runs.{key}", value)
+        return _check_json_object("cam_runs." + key, value)
 
 
 sa.Index(None, CamRun.job_id)  # ix_cam_runs_job_id
@@ -1392,11 +1392,11 @@ class SimRun(Base):
 
     @validates("status")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"sim_runs.{key}", {"status": RunStatus}[key], value)
+        return _check_enum("sim_runs." + key, {"status": RunStatus}[key], value)
 
     @validates("params", "metrics")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"sim_runs.{key}", value)
+        return _check_json_object("sim_runs." + key, value)
 
 
 sa.Index(None, SimRun.job_id)  # ix_sim_runs_job_id
@@ -1474,15 +1474,15 @@ class Artefact(Base):
 
     @validates("type")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"artefacts.{key}", {"type": ArtefactType}[key], value)
+        return _check_enum("artefacts." + key, {"type": ArtefactType}[key], value)
 
     @validates("meta")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"artefacts.{key}", value)
+        return _check_json_object("artefacts." + key, value)
 
     @validates("sha256")
     def _validate_format(self, key: str, value: Any) -> Any:
-        return _check_format(f"artefacts.{key}", _FORMATS[f"artefacts.{key}"], value)
+        return _check_format("artefacts." + key, _FORMATS["artefacts." + key], value)
 
 
 sa.Index(None, Artefact.job_id)  # ix_artefacts_job_id
@@ -1540,11 +1540,11 @@ class Notification(Base):
 
     @validates("type")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"notifications.{key}", {"type": NotificationType}[key], value)
+        return _check_enum("notifications." + key, {"type": NotificationType}[key], value)
 
     @validates("payload")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"notifications.{key}", value)
+        return _check_json_object("notifications." + key, value)
 
 
 sa.Index(None, Notification.user_id)  # ix_notifications_user_id
@@ -1641,11 +1641,11 @@ class ErpMesSync(Base):
 
     @validates("entity_type", "direction", "status")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"erp_mes_sync.{key}", {"entity_type": SyncEntityType, "direction": SyncDirection, "status": SyncStatus}[key], value)
+        return _check_enum("erp_mes_sync." + key, {"entity_type": SyncEntityType, "direction": SyncDirection, "status": SyncStatus}[key], value)
 
     @validates("payload")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"erp_mes_sync.{key}", value)
+        return _check_json_object("erp_mes_sync." + key, value)
 
 
 sa.Index(None, ErpMesSync.entity_type)  # ix_erp_mes_sync_entity_type
@@ -1725,11 +1725,11 @@ class AuditLog(Base):
 
     @validates("payload")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"audit_logs.{key}", value)
+        return _check_json_object("audit_logs." + key, value)
 
     @validates("scope_type", "event_type", "prev_chain_hash", "chain_hash")
     def _validate_format(self, key: str, value: Any) -> Any:
-        return _check_format(f"audit_logs.{key}", _FORMATS[f"audit_logs.{key}"], value)
+        return _check_format("audit_logs." + key, _FORMATS["audit_logs." + key], value)
 
 
 sa.Index(None, AuditLog.scope_type, AuditLog.scope_id, AuditLog.created_at)  # ix_audit_logs_scope_type_scope_id_created_at
@@ -1803,11 +1803,11 @@ class SecurityEvent(Base):
 
     @validates("type")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"security_events.{key}", {"type": SecurityEventType}[key], value)
+        return _check_enum("security_events." + key, {"type": SecurityEventType}[key], value)
 
     @validates("details")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"security_events.{key}", value)
+        return _check_json_object("security_events." + key, value)
 
 
 sa.Index(None, SecurityEvent.user_id)  # ix_security_events_user_id
@@ -1888,15 +1888,15 @@ class Machine(Base):
 
     @validates("kind")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"machines.{key}", {"kind": MachineKind}[key], value)
+        return _check_enum("machines." + key, {"kind": MachineKind}[key], value)
 
     @validates("meta")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"machines.{key}", value)
+        return _check_json_object("machines." + key, value)
 
     @validates("code")
     def _validate_format(self, key: str, value: Any) -> Any:
-        return _check_format(f"machines.{key}", _FORMATS[f"machines.{key}"], value)
+        return _check_format("machines." + key, _FORMATS["machines." + key], value)
 
 
 
@@ -1968,15 +1968,15 @@ class Material(Base):
 
     @validates("category")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"materials.{key}", {"category": MaterialCategory}[key], value)
+        return _check_enum("materials." + key, {"category": MaterialCategory}[key], value)
 
     @validates("properties")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"materials.{key}", value)
+        return _check_json_object("materials." + key, value)
 
     @validates("code")
     def _validate_format(self, key: str, value: Any) -> Any:
-        return _check_format(f"materials.{key}", _FORMATS[f"materials.{key}"], value)
+        return _check_format("materials." + key, _FORMATS["materials." + key], value)
 
 
 
@@ -2076,15 +2076,15 @@ class Tool(Base):
 
     @validates("type", "material")
     def _validate_enum(self, key: str, value: Any) -> Any:
-        return _check_enum(f"tools.{key}", {"type": ToolType, "material": ToolMaterial}[key], value)
+        return _check_enum("tools." + key, {"type": ToolType, "material": ToolMaterial}[key], value)
 
     @validates("meta")
     def _validate_json(self, key: str, value: Any) -> dict[str, Any]:
-        return _check_json_object(f"tools.{key}", value)
+        return _check_json_object("tools." + key, value)
 
     @validates("code")
     def _validate_format(self, key: str, value: Any) -> Any:
-        return _check_format(f"tools.{key}", _FORMATS[f"tools.{key}"], value)
+        return _check_format("tools." + key, _FORMATS["tools." + key], value)
 
 
 sa.Index(None, Tool.type)  # ix_tools_type

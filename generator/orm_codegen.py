@@ -29,11 +29,14 @@ from __future__ import annotations
 import keyword
 import re
 import sys
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import extras, naming
+from generator.errors import CodegenError
 from generator.metadata import server_default
+from generator.pysource import check_source, docstring, identifier, literal
 from generator.spec.model import ColumnSpec, IndexSpec, Spec, TableSpec
 from generator.spec.types import ColumnType
 
@@ -78,49 +81,159 @@ _LENGTH_BETWEEN = re.compile(r"^length\(([a-z_][a-z0-9_]*)\)\s+BETWEEN\s+(\d+)\s
 _PORTABLE_PATTERN = re.compile(r"^\^[A-Za-z0-9_.:+$\-\[\]{},]*\$$")
 
 
-class CodegenError(ValueError):
-    """The spec uses something the ORM generator cannot express (a bug to fix here)."""
-
-
 # ------------------------------------------------------------------------------ naming
 
 
 def class_name(table: str) -> str:
-    """``cam_runs`` -> ``CamRun``, ``erp_mes_sync`` -> ``ErpMesSync``."""
+    """``cam_runs`` -> ``CamRun``, ``erp_mes_sync`` -> ``ErpMesSync`` (before the checks of
+    ``plan_names``: a name that is no Python name falls back to ``T`` + the CamelCase)."""
     if table in CLASS_NAME_OVERRIDES:
         return CLASS_NAME_OVERRIDES[table]
     words = table.split("_")
     words[-1] = _singular(words[-1])
-    return "".join(w[:1].upper() + w[1:] for w in words if w)
+    return _python_class("".join(w[:1].upper() + w[1:] for w in words if w), "T")
 
 
 def _singular(word: str) -> str:
     if word.endswith("ies") and len(word) > 3:
         return word[:-3] + "y"
-    if word.endswith("s") and not word.endswith("ss"):
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 1:
         return word[:-1]
     return word
 
 
 def enum_class_name(enum: str) -> str:
     """``job_status`` -> ``JobStatus``."""
-    return "".join(w[:1].upper() + w[1:] for w in enum.split("_") if w)
+    return _python_class("".join(w[:1].upper() + w[1:] for w in enum.split("_") if w), "E")
+
+
+def _python_class(name: str, prefix: str) -> str:
+    """``name`` when it is a usable class name; else with ``prefix`` (``1x`` -> ``T1x``, ``""``
+    -> ``T``) or, for the keywords ``None``/``True``/``False``, with ``_`` appended."""
+    if identifier(name):
+        return name
+    if keyword.iskeyword(name):
+        return name + "_"
+    return prefix + name
+
+
+# Names an enum member may not take: StrEnum's own attributes, and the names Enum reserves.
+_ENUM_RESERVED = {"name", "value", "mro"}
 
 
 def member_name(value: str) -> str:
-    """A Python identifier for an enum value (the value itself when it is one)."""
-    name = re.sub(r"\W", "_", value)
-    if not name or name[0].isdigit():
+    """A Python name for an enum value: the value itself when it is one; else its NFKC form
+    (``x²`` -> ``x2``, which is how Python itself would read it) with every character that
+    cannot be in a name replaced by ``_`` (``a-b`` -> ``a_b``), ``_`` in front of a leading
+    digit, ``_`` after a keyword or reserved name (``class_``, ``name_``) and ``v`` in front of
+    a name Enum reserves (``_x_`` -> ``v_x_``). Two values can give one name: ``plan_names``
+    refuses that, naming both."""
+    name = unicodedata.normalize("NFKC", value)
+    name = "".join(ch if ("_" + ch).isidentifier() else "_" for ch in name)
+    if not name or not (name[0].isidentifier() or name[0] == "_"):
         name = "_" + name
-    if keyword.iskeyword(name) or name in {"name", "value", "mro"}:
+    if unicodedata.normalize("NFKC", name) != name or not name.isidentifier():  # pragma: no cover - exotic
+        name = "".join(ch if ch.isascii() and ("_" + ch).isidentifier() else "_" for ch in name)
+    if keyword.iskeyword(name) or name in _ENUM_RESERVED:
         name += "_"
+    if name.startswith("_") and (name.endswith("_") or name.startswith("__")):
+        name = "v" + name  # _sunder_, __dunder__ and __private names are not members
     return name
+
+
+# Class attributes a mapped column may not take (declarative's own, and the validators').
+_ATTR_RESERVED = {"metadata", "registry", "_validate_enum", "_validate_json", "_validate_format"}
+
+
+def attribute_name(column: str) -> str:
+    """The attribute of a column: its name, with ``_`` appended when that is a keyword or a
+    name the declarative class already has (``from`` -> ``from_``, ``metadata`` -> ``metadata_``;
+    the column keeps its SQL name through ``mapped_column("from", ...)``)."""
+    if keyword.iskeyword(column) or column in _ATTR_RESERVED:
+        return column + "_"
+    return column
 
 
 def relationship_name(table: TableSpec, column: str) -> str:
     """``user_id`` -> ``user``; falls back to ``<column>_ref`` when that collides with a column."""
     base = column[:-3] if column.endswith("_id") and len(column) > 3 else f"{column}_ref"
-    return base if base not in table.columns else f"{column}_ref"
+    base = base if base not in table.columns else f"{column}_ref"
+    return attribute_name(base)
+
+
+# Module-level names of the generated file: a class must not shadow one.
+_MODULE_NAMES = {
+    "datetime", "decimal", "enum", "json", "math", "re", "uuid", "Any", "NamedTuple", "sa", "pg",
+    "DeclarativeBase", "Mapped", "mapped_column", "relationship", "validates", "conv",
+    "NAMING_CONVENTION", "Base", "MODELS", "ENUMS", "annotations",
+}  # fmt: skip
+
+
+@dataclass
+class Names:
+    """Every Python name the module gets from the spec, checked valid and unique."""
+
+    classes: dict[str, str] = field(default_factory=dict)  # table -> class
+    enum_classes: dict[str, str] = field(default_factory=dict)  # enum -> class
+    enum_types: dict[str, str] = field(default_factory=dict)  # enum -> <NAME>_TYPE variable
+    members: dict[str, dict[str, str]] = field(default_factory=dict)  # enum -> value -> member
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> column -> attribute
+    relationships: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> column -> relationship
+
+
+def plan_names(spec: Spec) -> Names:
+    """The module's Python names, or a CodegenError naming the spec entries that collide (or
+    cannot be named) at their FILE:LINE:COL. Collisions are refused rather than renamed: a
+    silent ``a_b_2`` would change meaning when the spec is reordered (docs/models.md)."""
+    names = Names()
+    module: dict[str, tuple[str, tuple[str, ...]]] = {}  # python name -> (what, spec path)
+
+    def claim(scope: dict[str, tuple[str, tuple[str, ...]]], name: str, what: str, path: tuple[str, ...],
+              taken: set[str] = frozenset(), key: bool = True) -> None:  # type: ignore[assignment]
+        if identifier(name) is None or name in taken:
+            raise CodegenError(f"{_at(spec, path, key)}: {what} cannot be a Python name ({name!r} is reserved or invalid)",
+                               "rename it in schema.yaml (docs/models.md lists the names models.py reserves)")
+        if name in scope:
+            other_what, other_path = scope[name]
+            raise CodegenError(f"{_at(spec, path, key)}: {what} and {other_what} ({_at(spec, other_path, key)}) "
+                               f"both become the Python name {name}",
+                               "rename one of them in schema.yaml; models.py needs distinct names (docs/models.md)")
+        scope[name] = (what, path)
+
+    for e in spec.enums.values():
+        cls, var = enum_class_name(e.name), f"{e.name.upper()}_TYPE"
+        claim(module, cls, f"enum {e.name!r}", e.path, _MODULE_NAMES)
+        claim(module, var, f"enum {e.name!r}", e.path, _MODULE_NAMES)
+        names.enum_classes[e.name], names.enum_types[e.name] = cls, var
+        scope: dict[str, tuple[str, tuple[str, ...]]] = {}
+        members = names.members[e.name] = {}
+        for i, value in enumerate(e.values):
+            members[value] = member_name(value)
+            claim(scope, members[value], f"value {value!r} of enum {e.name}", e.path + ("values", i), key=False)
+    for t in spec.tables.values():
+        path = ("tables", t.name)
+        cls = class_name(t.name)
+        claim(module, cls, f"table {t.name!r}", path, _MODULE_NAMES)
+        names.classes[t.name] = cls
+        scope = {}
+        attrs = names.attributes[t.name] = {}
+        for c in t.columns.values():
+            attrs[c.name] = attribute_name(c.name)
+            claim(scope, attrs[c.name], f"column {t.name}.{c.name}", path + ("columns", c.name),
+                  {"__tablename__"} | {n for n in [attrs[c.name]] if n.startswith("__") or n.startswith("_sa_")})
+        rels = names.relationships[t.name] = {}
+        for c, _ref in t.foreign_keys():
+            rels[c.name] = relationship_name(t, c.name)
+            claim(scope, rels[c.name], f"the relationship of {t.name}.{c.name}", path + ("columns", c.name))
+    return names
+
+
+def _at(spec: Spec, path: tuple[str, ...], key: bool) -> str:
+    """``schema.yaml:LINE:COL`` of a spec entry (the file alone when positions are unknown)."""
+    source = getattr(spec, "source", None)
+    if source is None:
+        return spec.file
+    return str(source.problem(path, "", key=key))[:-2]
 
 
 # ------------------------------------------------------------------------------ rendering
@@ -134,19 +247,23 @@ class _Column:
 
 
 def render(spec: Spec) -> str:
-    """The text of generator/models.py for ``spec``."""
-    _check_names(spec)
+    """The text of generator/models.py for ``spec``: every spec value in it is a string literal
+    (``_q``) or an escaped docstring, every name made from the spec is checked (``plan_names``),
+    and the text is parsed before it is returned."""
+    names = plan_names(spec)
     out: list[str] = [HEADER]
     out.append(_MODULE_DOC.format(tables=len(spec.tables), enums=len(spec.enums)))
     out.append(_PRELUDE)
     out.append(_extensions(spec))
-    out += _enums(spec)
+    out += _enums(spec, names)
     formats = _format_patterns(spec)
-    out.append(_tables_of_formats(formats))
+    out.append(_tables_of_formats(formats, names))
     for table in spec.tables.values():
-        out.append(_table_class(spec, table, formats))
-    out.append(_exports(spec))
-    return "\n".join(out).rstrip() + "\n"
+        out.append(_table_class(spec, table, formats, names))
+    out.append(_exports(spec, names))
+    text = "\n".join(out).rstrip() + "\n"
+    check_source(text, "models module")
+    return text
 
 
 _MODULE_DOC = '''"""SQLAlchemy 2 ORM models of schema.yaml: {tables} tables, {enums} enums.
@@ -272,12 +389,12 @@ def _extensions(spec: Spec) -> str:
         return ""
     lines = ["", "# Extensions the schema's types need (for create_all in test databases)."]
     for name in spec.extensions:
-        ddl = f'CREATE EXTENSION IF NOT EXISTS "{name}"'
+        ddl = 'CREATE EXTENSION IF NOT EXISTS "{}"'.format(name.replace('"', '""'))
         lines.append(f"sa.event.listen(Base.metadata, \"before_create\", sa.DDL({_q(ddl)}))")
     return "\n".join(lines) + "\n"
 
 
-def _enums(spec: Spec) -> list[str]:
+def _enums(spec: Spec, names: Names) -> list[str]:
     out = ["", "# ------------------------------------------------------------------------------ enums"]
     comments = extras.enum_comments(spec)
     if comments:
@@ -286,22 +403,18 @@ def _enums(spec: Spec) -> list[str]:
         for statement in comments:
             out.append(f'sa.event.listen(Base.metadata, "after_create", sa.DDL({_q(statement.replace("%", "%%"))}))')
     for e in spec.enums.values():
-        cls = enum_class_name(e.name)
+        cls = names.enum_classes[e.name]
         out.append("")
         out.append("")
         out.append(f"class {cls}(enum.StrEnum):")
         out.append(f"    {_docstring(e.comment or e.name)}")
         out.append("")
         for value in e.values:
-            out.append(f"    {member_name(value)} = {_q(value)}")
+            out.append(f"    {names.members[e.name][value]} = {_q(value)}")
         out.append("")
         out.append("")
-        out.append(f"{_enum_type_var(e.name)} = _enum_type({cls}, {_q(e.name)})")
+        out.append(f"{names.enum_types[e.name]} = _enum_type({cls}, {_q(e.name)})")
     return out
-
-
-def _enum_type_var(enum: str) -> str:
-    return f"{enum.upper()}_TYPE"
 
 
 @dataclass(frozen=True)
@@ -331,7 +444,10 @@ def _format_patterns(spec: Spec) -> dict[tuple[str, str], _Format]:
                 continue
             if column.ctype.base not in ("text", "citext", "varchar"):
                 continue
-            re.compile(parsed[1].pattern)
+            try:
+                re.compile(parsed[1].pattern)
+            except (re.error, OverflowError, RecursionError):
+                continue  # a pattern Python cannot compile (a{2,1}, a{1,99999999999}): the database's alone
             found[(table.name, column.name)] = parsed[1]
     return found
 
@@ -378,7 +494,7 @@ def _min(a: int | None, b: int) -> int:
     return b if a is None else min(a, b)
 
 
-def _tables_of_formats(formats: dict[tuple[str, str], _Format]) -> str:
+def _tables_of_formats(formats: dict[tuple[str, str], _Format], names: Names) -> str:
     lines = [
         "",
         "# Formats of text columns whose CHECK is `column ~ 'pattern'` (possibly AND-ed with bounds",
@@ -386,16 +502,16 @@ def _tables_of_formats(formats: dict[tuple[str, str], _Format]) -> str:
         "_FORMATS: dict[str, _Format] = {",
     ]
     for (table, column), fmt in sorted(formats.items()):
-        lines.append(f"    {_q(f'{table}.{column}')}: {fmt.render()},")
+        lines.append(f"    {_q(f'{table}.{names.attributes[table][column]}')}: {fmt.render()},")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _column(spec: Spec, col: ColumnSpec) -> _Column:
+def _column(spec: Spec, col: ColumnSpec, names: Names) -> _Column:
     ctype = col.ctype
     if ctype is None:
         raise CodegenError(f"{col.name}: unknown type {_q(col.type_text)}")
-    sql_type, annotation = _type(ctype)
+    sql_type, annotation = _type(ctype, names)
     if ctype.base in ("json", "jsonb") and col.nullable:
         sql_type = sql_type[:-1] + "none_as_null=True)"
     if col.nullable:
@@ -403,9 +519,9 @@ def _column(spec: Spec, col: ColumnSpec) -> _Column:
     return _Column(col, sql_type, annotation)
 
 
-def _type(ctype: ColumnType) -> tuple[str, str]:
+def _type(ctype: ColumnType, names: Names) -> tuple[str, str]:
     if ctype.enum:
-        inner = (_enum_type_var(ctype.base), enum_class_name(ctype.base))
+        inner = (names.enum_types[ctype.base], names.enum_classes[ctype.base])
     elif ctype.base == "varchar":
         inner = (f"sa.String({ctype.length})" if ctype.length else "sa.String()", "str")
     elif ctype.base == "char":
@@ -422,8 +538,8 @@ def _type(ctype: ColumnType) -> tuple[str, str]:
     return inner
 
 
-def _table_class(spec: Spec, table: TableSpec, formats: dict[tuple[str, str], _Format]) -> str:
-    cls = class_name(table.name)
+def _table_class(spec: Spec, table: TableSpec, formats: dict[tuple[str, str], _Format], names: Names) -> str:
+    cls = names.classes[table.name]
     lines = ["", "", f"class {cls}(Base):", f"    {_docstring(table.comment or table.name)}", ""]
     lines.append(f"    __tablename__ = {_q(table.name)}")
     args = _table_args(table)
@@ -432,19 +548,22 @@ def _table_class(spec: Spec, table: TableSpec, formats: dict[tuple[str, str], _F
     lines.append(f'        {{"comment": {_q(table.comment)}}},')
     lines.append("    )")
     lines.append("")
-    columns = [_column(spec, c) for c in table.columns.values()]
+    columns = [_column(spec, c, names) for c in table.columns.values()]
+    attrs = names.attributes[table.name]
     for c in columns:
-        lines.append(f"    {c.spec.name}: Mapped[{c.annotation}] = mapped_column(")
+        lines.append(f"    {attrs[c.spec.name]}: Mapped[{c.annotation}] = mapped_column(")
+        if attrs[c.spec.name] != c.spec.name:  # an attribute renamed from a keyword: the SQL name
+            lines.append(f"        {_q(c.spec.name)},")
         lines += [f"        {p}," for p in _column_args(spec, table, c)]
         lines.append("    )")
-    rels = _relationships(spec, table)
+    rels = _relationships(spec, table, names)
     if rels:
         lines.append("")
         lines += rels
-    lines += _validators(spec, table, formats)
+    lines += _validators(spec, table, formats, names)
     lines.append("")
     lines.append("")
-    lines += _indexes(table, cls)
+    lines += _indexes(table, cls, names)
     if table.append_only:
         lines += _append_only(table, cls)
     if table.hash_chain is not None:
@@ -507,60 +626,63 @@ def _column_args(spec: Spec, table: TableSpec, c: _Column) -> list[str]:
     return parts
 
 
-def _relationships(spec: Spec, table: TableSpec) -> list[str]:
+def _relationships(spec: Spec, table: TableSpec, names: Names) -> list[str]:
     lines = []
     for col, ref in table.foreign_keys():
-        target = class_name(ref.table)
+        target = names.classes[ref.table]
         annotation = f"{target} | None" if col.nullable else target
-        name = relationship_name(table, col.name)
-        lines.append(f"    {name}: Mapped[{annotation}] = relationship(foreign_keys=[{col.name}])")
+        name = names.relationships[table.name][col.name]
+        attr = names.attributes[table.name][col.name]
+        lines.append(f"    {name}: Mapped[{annotation}] = relationship(foreign_keys=[{attr}])")
     return lines
 
 
-def _validators(spec: Spec, table: TableSpec, formats: dict[tuple[str, str], _Format]) -> list[str]:
+def _validators(spec: Spec, table: TableSpec, formats: dict[tuple[str, str], _Format], names: Names) -> list[str]:
     enums = [c for c in table.columns.values() if c.ctype is not None and c.ctype.enum and not c.ctype.array]
     jsons = [c for c in table.columns.values() if c.ctype is not None and c.ctype.base in ("json", "jsonb") and not c.ctype.array]
     texts = [c for c in table.columns.values() if (table.name, c.name) in formats]
+    attrs = names.attributes[table.name]
+    where = f"{_q(table.name + '.')} + key"  # "jobs." + key: the table name as a literal, never pasted
     lines: list[str] = []
     if enums:
-        names = ", ".join(_q(c.name) for c in enums)
-        mapping = ", ".join(f"{_q(c.name)}: {enum_class_name(c.ctype.base)}" for c in enums)  # type: ignore[union-attr]
+        keys = ", ".join(_q(attrs[c.name]) for c in enums)
+        mapping = ", ".join(f"{_q(attrs[c.name])}: {names.enum_classes[c.ctype.base]}" for c in enums)  # type: ignore[union-attr]
         lines += [
             "",
-            f"    @validates({names})",
+            f"    @validates({keys})",
             "    def _validate_enum(self, key: str, value: Any) -> Any:",
-            f'        return _check_enum(f"{table.name}.{{key}}", {{{mapping}}}[key], value)',
+            f"        return _check_enum({where}, {{{mapping}}}[key], value)",
         ]
     if jsons:
-        names = ", ".join(_q(c.name) for c in jsons)
+        keys = ", ".join(_q(attrs[c.name]) for c in jsons)
         lines += [
             "",
-            f"    @validates({names})",
+            f"    @validates({keys})",
             "    def _validate_json(self, key: str, value: Any) -> dict[str, Any]:",
-            f'        return _check_json_object(f"{table.name}.{{key}}", value)',
+            f"        return _check_json_object({where}, value)",
         ]
     if texts:
-        names = ", ".join(_q(c.name) for c in texts)
+        keys = ", ".join(_q(attrs[c.name]) for c in texts)
         lines += [
             "",
-            f"    @validates({names})",
+            f"    @validates({keys})",
             "    def _validate_format(self, key: str, value: Any) -> Any:",
-            f'        return _check_format(f"{table.name}.{{key}}", _FORMATS[f"{table.name}.{{key}}"], value)',
+            f"        return _check_format({where}, _FORMATS[{where}], value)",
         ]
     return lines
 
 
-def _indexes(table: TableSpec, cls: str) -> list[str]:
+def _indexes(table: TableSpec, cls: str, names: Names) -> list[str]:
     lines = []
     for ix in table.indexes:
-        lines.append(_index(table, ix, cls))
+        lines.append(_index(table, ix, cls, names))
     return lines
 
 
-def _index(table: TableSpec, ix: IndexSpec, cls: str) -> str:
+def _index(table: TableSpec, ix: IndexSpec, cls: str, names: Names) -> str:
     exprs = []
     for c in ix.columns:
-        e = f"{cls}.{c.name}"
+        e = f"{cls}.{names.attributes[table.name][c.name]}"
         if c.descending:
             e += ".desc()"
         if c.nulls == "first":
@@ -580,29 +702,28 @@ def _index(table: TableSpec, ix: IndexSpec, cls: str) -> str:
     return f"sa.Index({', '.join(args)}){comment}"
 
 
-def _exports(spec: Spec) -> str:
-    names = [enum_class_name(e) for e in spec.enums] + [class_name(t) for t in spec.tables]
+def _exports(spec: Spec, names: Names) -> str:
+    exported = [names.enum_classes[e] for e in spec.enums] + [names.classes[t] for t in spec.tables]
     lines = ["", "", "__all__ += ["]
-    lines += [f"    {_q(n)}," for n in names]
+    lines += [f"    {_q(n)}," for n in exported]
     lines.append("]")
     lines.append("")
     lines.append("# table name -> class, for code that walks the schema")
     lines.append("MODELS: dict[str, type[Base]] = {")
-    lines += [f"    {_q(t)}: {class_name(t)}," for t in spec.tables]
+    lines += [f"    {_q(t)}: {names.classes[t]}," for t in spec.tables]
     lines.append("}")
     lines.append("")
     lines.append("# enum type name -> Python enum")
     lines.append("ENUMS: dict[str, type[enum.StrEnum]] = {")
-    lines += [f"    {_q(e)}: {enum_class_name(e)}," for e in spec.enums]
+    lines += [f"    {_q(e)}: {names.enum_classes[e]}," for e in spec.enums]
     lines.append("}")
     return "\n".join(lines)
 
 
 def _q(text: str) -> str:
-    """A Python string literal, double-quoted when that needs no escapes (deterministic)."""
-    if '"' not in text and "\\" not in text and text.isprintable():
-        return f'"{text}"'
-    return repr(text)
+    """A Python string literal (generator.pysource.literal: double-quoted when that needs no
+    escape, else ``repr``)."""
+    return literal(text)
 
 
 def _text(sql: str) -> str:
@@ -613,23 +734,9 @@ def _text(sql: str) -> str:
 
 
 def _docstring(text: str) -> str:
-    body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
-    return f'"""{body}"""'
-
-
-def _check_names(spec: Spec) -> None:
-    seen: dict[str, str] = {}
-    reserved = {"Base", "MODELS", "ENUMS"}
-    for what, name in [("table", class_name(t)) for t in spec.tables] + [("enum", enum_class_name(e)) for e in spec.enums]:
-        if name in seen or name in reserved:
-            raise CodegenError(f"class name {name} of {what} collides; add an entry to CLASS_NAME_OVERRIDES")
-        seen[name] = what
-    for table in spec.tables.values():
-        rels = [relationship_name(table, c.name) for c, _ in table.foreign_keys()]
-        if len(set(rels)) != len(rels) or set(rels) & set(table.columns):
-            raise CodegenError(f"relationship names of {table.name} collide: {rels}")
-        if {"metadata", "registry"} & set(table.columns) or {"metadata", "registry"} & set(rels):
-            raise CodegenError(f"{table.name}: a column named metadata/registry cannot be mapped declaratively")
+    """A class docstring from a comment: quotes, backslashes and unprintable characters escaped
+    (generator.pysource.docstring), so a comment cannot end the docstring."""
+    return docstring(text.strip())
 
 
 # ------------------------------------------------------------------------------ files
@@ -648,7 +755,7 @@ def is_current(spec: Spec, path: Path) -> bool:
 
 
 def write(spec: Spec, path: Path) -> bool:
-    """Write the rendering to ``path``; return whether the file changed."""
+    """Write the rendering (parsed by ``render`` first) to ``path``; return whether the file changed."""
     text = render(spec)
     try:
         if path.read_text(encoding="utf-8") == text:
@@ -676,13 +783,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     path = output_path(Path(args.spec).resolve().parent)
-    if args.check:
-        if is_current(spec, path):
-            print(f"{path} is up to date", file=sys.stderr)
-            return 0
-        print(f"{path} is stale: run schemactl models", file=sys.stderr)
-        return 2
-    changed = write(spec, path)
+    try:
+        if args.check:
+            if is_current(spec, path):
+                print(f"{path} is up to date", file=sys.stderr)
+                return 0
+            print(f"{path} is stale: run schemactl models", file=sys.stderr)
+            return 2
+        changed = write(spec, path)
+    except SchemactlError as exc:  # names that collide: one line, exit 1
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(f"{'wrote' if changed else 'unchanged'} {path}", file=sys.stderr)
     return 0
 

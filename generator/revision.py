@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import DestructiveChange, MigrationError, ProofFailed
+from generator.scratch import scratch_dir
 from generator.spec.model import Spec
 
 Progress = Callable[[str], None]
@@ -144,7 +144,7 @@ def generate(
             raise DestructiveChange(plan.destructive)
         with timer.step("clone", "copying the head database for the proof"):
             head_url = _writable_head(scratch, root, dev_url, head_url)
-        with tempfile.TemporaryDirectory(prefix="schemactl-rev-") as tmp:
+        with scratch_dir(root, "schemactl-rev") as tmp:  # .schemactl/tmp, reaped if killed (generator.scratch)
             scripts = Path(tmp) / "migrations"
             shutil.copytree(
                 root / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__")
@@ -333,30 +333,51 @@ def _write(
     down_revision: str | None,
     plan: Plan | None,
 ) -> Path:
+    """Render the revision from migrations/script.py.mako, check it parses and that the message
+    and rollback note stayed inside its docstring, and only then write it (into ``scripts``).
+
+    Rendered here rather than by ``ScriptDirectory.generate_revision``, which writes the file
+    and imports it at once: nothing made from the spec may run before it has been checked."""
+    from alembic import util as alembic_util
+    from alembic.script import write_hooks
+    from mako.template import Template
+
     from generator import migrate
+    from generator.pysource import check_file_name, check_source, slug_source
 
     directory = migrate.script_directory(root, scripts)
-    kwargs: dict[str, Any] = {
-        "rollback_note": rollback_note(plan.upgrade_ops) if plan else "nothing to roll back."
-    }
+    note = rollback_note(plan.upgrade_ops) if plan else "nothing to roll back."
+    kwargs: dict[str, Any] = {"rollback_note": note}
     if plan is not None:
         kwargs.update(
             upgrades=_strip_banner(plan.upgrade_code),
             downgrades=_strip_banner(plan.downgrade_code),
             imports="\n".join(sorted(plan.imports)),
         )
-    import contextlib
-    import io
-
-    with contextlib.redirect_stdout(
-        io.StringIO()
-    ):  # alembic prints "Generating <tmp path> ... done"
-        script = directory.generate_revision(
-            rev_id, message, head=down_revision or "base", refresh=True, **kwargs
-        )
-    if script is None:  # pragma: no cover - alembic returns the Script
-        raise MigrationError("alembic did not write the revision")
-    return Path(script.path)
+    else:
+        kwargs.update(upgrades="pass", downgrades="pass", imports="")
+    create_date = directory._generate_create_date()
+    versions = scripts / "versions"
+    # the file name's slug from an ASCII form of the message (no path separators, NUL, ...)
+    path = directory._rev_path(versions, rev_id, slug_source(message), create_date)
+    check_file_name(path.name)
+    text = Template(filename=str(scripts / "script.py.mako")).render_unicode(
+        up_revision=rev_id,
+        down_revision=down_revision,
+        branch_labels=None,
+        depends_on=None,
+        create_date=create_date,
+        comma=alembic_util.format_as_comma,
+        message=message,
+        **kwargs,
+    )
+    check_source(text, "revision", (message, note))
+    versions.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    if directory.hooks:  # post_write_hooks of alembic.ini (the operator's own configuration)
+        write_hooks._run_hooks(path, directory.hooks)
+        check_source(path.read_text(encoding="utf-8"), "revision")
+    return path
 
 
 def _strip_banner(code: str) -> str:

@@ -29,12 +29,13 @@ import datetime
 import pprint
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.errors import MigrationError, ProofFailed
+from generator.errors import CodegenError, MigrationError, ProofFailed
+from generator.pysource import check_file_name, check_source, doc_text, slug_source
+from generator.scratch import scratch_dir
 from generator.seed import (
     column_groups,
     compared,
@@ -207,6 +208,8 @@ def revision_statements(changes: list[TableChange]) -> tuple[list[str], list[str
 
 # ---------------------------------------------------------------------- the file
 
+# Every value below is a docstring text (pysource.doc_text), a literal (repr, pprint) or
+# schemactl's own SQL text rendered by _py_string; nothing from seeds.yaml is pasted raw.
 _TEMPLATE = '''"""{message}
 
 Revision ID: {revision}
@@ -270,9 +273,13 @@ ROLLBACK_NOTE = (
 
 
 def _py_string(text: str) -> str:
-    if "\\" in text or '"""' in text or text.endswith('"'):
-        return "    " + repr(text) + ","
-    return '    """\n' + text + '\n""",'
+    """One SQL statement as an item of UPGRADE/DOWNGRADE: a readable triple-quoted block when the
+    text holds nothing Python would read differently there (a backslash, three quotes, a closing
+    quote, a carriage return or another character that is not printable), else its ``repr``."""
+    plain = "\\" not in text and '"""' not in text and not text.endswith('"') and all(ch == "\n" or ch.isprintable() for ch in text)
+    if plain:
+        return '    """\n' + text + '\n""",'
+    return "    " + repr(text) + ","
 
 
 def render_revision(new: State, previous: State | None, revision: str, down_revision: str | None,
@@ -281,12 +288,12 @@ def render_revision(new: State, previous: State | None, revision: str, down_revi
     up, down = revision_statements(changes)
     notes = "\n".join(f"- {c.describe()}" for c in changes) or "- nothing (the seed state is unchanged)"
     return _TEMPLATE.format(
-        message=message,
-        revision=revision,
-        down_revision=down_revision,
-        create_date=create_date,
-        upgrade_note=notes,
-        rollback_note=ROLLBACK_NOTE,
+        message=doc_text(message),
+        revision=doc_text(revision),
+        down_revision=doc_text(str(down_revision)),
+        create_date=doc_text(create_date),
+        upgrade_note=doc_text(notes),
+        rollback_note=doc_text(ROLLBACK_NOTE),
         seeds=pprint.pformat(new, indent=1, width=100, sort_dicts=False),
         upgrade="\n".join(_py_string(s) for s in up),
         downgrade="\n".join(_py_string(s) for s in down),
@@ -320,7 +327,7 @@ def read_data_revision(path: Path) -> DataRevision | None:
         return None
     doc = ast.get_docstring(tree, clean=False) or ""
     date = re.search(r"^Create Date: (.*)$", doc, re.M)
-    return DataRevision(values["revision"], values.get("down_revision"), path, doc.split("\n", 1)[0],
+    return DataRevision(values["revision"], values.get("down_revision"), path, doc.split("\n\nRevision ID: ", 1)[0],
                         date.group(1) if date else "", values["SEEDS"], bool(values.get("HAND_WRITTEN")))  # fmt: skip
 
 
@@ -382,17 +389,33 @@ def write_revision(root: Path, seeds: Seeds, message: str, dev_url: str, progres
     rev_id = next_revision_id(root)
     create_date = str(datetime.datetime.now(datetime.UTC))
     text = render_revision(new, previous, rev_id, down_revision, message, create_date)
-    with tempfile.TemporaryDirectory(prefix="schemactl-seedrev-") as tmp:
+    check_rendering(text, new, message)
+    with scratch_dir(root, "schemactl-seedrev") as tmp:  # .schemactl/tmp, reaped if killed (generator.scratch)
         scripts = Path(tmp) / "migrations"
         shutil.copytree(root / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__"))
         directory = migrate.script_directory(root, scripts)
-        name = directory._rev_path(scripts / "versions", rev_id, message, datetime.datetime.now(datetime.UTC)).name
+        name = directory._rev_path(scripts / "versions", rev_id, slug_source(message), datetime.datetime.now(datetime.UTC)).name
+        check_file_name(name)
         (scripts / "versions" / name).write_text(text, encoding="utf-8")
         progress("proving the data revision on a scratch database")
         prove(root, scripts, dev_url, seeds, rev_id, down_revision)
         final = root / "migrations" / "versions" / name
         final.write_text(text, encoding="utf-8")
     return SeedRevisionResult("written", changes, final, rev_id, down_revision)
+
+
+def check_rendering(text: str, state: State, message: str) -> None:
+    """Before the file is written or imported: it parses, the message stayed inside the
+    docstring, and its SEEDS literal reads back as exactly the seed state it was rendered from."""
+    tree = check_source(text, "data revision", (message,))
+    seeds = [n.value for n in tree.body if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "SEEDS" for t in n.targets)]
+    try:
+        same = len(seeds) == 1 and ast.literal_eval(seeds[0]) == state
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        same = False
+    if not same:
+        raise CodegenError("the generated data revision's SEEDS does not read back as seeds.yaml's rows; nothing was written",
+                           "this is a bug in schemactl's rendering; please report it with the seed values involved")  # fmt: skip
 
 
 def prove(root: Path, scripts: Path, dev_url: str, seeds: Seeds, rev_id: str, down_revision: str | None) -> None:

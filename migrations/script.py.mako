@@ -1,11 +1,31 @@
-"""${message}
+<%!
+    def doc(text):
+        """Text for the inside of the docstring below, whose value is then exactly ``text``:
+        quotes and backslashes escaped, characters that are not printable (but newlines) as
+        escapes, so a message or spec value can never close the docstring and become code.
+        (The same as generator.pysource.doc_text; schemactl checks the rendering with ast.)"""
+        out = []
+        for ch in str(text):
+            if ch in ('"', "\\"):
+                out.append("\\" + ch)
+            elif ch == "\n" or ch.isprintable():
+                out.append(ch)
+            else:
+                out.append(repr(ch)[1:-1])
+        return "".join(out)
+%>\
+"""${doc(message)}
 
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
+% if unproven:
+
+Unproven: ${unproven}
+% endif
 % if rollback_note:
 
-Rollback: ${rollback_note}
+Rollback: ${doc(rollback_note)}
 % endif
 """
 from __future__ import annotations
