@@ -9,7 +9,10 @@ Bounds: a spec or seeds file is untrusted input until a pull request is merged (
 before anything big is built. ``read_text`` reads regular files only (never a device, FIFO or
 directory), at most ``MAX_BYTES``; ``load_yaml`` refuses YAML anchors and aliases (a few
 hundred bytes of nested aliases expand to gigabytes), more than ``MAX_NODES`` nodes, and
-collections nested more than ``MAX_DEPTH`` deep. Each refusal is one positioned problem.
+collections nested more than ``MAX_DEPTH`` deep, and numbers longer than ``MAX_NUMBER_CHARS``
+(YAML 1.1's base-60 integers, and PyYAML's tag regexes on a long plain value, cost quadratic
+time or memory). Each refusal is one positioned problem; ``capped`` lists at most
+``MAX_PROBLEMS`` problems of one file.
 
 Speed: the node tree is composed by libyaml (PyYAML's C parser) when it is available, which
 is about six times faster than the pure-Python parser; positions count characters. The
