@@ -78,8 +78,12 @@ def run(context: Any) -> None:
     autogenerate = is_autogenerate(context)
     spec, metadata = target_metadata(config, root) if autogenerate else (None, None)
     if context.is_offline_mode():
+        # paramstyle "named": the SQL is printed, not sent through a driver, so "%" must not
+        # be doubled (the append-only trigger's RAISE, a CHECK's LIKE '5%'); and literals
+        # follow standard_conforming_strings (backslashes are not doubled). Issue 13 item 3.
         context.configure(**_offline_target(context, root), target_metadata=metadata, literal_binds=True,
-                          transaction_per_migration=True)  # fmt: skip
+                          transaction_per_migration=True, dialect_opts={"paramstyle": "named"})  # fmt: skip
+        context.get_context().dialect._backslash_escapes = False
         with context.begin_transaction():
             context.run_migrations()
         return
