@@ -138,8 +138,13 @@ def run_statements(conn: Any, statements: list[str], spec: Spec | None) -> None:
 
 
 def _spec_error(spec: Spec, statement: str, exc: Exception):
+    from generator.database import explain_extension_privilege
     from generator.errors import Problem, SpecError
     from generator.spec.sql_fragments import fragment_at
+
+    privilege = explain_extension_privilege(statement, exc)
+    if privilege is not None:  # the dev role, not the spec, is at fault
+        return privilege
 
     message = (str(exc).strip().splitlines() or ["?"])[0]
     where = statement.split("(")[0].strip()[:80]
