@@ -130,9 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except SchemactlError as exc:
         if debug:
-            import traceback
-
-            traceback.print_exc()
+            OUT.traceback()  # scrubbed: a driver's message may repeat a connection string
         return OUT.fail(exc)
     except KeyboardInterrupt:
         OUT.report("interrupted", exit_code=130)
@@ -141,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         from generator.errors import from_database_exception
 
         if debug:
-            raise
+            OUT.traceback()  # scrubbed: a driver's message may repeat a connection string
+            return 1
         known = from_database_exception(exc)  # a server error by SQLSTATE: the user's or the environment's
         if known is not None:
             return OUT.fail(known)

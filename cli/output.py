@@ -1,6 +1,8 @@
 """How the CLI talks to a human or a machine: consoles, the error line, JSON output.
 
 Only cli/ prints. Errors go to stderr as ``error: <what>`` plus a ``hint: <fix>`` line.
+Everything written to stderr (errors, notes, ``--debug`` tracebacks) passes through
+``generator.pg.urls.scrub``: no password schemactl has seen is ever printed there.
 """
 
 from __future__ import annotations
@@ -53,12 +55,21 @@ class Out:
 
     def note(self, text: str) -> None:
         """Progress and summaries: stderr, so stdout stays data."""
-        self.stderr.print(text)
+        self.stderr.print(_scrub(text))
 
     def error(self, message: str, hint: str | None = None) -> None:
-        self.stderr.print(f"[bold red]error:[/] {_escape(message)}")
+        self.stderr.print(f"[bold red]error:[/] {_escape(_scrub(message))}")
         if hint:
-            self.stderr.print(f"[dim]hint:[/] {_escape(hint)}")
+            self.stderr.print(f"[dim]hint:[/] {_escape(_scrub(hint))}")
+
+    def traceback(self) -> None:
+        """The traceback of the exception being handled (``--debug``), passwords scrubbed:
+        driver messages in it may repeat a connection string."""
+        import traceback
+
+        text = _scrub(traceback.format_exc())
+        self.stderr.file.write(text if text.endswith("\n") else text + "\n")
+        self.stderr.file.flush()
 
     def json(self, payload: Any) -> None:
         self.stdout.file.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
@@ -84,6 +95,7 @@ class Out:
         document on stdout, unless the command already wrote its document."""
         self.error(message, hint)
         if self.format == "json" and not self._documents:
+            message, hint = _scrub(message), _scrub(hint) if hint else hint  # as on stderr
             self.json(error_document(message, hint, kind=kind, exit_code=exit_code, details=details))
 
     def fail(self, exc: Any) -> int:
@@ -168,6 +180,12 @@ def _problem(problem: Any) -> Any:
     if all(hasattr(problem, f) for f in fields):
         return {f: getattr(problem, f) for f in fields}
     return str(problem)
+
+
+def _scrub(text: str) -> str:
+    from generator.pg.urls import scrub
+
+    return scrub(text)
 
 
 def _escape(text: str) -> str:

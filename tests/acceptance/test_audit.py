@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 
 from cadb import audit
 from cadb.audit import AuditChainConflict, AuditError, Scope
+from generator.drift.spec_db import materialize
 from generator.errors import DatabaseError
 from generator.pg.database import scratch_database
-from generator.schema.ddl import materialize
 from generator.schema.metadata import build_metadata
 from generator.spec import load_spec
 
