@@ -83,7 +83,7 @@ def prebuild(spec_path: Path, dev_url: str) -> tuple[str, str]:
     1,000 tables takes a while): the live one, and the anchor (a clone) for bare migra."""
     from sqlalchemy import text
 
-    from generator.drift.spec_db import materialize
+    from generator.drift.materialize import materialize
     from generator.pg.database import connect, normalize_url, scratch_name, with_database
     from generator.spec import load_spec
 

@@ -4,7 +4,7 @@ Turning schema.yaml into DDL (YAML with positions, JSON Schema and semantic chec
 compiling every CREATE) costs most of a cold diff's CPU time, and the result depends only on
 the file's bytes and the code that builds it. ``cache_key`` is a sha256 of schema.yaml, of the
 modules and JSON Schemas that build the spec's database (``SPEC_BUILD_CODE``: spec/, the
-MetaData, DDL and guards of schema/, this module), and of the SQLAlchemy and Alembic versions; it names
+MetaData, DDL and guards of schema/, drift/materialize.py and this module), and of the SQLAlchemy and Alembic versions; it names
 the spec's cached database on the dev server (``generator.drift.engine``), and it keys the statements
 of the last spec built successfully, kept in ``<root>/.schemactl/cache/spec-ddl.json``.
 ``SpecDDL.load_cached`` computes only the key: the statements are read (or the spec loaded and
@@ -40,6 +40,7 @@ SPEC_BUILD_CODE = (
     "schema/metadata.py",
     "schema/ddl.py",
     "schema/guards.py",
+    "drift/materialize.py",
     "drift/spec_db.py",
 )
 
@@ -104,10 +105,9 @@ class SpecDDL:
 
 def build(conn: Any, ddl: SpecDDL) -> None:
     """Run the DDL on ``conn`` (a SQLAlchemy Connection in a transaction), as
-    ``generator.schema.ddl.materialize`` does (one statement per extended-protocol message,
+    ``generator.drift.materialize.materialize`` does (one statement per extended-protocol message,
     the text untouched); on failure, let it find and name the culprit."""
-    from generator.drift.spec_db import materialize
-    from generator.schema.ddl import StatementFailed, execute_ddl
+    from generator.drift.materialize import StatementFailed, execute_ddl, materialize
 
     savepoint = conn.begin_nested()
     try:

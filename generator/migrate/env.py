@@ -238,7 +238,7 @@ def _scratch_target(spec: Any, metadata: sa.MetaData, root: Path):
     database on the dev server, snapshot it, drop it."""
 
     def factory():
-        from generator.drift.spec_db import materialize
+        from generator.drift.materialize import materialize
         from generator.pg.catalog import read_snapshot
         from generator.pg.database import connect, resolve_dev, scratch_database
 

@@ -185,7 +185,7 @@ def generate(
 def _spec_database(dev_url: str, spec: Spec, metadata: Any, progress: Progress, spec_key: str = "") -> str:
     """The URL of a read-only database built from the spec's DDL, kept on the dev server
     between runs (``generator.pg.dbcache``): a spec whose DDL did not change is not rebuilt."""
-    from generator.drift.spec_db import materialize
+    from generator.drift.materialize import materialize
     from generator.pg import dbcache
     from generator.pg.database import connect, with_database
     from generator.schema.ddl import ddl_script

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from cadb import audit
 from cadb.audit import AuditChainConflict, AuditError, Scope
-from generator.drift.spec_db import materialize
+from generator.drift.materialize import materialize
 from generator.errors import DatabaseError
 from generator.pg.database import scratch_database
 from generator.schema.metadata import build_metadata

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from cadb import jobs
 from cadb.errors import IdempotencyConflict, InvalidIdempotencyKey
 from cadb.jobs import InvalidJobRequest, create_job
-from generator.drift.spec_db import materialize
+from generator.drift.materialize import materialize
 from generator.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[2]

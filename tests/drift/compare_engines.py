@@ -155,7 +155,7 @@ def judge(engine: str, server: str, case: Case, drifted_url: str, spec_url: str,
 
 
 def run_server(server_url: str, engines: list[str], repeat: int) -> list[Outcome]:
-    from generator.drift.spec_db import materialize
+    from generator.drift.materialize import materialize
     from generator.pg.database import connect, scratch_database
     from generator.spec import load_spec
 
@@ -189,7 +189,7 @@ def _upgraded(server_url: str):
 
 def cross_version(live_server: str, dev_server: str, engines: list[str]) -> list[Outcome]:
     """The clean head on one server against the spec built on another: must be clean."""
-    from generator.drift.spec_db import materialize
+    from generator.drift.materialize import materialize
     from generator.pg.database import connect, scratch_database
     from generator.spec import load_spec
 

@@ -30,7 +30,7 @@ def spec_snapshot_factory(dev_url: str, root: Path = REPO) -> Callable[[], objec
     (instead of env.py's default, a scratch database on the embedded server)."""
 
     def factory():
-        from generator.drift.spec_db import materialize
+        from generator.drift.materialize import materialize
         from generator.pg.catalog import read_snapshot
         from generator.spec import load_spec
 

@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from migration_helpers import REPO
 
-from generator.drift.spec_db import materialize
+from generator.drift.materialize import materialize
 from generator.migrate import api as migrate
 from generator.migrate.revision import generate
 from generator.pg.database import connect, scratch_database
@@ -200,7 +200,7 @@ def test_ddl_is_sent_one_statement_per_message(empty_db: str, pipelined: bool) -
     (42601), both pipelined (``execute_ddl``) and one at a time (``execute_one``)."""
     import psycopg
 
-    from generator.schema.ddl import StatementFailed, execute_ddl, execute_one
+    from generator.drift.materialize import StatementFailed, execute_ddl, execute_one
 
     smuggled = "CREATE TABLE ok_t (a int); CREATE TABLE pwned_t (a int)"
     engine = connect(empty_db)

@@ -16,7 +16,7 @@ def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the generator package's layout, with one file per folder."""
     root = tmp_path / "generator"
     for rel in ("spec/model.py", "schema/ddl.py", "schema/metadata.py", "schema/guards.py",
-                "schema/docs.py", "drift/spec_db.py", "drift/report.py", "migrate/ops.py",
+                "schema/docs.py", "drift/materialize.py", "drift/spec_db.py", "drift/report.py", "migrate/ops.py",
                 "pg/dbcache.py", "spec/schemas/schema.schema.json"):  # fmt: skip
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(f"# {rel}\n")
