@@ -11,13 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The one base, shared with the application runtime (which may not import the tool).
+# The one base, shared with the application runtime (which may not import the tool); the tool
+# imports both from here.
 from cadb.errors import DatabaseError, SchemactlError
-
-__all__ = [
-    "CodegenError", "ConfigError", "DatabaseError", "DestructiveChange", "MigrationError",
-    "Problem", "ProofFailed", "SchemactlError", "ServerError", "SpecError",
-]  # fmt: skip
 
 
 @dataclass(frozen=True, order=True)

@@ -5,7 +5,7 @@ PostgreSQL: one pipelined round trip, and on failure the culprit found one state
 time and reported against the spec's line (or, for an extension the dev role may not create,
 as the role's fault: ``generator.pg.database.explain_extension_privilege``). Used by
 ``schemactl diff`` (``generator.drift.spec_db``) and by ``schemactl generate``'s proof target
-(``generator.migrate``), which is why it sits in drift/, the lowest layer that may import both
+(migrate/), which is why it sits in drift/, the lowest layer that may import both
 schema/ and pg/.
 """
 

@@ -79,7 +79,7 @@ def marker_dir() -> Iterator[Path]:
 def make_project(root: Path, case_dir: Path, marker: Path, revisions: bool = True) -> Path:
     project = root / "project"
     (project / "migrations").mkdir(parents=True)
-    (project / "generator").mkdir()
+    (project / "cadb").mkdir()  # where schemactl models writes models.py
     shutil.copy(REPO / "alembic.ini", project / "alembic.ini")
     for name in ("env.py", "script.py.mako"):
         shutil.copy(REPO / "migrations" / name, project / "migrations" / name)
