@@ -452,3 +452,43 @@ def test_example(block: Block, where: str, pg: LocalServer, live_db: str, tmp_pa
     # no embedded server was set up, in the project or the sub-folder
     assert not (root / ".schemactl" / "pg18").exists()
     assert not (root / SUB_FOLDER / ".schemactl").exists()
+
+
+# ---------------------------------------------------------------------------------------
+# Plain Alembic, which README.md shows inline ("Plain Alembic from the repo root: ...; from a
+# sub-folder pass it, `alembic -c ../alembic.ini current`"): each span, in the README's order,
+# from the root as written and from docs/ with `-c ../alembic.ini` (as the README says).
+# ---------------------------------------------------------------------------------------
+
+INLINE_ALEMBIC = re.compile(r"`((?:\.venv/bin/)?alembic [^`]*)`")
+
+
+def readme_alembic_examples() -> list[str]:
+    return INLINE_ALEMBIC.findall((REPO / "README.md").read_text(encoding="utf-8"))
+
+
+def test_readme_shows_plain_alembic() -> None:
+    spans = readme_alembic_examples()
+    assert any("upgrade head" in span for span in spans), spans
+    assert any("-c ../alembic.ini" in span for span in spans), spans
+
+
+@pytest.mark.parametrize("where", ["root", SUB_FOLDER])
+def test_readme_plain_alembic_examples(where: str, pg: LocalServer, live_db: str, tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    env = {"PATH": f"{VENV_BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8",
+           "DATABASE_URL": live_db, "SCHEMACTL_DEV_DATABASE_URL": pg.url()}  # fmt: skip
+    session = Session(root, root if where == "root" else root / SUB_FOLDER, live_db, pg.url(), env)
+    for span in readme_alembic_examples():
+        words = [word.replace("db=URL", f"db={live_db}") for word in shlex.split(span)]
+        if where == "root" and "../alembic.ini" in words:
+            words[words.index("../alembic.ini")] = "alembic.ini"
+        elif where != "root" and "-c" not in words:
+            words[1:1] = ["-c", "../alembic.ini"]
+        command = shlex.join(words)
+        result = session.run(command)
+        printed = result.stdout + result.stderr
+        assert result.returncode == 0, f"README `{span}` as `{command}` from {where}/: exit {result.returncode}\n{printed}"
+        assert "Traceback" not in printed, printed
+    assert not (root / ".schemactl" / "pg18").exists()
+    assert not (root / SUB_FOLDER / ".schemactl").exists()
