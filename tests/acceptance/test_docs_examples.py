@@ -408,7 +408,8 @@ def test_the_extraction_rule() -> None:
     assert [e.command for e in blocks[1].examples] == ["python3 -m venv .venv", ".venv/bin/schemactl up",
                                                        "schemactl models --check"]  # fmt: skip
     assert [e.command for e in blocks[2].examples] == ["schemactl audit verify [--db URL]"]
-    assert mask("database: postgresql+psycopg://p@h:5/x (from --db)") == "database: URL (from --db)"
+    assert mask("database: postgresql+psycopg://p@h:5/x (from --db)") == "database: URL (from SOURCE)"
+    assert mask("wrote /p/migrations/0010_x.py", Path("/p")) == "wrote migrations/N_x.py"
     assert mask("../schema.yaml:13:21: a  b") == mask("schema.yaml:1:2: a b") == "schema.yaml:N:N: a b"
 
 
