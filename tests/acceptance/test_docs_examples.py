@@ -48,7 +48,10 @@ from generator import audit
 from generator.database import scratch_database
 from generator.server import LocalServer
 
-DOC_FILES = ["README.md", *sorted(p.relative_to(REPO).as_posix() for p in (REPO / "docs").glob("*.md"))]
+DOC_FILES = [
+    "README.md",
+    *sorted(p.relative_to(REPO).as_posix() for p in (REPO / "docs").glob("*.md")),
+]
 SHELL_LANGS = {"sh", "bash", "shell"}
 EXAMPLE_LANGS = SHELL_LANGS | {"", "console"}
 RUNNABLE = ("schemactl", "alembic")
@@ -81,8 +84,7 @@ EXCLUDED_PROGRAMS: dict[str, str] = {
     "pg_restore": "dump/restore flow with placeholder URLs: tests/integrity/test_dump_restore.py",
     "psql": "the restore of docs/dump-restore.md (tests/integrity/test_dump_restore.py) and the "
     "interactive session of docs/queries.md (its plans: tests/integrity/test_query_plans.py)",
-    "record=":
-        "the chain-hash walk-through of docs/audit-chain.md: its hashes are checked by tests/unit/test_chain.py",
+    "record=": "the chain-hash walk-through of docs/audit-chain.md: its hashes are checked by tests/unit/test_chain.py",
     "printf": "the chain-hash walk-through of docs/audit-chain.md: its hashes are checked by tests/unit/test_chain.py",
 }
 
@@ -113,7 +115,11 @@ class Block:
         return f"{self.doc}:{self.line}"
 
     def runnable(self) -> list[Example]:
-        return [ex for ex in self.examples if program(ex.command) in RUNNABLE and ex.command not in EXCLUDED]
+        return [
+            ex
+            for ex in self.examples
+            if program(ex.command) in RUNNABLE and ex.command not in EXCLUDED
+        ]
 
 
 ANNOTATION = re.compile(r"<!--\s*example:(?P<body>.*?)-->")
@@ -184,11 +190,16 @@ def extract(doc: str, text: str) -> Iterator[Block]:
             index += 1
             continue
         start, fence = index, match.group(1)
-        end = next((j for j in range(start + 1, len(lines)) if lines[j].lstrip().startswith(fence)), len(lines))
+        end = next(
+            (j for j in range(start + 1, len(lines)) if lines[j].lstrip().startswith(fence)),
+            len(lines),
+        )
         lang = match.group("lang").lower()
         previous = next((lines[j] for j in range(start - 1, -1, -1) if lines[j].strip()), "")
         found = ANNOTATION.search(previous)
-        annotation = dict(item.split("=", 1) for item in found.group("body").split()) if found else {}
+        annotation = (
+            dict(item.split("=", 1) for item in found.group("body").split()) if found else {}
+        )
         if lang in EXAMPLE_LANGS:
             body = [(j + 1, lines[j]) for j in range(start + 1, end)]
             examples = _examples(lang, body)
@@ -198,7 +209,11 @@ def extract(doc: str, text: str) -> Iterator[Block]:
 
 
 def all_blocks() -> list[Block]:
-    return [block for doc in DOC_FILES for block in extract(doc, (REPO / doc).read_text(encoding="utf-8"))]
+    return [
+        block
+        for doc in DOC_FILES
+        for block in extract(doc, (REPO / doc).read_text(encoding="utf-8"))
+    ]
 
 
 BLOCKS = all_blocks()
@@ -223,13 +238,18 @@ class Session:
             argv[0] = str(VENV_BIN / argv[0].removeprefix(".venv/bin/"))
         elif argv[0] in RUNNABLE:
             argv[0] = str(VENV_BIN / argv[0])
-        argv = [re.sub(r"\$(\w+)|\$\{(\w+)\}", lambda m: self.env[m.group(1) or m.group(2)], a) for a in argv]
+        argv = [
+            re.sub(r"\$(\w+)|\$\{(\w+)\}", lambda m: self.env[m.group(1) or m.group(2)], a)
+            for a in argv
+        ]
         return subprocess.run(argv, cwd=cwd or self.cwd, env=self.env, capture_output=True, text=True,
                               stdin=subprocess.DEVNULL, timeout=600)  # fmt: skip
 
     def must(self, command: str) -> None:
         result = self.run(command, cwd=self.root)
-        assert result.returncode == 0, f"set-up step `{command}` failed:\n{result.stdout}{result.stderr}"
+        assert result.returncode == 0, (
+            f"set-up step `{command}` failed:\n{result.stdout}{result.stderr}"
+        )
 
     def edit_spec(self, old: str, new: str) -> None:
         spec = self.root / "schema.yaml"
@@ -238,7 +258,9 @@ class Session:
         spec.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-JOBS_ERROR_COLUMN = '      error: {type: text, comment: "Human-readable failure reason when status is failed."}\n'
+JOBS_ERROR_COLUMN = (
+    '      error: {type: text, comment: "Human-readable failure reason when status is failed."}\n'
+)
 
 
 def _add_jobs_column(session: Session, name: str, comment: str) -> None:
@@ -255,7 +277,9 @@ def setup_urgency_at_head(session: Session) -> None:
     """A jobs.urgency column in the migrations' head that the spec no longer has."""
     _add_jobs_column(session, "urgency", "Urgency, soon dropped.")
     session.must('schemactl generate -m "add jobs.urgency"')
-    (session.root / "schema.yaml").write_text((REPO / "schema.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (session.root / "schema.yaml").write_text(
+        (REPO / "schema.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
 
 
 def setup_at_head(session: Session) -> None:
@@ -285,7 +309,9 @@ def _audit_rows(session: Session) -> list[int]:
         with engine.begin() as conn:
             ids = [audit.append(conn, scope_type="job", scope_id="8c0f2d1e-2b7a-4c1d-9a51-3f7e6d5c4b3a",
                                 event_type="job.created", payload={"n": n}).id for n in range(3)]  # fmt: skip
-            audit.append(conn, scope_type="system", scope_id="global", event_type="system.start", payload={})
+            audit.append(
+                conn, scope_type="system", scope_id="global", event_type="system.start", payload={}
+            )
     finally:
         engine.dispose()
     return ids
@@ -303,7 +329,10 @@ def setup_audit_tampered(session: Session) -> None:
     try:
         with engine.begin() as conn:
             conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-            conn.execute(sa.text("UPDATE audit_logs SET payload = '{\"n\": 7}' WHERE id = :id"), {"id": ids[1]})
+            conn.execute(
+                sa.text("UPDATE audit_logs SET payload = '{\"n\": 7}' WHERE id = :id"),
+                {"id": ids[1]},
+            )
     finally:
         engine.dispose()
 
@@ -335,15 +364,21 @@ def expected_exits(block: Block) -> list[int]:
     runnable = block.runnable()
     raw = block.annotation.get("exit", "0").split(",")
     exits = [int(value) for value in raw] if len(raw) > 1 else [int(raw[0])] * len(runnable)
-    assert len(exits) == len(runnable), f"{block.id}: exit={block.annotation['exit']} but {len(runnable)} examples"
-    return [ex.exit if ex.exit is not None else code for ex, code in zip(runnable, exits, strict=True)]
+    assert len(exits) == len(runnable), (
+        f"{block.id}: exit={block.annotation['exit']} but {len(runnable)} examples"
+    )
+    return [
+        ex.exit if ex.exit is not None else code for ex, code in zip(runnable, exits, strict=True)
+    ]
 
 
 def mask(line: str, root: Path | None = None) -> str:
     if root is not None:  # from a sub-folder some paths are printed absolute
         line = line.replace(f"{root}/", "")
     line = re.sub(r"\S+://\S+", "URL", line)
-    line = re.sub(r"\(from [^)]*\)", "(from SOURCE)", line)  # the test passes URLs, never the embedded server
+    line = re.sub(
+        r"\(from [^)]*\)", "(from SOURCE)", line
+    )  # the test passes URLs, never the embedded server
     line = re.sub(r"(^|[\s(])(\.\./)+", r"\1", line)
     line = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "UUID", line)
     line = re.sub(r"\b[0-9a-f]{16,}\b", "HEX", line)
@@ -352,7 +387,9 @@ def mask(line: str, root: Path | None = None) -> str:
 
 
 def copy_project(target: Path) -> Path:
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True)
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True
+    )
     for name in filter(None, tracked.stdout.split("\0")):
         source = REPO / name
         if source.is_file():
@@ -365,17 +402,28 @@ def test_every_example_is_covered() -> None:
     """Every example is run or excluded with a reason; every exclusion and setup still applies."""
     uncovered = [f"{b.id} (line {ex.line}): {ex.command}" for b in BLOCKS for ex in b.examples
                  if program(ex.command) not in RUNNABLE and program(ex.command) not in EXCLUDED_PROGRAMS]  # fmt: skip
-    assert not uncovered, "examples neither runnable nor excluded (add them to EXCLUDED_PROGRAMS):\n" + "\n".join(uncovered)
+    assert not uncovered, (
+        "examples neither runnable nor excluded (add them to EXCLUDED_PROGRAMS):\n"
+        + "\n".join(uncovered)
+    )
     commands = {ex.command for b in BLOCKS for ex in b.examples}
-    assert not set(EXCLUDED) - commands, f"stale EXCLUDED entries: {sorted(set(EXCLUDED) - commands)}"
+    assert not set(EXCLUDED) - commands, (
+        f"stale EXCLUDED entries: {sorted(set(EXCLUDED) - commands)}"
+    )
     programs = {program(c) for c in commands}
-    assert not set(EXCLUDED_PROGRAMS) - programs, f"stale EXCLUDED_PROGRAMS: {sorted(set(EXCLUDED_PROGRAMS) - programs)}"
+    assert not set(EXCLUDED_PROGRAMS) - programs, (
+        f"stale EXCLUDED_PROGRAMS: {sorted(set(EXCLUDED_PROGRAMS) - programs)}"
+    )
     for block in BLOCKS:
-        assert set(block.annotation) <= {"exit", "setup"}, f"{block.id}: unknown annotation {block.annotation}"
+        assert set(block.annotation) <= {"exit", "setup"}, (
+            f"{block.id}: unknown annotation {block.annotation}"
+        )
         for name in filter(None, block.annotation.get("setup", "").split(",")):
             assert name in SETUPS, f"{block.id}: unknown setup {name!r}; known: {sorted(SETUPS)}"
         expected_exits(block)
-    assert any(b.runnable() for b in BLOCKS if b.doc == "README.md"), "no README example found: extraction broken"
+    assert any(b.runnable() for b in BLOCKS if b.doc == "README.md"), (
+        "no README example found: extraction broken"
+    )
 
 
 def test_the_extraction_rule() -> None:
@@ -402,15 +450,25 @@ def test_the_extraction_rule() -> None:
         "```",
     ])  # fmt: skip
     blocks = list(extract("x.md", text))
-    assert [(b.line, b.annotation) for b in blocks] == [(2, {"exit": "2", "setup": "at-head"}), (8, {}), (14, {})]
+    assert [(b.line, b.annotation) for b in blocks] == [
+        (2, {"exit": "2", "setup": "at-head"}),
+        (8, {}),
+        (14, {}),
+    ]
     diff = blocks[0].examples
-    assert [(e.command, e.shown, e.exit) for e in diff] == [("schemactl diff --db x", ["1 difference"], 2)]
+    assert [(e.command, e.shown, e.exit) for e in diff] == [
+        ("schemactl diff --db x", ["1 difference"], 2)
+    ]
     assert [e.command for e in blocks[1].examples] == ["python3 -m venv .venv", ".venv/bin/schemactl up",
                                                        "schemactl models --check"]  # fmt: skip
     assert [e.command for e in blocks[2].examples] == ["schemactl audit verify [--db URL]"]
-    assert mask("database: postgresql+psycopg://p@h:5/x (from --db)") == "database: URL (from SOURCE)"
+    assert (
+        mask("database: postgresql+psycopg://p@h:5/x (from --db)") == "database: URL (from SOURCE)"
+    )
     assert mask("wrote /p/migrations/0010_x.py", Path("/p")) == "wrote migrations/N_x.py"
-    assert mask("../schema.yaml:13:21: a  b") == mask("schema.yaml:1:2: a b") == "schema.yaml:N:N: a b"
+    assert (
+        mask("../schema.yaml:13:21: a  b") == mask("schema.yaml:1:2: a b") == "schema.yaml:N:N: a b"
+    )
 
 
 RUNNABLE_BLOCKS = [b for b in BLOCKS if b.runnable()]
@@ -443,7 +501,9 @@ def test_example(block: Block, where: str, pg: LocalServer, live_db: str, tmp_pa
         result = session.run(example.command)
         printed = result.stdout + result.stderr
         where_ = f"{block.id} line {example.line} `{example.command}` from {where}/"
-        assert result.returncode == code, f"{where_}: exit {result.returncode}, the docs imply {code}:\n{printed}"
+        assert result.returncode == code, (
+            f"{where_}: exit {result.returncode}, the docs imply {code}:\n{printed}"
+        )
         assert "Traceback" not in printed, f"{where_}:\n{printed}"
         masked = [mask(line, root) for line in printed.splitlines()]
         for shown in dict.fromkeys(example.shown[:1] + example.shown[-1:]):
@@ -475,7 +535,9 @@ def test_readme_shows_plain_alembic() -> None:
 
 
 @pytest.mark.parametrize("where", ["root", SUB_FOLDER])
-def test_readme_plain_alembic_examples(where: str, pg: LocalServer, live_db: str, tmp_path: Path) -> None:
+def test_readme_plain_alembic_examples(
+    where: str, pg: LocalServer, live_db: str, tmp_path: Path
+) -> None:
     root = copy_project(tmp_path / "project")
     env = {"PATH": f"{VENV_BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8",
            "DATABASE_URL": live_db, "SCHEMACTL_DEV_DATABASE_URL": pg.url()}  # fmt: skip
@@ -489,7 +551,9 @@ def test_readme_plain_alembic_examples(where: str, pg: LocalServer, live_db: str
         command = shlex.join(words)
         result = session.run(command)
         printed = result.stdout + result.stderr
-        assert result.returncode == 0, f"README `{span}` as `{command}` from {where}/: exit {result.returncode}\n{printed}"
+        assert result.returncode == 0, (
+            f"README `{span}` as `{command}` from {where}/: exit {result.returncode}\n{printed}"
+        )
         assert "Traceback" not in printed, printed
     assert not (root / ".schemactl" / "pg18").exists()
     assert not (root / SUB_FOLDER / ".schemactl").exists()
