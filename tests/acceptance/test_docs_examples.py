@@ -12,9 +12,9 @@ Which lines are examples (the extraction rule):
     ``.venv/bin/`` are commands (the rest is output);
   * a command line is split on ``&&``: each part is one example.
 
-An example whose program is schemactl or alembic (``.venv/bin/`` or not) is run, unless it is
-listed in EXCLUDED with a reason; any other program must be listed in EXCLUDED_PROGRAMS with a
-reason. A new example that is neither runnable nor excluded fails test_every_example_is_covered.
+An example that runs schemactl or alembic anywhere (``.venv/bin/`` or not; also in a pipe or
+``$(...)``) is run with ``bash -o pipefail -c``, unless it is listed in EXCLUDED with a reason;
+any other example's program must be listed in EXCLUDED_PROGRAMS with a reason. A new example that is neither runnable nor excluded fails test_every_example_is_covered.
 
 Each block runs as one session, its examples in order, in a temporary copy of the git-tracked
 files, against a scratch database on the test server (DATABASE_URL, STAGING_URL) and the test
@@ -55,6 +55,8 @@ DOC_FILES = [
 SHELL_LANGS = {"sh", "bash", "shell"}
 EXAMPLE_LANGS = SHELL_LANGS | {"", "console"}
 RUNNABLE = ("schemactl", "alembic")
+# schemactl or alembic run as a command (not a file name such as schemactl.dump or a database name)
+OURS = re.compile(r"(?:^|[\s|;&(`])(?:\.venv/bin/)?(?:schemactl|alembic)(?![\w.-])")
 VENV_BIN = Path(sys.executable).parent
 SUB_FOLDER = "docs"
 
@@ -115,11 +117,7 @@ class Block:
         return f"{self.doc}:{self.line}"
 
     def runnable(self) -> list[Example]:
-        return [
-            ex
-            for ex in self.examples
-            if program(ex.command) in RUNNABLE and ex.command not in EXCLUDED
-        ]
+        return [ex for ex in self.examples if runs_ours(ex.command) and ex.command not in EXCLUDED]
 
 
 ANNOTATION = re.compile(r"<!--\s*example:(?P<body>.*?)-->")
@@ -140,6 +138,10 @@ def program(command: str) -> str:
     if first.startswith(".venv/bin/") and first.removeprefix(".venv/bin/") in RUNNABLE:
         return first.removeprefix(".venv/bin/")
     return first
+
+
+def runs_ours(command: str) -> bool:
+    return OURS.search(command) is not None
 
 
 def _strip_comment(line: str) -> str:
@@ -233,15 +235,9 @@ class Session:
     env: dict[str, str]
 
     def run(self, command: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        argv = shlex.split(command)
-        if argv[0].startswith(".venv/bin/"):
-            argv[0] = str(VENV_BIN / argv[0].removeprefix(".venv/bin/"))
-        elif argv[0] in RUNNABLE:
-            argv[0] = str(VENV_BIN / argv[0])
-        argv = [
-            re.sub(r"\$(\w+)|\$\{(\w+)\}", lambda m: self.env[m.group(1) or m.group(2)], a)
-            for a in argv
-        ]
+        """``command`` as a shell runs it, ``.venv/bin/`` being the venv the tests run in."""
+        command = re.sub(r"(^|[\s|;&(`])\.venv/bin/", lambda m: f"{m.group(1)}{VENV_BIN}/", command)
+        argv = ["bash", "-o", "pipefail", "-c", command]
         return subprocess.run(argv, cwd=cwd or self.cwd, env=self.env, capture_output=True, text=True,
                               stdin=subprocess.DEVNULL, timeout=600)  # fmt: skip
 
@@ -386,6 +382,24 @@ def mask(line: str, root: Path | None = None) -> str:
     return " ".join(line.split())
 
 
+def libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def example_env(pg: LocalServer, live_db: str, home: Path) -> dict[str, str]:
+    """What the examples run with: URLs in the libpq form (psql's, which schemactl accepts too),
+    so no embedded server starts; the venv and the test server's binaries first on PATH."""
+    return {
+        "PATH": f"{VENV_BIN}:{pg.bin_dir}:/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "COLUMNS": "200",
+        "DATABASE_URL": libpq(live_db),
+        "STAGING_URL": libpq(live_db),
+        "SCHEMACTL_DEV_DATABASE_URL": libpq(pg.url()),
+    }
+
+
 def copy_project(target: Path) -> Path:
     tracked = subprocess.run(
         ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True
@@ -401,7 +415,7 @@ def copy_project(target: Path) -> Path:
 def test_every_example_is_covered() -> None:
     """Every example is run or excluded with a reason; every exclusion and setup still applies."""
     uncovered = [f"{b.id} (line {ex.line}): {ex.command}" for b in BLOCKS for ex in b.examples
-                 if program(ex.command) not in RUNNABLE and program(ex.command) not in EXCLUDED_PROGRAMS]  # fmt: skip
+                 if not runs_ours(ex.command) and program(ex.command) not in EXCLUDED_PROGRAMS]  # fmt: skip
     assert not uncovered, (
         "examples neither runnable nor excluded (add them to EXCLUDED_PROGRAMS):\n"
         + "\n".join(uncovered)
@@ -466,6 +480,10 @@ def test_the_extraction_rule() -> None:
         mask("database: postgresql+psycopg://p@h:5/x (from --db)") == "database: URL (from SOURCE)"
     )
     assert mask("wrote /p/migrations/0010_x.py", Path("/p")) == "wrote migrations/N_x.py"
+    assert runs_ours('psql "$(schemactl db url)" -c "select 1"')
+    assert runs_ours(".venv/bin/alembic upgrade head --sql | psql -v ON_ERROR_STOP=1")
+    assert not runs_ours("pg_restore --dbname=x schemactl.dump")
+    assert not runs_ours("createdb --host=HOST schemactl_restored")
     assert (
         mask("../schema.yaml:13:21: a  b") == mask("schema.yaml:1:2: a b") == "schema.yaml:N:N: a b"
     )
@@ -485,16 +503,7 @@ def live_db(pg: LocalServer) -> Iterator[str]:
 def test_example(block: Block, where: str, pg: LocalServer, live_db: str, tmp_path: Path) -> None:
     root = copy_project(tmp_path / "project")
     cwd = root if where == "root" else root / SUB_FOLDER
-    env = {
-        "PATH": f"{VENV_BIN}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "LANG": "C.UTF-8",
-        "DATABASE_URL": live_db,
-        "STAGING_URL": live_db,
-        "SCHEMACTL_DEV_DATABASE_URL": pg.url(),
-        "COLUMNS": "200",
-    }
-    session = Session(root, cwd, live_db, pg.url(), env)
+    session = Session(root, cwd, live_db, pg.url(), example_env(pg, live_db, tmp_path))
     for name in filter(None, block.annotation.get("setup", "").split(",")):
         SETUPS[name](session)
     for example, code in zip(block.runnable(), expected_exits(block), strict=True):
@@ -539,9 +548,8 @@ def test_readme_plain_alembic_examples(
     where: str, pg: LocalServer, live_db: str, tmp_path: Path
 ) -> None:
     root = copy_project(tmp_path / "project")
-    env = {"PATH": f"{VENV_BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8",
-           "DATABASE_URL": live_db, "SCHEMACTL_DEV_DATABASE_URL": pg.url()}  # fmt: skip
-    session = Session(root, root if where == "root" else root / SUB_FOLDER, live_db, pg.url(), env)
+    cwd = root if where == "root" else root / SUB_FOLDER
+    session = Session(root, cwd, live_db, pg.url(), example_env(pg, live_db, tmp_path))
     for span in readme_alembic_examples():
         words = [word.replace("db=URL", f"db={live_db}") for word in shlex.split(span)]
         if where == "root" and "../alembic.ini" in words:
