@@ -38,12 +38,17 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def erd(
         ctx: typer.Context,
-        output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+        output: Path | None = typer.Option(
+            None, "--output", "-o",
+            help="Write to this file instead of stdout: a FILE.md gets a complete Markdown page (header and mermaid fence), any other name the bare diagram.",
+        ),  # fmt: skip
     ) -> None:
-        """Print the ERD of schema.yaml as a Mermaid erDiagram (paste into Markdown, GitHub renders it)."""
-        from generator.docs import erd_mermaid
+        """Print the ERD of schema.yaml as a Mermaid erDiagram (paste into Markdown, GitHub renders it).
 
-        _emit(erd_mermaid(ctx.obj.load_spec()), output)
+        `schemactl erd -o docs/erd.md` regenerates the committed page."""
+        from generator.docs import erd_for
+
+        _emit(erd_for(ctx.obj.load_spec(), None if output is None else str(output)), output)
 
     @app.command()
     def docs(
@@ -131,5 +136,5 @@ def validate_files(state: State) -> dict:
 def _rel(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return str(path)

@@ -8,7 +8,7 @@ import typer
 
 from cli.output import OUT
 from cli.state import State
-from generator.drift_report import UNCHECKED
+from generator.drift_report import UNCHECKED, plural
 
 DB_HELP = "Live database URL (only read); default $DATABASE_URL, else the embedded server."
 DEV_HELP = (
@@ -23,10 +23,12 @@ ACTION_TEXT = {
 
 DIFF_HELP = """Compare the live database with schema.yaml: a summary per object, then the SQL that would bring the database to the spec.
 
-The spec is built in a scratch database on the dev server (dropped afterwards, also on
-errors and Ctrl-C) and compared with the live database by migra plus schemactl's own
-catalog comparison (comments, enum values, index and constraint definitions). The live
-database is only read: its session runs with default_transaction_read_only=on.
+The spec is built once in a database on the dev server and kept there as a cache
+(schemactl_spec_<key>, the 3 newest specs; `schemactl db clear-cache` drops them; a build
+interrupted by an error or Ctrl-C is dropped), then compared with the live database by
+migra plus schemactl's own catalog comparison (comments, enum values, index and constraint
+definitions). The live database is only read, in one REPEATABLE READ READ ONLY transaction
+(one consistent snapshot, also while a migration runs).
 
 Tables, columns (type, NOT NULL, default, identity), indexes, constraints (primary key,
 unique, foreign key with ON DELETE/UPDATE, CHECK, exclusion), enums and their values,
@@ -72,8 +74,8 @@ def register(app: typer.Typer) -> None:
                     live.url, dev.url, spec, progress=lambda phrase: status.update(phrase + "...")
                 )
         except KeyboardInterrupt:  # typer would exit 130 silently
-            OUT.error(
-                "interrupted", "the scratch database was dropped; the live database was only read"
+            OUT.report(
+                "interrupted", "an unfinished spec database was dropped; the live database was only read", exit_code=130
             )
             raise typer.Exit(130) from None
         OUT.note(
@@ -108,8 +110,7 @@ def _pending_note(state: State, url: str) -> int | None:
 def render_text(report) -> None:  # report: generator.drift_report.DiffReport
     if report.in_sync:
         return
-    n = len(report.changes)
-    OUT.line(f"{n} difference{'s' if n != 1 else ''} between the database and the spec:")
+    OUT.line(f"{plural(len(report.changes), 'difference')} between the database and the spec:")
     kind_width = max((len(c.kind) for c in report.changes), default=0)
     name_width = min(max((len(c.name) for c in report.changes), default=0), 48)
     for c in report.changes:
@@ -119,7 +120,7 @@ def render_text(report) -> None:  # report: generator.drift_report.DiffReport
         destructive = sum(s.destructive for s in report.statements)
         OUT.line("")
         OUT.line(
-            f"SQL to bring the database to the spec ({len(report.statements)} statements, {destructive} destructive):"
+            f"SQL to bring the database to the spec ({plural(len(report.statements), 'statement')}, {destructive} destructive):"
         )
         OUT.line(report.sql_script(header=False).rstrip("\n"))
 
@@ -131,7 +132,7 @@ def _verdict(report) -> None:
     if report.in_sync:
         OUT.note(f"[green]in sync[/]: the database matches the spec ({where}, {seconds:.1f}s)")
         return
-    parts = [f"{len(report.changes)} difference(s)"]
+    parts = [plural(len(report.changes), "difference")]
     if report.destructive:
         parts.append("the fix has destructive statements")
     if not report.complete:

@@ -113,40 +113,40 @@ def main(argv: list[str] | None = None) -> int:
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in args or os.environ.get("SCHEMACTL_DEBUG") == "1"
     try:
+        OUT.begin(args)  # the --format, so every error follows the output contract (cli/output.py)
         result = app(args=args, prog_name="schemactl", standalone_mode=False)
         return int(result or 0)
     except click.Exit as exc:
         return exc.exit_code
     except click.Abort:
-        OUT.error("aborted")
+        OUT.report("aborted", exit_code=130)
         return 130
     except click.ClickException as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # no command (click >= 8.2): its message is the help
             OUT.stderr.print(exc.format_message(), markup=False, highlight=False, soft_wrap=True)
-            OUT.error("missing command", "see schemactl --help" if exc.ctx is None else f"see {exc.ctx.command_path} --help")
+            OUT.report("missing command", "see schemactl --help" if exc.ctx is None else f"see {exc.ctx.command_path} --help")
             return 1
-        OUT.error(exc.format_message() or "missing command", "see schemactl --help" if not isinstance(exc, click.UsageError) or exc.ctx is None
+        OUT.report(exc.format_message() or "missing command", "see schemactl --help" if not isinstance(exc, click.UsageError) or exc.ctx is None
                   else f"see {exc.ctx.command_path} --help")
         return 1
     except SchemactlError as exc:
         if debug:
-            import traceback
-
-            traceback.print_exc()
-        OUT.error(exc.message, exc.hint)
-        for line in getattr(exc, "differences", None) or getattr(exc, "steps", None) or []:
-            OUT.note(f"  - {line}")
-        for problem in getattr(exc, "problems", None) or []:
-            OUT.line(str(problem))
-        return exc.exit_code
+            OUT.traceback()  # scrubbed: a driver's message may repeat a connection string
+        return OUT.fail(exc)
     except KeyboardInterrupt:
-        OUT.error("interrupted")
+        OUT.report("interrupted", exit_code=130)
         return 130
     except Exception as exc:  # a bug, not a user mistake: say so, and how to see more
+        from generator.errors import from_database_exception
+
         if debug:
-            raise
+            OUT.traceback()  # scrubbed: a driver's message may repeat a connection string
+            return 1
+        known = from_database_exception(exc)  # a server error by SQLSTATE: the user's or the environment's
+        if known is not None:
+            return OUT.fail(known)
         first = (str(exc).strip().splitlines() or [""])[0][:300]
-        OUT.error(f"internal error: {type(exc).__name__}: {first}", "rerun with --debug for a traceback and report it")
+        OUT.report(f"internal error: {type(exc).__name__}: {first}", "rerun with --debug for a traceback and report it", kind="internal")
         return 1
 
 

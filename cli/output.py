@@ -1,6 +1,8 @@
 """How the CLI talks to a human or a machine: consoles, the error line, JSON output.
 
 Only cli/ prints. Errors go to stderr as ``error: <what>`` plus a ``hint: <fix>`` line.
+Everything written to stderr (errors, notes, ``--debug`` tracebacks) passes through
+``generator.dburl.scrub``: no password schemactl has seen is ever printed there.
 """
 
 from __future__ import annotations
@@ -36,6 +38,15 @@ class Out:
             return console
         raise AttributeError(name)
 
+    format: str = "text"  # "text" | "json" | "sql": the --format of this run (OUT.begin)
+    _documents: int = 0  # JSON documents written to stdout in this run
+
+    def begin(self, args: list[str]) -> None:
+        """A new run: remember its --format (read from the arguments, before click parses
+        them) and that no JSON document was written yet."""
+        self.format = format_in(args)
+        self._documents = 0
+
     def line(self, text: str = "") -> None:
         self.stdout.print(text, markup=False)
 
@@ -44,16 +55,137 @@ class Out:
 
     def note(self, text: str) -> None:
         """Progress and summaries: stderr, so stdout stays data."""
-        self.stderr.print(text)
+        self.stderr.print(_scrub(text))
 
     def error(self, message: str, hint: str | None = None) -> None:
-        self.stderr.print(f"[bold red]error:[/] {_escape(message)}")
+        self.stderr.print(f"[bold red]error:[/] {_escape(_scrub(message))}")
         if hint:
-            self.stderr.print(f"[dim]hint:[/] {_escape(hint)}")
+            self.stderr.print(f"[dim]hint:[/] {_escape(_scrub(hint))}")
+
+    def traceback(self) -> None:
+        """The traceback of the exception being handled (``--debug``), passwords scrubbed:
+        driver messages in it may repeat a connection string."""
+        import traceback
+
+        text = _scrub(traceback.format_exc())
+        self.stderr.file.write(text if text.endswith("\n") else text + "\n")
+        self.stderr.file.flush()
 
     def json(self, payload: Any) -> None:
         self.stdout.file.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
         self.stdout.file.flush()
+        self._documents += 1
+
+    # The output contract of every command with --format (docs/drift.md, "On failure"):
+    # - -f json: stdout is always exactly one JSON document. On failure it is the error
+    #   document {"status": "error", "format_version": 1, "error": {"kind", "message",
+    #   "hint", "exit_code", "details"}}, whatever failed (the spec, a server, a usage
+    #   mistake, a bug); the error line goes to stderr as well.
+    # - -f sql: stdout holds only SQL; every error line (and a spec's problems) goes to
+    #   stderr, so stdout is empty on failure.
+    # - -f text: as before; a spec's problems are listed on stdout (validate's output).
+    # main() tells OUT the format before the command runs (OUT.begin), so errors raised
+    # before the command body (a usage mistake, the spec) follow the contract too.
+
+    def report(
+        self, message: str, hint: str | None = None, *, kind: str = "error", exit_code: int = 1,
+        details: list[Any] | None = None,
+    ) -> None:  # fmt: skip
+        """A failed run: the error line (and hint) on stderr; with ``-f json`` also the error
+        document on stdout, unless the command already wrote its document."""
+        self.error(message, hint)
+        if self.format == "json" and not self._documents:
+            message, hint = _scrub(message), _scrub(hint) if hint else hint  # as on stderr
+            self.json(error_document(message, hint, kind=kind, exit_code=exit_code, details=details))
+
+    def fail(self, exc: Any) -> int:
+        """Report a SchemactlError (message, hint, and its problems, differences or steps)
+        by the output contract; return its exit code."""
+        problems = list(getattr(exc, "problems", None) or [])
+        lines = list(getattr(exc, "differences", None) or getattr(exc, "steps", None) or [])
+        details: list[Any] = [_problem(p) for p in problems] + lines
+        self.report(exc.message, exc.hint, kind=error_kind(exc), exit_code=exc.exit_code, details=details)
+        for line in lines:
+            self.note(f"  - {line}")
+        for problem in problems:  # validate's own output in text; never stdout for machines
+            if self.format == "text":
+                self.line(str(problem))
+            else:
+                self.stderr.print(str(problem), markup=False, highlight=False)
+        return exc.exit_code
+
+
+
+FORMATS = ("text", "json", "sql")
+ERROR_FORMAT_VERSION = 1
+
+
+def format_in(args: list[str]) -> str:
+    """The value of the last ``--format``/``-f`` option in ``args`` ("text" when none, or
+    when it is not a known format: click then reports the mistake)."""
+    found = "text"
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            break
+        value = None
+        if arg in ("-f", "--format"):
+            value = args[i + 1] if i + 1 < len(args) else None
+            i += 1
+        elif arg.startswith("--format="):
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-f") and not arg.startswith("--") and len(arg) > 2:
+            value = arg[2:]
+        if value in FORMATS:
+            found = value
+        i += 1
+    return found
+
+
+def error_document(
+    message: str, hint: str | None, *, kind: str = "error", exit_code: int = 1,
+    details: list[Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The JSON document of a failed run (``-f json``): ``status`` is always "error"."""
+    return {
+        "status": "error",
+        "format_version": ERROR_FORMAT_VERSION,
+        "error": {
+            "kind": kind,
+            "message": message,
+            "hint": hint,
+            "exit_code": exit_code,
+            "details": list(details or []),
+        },
+    }
+
+
+_KINDS = {
+    "SpecError": "spec", "ConfigError": "config", "DatabaseError": "database", "ServerError": "server",
+    "MigrationError": "migration", "ProofFailed": "proof", "DestructiveChange": "destructive",
+}  # fmt: skip
+
+
+def error_kind(exc: BaseException) -> str:
+    """A stable word for the error's class (the nearest schemactl base class)."""
+    for cls in type(exc).__mro__:
+        if cls.__name__ in _KINDS:
+            return _KINDS[cls.__name__]
+    return "error"
+
+
+def _problem(problem: Any) -> Any:
+    fields = ("file", "line", "column", "message")
+    if all(hasattr(problem, f) for f in fields):
+        return {f: getattr(problem, f) for f in fields}
+    return str(problem)
+
+
+def _scrub(text: str) -> str:
+    from generator.dburl import scrub
+
+    return scrub(text)
 
 
 def _escape(text: str) -> str:

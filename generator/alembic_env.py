@@ -12,7 +12,10 @@ second waits, then finds nothing to do).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +40,7 @@ def database_url(context: Any, root: Path) -> str:
     from generator.database import resolve_live
 
     x = context.get_x_argument(as_dictionary=True)
-    return resolve_live(x.get("db"), root).url
+    return resolve_live(x.get("db"), root, cli_source="-x db").url
 
 
 def is_autogenerate(context: Any) -> bool:
@@ -71,6 +74,33 @@ def target_metadata(config: Any, root: Path) -> tuple[Any, sa.MetaData]:
 
 
 def run(context: Any) -> None:
+    with plain_alembic_errors(context.config):
+        _run(context)
+
+
+@contextlib.contextmanager
+def plain_alembic_errors(config: Any) -> Iterator[None]:
+    """Under the plain ``alembic`` command (it sets ``cmd_opts``; schemactl's own calls do
+    not), a schemactl error (a bad ``-x db`` URL, a wrong password) ends the run with the
+    CLI's one ``error:`` line, a ``hint:`` line and exit 1, passwords scrubbed, instead of a
+    traceback that may repeat the URL. ``alembic --raiseerr`` keeps the traceback."""
+    from generator.errors import SchemactlError
+
+    options = getattr(config, "cmd_opts", None)
+    try:
+        yield
+    except SchemactlError as exc:
+        if options is None or getattr(options, "raiseerr", False):
+            raise
+        from generator.dburl import scrub
+
+        print(f"error: {scrub(exc.message)}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {scrub(exc.hint)}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _run(context: Any) -> None:
     """Applying committed revisions (upgrade, downgrade, current, offline SQL) never reads the
     spec: a half-edited schema.yaml must not block a deploy. Only autogenerate loads it."""
     config = context.config
@@ -78,8 +108,12 @@ def run(context: Any) -> None:
     autogenerate = is_autogenerate(context)
     spec, metadata = target_metadata(config, root) if autogenerate else (None, None)
     if context.is_offline_mode():
+        # paramstyle "named": the SQL is printed, not sent through a driver, so "%" must not
+        # be doubled (the append-only trigger's RAISE, a CHECK's LIKE '5%'); and literals
+        # follow standard_conforming_strings (backslashes are not doubled). Issue 13 item 3.
         context.configure(**_offline_target(context, root), target_metadata=metadata, literal_binds=True,
-                          transaction_per_migration=True)  # fmt: skip
+                          transaction_per_migration=True, dialect_opts={"paramstyle": "named"})  # fmt: skip
+        context.get_context().dialect._backslash_escapes = False
         with context.begin_transaction():
             context.run_migrations()
         return
@@ -105,8 +139,9 @@ def _offline_target(context: Any, root: Path) -> dict[str, str]:
     """Offline SQL needs only the dialect: a URL if one is given, never a started server."""
     from generator.database import normalize_url
 
-    given = context.get_x_argument(as_dictionary=True).get("db") or os.environ.get("DATABASE_URL")
-    return {"url": normalize_url(given)} if given else {"dialect_name": "postgresql"}
+    x_db = context.get_x_argument(as_dictionary=True).get("db")
+    given, source = (x_db, "-x db") if x_db else (os.environ.get("DATABASE_URL"), "DATABASE_URL")
+    return {"url": normalize_url(given, source)} if given else {"dialect_name": "postgresql"}
 
 
 def _run_on(context: Any, conn: Any, spec: Any, metadata: sa.MetaData | None, root: Path, lock: bool) -> None:

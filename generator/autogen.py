@@ -445,6 +445,7 @@ def escape_bind_params(sql: str) -> str:
 def escape_rendered_sql(impl: Any) -> None:
     """Make the renderer write SQL that survives text() in the revision file.
 
+    The SQL is compiled with ``metadata.ddl_dialect`` (no ``%`` or backslash doubling).
     Alembic renders a server default, CHECK or index WHERE as the compiled SQL wrapped in
     ``sa.text(...)`` (or a plain string that becomes text()), so ``DEFAULT ':x'`` or
     ``CHECK (a <> ':x')`` would come back as a bind parameter and be emitted as NULL. Index
@@ -452,10 +453,21 @@ def escape_rendered_sql(impl: Any) -> None:
     """
     if getattr(impl, "_schemactl_escapes", False):
         return
-    original = impl.render_ddl_sql_expr
+    from sqlalchemy.sql.elements import ColumnClause
+
+    from generator.metadata import ddl_dialect
+
+    dialect = ddl_dialect()
 
     def render(expr: Any, is_server_default: bool = False, is_index: bool = False, **kw: Any) -> str:
-        text = original(expr, is_server_default=is_server_default, is_index=is_index, **kw)
+        # Alembic's own render_ddl_sql_expr compiles with the connection's dialect, whose
+        # pyformat paramstyle doubles every "%": the revision would then say 'b%%' where the
+        # spec says 'b%' (issue 12). The text goes into the file as written; the dialect that
+        # runs the revision escapes it for its driver itself.
+        if is_index and not isinstance(expr, ColumnClause):
+            expr = expr.self_group()  # as Alembic's PostgreSQL impl does
+        compiled = expr.compile(dialect=dialect, compile_kwargs={"literal_binds": True, "include_table": False})
+        text = str(compiled)
         return text if is_index else escape_bind_params(text)
 
     impl.render_ddl_sql_expr = render

@@ -247,12 +247,12 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
             out.append(Change("column", label, "added" if a is None else "removed"))
             continue
         details = [
-            f"{what}: {x!r} -> {y!r}"
+            f"{what}: {show_value(x)} -> {show_value(y)}"
             for what, x, y in (
                 ("type", a.type, b.type),
                 ("not null", a.not_null, b.not_null),
                 ("default", a.default, b.default),
-                ("identity", a.identity, b.identity),
+                ("identity", _IDENTITY.get(a.identity, a.identity), _IDENTITY.get(b.identity, b.identity)),
             )
             if x != y
         ]
@@ -268,6 +268,20 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
         if a != b:
             out.append(Change("function", name, "added" if a is None else "removed" if b is None else "changed"))
     return out
+
+
+_IDENTITY = {"a": "always", "d": "by default"}  # pg_attribute.attidentity
+
+
+def show_value(value: object) -> str:
+    """A catalog value as a person reads it in a diff: ``true``/``false``, ``none`` for no
+    value (no default, not an identity), ``''`` for an empty string, else the text as is
+    (a type, a default expression)."""
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _sets(out: list[Change], kind: str, a: set[str], b: set[str]) -> None:

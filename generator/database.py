@@ -13,77 +13,61 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.errors import ConfigError, DatabaseError
+from generator.dburl import DRIVER_SCHEME, EXPECTED_FORM, parse_url, render, scrub  # noqa: F401
+from generator.errors import DatabaseError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Engine
 
-DRIVER_SCHEME = "postgresql+psycopg"
-ACCEPTED_SCHEMES = {"postgresql", "postgres", DRIVER_SCHEME}
-EXPECTED_FORM = (
-    "expected postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE; postgresql:// works too"
-)
 CONNECT_TIMEOUT = 5
 EMBEDDED_LIVE_DATABASE = "schemactl"
 EMBEDDED_DEV_DATABASE = "postgres"
 _MAX_IDENTIFIER = 63
-_PASSWORD_IN_URL = re.compile(r"((?:^|://|\s)[^:/?#@\s]*:)[^@/\s]*@")
+_PASSWORD_IN_TEXT = re.compile(r"((?:^|://|\s)[^:/?#@\s]*:)[^@/\s]*@")  # u:pw@ in a non-URL
 _DRIVER_PREFIX = re.compile(
     r"^(connection (failed|is bad): )?(connection to server (at|on) .*? failed: )?(FATAL: +)?"
 )
-_PASSWORD_IN_QUERY = re.compile(r"([?&]password=)[^&\s]*", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------------- URLs
 
 
 def mask_url(url: str) -> str:
-    """The URL with its password (also a ``?password=`` parameter) replaced by ``***``.
-    Never fails, also not on strings that are not URLs."""
-    from sqlalchemy.engine import make_url
-
+    """The URL for display: its password and secret parameters read ``***``. Never fails,
+    also not on strings that are not URLs (those are masked textually)."""
     try:
-        masked = make_url(url).render_as_string(hide_password=True)
-    except Exception:  # anything unparseable is masked textually
-        masked = _PASSWORD_IN_URL.sub(r"\1***@", str(url))
-    return _PASSWORD_IN_QUERY.sub(r"\1***", masked)
+        return render(parse_url(url), hide_password=True)
+    except Exception:
+        return scrub(_PASSWORD_IN_TEXT.sub(r"\1***@", str(url or "")))
 
 
 def _parse(url: str) -> URL:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url)
+    return parse_url(url)
 
 
-def normalize_url(url: str) -> str:
-    """Accept ``postgresql://``, ``postgres://`` and ``postgresql+psycopg://`` URLs and return
-    the ``postgresql+psycopg://`` form; anything else is a ConfigError."""
-    text = (url or "").strip()
-    scheme, sep, rest = text.partition("://")
-    if not sep or scheme.lower() not in ACCEPTED_SCHEMES:
-        shown = mask_url(text) if text else "(empty)"
-        raise ConfigError(f"not a PostgreSQL database URL: {shown}", EXPECTED_FORM)
-    normalized = f"{DRIVER_SCHEME}://{rest}"
-    try:
-        _parse(normalized)
-    except Exception:  # sqlalchemy raises ArgumentError or ValueError (bad port)
-        raise ConfigError(f"malformed database URL: {mask_url(text)}", EXPECTED_FORM) from None
-    return normalized
+def normalize_url(url: str, source: str = "the database URL") -> str:
+    """Any form psql accepts (a ``postgresql://`` or ``postgres://`` URI, a keyword string
+    ``host=... dbname=...``) or a ``postgresql+psycopg://`` URL, as the canonical
+    ``postgresql+psycopg://`` URL; anything else is a ConfigError that never repeats it."""
+    return render(parse_url(url, source))
+
+
+def libpq_url(url: str, hide_password: bool = False) -> str:
+    """The ``postgresql://`` URI of ``url`` that psql and libpq accept."""
+    return render(parse_url(url), scheme="postgresql", hide_password=hide_password)
 
 
 def with_database(url: str, database: str) -> str:
     """The same server and credentials, another database."""
-    return _parse(url).set(database=database).render_as_string(hide_password=False)
+    return render(_parse(url).set(database=database))
 
 
 def _where(url: str) -> str:
@@ -93,7 +77,8 @@ def _where(url: str) -> str:
     except Exception:
         return "the database server"
     host = parsed.host or str(parsed.query.get("host") or "") or "local socket"
-    return f"{host}:{parsed.port or 5432}"
+    port = parsed.port or parsed.query.get("port") or 5432
+    return f"{host}:{port}"
 
 
 # ----------------------------------------------------------------------------- resolving
@@ -113,14 +98,18 @@ class ResolvedDatabase:
 
 
 def resolve_live(
-    cli_value: str | None, root: Path, env: Mapping[str, str] = os.environ
+    cli_value: str | None,
+    root: Path,
+    env: Mapping[str, str] = os.environ,
+    cli_source: str = "--db",
 ) -> ResolvedDatabase:
     """The live database: --db, else DATABASE_URL, else database "schemactl" on the embedded
-    server (started, and the database created, on demand)."""
+    server (started, and the database created, on demand). ``cli_source`` names the option
+    in messages ("-x db" for plain alembic)."""
     if cli_value:
-        return ResolvedDatabase(normalize_url(cli_value), "--db")
+        return ResolvedDatabase(normalize_url(cli_value, cli_source), cli_source)
     if env.get("DATABASE_URL"):
-        return ResolvedDatabase(normalize_url(env["DATABASE_URL"]), "DATABASE_URL")
+        return ResolvedDatabase(normalize_url(env["DATABASE_URL"], "DATABASE_URL"), "DATABASE_URL")
     server_url = _embedded_url(root)
     ensure_database(server_url, EMBEDDED_LIVE_DATABASE)
     return ResolvedDatabase(with_database(server_url, EMBEDDED_LIVE_DATABASE), "embedded")
@@ -132,9 +121,9 @@ def resolve_dev(
     """The dev database: --dev-db, else SCHEMACTL_DEV_DATABASE_URL, else the embedded
     server's maintenance database "postgres"."""
     if cli_value:
-        return ResolvedDatabase(normalize_url(cli_value), "--dev-db")
+        return ResolvedDatabase(normalize_url(cli_value, "--dev-db"), "--dev-db")
     if env.get("SCHEMACTL_DEV_DATABASE_URL"):
-        url = normalize_url(env["SCHEMACTL_DEV_DATABASE_URL"])
+        url = normalize_url(env["SCHEMACTL_DEV_DATABASE_URL"], "SCHEMACTL_DEV_DATABASE_URL")
         return ResolvedDatabase(url, "SCHEMACTL_DEV_DATABASE_URL")
     server_url = _embedded_url(root)
     return ResolvedDatabase(with_database(server_url, EMBEDDED_DEV_DATABASE), "embedded")
@@ -251,14 +240,33 @@ def explain_operational_error(exc: BaseException, url: str) -> DatabaseError:
 
 
 def _scrub(text: str, url: str) -> str:
-    """Remove the URL's password from text, in case a driver message echoes it."""
+    """Remove the URL's password, and every other password seen, from text, in case a driver
+    message echoes it."""
     try:
-        password = _parse(url).password
+        _parse(url)  # remembers its password for scrub()
     except Exception:
-        password = None
-    if password and len(str(password)) >= 4:  # shorter ones would mangle ordinary words
-        text = text.replace(str(password), "***")
-    return _PASSWORD_IN_URL.sub(r"\1***@", text)
+        pass
+    return scrub(text)
+
+
+_CREATE_EXTENSION = re.compile(r'\s*CREATE EXTENSION (?:IF NOT EXISTS )?"((?:[^"]|"")+)"', re.I)
+
+
+def explain_extension_privilege(statement: str, exc: BaseException) -> DatabaseError | None:
+    """A CREATE EXTENSION the dev role may not run (SQLSTATE 42501: the extension is not
+    trusted and the role is no superuser) as one line naming the fix; None otherwise."""
+    orig = getattr(exc, "orig", None) or exc
+    match = _CREATE_EXTENSION.match(statement)
+    if getattr(orig, "sqlstate", None) != "42501" or not match:
+        return None
+    name = match.group(1).replace('""', '"')
+    return DatabaseError(
+        f'the dev database user may not create extension "{name}": only a superuser may '
+        "create an extension that is not trusted",
+        "use a superuser dev role (--dev-db / SCHEMACTL_DEV_DATABASE_URL) for this spec; "
+        "trusted extensions (citext, pgcrypto, pg_trgm, hstore...) need only CREATEDB "
+        "(docs/ci.md)",
+    )
 
 
 def server_version(engine: Engine) -> tuple[int, int]:
@@ -301,10 +309,66 @@ def ensure_database(server_url: str, name: str) -> None:
 
 
 def scratch_name(prefix: str = "schemactl_scratch") -> str:
-    """A unique database name: prefix, UTC timestamp, random hex; at most 63 bytes."""
-    clean = re.sub(r"[^a-z0-9_]", "_", prefix.lower()) or "scratch"
-    suffix = f"_{time.strftime('%Y%m%d%H%M%S', time.gmtime())}_{secrets.token_hex(4)}"
-    return clean[: _MAX_IDENTIFIER - len(suffix)] + suffix
+    """A unique database name that names its owner (``generator.scratch``): prefix, UTC
+    timestamp, pid, host, random hex; at most 63 bytes."""
+    from generator.scratch import database_name
+
+    return database_name(prefix)
+
+
+@dataclass
+class Reaped:
+    """What ``reap_abandoned`` found among the scratch databases on a server."""
+
+    dropped: list[str]  # of runs that are gone
+    kept: list[str]  # of runs still going (or that this user may not drop)
+
+
+def reap_abandoned(conn: Connection) -> Reaped:
+    """Drop the scratch databases (``schemactl_*`` but the caches) of runs that are gone: a
+    killed ``generate``, one whose server stopped under it (``generator.scratch.abandoned``).
+    One made on this host by a dead process is dropped WITH (FORCE); one of another host,
+    reaped by age, only when nobody is connected. ``conn`` is in autocommit."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from generator.scratch import SCRATCH_DATABASE, abandoned, host_id, owner_of
+
+    rows = conn.execute(
+        text("SELECT datname, datistemplate FROM pg_database WHERE starts_with(datname, 'schemactl_') ORDER BY oid")
+    ).fetchall()
+    found = Reaped([], [])
+    for name, template in rows:
+        if not SCRATCH_DATABASE.match(name) or owner_of(name) is None:
+            continue
+        if not abandoned(name):
+            found.kept.append(name)
+            continue
+        owner = owner_of(name)
+        force = owner is not None and owner.host == host_id()
+        quoted = _quote_ident(name)
+        try:
+            if not force and conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            ).scalar():
+                found.kept.append(name)
+                continue
+            if template:
+                conn.execute(text(f"ALTER DATABASE {quoted} IS_TEMPLATE false"))
+            if force:
+                _drop_in(conn, name)
+            else:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {quoted}"))
+            found.dropped.append(name)
+        except DBAPIError:  # not its owner, or in use meanwhile: leave it
+            found.kept.append(name)
+    return found
+
+
+def _reap_quietly(engine: Engine) -> None:
+    """Best effort, before making a scratch database: never fails the run."""
+    with suppress(Exception), _deferred_interrupts(), engine.connect() as conn:
+        reap_abandoned(conn)
 
 
 @contextmanager
@@ -316,6 +380,7 @@ def scratch_database(
     dev_url = normalize_url(dev_url)
     engine = connect(dev_url, autocommit=True)
     name = scratch_name(prefix)
+    _reap_quietly(engine)
     try:
         try:
             with _deferred_interrupts():
@@ -351,6 +416,15 @@ def _deferred_interrupts() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
+def no_createdb_error() -> DatabaseError:
+    """CREATE DATABASE refused with 42501 insufficient_privilege on the dev server."""
+    return DatabaseError(
+        "the dev database user cannot create databases",
+        "grant CREATEDB or point --dev-db / SCHEMACTL_DEV_DATABASE_URL at a server "
+        "where it can",
+    )
+
+
 def _create_database(engine: Engine, name: str, template: str | None, dev_url: str) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
@@ -363,11 +437,7 @@ def _create_database(engine: Engine, name: str, template: str | None, dev_url: s
             conn.execute(text(sql))
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) == "42501":
-            raise DatabaseError(
-                "the dev database user cannot create databases",
-                "grant CREATEDB or point --dev-db / SCHEMACTL_DEV_DATABASE_URL at a server "
-                "where it can",
-            ) from exc
+            raise no_createdb_error() from exc
         if _is_operational(exc):
             raise explain_operational_error(exc, dev_url) from exc
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -429,6 +499,7 @@ def template_build(
     dev_url = normalize_url(dev_url)
     engine = connect(dev_url, autocommit=True)
     temp = scratch_name(prefix)
+    _reap_quietly(engine)
     try:
         try:
             with _deferred_interrupts():

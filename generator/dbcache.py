@@ -21,7 +21,8 @@ the same name serialise on an advisory lock; the second finds the first's result
 build, older databases of the same kind beyond ``KEEP`` are dropped (best effort: one in use
 stays). Everything generate keeps is named ``schemactl_cache_*`` (diff keeps its spec
 databases as ``schemactl_spec_*``, ``generator.drift``); dropping them by hand is always safe
-(``schemactl db clear-cache`` drops both).
+(``schemactl db clear-cache`` drops both, and the scratch databases of runs that are gone:
+``generator.scratch``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ KEEP = 3  # cached databases per kind
 # (generator.drift.SPEC_CACHE_PREFIX; named here so clearing imports no drift engine)
 DIFF_SPEC_PREFIX = "schemactl_spec_"
 STALE_BUILD_SECONDS = 3600.0  # an unfinished build this old was killed
-CLEARED_PREFIXES = (CACHE_PREFIX, BUILDING_PREFIX, DIFF_SPEC_PREFIX)
+# (unfinished builds, schemactl_building_*, are scratch databases: ``reap`` drops those of
+# runs that are gone, never one a running build is filling)
+CLEARED_PREFIXES = (CACHE_PREFIX, DIFF_SPEC_PREFIX)
 _PACKAGE = Path(__file__).resolve().parent
 
 Use = Literal["readonly", "template"]
@@ -121,7 +124,7 @@ def cached_database(
                 _drop(conn, name)  # a same-named database that is not a finished cache entry
                 _sweep_building(conn)
                 tmp = scratch_name(f"{BUILDING_PREFIX}{kind}")
-                conn.execute(text(f'CREATE DATABASE "{tmp}"'))
+                _create(conn, tmp)
                 try:
                     progress(f"building the {kind} database (cached for later runs)")
                     build(with_database(dev_url, tmp))
@@ -153,21 +156,73 @@ def cached_database(
 
 
 def clear(dev_url: str) -> list[str]:
-    """Drop every cached database on the dev server; return the names dropped."""
+    """Drop every cached database on the dev server; return the names dropped. A database
+    this user may not drop (42501: not its owner) is left; when there is one, a
+    DatabaseError names them after the others are dropped (``dropped`` on the error)."""
+    from sqlalchemy.exc import DBAPIError
+
     from generator.database import connect, normalize_url
+    from generator.errors import DatabaseError
 
     engine = connect(normalize_url(dev_url), autocommit=True)
+    dropped: list[str] = []
+    refused: list[str] = []
     try:
         with engine.connect() as conn:
             names = [n for prefix in CLEARED_PREFIXES for n in _names(conn, prefix)]
             for name in names:
-                _drop(conn, name, force=True)
-            return names
+                try:
+                    _drop(conn, name, force=True)
+                except DBAPIError as exc:
+                    if _sqlstate(exc) != "42501":
+                        raise
+                    refused.append(name)
+                else:
+                    dropped.append(name)
+    finally:
+        engine.dispose()
+    if refused:
+        error = DatabaseError(
+            f"cannot drop {len(refused)} cached database(s) ({', '.join(refused)}): the dev database user is not their owner",
+            "run schemactl db clear-cache as the user that created them, or as a superuser",
+        )
+        error.dropped = dropped  # type: ignore[attr-defined]
+        raise error
+    return dropped
+
+
+def reap(dev_url: str) -> Any:  # -> generator.database.Reaped
+    """Drop the scratch databases of runs that are gone (killed, or their server stopped
+    under them) and list those of runs still going (``generator.database.reap_abandoned``)."""
+    from generator.database import connect, normalize_url, reap_abandoned
+
+    engine = connect(normalize_url(dev_url), autocommit=True)
+    try:
+        with engine.connect() as conn:
+            return reap_abandoned(conn)
     finally:
         engine.dispose()
 
 
 # ----------------------------------------------------------------------------- internals
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None)
+
+
+def _create(conn: Any, name: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from generator.database import no_createdb_error
+
+    try:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except DBAPIError as exc:
+        if _sqlstate(exc) == "42501":  # insufficient_privilege: no CREATEDB
+            raise no_createdb_error() from exc
+        raise
 
 
 def _ready(conn: Any, name: str, use: Use) -> bool:
@@ -243,13 +298,11 @@ def _prune(conn: Any, kind: str, keep: str) -> None:
 
 
 def _sweep_building(conn: Any, max_age: float = STALE_BUILD_SECONDS) -> None:
-    """Drop temporary build databases older than ``max_age`` that nobody is connected to
-    (left by a killed build). The age comes from the UTC time stamp in the name."""
-    import calendar
-    import re
-    import time
-
+    """Drop temporary build databases of builds that are gone (``generator.scratch.abandoned``:
+    a dead process on this host, else older than ``max_age``) that nobody is connected to."""
     from sqlalchemy import text
+
+    from generator.scratch import abandoned
 
     rows = conn.execute(
         text(
@@ -259,10 +312,6 @@ def _sweep_building(conn: Any, max_age: float = STALE_BUILD_SECONDS) -> None:
         {"p": BUILDING_PREFIX},
     )
     for (name,) in rows.fetchall():
-        stamp = re.search(r"_(\d{14})_[0-9a-f]{8}$", name)
-        if stamp is None:
-            continue
-        born = calendar.timegm(time.strptime(stamp.group(1), "%Y%m%d%H%M%S"))
-        if time.time() - born > max_age:
+        if abandoned(name, max_age=max_age):
             with suppress(Exception):
                 _drop(conn, name)

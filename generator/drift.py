@@ -286,12 +286,20 @@ def connect_read_only(url: str, *, missing_ok: bool = False) -> Engine | None:
     return engine
 
 
+SNAPSHOT_OPTIONS = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+
+
 def _read_live(live_url: str) -> Inspection:
-    """Connect read-only and inspect (runs in the worker thread)."""
+    """Connect read-only and inspect (runs in the worker thread), in one REPEATABLE READ
+    READ ONLY transaction: our catalog snapshot and every query of migra's inspector read the
+    same snapshot of the catalog, so a migration committing meanwhile is seen whole or not
+    at all (the SQL never mixes the two states)."""
     engine = connect_read_only(live_url)
     try:
         with _reading("the live database"), engine.connect() as conn:
-            return inspect(conn, schema="public")
+            conn = conn.execution_options(**SNAPSHOT_OPTIONS)
+            with conn.begin():
+                return inspect(conn, schema="public")
     finally:
         engine.dispose()
 
@@ -429,7 +437,7 @@ def prune_spec_databases(
     dev_url: str, keep: int = KEEP_SPEC_DATABASES, current: str = ""
 ) -> list[str]:
     """Drop all but the ``keep`` newest cached spec databases (``current`` is always kept),
-    and scratch databases of diffs killed more than an hour ago. Never forced: one in use
+    and scratch databases of diffs that are gone (``generator.scratch.abandoned``). Never forced: one in use
     stays. Best effort: returns what was dropped."""
     import contextlib
 
@@ -447,19 +455,11 @@ def prune_spec_databases(
         others = [name for name in newest_first if name != current]
         kept = set(others[: keep - 1]) | {current} if current in cached else set(others[:keep])
         old = [name for name in others if name not in kept]
-        now = time.time()
-        for name in scratch:
-            stamp = re.search(r"_(\d{14})_[0-9a-f]+$", name)
-            if stamp and now - _utc_seconds(stamp.group(1)) > STALE_SCRATCH_SECONDS:
-                old.append(name)
+        from generator.scratch import abandoned
+
+        old += [name for name in scratch if abandoned(name, max_age=STALE_SCRATCH_SECONDS)]
         return drop_unused_databases(dev_url, old)
     return []
-
-
-def _utc_seconds(stamp: str) -> float:
-    import calendar
-
-    return float(calendar.timegm(time.strptime(stamp, "%Y%m%d%H%M%S")))
 
 
 def _spec_side(
@@ -553,8 +553,14 @@ def _compare(
 
     statements = engine_statements(live, target, ignore_extension_versions=True)
     changes = compare(live.snapshot, target.snapshot)
+    # functions migra could not read on either side (it shows a function's definition only to
+    # members of its owner's role): a read-only CI role on the live database, or a dev role
+    # reading the cached spec database another user built; the catalog compares their bodies
     hidden = {
-        f.name for f in live.inspector.functions.values() if getattr(f, "definition", "") is None
+        f.name
+        for inspection in (live, target)
+        for f in inspection.inspector.functions.values()
+        if getattr(f, "definition", "") is None
     }
     report = build_report(
         changes, statements, live.snapshot, target.snapshot, hidden_functions=hidden,

@@ -78,6 +78,9 @@ class DiffReport:
     engine: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     spec_cache: str = ""  # "hit" (cached spec database used), "built" (and cached), "off" (scratch)
+    # session settings the script needs before its statements (not statements of the fix:
+    # never counted); only ``SET check_function_bodies = off`` when the script creates a function
+    preamble: list[str] = field(default_factory=list)
 
     @property
     def in_sync(self) -> bool:
@@ -102,11 +105,13 @@ class DiffReport:
         if header and self.statements:
             lines += [
                 f"-- schemactl diff: SQL that brings {self.database or 'the database'} to the spec",
-                f"-- {len(self.statements)} statement(s), {sum(s.destructive for s in self.statements)} destructive. "
+                f"-- {plural(len(self.statements), 'statement')}, {sum(s.destructive for s in self.statements)} destructive. "
                 "Review before running; run in autocommit mode (psql -f, no --single-transaction):",
                 "-- a value added with ALTER TYPE ... ADD VALUE cannot be used in the same transaction.",
                 "",
             ]
+        if self.statements:
+            lines += [terminated(sql) for sql in self.preamble]
         note = ""
         for s in self.statements:
             if s.note and s.note != note:
@@ -138,7 +143,13 @@ class DiffReport:
             "unchecked": list(UNCHECKED),
             "timings": self.timings,
             "spec_cache": self.spec_cache,
+            "preamble": [terminated(sql) for sql in self.preamble],
         }
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 statement``, ``3 statements``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def terminated(sql: str) -> str:
@@ -323,11 +334,28 @@ def build_report(changes: list[Change], engine_sql: list[str], live: Snapshot, s
 
     folded = [with_comment_detail(c, live, spec) for c in fold_changes(changes, live, spec)]
     engine_sql = without_hidden_functions(engine_sql, folded, hidden_functions)
+    engine_sql, preamble = split_session(engine_sql)
     statements, missing = correct(engine_sql, folded, live, spec)
     extra = engine_only_changes(
         [s.sql for s in statements if s.origin == "migra"], folded, index_tables(live, spec)
     )
-    return DiffReport(changes=folded + extra, statements=statements, missing_sql=missing, **context)
+    return DiffReport(changes=folded + extra, statements=statements, missing_sql=missing,
+                      preamble=preamble, **context)  # fmt: skip
+
+
+_CREATES_ROUTINE = re.compile(r"^\s*create\s+(or\s+replace\s+)?(function|procedure)\b", re.IGNORECASE)
+
+
+def split_session(statements: list[str]) -> tuple[list[str], list[str]]:
+    """migra's statements without its session settings (``set check_function_bodies = off``),
+    and the settings to keep as the script's preamble: only when a function or procedure is
+    created (its body may name objects the script creates later). A setting is never a
+    statement of the fix, so it is never counted."""
+    session = [sql for sql in statements if _SESSION.match(sql)]
+    kept = [sql for sql in statements if not _SESSION.match(sql)]
+    if not any(_CREATES_ROUTINE.match(sql) for sql in kept):
+        session = []
+    return kept, [sql.strip().rstrip(";").strip() for sql in session]
 
 
 def without_hidden_functions(
@@ -368,4 +396,5 @@ def _short(comment: str | None, width: int = 60) -> str:
     if comment is None:
         return "none"
     text = " ".join(comment.split())
-    return repr(text if len(text) <= width else text[: width - 3] + "...")
+    text = text if len(text) <= width else text[: width - 3] + "..."
+    return "'" + text.replace("'", "''") + "'"  # as SQL quotes it

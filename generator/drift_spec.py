@@ -8,10 +8,12 @@ the spec's cached database on the dev server (``generator.drift``), and it keys 
 of the last spec built successfully, kept in ``<root>/.schemactl/cache/spec-ddl.json``.
 ``SpecDDL.load_cached`` computes only the key: the statements are read (or the spec loaded and
 validated, when the key does not match) on first use, so a diff whose spec database is cached
-reads neither. An unwritable cache only costs speed.
+reads neither. An unwritable cache only costs speed. The file is signed with a secret kept
+outside the project (``generator.cache_auth``): one that a pull request committed is ignored.
 
 The statements are those of ``generator.materialize.ddl_script`` and run the way
-``materialize`` runs them (one round trip). If the dev server refuses them, the spec is loaded
+``materialize`` runs them (one statement per extended-protocol message, pipelined in one
+round trip). If the dev server refuses them, the spec is loaded
 and ``materialize`` runs instead, so the error names the spec's line like any other.
 """
 
@@ -90,17 +92,15 @@ class SpecDDL:
 
 def build(conn: Any, ddl: SpecDDL) -> None:
     """Run the DDL on ``conn`` (a SQLAlchemy Connection in a transaction), as
-    ``generator.materialize.materialize`` does; on failure, let it find and name the culprit."""
-    import sqlalchemy as sa
+    ``generator.materialize.materialize`` does (one statement per extended-protocol message,
+    the text untouched); on failure, let it find and name the culprit."""
+    from generator.materialize import StatementFailed, execute_ddl, materialize
 
-    from generator.materialize import materialize
-
-    script = ";\n".join(ddl.statements) + ";"
     savepoint = conn.begin_nested()
     try:
-        conn.exec_driver_sql(script.replace("%", "%%"))
+        execute_ddl(conn, ddl.statements)
         savepoint.commit()
-    except sa.exc.DBAPIError:
+    except StatementFailed:
         savepoint.rollback()
         materialize(conn, ddl.the_spec())  # raises SpecError naming the statement and the line
         ddl.statements = _ddl_of(ddl.the_spec())
@@ -118,15 +118,25 @@ def cache_key(spec_path: Path) -> str:
     (``generator.dbcache.code_digest``); "" when the spec cannot be read (loading it will then
     say why)."""
     from generator.dbcache import code_digest
+    from generator.errors import SchemactlError
+    from generator.spec.source import read_bytes
 
     try:
-        data = Path(spec_path).read_bytes()
-    except OSError:
+        data = read_bytes(spec_path, str(spec_path))  # bounded: never a device or a huge file
+    except SchemactlError:
         return ""
     return hashlib.sha256(data + code_digest().encode()).hexdigest()
 
 
+def _signed_content(key: str, statements: list[str]) -> bytes:
+    return json.dumps({"key": key, "statements": statements}, sort_keys=True).encode()
+
+
 def _read(path: Path, key: str) -> list[str] | None:
+    """The remembered statements, only if this machine signed them (``generator.cache_auth``):
+    a cache file committed into the project would otherwise run its own DDL unvalidated."""
+    from generator.cache_auth import verify
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -135,15 +145,22 @@ def _read(path: Path, key: str) -> list[str] | None:
         data.get("statements") if isinstance(data, dict) and data.get("key") == key else None
     )
     if isinstance(statements, list) and statements and all(isinstance(s, str) for s in statements):
-        return statements
+        if verify(_signed_content(key, statements), data.get("signature")):
+            return statements
     return None
 
 
 def _write(path: Path, key: str, statements: list[str]) -> None:
+    from generator.cache_auth import sign
+
+    signature = sign(_signed_content(key, statements))
+    if signature is None:
+        return  # nowhere to keep a secret: nothing is remembered, nothing is trusted
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"key": key, "statements": statements}), encoding="utf-8")
+        body = {"key": key, "statements": statements, "signature": signature}
+        tmp.write_text(json.dumps(body), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass

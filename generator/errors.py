@@ -101,3 +101,97 @@ class IdempotencyConflict(SchemactlError):
 
 class InvalidIdempotencyKey(SchemactlError):
     """An idempotency key does not match the documented format."""
+
+
+# --------------------------------------------------------------- database errors by SQLSTATE
+
+# SQLSTATE (or its two-character class) -> (message prefix, hint). The message is
+# "<prefix>: <the server's primary message>"; docs/troubleshooting.md lists them.
+_SQLSTATE_RULES: dict[str, tuple[str, str]] = {
+    "42501": (
+        "the database user lacks a privilege",
+        "grant it to this user (GRANT ... ON ... TO ...), or connect as the user that owns the schema",
+    ),
+    "25006": (
+        "the database is read-only",
+        "run this on the primary, or turn off default_transaction_read_only for this user or "
+        "database (ALTER ROLE ... SET default_transaction_read_only = off)",
+    ),
+    "08": (
+        "the connection to the database server was lost",
+        "is the server running? start it and rerun; work committed before stays (schemactl status shows the revision)",
+    ),
+    "57P01": (
+        "the database server shut down while schemactl was using it",
+        "start the server and rerun; work committed before stays (schemactl status shows the revision)",
+    ),
+    "57P02": (
+        "the database server crashed while schemactl was using it",
+        "check the server log, start the server and rerun",
+    ),
+    "57P03": ("the database server does not accept connections now", "wait until it has started and rerun"),
+    "57014": (
+        "a statement was canceled (statement_timeout or a cancel request)",
+        "raise statement_timeout for this user, or rerun when the server is less busy",
+    ),
+    "55P03": (
+        "a lock could not be taken (lock_timeout)",
+        "another session holds it: rerun when that work is done, or raise lock_timeout",
+    ),
+    "40P01": ("a deadlock with another session aborted the work", "rerun; nothing of the aborted transaction was kept"),
+    "40001": ("a concurrent change aborted the work (serialization failure)", "rerun"),
+    "53": ("the database server is out of resources", "free disk, memory or connections on the server and rerun"),
+    "42P01": (
+        "the database lacks a table this command needs",
+        "is it at head? run schemactl status, then schemactl upgrade",
+    ),
+    "42703": (
+        "the database lacks a column this command needs",
+        "is it at head? run schemactl status, then schemactl upgrade",
+    ),
+}
+
+
+def sqlstate_of(exc: BaseException) -> tuple[str | None, BaseException | None]:
+    """The SQLSTATE of the first psycopg error in ``exc``'s chain (a SQLAlchemy DBAPIError's
+    ``orig``, ``__cause__``, ``__context__``), and that error; (None, None) when there is none.
+    A psycopg OperationalError without a SQLSTATE (the socket closed under a query) is "08000"."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        module = type(current).__module__ or ""
+        if module.startswith("psycopg"):
+            state = getattr(current, "sqlstate", None)
+            if state is None and _is_operational(current):
+                state = "08000"
+            if state:
+                return state, current
+        todo += [getattr(current, "orig", None), current.__cause__, current.__context__]
+    return None, None
+
+
+def _is_operational(exc: BaseException) -> bool:
+    return any(cls.__name__ == "OperationalError" for cls in type(exc).__mro__)
+
+
+def from_database_exception(exc: BaseException) -> DatabaseError | None:
+    """A DatabaseError with one clear line (cause and hint) for a server error that is the
+    user's or the environment's doing (a missing privilege, a read-only database, a server
+    that went away, ...), branching on its SQLSTATE; None for anything else (a bug)."""
+    state, error = sqlstate_of(exc)
+    if state is None or error is None:
+        return None
+    rule = _SQLSTATE_RULES.get(state) or _SQLSTATE_RULES.get(state[:2])
+    if rule is None:
+        return None
+    diag = getattr(error, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    text = primary or next((ln.strip() for ln in str(error).splitlines() if ln.strip()), "")
+    message = f"{rule[0]}: {text}" if text else rule[0]
+    found = DatabaseError(message, rule[1])
+    found.sqlstate = state  # type: ignore[attr-defined]
+    return found

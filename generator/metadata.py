@@ -77,6 +77,17 @@ def sa_type(ctype: ColumnType, enums: dict[str, pg.ENUM]) -> sa.types.TypeEngine
     return pg.ARRAY(inner) if ctype.array else inner
 
 
+def ddl_dialect() -> pg.dialect:
+    """The PostgreSQL dialect to compile DDL that is sent as it is (``materialize``): the
+    ``named`` paramstyle, so ``%`` is not doubled (psycopg's ``pyformat`` would double it, and
+    only a driver reading the text as a format string undoes that), and no backslash
+    doubling in string literals (the default before a dialect has seen a server's
+    ``standard_conforming_strings``, on since PostgreSQL 9.1)."""
+    dialect = pg.dialect(paramstyle="named")
+    dialect._backslash_escapes = False
+    return dialect
+
+
 def sql_text(sql: str) -> sa.sql.elements.TextClause:
     """SQL written by hand as a TextClause, with ``:name`` never read as a bind parameter
     (a jsonb default ``'{"a":1}'`` or a CHECK on ``' :x'`` would silently render as NULL)."""
@@ -153,6 +164,7 @@ def attach_extras(md: sa.MetaData, spec: Spec) -> None:
     """create_all/drop_all hooks for DDL outside SQLAlchemy's model."""
     for name in spec.extensions:
         event.listen(md, "before_create", sa.DDL(extras.create_extension(name)))
+    # sa.DDL text is a Python %-format string (DDL % context): "%%" is one "%" once formatted.
     for statement in extras.enum_comments(spec):
         event.listen(md, "after_create", sa.DDL(statement.replace("%", "%%")))
     for table in spec.tables.values():

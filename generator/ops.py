@@ -227,66 +227,91 @@ class DropEnumValueOp(_Op):
         return AddEnumValueOp(self.name, self.value, self.previous, full)
 
 
-_COLUMNS_OF_TYPE = """
-SELECT c.relname, a.attname, t.typname = %(array)s AS is_array, pg_get_expr(d.adbin, d.adrelid)
-FROM pg_attribute a
-JOIN pg_class c ON c.oid = a.attrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-  AND t.typname IN (%(name)s, %(array)s)
+_REBUILD_ENUM = """
+DECLARE
+  typ oid := {type_literal}::regtype::oid;
+  arr oid := (SELECT typarray FROM pg_type WHERE oid = {type_literal}::regtype::oid);
+  cmt text := obj_description({type_literal}::regtype::oid, 'pg_type');
+  checks jsonb;
+  indexes jsonb;
+  cols jsonb;
+  r jsonb;
+  target text;
+  via text;
+BEGIN
+  SELECT coalesce(jsonb_agg(jsonb_build_array(x.rel, x.conname, x.def)), '[]') INTO checks FROM (
+    SELECT DISTINCT c.conrelid::regclass::text AS rel, c.conname, pg_get_constraintdef(c.oid) AS def
+    FROM pg_depend d JOIN pg_constraint c ON c.oid = d.objid
+    WHERE d.classid = 'pg_constraint'::regclass AND d.refobjid = typ AND c.contype = 'c') x;
+  SELECT coalesce(jsonb_agg(jsonb_build_array(x.relname, x.def)), '[]') INTO indexes FROM (
+    SELECT DISTINCT i.relname, pg_get_indexdef(i.oid) AS def
+    FROM pg_depend d JOIN pg_class i ON i.oid = d.objid
+    WHERE d.classid = 'pg_class'::regclass AND d.refobjid = typ AND i.relkind = 'i') x;
+  SELECT coalesce(jsonb_agg(jsonb_build_array(c.relname, a.attname, a.atttypid = arr,
+                                              pg_get_expr(ad.adbin, ad.adrelid))), '[]') INTO cols
+  FROM pg_attribute a
+  JOIN pg_class c ON c.oid = a.attrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+  WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+    AND a.atttypid IN (typ, arr);
+  FOR r IN SELECT value FROM jsonb_array_elements(checks) LOOP
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r->>0, r->>1);
+  END LOOP;
+  FOR r IN SELECT value FROM jsonb_array_elements(indexes) LOOP
+    EXECUTE format('DROP INDEX %I', r->>0);
+  END LOOP;
+  ALTER TYPE {type} RENAME TO {old};
+  CREATE TYPE {type} AS ENUM ({values});
+  FOR r IN SELECT value FROM jsonb_array_elements(cols) LOOP
+    target := {type_literal} || CASE WHEN (r->>2)::boolean THEN '[]' ELSE '' END;
+    via := CASE WHEN (r->>2)::boolean THEN 'text[]' ELSE 'text' END;
+    IF r->>3 IS NOT NULL THEN
+      EXECUTE format('ALTER TABLE %I ALTER COLUMN %I DROP DEFAULT', r->>0, r->>1);
+    END IF;
+    EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE %s USING %I::%s::%s',
+                   r->>0, r->>1, target, r->>1, via, target);
+    IF r->>3 IS NOT NULL THEN  -- saved before the rename, so it names the new type
+      EXECUTE format('ALTER TABLE %I ALTER COLUMN %I SET DEFAULT %s', r->>0, r->>1, r->>3);
+    END IF;
+  END LOOP;
+  DROP TYPE {old};
+  FOR r IN SELECT value FROM jsonb_array_elements(checks) LOOP
+    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', r->>0, r->>1, r->>2);
+  END LOOP;
+  FOR r IN SELECT value FROM jsonb_array_elements(indexes) LOOP
+    EXECUTE r->>1;
+  END LOOP;
+  IF cmt IS NOT NULL THEN
+    EXECUTE format('COMMENT ON TYPE %s IS %L', {type_literal}, cmt);
+  END IF;
+END
 """
 
 
-_DEPENDENT_CHECKS = """
-SELECT DISTINCT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
-FROM pg_depend d JOIN pg_constraint c ON c.oid = d.objid
-WHERE d.classid = 'pg_constraint'::regclass AND d.refobjid = %(oid)s AND c.contype = 'c'
-"""
-_DEPENDENT_INDEXES = """
-SELECT DISTINCT i.relname, pg_get_indexdef(i.oid)
-FROM pg_depend d JOIN pg_class i ON i.oid = d.objid
-WHERE d.classid = 'pg_class'::regclass AND d.refobjid = %(oid)s AND i.relkind = 'i'
-"""
+def rebuild_enum_sql(name: str, values_after: list[str]) -> str:
+    """One ``DO`` block that rebuilds enum ``name`` with ``values_after``. CHECKs and indexes
+    whose expressions use the type (``status IN ('queued', ...)``, ``WHERE status = 'queued'``)
+    cannot survive the column's type change: the block reads them (and the columns, defaults
+    and comment) from the catalog when it runs, drops them, rebuilds the type, casts every
+    column through text and recreates them from their saved definitions. Reading the catalog
+    server-side is what lets the op render in offline mode (``alembic upgrade --sql``), where
+    there is no connection to ask. The dollar-quote tag is one no value contains."""
+    body = _REBUILD_ENUM.format(
+        type=_q(name), old=_q(f"{name}__old"), type_literal=_lit(_q(name)),
+        values=", ".join(_lit(v) for v in values_after),
+    )  # fmt: skip
+    tag, n = "$schemactl$", 0
+    while tag in body:
+        n += 1
+        tag = f"$schemactl{n}$"
+    return f"DO {tag}{body}{tag}"
 
 
 @Operations.implementation_for(DropEnumValueOp)
 def rebuild_enum(operations: Operations, op: DropEnumValueOp) -> None:
-    """Rebuild the type without the value. CHECKs and indexes whose expressions use the type
-    (``status IN ('queued', ...)``, ``WHERE status = 'queued'``) cannot survive the column's
-    type change, so they are dropped first and recreated from their saved definitions."""
-    conn = operations.get_bind()
-    oid = conn.exec_driver_sql("SELECT %(name)s::regtype::oid", {"name": _q(op.name)}).scalar()
-    comment = conn.exec_driver_sql("SELECT obj_description(%(oid)s, 'pg_type')", {"oid": oid}).scalar()
-    columns = conn.exec_driver_sql(_COLUMNS_OF_TYPE, {"name": op.name, "array": "_" + op.name}).fetchall()
-    checks = conn.exec_driver_sql(_DEPENDENT_CHECKS, {"oid": oid}).fetchall()
-    indexes = conn.exec_driver_sql(_DEPENDENT_INDEXES, {"oid": oid}).fetchall()
-    for table, name, _ in checks:
-        _execute(operations, f"ALTER TABLE {table} DROP CONSTRAINT {_q(name)}")
-    for name, _ in indexes:
-        _execute(operations, f"DROP INDEX {_q(name)}")
-    old = f"{op.name}__old"
-    _execute(operations, f"ALTER TYPE {_q(op.name)} RENAME TO {_q(old)}")
-    _execute(operations, f"CREATE TYPE {_q(op.name)} AS ENUM ({', '.join(_lit(v) for v in op.values_after)})")
-    for table, column, is_array, default in columns:
-        target = _q(op.name) + ("[]" if is_array else "")
-        via = "text[]" if is_array else "text"
-        if default is not None:
-            _execute(operations, f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(column)} DROP DEFAULT")
-        _execute(
-            operations,
-            f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(column)} TYPE {target} USING {_q(column)}::{via}::{target}",
-        )
-        if default is not None:  # saved before the rename, so it names the new type
-            _execute(operations, f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(column)} SET DEFAULT {default}")
-    _execute(operations, f"DROP TYPE {_q(old)}")
-    for table, name, definition in checks:
-        _execute(operations, f"ALTER TABLE {table} ADD CONSTRAINT {_q(name)} {definition}")
-    for _, definition in indexes:
-        _execute(operations, definition)
-    if comment:
-        _execute(operations, _comment_sql(op.name, comment))
+    """Rebuild the type without the value (``rebuild_enum_sql``): online and offline alike."""
+    _execute(operations, rebuild_enum_sql(op.name, op.values_after))
 
 
 @Operations.register_operation("rename_enum_value")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import DestructiveChange, MigrationError, ProofFailed
+from generator.scratch import scratch_dir
 from generator.spec.model import Spec
 
 Progress = Callable[[str], None]
@@ -144,7 +144,7 @@ def generate(
             raise DestructiveChange(plan.destructive)
         with timer.step("clone", "copying the head database for the proof"):
             head_url = _writable_head(scratch, root, dev_url, head_url)
-        with tempfile.TemporaryDirectory(prefix="schemactl-rev-") as tmp:
+        with scratch_dir(root, "schemactl-rev") as tmp:  # .schemactl/tmp, reaped if killed (generator.scratch)
             scripts = Path(tmp) / "migrations"
             shutil.copytree(
                 root / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__")

@@ -280,6 +280,8 @@ _HINTS = {
     "42703": "schema.yaml is ahead of the migrations: run `schemactl generate -m MSG`, then upgrade",
     "42P01": "schema.yaml is ahead of the migrations: run `schemactl generate -m MSG`, then upgrade",
     "40P01": "another transaction held these rows in a different order: run seed again",
+    "42501": "the database user lacks a privilege: GRANT it SELECT, INSERT, UPDATE on the seeded tables (and SELECT on alembic_version)",
+    "25006": "the database is read-only: seed the primary, or turn off default_transaction_read_only for this user",
 }
 
 

@@ -29,13 +29,13 @@ import datetime
 import pprint
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generator.errors import CodegenError, MigrationError, ProofFailed
 from generator.pysource import check_file_name, check_source, doc_text, slug_source
+from generator.scratch import scratch_dir
 from generator.seed import (
     column_groups,
     compared,
@@ -390,7 +390,7 @@ def write_revision(root: Path, seeds: Seeds, message: str, dev_url: str, progres
     create_date = str(datetime.datetime.now(datetime.UTC))
     text = render_revision(new, previous, rev_id, down_revision, message, create_date)
     check_rendering(text, new, message)
-    with tempfile.TemporaryDirectory(prefix="schemactl-seedrev-") as tmp:
+    with scratch_dir(root, "schemactl-seedrev") as tmp:  # .schemactl/tmp, reaped if killed (generator.scratch)
         scripts = Path(tmp) / "migrations"
         shutil.copytree(root / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__"))
         directory = migrate.script_directory(root, scripts)

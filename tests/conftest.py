@@ -62,7 +62,10 @@ def empty_db(pg: LocalServer) -> Iterator[str]:
 # ---------------------------------------------------------------------------------------
 # (plus the fixtures that reach a server through request.getfixturevalue, invisible statically)
 SERVER_FIXTURES = frozenset(
-    {"pg_root", "pg", "pg15", "pg17", "pg18", "server_root", "scram_server", "drifted_live", "drift_setup"}
+    {
+        "pg_root", "pg", "pg15", "pg17", "pg18", "server_root", "scram_server", "drifted_live",
+        "drift_setup", "own_server", "projects_root",
+    }
 )
 
 

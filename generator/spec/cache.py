@@ -10,15 +10,16 @@ always found and reported afresh. The cache is a convenience, never a source of 
 a missing, stale, corrupt or unreadable file is ignored (the load is just slower), and a
 failure to write it (a read-only folder) is ignored too.
 
-The file starts with a header line holding its key; a file whose key differs is never
-unpickled. It lives in the project's own git-ignored ``.schemactl/`` folder, which only the
-user's own runs of schemactl write: the same trust as the project's code.
+The file starts with a header line holding its key, then this machine's signature of the
+file (``generator.cache_auth``); a file whose key differs or whose signature does not verify
+is never unpickled. It lives in the project's git-ignored ``.schemactl/`` folder, but a pull
+request can commit one there, and its key is no secret: the signature's secret is kept
+outside every project.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import pickle
 import sys
@@ -26,8 +27,8 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from generator.spec import Spec, load_spec, parse_spec
-from generator.spec.source import gc_paused
+from generator.spec import Spec, parse_spec
+from generator.spec.source import decode, gc_paused, read_bytes
 
 CACHE_FILE = Path(".schemactl") / "cache" / "spec.pickle"
 _MAGIC = b"schemactl-spec-cache 1 "
@@ -93,17 +94,13 @@ def load_spec_cached(
     """``load_spec(path, display)``, through the cache under ``root`` (the spec's folder by default)."""
     p = Path(path)
     name = display or str(path)
-    try:
-        data = p.read_bytes()
-        # exactly what Path.read_text(encoding="utf-8") gives, newlines translated
-        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
-    except (OSError, UnicodeDecodeError):
-        return load_spec(path, display)  # raises the ConfigError that says why
+    data = read_bytes(p, name)  # bounded: ConfigError or SpecError if it cannot or must not be read
+    text = decode(data, name)
     try:
         key = cache_key(data, name)
     except OSError:  # pragma: no cover - the package's own files unreadable
         return parse_spec(text, name)
-    file = (root if root is not None else p.resolve().parent) / CACHE_FILE
+    file = (root if root is not None else Path(os.path.realpath(p)).parent) / CACHE_FILE
     spec = read_cache(file, key)
     if spec is None:
         spec = parse_spec(text, name)  # raises SpecError on any problem: errors are never cached
@@ -113,12 +110,21 @@ def load_spec_cached(
 
 def read_cache(file: Path, key: str) -> Spec | None:
     """The Spec stored under ``key``; None if absent, stale, corrupt or unreadable."""
+    from generator.cache_auth import verify
+
     try:
         with open(file, "rb") as f:
-            if f.readline() != _MAGIC + key.encode() + b"\n":
+            header = f.readline()
+            if header != _MAGIC + key.encode() + b"\n":
                 return None
-            with gc_paused():  # a quarter of the time, as for parsing: see gc_paused
-                spec = pickle.load(f)
+            signature = f.readline().strip().decode("ascii")
+            payload = f.read()
+        # only this machine's own file is unpickled: one committed into the project (the
+        # key is no secret) would run code (issue 12; generator/cache_auth.py)
+        if not verify(header + payload, signature):
+            return None
+        with gc_paused():  # a quarter of the time, as for parsing: see gc_paused
+            spec = pickle.loads(payload)
     except Exception:  # any damage to the file means only a slower load
         return None
     return spec if isinstance(spec, Spec) else None
@@ -126,14 +132,21 @@ def read_cache(file: Path, key: str) -> Spec | None:
 
 def write_cache(file: Path, key: str, spec: Spec) -> bool:
     """Store ``spec`` under ``key`` (atomically); False, silently, if that is not possible."""
+    from generator.cache_auth import sign
+
     tmp = None
     try:
         with gc_paused():
             payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+        header = _MAGIC + key.encode() + b"\n"
+        signature = sign(header + payload)
+        if signature is None:
+            return False  # nowhere to keep a secret: nothing is cached, nothing trusted
         file.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".spec-", suffix=".tmp", dir=file.parent)
         with os.fdopen(fd, "wb") as f:
-            f.write(_MAGIC + key.encode() + b"\n")
+            f.write(header)
+            f.write(signature.encode() + b"\n")
             f.write(payload)
         os.replace(tmp, file)
         return True

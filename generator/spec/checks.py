@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from generator import naming
 from generator.errors import Problem
@@ -20,12 +21,16 @@ from generator.spec.types import (
     parse_type,
 )
 
+if TYPE_CHECKING:
+    from generator.spec.sql_fragments import Kind
+
 GIN_TYPES = {"jsonb", "tsvector"}
 
 
 def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
-    for check in (_enums, _types_and_defaults, _keys, _references, _indexes_and_uniques, _names, _renames, _hash_chains):
+    for check in (_enums, _types_and_defaults, _keys, _references, _indexes_and_uniques, _names, _renames,
+                  _hash_chains, _sql_fragments, _extensions):  # fmt: skip
         problems.extend(check(spec, source))
     return problems
 
@@ -205,6 +210,47 @@ def _renames(spec: Spec, source: Source) -> Iterator[Problem]:
         for new, old in enum.value_renames:
             if old in enum.values:
                 yield source.problem(enum.path + ("values",), f"enum {enum.name}: value {new!r} renamed_from {old!r}, which is still a value")
+
+
+# Extensions a spec may create: data types, operators and pure functions. Others reach files,
+# other databases or run SQL text (dblink, adminpack, file_fdw, tablefunc, untrusted
+# languages), and `generate`, `diff` and seed proofs create them on the dev server, often as
+# a superuser, from an unreviewed pull request (issue 12). Create those in a reviewed revision.
+SAFE_EXTENSIONS = frozenset({
+    "citext", "pgcrypto", "uuid-ossp", "pg_trgm", "btree_gin", "btree_gist", "hstore", "ltree",
+    "unaccent", "fuzzystrmatch", "intarray", "cube", "earthdistance", "isn", "seg", "bloom",
+    "pg_stat_statements", "vector", "postgis",
+})  # fmt: skip
+
+
+def _extensions(spec: Spec, source: Source) -> Iterator[Problem]:
+    for i, name in enumerate(spec.extensions):
+        if name not in SAFE_EXTENSIONS:
+            yield source.problem(("extensions", i), f"extension {name!r} cannot be created from the spec (it can reach files, other databases or run SQL text); allowed: {', '.join(sorted(SAFE_EXTENSIONS))}")
+
+
+def _sql_fragments(spec: Spec, source: Source) -> Iterator[Problem]:
+    """Every SQL fragment (CHECK, index WHERE, default_sql) is exactly one expression
+    (``generator.spec.sql_fragments``), reported at the fragment's own line."""
+    from generator.spec.sql_fragments import FragmentProblem, check_fragment
+
+    def check(text: object, kind: Kind, path: tuple, where: str) -> Iterator[Problem]:
+        if not isinstance(text, str):
+            return  # the JSON Schema reports the type
+        try:
+            check_fragment(text, kind)
+        except FragmentProblem as exc:
+            yield source.problem(path, f"{where}: {exc}")
+
+    for table in spec.tables.values():
+        for col in table.columns.values():
+            if col.default_sql is not None:
+                yield from check(col.default_sql, "default", col.path + ("default_sql",), f"{table.name}.{col.name}")
+        for ck in table.checks:
+            yield from check(ck.sql, "check", ck.path + ("sql",), f"check {ck.short_name} on {table.name}")
+        for i, ix in enumerate(table.indexes):
+            if ix.where is not None:
+                yield from check(ix.where, "where", ix.path + ("where",), f"index #{i + 1} on {table.name}")
 
 
 def _hash_chains(spec: Spec, source: Source) -> Iterator[Problem]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.docs import data_dictionary, erd_mermaid
+from generator.docs import data_dictionary, erd_markdown, erd_mermaid
 from generator.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,7 +49,18 @@ def test_output_file(
     assert result.code == 0
     assert result.stdout == ""
     assert result.stderr.strip() == f"wrote {target}"
-    assert target.read_text(encoding="utf-8") == render(real_spec())
+    expected = erd_markdown(real_spec()) if command == "erd" else render(real_spec())
+    assert target.read_text(encoding="utf-8") == expected
+
+
+def test_erd_o_writes_the_committed_page(run_cli, in_repo: Path, tmp_path: Path) -> None:
+    """Issue 13.11: `erd -o docs/erd.md` dropped the header and the mermaid fence while the
+    freshness test passed. The freshness check is what `erd -o` writes, byte for byte."""
+    target = tmp_path / "erd.md"
+    assert run_cli("erd", "-o", str(target)).code == 0
+    written = target.read_text(encoding="utf-8")
+    assert written.startswith("# ERD\n") and "```mermaid\nerDiagram\n" in written and written.endswith("```\n")
+    assert written == (REPO / "docs" / "erd.md").read_text(encoding="utf-8"), "run: schemactl erd -o docs/erd.md"
 
 
 def test_output_file_is_overwritten(run_cli, in_repo: Path, tmp_path: Path) -> None:

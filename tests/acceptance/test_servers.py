@@ -239,7 +239,7 @@ print(json.dumps([resolved.url, resolved.source]))
 
 def test_embedded_default_starts_once_for_concurrent_callers(server_root: Path) -> None:
     """Two processes resolve the live database on a fresh repo at the same time: one
-    initdb, one server, the same remembered port; the "schemactl" database exists."""
+    initdb, one server, the same socket; the "schemactl" database exists."""
     root = server_root / "repo"
     root.mkdir()
     command = [sys.executable, "-c", _RESOLVE, str(root)]
@@ -258,15 +258,13 @@ def test_embedded_default_starts_once_for_concurrent_callers(server_root: Path) 
         assert len(urls) == 1
         url, source = urls.pop()
         assert source == "embedded"
-        assert url == f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/schemactl"
+        socket_dir = root / ".schemactl" / "pg18" / "sock"  # private: no TCP (test_private_server.py)
+        assert url == f"postgresql+psycopg://postgres@/schemactl?host={socket_dir}&port=5432"
         assert server.version() == "18.6"
-        assert (root / ".schemactl" / "pg18" / "schemactl-port").read_text().strip() == str(
-            server.port
-        )
         assert resolve_dev(None, root, env={}).url == server.url("postgres")
 
         server.stop()
         assert not server.is_running()
-        assert resolve_live(None, root, env={}).url == url  # restarted on the same port
+        assert resolve_live(None, root, env={}).url == url  # restarted on the same socket
     finally:
         pgservers.stop_quietly(server)

@@ -1,5 +1,5 @@
 """Issue 13.4: plain ``alembic revision --autogenerate`` gets the same sequential ids as
-``schemactl generate`` (0009, ...), a Rollback: note, and an Unproven: paragraph in its
+``schemactl generate`` (the next number), a Rollback: note, and an Unproven: paragraph in its
 docstring (also said on stderr); the next ``schemactl generate`` warns that it chains onto an
 unproven revision."""
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from migration_helpers import REPO
+from project_facts import facts
 
 from generator import migrate
 from generator.alembic_env import unproven_revisions
@@ -44,22 +45,23 @@ def test_alembic_autogenerate_is_numbered_and_marked_unproven(run_cli, monkeypat
         cwd=changed_project, capture_output=True, text=True, timeout=300, env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    written = changed_project / "migrations" / "versions" / "0009_add_machines_serial.py"
+    new = facts().next_revision  # the next sequential id after the committed head
+    written = changed_project / "migrations" / "versions" / f"{new}_add_machines_serial.py"
     assert written.exists(), sorted(p.name for p in written.parent.iterdir())
     text = written.read_text()
-    assert "revision: str = '0009'" in text
-    assert "down_revision: str | Sequence[str] | None = '0008'" in text
+    assert f"revision: str = '{new}'" in text
+    assert f"down_revision: str | Sequence[str] | None = '{facts().head}'" in text
     assert "\nUnproven: written by `alembic revision --autogenerate`" in text
     assert "\nRollback: it drops column(s) machines.serial_no" in text
     assert "op.add_column('machines'" in text
-    assert "warning: revision 0009 is unproven" in result.stderr
+    assert f"warning: revision {new} is unproven" in result.stderr
     assert unproven_revisions(changed_project) == [written.name]
     assert unproven_revisions(REPO) == []
 
     monkeypatch.chdir(changed_project)
     check = run_cli("generate", "--check", "--dev-db", pg.url("postgres"))
-    assert check.code == 0, check.stderr  # 0009 brings the head to the spec
-    assert "0009_add_machines_serial.py is marked Unproven" in check.stderr.replace("\n", " ")
+    assert check.code == 0, check.stderr  # the new revision brings the head to the spec
+    assert f"{new}_add_machines_serial.py is marked Unproven" in check.stderr.replace("\n", " ")
 
 
 def test_rev_id_still_wins(changed_project: Path, pg: LocalServer, empty_db: str) -> None:

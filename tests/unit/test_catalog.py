@@ -71,8 +71,8 @@ def test_column_details() -> None:
                       ("jobs", "extra"): TEXT})  # fmt: skip
     assert changes(a, b) == [
         "column jobs.extra: added",
-        "column jobs.name: changed (type: 'text' -> 'character varying(10)'; not null: False -> True; "
-        "default: None -> \"'x'::text\"; identity: '' -> 'd')",
+        "column jobs.name: changed (type: text -> character varying(10); not null: false -> true; "
+        "default: none -> 'x'::text; identity: none -> by default)",
         "comment column jobs.name: changed",
     ]
     assert changes(b, a)[0] == "column jobs.extra: removed"

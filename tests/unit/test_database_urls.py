@@ -3,6 +3,7 @@ errors, resolving --db / env without the embedded server, scratch database names
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from generator.database import (
     ResolvedDatabase,
     explain_operational_error,
+    libpq_url,
     mask_url,
     normalize_url,
     resolve_dev,
@@ -17,9 +19,18 @@ from generator.database import (
     scratch_name,
     with_database,
 )
+from generator.dburl import forget_secrets, scrub
 from generator.errors import ConfigError, DatabaseError
 
 SECRET = "Sup3r-Secret-pw"
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Iterator[None]:
+    """These tests parse short passwords ("old", "p"); scrub() would mask them in the output
+    of later tests run in the same process."""
+    yield
+    forget_secrets()
 
 
 @pytest.mark.parametrize(
@@ -55,10 +66,134 @@ def test_normalize_rejects_other_urls_without_leaking_the_password(url: str) -> 
     assert SECRET not in str(info.value)
 
 
-def test_normalize_error_names_the_masked_url() -> None:
+def test_normalize_error_names_the_source_and_scheme_never_the_url() -> None:
     with pytest.raises(ConfigError) as info:
-        normalize_url(f"mysql://u:{SECRET}@h/db")
-    assert "mysql://u:***@h/db" in info.value.message
+        normalize_url(f"mysql://u:{SECRET}@h/db", "DATABASE_URL")
+    assert info.value.message == "not a PostgreSQL database URL: DATABASE_URL has the scheme mysql://"
+
+
+# ------------------------------------------------------------------ every form psql accepts
+
+
+@pytest.mark.parametrize(
+    ("given", "canonical"),
+    [
+        # libpq keyword strings, as psql takes them
+        (
+            f"host=db.example.com port=6543 user=alice password={SECRET} dbname=app",
+            f"postgresql+psycopg://alice:{SECRET}@db.example.com:6543/app",
+        ),
+        (
+            f"host=h dbname=app user=alice password='{SECRET} with space' sslmode=require",
+            "postgresql+psycopg://alice:Sup3r-Secret-pw%20with%20space@h/app?sslmode=require",
+        ),
+        (
+            "host=/run/pg dbname=app user=alice passfile=/home/alice/.pgpass",
+            "postgresql+psycopg://alice@/app?passfile=/home/alice/.pgpass&host=/run/pg",
+        ),
+        # percent-encoded passwords keep their meaning
+        ("postgresql://u:Xy%40Pw%2Fs%25%3F@h/db", "postgresql+psycopg://u:Xy%40Pw%2Fs%25%3F@h/db"),
+        # ?password= wins over the userinfo, as in libpq
+        (f"postgresql://u:old@h/db?password={SECRET}", f"postgresql+psycopg://u:{SECRET}@h/db"),
+        # a unix socket directory and host lists go to the query
+        ("postgresql://u@/db?host=/tmp/s&port=5433", "postgresql+psycopg://u@/db?host=/tmp/s&port=5433"),
+        ("postgresql://h1:5432,h2:5433/db", "postgresql+psycopg:///db?host=h1%2Ch2&port=5432%2C5433"),
+        ("postgresql://u:p@[::1]:5432/db", "postgresql+psycopg://u:p@[::1]:5432/db"),
+        # an '@' in the query of a URL without credentials is no password
+        ("postgresql:///db?host=/s&application_name=me@x", "postgresql+psycopg:///db?host=/s&application_name=me%40x"),
+        # a database name SQLAlchemy would not decode from the path goes to the query
+        ("postgresql://u@h/my%20db%25", "postgresql+psycopg://u@h/?dbname=my%20db%25"),
+        # libpq does not read '+' as a space; the canonical form keeps it a '+'
+        ("postgresql://u@h/db?options=-c%20a%3Db+c", "postgresql+psycopg://u@h/db?options=-c%20a%3Db%2Bc"),
+    ],
+)
+def test_normalize_accepts_what_psql_accepts(given: str, canonical: str) -> None:
+    assert normalize_url(given) == canonical
+    assert normalize_url(canonical) == canonical  # a fixed point
+    assert SECRET not in mask_url(canonical)
+
+
+def test_the_canonical_form_means_the_same_to_libpq_and_sqlalchemy() -> None:
+    from psycopg.conninfo import conninfo_to_dict
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+    from sqlalchemy.engine import make_url
+
+    given = "host=/run/pg port=5433 user=al+ice password='p@ss/w%rd+ x?#' dbname='a b%?' options='-c x=1'"
+    canonical = normalize_url(given)
+    libpq = conninfo_to_dict(libpq_url(canonical))
+    _args, sqlalchemy = PGDialect_psycopg().create_connect_args(make_url(canonical))
+    assert libpq == conninfo_to_dict(given)
+    assert {k: str(v) for k, v in sqlalchemy.items()} == libpq
+
+
+@pytest.mark.parametrize(
+    ("given", "message", "hint"),
+    [
+        (
+            f"postgresql://u:Xy@{SECRET}@h/db",
+            "--db has more than one '@'",
+            "percent-encode '@' in the user name or password as %40",
+        ),
+        (
+            f"postgresql://u:ab/{SECRET}@h/db",
+            "--db has a '/' or '@' where libpq cannot tell user, password and host apart",
+            "percent-encode '/' as %2F and '@' as %40 in the user name, password and database",
+        ),
+        (
+            f"postgresql://u@h/db?PASSWORD={SECRET}",
+            '--db is malformed: invalid URI query parameter: "PASSWORD"',
+            "libpq parameter names are lower case (password, not PASSWORD)",
+        ),
+        (
+            f"postgresql+psycopg://u@h/db?PASSWORD={SECRET}",
+            '--db has an unknown connection parameter "PASSWORD"',
+            "libpq parameter names are lower case (password, not PASSWORD)",
+        ),
+        (
+            f"host=h PASSWORD={SECRET}",
+            '--db is malformed: invalid connection option "PASSWORD"',
+            "libpq parameter names are lower case (password, not PASSWORD)",
+        ),
+        (f"postgresql://u:ab%zz{SECRET}@h/db", '--db is malformed: invalid percent-encoded token: "..."', None),
+        (f"host=h password=ab {SECRET} dbname=x", '--db is malformed: missing "=" after "..." in connection info string', None),
+        (f"postgresql://u@h/db?{SECRET}", '--db is malformed: missing key/value separator "=" in URI query parameter: "..."', None),
+        (f"postgresql+psycopg://u@h/db?{SECRET}=1", "--db has a query parameter libpq does not know", None),
+        (f"postgresql://u:p@h:{SECRET}/db", "--db has a port that is not a number", None),
+        (f"postgresql+psycopg://u:p@h:{SECRET}/db", "--db is malformed", None),
+        (SECRET, "not a PostgreSQL database URL: --db is neither a postgresql:// URL nor a libpq keyword string", None),
+    ],
+)
+def test_malformed_urls_are_refused_without_a_piece_of_them(
+    given: str, message: str, hint: str | None
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        normalize_url(given, "--db")
+    assert info.value.message == message
+    if hint is not None:
+        assert info.value.hint == hint
+    assert SECRET not in str(info.value)
+
+
+def test_scrub_removes_every_password_seen_and_pgpassword(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PGPASSWORD", "Env-Pgpassword-1")
+    with pytest.raises(ConfigError):
+        normalize_url("postgresql://u:Xy@Unencoded-At-Secret@h/db")
+    normalize_url("host=h password=Kw-Secret-9 dbname=x")
+    text = (
+        "host Unencoded-At-Secret@h; Xy@Unencoded-At-Secret; Kw-Secret-9; Env-Pgpassword-1; "
+        "postgresql://u:Never-Seen-1@h/db; host=h password=Never-Seen-2; ?sslpassword=Never-Seen-3"
+    )
+    scrubbed = scrub(text)
+    for secret in ("Unencoded-At-Secret", "Kw-Secret-9", "Env-Pgpassword-1", "Never-Seen-1", "Never-Seen-2", "Never-Seen-3"):
+        assert secret not in scrubbed
+    assert "host=h password=*** " in scrubbed + " "
+    hint = "use postgresql://USER:PASSWORD@HOST:PORT/DATABASE"  # a placeholder, kept readable
+    assert scrub(hint) == hint
+
+
+def test_libpq_url_is_what_psql_takes() -> None:
+    assert libpq_url("postgresql+psycopg://u:p%40w@h:5/db?host=/x") == "postgresql://u:p%40w@h:5/db?host=/x"
+    assert libpq_url(URL, hide_password=True) == "postgresql://alice:***@db.example.com:6543/app"
 
 
 @pytest.mark.parametrize(

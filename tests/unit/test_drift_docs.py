@@ -66,3 +66,26 @@ def test_the_pre_commit_hook() -> None:
     assert hook["pass_filenames"] is False
     assert re.search(hook["files"], "schema.yaml") and re.search(hook["files"], "seeds.yaml")
     assert not re.search(hook["files"], "README.md")
+
+
+def test_the_pre_commit_example_pins_a_rev_that_exists() -> None:
+    """Issue 13.11: the example named tag v0.1.0, which does not exist. It pins a full commit
+    sha of this repository's history (or, once there are tags, an existing tag)."""
+    import subprocess
+
+    revs = re.findall(r"^\s*rev:\s*(\S+)", CI, re.MULTILINE)
+    assert revs
+    for rev in revs:
+        tags = subprocess.run(["git", "-C", str(REPO), "tag", "--list", rev], capture_output=True, text=True).stdout.split()
+        if rev in tags:
+            continue
+        assert re.fullmatch(r"[0-9a-f]{40}", rev), f"{rev}: neither a tag of this repository nor a full commit sha"
+        found = subprocess.run(["git", "-C", str(REPO), "cat-file", "-e", f"{rev}^{{commit}}"], capture_output=True)
+        assert found.returncode == 0, f"{rev} is not a commit of this repository"
+
+
+def test_diff_help_says_the_spec_database_is_kept_as_a_cache(diff_help: str) -> None:
+    """Issue 13.11: the help said the scratch database is dropped; it is kept as a cache."""
+    flat = _flat(diff_help)
+    assert "dropped afterwards" not in flat
+    assert "kept there as a cache" in flat and "clear-cache" in flat

@@ -208,7 +208,7 @@ def test_json_document_is_stable() -> None:
     doc = report.as_json()
     assert list(doc) == [
         "format_version", "status", "database", "dev_database", "server_versions", "engine", "changes",
-        "statements", "destructive", "complete", "missing_sql", "unchecked", "timings", "spec_cache",
+        "statements", "destructive", "complete", "missing_sql", "unchecked", "timings", "spec_cache", "preamble",
     ]  # fmt: skip
     assert doc["format_version"] == FORMAT_VERSION == 1
     assert doc["status"] == "drift"
@@ -277,5 +277,51 @@ def test_comment_changes_show_both_comments() -> None:
         with_comment_detail(Change("comment", "type e", "changed"), live, spec).detail
         == "'x' -> 'y'"
     )
+    quoted = _snap(tables={"t": "it's"})
+    assert with_comment_detail(Change("comment", "table t", "changed"), quoted, spec).detail.startswith(
+        "'it''s' -> "
+    )  # SQL quoting, never Python's repr (issue 13.11)
     kept = Change("column", "t.c", "changed", "d")
     assert with_comment_detail(kept, live, spec) is kept
+
+
+def test_one_statement_is_singular(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13.11: the text said "(1 statements"."""
+    import io
+
+    from rich.console import Console
+
+    import cli.output
+    from cli.commands_diff import render_text
+    from generator.drift_report import DiffReport, Statement
+
+    report = DiffReport(changes=[Change("column", "t.c", "added")], statements=[Statement('ALTER TABLE "t" ADD COLUMN "c" text')])
+    assert "-- 1 statement, 0 destructive." in report.sql_script()
+    out = io.StringIO()
+    monkeypatch.setattr(cli.output.OUT, "stdout", Console(file=out, width=200))
+    render_text(report)
+    text = out.getvalue()
+    assert "1 difference between" in text and "(1 statement, 0 destructive)" in text
+    assert "statements" not in text and "differences" not in text
+
+
+def test_session_settings_are_not_statements_of_the_fix() -> None:
+    """Issue 13.8: migra's `set check_function_bodies = off` was a statement of its own (3
+    statements for 2 changes). It is dropped, or kept as the script's uncounted preamble when
+    the script creates a function."""
+    from generator.drift_report import build_report, split_session
+
+    comment = 'COMMENT ON TABLE "public"."t" IS \'x\''
+    assert split_session(["set check_function_bodies = off;", 'alter table "public"."t" drop column "c";']) == (
+        ['alter table "public"."t" drop column "c";'], []
+    )
+    function = "CREATE OR REPLACE FUNCTION public.f() RETURNS trigger AS $$ x $$"
+    assert split_session(["set check_function_bodies = off;", function]) == ([function], ["set check_function_bodies = off"])
+    live = _snap(tables={"t": None}, columns={("t", "c"): Column("text", False, None, "", None)})
+    spec = _snap(tables={"t": "x"})
+    report = build_report(
+        [Change("column", "t.c", "removed"), Change("comment", "table t", "changed")],
+        ["set check_function_bodies = off;", 'alter table "public"."t" drop column "c";'], live, spec,
+    )  # fmt: skip
+    assert [s.sql for s in report.statements] == ['alter table "public"."t" drop column "c";', comment]
+    assert "check_function_bodies" not in report.sql_script() and report.as_json()["preamble"] == []

@@ -90,3 +90,27 @@ def test_nothing_is_read_until_the_statements_are_needed(project: Path) -> None:
     load = Loader(project / "schema.yaml")
     ddl = SpecDDL.load_cached(project / "schema.yaml", project, load)
     assert ddl.key and load.calls == 0 and ddl.spec is None
+
+
+def test_a_cache_file_committed_into_the_project_is_not_trusted(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: .schemactl/ is git-ignored, but a pull request can still commit a cache file
+    with the right key (it hashes the spec and public code). Its statements must not run: only
+    a file signed with this machine's secret (kept outside the project) is read."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    planted = ["CREATE ROLE pwned_cache SUPERUSER"]
+    key = cache_key(project / "schema.yaml")
+    (project / CACHE_FILE).parent.mkdir(parents=True)
+    for signature in (None, "0" * 64):
+        body = {"key": key, "statements": planted}
+        if signature:
+            body["signature"] = signature
+        (project / CACHE_FILE).write_text(json.dumps(body))
+        load = Loader(project / "schema.yaml")
+        ddl = SpecDDL.load_cached(project / "schema.yaml", project, load)
+        assert ddl.statements != planted and load.calls == 1
+    ddl.remember()  # this machine's own file is trusted on the next run
+    again = SpecDDL.load_cached(project / "schema.yaml", project, Loader(project / "schema.yaml"))
+    assert again.statements == ddl.statements and again.spec is None
+    assert (tmp_path / "user-cache" / "schemactl" / "cache-secret").stat().st_mode & 0o077 == 0

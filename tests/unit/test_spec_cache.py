@@ -151,3 +151,28 @@ def test_the_cli_validates_through_the_cache(
     assert main(["validate"]) == 0
     (project / "schema.yaml").write_text(SPEC.replace("state, nullable", "stat, nullable"))
     assert main(["validate"]) == 1
+
+
+def test_a_cache_file_committed_into_the_project_is_never_unpickled(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: a pull request can commit .schemactl/cache/spec.pickle with the right key
+    (it hashes the spec and public code); unpickling it would run the attacker's code. Only a
+    file signed with this machine's secret (kept outside the project) is unpickled."""
+    import os
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    marker = tmp_path / "pwned-marker"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    path = project / "schema.yaml"
+    header = b"schemactl-spec-cache 1 " + cache_key(path.read_bytes(), "schema.yaml").encode() + b"\n"
+    file = project / CACHE_FILE
+    file.parent.mkdir(parents=True)
+    for planted in (header + pickle.dumps(Payload()), header + b"0" * 64 + b"\n" + pickle.dumps(Payload())):
+        file.write_bytes(planted)
+        assert load_spec_cached(path, "schema.yaml").tables.keys() == {"users"}
+        assert not marker.exists()

@@ -1,0 +1,278 @@
+"""SQL fragments written in the spec (``checks[].sql``, ``indexes[].where``, ``default_sql``):
+each must be exactly one SQL expression, checked with PostgreSQL's own parser (pglast).
+
+A spec is untrusted input until it is merged (see docs/security.md): a fragment such as
+``true)); CREATE ROLE x SUPERUSER; CREATE TABLE zz (a int, CHECK (true`` would close the
+statement it is pasted into and open others. So a fragment is refused unless
+
+* its tokens hold no ``;`` and no comment (a comment can hide text from a reviewer, and ``--``
+  would swallow what the generator writes after the fragment on the same line);
+* ``SELECT <fragment>`` parses as one statement with one unnamed target and nothing else (no
+  FROM, INTO, UNION, locking clause...), so it is one expression in the grammar's own terms;
+* the expression holds no subquery and no ``$n`` parameter (PostgreSQL refuses both in CHECK,
+  DEFAULT and index predicates; here they are refused early, at the fragment's line);
+* pasted where it is used (``CHECK (...)``, ``DEFAULT ...``, ``CREATE INDEX ... WHERE ...``), the
+  statement parses to the very same expression tree and nothing else, so the fragment cannot
+  change the meaning of the text around it (``1 COLLATE "C"`` after DEFAULT is a column
+  collation, not part of the default, and is refused).
+
+pglast 8 embeds the parser of PostgreSQL 18 (pglast 7: 17); the grammar of expressions that
+PostgreSQL 17 accepts is a subset of 18's, so a fragment refused here is refused by both, and
+one that 17 rejects still fails in the proof or the build, at the fragment's line.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Literal
+
+from pglast import ast, parse_sql
+from pglast.enums import ConstrType, LimitOption, SetOperation
+from pglast.parser import ParseError, scan
+
+Kind = Literal["check", "where", "default"]
+
+# Where each kind of fragment goes, with %s for the fragment; mirrors the DDL that
+# SQLAlchemy renders (CHECK (...), DEFAULT ..., CREATE INDEX ... WHERE ...).
+_CONTEXT: dict[str, str] = {
+    "check": "ALTER TABLE t ADD CONSTRAINT c CHECK ({})",
+    "where": "CREATE INDEX i ON t (c) WHERE {}",
+    "default": "CREATE TABLE t (c integer DEFAULT {})",
+}
+
+_CLAUSES = {
+    "distinctClause": "DISTINCT", "intoClause": "INTO", "fromClause": "FROM", "whereClause": "WHERE",
+    "groupClause": "GROUP BY", "havingClause": "HAVING", "windowClause": "WINDOW",
+    "valuesLists": "VALUES", "sortClause": "ORDER BY", "limitOffset": "OFFSET", "limitCount": "LIMIT",
+    "lockingClause": "FOR UPDATE/SHARE", "withClause": "WITH", "larg": "UNION/INTERSECT/EXCEPT",
+    "rarg": "UNION/INTERSECT/EXCEPT",
+}  # fmt: skip
+
+# Longer fragments are refused before parsing: PostgreSQL's parser, and pglast's conversion
+# of its tree, recurse per nesting level (100,000 chained "+" crash the process).
+MAX_LENGTH = 10_000
+
+_WHAT = {"check": "CHECK", "where": "index WHERE", "default": "default_sql"}
+
+
+class FragmentProblem(ValueError):
+    """A fragment that is not exactly one SQL expression; str() is the one-line reason."""
+
+
+def check_fragment(text: str, kind: Kind) -> None:
+    """Raise FragmentProblem unless ``text`` is exactly one SQL expression usable as ``kind``."""
+    problem = _problem(text, kind) if isinstance(text, str) else f"{_WHAT[kind]} must be text"
+    if problem is not None:
+        raise FragmentProblem(problem)
+
+
+@lru_cache(maxsize=4096)
+def _problem(text: str, kind: Kind) -> str | None:
+    """The reason ``text`` is refused, or None; cached, as specs repeat fragments
+    (``deleted_at IS NULL``) and each check costs two parses."""
+    if len(text) > MAX_LENGTH:
+        return f"{_WHAT[kind]} is {len(text)} characters long, over {MAX_LENGTH}; split the rule"
+    try:
+        _check(text, kind)
+    except FragmentProblem as exc:
+        return str(exc)
+    except RecursionError:
+        return f"{_WHAT[kind]} is nested too deeply; simplify the expression"
+    return None
+
+
+def _check(text: str, kind: Kind) -> None:
+    what = _WHAT[kind]
+    if not isinstance(text, str) or not text.strip():
+        raise FragmentProblem(f"{what} is empty; write one SQL expression")
+    if "\x00" in text:
+        raise FragmentProblem(f"{what} holds a NUL character")
+    try:
+        tokens = scan(text)
+    except ParseError as exc:
+        raise FragmentProblem(f"{what} is not valid SQL: {_reason(exc)}") from None
+    for token in tokens:
+        if token.name in ("SQL_COMMENT", "C_COMMENT"):
+            raise FragmentProblem(
+                f"{what} holds a comment at character {token.start + 1}; comments are not "
+                "allowed in SQL expressions (put notes in a YAML comment)"
+            )
+        if token.name == "ASCII_59":
+            raise FragmentProblem(
+                f"{what} holds ';' at character {token.start + 1}: it must be exactly one "
+                "SQL expression, not statements (';' is fine inside a quoted string)"
+            )
+    expr = _one_expression(text, what)
+    _refuse_inside(expr, what)
+    context = _CONTEXT[kind].format(text)
+    try:
+        stmts = parse_sql(context)
+    except ParseError as exc:
+        raise FragmentProblem(f"{what} cannot be used there: {_reason(exc)}") from None
+    placed = _placed(stmts, kind)
+    if placed is None or placed != expr:
+        raise FragmentProblem(
+            f"{what} does not stay one expression where it is used; wrap it in parentheses "
+            "or remove what follows the expression"
+        )
+
+
+def _reason(exc: ParseError) -> str:
+    return str(exc.args[0]) if exc.args else str(exc)
+
+
+def _one_expression(text: str, what: str) -> Any:
+    try:
+        stmts = parse_sql("SELECT " + text)
+    except ParseError as exc:
+        raise FragmentProblem(f"{what} is not a valid SQL expression: {_reason(exc)}") from None
+    if len(stmts) != 1 or not isinstance(stmts[0].stmt, ast.SelectStmt):
+        raise FragmentProblem(f"{what} must be exactly one SQL expression")
+    select = stmts[0].stmt
+    extra = [
+        name
+        for name in select
+        if name not in ("targetList", "limitOption", "op", "all", "groupDistinct")
+        and getattr(select, name) not in (None, (), [])
+    ]
+    if extra or select.op != SetOperation.SETOP_NONE or select.all or select.groupDistinct:
+        raise FragmentProblem(
+            f"{what} must be exactly one SQL expression, not a query (found "
+            f"{_CLAUSES.get(extra[0], extra[0]) if extra else 'UNION/INTERSECT/EXCEPT'})"
+        )
+    if select.limitOption not in (None, LimitOption.LIMIT_OPTION_DEFAULT):
+        raise FragmentProblem(f"{what} must be exactly one SQL expression, not a query")
+    targets = select.targetList or ()
+    if len(targets) != 1:
+        raise FragmentProblem(
+            f"{what} must be exactly one SQL expression, found {len(targets)} separated by ','"
+        )
+    target = targets[0]
+    if target.name is not None or target.indirection:
+        raise FragmentProblem(f"{what} must be one SQL expression without an alias (AS ...)")
+    return target.val
+
+
+# Functions a fragment may not call. A CHECK or default runs whenever a row is written (the
+# seed revision's proof, `schemactl up`), often as a superuser of the dev server: these read
+# or write server files, run SQL given as text, reach other databases, or stop, reconfigure
+# or block the server. Names are compared lower-cased, without their schema.
+_REFUSED_FUNCTION_PREFIXES = (
+    "lo_", "loread", "lowrite", "pg_read_", "pg_file_", "pg_ls_", "pg_stat_file",
+    "pg_stat_reset", "dblink", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf",
+    "pg_rotate_logfile", "pg_log_backend", "pg_sleep", "pg_advisory", "pg_try_advisory",
+    "pg_notify", "pg_logical_", "pg_create_", "pg_drop_replication", "pg_replication_",
+    "pg_copy_", "pg_switch_wal", "pg_promote", "pg_backup_", "pg_wal_replay_",
+    "pg_import_system_collations", "pg_export_snapshot", "set_config", "setval",
+    "query_to_xml", "cursor_to_xml", "table_to_xml", "schema_to_xml", "database_to_xml",
+    "ts_stat", "ts_rewrite", "crosstab", "connectby", "pg_current_logfile",
+)  # fmt: skip
+
+
+def _refuse_inside(expr: Any, what: str) -> None:
+    for node in _walk(expr):
+        if isinstance(node, ast.FuncCall):
+            name = str(getattr(node.funcname[-1], "sval", "")).lower()
+            if name.startswith(_REFUSED_FUNCTION_PREFIXES):
+                raise FragmentProblem(
+                    f"{what} calls {name}(), which reads or writes server files, runs SQL "
+                    "text or controls the server; such functions are not allowed in the spec"
+                )
+        if isinstance(node, ast.SubLink):
+            raise FragmentProblem(
+                f"{what} holds a subquery; PostgreSQL allows none in CHECK, DEFAULT or index "
+                "predicates"
+            )
+        if isinstance(node, ast.ParamRef):
+            raise FragmentProblem(f"{what} holds a parameter (${node.number}); write a value instead")
+
+
+def _walk(node: Any):
+    """Every node under ``node``, without recursion (a deep tree must not exhaust the stack)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Node):
+            yield item
+            stack.extend(getattr(item, name) for name in item)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+
+
+def _placed(stmts: Any, kind: str) -> Any:
+    """The fragment's expression in the context statement, or None if the context statement
+    came out as anything but the one expected shape."""
+    if len(stmts) != 1:
+        return None
+    stmt = stmts[0].stmt
+    if kind == "check":
+        if not isinstance(stmt, ast.AlterTableStmt) or len(stmt.cmds or ()) != 1:
+            return None
+        constraint = stmt.cmds[0].def_
+        if not isinstance(constraint, ast.Constraint) or constraint.conname != "c":
+            return None
+        return constraint.raw_expr
+    if kind == "where":
+        if not isinstance(stmt, ast.IndexStmt) or len(stmt.indexParams or ()) != 1:
+            return None
+        return stmt.whereClause
+    if not isinstance(stmt, ast.CreateStmt) or len(stmt.tableElts or ()) != 1:
+        return None
+    column = stmt.tableElts[0]
+    if not isinstance(column, ast.ColumnDef) or column.collClause is not None:
+        return None
+    constraints = column.constraints or ()
+    if len(constraints) != 1 or constraints[0].contype != ConstrType.CONSTR_DEFAULT:
+        return None
+    return constraints[0].raw_expr
+
+
+def fragments(spec: Any) -> list[tuple[str, tuple, str, str]]:
+    """Every SQL fragment of a spec: (text, path to it, what it is, table name)."""
+    out = []
+    for table in spec.tables.values():
+        for col in table.columns.values():
+            if col.default_sql is not None:
+                out.append((col.default_sql, col.path + ("default_sql",), f"default_sql of {table.name}.{col.name}", table.name))
+        for ck in table.checks:
+            out.append((ck.sql, ck.path + ("sql",), f"check {ck.short_name} on {table.name}", table.name))
+        for i, ix in enumerate(table.indexes):
+            if ix.where is not None:
+                out.append((ix.where, ix.path + ("where",), f"WHERE of index #{i + 1} on {table.name}", table.name))
+    return out
+
+
+def fragment_at(spec: Any, statement: str, error: Any) -> tuple[tuple, str]:
+    """The spec path and a label of the fragment PostgreSQL refused in ``statement`` (by the
+    error's position, else by the column it names), else of the statement's table; ((), "")
+    when nothing matches."""
+    import re
+
+    position = None
+    diag = getattr(error, "diag", None)
+    raw = getattr(diag, "statement_position", None) if diag is not None else None
+    if raw and str(raw).isdigit():
+        position = int(raw) - 1
+    message = str(error)
+    spans = []
+    for text, path, what, table in fragments(spec):
+        start = statement.find(text)
+        while start != -1:
+            spans.append((start, start + len(text), text, path, what, table))
+            start = statement.find(text, start + 1)
+    if position is not None:
+        hits = [s for s in spans if s[0] <= position < s[1]]
+        if hits:
+            best = min(hits, key=lambda s: s[1] - s[0])
+            return best[3], best[4]
+    column = re.search(r'column "([^"]+)"', message)
+    named = [s for s in spans if column and column.group(1) in s[2]]
+    if len(named) == 1 or (named and len({s[3] for s in named}) == 1):
+        return named[0][3], named[0][4]
+    if len({s[3] for s in spans}) == 1:
+        return spans[0][3], spans[0][4]
+    created = re.match(r'\s*(?:CREATE TABLE|ALTER TABLE|CREATE (?:UNIQUE )?INDEX \S+ ON)\s+"?([^"\s(]+)"?', statement)
+    if created and created.group(1) in spec.tables:
+        table = spec.tables[created.group(1)]
+        return table.path, f"table {table.name}"
+    return (), ""
