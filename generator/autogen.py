@@ -41,6 +41,7 @@ from sqlalchemy.sql.elements import conv
 from generator import extras, naming
 from generator import ops as xops
 from generator.catalog import Snapshot, read_snapshot
+from generator.drift import same_check_definition
 from generator.metadata import sql_text
 from generator.spec.model import Spec
 
@@ -285,7 +286,9 @@ class AutogenSupport:
             spec_table = self.spec.tables.get(table)
             spec_sql = {c.name: c.sql for c in spec_table.checks} if spec_table else {}
             for name in sorted(set(have) | set(want)):
-                if have.get(name) == want.get(name):
+                if have.get(name) == want.get(name) or (
+                    name in have and name in want and same_check_definition(have[name], want[name])
+                ):
                     continue
                 final = conv(name)  # a catalog name is final: no naming convention on top
                 if name in have:

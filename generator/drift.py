@@ -206,8 +206,17 @@ def _same_check_definitions(source: Any, target: Any) -> None:
         other = theirs.get(key)
         if other is None or mine.constraint_type != "CHECK" or other.constraint_type != "CHECK":
             continue
-        if mine.definition != other.definition and _check_tree(mine.definition) == _check_tree(other.definition):
+        if mine.definition != other.definition and same_check_definition(mine.definition, other.definition):
             mine.definition = other.definition
+
+
+def same_check_definition(a: str, b: str) -> bool:
+    """Whether two CHECK definitions (as ``pg_get_constraintdef`` prints them) are the same
+    condition: equal text, or equal parse trees (see ``_same_check_definitions``)."""
+    if a == b:
+        return True
+    tree = _check_tree(a)
+    return tree is not None and tree == _check_tree(b)
 
 
 def _check_tree(definition: str) -> object:

@@ -19,6 +19,8 @@ import pytest
 import yaml
 from migration_helpers import REPO, revision_files
 
+from generator.database import connect, scratch_database
+from generator.drift import compare_databases
 from generator.revision import GenerateResult, generate
 from generator.server import LocalServer
 from generator.spec import load_spec
@@ -206,3 +208,26 @@ def test_drop_tables_in_a_foreign_key_cycle(pg: LocalServer, new_project) -> Non
     assert result.status == "written"
     assert {"drop table left_side", "drop table right_side"} <= set(result.summary)
     assert any(line.startswith("drop constraint fk_") for line in result.summary)
+
+
+@pytest.mark.parametrize(
+    ("written", "same"),
+    [
+        ("((a >= 1) AND (a <= 9) AND (b > 0))", True),  # what a re-created CHECK stores
+        ("a BETWEEN 1 AND 10 AND b > 0", False),  # a real change is still one
+    ],
+)
+def test_check_with_nested_and_compares_equal_to_its_flattened_text(pg: LocalServer, written: str, same: bool) -> None:
+    """``a BETWEEN 1 AND 9 AND b`` is stored as a nested AND and printed with it, but the text
+    PostgreSQL prints parses back flat: a downgrade re-creating the table cannot restore the
+    nesting, and the proof must not count that as a difference."""
+    dev = pg.url("postgres")
+    with scratch_database(dev) as original, scratch_database(dev) as recreated:
+        for url, condition in ((original, "a BETWEEN 1 AND 9 AND b > 0"), (recreated, written)):
+            engine = connect(url)
+            try:
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(f"CREATE TABLE t (a int, b int, CONSTRAINT ck_t_range CHECK ({condition}))")
+            finally:
+                engine.dispose()
+        assert compare_databases(original, recreated).empty is same
