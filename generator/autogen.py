@@ -388,8 +388,10 @@ def _order_table_ops(body: list) -> list:
     DropTableOp) move after all other table ops, referring tables first, so the downgrade
     re-creates them referred-to first and after them re-adds the foreign keys of the tables
     that stay. A foreign key cycle among the dropped tables is broken: the key is dropped
-    before the tables (and added back after them), not re-created inside create_table.
+    before the tables (and added back after them), not re-created inside create_table; one
+    among new tables likewise (``_break_create_cycles``).
     """
+    body = _break_create_cycles(body)
     drops = {op.table_name: op for op in body if isinstance(op, ops.DropTableOp)}
     groups: dict[str, list[Any]] = {name: [] for name in drops}
     rest: list[Any] = []
@@ -410,6 +412,26 @@ def _order_table_ops(body: list) -> list:
     for name in reversed(order):  # referring tables first
         out += groups[name]
     return out
+
+
+def _break_create_cycles(body: list) -> list:
+    """New tables whose foreign keys form a cycle: ``sorted_tables`` cannot order them and
+    Alembic writes every key inside create_table, so the first one refers to a table that does
+    not exist yet. The keys that close a cycle are added after all the new tables instead
+    (``use_alter``, as SQLAlchemy's own create_all does), and the new tables' ops are put in
+    the order the remaining keys give."""
+    creates = {op.table_name: op for op in body if isinstance(op, ops.CreateTableOp)}
+    order, cut = _dependency_order({n: op.columns for n, op in creates.items()})
+    if not cut:
+        return body
+    for fkc in cut:
+        fkc.use_alter = True  # a copy of its columns no longer carries the key (Column._copy)
+        op = creates[fkc.table.name]
+        op.columns = [c for c in op.columns if c is not fkc]
+    new = [op for op in body if getattr(op, "table_name", None) in creates]
+    new.sort(key=lambda op: order.index(op.table_name))  # stable: a table's own ops keep their order
+    rest = [op for op in body if getattr(op, "table_name", None) not in creates]
+    return [*new, *(ops.CreateForeignKeyOp.from_constraint(fkc) for fkc in cut), *rest]
 
 
 def _dependency_order(tables: dict[str, Iterable[Any]]) -> tuple[list[str], list[sa.ForeignKeyConstraint]]:

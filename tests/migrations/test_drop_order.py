@@ -231,3 +231,19 @@ def test_check_with_nested_and_compares_equal_to_its_flattened_text(pg: LocalSer
             finally:
                 engine.dispose()
         assert compare_databases(original, recreated).empty is same
+
+
+def test_create_and_drop_tables_in_a_foreign_key_cycle(pg: LocalServer, new_project) -> None:
+    """New tables referring to each other: one key is added after both tables (and dropped
+    first by the downgrade); dropping them again works the other way round."""
+    root = new_project()
+    dev = pg.url("postgres")
+    created = run(root, CYCLE, dev, "cycle")
+    assert created.status == "written"
+    assert created.summary[:2] == ["create table left_side", "create table right_side"] or created.summary[:2] == [
+        "create table right_side", "create table left_side"
+    ]
+    assert any(line.startswith("add foreign key fk_") for line in created.summary)
+    dropped = run(root, UNRELATED, dev, "gone")
+    assert dropped.status == "written"
+    assert any(line.startswith("drop constraint fk_") for line in dropped.summary)
