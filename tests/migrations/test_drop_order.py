@@ -71,13 +71,23 @@ def run(root: Path, spec_text: str, dev_url: str, message: str) -> GenerateResul
     return generate(root, load_spec(root / "schema.yaml"), dev_url, message, allow_destructive=True)
 
 
-def test_full_schema_to_two_unrelated_tables(pg: LocalServer, repo_copy) -> None:
+def test_full_schema_to_two_unrelated_tables(pg: LocalServer, repo_copy, run_cli, monkeypatch) -> None:
+    """The report: ``schemactl generate -m x --allow-destructive`` from the repo's head to a
+    spec of two new tables failed its proof with "cannot drop table users because other
+    objects depend on it"."""
     root = repo_copy()
-    result = run(root, UNRELATED, pg.url("postgres"), "two tables")
-    assert result.status == "written"
-    assert "drop table users" in result.summary
-    assert "create table widgets" in result.summary
-    assert revision_files(root)[-1] == f"{result.revision}_two_tables.py"
+    (root / "schema.yaml").write_text(textwrap.dedent(UNRELATED).lstrip())
+    monkeypatch.chdir(root)
+    result = run_cli("generate", "-m", "x", "--allow-destructive", "--dev-db", pg.url("postgres"))
+    assert result.code == 0, result.stderr
+    assert revision_files(root) == [*HEAD, f"{len(HEAD) + 1:04d}_x.py"]
+    text = (root / "migrations" / "versions" / f"{len(HEAD) + 1:04d}_x.py").read_text()
+    upgrade, downgrade = text.split("def downgrade")
+    for referring in ("sessions", "licenses", "audit_logs", "security_events", "jobs"):
+        assert upgrade.index(f"op.drop_table('{referring}')") < upgrade.index("op.drop_table('users')")
+        assert downgrade.index("op.create_table('users'") < downgrade.index(f"op.create_table('{referring}'")
+    assert upgrade.index("op.drop_table('invoices')") < upgrade.index("op.drop_table('licenses')")
+    assert upgrade.index("op.drop_table('users')") < upgrade.index("op.drop_enum('user_role'")
 
 
 
