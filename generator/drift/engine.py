@@ -182,12 +182,61 @@ def engine_statements(
     _quietly_import_engine()
     from migra import Migration
 
+    _same_check_definitions(source.inspector, target.inspector)
     m = Migration(
         source.inspector, target.inspector, ignore_extension_versions=ignore_extension_versions
     )
     m.set_safety(False)
     m.add_all_changes(privileges=False)
     return [s.strip() for s in m.statements if s.strip() and not _ignored(s)]
+
+
+def _same_check_definitions(source: Any, target: Any) -> None:
+    """Make a CHECK on both sides read the same where PostgreSQL stored one condition twice.
+
+    ``pg_get_constraintdef`` is not a fixed point: ``a BETWEEN 1 AND 9 AND b`` is stored as a
+    nested AND and printed as ``(((a >= 1) AND (a <= 9)) AND b)``, which PostgreSQL's parser
+    flattens (a CHECK re-created from that text, as a downgrade re-creating a dropped table
+    does, prints ``((a >= 1) AND (a <= 9) AND b)``). Two definitions whose parse trees (pglast,
+    locations left out) are equal are the same constraint: the source takes the target's text,
+    so migra does not drop and re-add it.
+    """
+    theirs = getattr(target, "constraints", {})
+    for key, mine in getattr(source, "constraints", {}).items():
+        other = theirs.get(key)
+        if other is None or mine.constraint_type != "CHECK" or other.constraint_type != "CHECK":
+            continue
+        if mine.definition != other.definition and same_check_definition(mine.definition, other.definition):
+            mine.definition = other.definition
+
+
+def same_check_definition(a: str, b: str) -> bool:
+    """Whether two CHECK definitions (as ``pg_get_constraintdef`` prints them) are the same
+    condition: equal text, or equal parse trees (see ``_same_check_definitions``)."""
+    if a == b:
+        return True
+    tree = _check_tree(a)
+    return tree is not None and tree == _check_tree(b)
+
+
+def _check_tree(definition: str) -> object:
+    """The parse tree of a constraint definition without token locations (None if unparsable)."""
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+
+    try:
+        (stmt,) = parse_sql(f"ALTER TABLE t ADD {definition}")
+    except (ParseError, ValueError):
+        return None
+    return _without_locations(stmt.stmt(skip_none=True))
+
+
+def _without_locations(node: object) -> object:
+    if isinstance(node, dict):
+        return {k: _without_locations(v) for k, v in node.items() if k != "location"}
+    if isinstance(node, (list, tuple)):
+        return [_without_locations(v) for v in node]
+    return node
 
 
 def engine_version() -> str:

@@ -16,7 +16,8 @@ the renderer escape ``:word`` in SQL it wraps in ``sa.text()`` (see ``escape_ren
 
 Op order in an upgrade: enum value additions (autocommit, so first), extensions, new enums,
 enum comments; Alembic's table ops (append-only guards right after their create_table and
-before their drop_table); CHECK/index/unique/primary key redefinitions, identity changes,
+before their drop_table; dropped tables after the others, referring tables first: see
+``_order_table_ops``); CHECK/index/unique/primary key redefinitions, identity changes,
 guards on existing tables; enum value removals (after the default and CHECK changes that stop
 using the value); then enum and extension drops. Downgrades are the exact reverse.
 """
@@ -24,9 +25,10 @@ using the value); then enum and extension drops. Downgrades are the exact revers
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +38,7 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
+from generator.drift.engine import same_check_definition
 from generator.migrate import ops as xops
 from generator.pg.catalog import Snapshot, read_snapshot
 from generator.schema import guards
@@ -90,7 +93,7 @@ class AutogenSupport:
         pre += [xops.CreateExtensionOp(e) for e in sorted(target.extensions - work.extensions)]
         last += [xops.DropExtensionOp(e) for e in sorted(work.extensions - target.extensions)]
         self._enums(first, pre, removals, last)
-        body = self._guards_on_table_ops(body)
+        body = _order_table_ops(self._guards_on_table_ops(body))
         self._tidy_alters(body)
         self._defaults(body, post)
         self._casts(body)
@@ -284,7 +287,9 @@ class AutogenSupport:
             spec_table = self.spec.tables.get(table)
             spec_sql = {c.name: c.sql for c in spec_table.checks} if spec_table else {}
             for name in sorted(set(have) | set(want)):
-                if have.get(name) == want.get(name):
+                if have.get(name) == want.get(name) or (
+                    name in have and name in want and same_check_definition(have[name], want[name])
+                ):
                     continue
                 final = conv(name)  # a catalog name is final: no naming convention on top
                 if name in have:
@@ -371,6 +376,87 @@ class AutogenSupport:
     def _reflected_index(self, table: str, name: str) -> sa.Index | None:
         reflected = sa.Table(table, sa.MetaData(), autoload_with=self.connection)
         return next((ix for ix in reflected.indexes if ix.name == name), None)
+
+
+def _order_table_ops(body: list) -> list:
+    """Alembic's table ops in an order PostgreSQL accepts, both ways.
+
+    Alembic 1.20 creates new tables in dependency order (``MetaData.sorted_tables``) but drops
+    removed ones in set order, before the changes to the tables that stay: a table went before
+    the tables whose foreign keys refer to it ("cannot drop table users because other objects
+    depend on it"), and the downgrade, the exact reverse, re-created a table before the ones
+    it refers to. Here every dropped table's ops (its ModifyTableOps, guard drops and
+    DropTableOp) move after all other table ops, referring tables first, so the downgrade
+    re-creates them referred-to first and after them re-adds the foreign keys of the tables
+    that stay. A foreign key cycle among the dropped tables is broken: the key is dropped
+    before the tables (and added back after them), not re-created inside create_table; one
+    among new tables likewise (``_break_create_cycles``).
+    """
+    body = _break_create_cycles(body)
+    drops = {op.table_name: op for op in body if isinstance(op, ops.DropTableOp)}
+    groups: dict[str, list[Any]] = {name: [] for name in drops}
+    rest: list[Any] = []
+    for op in body:
+        name = getattr(op, "table_name", None)
+        if name in groups and not isinstance(op, ops.CreateTableOp):
+            groups[name].append(op)
+        else:
+            rest.append(op)
+    if not drops:
+        return rest
+    order, cut = _dependency_order({n: op._reverse.columns if op._reverse else [] for n, op in drops.items()})
+    out = rest + [ops.DropConstraintOp.from_constraint(fkc) for fkc in cut]
+    for fkc in cut:
+        reverse = drops[fkc.table.name]._reverse
+        assert reverse is not None
+        reverse.columns = [c for c in reverse.columns if c is not fkc]
+    for name in reversed(order):  # referring tables first
+        out += groups[name]
+    return out
+
+
+def _break_create_cycles(body: list) -> list:
+    """New tables whose foreign keys form a cycle: ``sorted_tables`` cannot order them and
+    Alembic writes every key inside create_table, so the first one refers to a table that does
+    not exist yet. The keys that close a cycle are added after all the new tables instead
+    (``use_alter``, as SQLAlchemy's own create_all does), and the new tables' ops are put in
+    the order the remaining keys give."""
+    creates = {op.table_name: op for op in body if isinstance(op, ops.CreateTableOp)}
+    order, cut = _dependency_order({n: op.columns for n, op in creates.items()})
+    if not cut:
+        return body
+    for fkc in cut:
+        fkc.use_alter = True  # a copy of its columns no longer carries the key (Column._copy)
+        op = creates[fkc.table.name]
+        op.columns = [c for c in op.columns if c is not fkc]
+    new = [op for op in body if getattr(op, "table_name", None) in creates]
+    new.sort(key=lambda op: order.index(op.table_name))  # stable: a table's own ops keep their order
+    rest = [op for op in body if getattr(op, "table_name", None) not in creates]
+    return [*new, *(ops.CreateForeignKeyOp.from_constraint(fkc) for fkc in cut), *rest]
+
+
+def _dependency_order(tables: dict[str, Iterable[Any]]) -> tuple[list[str], list[sa.ForeignKeyConstraint]]:
+    """The table names, each after the tables its foreign keys refer to (among these tables,
+    else by name), and the foreign keys cut to break cycles."""
+    refs: dict[str, dict[str, list[sa.ForeignKeyConstraint]]] = {name: {} for name in tables}
+    for name, items in tables.items():
+        for item in items:
+            if isinstance(item, sa.ForeignKeyConstraint):
+                # the referred table's name as written (a dropped table's key may refer to a
+                # table that stays, which is not in the reflected metadata)
+                target = item.elements[0].target_fullname.rsplit(".", 1)[0]
+                if target != name and target in refs:
+                    refs[name].setdefault(target, []).append(item)
+    cut: list[sa.ForeignKeyConstraint] = []
+    while True:
+        sorter: TopologicalSorter[str] = TopologicalSorter()
+        for name in sorted(refs):
+            sorter.add(name, *sorted(refs[name]))
+        try:
+            return list(sorter.static_order()), cut
+        except CycleError as exc:
+            a, b = exc.args[1][:2]  # [a, b, ..., a]: a is referred to by b (graphlib's order)
+            cut += refs[b].pop(a) if a in refs[b] else refs[a].pop(b)
 
 
 _ASSIGNABLE = """

@@ -44,9 +44,9 @@ import pytest
 import sqlalchemy as sa
 from cli_runner import REPO
 
-from generator import audit
-from generator.database import scratch_database
-from generator.server import LocalServer
+from cadb import audit
+from generator.pg.database import scratch_database
+from generator.pg.server import LocalServer
 
 DOC_FILES = [
     "README.md",
