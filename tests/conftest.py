@@ -64,7 +64,7 @@ def empty_db(pg: LocalServer) -> Iterator[str]:
 SERVER_FIXTURES = frozenset(
     {
         "pg_root", "pg", "pg15", "pg17", "pg18", "server_root", "scram_server", "drifted_live",
-        "drift_setup", "own_server", "projects_root",
+        "drift_setup", "own_server", "projects_root", "scram",
     }
 )
 

@@ -38,9 +38,8 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
-from generator.drift.engine import same_check_definition
 from generator.migrate import ops as xops
-from generator.pg.catalog import Snapshot, read_snapshot
+from generator.pg.catalog import Snapshot, read_snapshot, same_check_definition
 from generator.schema import guards
 from generator.schema.metadata import sql_text
 from generator.spec import naming

@@ -312,3 +312,32 @@ def _enum_detail(a: tuple[str, ...], b: tuple[str, ...]) -> str:
     if not parts:
         parts.append("values reordered")
     return "; ".join(parts)
+
+
+def same_check_definition(a: str, b: str) -> bool:
+    """Whether two CHECK definitions (as ``pg_get_constraintdef`` prints them) are the same
+    condition: equal text, or equal parse trees (see ``generator.drift.engine._same_check_definitions``)."""
+    if a == b:
+        return True
+    tree = _check_tree(a)
+    return tree is not None and tree == _check_tree(b)
+
+
+def _check_tree(definition: str) -> object:
+    """The parse tree of a constraint definition without token locations (None if unparsable)."""
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+
+    try:
+        (stmt,) = parse_sql(f"ALTER TABLE t ADD {definition}")
+    except (ParseError, ValueError):
+        return None
+    return _without_locations(stmt.stmt(skip_none=True))
+
+
+def _without_locations(node: object) -> object:
+    if isinstance(node, dict):
+        return {k: _without_locations(v) for k, v in node.items() if k != "location"}
+    if isinstance(node, (list, tuple)):
+        return [_without_locations(v) for v in node]
+    return node
