@@ -252,7 +252,7 @@ def _read_only_engine(url: str) -> tuple[Engine, str]:
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
-    from generator.database import CONNECT_TIMEOUT, normalize_url
+    from generator.database import CONNECT_TIMEOUT, normalize_url, pin_string_literals
 
     normalized = normalize_url(url)
     existing = str(make_url(normalized).query.get("options") or "")
@@ -261,6 +261,7 @@ def _read_only_engine(url: str) -> tuple[Engine, str]:
     engine = create_engine(
         normalized, connect_args={"connect_timeout": CONNECT_TIMEOUT, "options": options}
     )
+    pin_string_literals(engine)
     return engine, normalized
 
 

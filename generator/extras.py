@@ -9,11 +9,12 @@ import re
 from collections.abc import Sequence
 
 from generator import naming
+from generator.spec import types
 from generator.spec.model import EnumSpec, Spec, TableSpec
 
 
 def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return types.quote_literal(text)
 
 
 def create_extension(name: str) -> str:
