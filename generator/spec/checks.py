@@ -30,7 +30,7 @@ GIN_TYPES = {"jsonb", "tsvector"}
 def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_enums, _types_and_defaults, _keys, _references, _indexes_and_uniques, _names, _renames,
-                  _hash_chains, _sql_fragments, _extensions):  # fmt: skip
+                  _hash_chains, _sql_fragments, _extensions, _nul_characters):  # fmt: skip
         problems.extend(check(spec, source))
     return problems
 
@@ -156,12 +156,16 @@ def _indexes_and_uniques(spec: Spec, source: Source) -> Iterator[Problem]:
 
 def _names(spec: Spec, source: Source) -> Iterator[Problem]:
     """Names in one namespace must differ, and no name may exceed 63 bytes once the convention applied."""
-    relations: dict[str, str] = {}  # tables, indexes and unique/pk constraints share pg_class's namespace
+    # tables, indexes and unique/pk constraints share pg_class's namespace; Alembic's version
+    # table (which catalog snapshots and diff leave out) and its key are taken in every database
+    relations: dict[str, str] = dict(RESERVED_RELATIONS)
 
     def claim(name: str, what: str, path: tuple, key: bool = False) -> Iterator[Problem]:
         if naming.too_long(name):
             yield source.problem(path, f"{what}: name {name!r} is {len(name.encode())} bytes, over PostgreSQL's 63; shorten it or give an explicit name", key=key)
-        if name in relations:
+        if name in RESERVED_RELATIONS:
+            yield source.problem(path, f"{what}: name {name!r} is taken by {RESERVED_RELATIONS[name]}; choose another", key=key)
+        elif name in relations:
             yield source.problem(path, f"{what}: name {name!r} is already used by {relations[name]}; give one of them an explicit name", key=key)
         else:
             relations[name] = what
@@ -169,6 +173,8 @@ def _names(spec: Spec, source: Source) -> Iterator[Problem]:
     for name in spec.enums:
         if naming.too_long(name):
             yield source.problem(("enums", name), f"enum {name}: name is over 63 bytes", key=True)
+        if name in RESERVED_RELATIONS:  # its row type has the name
+            yield source.problem(("enums", name), f"enum {name}: the name is taken by {RESERVED_RELATIONS[name]}", key=True)
     for table in spec.tables.values():
         yield from claim(table.name, f"table {table.name}", table.path, key=True)
     for table in spec.tables.values():
@@ -221,6 +227,30 @@ SAFE_EXTENSIONS = frozenset({
     "unaccent", "fuzzystrmatch", "intarray", "cube", "earthdistance", "isn", "seg", "bloom",
     "pg_stat_statements", "vector", "postgis",
 })  # fmt: skip
+
+
+RESERVED_RELATIONS = {
+    "alembic_version": "Alembic's version table",
+    "alembic_version_pkc": "the primary key of Alembic's version table",
+}
+
+
+def _nul_characters(spec: Spec, source: Source) -> Iterator[Problem]:
+    """No text may hold a NUL character: PostgreSQL stores none, and libpq ends a statement at
+    the first one, so the server would run a cut-off statement (a comment ``a\\0b`` reached it
+    as ``COMMENT ... IS 'a``)."""
+    stack: list[tuple[tuple, object]] = [((), source.data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str) and "\x00" in key:
+                    yield source.problem(path + (key,), "the name holds a NUL character", key=True)
+                stack.append((path + (key,), value))
+        elif isinstance(node, list):
+            stack.extend((path + (i,), item) for i, item in enumerate(node))
+        elif isinstance(node, str) and "\x00" in node:
+            yield source.problem(path, "the text holds a NUL character (\\0), which PostgreSQL cannot store; remove it")
 
 
 def _extensions(spec: Spec, source: Source) -> Iterator[Problem]:
