@@ -5,6 +5,7 @@ Each check yields Problems; ``check_spec`` runs them all so the user sees every 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -259,22 +260,33 @@ RESERVED_RELATIONS = {
 }
 
 
+# Characters no spec text may hold besides NUL: the other C0/C1 controls except tab and
+# newline (ESC starts terminal sequences that hide, rewrite or clear what `diff` and
+# `validate` print; a carriage return overwrites the line) and the bidirectional overrides
+# that make a reviewer read text in another order ("Trojan Source").
+_HIDING = re.compile("[\x01-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def _nul_characters(spec: Spec, source: Source) -> Iterator[Problem]:
     """No text may hold a NUL character: PostgreSQL stores none, and libpq ends a statement at
     the first one, so the server would run a cut-off statement (a comment ``a\\0b`` reached it
-    as ``COMMENT ... IS 'a``)."""
+    as ``COMMENT ... IS 'a``). Nor a control or bidirectional-override character (``_HIDING``)."""
     stack: list[tuple[tuple, object]] = [((), source.data)]
     while stack:
         path, node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if isinstance(key, str) and "\x00" in key:
-                    yield source.problem(path + (key,), "the name holds a NUL character", key=True)
+                if isinstance(key, str) and ("\x00" in key or _HIDING.search(key)):
+                    yield source.problem(path + (key,), f"the name {key!r} holds a control character", key=True)
                 stack.append((path + (key,), value))
         elif isinstance(node, list):
             stack.extend((path + (i,), item) for i, item in enumerate(node))
         elif isinstance(node, str) and "\x00" in node:
             yield source.problem(path, "the text holds a NUL character (\\0), which PostgreSQL cannot store; remove it")
+        elif isinstance(node, str) and (hidden := _HIDING.search(node)):
+            yield source.problem(path, f"the text holds the control character U+{ord(hidden.group()):04X} at character "
+                                       f"{hidden.start() + 1}; it could hide or rewrite what schemactl prints and "
+                                       "reviewers read (only tab and newline are allowed)")  # fmt: skip
 
 
 def _extensions(spec: Spec, source: Source) -> Iterator[Problem]:
