@@ -148,5 +148,5 @@ def _revision(state: State, seeds, message: str | None, dev_db: str | None, form
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return str(path)

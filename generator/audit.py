@@ -606,7 +606,7 @@ def _transactional(conn: Any, what: str) -> Connection:
 
 
 def _check_scope_type(value: Any) -> str:
-    if not isinstance(value, str) or not _SCOPE_TYPE.match(value):
+    if not isinstance(value, str) or not _SCOPE_TYPE.fullmatch(value):
         raise AuditError(
             f"scope_type {value!r} is not valid",
             f"use lower-case letters, digits and _ (at most 32, matching {SCOPE_TYPE_PATTERN}), "
@@ -628,7 +628,7 @@ def _check_scope_id(value: Any) -> str:
 
 
 def _check_event_type(value: Any) -> str:
-    if not isinstance(value, str) or not _EVENT_TYPE.match(value):
+    if not isinstance(value, str) or not _EVENT_TYPE.fullmatch(value):
         raise AuditError(
             f"event_type {value!r} is not valid",
             f"use a dotted lower-case name (matching {EVENT_TYPE_PATTERN}), e.g. job.created",

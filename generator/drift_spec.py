@@ -118,10 +118,12 @@ def cache_key(spec_path: Path) -> str:
     (``generator.dbcache.code_digest``); "" when the spec cannot be read (loading it will then
     say why)."""
     from generator.dbcache import code_digest
+    from generator.errors import SchemactlError
+    from generator.spec.source import read_bytes
 
     try:
-        data = Path(spec_path).read_bytes()
-    except OSError:
+        data = read_bytes(spec_path, str(spec_path))  # bounded: never a device or a huge file
+    except SchemactlError:
         return ""
     return hashlib.sha256(data + code_digest().encode()).hexdigest()
 

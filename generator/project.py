@@ -31,7 +31,9 @@ class Project:
 
 def is_project(folder: Path) -> bool:
     """True when ``folder`` holds schema.yaml, or alembic.ini beside migrations/."""
-    return (folder / SPEC_NAME).exists() or (  # exists: a schema.yaml that cannot be read is still reported as such
+    # lexists: a schema.yaml that cannot be read (a folder, a symlink loop, a dangling link) is
+    # still this project's, and loading it says why (Path.exists() is False for a loop)
+    return os.path.lexists(folder / SPEC_NAME) or (
         (folder / "alembic.ini").is_file() and (folder / "migrations").is_dir()
     )
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from generator.errors import Problem, SpecError
 from generator.spec.model import ColumnSpec, ReferenceSpec, Spec, TableSpec
-from generator.spec.source import Source, load_yaml
+from generator.spec.source import Source, capped, load_yaml
 from generator.spec.types import ColumnType, TypeProblem, check_default, is_function_default
 
 __all__ = ["Reference", "SeedTable", "Seeds", "load_seeds", "parse_seeds"]
@@ -106,7 +106,7 @@ def _validated(source: Source, problems: list[Problem], spec: Spec) -> Seeds:
         seeds = None  # data this malformed: the YAML/JSON Schema problems say enough
     found = problems + schema + checker.problems
     if found or seeds is None:
-        raise SpecError(found)
+        raise SpecError(capped(found))
     return seeds
 
 

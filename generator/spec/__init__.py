@@ -7,26 +7,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.errors import ConfigError, SpecError
+from generator.errors import SpecError
 from generator.spec.model import Spec, build_spec
-from generator.spec.source import Source, gc_paused, load_yaml
+from generator.spec.source import Source, capped, gc_paused, load_yaml, read_text
 
 __all__ = ["Spec", "load_spec", "parse_spec", "read_source"]
 
 
 def read_source(path: Path | str, display: str | None = None) -> tuple[Source, list]:
-    """Read and parse a YAML file; a missing or unreadable file is a ConfigError."""
-    p = Path(path)
+    """Read and parse a YAML file. ConfigError if it does not exist; SpecError (one problem at
+    FILE:1:1, or where the text stops being UTF-8) if it is not a regular file, is too large,
+    cannot be read or is not UTF-8 (``generator.spec.source.read_text``)."""
     name = display or str(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{name}: file not found", "run schemactl from the repository root or pass --spec PATH") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{name}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"{name}: cannot read ({exc.strerror})") from None
-    return load_yaml(text, name)
+    return load_yaml(read_text(path, name), name)
 
 
 def parse_spec(text: str, file: str = "schema.yaml") -> Spec:
@@ -57,11 +50,11 @@ def _validated(source: Source, problems: list) -> Spec:
             semantic = check_spec(build_spec(source.data, source.file), source)
         except Exception:
             semantic = []
-        raise SpecError(problems + schema + semantic)
+        raise SpecError(capped(problems + schema + semantic))
     spec = build_spec(source.data, source.file)
     semantic = check_spec(spec, source)
     if semantic:
-        raise SpecError(semantic)
+        raise SpecError(capped(semantic))
     source.release()  # positions are needed only for problems; they come back from the text
     object.__setattr__(spec, "source", source)
     return spec

@@ -20,7 +20,6 @@ outside every project.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import pickle
 import sys
@@ -28,8 +27,8 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from generator.spec import Spec, load_spec, parse_spec
-from generator.spec.source import gc_paused
+from generator.spec import Spec, parse_spec
+from generator.spec.source import decode, gc_paused, read_bytes
 
 CACHE_FILE = Path(".schemactl") / "cache" / "spec.pickle"
 _MAGIC = b"schemactl-spec-cache 1 "
@@ -95,17 +94,13 @@ def load_spec_cached(
     """``load_spec(path, display)``, through the cache under ``root`` (the spec's folder by default)."""
     p = Path(path)
     name = display or str(path)
-    try:
-        data = p.read_bytes()
-        # exactly what Path.read_text(encoding="utf-8") gives, newlines translated
-        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
-    except (OSError, UnicodeDecodeError):
-        return load_spec(path, display)  # raises the ConfigError that says why
+    data = read_bytes(p, name)  # bounded: ConfigError or SpecError if it cannot or must not be read
+    text = decode(data, name)
     try:
         key = cache_key(data, name)
     except OSError:  # pragma: no cover - the package's own files unreadable
         return parse_spec(text, name)
-    file = (root if root is not None else p.resolve().parent) / CACHE_FILE
+    file = (root if root is not None else Path(os.path.realpath(p)).parent) / CACHE_FILE
     spec = read_cache(file, key)
     if spec is None:
         spec = parse_spec(text, name)  # raises SpecError on any problem: errors are never cached

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from generator.errors import Problem
-from generator.spec.source import Source
+from generator.spec.source import MAX_PROBLEMS, Source
 
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "true or false",
                "integer": "an integer", "number": "a number", "null": "null"}  # fmt: skip
@@ -53,9 +53,12 @@ def schema_problems(source: Source, schema_name: str) -> list[Problem]:
 
     schema = bundled_schema(schema_name)
     validator = jsonschema.Draft202012Validator(schema)
-    problems = []
+    problems: list[Problem] = []
     for error in validator.iter_errors(source.data):
-        problems.append(_to_problem(source, error))
+        # a few more than are listed (spec.source.capped), so that the note says some are left out
+        problems.extend(_to_problems(source, error, schema_name, limit=MAX_PROBLEMS + 1 - len(problems)))
+        if len(problems) > MAX_PROBLEMS:
+            break
     return _dedupe(problems)
 
 
@@ -68,6 +71,19 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
             seen.add(key)
             out.append(p)
     return out
+
+
+def _identifier_pattern() -> str:
+    return bundled_schema("schema")["$defs"]["identifier"]["pattern"]
+
+
+def _not_an_identifier(name: str) -> str:
+    """``'x' is not a valid identifier (...)``, and the name it probably meant (``'Email '`` -> ``'email'``)."""
+    message = f"{_describe(name)} is not a valid identifier (lower-case letters, digits and _, not starting with a digit)"
+    fixed = name.strip().lower()
+    if fixed != name and re.fullmatch(r"[a-z_][a-z0-9_]*", fixed):
+        message += f"; did you mean {fixed!r}?"
+    return message
 
 
 def _where(path: tuple[Any, ...]) -> str:
@@ -94,6 +110,80 @@ def _bool_note(value: Any, expected: list[str]) -> str:
     return ""
 
 
+def _to_problems(source: Source, error: Any, schema_name: str = "schema", limit: int = MAX_PROBLEMS + 1) -> list[Problem]:
+    """The problems of one jsonschema error: one per unknown key and per missing key (jsonschema
+    reports all of a mapping's unknown keys, or all its missing ones, as one error); at most ``limit``."""
+    path = tuple(error.absolute_path)
+    where = _where(path)
+    v = error.validator
+    if v == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        extras = [k for k in error.instance if k not in allowed][: max(limit, 1)]
+        unsupported = _UNSUPPORTED_KEYS if schema_name == "schema" else {}
+        return [
+            source.problem(path + (key,), f"{where}: {_unknown_key(key, allowed, path, unsupported)}", key=True)
+            for key in extras
+        ]
+    if v == "required" and isinstance(error.instance, dict):
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return [source.problem(path, f"{where}: missing required key {key!r}", key=True) for key in missing]
+    if v in ("oneOf", "anyOf") and error.context:
+        import jsonschema
+
+        # An alternative of another type (a mapping where a string was given) says least:
+        # prefer what the alternatives of the instance's own type found wrong.
+        own_type = [e for e in error.context if e.validator != "type" or e.path]
+        best = jsonschema.exceptions.best_match(own_type or error.context)
+        if best is not None and tuple(best.absolute_path) != path:
+            return _to_problems(source, best, schema_name)
+        if error.validator_value and all(("type" in s) for s in error.validator_value if isinstance(s, dict)):
+            types = [s["type"] for s in error.validator_value]
+            kinds = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+            return [source.problem(path, f"{where}: expected {kinds}, got {_describe(error.instance)}{_bool_note(error.instance, types)}")]
+        if best is not None:
+            return _to_problems(source, best, schema_name)
+        return [source.problem(path, f"{where}: {error.message}")]
+    return [_to_problem(source, error)]
+
+
+# Keys naming something PostgreSQL has and the spec does not describe (yet): said as such,
+# instead of "did you mean" a key that happens to be spelled alike.
+_UNSUPPORTED_KEYS = {
+    (): {
+        "domains": "domains", "sequences": "sequences", "views": "views",
+        "materialized_views": "materialized views", "functions": "functions",
+        "procedures": "procedures", "triggers": "triggers", "schemas": "schemas",
+        "types": "composite and range types", "roles": "roles", "grants": "grants",
+        "policies": "row-level security policies", "comments": "separate comments",
+    },
+    ("tables", "*"): {
+        "triggers": "triggers", "partition_by": "partitioned tables", "partition": "partitioned tables",
+        "partitions": "partitioned tables",
+        "policies": "row-level security policies", "grants": "grants", "inherits": "table inheritance",
+        "foreign_keys": "table-level foreign keys (use references: on the column)",
+        "exclude": "exclusion constraints", "tablespace": "tablespaces",
+    },
+    ("tables", "*", "columns", "*"): {
+        "generated": "generated columns", "collation": "collations", "collate": "collations",
+        "sequence": "sequences (use identity:)", "check": "column checks (use checks: on the table)",
+    },
+}  # fmt: skip
+
+
+def _unknown_key(key: str, allowed: list[str], path: tuple[Any, ...], unsupported: dict[tuple[str, ...], dict[str, str]]) -> str:
+    shape = tuple("*" if i % 2 else part for i, part in enumerate(path))
+    kind = unsupported.get(shape, {}).get(str(key))
+    if kind is not None:
+        return f"unknown key {key!r}: {kind} are not supported by the spec yet"
+    message = f"unknown key {key!r}"
+    close = difflib.get_close_matches(str(key), allowed, n=1)
+    if close:
+        return message + f" (did you mean {close[0]!r}?)"
+    if allowed:
+        return message + f" (allowed: {', '.join(allowed)})"
+    return message
+
+
 def _to_problem(source: Source, error: Any) -> Problem:
     path = tuple(error.absolute_path)
     where = _where(path)
@@ -101,36 +191,7 @@ def _to_problem(source: Source, error: Any) -> Problem:
     if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
         # jsonschema reports a bad key name at the parent mapping; point at the key itself.
         name = error.instance
-        message = f"{where}: name {name!r} is not a valid identifier (lower-case letters, digits and _, not starting with a digit)"
-        fixed = name.lower()
-        if fixed != name and re.fullmatch(r"[a-z_][a-z0-9_]*", fixed):
-            message += f"; did you mean {fixed!r}?"
-        return source.problem(path + (name,), message, key=True)
-    if v in ("oneOf", "anyOf") and error.context:
-        import jsonschema
-
-        best = jsonschema.exceptions.best_match(error.context)
-        if best is not None and tuple(best.absolute_path) != path:
-            return _to_problem(source, best)
-        if error.validator_value and all(("type" in s) for s in error.validator_value if isinstance(s, dict)):
-            types = [s["type"] for s in error.validator_value]
-            kinds = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
-            return source.problem(path, f"{where}: expected {kinds}, got {_describe(error.instance)}{_bool_note(error.instance, types)}")
-        return _to_problem(source, best) if best is not None else source.problem(path, f"{where}: {error.message}")
-    if v == "additionalProperties":
-        allowed = sorted((error.schema.get("properties") or {}).keys())
-        extras = [k for k in error.instance if k not in allowed]
-        key = extras[0] if extras else "?"
-        message = f"{where}: unknown key {key!r}"
-        close = difflib.get_close_matches(str(key), allowed, n=1)
-        if close:
-            message += f" (did you mean {close[0]!r}?)"
-        elif allowed:
-            message += f" (allowed: {', '.join(allowed)})"
-        return source.problem(path + (key,), message, key=True)
-    if v == "required":
-        missing = [k for k in error.validator_value if k not in error.instance]
-        return source.problem(path, f"{where}: missing required key {missing[0]!r}", key=True)
+        return source.problem(path + (name,), f"{where}: name {_not_an_identifier(name)}", key=True)
     if v == "type":
         expected = error.validator_value
         kinds = expected if isinstance(expected, list) else [expected]
@@ -142,8 +203,10 @@ def _to_problem(source: Source, error: Any) -> Problem:
     if v == "const":
         return source.problem(path, f"{where}: must be {_describe(error.validator_value)}, got {_describe(error.instance)}")
     if v == "pattern":
-        hint = error.schema.get("description") or f"must match {error.validator_value}"
-        return source.problem(path, f"{where}: {_describe(error.instance)} is not valid: {hint}")
+        if error.validator_value == _identifier_pattern() and isinstance(error.instance, str):
+            return source.problem(path, f"{where}: {_not_an_identifier(error.instance)}")
+        hint = (error.schema.get("description") or f"must match {error.validator_value}").rstrip(".")
+        return source.problem(path, f"{where}: {_describe(error.instance)} is not valid ({hint[:1].lower() + hint[1:]})")
     if v == "propertyNames":
         # the failing name is the key itself
         bad = error.instance if isinstance(error.instance, str) else None

@@ -31,7 +31,8 @@ class _NoDefault:
 
 NO_DEFAULT: Any = _NoDefault()
 
-_ORDER_RE = re.compile(r"^([a-z_][a-z0-9_]*)(?: (asc|desc))?(?: nulls (first|last))?$", re.I)
+# \Z, not $ (which also matches before a final newline); ASCII: re.I alone lets [a-z] match "ſ" and "K"
+_ORDER_RE = re.compile(r"^([a-z_][a-z0-9_]*)(?: (asc|desc))?(?: nulls (first|last))?\Z", re.I | re.A)
 
 
 @dataclass(frozen=True)

@@ -139,15 +139,36 @@ def test_missing_default_spec(run_cli, monkeypatch: pytest.MonkeyPatch, tmp_path
 
 
 def test_spec_is_a_directory(run_cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # A path that is not a regular file is a problem at FILE:1:1 (tests/unit/test_spec_limits.py).
     (tmp_path / "schema.yaml").mkdir()
     monkeypatch.chdir(tmp_path)
-    assert_one_error(run_cli("validate"), "schema.yaml: cannot read (Is a directory)")
+    result = run_cli("validate")
+    assert result.code == 1
+    assert result.stdout == "schema.yaml:1:1: is a directory, not a YAML file; give the path of a regular file\n"
+    assert result.stderr == "1 problem in schema.yaml\n"
+
+
+@pytest.mark.parametrize("command", [["validate"], ["erd"], ["validate", "--format", "json"]])
+def test_spec_is_a_symlink_loop(run_cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: list[str]) -> None:
+    # was "internal error: RuntimeError: Symlink loop" from Path.resolve() (issue 12 finding 6)
+    (tmp_path / "schema.yaml").symlink_to(tmp_path / "other.yaml")
+    (tmp_path / "other.yaml").symlink_to(tmp_path / "schema.yaml")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(*command)
+    assert result.code == 1
+    assert "internal error" not in result.stdout + result.stderr
+    assert "schema.yaml" in result.stdout and "cannot read (a loop of symbolic links)" in result.stdout
+    if command == ["validate"]:
+        assert result.stdout == "schema.yaml:1:1: cannot read (a loop of symbolic links)\n"
 
 
 def test_spec_is_not_utf8(run_cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (tmp_path / "schema.yaml").write_bytes(b"version: 1\ncomment: caf\xe9\n")
     monkeypatch.chdir(tmp_path)
-    assert_one_error(run_cli("validate"), "schema.yaml: not UTF-8 text (byte 23)")
+    result = run_cli("validate")
+    assert result.code == 1
+    assert result.stdout == "schema.yaml:2:13: not UTF-8 text (byte 0xe9); save the file as UTF-8\n"
+    assert result.stderr == "1 problem in schema.yaml\n"
 
 
 def test_debug_shows_the_traceback(run_cli, in_repo: Path) -> None:

@@ -164,9 +164,22 @@ def test_keys_must_be_plain_strings(text: str) -> None:
     assert (problems[0].line, problems[0].column) == (1, 1) if text.startswith("~") else (1, 3)
 
 
-def test_anchors_and_aliases_are_resolved() -> None:
-    data = load("base: &b {type: text}\ncopy: *b\n").data
-    assert data["copy"] == {"type": "text"}
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("base: &b {type: text}\ncopy: *b\n", 1, 7),  # anchor and alias: refused at the anchor
+        ("a: 1\ncopy: *b\n", 2, 7),  # an alias alone (undefined)
+        ("a: &x 1\nb: &x 2\n", 1, 4),  # a duplicate anchor
+        ("a: {<<: *m}\n", 1, 9),  # a merge key
+    ],
+)
+def test_anchors_and_aliases_are_refused(text: str, line: int, column: int) -> None:
+    # A few hundred bytes of nested aliases expand to gigabytes (issue 12 finding 6).
+    source, problems = load_yaml(text, "s.yaml")
+    assert source.data is None
+    assert problems == [
+        Problem("s.yaml", line, column, "YAML anchors and aliases (&name, *name) are not allowed; write the value out in full")
+    ]
 
 
 def test_several_documents_are_refused() -> None:
@@ -204,13 +217,17 @@ def test_an_empty_file(text: str) -> None:
             "YAML syntax error: bad indentation; line this key up with the keys around it",
         ),
         ("a:\n\tb: 1\n", 2, 1, "YAML syntax error: a tab character; indent YAML with spaces only"),
-        ("a: b: c\n", 1, 5, "YAML syntax error: mapping values are not allowed here"),
-        (
-            "a: 'x\n",
-            2,
-            1,
-            "YAML syntax error: while scanning a quoted scalar, found unexpected end of stream",
-        ),
+        ("a: b: c\n", 1, 5, "YAML syntax error: mapping values are not allowed here (quote a value that contains ': ')"),
+        ("a: 'x\n", 1, 4, "YAML syntax error: this quoted value is never closed (no closing ')"),
+        ("a: 1\nb\nc: 2\n", 2, 1, "YAML syntax error: expected 'key: value' here, but this line has no ':'"),
+        ("a: [\n", 1, 4, "YAML syntax error: this '[' is never closed (expected a value or ']', but got the end of the file at line 2, column 1)"),
+        ("a: [b, }\n", 1, 4, "YAML syntax error: this '[' is never closed (expected a value or ']', but got '}' at line 1, column 8)"),
+        ("a: [b]]\n", 1, 7, "YAML syntax error: ']' closes nothing (no '[' is open here)"),
+        ("a: @x\n", 1, 4, "YAML syntax error: '@' cannot start a value; quote the value"),
+        ('a: "\\q"\n', 1, 5, "YAML syntax error: unknown escape \\q in a double-quoted value; write \\\\ for a backslash, or use single quotes"),
+        ("a:\n  - b\n  c: 1\n", 3, 3, "YAML syntax error: bad indentation; inside a list every line at this indentation starts with '- '"),
+        ("a: x\x01y\n", 1, 5, "YAML syntax error: control character U+0001 is not allowed; write it as an escape in a double-quoted string"),
+        ("\u00e9: x\x00y\n", 1, 5, "YAML syntax error: control character U+0000 is not allowed; write it as an escape in a double-quoted string"),
     ],
 )
 def test_syntax_errors_are_one_positioned_problem(
