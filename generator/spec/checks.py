@@ -186,6 +186,8 @@ def _names(spec: Spec, source: Source) -> Iterator[Problem]:
             yield source.problem(("enums", name), f"enum {name}: the name is taken by {RESERVED_RELATIONS[name]}", key=True)
     for table in spec.tables.values():
         yield from claim(table.name, f"table {table.name}", table.path, key=True)
+        if table.renamed_from in RESERVED_RELATIONS:
+            yield source.problem(table.path + ("renamed_from",), f"table {table.name}: renamed_from names {RESERVED_RELATIONS[table.renamed_from]}, which no spec table can be")
     for table in spec.tables.values():
         yield from claim(naming.pk_name(table.name), f"primary key of {table.name}", table.path, key=True)
         for col in table.columns.values():
