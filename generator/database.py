@@ -561,7 +561,9 @@ def template_build(
 
 
 def _quote_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    from generator.spec.types import quote_literal
+
+    return quote_literal(value)
 
 
 def list_databases(dev_url: str, prefix: str) -> dict[str, str]:
