@@ -17,16 +17,16 @@ What is measured, one row per transaction, every writer on its own connection (t
   event and payload (a dict sent with psycopg's ``Jsonb``), created_at from
   ``clock_timestamp()``, and two fresh random 64-hex hashes. One statement on an autocommit
   connection: one round trip, one commit. No chain work at all.
-- ``append_1000scopes_{1,4}w_rows_s``: ``generator.audit.append_one`` (the row's own
+- ``append_1000scopes_{1,4}w_rows_s``: ``cadb.audit.append_one`` (the row's own
   transaction: BEGIN, scope lock, INSERT reading the head, COMMIT in one round trip), the
   writers cycling over 1,000 scopes.
 - ``append_global_{1,4}w_rows_s``: the same on the one scope ``system:global`` (4 writers
   queue on its lock; for information).
-- ``append_in_txn_1000scopes_1w_rows_s``: ``generator.audit.append`` inside
+- ``append_in_txn_1000scopes_1w_rows_s``: ``cadb.audit.append`` inside
   ``engine.begin()`` (the caller's transaction through SQLAlchemy), for information.
 - ``*_ratio``: an append rate over the plain-INSERT rate with as many writers; the targets
   (issue #8) are in ``TARGETS``, and ``*_target_met`` says whether each was reached.
-- ``verify_rows_s``: ``generator.audit.verify`` over ``verify_rows`` rows in 1,000 chains
+- ``verify_rows_s``: ``cadb.audit.verify`` over ``verify_rows`` rows in 1,000 chains
   (written by COPY beforehand, chained in Python, payloads shaped like a job's progress
   event), through the CLI's code path.
 
@@ -57,9 +57,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from a fresh clone
     sys.path.insert(0, str(REPO))
 
-from generator import audit, migrate  # noqa: E402
-from generator.canonical import canonical_json, canonical_json_from_text  # noqa: E402
-from generator.database import normalize_url, resolve_dev, scratch_database  # noqa: E402
+from cadb import audit  # noqa: E402
+from cadb.canonical import canonical_json, canonical_json_from_text  # noqa: E402
+from generator.migrate import api as migrate  # noqa: E402
+from generator.pg.database import normalize_url, resolve_dev, scratch_database  # noqa: E402
 
 TARGETS = {
     "append_1000scopes_1w_ratio": 0.8,

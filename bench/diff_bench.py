@@ -83,8 +83,8 @@ def prebuild(spec_path: Path, dev_url: str) -> tuple[str, str]:
     1,000 tables takes a while): the live one, and the anchor (a clone) for bare migra."""
     from sqlalchemy import text
 
-    from generator.database import connect, normalize_url, scratch_name, with_database
-    from generator.materialize import materialize
+    from generator.drift.materialize import materialize
+    from generator.pg.database import connect, normalize_url, scratch_name, with_database
     from generator.spec import load_spec
 
     dev_url = normalize_url(dev_url)
@@ -124,7 +124,7 @@ def prebuild(spec_path: Path, dev_url: str) -> tuple[str, str]:
 def drop_spec_cache(spec_path: Path, dev_url: str) -> None:
     """Make the next diff a first run after a spec change: no cached spec database on the dev
     server, nothing in the project's .schemactl/cache."""
-    from generator.drift import prune_spec_databases
+    from generator.drift.engine import prune_spec_databases
 
     prune_spec_databases(dev_url, keep=0)
     cache = Path(spec_path).resolve().parent / ".schemactl" / "cache"
@@ -143,7 +143,7 @@ def _ratio(a: float, b: float) -> float | None:
 def measure_diff(spec_path: Path, dev_url: str, repeats: int = 3) -> dict[str, Any]:
     """Median wall seconds of the bare migra CLI and of ``schemactl diff`` (cache warm and
     cold), interleaved, plus CPU seconds and the diff's phases; a flat JSON-able dict."""
-    from generator.database import mask_url, normalize_url
+    from generator.pg.database import mask_url, normalize_url
 
     spec_path = Path(spec_path).resolve()
     root = spec_path.parent
@@ -211,7 +211,7 @@ def measure_diff_cold_server(spec_path: Path, repeats: int = 3) -> dict[str, Any
     """The diff with the project's embedded dev server stopped before each run (it must start
     it); the live database is on the same embedded server (the same port after a restart),
     and the spec's cached database there stays warm."""
-    from generator.server import embedded_server
+    from generator.pg.server import embedded_server
 
     spec_path = Path(spec_path).resolve()
     root = spec_path.parent
@@ -239,7 +239,7 @@ def measure_diff_cold_server(spec_path: Path, repeats: int = 3) -> dict[str, Any
 
 
 def _count_tables(url: str) -> int:
-    from generator.database import connect
+    from generator.pg.database import connect
 
     engine = connect(url)
     try:

@@ -2,7 +2,7 @@
 
 Each input (issue 12 finding 6) is written into a temporary folder and loaded in a fresh
 interpreter the way every command loads a spec (``generator.spec.cache.load_spec_cached``,
-as ``schemactl validate`` does) or seeds.yaml (``generator.seed_spec.load_seeds``); the child
+as ``schemactl validate`` does) or seeds.yaml (``generator.seeds.spec.load_seeds``); the child
 reports the load's wall time, its own peak RSS (imports included: the floor is the
 interpreter with schemactl's spec modules, about 40 MB) and the first problem. The bounds the
 issue sets are well under a second and 200 MB; tests/unit/test_spec_limits.py asserts
@@ -129,7 +129,7 @@ _CHILD = textwrap.dedent(
     """
     import json, pathlib, resource, sys, time
     from generator.errors import SchemactlError, SpecError
-    import generator.spec, generator.seed_spec, generator.spec.cache
+    import generator.spec, generator.seeds.spec, generator.spec.cache
     kind, path = sys.argv[1], sys.argv[2]
     start = time.perf_counter()
     try:
@@ -139,7 +139,7 @@ _CHILD = textwrap.dedent(
             generator.spec.cache.load_spec_cached(path, "schema.yaml", root=pathlib.Path(sys.argv[3]))
         else:
             spec = generator.spec.load_spec(sys.argv[3])
-            generator.seed_spec.load_seeds(path, spec, "seeds.yaml")
+            generator.seeds.spec.load_seeds(path, spec, "seeds.yaml")
         out = []
     except SpecError as exc:
         out = [str(p) for p in exc.problems]

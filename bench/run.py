@@ -150,7 +150,7 @@ def measure_generate(root: Path, repeats: int) -> dict[str, float]:
     warm = median_wall(lambda: schemactl(root, "generate", "--check"), repeats)
 
     def clear() -> None:
-        from generator import dbcache
+        from generator.pg import dbcache
 
         dbcache.clear(dev)
 
@@ -161,7 +161,7 @@ def measure_generate(root: Path, repeats: int) -> dict[str, float]:
 
 
 def measure_pg_dump(root: Path, live_url: str, repeats: int) -> dict[str, float]:
-    from generator.server import wheel_bin_dir
+    from generator.pg.server import wheel_bin_dir
 
     pg_dump = str(wheel_bin_dir() / "pg_dump")
     plain = live_url.replace("postgresql+psycopg://", "postgresql://")
@@ -173,7 +173,7 @@ def measure_pg_dump(root: Path, live_url: str, repeats: int) -> dict[str, float]
 
 
 def measure_seed(root: Path, repeats: int) -> dict[str, float]:
-    from generator.database import scratch_database
+    from generator.pg.database import scratch_database
 
     dev = embedded_url(root)
     with scratch_database(dev, prefix="bench_seed") as url:
@@ -222,7 +222,7 @@ def run(sizes: list[int], repeats: int, audit_rows: int) -> dict[str, Any]:
 def measure_audit(rows: int) -> dict[str, Any]:
     import audit_bench
 
-    from generator.server import LocalServer, wheel_bin_dir
+    from generator.pg.server import LocalServer, wheel_bin_dir
 
     server = LocalServer(
         wheel_bin_dir(), WORK / "audit-pg18", name="bench PostgreSQL 18", fsync=False

@@ -9,7 +9,7 @@
 - ``load_spec_cold_s``: ``generator.spec.load_spec`` (no cache), timed inside a fresh
   interpreter whose imports are already done, as a command runs it;
   ``load_spec_warm_s``: the same through the cache (``load_spec_cached``);
-- ``metadata_s``: ``generator.metadata.build_metadata`` on the loaded Spec, same process;
+- ``metadata_s``: ``generator.schema.metadata.build_metadata`` on the loaded Spec, same process;
 - ``validate_plus_metadata_cold_s`` / ``..._warm_s``: load (uncached / from the cache) plus
   the metadata, the figure issue #8 sets at under 1 s for 1,000 tables;
 - ``help_s``: ``schemactl --help`` in a fresh process;
@@ -63,7 +63,7 @@ _IN_PROCESS = """
 import json, sys, time
 from pathlib import Path
 import sqlalchemy, yaml  # imports are start-up, measured by validate_*_s and help_s
-from generator.metadata import build_metadata
+from generator.schema.metadata import build_metadata
 from generator.spec import load_spec
 from generator.spec.cache import load_spec_cached
 path, cached = Path(sys.argv[1]), sys.argv[2] == "warm"

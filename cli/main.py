@@ -82,25 +82,24 @@ def hoist_global_options(args: list[str]) -> list[str]:
 
 
 _registered = False
-_FEATURE_MODULES = ("commands_diff", "commands_seed", "commands_app", "commands_models")
 
 
 def _register() -> None:
+    """Add every command group (imported on first use: `schemactl --help` stays fast)."""
     global _registered
     if _registered:
         return
     _registered = True
-    import importlib
-    import importlib.util
+    from cli import audit, db, diff, migrate, models, seed, spec, up
 
-    from cli import commands_basic, commands_db, commands_migrate
-
-    commands_basic.register(app)
-    commands_migrate.register(app)
-    app.add_typer(commands_db.db_app, name="db")
-    for name in _FEATURE_MODULES:  # each adds its commands; imported only when its file exists
-        if importlib.util.find_spec(f"cli.{name}") is not None:
-            importlib.import_module(f"cli.{name}").register(app)
+    spec.register(app)  # validate, erd, docs
+    up.register(app)
+    migrate.register(app)  # generate, upgrade, downgrade, status
+    diff.register(app)
+    seed.register(app)
+    audit.register(app)
+    models.register(app)
+    app.add_typer(db.db_app, name="db")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 Only cli/ prints. Errors go to stderr as ``error: <what>`` plus a ``hint: <fix>`` line.
 Everything written to stderr (errors, notes, ``--debug`` tracebacks) passes through
-``generator.dburl.scrub``: no password schemactl has seen is ever printed there.
+``generator.pg.urls.scrub``: no password schemactl has seen is ever printed there.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def _problem(problem: Any) -> Any:
 
 
 def _scrub(text: str) -> str:
-    from generator.dburl import scrub
+    from generator.pg.urls import scrub
 
     return scrub(text)
 

@@ -6,12 +6,27 @@ Exit 0 ok, 2 drift left behind, 1 error.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 
-from cli.commands_basic import validate_files
+import typer
+
 from cli.output import OUT
+from cli.spec import validate_files
 from cli.state import State
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def up(
+        ctx: typer.Context,
+        db: str | None = typer.Option(None, "--db", help="Live database URL; default $DATABASE_URL, else the embedded server."),
+        dev_db: str | None = typer.Option(None, "--dev-db", help="Dev server for the final diff's scratch database; default $SCHEMACTL_DEV_DATABASE_URL, else the embedded server."),
+    ) -> None:
+        """The whole path, what a newcomer runs first: validate, upgrade to head, seed, then diff.
+
+        Prints a short summary of each step. Exit 0 ok, 2 drift left after the upgrade, 1 error.
+        """
+        raise typer.Exit(run_up(ctx.obj, db, dev_db))
 
 
 def run_up(state: State, db: str | None, dev_db: str | None = None) -> int:
@@ -24,8 +39,8 @@ def run_up(state: State, db: str | None, dev_db: str | None = None) -> int:
         return 1
     OUT.note(f"[green]✓ validate[/]  {report['summary']}")
 
-    from generator import migrate
-    from generator.database import resolve_live
+    from generator.migrate import api as migrate
+    from generator.pg.database import resolve_live
 
     target = resolve_live(db, state.root)
     OUT.note(f"  database  {target.display} (from {target.source})")
@@ -49,19 +64,19 @@ def run_up(state: State, db: str | None, dev_db: str | None = None) -> int:
 
 
 def _seed_step(state: State, url: str, dev_db: str | None) -> int:
-    if importlib.util.find_spec("generator.seed") is None or not state.seeds.exists():
+    if not state.seeds.exists():
         return 0
-    from cli.commands_seed import up_step
+    from cli.seed import up_step
 
     return up_step(state, url)
 
 
 def _diff_step(state: State, url: str, dev_db: str | None) -> int:
     """The database must now match the spec; anything left is drift (exit 2), shown in full."""
-    from cli.commands_diff import render_text
-    from generator.database import resolve_dev
-    from generator.drift import run_diff
-    from generator.drift_spec import SpecDDL
+    from cli.diff import render_text
+    from generator.drift.engine import run_diff
+    from generator.drift.spec_db import SpecDDL
+    from generator.pg.database import resolve_dev
 
     t = time.perf_counter()
     dev = resolve_dev(dev_db, state.root)

@@ -3,7 +3,7 @@
 That folder is git-ignored, but a pull request can still commit files into it (``git add
 -f``), and its key is no secret: it hashes the spec and schemactl's public code. A cache file
 that a pull request planted with the right key would then be trusted: the spec's DDL
-statements (``generator.drift_spec``) would run on the dev server without the spec being
+statements (``generator.drift.spec_db``) would run on the dev server without the spec being
 validated, and a pickled Spec (``generator.spec.cache``) would be unpickled, which runs code.
 
 So each cache file carries an HMAC-SHA256 of its content under a random secret kept outside

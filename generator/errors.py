@@ -1,6 +1,8 @@
 """One error base for everything schemactl raises on purpose.
 
-Library code raises these; only ``cli/`` turns them into a message and an exit code.
+The base (``SchemactlError``) and ``DatabaseError`` live in ``cadb/errors.py``: the application
+runtime raises them too, and it must not import the tool. Library code raises these; only
+``cli/`` turns them into a message and an exit code.
 Every error carries a one-line ``message`` (what went wrong) and an optional ``hint``
 (how to fix it). Subclasses carry data so callers can act on it without parsing text.
 """
@@ -8,21 +10,10 @@ Every error carries a one-line ``message`` (what went wrong) and an optional ``h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-
-class SchemactlError(Exception):
-    """Base of every error schemactl raises deliberately (a user mistake or an environment fault)."""
-
-    exit_code: int = 1
-
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-    def __str__(self) -> str:
-        return self.message if not self.hint else f"{self.message} ({self.hint})"
+# The one base, shared with the application runtime (which may not import the tool); the tool
+# imports both from here.
+from cadb.errors import DatabaseError, SchemactlError
 
 
 @dataclass(frozen=True, order=True)
@@ -49,10 +40,6 @@ class SpecError(SchemactlError):
 
 class ConfigError(SchemactlError):
     """A bad option, URL or environment setting."""
-
-
-class DatabaseError(SchemactlError):
-    """A database could not be reached or refused what we asked of it."""
 
 
 class ServerError(SchemactlError):
@@ -85,22 +72,6 @@ class DestructiveChange(SchemactlError):
             "review them and pass --allow-destructive if they are intended",
         )
         self.steps = steps
-
-
-class IdempotencyConflict(SchemactlError):
-    """An idempotency key was reused with a different request."""
-
-    def __init__(self, key: str, existing: Any) -> None:
-        super().__init__(
-            f"idempotency key {key!r} was already used for a different request",
-            "use a new key for a new request",
-        )
-        self.key = key
-        self.existing = existing
-
-
-class InvalidIdempotencyKey(SchemactlError):
-    """An idempotency key does not match the documented format."""
 
 
 # --------------------------------------------------------------- database errors by SQLSTATE

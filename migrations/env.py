@@ -1,6 +1,6 @@
 """Alembic environment for schemactl.
 
-All logic lives in generator/alembic_env.py. Plain ``alembic upgrade head``,
+All logic lives in generator/migrate/env.py. Plain ``alembic upgrade head``,
 ``alembic downgrade base``, ``alembic current``, ``alembic check`` and ``alembic history``
 work from the project root (from a sub-folder: ``alembic -c ../alembic.ini ...``); pick the
 database with ``-x db=URL`` or DATABASE_URL (else the embedded server). schema.yaml is read
@@ -11,6 +11,6 @@ an ``Unproven:`` note (docs/generator.md).
 
 from alembic import context
 
-from generator.alembic_env import run
+from generator.migrate.env import run
 
 run(context)

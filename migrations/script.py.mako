@@ -3,7 +3,7 @@
         """Text for the inside of the docstring below, whose value is then exactly ``text``:
         quotes and backslashes escaped, characters that are not printable (but newlines) as
         escapes, so a message or spec value can never close the docstring and become code.
-        (The same as generator.pysource.doc_text; schemactl checks the rendering with ast.)"""
+        (The same as generator.schema.pysource.doc_text; schemactl checks the rendering with ast.)"""
         out = []
         for ch in str(text):
             if ch in ('"', "\\"):

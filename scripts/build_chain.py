@@ -74,7 +74,7 @@ def main() -> int:
         return 1
     full = yaml.safe_load((ROOT / "schema.yaml").read_text())
     if not opts.dev_db:  # the repo's embedded server (a temp project can't host one: 0700 folder)
-        from generator.server import embedded_server
+        from generator.pg.server import embedded_server
 
         opts.dev_db = embedded_server(ROOT).ensure_running()
     dev = ["--dev-db", opts.dev_db]

@@ -6,8 +6,8 @@ from pathlib import Path
 import pgservers
 import pytest
 
-from generator.database import scratch_database
-from generator.server import LocalServer
+from generator.pg.database import scratch_database
+from generator.pg.server import LocalServer
 
 # ---------------------------------------------------------------------------------------
 # Real PostgreSQL servers (helpers in tests/pgservers.py).

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.server import LocalServer, pg_bin_dir
+from generator.pg.server import LocalServer, pg_bin_dir
 
 SUPPORTED_MAJORS = ("15", "17", "18")
 DEFAULT_SELECTION = "17,18"

@@ -39,7 +39,7 @@ class Facts:
 
     @property
     def next_revision(self) -> str:
-        """The id the next generated revision gets (generator.revision numbers them)."""
+        """The id the next generated revision gets (generator.migrate.revision numbers them)."""
         return f"{int(self.head) + 1:04d}"
 
     @property

@@ -33,8 +33,9 @@ from generator.spec.source import decode, gc_paused, read_bytes
 CACHE_FILE = Path(".schemactl") / "cache" / "spec.pickle"
 _MAGIC = b"schemactl-spec-cache 1 "
 _SPEC_PACKAGE = Path(__file__).resolve().parent  # generator/spec/
-# The code a Spec is built by: generator/spec/ and what it imports from generator/.
-_CODE = (_SPEC_PACKAGE.parent / "naming.py", _SPEC_PACKAGE.parent / "errors.py")
+# The code a Spec is built by: generator/spec/ and what it imports from outside it (the errors,
+# whose base lives in cadb/).
+_CODE = (_SPEC_PACKAGE.parent / "errors.py", _SPEC_PACKAGE.parent.parent / "cadb" / "errors.py")
 
 
 @cache

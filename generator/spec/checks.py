@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from generator import naming
 from generator.errors import Problem
+from generator.spec import naming
 from generator.spec.model import NO_DEFAULT, ColumnSpec, Spec, TableSpec
 from generator.spec.source import Source
 from generator.spec.types import (

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator import naming
+from generator.spec import naming
 from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
 

@@ -1,6 +1,6 @@
 """Column types of the spec: parse the type text, and check that a literal default fits it.
 
-Pure: no SQLAlchemy here, so validation stays fast. ``generator.metadata`` maps a parsed
+Pure: no SQLAlchemy here, so validation stays fast. ``generator.schema.metadata`` maps a parsed
 ``ColumnType`` onto SQLAlchemy types.
 """
 

@@ -4,7 +4,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-25 12:28:05.047911+00:00
 
-Data revision: rendered from seeds.yaml by `schemactl seed --revision` (generator/seed_revision.py).
+Data revision: rendered from seeds.yaml by `schemactl seed --revision` (generator/seeds/revision.py).
 Do not edit it: tests re-render it and compare. It changes rows, never the schema.
 Upgrade:
 - machines: insert 3 (haas-vf2, dmg-dmu50, mazak-qt-250)

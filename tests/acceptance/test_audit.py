@@ -1,4 +1,4 @@
-"""generator.audit against real PostgreSQL: append, the database guards, verify, concurrency.
+"""cadb.audit against real PostgreSQL: append, the database guards, verify, concurrency.
 
 Every test gets a fresh database with the whole schema (``audit_db``). Tampering is done as
 the superuser with ``SET session_replication_role = replica``, which switches the append-only
@@ -25,12 +25,12 @@ import sqlalchemy.orm
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from generator import audit
-from generator.audit import AuditChainConflict, AuditError, Scope
-from generator.database import scratch_database
+from cadb import audit
+from cadb.audit import AuditChainConflict, AuditError, Scope
+from generator.drift.materialize import materialize
 from generator.errors import DatabaseError
-from generator.materialize import materialize
-from generator.metadata import build_metadata
+from generator.pg.database import scratch_database
+from generator.schema.metadata import build_metadata
 from generator.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,8 +17,7 @@ from test_audit import fill, make_schema_db, tamper
 
 import cli.main
 import cli.output
-from cli import commands_app
-from generator.audit import Scope
+from cadb.audit import Scope
 
 
 @dataclass
@@ -33,9 +32,6 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str])
     """Run the CLI in-process with fresh output streams; exit code, stdout and stderr."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("SCHEMACTL_DEBUG", raising=False)
-    cli.main._register()
-    if not any(group.name == "audit" for group in cli.main.app.registered_groups):
-        commands_app.register(cli.main.app)  # until cli/main.py registers it itself
 
     def run(*args: str) -> Run:
         out, err = io.StringIO(), io.StringIO()

@@ -21,8 +21,8 @@ from psycopg import sql
 from sqlalchemy.engine import Engine
 from test_audit import make_schema_db  # noqa: I001 - the sibling module's schema builder
 
-from generator import audit
-from generator.audit import AuditChainConflict, Scope
+from cadb import audit
+from cadb.audit import AuditChainConflict, Scope
 
 FAR_ID = 2**62 + 7
 SCOPE = Scope("job", "j-guard")

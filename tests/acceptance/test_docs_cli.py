@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.docs import data_dictionary, erd_markdown, erd_mermaid
+from generator.schema.docs import data_dictionary, erd_markdown, erd_mermaid
 from generator.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[2]

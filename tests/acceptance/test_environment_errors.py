@@ -17,9 +17,9 @@ import pgservers
 import pytest
 from cli_runner import REPO, Run
 
-from generator import migrate
-from generator.database import connect, scratch_database, with_database
-from generator.server import LocalServer, free_port
+from generator.migrate import api as migrate
+from generator.pg.database import connect, scratch_database, with_database
+from generator.pg.server import LocalServer, free_port
 
 
 def sql(url: str, *statements: str) -> list:
@@ -126,7 +126,7 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer
 
 def test_server_stopped_during_upgrade(own_server: LocalServer) -> None:
     """`db stop` (a fast shutdown) while upgrade waits on the migration lock: one line, exit 1."""
-    from generator.alembic_env import MIGRATION_LOCK_KEY
+    from generator.migrate.env import MIGRATION_LOCK_KEY
 
     url = with_database(own_server.url(), "postgres")
     engine = connect(url)

@@ -21,7 +21,7 @@ and each command listed under ``expect`` runs in-process from the copy:
     generate        schemactl generate -m hostile         (args.generate replaces "-m hostile")
     diff            schemactl diff --db <empty scratch database on the server>
     seed_revision   schemactl seed --revision -m hostile
-    models          schemactl models -o <copy>/generator/models.py
+    models          schemactl models -o <copy>/cadb/models.py
 
 with ``SCHEMACTL_DEV_DATABASE_URL`` and ``DATABASE_URL`` pointing at the test server, so no
 embedded server is ever started. Each must exit with the expected code; one expected to exit
@@ -44,8 +44,8 @@ import pytest
 import yaml
 from cli_runner import REPO, Run
 
-from generator.database import connect, scratch_database, with_database
-from generator.server import LocalServer
+from generator.pg.database import connect, scratch_database, with_database
+from generator.pg.server import LocalServer
 
 CORPUS = REPO / "tests" / "fixtures" / "hostile"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.yaml").is_file()) if CORPUS.is_dir() else []
@@ -79,7 +79,7 @@ def marker_dir() -> Iterator[Path]:
 def make_project(root: Path, case_dir: Path, marker: Path, revisions: bool = True) -> Path:
     project = root / "project"
     (project / "migrations").mkdir(parents=True)
-    (project / "generator").mkdir()
+    (project / "cadb").mkdir()  # where schemactl models writes models.py
     shutil.copy(REPO / "alembic.ini", project / "alembic.ini")
     for name in ("env.py", "script.py.mako"):
         shutil.copy(REPO / "migrations" / name, project / "migrations" / name)
@@ -108,7 +108,7 @@ def command_args(command: str, case: dict[str, Any], project: Path, live_url: st
         return [*spec, "diff", "--db", live_url, *extra]
     if command == "seed_revision":
         return [*spec, "seed", "--revision", *(extra or ["-m", "hostile"])]
-    return [*spec, "models", "-o", str(project / "generator" / "models.py"), *extra]
+    return [*spec, "models", "-o", str(project / "cadb" / "models.py"), *extra]
 
 
 def pwned_objects(server: LocalServer) -> list[str]:

@@ -1,4 +1,4 @@
-"""generator.jobs.create_job against real PostgreSQL: idempotency keys, fingerprints, races."""
+"""cadb.jobs.create_job against real PostgreSQL: idempotency keys, fingerprints, races."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from generator import jobs
-from generator.errors import IdempotencyConflict, InvalidIdempotencyKey
-from generator.jobs import InvalidJobRequest, create_job
-from generator.materialize import materialize
+from cadb import jobs
+from cadb.errors import IdempotencyConflict, InvalidIdempotencyKey
+from cadb.jobs import InvalidJobRequest, create_job
+from generator.drift.materialize import materialize
 from generator.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[2]

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from project_facts import FACTS
 
-from generator.metadata import build_metadata
+from generator.schema.metadata import build_metadata
 from generator.spec import Spec, load_spec
 
 SPEC_FILE = Path(__file__).resolve().parents[2] / "schema.yaml"

@@ -23,8 +23,8 @@ import pgservers
 import pytest
 from sqlalchemy import text
 
-from generator.database import connect
-from generator.server import SERVER_USER, LocalServer, embedded_server, wheel_bin_dir
+from generator.pg.database import connect
+from generator.pg.server import SERVER_USER, LocalServer, embedded_server, wheel_bin_dir
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMACTL = Path(sys.executable).parent / "schemactl"

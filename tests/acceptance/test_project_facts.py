@@ -12,8 +12,8 @@ from pathlib import Path
 from project_facts import FACTS, REPO, facts
 from test_seed import copy_project
 
-from generator.seed_spec import load_seeds
-from generator.server import LocalServer
+from generator.pg.server import LocalServer
+from generator.seeds.spec import load_seeds
 from generator.spec import load_spec
 
 SPOT_DRILL = """

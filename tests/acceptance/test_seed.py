@@ -34,11 +34,11 @@ from rich.console import Console
 
 import cli.output
 from cli.main import main
-from generator import migrate
-from generator.database import scratch_database
-from generator.seed import run_seed
-from generator.seed_spec import load_seeds
-from generator.server import LocalServer
+from generator.migrate import api as migrate
+from generator.pg.database import scratch_database
+from generator.pg.server import LocalServer
+from generator.seeds.apply import run_seed
+from generator.seeds.spec import load_seeds
 from generator.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -381,7 +381,7 @@ def test_generate_check_is_clean_with_the_data_revision(pg: LocalServer, run_cli
 
 
 def test_the_up_step_reports_counts(head_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cli.commands_seed import up_step
+    from cli.seed import up_step
     from cli.state import State
 
     err = io.StringIO()
@@ -439,7 +439,7 @@ def test_a_seeds_change_ships_as_a_proven_data_revision(pg: LocalServer, empty_d
     assert run_cli(*spec, "seed", "--revision", "-m", "again", "--dev-db", pg.url()).code == 0  # no changes
     assert not list((project / "migrations" / "versions").glob(f"{int(FACTS.next_revision) + 1:04d}_*"))
 
-    from generator.seed_revision import data_revisions, rerender
+    from generator.seeds.revision import data_revisions, rerender
 
     for rev, rendered in rerender(data_revisions(project)):
         assert rev.path.read_text() == rendered

@@ -15,7 +15,8 @@ import pgservers
 import pytest
 from sqlalchemy import text
 
-from generator.database import (
+from generator.errors import DatabaseError, ServerError
+from generator.pg.database import (
     connect,
     resolve_dev,
     resolve_live,
@@ -23,8 +24,7 @@ from generator.database import (
     server_version,
     with_database,
 )
-from generator.errors import DatabaseError, ServerError
-from generator.server import LocalServer, embedded_server, free_port, pg_bin_dir
+from generator.pg.server import LocalServer, embedded_server, free_port, pg_bin_dir
 
 EXPECTED_VERSIONS = {"17": "17.6", "18": "18.6"}
 PASSWORD = "Corr3ct-Horse-pw"
@@ -231,7 +231,7 @@ def test_start_failure_names_the_cause_and_shows_the_log(server_root: Path) -> N
 _RESOLVE = """
 import json, sys
 from pathlib import Path
-from generator.database import resolve_live
+from generator.pg.database import resolve_live
 resolved = resolve_live(None, Path(sys.argv[1]), env={})
 print(json.dumps([resolved.url, resolved.source]))
 """

@@ -7,8 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from project_facts import FACTS
 
-from generator.database import connect
-from generator.server import LocalServer
+from generator.pg.database import connect
+from generator.pg.server import LocalServer
 
 HEAD = FACTS.head
 REVISIONS = len(FACTS.revisions)

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pgservers
 import pytest
 
-from generator.server import LocalServer, pg_bin_dir
+from generator.pg.server import LocalServer, pg_bin_dir
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

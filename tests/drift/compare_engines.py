@@ -9,7 +9,7 @@ database, and ask each engine for the SQL that turns the drifted database into t
 just for this; and ``schemactl``: migra plus the catalog and schemactl's corrections, i.e.
 what ``schemactl diff`` prints). Then apply that SQL, statement by statement as ``psql -f``
 does, to a copy of the drifted database and compare the outcome with the spec using
-generator.catalog:
+generator.pg.catalog:
 
     caught     the engine emitted SQL that touches the drifted object
     correct    ... and applying it leaves no difference from the spec
@@ -59,16 +59,16 @@ def _engine_statements(engine: str, live_url: str, spec_url: str) -> list[str]:
     try:
         with a.connect() as ca, b.connect() as cb:
             if engine == "schemactl":  # migra plus the catalog and schemactl's corrections
-                from generator.catalog import compare
-                from generator.drift import engine_statements, inspect
-                from generator.drift_report import build_report
+                from generator.drift.assemble import build_report
+                from generator.drift.engine import engine_statements, inspect
+                from generator.pg.catalog import compare
 
                 live, spec = inspect(ca, "public"), inspect(cb, "public")
                 statements = engine_statements(live, spec, ignore_extension_versions=True)
                 report = build_report(compare(live.snapshot, spec.snapshot), statements, live.snapshot, spec.snapshot)
                 return [s.sql for s in report.statements]
             if engine == "migra":
-                from generator.drift import _quietly_import_engine
+                from generator.drift.engine import _quietly_import_engine
 
                 _quietly_import_engine()
                 from migra import Migration
@@ -98,7 +98,7 @@ def _timed(engine: str, live_url: str, spec_url: str, repeat: int) -> tuple[list
 
 
 def _snapshot(url: str):
-    from generator.drift import snapshot_of
+    from generator.drift.engine import snapshot_of
 
     return snapshot_of(url)
 
@@ -112,7 +112,7 @@ _REWRITE = re.compile(r"rename\s+to\s+\S*old_version", re.IGNORECASE)
 
 def _apply(url: str, statements: list[str]) -> None:
     """Statement by statement in autocommit, as psql -f runs a script."""
-    from generator.database import connect
+    from generator.pg.database import connect
 
     engine = connect(url, autocommit=True)
     try:
@@ -125,7 +125,7 @@ def _apply(url: str, statements: list[str]) -> None:
 
 def judge(engine: str, server: str, case: Case, drifted_url: str, spec_url: str, spec_snapshot,
           repeat: int) -> Outcome:  # fmt: skip
-    from generator.catalog import compare
+    from generator.pg.catalog import compare
 
     statements, times = _timed(engine, drifted_url, spec_url, repeat)
     outcome = Outcome(engine, server, case.name, "", seconds=times, statements=statements)
@@ -155,8 +155,8 @@ def judge(engine: str, server: str, case: Case, drifted_url: str, spec_url: str,
 
 
 def run_server(server_url: str, engines: list[str], repeat: int) -> list[Outcome]:
-    from generator.database import connect, scratch_database
-    from generator.materialize import materialize
+    from generator.drift.materialize import materialize
+    from generator.pg.database import connect, scratch_database
     from generator.spec import load_spec
 
     spec = load_spec(REPO / "schema.yaml")
@@ -189,8 +189,8 @@ def _upgraded(server_url: str):
 
 def cross_version(live_server: str, dev_server: str, engines: list[str]) -> list[Outcome]:
     """The clean head on one server against the spec built on another: must be clean."""
-    from generator.database import connect, scratch_database
-    from generator.materialize import materialize
+    from generator.drift.materialize import materialize
+    from generator.pg.database import connect, scratch_database
     from generator.spec import load_spec
 
     spec = load_spec(REPO / "schema.yaml")
@@ -208,7 +208,7 @@ def cross_version(live_server: str, dev_server: str, engines: list[str]) -> list
 
 
 def _major(server_url: str) -> str:
-    from generator.database import connect, server_version
+    from generator.pg.database import connect, server_version
 
     engine = connect(server_url)
     try:

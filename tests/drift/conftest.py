@@ -14,7 +14,7 @@ from rich.console import Console
 
 import cli.output
 from cli.main import main
-from generator.server import LocalServer
+from generator.pg.server import LocalServer
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def scram17() -> Iterator[LocalServer]:
     Superuser: postgres / PASSWORD."""
     import pgservers
 
-    from generator.server import pg_bin_dir
+    from generator.pg.server import pg_bin_dir
 
     root = pgservers.make_root()
     bin_dir = pg_bin_dir("17")

@@ -96,7 +96,7 @@ def load_cases() -> list[Case]:
 
 def execute(url: str, sql: str) -> None:
     """Run a script (several statements) in one transaction."""
-    from generator.database import connect
+    from generator.pg.database import connect
 
     engine = connect(url)
     try:
@@ -113,8 +113,8 @@ def db_name(url: str) -> str:
 @contextmanager
 def upgraded_database(server_url: str, prefix: str = "drift_head") -> Iterator[str]:
     """A scratch database upgraded to head with the committed migrations."""
-    from generator import migrate
-    from generator.database import scratch_database
+    from generator.migrate import api as migrate
+    from generator.pg.database import scratch_database
 
     with scratch_database(server_url, prefix=prefix) as url:
         migrate.upgrade(REPO, url)
@@ -124,7 +124,7 @@ def upgraded_database(server_url: str, prefix: str = "drift_head") -> Iterator[s
 @contextmanager
 def clone(server_url: str, template_url: str, prefix: str = "drift_case") -> Iterator[str]:
     """A copy of ``template_url`` (CREATE DATABASE ... TEMPLATE), dropped afterwards."""
-    from generator.database import scratch_database
+    from generator.pg.database import scratch_database
 
     with scratch_database(server_url, prefix=prefix, template=db_name(template_url)) as url:
         yield url

@@ -62,7 +62,7 @@ def split_script(script: str) -> list[str]:
 
 def apply_script(url: str, script: str) -> None:
     """Run a script statement by statement in autocommit, as ``psql -f`` does."""
-    from generator.database import connect
+    from generator.pg.database import connect
 
     engine = connect(url, autocommit=True)
     try:
@@ -76,7 +76,7 @@ def apply_script(url: str, script: str) -> None:
 def scratch_databases(server_url: str, prefix: str = "schemactl_diff") -> set[str]:
     from sqlalchemy import text
 
-    from generator.database import connect
+    from generator.pg.database import connect
 
     engine = connect(server_url)
     try:
@@ -95,7 +95,7 @@ def with_password(url: str, user: str = "postgres", password: str = PASSWORD) ->
 
 def execute_autocommit(url: str, *statements: str) -> list:
     """Run statements one by one in autocommit; the rows of the last one."""
-    from generator.database import connect
+    from generator.pg.database import connect
 
     engine = connect(url, autocommit=True)
     try:
@@ -111,8 +111,8 @@ def execute_autocommit(url: str, *statements: str) -> list:
 
 def cached_specs(server_url: str) -> dict[str, str]:
     """The cached spec databases on a server: name -> comment."""
-    from generator.database import list_databases
-    from generator.drift import SPEC_CACHE_PREFIX
+    from generator.drift.engine import SPEC_CACHE_PREFIX
+    from generator.pg.database import list_databases
 
     return list_databases(server_url, SPEC_CACHE_PREFIX)
 
@@ -121,7 +121,7 @@ def drop_cached_specs(server_url: str) -> None:
     """Drop every cached spec database on a server (the next diff there builds the spec)."""
     import time
 
-    from generator.drift import prune_spec_databases
+    from generator.drift.engine import prune_spec_databases
 
     # a diff killed by the test before (test_diff_safety) may leave its backend exiting for a
     # moment; prune never forces, so wait for such a connection to go

@@ -1,7 +1,7 @@
 """What `schemactl diff` does not see, and what only migra sees, pinned down on PostgreSQL 17.
 
 UNSEEN: drift that neither migra nor the catalog compares; the diff exits 0. These are the
-"Not compared" list of docs/drift.md and `diff --help` (generator.drift_report.UNCHECKED).
+"Not compared" list of docs/drift.md and `diff --help` (generator.drift.report.UNCHECKED).
 If one of them starts failing, the engine learned something: move it out of the list.
 
 MIGRA_ONLY: drift the catalog does not snapshot but migra finds; it must still be reported
@@ -17,7 +17,7 @@ import pytest
 from drift_corpus import Case, drifted, execute
 from drift_helpers import apply_script
 
-from generator.server import LocalServer
+from generator.pg.server import LocalServer
 
 ROLE = "drift_probe_role"
 

@@ -15,7 +15,7 @@ import pytest
 from drift_corpus import REQUIRED_KINDS, Case, drifted, load_cases
 from drift_helpers import apply_script, scratch_databases
 
-from generator.server import LocalServer
+from generator.pg.server import LocalServer
 
 CASES = load_cases()
 

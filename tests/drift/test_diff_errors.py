@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from drift_helpers import PASSWORD, Run, execute_autocommit, scratch_databases, with_password
 
-from generator.database import with_database
-from generator.server import LocalServer, free_port
+from generator.pg.database import with_database
+from generator.pg.server import LocalServer, free_port
 
 WRONG = "Wr0ng-Battery-drift"
 

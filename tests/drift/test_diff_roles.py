@@ -15,7 +15,7 @@ import pytest
 from drift_corpus import clone, execute
 from drift_helpers import drop_cached_specs, execute_autocommit
 
-from generator.server import LocalServer, free_port
+from generator.pg.server import LocalServer, free_port
 
 
 def as_user(url: str, user: str) -> str:

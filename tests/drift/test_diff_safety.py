@@ -28,10 +28,10 @@ from drift_helpers import (
     with_password,
 )
 
-import generator.drift
-from generator.database import with_database
-from generator.drift import connect_read_only, snapshot_of
-from generator.server import LocalServer
+import generator.drift.engine
+from generator.drift.engine import connect_read_only, snapshot_of
+from generator.pg.database import with_database
+from generator.pg.server import LocalServer
 
 XMAX = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text"
 
@@ -125,7 +125,7 @@ def test_scratch_database_is_dropped_when_building_the_spec_fails(
         raise error
 
     drop_cached_specs(pg.url())  # else the spec is not built: its cached database is used
-    monkeypatch.setattr(generator.drift, "_build_spec", failing)
+    monkeypatch.setattr(generator.drift.engine, "_build_spec", failing)
     result = run_cli("diff", "--db", head, "--dev-db", pg.url())
     assert result.code == code
     assert message in result.stderr

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from drift_helpers import apply_script, execute_autocommit
 
-from generator.database import scratch_database
-from generator.server import LocalServer
+from generator.pg.database import scratch_database
+from generator.pg.server import LocalServer
 
 VALUES = ["it's", "a", "x'); CREATE ROLE pwned_diff; --", "back\\slash", "b\\'); CREATE ROLE pwned_diff2; --"]
 

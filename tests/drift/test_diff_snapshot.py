@@ -17,7 +17,7 @@ import time
 import psycopg
 from drift_corpus import clone, execute
 
-from generator.server import LocalServer
+from generator.pg.server import LocalServer
 
 COLUMN = "last_login_at"
 COMMENT = "Last successful login; written by the auth service."

@@ -14,11 +14,11 @@ import pytest
 from drift_corpus import REPO
 from drift_helpers import cached_specs, drop_cached_specs, execute_autocommit, scratch_databases
 
-import generator.drift
-from generator.database import connect, with_database
-from generator.drift import run_diff, spec_database_name
-from generator.drift_spec import SpecDDL
-from generator.server import LocalServer
+import generator.drift.engine
+from generator.drift.engine import run_diff, spec_database_name
+from generator.drift.spec_db import SpecDDL
+from generator.pg.database import connect, with_database
+from generator.pg.server import LocalServer
 from generator.spec import load_spec
 
 
@@ -76,7 +76,7 @@ def test_built_once_then_read_without_parsing_the_spec(
     assert database_settings(cold, name) == (True, "default_transaction_read_only=on")
     assert not scratch_databases(cold)
 
-    monkeypatch.setattr(generator.drift, "_build_spec", no_build)
+    monkeypatch.setattr(generator.drift.engine, "_build_spec", no_build)
     again, load = spec_ddl(project)
     second = run_diff(head17, cold, again)
     assert second.in_sync and second.spec_cache == "hit"
@@ -158,13 +158,13 @@ def test_a_failed_build_publishes_nothing(
     project: Path, cold: str, head17: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The build fails after its DDL ran: the half-built database is dropped, never renamed."""
-    real = generator.drift._build_spec
+    real = generator.drift.engine._build_spec
 
     def half(url: str, *args):
         real(url, *args)
         raise RuntimeError("killed halfway")
 
-    monkeypatch.setattr(generator.drift, "_build_spec", half)
+    monkeypatch.setattr(generator.drift.engine, "_build_spec", half)
     ddl, _ = spec_ddl(project)
     with pytest.raises(RuntimeError, match="killed halfway"):
         run_diff(head17, cold, ddl)

@@ -15,7 +15,7 @@ import pytest
 from drift_corpus import REPO
 from drift_helpers import Run, with_password
 
-from generator.server import LocalServer, free_port
+from generator.pg.server import LocalServer, free_port
 
 WRONG = "Wr0ng-Contract-pw"
 BROKEN_SPEC = REPO / "tests" / "fixtures" / "invalid_specs" / "several_semantic" / "schema.yaml"

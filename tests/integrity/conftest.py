@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from integrity_support import REPO, RowFactory
 from sqlalchemy.pool import NullPool
 
-from generator.database import scratch_database
-from generator.migrate import upgrade
-from generator.server import LocalServer
+from generator.migrate.api import upgrade
+from generator.pg.database import scratch_database
+from generator.pg.server import LocalServer
 
 
 @pytest.fixture(scope="module", params=pgservers.selected_majors(), ids=lambda major: f"pg{major}")

@@ -19,8 +19,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from generator.metadata import build_metadata
-from generator.server import LocalServer, wheel_bin_dir
+from generator.pg.server import LocalServer, wheel_bin_dir
+from generator.schema.metadata import build_metadata
 from generator.spec import Spec, load_spec
 from generator.spec.model import ColumnSpec, TableSpec
 

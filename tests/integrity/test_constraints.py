@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from integrity_support import SPEC, RowFactory, hex64
 
-from generator import naming
+from generator.spec import naming
 
 # ------------------------------------------------------------------------------ helpers
 

@@ -4,7 +4,7 @@
   process, the database stays at the previous revision with no trace of the half-applied one,
   and the next `upgrade` succeeds;
 - two `upgrade` started at the same moment (two deploy pods): the second waits on the
-  advisory lock (generator.alembic_env.MIGRATION_LOCK_KEY), then finds nothing to do;
+  advisory lock (generator.migrate.api.MIGRATION_LOCK_KEY), then finds nothing to do;
 - a database at a revision the repository does not know (a newer deploy migrated it):
   `upgrade` and `status` refuse with one clear line and exit 1, and change nothing.
 
@@ -24,11 +24,11 @@ import sqlalchemy as sa
 from integrity_support import REPO, libpq_url, run_cli, start_cli
 from sqlalchemy.pool import NullPool
 
-from generator import migrate
-from generator.alembic_env import MIGRATION_LOCK_KEY
-from generator.catalog import compare, read_snapshot
-from generator.database import scratch_database
-from generator.server import LocalServer
+from generator.migrate import api as migrate
+from generator.migrate.api import MIGRATION_LOCK_KEY
+from generator.pg.catalog import compare, read_snapshot
+from generator.pg.database import scratch_database
+from generator.pg.server import LocalServer
 
 pytestmark = pytest.mark.slow  # volume and subprocess tests: deselect with -m 'not slow'
 

@@ -24,9 +24,9 @@ import sqlalchemy as sa
 from integrity_support import RowFactory, client_bin_dir, libpq_url
 from sqlalchemy.pool import NullPool
 
-from generator.catalog import compare, read_snapshot
-from generator.database import scratch_database
-from generator.server import LocalServer
+from generator.pg.catalog import compare, read_snapshot
+from generator.pg.database import scratch_database
+from generator.pg.server import LocalServer
 
 MULTI_CURRENCY = "-c app.multi_currency=on"
 

@@ -1,4 +1,4 @@
-"""Model parity: generator/models.py (the ORM classes applications import) against the spec, the
+"""Model parity: cadb/models.py (the ORM classes applications import) against the spec, the
 codegen, and a database upgraded to head through the migrations.
 
 Parity is checked twice, because each check is blind where the other sees:
@@ -6,7 +6,7 @@ Parity is checked twice, because each check is blind where the other sees:
    finds no difference between ``Base.metadata`` and the database: tables, columns, types,
    nullability, server defaults, comments, unique constraints, index columns and order.
 2. The database PostgreSQL builds from ``Base.metadata.create_all`` has exactly the catalog of
-   the database at head (generator.catalog: CHECK expressions, enum values, FK actions,
+   the database at head (generator.pg.catalog: CHECK expressions, enum values, FK actions,
    index definitions with USING/WHERE/DESC, NULLS NOT DISTINCT, comments, triggers), which
    autogenerate cannot see.
 ``test_the_parity_checks_see_drift`` proves both can fail: it breaks a fresh copy of the models
@@ -33,19 +33,20 @@ from project_facts import FACTS
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from generator import models, orm_codegen
-from generator.catalog import Snapshot, compare, read_snapshot
-from generator.database import scratch_database
-from generator.server import LocalServer
+from cadb import models
+from generator.pg.catalog import Snapshot, compare, read_snapshot
+from generator.pg.database import scratch_database
+from generator.pg.server import LocalServer
+from generator.schema import orm_codegen
 
-MODELS_FILE = REPO / "generator" / "models.py"
+MODELS_FILE = REPO / "cadb" / "models.py"
 
 # ------------------------------------------------------------------------------ codegen
 
 
 def test_models_py_is_the_codegen_output_of_the_spec() -> None:
     assert MODELS_FILE.read_text(encoding="utf-8") == orm_codegen.render(SPEC), (
-        "generator/models.py is stale: run `schemactl models` (or python -m generator.orm_codegen) and commit it"
+        "cadb/models.py is stale: run `schemactl models` (or python -m generator.schema.orm_codegen) and commit it"
     )
 
 
@@ -57,11 +58,11 @@ def test_the_codegen_is_deterministic() -> None:
 def test_codegen_check_mode_reports_a_stale_file(tmp_path) -> None:
     spec_file = tmp_path / "schema.yaml"
     spec_file.write_text((REPO / "schema.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "generator").mkdir()
+    (tmp_path / "cadb").mkdir()
     assert orm_codegen.main(["--spec", str(spec_file), "--check"]) == 2
     assert orm_codegen.main(["--spec", str(spec_file)]) == 0
     assert orm_codegen.main(["--spec", str(spec_file), "--check"]) == 0
-    assert (tmp_path / "generator" / "models.py").read_text(encoding="utf-8") == MODELS_FILE.read_text(encoding="utf-8")
+    assert (tmp_path / "cadb" / "models.py").read_text(encoding="utf-8") == MODELS_FILE.read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------ the classes
@@ -81,7 +82,7 @@ def test_a_class_for_every_table_and_a_python_enum_for_every_enum() -> None:
 
 
 def test_applications_import_the_classes_by_name() -> None:
-    from generator.models import AuditLog, Job, JobStatus, User, UserSession  # noqa: F401
+    from cadb.models import AuditLog, Job, JobStatus, User, UserSession  # noqa: F401
 
     assert Job.__table__.c.status.type.enum_class is JobStatus
     assert models.UserSession.__tablename__ == "sessions"  # not "Session": sqlalchemy.orm has one
@@ -206,7 +207,7 @@ def test_the_orm_builds_the_catalog_of_the_migrations(conn: sa.Connection, scrat
 
 
 def _fresh_models() -> types.ModuleType:
-    """An independent copy of generator/models.py (its own Base, MetaData and enum types)."""
+    """An independent copy of cadb/models.py (its own Base, MetaData and enum types)."""
     name = f"_models_copy_{uuid.uuid4().hex}"
     spec = importlib.util.spec_from_file_location(name, MODELS_FILE)
     assert spec is not None and spec.loader is not None
@@ -337,11 +338,7 @@ def run_models(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[st
 
     import cli.main
     import cli.output
-    from cli import commands_models
 
-    cli.main._register()
-    if "models" not in {c.name or c.callback.__name__ for c in cli.main.app.registered_commands}:
-        commands_models.register(cli.main.app)  # until cli/main.py lists commands_models
     for name in ("SCHEMACTL_SPEC", "SCHEMACTL_DEBUG"):
         monkeypatch.delenv(name, raising=False)
 
@@ -359,12 +356,12 @@ def run_models(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[st
 
 def test_schemactl_models_writes_then_checks(run_models, tmp_path) -> None:
     (tmp_path / "schema.yaml").write_text((REPO / "schema.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "generator").mkdir()
+    (tmp_path / "cadb").mkdir()
     code, out = run_models(tmp_path, "--check")
-    assert code == 2 and "stale: generator/models.py differs from the spec; run schemactl models" in out
+    assert code == 2 and "stale: cadb/models.py differs from the spec; run schemactl models" in out
     code, out = run_models(tmp_path)
-    assert code == 0 and f"wrote generator/models.py ({FACTS.tables} models, {FACTS.enums} enums)" in out
-    assert (tmp_path / "generator" / "models.py").read_text(encoding="utf-8") == MODELS_FILE.read_text(encoding="utf-8")
+    assert code == 0 and f"wrote cadb/models.py ({FACTS.tables} models, {FACTS.enums} enums)" in out
+    assert (tmp_path / "cadb" / "models.py").read_text(encoding="utf-8") == MODELS_FILE.read_text(encoding="utf-8")
     code, out = run_models(tmp_path)
     assert code == 0 and "unchanged" in out
     code, out = run_models(tmp_path, "--check")
@@ -376,7 +373,7 @@ def test_schemactl_models_on_a_bad_spec_prints_the_problems(run_models, tmp_path
     code, out = run_models(tmp_path)
     assert code == 1
     assert "schema.yaml:" in out and "Traceback" not in out
-    assert not (tmp_path / "generator" / "models.py").exists()
+    assert not (tmp_path / "cadb" / "models.py").exists()
 
 
 def test_schemactl_models_cannot_write(run_models, tmp_path) -> None:

@@ -34,8 +34,8 @@ from integrity_support import (
     load_queries,
 )
 
-from generator.database import scratch_database
-from generator.server import LocalServer
+from generator.pg.database import scratch_database
+from generator.pg.server import LocalServer
 
 pytestmark = pytest.mark.slow  # volume and subprocess tests: deselect with -m 'not slow'
 

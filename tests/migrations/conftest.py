@@ -24,8 +24,8 @@ from migration_helpers import REPO, Run, spec_snapshot_factory
 from rich.console import Console
 
 import cli.output
-from generator.database import connect
-from generator.server import LocalServer
+from generator.pg.database import connect
+from generator.pg.server import LocalServer
 
 # ------------------------------------------------------------------------------ projects
 
@@ -88,7 +88,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str])
 
 @pytest.fixture
 def alembic_config(pg: LocalServer):
-    from generator import migrate
+    from generator.migrate import api as migrate
 
     config = migrate.alembic_config(REPO)
     config.attributes["target_snapshot_factory"] = spec_snapshot_factory(pg.url("postgres"))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.database import connect, scratch_database
+from generator.pg.database import connect, scratch_database
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = REPO / "tests" / "fixtures" / "generate"
@@ -30,8 +30,8 @@ def spec_snapshot_factory(dev_url: str, root: Path = REPO) -> Callable[[], objec
     (instead of env.py's default, a scratch database on the embedded server)."""
 
     def factory():
-        from generator.catalog import read_snapshot
-        from generator.materialize import materialize
+        from generator.drift.materialize import materialize
+        from generator.pg.catalog import read_snapshot
         from generator.spec import load_spec
 
         with scratch_database(dev_url, prefix="schemactl_alembic_target") as url:

@@ -19,8 +19,8 @@ import pytest
 import sqlalchemy as sa
 from migration_helpers import revision_files
 
-from generator.database import connect, scratch_database
-from generator.server import LocalServer
+from generator.pg.database import connect, scratch_database
+from generator.pg.server import LocalServer
 
 SHORT = '"""\nopen("pwned","w")\n"""'  # 25 bytes: fits an enum value
 VALUES = ["mm", "x²", "class", "None", 'v' + SHORT, "it's", "back\\slash", 'q"']

@@ -19,8 +19,8 @@ import pytest
 import sqlalchemy as sa
 from test_offline_sql import offline_sql, psql
 
-from generator.database import connect, scratch_database
-from generator.server import LocalServer
+from generator.pg.database import connect, scratch_database
+from generator.pg.server import LocalServer
 
 COMMENT = "\\'; CREATE ROLE pwned_scs; --"
 DEFAULT = "a\\'; CREATE ROLE pwned_scs_default; --"

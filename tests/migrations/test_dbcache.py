@@ -1,4 +1,4 @@
-"""generator.dbcache: databases kept on the dev server between runs, on real servers.
+"""generator.pg.dbcache: databases kept on the dev server between runs, on real servers.
 
 Each test uses its own ``kind`` so the cached databases of other tests (generate's "spec" and
 "head") on the same session server do not interfere.
@@ -15,10 +15,10 @@ import pytest
 import sqlalchemy as sa
 from migration_helpers import CASES
 
-from generator import dbcache
-from generator.database import connect, scratch_database, with_database
-from generator.revision import generate
-from generator.server import LocalServer
+from generator.migrate.revision import generate
+from generator.pg import dbcache
+from generator.pg.database import connect, scratch_database, with_database
+from generator.pg.server import LocalServer
 from generator.spec import load_spec
 
 
@@ -269,6 +269,6 @@ def test_cli_generate_check_names_the_spec_database_by_the_spec_file(
 
 
 def test_clear_cache_knows_the_diff_spec_databases() -> None:
-    from generator import drift
+    from generator.drift import engine as drift
 
     assert dbcache.DIFF_SPEC_PREFIX == drift.SPEC_CACHE_PREFIX

@@ -17,8 +17,8 @@ import pytest
 from migration_helpers import REPO, revision_files
 from sqlalchemy import text
 
-from generator.database import connect, scratch_database
-from generator.server import LocalServer
+from generator.pg.database import connect, scratch_database
+from generator.pg.server import LocalServer
 
 
 def _execute(url: str, *statements: str) -> list[object]:

@@ -1,4 +1,4 @@
-"""Golden cases for ``generator.revision.generate``: one spec change each, proven on 17 and 18.
+"""Golden cases for ``generator.migrate.revision.generate``: one spec change each, proven on 17 and 18.
 
 Each folder of tests/fixtures/generate/ (see its README.md) holds ``before.yaml``,
 ``after.yaml`` and ``expected.txt``, the operation summaries ``generate`` must report going
@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from migration_helpers import CASES, revision_files
 
-from generator import migrate
-from generator.catalog import Snapshot
-from generator.database import connect, scratch_database
 from generator.errors import DestructiveChange
-from generator.revision import GenerateResult, generate
-from generator.server import LocalServer
+from generator.migrate import api as migrate
+from generator.migrate.revision import GenerateResult, generate
+from generator.pg.catalog import Snapshot
+from generator.pg.database import connect, scratch_database
+from generator.pg.server import LocalServer
 from generator.spec import load_spec
 
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "after.yaml").exists())
@@ -79,7 +79,7 @@ def test_generate_case(case: str, pg: LocalServer, new_project) -> None:
 
 
 def assert_down_to_base_leaves_nothing(root: Path, dev: str) -> None:
-    from generator.catalog import read_snapshot
+    from generator.pg.catalog import read_snapshot
 
     with scratch_database(dev, prefix="schemactl_base") as url:
         migrate.upgrade(root, url, "head")

@@ -15,8 +15,8 @@ import pytest
 from migration_helpers import REPO
 from project_facts import facts
 
-from generator import migrate
-from generator.server import LocalServer
+from generator.migrate import api as migrate
+from generator.pg.server import LocalServer
 
 SCHEMACTL = str(Path(sys.executable).with_name("schemactl"))
 

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from migration_helpers import REPO
 
-from generator import migrate
-from generator.database import connect
+from generator.migrate import api as migrate
+from generator.pg.database import connect
 
 SPEC = str(REPO / "schema.yaml")
 

@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 from migration_helpers import REPO
 
-from generator import migrate
-from generator.database import connect
-from generator.server import LocalServer
+from generator.migrate import api as migrate
+from generator.pg.database import connect
+from generator.pg.server import LocalServer
 from generator.spec import load_spec
 
 # Everything in the public schema that a migration could leave behind, by kind.

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from migration_helpers import CASES, REPO
 
-from generator.database import connect, scratch_database
-from generator.revision import generate
-from generator.server import LocalServer, wheel_bin_dir
+from generator.migrate.revision import generate
+from generator.pg.database import connect, scratch_database
+from generator.pg.server import LocalServer, wheel_bin_dir
 from generator.spec import load_spec
 
 

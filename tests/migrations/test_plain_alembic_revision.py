@@ -15,9 +15,9 @@ import pytest
 from migration_helpers import REPO
 from project_facts import facts
 
-from generator import migrate
-from generator.alembic_env import unproven_revisions
-from generator.server import LocalServer
+from generator.migrate import api as migrate
+from generator.migrate.env import unproven_revisions
+from generator.pg.server import LocalServer
 
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
 NEW_COLUMN = '      serial_no: {type: text, comment: "Serial number."}\n'

@@ -16,10 +16,10 @@ from alembic.autogenerate import renderers
 from alembic.operations import Operations
 from migration_helpers import CASES, revision_files
 
-from generator import ops as xops
 from generator.errors import DestructiveChange, ProofFailed
-from generator.revision import generate
-from generator.server import LocalServer
+from generator.migrate import ops as xops
+from generator.migrate.revision import generate
+from generator.pg.server import LocalServer
 from generator.spec import load_spec
 
 ADDED = CASES / "enum_value_added"  # job_status gains draft (first), paused (middle), archived (last)

@@ -1,6 +1,6 @@
 """Issue 13.13: a killed `generate` leaves no scratch database or folder for good.
 
-Scratch names carry their owner (pid, host, time: generator.scratch); the next run, and
+Scratch names carry their owner (pid, host, time: generator.pg.scratch); the next run, and
 `db clear-cache`, reap those whose run is gone, and clear-cache lists those still in use. The
 main test SIGKILLs a real `schemactl generate` while its scratch databases exist."""
 
@@ -18,9 +18,9 @@ import pytest
 import sqlalchemy as sa
 from migration_helpers import REPO
 
-from generator import scratch
-from generator.database import connect, scratch_database
-from generator.server import LocalServer
+from generator.pg import scratch
+from generator.pg.database import connect, scratch_database
+from generator.pg.server import LocalServer
 
 
 def databases(pg: LocalServer, like: str = "schemactl_%") -> set[str]:

@@ -20,11 +20,11 @@ import pytest
 import sqlalchemy as sa
 from migration_helpers import REPO
 
-from generator import migrate
-from generator.database import connect, scratch_database
-from generator.materialize import materialize
-from generator.revision import generate
-from generator.server import LocalServer
+from generator.drift.materialize import materialize
+from generator.migrate import api as migrate
+from generator.migrate.revision import generate
+from generator.pg.database import connect, scratch_database
+from generator.pg.server import LocalServer
 from generator.spec import load_spec
 
 SPEC = REPO / "tests" / "fixtures" / "literals" / "schema.yaml"
@@ -159,7 +159,7 @@ def test_refused_fragment_is_reported_at_its_own_line(
 def test_metadata_create_all_keeps_every_literal(empty_db: str) -> None:
     """``build_metadata(spec).create_all`` (what test databases and the ORM use; its extras
     are sa.DDL, a %-format string) gives the same exact literals."""
-    from generator.metadata import build_metadata
+    from generator.schema.metadata import build_metadata
 
     engine = connect(empty_db)
     try:
@@ -200,7 +200,7 @@ def test_ddl_is_sent_one_statement_per_message(empty_db: str, pipelined: bool) -
     (42601), both pipelined (``execute_ddl``) and one at a time (``execute_one``)."""
     import psycopg
 
-    from generator.materialize import StatementFailed, execute_ddl, execute_one
+    from generator.drift.materialize import StatementFailed, execute_ddl, execute_one
 
     smuggled = "CREATE TABLE ok_t (a int); CREATE TABLE pwned_t (a int)"
     engine = connect(empty_db)

@@ -12,9 +12,9 @@ import sys
 import pytest
 from migration_helpers import REPO
 
-import cli.commands_migrate
-from generator import migrate
-from generator.server import LocalServer
+import cli.migrate
+from generator.migrate import api as migrate
+from generator.pg.server import LocalServer
 
 SPEC = str(REPO / "schema.yaml")
 
@@ -68,7 +68,7 @@ def test_downgrade_that_loses_nothing_needs_no_confirmation(run_cli, empty_db: s
 @pytest.mark.parametrize(("answer", "code", "at"), [("n\n", 1, "0008"), ("y\n", 0, "0006")])
 def test_downgrade_asks_on_a_terminal(run_cli, monkeypatch, empty_db: str, answer: str, code: int, at: str) -> None:
     migrate.upgrade(REPO, empty_db, "head")
-    monkeypatch.setattr(cli.commands_migrate, "_stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(cli.migrate, "_stdin_is_terminal", lambda: True)
     monkeypatch.setattr(sys, "stdin", io.StringIO(answer))
     result = cli_run(run_cli, "downgrade", "0006", "--db", empty_db)
     assert result.code == code, result.stderr

@@ -1,4 +1,4 @@
-"""generator.autogen without a database: the fix-ups planned from two catalog snapshots.
+"""generator.migrate.autogen without a database: the fix-ups planned from two catalog snapshots.
 
 ``AutogenSupport`` is given the snapshot of the database being migrated ("work"), the
 snapshot of the spec built in a scratch database ("target") and the spec; the connection
@@ -13,16 +13,16 @@ import pytest
 import sqlalchemy as sa
 from alembic.operations import ops
 
-from generator import ops as x
-from generator.autogen import (
+from generator.migrate import ops as x
+from generator.migrate.autogen import (
     AutogenSupport,
     _condition,
     _key_columns,
     _unique_from_def,
     escape_bind_params,
 )
-from generator.catalog import Column, Snapshot
-from generator.metadata import build_metadata
+from generator.pg.catalog import Column, Snapshot
+from generator.schema.metadata import build_metadata
 from generator.spec import parse_spec
 
 
@@ -303,7 +303,7 @@ def render(*items: object) -> str:
     from alembic.autogenerate.api import render_python_code
     from alembic.runtime.migration import MigrationContext
 
-    from generator.autogen import escape_rendered_sql
+    from generator.migrate.autogen import escape_rendered_sql
 
     context = MigrationContext.configure(dialect_name="postgresql", opts={"alembic_module_prefix": "op.",
                                                                           "sqlalchemy_module_prefix": "sa."})  # fmt: skip
@@ -313,7 +313,7 @@ def render(*items: object) -> str:
 
 
 def test_sql_with_a_colon_is_rendered_so_text_keeps_it() -> None:
-    from generator.metadata import sql_text
+    from generator.schema.metadata import sql_text
 
     column = sa.Column("code", sa.Text, server_default=sql_text("':x'"))
     code = render(

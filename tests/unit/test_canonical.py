@@ -1,4 +1,4 @@
-"""generator.canonical: RFC 8785 against the RFC's own examples; errors; the fast path."""
+"""cadb.canonical: RFC 8785 against the RFC's own examples; errors; the fast path."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import rfc8785
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator.canonical import (
+from cadb.canonical import (
     MAX_SAFE_INTEGER,
     NotCanonicalJson,
     canonical_json,

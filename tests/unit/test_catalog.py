@@ -1,4 +1,4 @@
-"""generator.catalog without a database: snapshots from catalog rows, and the pure comparison."""
+"""generator.pg.catalog without a database: snapshots from catalog rows, and the pure comparison."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from generator.catalog import Change, Column, Snapshot, compare, snapshot_from_rows
+from generator.pg.catalog import Change, Column, Snapshot, compare, snapshot_from_rows
 
 TEXT = Column("text", False, None, "", "Comment.")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.catalog import normalize_bool_groups as normalize
+from generator.pg.catalog import normalize_bool_groups as normalize
 
 NESTED = "CHECK ((((length(s3_key) >= 1) AND (length(s3_key) <= 1024)) AND (\"left\"(s3_key, 1) <> '/'::text)))"
 FLAT = "CHECK (((length(s3_key) >= 1) AND (length(s3_key) <= 1024) AND (\"left\"(s3_key, 1) <> '/'::text)))"

@@ -12,15 +12,8 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import audit
-from generator.audit import (
-    AuditError,
-    Scope,
-    chain_hash,
-    format_created_at,
-    record_json,
-    verify_rows,
-)
+from cadb import audit
+from cadb.audit import AuditError, Scope, chain_hash, format_created_at, record_json, verify_rows
 from generator.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[2]

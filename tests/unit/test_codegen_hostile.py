@@ -1,6 +1,6 @@
 """Issue 12 finding 2: no spec value, seed value or -m message can become Python code.
 
-Every generated file (schema revisions, data revisions, generator/models.py) is rendered from
+Every generated file (schema revisions, data revisions, cadb/models.py) is rendered from
 string literals and escaped docstrings, parsed before it is written, and then imported here:
 each hostile payload tries to create a marker file, which must not exist afterwards, and each
 hostile value must come back exactly (enum members, docstrings, SEEDS). No database needed.
@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from alembic.operations import ops
 
-from generator import ops as xops
-from generator import orm_codegen
 from generator.errors import CodegenError, SchemactlError
-from generator.pysource import check_file_name, doc_text, slug_source
-from generator.revision import Plan, _write, rollback_note
-from generator.seed import literal
-from generator.seed_revision import check_rendering, read_data_revision, render_revision
+from generator.migrate import ops as xops
+from generator.migrate.revision import Plan, _write, rollback_note
+from generator.schema import orm_codegen
+from generator.schema.pysource import check_file_name, doc_text, slug_source
+from generator.seeds.apply import literal
+from generator.seeds.revision import check_rendering, read_data_revision, render_revision
 from generator.spec import parse_spec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,7 +83,7 @@ def test_doc_text_round_trips_inside_a_docstring(text: str) -> None:
     ["a/b/../../etc/passwd", "..", "x\x00y", "line\nbreak", "é" * 300, "x²", "", "../" * 100, "\\ \\ C:\\x"],
 )
 def test_revision_file_names_are_plain_ascii(message: str, tmp_path: Path) -> None:
-    from generator import migrate
+    from generator.migrate import api as migrate
 
     scripts = copy_migrations(tmp_path)
     directory = migrate.script_directory(tmp_path, scripts)
@@ -189,7 +189,7 @@ def test_a_template_that_does_not_parse_is_refused(tmp_path: Path) -> None:
 
 def test_plain_alembic_revision_escapes_the_message_too(tmp_path: Path) -> None:
     """`alembic revision -m` renders the same template: its docstring is escaped as well."""
-    from generator import migrate
+    from generator.migrate import api as migrate
 
     marker = tmp_path / "marker"
     message = "x" + payload(marker)
@@ -362,11 +362,11 @@ def test_a_format_check_python_cannot_compile_is_left_to_the_database(tmp_path: 
 
 def test_python_m_orm_codegen_prints_one_line_for_a_collision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "schema.yaml").write_text(spec_text(["a-b", "a_b"]), encoding="utf-8")
-    (tmp_path / "generator").mkdir()
+    (tmp_path / "cadb").mkdir()
     assert orm_codegen.main(["--spec", str(tmp_path / "schema.yaml")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "schema.yaml:5:21: value 'a_b' of enum unit" in err and err.count("\n") == 1
-    assert not (tmp_path / "generator" / "models.py").exists()
+    assert not (tmp_path / "cadb" / "models.py").exists()
 
 
 def test_cli_models_prints_one_line_for_a_collision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

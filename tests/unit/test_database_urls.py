@@ -1,4 +1,4 @@
-"""Pure parts of generator.database: URL normalizing and masking, explaining connection
+"""Pure parts of generator.pg.database: URL normalizing and masking, explaining connection
 errors, resolving --db / env without the embedded server, scratch database names."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.database import (
+from generator.errors import ConfigError, DatabaseError
+from generator.pg.database import (
     ResolvedDatabase,
     explain_operational_error,
     libpq_url,
@@ -19,8 +20,7 @@ from generator.database import (
     scratch_name,
     with_database,
 )
-from generator.dburl import forget_secrets, scrub
-from generator.errors import ConfigError, DatabaseError
+from generator.pg.urls import forget_secrets, scrub
 
 SECRET = "Sup3r-Secret-pw"
 

@@ -1,4 +1,4 @@
-"""generator.docs: the Mermaid ERD and the Markdown data dictionary, from in-memory specs."""
+"""generator.schema.docs: the Mermaid ERD and the Markdown data dictionary, from in-memory specs."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import naming
-from generator.docs import data_dictionary, erd_mermaid
-from generator.spec import Spec, load_spec, parse_spec
+from generator.schema.docs import data_dictionary, erd_mermaid
+from generator.spec import Spec, load_spec, naming, parse_spec
 
 SPEC_FILE = Path(__file__).resolve().parents[2] / "schema.yaml"
 

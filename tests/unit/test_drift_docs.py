@@ -13,7 +13,7 @@ from rich.console import Console
 
 import cli.output
 from cli.main import main
-from generator.drift_report import UNCHECKED, DiffReport
+from generator.drift.report import UNCHECKED, DiffReport
 
 REPO = Path(__file__).resolve().parents[2]
 DRIFT = (REPO / "docs" / "drift.md").read_text()

@@ -1,4 +1,4 @@
-"""generator.drift imports migra with a faster path for schemainspect's SQL files; in a fresh
+"""generator.drift.engine imports migra with a faster path for schemainspect's SQL files; in a fresh
 interpreter, the result must be exactly what a plain import gives, and leave nothing behind."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ if mode == "plain":
     warnings.simplefilter("ignore")
     import migra, schemainspect
 else:
-    from generator.drift import _quietly_import_engine
+    from generator.drift.engine import _quietly_import_engine
     _quietly_import_engine()
     import migra, schemainspect
 import inspect

@@ -1,23 +1,23 @@
-"""generator.drift_report, pure: naming the object of a statement, destructive statements,
+"""generator.drift.report and generator.drift.assemble, pure: naming the object of a statement, destructive statements,
 folding constraint indexes, changes only migra sees, the script and the JSON document."""
 
 from __future__ import annotations
 
 import pytest
 
-from generator.catalog import Change, Column, Snapshot
-from generator.drift_report import (
+from generator.drift.assemble import build_report
+from generator.drift.report import (
     FORMAT_VERSION,
     UNCHECKED,
     Described,
     DiffReport,
     Statement,
-    build_report,
     describe_statement,
     engine_only_changes,
     fold_changes,
     is_destructive,
 )
+from generator.pg.catalog import Change, Column, Snapshot
 
 
 @pytest.mark.parametrize(
@@ -235,7 +235,7 @@ def test_build_report_adds_comments_migra_does_not_write() -> None:
 
 
 def test_functions_migra_could_not_read_are_left_to_the_catalog() -> None:
-    from generator.drift_report import without_hidden_functions
+    from generator.drift.assemble import without_hidden_functions
 
     statements = [
         "set check_function_bodies = off;",
@@ -254,7 +254,7 @@ def test_functions_migra_could_not_read_are_left_to_the_catalog() -> None:
 
 
 def test_comment_changes_show_both_comments() -> None:
-    from generator.drift_report import with_comment_detail
+    from generator.drift.assemble import with_comment_detail
 
     live = _snap(
         tables={"t": "old"},
@@ -292,8 +292,8 @@ def test_one_statement_is_singular(monkeypatch: pytest.MonkeyPatch) -> None:
     from rich.console import Console
 
     import cli.output
-    from cli.commands_diff import render_text
-    from generator.drift_report import DiffReport, Statement
+    from cli.diff import render_text
+    from generator.drift.report import DiffReport, Statement
 
     report = DiffReport(changes=[Change("column", "t.c", "added")], statements=[Statement('ALTER TABLE "t" ADD COLUMN "c" text')])
     assert "-- 1 statement, 0 destructive." in report.sql_script()
@@ -309,7 +309,8 @@ def test_session_settings_are_not_statements_of_the_fix() -> None:
     """Issue 13.8: migra's `set check_function_bodies = off` was a statement of its own (3
     statements for 2 changes). It is dropped, or kept as the script's uncounted preamble when
     the script creates a function."""
-    from generator.drift_report import build_report, split_session
+    from generator.drift.assemble import build_report
+    from generator.drift.report import split_session
 
     comment = 'COMMENT ON TABLE "public"."t" IS \'x\''
     assert split_session(["set check_function_bodies = off;", 'alter table "public"."t" drop column "c";']) == (

@@ -1,4 +1,4 @@
-"""generator.drift_spec: the spec's DDL is remembered only for the same schema.yaml bytes and
+"""generator.drift.spec_db: the spec's DDL is remembered only for the same schema.yaml bytes and
 the same code, and a bad or missing cache just means loading the spec."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.drift_spec import CACHE_FILE, SpecDDL, cache_key
-from generator.materialize import ddl_script
+from generator.drift.spec_db import CACHE_FILE, SpecDDL, cache_key
+from generator.schema.ddl import ddl_script
 from generator.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[2]

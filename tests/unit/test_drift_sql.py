@@ -1,15 +1,15 @@
-"""generator.drift_sql, pure: the statements schemactl writes instead of migra's."""
+"""generator.drift.fix_sql, pure: the statements schemactl writes instead of migra's."""
 
 from __future__ import annotations
 
-from generator.catalog import Change, Column, Snapshot
-from generator.drift_sql import (
+from generator.drift.fix_sql import (
     comment_statements,
     correct,
     create_index,
     enum_add_values,
     fallback_sql,
 )
+from generator.pg.catalog import Change, Column, Snapshot
 
 MIGRA_ENUM_RECREATE = [
     'alter table "public"."jobs" alter column "status" drop default;',

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.docs import data_dictionary, erd_markdown, erd_mermaid
+from generator.schema.docs import data_dictionary, erd_markdown, erd_mermaid
 from generator.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.audit import AuditError, _check_event_type, _check_scope_type
+from cadb.audit import AuditError, _check_event_type, _check_scope_type
 from generator.errors import SpecError
-from generator.seed_spec import parse_seeds
+from generator.seeds.spec import parse_seeds
 from generator.spec import parse_spec
 from generator.spec.jsonschema_errors import _fast_check, bundled_schema
 from generator.spec.model import _ORDER_RE

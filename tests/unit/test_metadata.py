@@ -1,4 +1,4 @@
-"""generator.metadata: the real schema.yaml as SQLAlchemy MetaData, checked without a database."""
+"""generator.schema.metadata: the real schema.yaml as SQLAlchemy MetaData, checked without a database."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.sql.elements import conv
 
-from generator import naming
-from generator.metadata import build_metadata
-from generator.spec import Spec, load_spec, parse_spec
+from generator.schema.metadata import build_metadata
+from generator.spec import Spec, load_spec, naming, parse_spec
 from generator.spec.model import NO_DEFAULT
 from generator.spec.types import literal_sql
 

@@ -1,4 +1,4 @@
-"""generator.revision without a database: op summaries, the destructive gate, narrowing types,
+"""generator.migrate.revision without a database: op summaries, the destructive gate, narrowing types,
 rollback notes, revision ids."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic.operations import ops
 from sqlalchemy.dialects import postgresql as pg
 
-from generator import ops as x
-from generator.revision import (
+from generator.migrate import ops as x
+from generator.migrate.revision import (
     _is_narrowing,
     describe_op,
     destructive_steps,

@@ -20,8 +20,8 @@ from rich.console import Console
 import cli.output
 from cli.main import main
 from generator.errors import SpecError
-from generator.seed import insert_sql, literal, quote_text, upsert_statements
-from generator.seed_revision import (
+from generator.seeds.apply import insert_sql, literal, quote_text, upsert_statements
+from generator.seeds.revision import (
     data_revisions,
     diff_states,
     pending_changes,
@@ -31,7 +31,7 @@ from generator.seed_revision import (
     seed_state,
     seeds_from_state,
 )
-from generator.seed_spec import load_seeds, parse_seeds
+from generator.seeds.spec import load_seeds, parse_seeds
 from generator.spec import Spec, load_spec, parse_spec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -372,7 +372,7 @@ def test_the_latest_data_revision_is_what_the_renderer_makes_of_seeds_yaml(spec:
 
 
 def test_a_hand_written_data_revision_is_not_rendered_again(tmp_path: Path) -> None:
-    from generator.seed_revision import read_data_revision
+    from generator.seeds.revision import read_data_revision
 
     path = tmp_path / "0009_rename_a_key.py"
     path.write_text('"""rename a key\n\nRevision ID: 0009\n"""\nrevision = "0009"\ndown_revision = "0008"\n'

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from generator.errors import ConfigError, Problem, SpecError
-from generator.seed_spec import parse_seeds
+from generator.seeds.spec import parse_seeds
 from generator.spec import load_spec, parse_spec
 from generator.spec.source import MAX_BYTES, MAX_DEPTH, MAX_NODES, _may_exceed_bounds, load_yaml
 

@@ -29,7 +29,7 @@ DATABASE_STACK = (
 )
 # jsonschema runs only to explain a spec that failed the fast check (generator/spec/fastcheck.py)
 VALID_SPEC_NEVER = (*DATABASE_STACK, "jsonschema", "referencing")
-HELP_NEVER = (*VALID_SPEC_NEVER, "yaml", "generator.spec", "generator.database")
+HELP_NEVER = (*VALID_SPEC_NEVER, "yaml", "generator.spec", "generator.pg.database")
 
 SCRIPT = """
 import importlib, json, os, sys
@@ -88,7 +88,7 @@ def test_validate_imports_no_database_stack_cold_or_warm(project: Path, tmp_path
     for run in ("cold", "warm"):
         code, modules = imported_by(["validate"], project, tmp_path)
         assert code == 0, run
-        assert "generator.seed_spec" in modules  # seeds.yaml was checked too
+        assert "generator.seeds.spec" in modules  # seeds.yaml was checked too
         assert offenders(modules, VALID_SPEC_NEVER) == [], run
     assert (project / ".schemactl" / "cache" / "spec.pickle").is_file()
 
@@ -104,8 +104,8 @@ def test_validate_of_an_invalid_spec_imports_no_database_stack(
 
 
 def test_the_check_itself_sees_a_database_import(project: Path, tmp_path: Path) -> None:
-    """The harness is real: the same run with generator.metadata imported first is caught."""
-    code, modules = imported_by(["--help"], project, tmp_path, preload="generator.metadata")
+    """The harness is real: the same run with generator.schema.metadata imported first is caught."""
+    code, modules = imported_by(["--help"], project, tmp_path, preload="generator.schema.metadata")
     assert code == 0
     assert "sqlalchemy" in offenders(modules, HELP_NEVER)
 

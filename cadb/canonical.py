@@ -1,0 +1,239 @@
+"""Canonical JSON (RFC 8785, the JSON Canonicalization Scheme) and sha256: what every hash
+schemactl stores is built from. Pure: no files, no database.
+
+- ``canonical_json(value)``: the RFC 8785 bytes of a Python value (via the ``rfc8785``
+  package). Numbers are IEEE 754 doubles, as in JavaScript: integers must lie within
+  +-(2**53 - 1), NaN and infinities are refused.
+- ``canonical_json_from_text(text)``: the canonical bytes of a JSON document given as text,
+  e.g. a ``jsonb`` column read back from PostgreSQL. Numbers are read as doubles, so a large
+  integer that PostgreSQL printed in full (``1e21`` comes back as ``1000000000000000000000``)
+  canonicalizes to what the writer hashed. A fast path (the C-accelerated ``json`` encoder)
+  is taken when its output provably equals RFC 8785; everything else goes through
+  ``rfc8785``. The tests check the two against each other.
+- ``canonical_json_for_jsonb(value)``: ``canonical_json`` that also refuses what a
+  PostgreSQL ``jsonb`` cannot store (the character U+0000), so a value that is hashed can
+  always be stored and read back unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import json.encoder
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import rfc8785
+
+from cadb.errors import SchemactlError
+
+MAX_SAFE_INTEGER = 2**53 - 1
+"""The largest integer a JSON number (an IEEE 754 double) carries exactly."""
+
+
+class NotCanonicalJson(SchemactlError):
+    """A value cannot be written as canonical JSON; ``path`` locates the culprit
+    (e.g. ``$.metrics.samples[3]``)."""
+
+    def __init__(self, message: str, path: str, hint: str | None = None) -> None:
+        super().__init__(f"{path}: {message}", hint)
+        self.path = path
+
+
+def canonical_json(value: Any) -> bytes:
+    """The RFC 8785 canonical form of ``value`` as UTF-8 bytes.
+
+    ``value`` is made of dict (str keys), list/tuple, str, int, float, bool and None.
+    Raises NotCanonicalJson naming the offending element otherwise.
+    """
+    try:
+        return rfc8785.dumps(value)
+    # rfc8785 0.1.4 lets a UnicodeEncodeError out for a lone surrogate in a key
+    except (rfc8785.CanonicalizationError, UnicodeError, RecursionError):
+        pass
+    raise _explain(value)
+
+
+def canonical_json_for_jsonb(value: Any) -> bytes:
+    """``canonical_json``, also refusing U+0000 in a string or key (jsonb rejects it)."""
+    out = canonical_json(value)
+    if b"\\u0000" in out:  # also matches an escaped backslash followed by "u0000"; look closer
+        found = _find(value, "$", lambda v: isinstance(v, str) and "\x00" in v, keys=True)
+        if found is not None:
+            raise NotCanonicalJson(
+                "contains the character U+0000, which PostgreSQL jsonb cannot store",
+                found[0],
+                "remove it, or encode binary data as base64",
+            )
+    return out
+
+
+def canonical_json_from_text(text: str | bytes) -> bytes:
+    """The canonical bytes of a JSON document given as text (numbers read as doubles)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    try:
+        out = "".join(_FAST_ENCODE(_FAST_DECODE(text), 0)).encode("utf-8")
+    except (_NotFast, ValueError):  # ValueError: NaN or infinity, a lone surrogate, bad JSON
+        return canonical_json(parse_json(text))
+    if out.isascii() or _ASTRAL_UTF8.search(out) is None:
+        return out
+    return canonical_json(parse_json(text))
+
+
+def parse_json(text: str | bytes) -> Any:
+    """``json.loads`` with JSON's number model: integers beyond +-(2**53 - 1) become floats
+    (the double they denote), so ``canonical_json(parse_json(t))`` works for any number."""
+    return json.loads(text, parse_int=_int_or_double)
+
+
+def sha256_hex(data: bytes | str) -> str:
+    """Lower-case hex sha256 of ``data`` (a str is encoded as UTF-8)."""
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+# ------------------------------------------------------------------------------ internals
+
+# The fast path of canonical_json_from_text: Python's json module in C. Its encoder writes
+# strings exactly as RFC 8785 does (it escapes " \\ and the controls below U+0020; \\b \\f \\n
+# \\r \\t short, the rest as lower-case \\u00xx; everything else raw), and null, true, false
+# and integers too. Where it would differ, the decoder's number hooks return _NOT_FAST (which
+# the encoder refuses, sending the document down the slow path), or the output is checked:
+#   - floats: repr() writes "100.0", "1e-05", "1e+16" where RFC 8785 writes "100", "0.00001",
+#     "10000000000000000". Both write the same shortest round-trip digits, so a float that is
+#     not integral and at least 1e-4 in size (no exponent in repr) is identical; an integral
+#     one within +-(2**53 - 1) is written as that integer; any other float is _NOT_FAST;
+#   - integers beyond +-(2**53 - 1), which RFC 8785 treats as doubles: _NOT_FAST;
+#   - key order when a key holds a character above U+FFFF (RFC 8785 sorts by UTF-16 code
+#     units, Python by code points): output with any 4-byte UTF-8 sequence takes the slow path.
+
+
+class _NotFast(Exception):
+    pass
+
+
+_NOT_FAST = object()
+
+
+def _fast_float(text: str) -> float | int | object:
+    number = float(text)
+    if number.is_integer():
+        return int(number) if -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER else _NOT_FAST
+    return number if abs(number) >= 1e-4 else _NOT_FAST  # (NaN is not integral and fails too)
+
+
+def _fast_int(text: str) -> int | object:
+    number = int(text)
+    return number if -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER else _NOT_FAST
+
+
+def _refuse(value: object) -> object:
+    raise _NotFast
+
+
+_FAST_DECODE = json.JSONDecoder(parse_float=_fast_float, parse_int=_fast_int).decode
+_ASTRAL_UTF8 = re.compile(rb"[\xf0-\xf4]")
+if json.encoder.c_make_encoder is not None:  # (markers, default, encoder, indent, key_sep,
+    _FAST_ENCODE = json.encoder.c_make_encoder(  # item_sep, sort_keys, skipkeys, allow_nan)
+        None, _refuse, json.encoder.encode_basestring, None, ":", ",", True, False, False
+    )
+else:  # pragma: no cover - CPython without the _json accelerator
+    _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True,
+                                separators=(",", ":"), default=_refuse)  # fmt: skip
+
+    def _FAST_ENCODE(value: Any, _indent: int) -> list[str]:  # noqa: N802
+        return [_ENCODER.encode(value)]
+
+
+def _int_or_double(text: str) -> int | float:
+    number = int(text)
+    return number if -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER else float(text)
+
+
+def _as_doubles(value: Any) -> Any:
+    """Integers beyond +-(2**53 - 1) as the double they denote (OverflowError beyond ~1e308
+    is reported as not canonical)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str | float):
+        return value
+    if isinstance(value, int):
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return value
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf  # refused by canonical_json as "not a finite number"
+    if isinstance(value, dict):
+        return {k: _as_doubles(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_doubles(v) for v in value]
+    return value
+
+
+class _Rule:
+    """One reason rfc8785 refuses a value: a test on an element, the message, a hint."""
+
+    def __init__(self, test: Any, message: str, hint: str | None = None, keys: bool = False) -> None:
+        self.test, self.message, self.hint, self.keys = test, message, hint, keys
+
+
+_RULES = [
+    _Rule(lambda v: isinstance(v, Mapping) and any(not isinstance(k, str) for k in v),
+          "an object key is not a string", "JSON object keys are strings; convert the keys"),
+    _Rule(lambda v: isinstance(v, float) and not math.isfinite(v),
+          "is not a finite number (NaN and infinities are not JSON)"),
+    _Rule(lambda v: isinstance(v, int) and not isinstance(v, bool)
+          and not -MAX_SAFE_INTEGER <= v <= MAX_SAFE_INTEGER,
+          f"is an integer beyond +-{MAX_SAFE_INTEGER}, which a JSON number cannot carry exactly",
+          "send it as a string"),
+    _Rule(lambda v: isinstance(v, str) and _has_lone_surrogate(v),
+          "contains a lone UTF-16 surrogate, which is not valid Unicode", keys=True),
+    _Rule(lambda v: v is not None and not isinstance(v, dict | list | tuple | str | int | float),
+          "is not a JSON value",
+          "convert it first: a datetime to an ISO 8601 string, a UUID or Decimal to str"),
+]  # fmt: skip
+
+
+def _explain(value: Any) -> NotCanonicalJson:
+    """Find why rfc8785 refused ``value`` and say where."""
+    for rule in _RULES:
+        found = _find(value, "$", rule.test, keys=rule.keys)
+        if found is not None:
+            path, element = found
+            message = rule.message
+            if rule is _RULES[-1]:
+                message = f"a {type(element).__name__} {message}"
+            return NotCanonicalJson(message, path, rule.hint)
+    return NotCanonicalJson("is nested too deeply to canonicalize", "$")
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _find(value: Any, path: str, test: Any, keys: bool = False, depth: int = 0) -> tuple[str, Any] | None:
+    """(location, element) of the first element (or key, with ``keys``) passing ``test``,
+    the location written JSONPath-like: ``$.params.tools[2]``."""
+    if depth > 500:
+        return None
+    if test(value):
+        return path, value
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            where = f"{path}.{key}" if isinstance(key, str) and key.isidentifier() else f"{path}[{key!r}]"
+            if keys and test(key):
+                return where, key
+            found = _find(item, where, test, keys, depth + 1)
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _find(item, f"{path}[{index}]", test, keys, depth + 1)
+            if found is not None:
+                return found
+    return None

@@ -1,0 +1,140 @@
+"""schemactl diff: the live database against the spec, a summary per object and the fixing SQL."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import typer
+
+from cli.output import OUT
+from cli.state import State
+from generator.drift.report import UNCHECKED, plural
+
+DB_HELP = "Live database URL (only read); default $DATABASE_URL, else the embedded server."
+DEV_HELP = (
+    "Dev server URL for the scratch database; default $SCHEMACTL_DEV_DATABASE_URL, else the "
+    "embedded server. Use the production major version."
+)
+ACTION_TEXT = {
+    "added": "missing from the database",
+    "removed": "not in the spec",
+    "changed": "differs",
+}
+
+DIFF_HELP = """Compare the live database with schema.yaml: a summary per object, then the SQL that would bring the database to the spec.
+
+The spec is built once in a database on the dev server and kept there as a cache
+(schemactl_spec_<key>, the 3 newest specs; `schemactl db clear-cache` drops them; a build
+interrupted by an error or Ctrl-C is dropped), then compared with the live database by
+migra plus schemactl's own catalog comparison (comments, enum values, index and constraint
+definitions). The live database is only read, in one REPEATABLE READ READ ONLY transaction
+(one consistent snapshot, also while a migration runs).
+
+Tables, columns (type, NOT NULL, default, identity), indexes, constraints (primary key,
+unique, foreign key with ON DELETE/UPDATE, CHECK, exclusion), enums and their values,
+comments on tables, columns and enums, extensions, triggers and functions are compared;
+views, sequences, policies and row-level security too, by migra.
+
+Exit codes: 0 in sync, 2 drift, 1 error. --format sql prints only the script (destructive
+statements are preceded by a "-- DESTRUCTIVE" comment); --format json is described in docs/drift.md."""
+
+EPILOG = "Not compared (see docs/drift.md):\n\n" + "\n\n".join(
+    f"- {item}" for item in UNCHECKED
+)
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    sql = "sql"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(help=DIFF_HELP, epilog=EPILOG)
+    def diff(
+        ctx: typer.Context,
+        db: str | None = typer.Option(None, "--db", help=DB_HELP),
+        dev_db: str | None = typer.Option(None, "--dev-db", help=DEV_HELP),
+        format: DiffFormat = typer.Option(
+            DiffFormat.text, "--format", "-f", help="text, sql or json."
+        ),
+    ) -> None:
+        from generator.drift.engine import run_diff
+        from generator.drift.spec_db import SpecDDL
+        from generator.pg.database import resolve_dev, resolve_live
+
+        state: State = ctx.obj
+        spec = SpecDDL.load_cached(state.spec, state.root, state.load_spec)
+        live = resolve_live(db, state.root)
+        dev = resolve_dev(dev_db, state.root)
+        pending = _pending_note(state, live.url)
+        try:
+            with OUT.stderr.status("comparing...") as status:
+                report = run_diff(
+                    live.url, dev.url, spec, progress=lambda phrase: status.update(phrase + "...")
+                )
+        except KeyboardInterrupt:  # typer would exit 130 silently
+            OUT.report(
+                "interrupted", "an unfinished spec database was dropped; the live database was only read", exit_code=130
+            )
+            raise typer.Exit(130) from None
+        OUT.note(
+            f"[dim]database: {live.display} (from {live.source}); dev server: {dev.display} (from {dev.source})[/]"
+        )
+        if format == DiffFormat.json:
+            OUT.json(report.as_json() | {"pending_revisions": pending})
+        elif format == DiffFormat.sql:
+            if report.statements or report.missing_sql:
+                OUT.stdout.file.write(report.sql_script())
+                OUT.stdout.file.flush()
+        else:
+            render_text(report)
+        _verdict(report)
+        raise typer.Exit(0 if report.in_sync else 2)
+
+
+def _pending_note(state: State, url: str) -> int | None:
+    """Revisions the database has not applied yet (generator.migrate.api.pending_count), said
+    before the differences: a database that is behind shows their changes as drift."""
+    from generator.migrate.api import pending_count
+
+    pending = pending_count(state.root, url)
+    if pending:
+        OUT.note(
+            f"[yellow]note:[/] {pending} revision{'s' if pending != 1 else ''} pending: the database is behind "
+            "the migrations' head, so their changes show as differences below; run schemactl upgrade first"
+        )
+    return pending
+
+
+def render_text(report) -> None:  # report: generator.drift.report.DiffReport
+    if report.in_sync:
+        return
+    OUT.line(f"{plural(len(report.changes), 'difference')} between the database and the spec:")
+    kind_width = max((len(c.kind) for c in report.changes), default=0)
+    name_width = min(max((len(c.name) for c in report.changes), default=0), 48)
+    for c in report.changes:
+        text = ACTION_TEXT.get(c.action, c.action) + (f": {c.detail}" if c.detail else "")
+        OUT.line(f"  {c.kind:<{kind_width}}  {c.name:<{name_width}}  {text}")
+    if report.statements or report.missing_sql:
+        destructive = sum(s.destructive for s in report.statements)
+        OUT.line("")
+        OUT.line(
+            f"SQL to bring the database to the spec ({plural(len(report.statements), 'statement')}, {destructive} destructive):"
+        )
+        OUT.line(report.sql_script(header=False).rstrip("\n"))
+
+
+def _verdict(report) -> None:
+    seconds = report.timings.get("total", 0.0)
+    versions = report.server_versions
+    where = f"PostgreSQL {versions.get('database', '?')} vs spec on {versions.get('dev', '?')}"
+    if report.in_sync:
+        OUT.note(f"[green]in sync[/]: the database matches the spec ({where}, {seconds:.1f}s)")
+        return
+    parts = [plural(len(report.changes), "difference")]
+    if report.destructive:
+        parts.append("the fix has destructive statements")
+    if not report.complete:
+        parts.append(f"{len(report.missing_sql)} without SQL")
+    OUT.note(f"[yellow]drift[/]: {'; '.join(parts)} ({where}, {seconds:.1f}s)")

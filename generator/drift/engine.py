@@ -1,0 +1,662 @@
+"""Compare two databases: migra's SQL plus our catalog comparison for what migra cannot see.
+
+This is the one comparison schemactl has, and the only module that imports the engine
+(migra 3.0; chosen by measurement, see docs/drift.md). Two users:
+
+- the revision proof (``compare_databases``): the upgraded scratch database must equal one
+  built from the spec; the downgraded one must equal the previous head;
+- ``schemactl diff`` and ``schemactl up`` (``run_diff``): the live database against the spec
+  on the dev server. The live database is only read: its connection runs with
+  ``default_transaction_read_only=on``, and migra inspects through that same connection.
+
+The spec's database is cached on the dev server, one per SpecDDL key
+(``schemactl_spec_<16 hex>``): built once under a scratch name, published by a rename when
+complete, then read directly (read-only) by every later diff of the same spec; see
+``_spec_side`` and docs/drift.md. Each database is inspected once (``Inspection``: our catalog
+snapshot and migra's inspector, both from one connection). ``run_diff`` connects to and
+inspects the live database in a worker thread while the main thread reads (or builds) the
+spec's; a scratch database is always dropped (errors, Ctrl-C).
+
+migra ignores COMMENTs and gets some statements wrong; ``generator.pg.catalog`` compares what
+it misses and ``generator.drift.fix_sql`` corrects the SQL (see there).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+import time
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from generator.errors import DatabaseError
+from generator.pg.catalog import Change, Snapshot, compare, read_snapshot
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from generator.drift.report import DiffReport
+    from generator.drift.spec_db import SpecDDL
+    from generator.spec.model import Spec
+
+ENGINE = "migra"
+READ_ONLY_OPTION = "-c default_transaction_read_only=on"
+SCRATCH_PREFIX = "schemactl_diff"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class DriftResult:
+    """Differences that would turn ``source`` into ``target``."""
+
+    statements: list[str] = field(default_factory=list)  # migra's SQL, in order
+    changes: list[Change] = field(default_factory=list)  # per-object, from the catalog
+
+    @property
+    def empty(self) -> bool:
+        return not self.statements and not self.changes
+
+    def describe(self) -> list[str]:
+        """Lines for a human: every catalog change, then migra's statements not explained by one."""
+        lines = [str(c) for c in self.changes]
+        if self.statements and not self.changes:
+            lines += [f"sql: {s.strip()}" for s in self.statements]
+        return lines
+
+
+@dataclass
+class Inspection:
+    """One database, read once: the catalog snapshot and migra's inspector."""
+
+    snapshot: Snapshot
+    inspector: Any
+    version: str = ""  # server version, e.g. "17.6"
+
+
+_IMPORT_LOCK = threading.Lock()
+_SQL_MODULE = "schemainspect.pg.obj"  # the module that reads schemainspect's SQL files
+
+
+def _quietly_import_engine() -> None:
+    """Import migra (and schemainspect) quickly and without the UserWarning that its
+    ``pkg_resources`` import prints on stderr.
+
+    At import time schemainspect reads its 17 SQL files through ``pkg_resources`` (slow to
+    import: it scans every installed distribution) and finds the calling module for each
+    with ``inspect.stack()`` (slow: it reads the source of every frame, and maps every loaded
+    module to its file). That was most of migra's start-up, paid on every ``schemactl diff``.
+    So, for the duration of the import only: ``schemainspect.misc`` is loaded first with
+    a ``pkg_resources`` shim whose ``resource_stream`` opens the file in the package
+    directory (unless the real ``pkg_resources`` is loaded already), and told the caller
+    directly. Anything unexpected falls back to a plain import."""
+    if "migra" in sys.modules and "schemainspect" in sys.modules:
+        return
+    import warnings
+
+    with _IMPORT_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shim = None
+        if "pkg_resources" not in sys.modules:
+            shim = types.ModuleType("pkg_resources")
+            shim.resource_stream = _resource_stream  # type: ignore[attr-defined]
+            sys.modules["pkg_resources"] = shim
+        misc, caller = _preload_misc(), None
+        if misc is not None:
+            caller = misc.external_caller
+            misc.external_caller = lambda: _SQL_MODULE
+        try:
+            import migra  # noqa: F401
+            import schemainspect  # noqa: F401
+        finally:
+            if misc is not None:
+                misc.external_caller = caller
+                package = sys.modules.get("schemainspect")
+                if package is not None and not hasattr(package, "misc"):
+                    package.misc = misc  # what the import system does for a submodule
+            if shim is not None and sys.modules.get("pkg_resources") is shim:
+                del sys.modules["pkg_resources"]
+
+
+def _schemainspect_dir() -> str | None:
+    import importlib.util
+
+    found = importlib.util.find_spec("schemainspect")  # does not import it
+    locations = list(found.submodule_search_locations or []) if found else []
+    return locations[0] if locations else None
+
+
+def _preload_misc() -> Any:
+    """schemainspect.misc, loaded on its own (before its package, which reads the SQL files)."""
+    import importlib.util
+    import os
+
+    if "schemainspect" in sys.modules or "schemainspect.misc" in sys.modules:
+        return None
+    root = _schemainspect_dir()
+    if root is None:
+        return None
+    spec = importlib.util.spec_from_file_location(
+        "schemainspect.misc", os.path.join(root, "misc.py")
+    )
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["schemainspect.misc"] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception:
+        del sys.modules["schemainspect.misc"]
+        return None
+    return module if callable(getattr(module, "external_caller", None)) else None
+
+
+def _resource_stream(module: str, path: str) -> Any:
+    """pkg_resources.resource_stream for schemainspect's data files (the module's folder)."""
+    import os
+
+    root = _schemainspect_dir()
+    if root is None or not module.startswith("schemainspect."):
+        raise FileNotFoundError(f"{module}: {path}")
+    return open(os.path.join(root, *module.split(".")[1:-1], path), "rb")  # noqa: SIM115
+
+
+def inspect(conn: Any, schema: str | None = None) -> Inspection:
+    """Read a database through a SQLAlchemy Connection (SELECTs only)."""
+    _quietly_import_engine()
+    from schemainspect import get_inspector
+
+    snapshot = read_snapshot(conn)
+    inspector = get_inspector(conn, schema=schema)
+    info = conn.dialect.server_version_info or ()
+    return Inspection(snapshot, inspector, ".".join(str(p) for p in info[:2]))
+
+
+def engine_statements(
+    source: Inspection, target: Inspection, *, ignore_extension_versions: bool = False
+) -> list[str]:
+    """The statements migra would run to turn source into target (unsafe ones included)."""
+    _quietly_import_engine()
+    _quote_enum_values()
+    from migra import Migration
+
+    _same_check_definitions(source.inspector, target.inspector)
+    m = Migration(
+        source.inspector, target.inspector, ignore_extension_versions=ignore_extension_versions
+    )
+    m.set_safety(False)
+    m.add_all_changes(privileges=False)
+    return [s.strip() for s in m.statements if s.strip() and not _ignored(s)]
+
+
+def _quote_enum_values() -> None:
+    """Make schemainspect write enum values as SQL literals. It pastes them between quotes
+    as they are (``'{}'``), so a spec value ``x'); CREATE ROLE ...; --`` came out of
+    ``diff --format sql``, the script an operator applies with ``psql -f``, as a statement of
+    its own (issue 12, redteam pass). Values are now quoted like every other literal
+    (``quote_literal``: quotes doubled, ``E''`` for a backslash)."""
+    from schemainspect.pg import obj
+
+    from generator.spec.types import quote_literal
+
+    enum = obj.InspectedEnum
+    if getattr(enum, "_schemactl_quoted", False):
+        return
+
+    def quoted_elements(self: Any) -> str:
+        return ", ".join(quote_literal(e) for e in self.elements)
+
+    def change_statements(self: Any, new: Any) -> list[str]:  # schemainspect's, with literals quoted
+        if not self.can_be_changed_to(new):
+            raise ValueError
+        old, statements, previous = self.elements, [], None
+        for value in new.elements:
+            if value not in old:
+                where = f"before {quote_literal(old[0])}" if previous is None else f"after {quote_literal(previous)}"
+                statements.append(f"alter type {self.quoted_full_name} add value {quote_literal(value)} {where};")
+            previous = value
+        return statements
+
+    enum.quoted_elements = property(quoted_elements)
+    enum.change_statements = change_statements
+    enum._schemactl_quoted = True
+
+
+def _same_check_definitions(source: Any, target: Any) -> None:
+    """Make a CHECK on both sides read the same where PostgreSQL stored one condition twice.
+
+    ``pg_get_constraintdef`` is not a fixed point: ``a BETWEEN 1 AND 9 AND b`` is stored as a
+    nested AND and printed as ``(((a >= 1) AND (a <= 9)) AND b)``, which PostgreSQL's parser
+    flattens (a CHECK re-created from that text, as a downgrade re-creating a dropped table
+    does, prints ``((a >= 1) AND (a <= 9) AND b)``). Two definitions whose parse trees (pglast,
+    locations left out) are equal are the same constraint: the source takes the target's text,
+    so migra does not drop and re-add it.
+    """
+    theirs = getattr(target, "constraints", {})
+    for key, mine in getattr(source, "constraints", {}).items():
+        other = theirs.get(key)
+        if other is None or mine.constraint_type != "CHECK" or other.constraint_type != "CHECK":
+            continue
+        if mine.definition != other.definition and same_check_definition(mine.definition, other.definition):
+            mine.definition = other.definition
+
+
+def same_check_definition(a: str, b: str) -> bool:
+    """Whether two CHECK definitions (as ``pg_get_constraintdef`` prints them) are the same
+    condition: equal text, or equal parse trees (see ``_same_check_definitions``)."""
+    if a == b:
+        return True
+    tree = _check_tree(a)
+    return tree is not None and tree == _check_tree(b)
+
+
+def _check_tree(definition: str) -> object:
+    """The parse tree of a constraint definition without token locations (None if unparsable)."""
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+
+    try:
+        (stmt,) = parse_sql(f"ALTER TABLE t ADD {definition}")
+    except (ParseError, ValueError):
+        return None
+    return _without_locations(stmt.stmt(skip_none=True))
+
+
+def _without_locations(node: object) -> object:
+    if isinstance(node, dict):
+        return {k: _without_locations(v) for k, v in node.items() if k != "location"}
+    if isinstance(node, (list, tuple)):
+        return [_without_locations(v) for v in node]
+    return node
+
+
+def engine_version() -> str:
+    from importlib.metadata import version
+
+    try:
+        return f"{ENGINE} {version(ENGINE)}"
+    except Exception:  # pragma: no cover - metadata missing
+        return ENGINE
+
+
+def _ignored(statement: str) -> bool:
+    """Alembic's bookkeeping table is not part of the schema (the catalog skips it too)."""
+    return '"alembic_version"' in statement or "alembic_version_pkc" in statement
+
+
+def snapshot_of(url: str) -> Snapshot:
+    from generator.pg.database import connect
+
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            return read_snapshot(conn)
+    finally:
+        engine.dispose()
+
+
+def _inspect_url(url: str) -> Inspection:
+    from generator.pg.database import connect
+
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn)
+    finally:
+        engine.dispose()
+
+
+def migra_statements(source_url: str, target_url: str) -> list[str]:
+    """The statements migra would run to turn source into target (unsafe ones included)."""
+    return engine_statements(_inspect_url(source_url), _inspect_url(target_url))
+
+
+def compare_databases(source_url: str, target_url: str) -> DriftResult:
+    """migra statements plus catalog changes from source to target. The two databases are
+    inspected side by side (a worker thread reads the target): most of an inspection is the
+    server answering catalog queries, so the two overlap."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-compare") as pool:
+        target = pool.submit(_inspect_url, target_url)
+        a = _inspect_url(source_url)
+        b = target.result()
+    return DriftResult(engine_statements(a, b), compare(a.snapshot, b.snapshot))
+
+
+# ------------------------------------------------------------------ schemactl diff
+
+
+def _read_only_engine(url: str) -> tuple[Engine, str]:
+    """An Engine (not yet connected) whose sessions cannot write, and the normalized URL."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from generator.pg.database import CONNECT_TIMEOUT, normalize_url, pin_string_literals
+
+    normalized = normalize_url(url)
+    existing = str(make_url(normalized).query.get("options") or "")
+    options = f"{existing} {READ_ONLY_OPTION}".strip()
+    # pooled: the connection verified by the callers is the one the inspection uses
+    engine = create_engine(
+        normalized, connect_args={"connect_timeout": CONNECT_TIMEOUT, "options": options}
+    )
+    pin_string_literals(engine)
+    return engine, normalized
+
+
+def connect_read_only(url: str, *, missing_ok: bool = False) -> Engine | None:
+    """An Engine whose sessions cannot write (``default_transaction_read_only=on``), its
+    connection verified once. Connection failures become one clear DatabaseError; with
+    ``missing_ok``, a database that does not exist (or this user may not connect to) is None."""
+    import psycopg
+    import sqlalchemy.exc
+
+    from generator.pg.database import explain_operational_error
+
+    engine, normalized = _read_only_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as exc:
+        engine.dispose()
+        text = str(getattr(exc, "orig", None) or exc)
+        if missing_ok and re.search(r'database "[^"]*" does not exist|permission denied for database', text):
+            return None
+        raise explain_operational_error(exc, normalized) from exc
+    return engine
+
+
+SNAPSHOT_OPTIONS = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+
+
+def _read_live(live_url: str) -> Inspection:
+    """Connect read-only and inspect (runs in the worker thread), in one REPEATABLE READ
+    READ ONLY transaction: our catalog snapshot and every query of migra's inspector read the
+    same snapshot of the catalog, so a migration committing meanwhile is seen whole or not
+    at all (the SQL never mixes the two states)."""
+    engine = connect_read_only(live_url)
+    try:
+        with _reading("the live database"), engine.connect() as conn:
+            conn = conn.execution_options(**SNAPSHOT_OPTIONS)
+            with conn.begin():
+                return inspect(conn, schema="public")
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _reading(what: str) -> Iterator[None]:
+    """A failing catalog query (a missing privilege, a dropped connection) becomes one line."""
+    import sqlalchemy.exc
+
+    try:
+        yield
+    except sqlalchemy.exc.DBAPIError as exc:
+        first = (str(exc.orig or exc).strip().splitlines() or ["?"])[0]
+        raise DatabaseError(
+            f"reading the schema of {what} failed: {first}",
+            "check the user's privileges and the server log",
+        ) from exc
+
+
+def _build_spec(
+    scratch_url: str, spec: Spec | SpecDDL, timings: dict[str, float] | None = None
+) -> Inspection:
+    from generator.drift.spec_db import SpecDDL, build
+    from generator.pg.database import connect
+
+    ddl = spec if isinstance(spec, SpecDDL) else SpecDDL.from_spec(spec)
+    engine = connect(scratch_url)
+    try:
+        with engine.connect() as conn:
+            t0 = time.perf_counter()
+            with conn.begin():
+                build(conn, ddl)
+            t1 = time.perf_counter()
+            with _reading("the scratch database"):
+                found = inspect(conn, schema="public")
+            if timings is not None:
+                timings["spec_ddl"], timings["spec_inspect"] = (
+                    round(t1 - t0, 3),
+                    round(time.perf_counter() - t1, 3),
+                )
+            return found
+    finally:
+        engine.dispose()
+
+
+def _noop(_: str) -> None:
+    pass
+
+
+# ------------------------------------------------------------ the spec's database, cached
+
+SPEC_CACHE_PREFIX = "schemactl_spec_"
+KEEP_SPEC_DATABASES = 3  # cached spec databases kept on a dev server (the newest builds)
+STALE_SCRATCH_SECONDS = 3600  # a scratch database this old was left by a killed process
+_COMMENT = re.compile(
+    r"^schemactl spec cache; key=(?P<key>[0-9a-f]{64}); server=(?P<server>[0-9.]+); built=(?P<built>\S+)$"
+)
+
+
+def spec_database_name(key: str) -> str:
+    """The cached spec database of a SpecDDL key: ``schemactl_spec_<first 16 hex>``."""
+    return SPEC_CACHE_PREFIX + key[:16]
+
+
+def _cache_comment(key: str, server: str) -> str:
+    built = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return f"schemactl spec cache; key={key}; server={server}; built={built}"
+
+
+def _open_cached(url: str) -> Engine | None:
+    """A read-only Engine on the cached spec database, or None when it does not exist (or
+    this user may not connect to it). Any other connection failure is a DatabaseError."""
+    return connect_read_only(url, missing_ok=True)
+
+
+def _read_cached_spec(dev_url: str, key: str, timings: dict[str, float]) -> Inspection | str:
+    """Inspect the cached spec database of ``key`` (read-only). Returns the Inspection, or
+    why it cannot be used: "missing", or "stale" (its comment names another key or server
+    version: hand-made, or a server upgraded since)."""
+    from generator.pg.database import with_database
+
+    t0 = time.perf_counter()
+    engine = _open_cached(with_database(dev_url, spec_database_name(key)))
+    if engine is None:
+        return "missing"
+    try:
+        with _reading("the cached spec database"), engine.connect() as conn:
+            comment = conn.exec_driver_sql(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()"
+            ).scalar()
+            info = conn.dialect.server_version_info or ()
+            found = _COMMENT.match(comment or "")
+            if (
+                found is None
+                or found["key"] != key
+                or found["server"] != ".".join(str(p) for p in info[:2])
+            ):
+                return "stale"
+            t1 = time.perf_counter()
+            inspection = inspect(conn, schema="public")
+            timings["spec_connect"], timings["spec_inspect"] = (
+                round(t1 - t0, 3),
+                round(time.perf_counter() - t1, 3),
+            )
+            return inspection
+    finally:
+        engine.dispose()
+
+
+def _build_cached_spec(
+    dev_url: str,
+    spec: SpecDDL,
+    timings: dict[str, float],
+    keep: int,
+    check_live: Callable[[], None],
+) -> Inspection:
+    """Build the spec's database under a scratch name, inspect it, and publish it as the
+    cached spec database (renamed when complete; see ``template_build``); then drop old ones."""
+    from generator.pg.database import template_build
+
+    name = spec_database_name(spec.key)
+    found: list[Inspection] = []
+    t0 = time.perf_counter()
+    comment = lambda: _cache_comment(spec.key, found[0].version)  # noqa: E731 - evaluated once built
+    with template_build(dev_url, name, comment, prefix=SCRATCH_PREFIX) as build_url:
+        timings["scratch_created"] = round(time.perf_counter() - t0, 3)
+        check_live()
+        found.append(_build_spec(build_url, spec, timings))
+        t1 = time.perf_counter()
+    timings["spec_published"] = round(time.perf_counter() - t1, 3)
+    return found[0]
+
+
+def prune_spec_databases(
+    dev_url: str, keep: int = KEEP_SPEC_DATABASES, current: str = ""
+) -> list[str]:
+    """Drop all but the ``keep`` newest cached spec databases (``current`` is always kept),
+    and scratch databases of diffs that are gone (``generator.pg.scratch.abandoned``). Never forced: one in use
+    stays. Best effort: returns what was dropped."""
+    import contextlib
+
+    from generator.pg.database import drop_unused_databases, list_databases
+
+    with contextlib.suppress(DatabaseError):
+        cached = list_databases(dev_url, SPEC_CACHE_PREFIX)
+        scratch = list_databases(dev_url, SCRATCH_PREFIX + "_")
+
+        def built(item: tuple[str, str]) -> str:
+            found = _COMMENT.match(item[1])
+            return found["built"] if found else ""  # not ours, or unreadable: oldest
+
+        newest_first = [name for name, _ in sorted(cached.items(), key=built, reverse=True)]
+        others = [name for name in newest_first if name != current]
+        kept = set(others[: keep - 1]) | {current} if current in cached else set(others[:keep])
+        old = [name for name in others if name not in kept]
+        from generator.pg.scratch import abandoned
+
+        old += [name for name in scratch if abandoned(name, max_age=STALE_SCRATCH_SECONDS)]
+        return drop_unused_databases(dev_url, old)
+    return []
+
+
+def _spec_side(
+    dev_url: str,
+    spec: Spec | SpecDDL,
+    timings: dict[str, float],
+    keep: int,
+    check_live: Callable[[], None],
+) -> tuple[Inspection, str]:
+    """The spec, inspected: from its cached database on the dev server when there is one
+    (``"hit"``), else built and cached (``"built"``); a spec without a key, or ``keep`` 0,
+    is built in a scratch database that is dropped afterwards (``"off"``)."""
+    from generator.drift.spec_db import SpecDDL
+    from generator.pg.database import scratch_database
+
+    key = spec.key if isinstance(spec, SpecDDL) else ""
+    if key and keep > 0:
+        found = _read_cached_spec(dev_url, key, timings)
+        if isinstance(found, Inspection):
+            return found, "hit"
+        if found == "stale":
+            from generator.pg.database import drop_unused_databases
+
+            drop_unused_databases(dev_url, [spec_database_name(key)])
+        return _build_cached_spec(dev_url, spec, timings, keep, check_live), "built"  # type: ignore[arg-type]
+    t0 = time.perf_counter()
+    with scratch_database(dev_url, prefix=SCRATCH_PREFIX) as scratch_url:
+        timings["scratch_created"] = round(time.perf_counter() - t0, 3)
+        check_live()
+        target = _build_spec(scratch_url, spec, timings)
+    timings["scratch_dropped"] = round(time.perf_counter() - t0, 3)
+    return target, "off"
+
+
+def run_diff(
+    live_url: str,
+    dev_url: str,
+    spec: Spec | SpecDDL,
+    progress: Progress = _noop,
+    *,
+    keep_cached: int = KEEP_SPEC_DATABASES,
+) -> DiffReport:
+    """Compare the live database with the spec, built on the dev server.
+
+    ``spec``: the loaded Spec, or a ``generator.drift.spec_db.SpecDDL`` (``schemactl diff``
+    passes one). A SpecDDL with a key is built once per dev server into a cached database
+    (``schemactl_spec_<key>``, read-only, at most ``keep_cached`` kept) and compared from
+    there on later runs; anything else (or ``keep_cached=0``) is built in a scratch database
+    that is dropped afterwards.
+
+    Never writes to the live database; a scratch database is always dropped. Raises
+    DatabaseError (unreachable server, bad password, no CREATEDB on the dev server, ...) or
+    SpecError (PostgreSQL refused the spec). Returns the report; prints nothing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    progress("reading the live database and the spec")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-live") as pool:
+        # the live side (connect, inspect) runs beside the spec side (read or build, inspect)
+        live_future = pool.submit(_timed, timings, "live", _read_live, live_url)
+
+        def check_live() -> None:  # a live connection error: say so before building the spec
+            if live_future.done():
+                live_future.result()
+
+        t0 = time.perf_counter()
+        target, cache = _spec_side(dev_url, spec, timings, keep_cached, check_live)
+        timings["spec"] = round(time.perf_counter() - t0, 3)
+        progress("reading the live database")
+        live = live_future.result()
+        if cache == "built":  # old cached databases are dropped while the comparison runs
+            name = spec_database_name(spec.key)  # type: ignore[union-attr]
+            pool.submit(
+                _timed, timings, "spec_pruned", prune_spec_databases, dev_url, keep_cached, name
+            )
+        progress("comparing")
+        t0 = time.perf_counter()
+        report = _compare(live, target, live_url, dev_url, timings)
+        report.spec_cache = cache
+        timings["compare"] = round(time.perf_counter() - t0, 3)
+    timings["total"] = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _compare(
+    live: Inspection, target: Inspection, live_url: str, dev_url: str, timings: dict[str, float]
+) -> DiffReport:
+    from generator.drift.assemble import build_report
+    from generator.pg.database import mask_url
+
+    statements = engine_statements(live, target, ignore_extension_versions=True)
+    changes = compare(live.snapshot, target.snapshot)
+    # functions migra could not read on either side (it shows a function's definition only to
+    # members of its owner's role): a read-only CI role on the live database, or a dev role
+    # reading the cached spec database another user built; the catalog compares their bodies
+    hidden = {
+        f.name
+        for inspection in (live, target)
+        for f in inspection.inspector.functions.values()
+        if getattr(f, "definition", "") is None
+    }
+    report = build_report(
+        changes, statements, live.snapshot, target.snapshot, hidden_functions=hidden,
+        database=mask_url(live_url), dev_database=mask_url(dev_url), engine=engine_version(),
+        server_versions={"database": live.version, "dev": target.version}, timings=timings,
+    )  # fmt: skip
+    return report
+
+
+def _timed(timings: dict[str, float], key: str, fn: Callable[..., Any], *args: Any) -> Any:
+    t0 = time.perf_counter()
+    try:
+        return fn(*args)
+    finally:
+        timings[key] = round(time.perf_counter() - t0, 3)

@@ -1,0 +1,334 @@
+"""The fixing SQL of ``schemactl diff``: migra's statements, corrected where they are wrong. Pure.
+
+migra 3.0 is right for most drift (see docs/drift.md for the measurements); where it is
+not, schemactl writes the statement itself from the two catalog snapshots, whose
+definitions PostgreSQL rendered (pg_get_constraintdef, pg_get_indexdef, format_type):
+
+1. Enum values. migra recreates the type (rename, create, cast every column, drop) for any
+   change of values: a table rewrite for a value the spec added, and a script that fails
+   when a CHECK, a partial index or a default compares the column with a literal. Values
+   only added: ``ALTER TYPE ... ADD VALUE ... BEFORE/AFTER``, in the spec's order. Values
+   removed or reordered: a recreation that also drops and restores the defaults, CHECK
+   constraints and indexes that mention the type, and the type's comment (destructive: it
+   rewrites the tables and fails while a row still holds a removed value).
+2. ``ADD CONSTRAINT ... USING INDEX x`` where index x does not exist at that point of the
+   script (migra drops a UNIQUE constraint whose NULLS NOT DISTINCT changed, index and all,
+   then re-adds it on the index it just lost): ``ADD CONSTRAINT x <definition>`` instead.
+3. Comments: migra ignores them. ``COMMENT ON TABLE/COLUMN/TYPE`` for every table, column
+   and enum whose comment differs or that the script creates.
+4. A catalog change that no statement touches (e.g. an index's storage parameters, which
+   migra does not compare): DROP and re-create the index, constraint or trigger from the
+   spec's definition; extensions and column type/nullability/default likewise. Anything
+   else is reported as having no SQL (``DiffReport.missing_sql``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from generator.drift.report import (
+    Statement,
+    describe_statement,
+    explained,
+    index_tables,
+    is_destructive,
+)
+from generator.pg.catalog import Change, Snapshot
+from generator.spec.types import quote_literal
+
+SCHEMA = "public"
+OLD_SUFFIX = "__schemactl_old"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(name: str) -> str:
+    return f"{ident(SCHEMA)}.{ident(name)}"
+
+
+def literal(text: str | None) -> str:
+    """A SQL literal (``E'...'`` when it holds a backslash: the printed fix reads the same in
+    any session, whatever standard_conforming_strings says)."""
+    return "NULL" if text is None else quote_literal(text)
+
+
+def correct(
+    engine: list[str], changes: list[Change], live: Snapshot, spec: Snapshot
+) -> tuple[list[Statement], list[str]]:
+    """The final statements, and the changes no statement fixes (as text)."""
+    out = [Statement(sql, is_destructive(sql)) for sql in engine]
+    recreated = set()
+    for change in changes:
+        if change.kind == "enum" and change.action == "changed":
+            out, recreate = _fix_enum(out, change.name, changes, live, spec)
+            if recreate:
+                recreated.add(change.name)
+    out = _fix_using_index(out, live, spec)
+    fallback, missing = _uncovered(out, changes, live, spec)
+    out = _with_extensions_first(out + fallback)
+    out += comment_statements(live, spec, recreated)
+    return out, missing
+
+
+# ------------------------------------------------------------------ 1. enum values
+
+
+def _is_subsequence(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    it = iter(b)
+    return all(v in it for v in a)
+
+
+def enum_add_values(name: str, live: tuple[str, ...], spec: tuple[str, ...]) -> list[str]:
+    """ALTER TYPE ... ADD VALUE for each value of ``spec`` missing in ``live``, placed as in the spec."""
+    present = list(live)
+    out = []
+    for i, value in enumerate(spec):
+        if value in present:
+            continue
+        before = [v for v in spec[:i] if v in present]
+        if before:
+            out.append(f"ALTER TYPE {qualified(name)} ADD VALUE {literal(value)} AFTER {literal(before[-1])}")
+            present.insert(present.index(before[-1]) + 1, value)
+        else:
+            after = next((v for v in spec[i + 1:] if v in present), None)
+            position = f" BEFORE {literal(after)}" if after else ""
+            out.append(f"ALTER TYPE {qualified(name)} ADD VALUE {literal(value)}{position}")
+            present.insert(0, value)
+    return out
+
+
+def _type_matches(column_type: str, enum: str) -> str | None:
+    """'' for a column of the enum, '[]' for an array of it, None otherwise."""
+    for shown in (enum, ident(enum), f"{SCHEMA}.{enum}", f"{SCHEMA}.{ident(enum)}"):
+        if column_type == shown:
+            return ""
+        if column_type == shown + "[]":
+            return "[]"
+    return None
+
+
+def _mentions_type(definition: str, enum: str) -> bool:
+    return bool(re.search(rf'::(?:{SCHEMA}\.)?"?{re.escape(enum)}"?\b', definition))
+
+
+def _fix_enum(out: list[Statement], name: str, changes: list[Change], live: Snapshot,
+              spec: Snapshot) -> tuple[list[Statement], bool]:  # fmt: skip
+    """Replace migra's statements for enum ``name``; True when the type is recreated."""
+    a, b = live.enums.get(name, ()), spec.enums.get(name, ())
+    columns = {key: arr for key, col in live.columns.items() if (arr := _type_matches(col.type, name)) is not None}
+    default_changed = {
+        tuple(c.name.split(".", 1)) for c in changes if c.kind == "column" and "default:" in c.detail
+    }
+
+    def ours(s: Statement) -> bool:  # migra's statements for recreating this type
+        sql = s.sql.lower()
+        if re.search(rf'\btype\s+"?{SCHEMA}"?\."?{re.escape(name.lower())}"?\b', sql) or f"{name.lower()}__old_version" in sql:
+            return True
+        d = describe_statement(s.sql)
+        return bool(
+            d and d.kind == "column" and tuple(d.name.split(".", 1)) in columns
+            and re.search(r"\b(set|drop)\s+default\b", sql)
+        )  # fmt: skip
+
+    if set(a) <= set(b) and _is_subsequence(a, b):
+        block = [Statement(sql, False, "schemactl", "migra would recreate the type and rewrite its tables")
+                 for sql in enum_add_values(name, a, b)]  # fmt: skip
+        for table, column in sorted(columns):  # defaults migra changed along with the type
+            if (table, column) in default_changed:
+                block.append(Statement(_set_default(table, column, spec), False, "schemactl"))
+        return _replace(out, ours, block), False
+    return _replace(out, ours, enum_recreate(name, b, columns, live, spec, changes)), True
+
+
+def _set_default(table: str, column: str, spec: Snapshot) -> str:
+    col = spec.columns.get((table, column))
+    if col is None or col.default is None:
+        return f"ALTER TABLE {qualified(table)} ALTER COLUMN {ident(column)} DROP DEFAULT"
+    return f"ALTER TABLE {qualified(table)} ALTER COLUMN {ident(column)} SET DEFAULT {col.default}"
+
+
+def enum_recreate(name: str, values: tuple[str, ...], columns: dict[tuple[str, str], str], live: Snapshot,
+                  spec: Snapshot, changes: list[Change]) -> list[Statement]:  # fmt: skip
+    """Recreate enum ``name`` with ``values``: the type, its columns, and what mentions it."""
+    changed = {c.name for c in changes if c.kind in ("constraint", "index")}
+    tables = {t for t, _ in columns}
+    checks = sorted(
+        (t, n) for (t, n), (kind, d) in live.constraints.items()
+        if t in tables and kind == "c" and _mentions_type(d, name) and n not in changed
+    )  # fmt: skip
+    indexes = sorted(
+        n for n, (t, d) in live.indexes.items()
+        if _mentions_type(d, name) and n not in changed and not any(k[1] == n for k in live.constraints)
+    )  # fmt: skip
+    old = ident(name + OLD_SUFFIX)
+    sql: list[str] = []
+    sql += [f"ALTER TABLE {qualified(t)} DROP CONSTRAINT {ident(n)}" for t, n in checks]
+    sql += [f"DROP INDEX {qualified(n)}" for n in indexes]
+    sql += [f"ALTER TABLE {qualified(t)} ALTER COLUMN {ident(c)} DROP DEFAULT"
+            for (t, c) in sorted(columns) if live.columns[(t, c)].default is not None]  # fmt: skip
+    sql.append(f"ALTER TYPE {qualified(name)} RENAME TO {old}")
+    sql.append(f"CREATE TYPE {qualified(name)} AS ENUM ({', '.join(literal(v) for v in values)})")
+    for (t, c), arr in sorted(columns.items()):
+        target = qualified(name) + arr
+        sql.append(f"ALTER TABLE {qualified(t)} ALTER COLUMN {ident(c)} TYPE {target} USING {ident(c)}::text{arr}::{target}")
+    sql += [_set_default(t, c, spec) for (t, c) in sorted(columns)
+            if (t, c) in spec.columns and spec.columns[(t, c)].default is not None]  # fmt: skip
+    sql.append(f"DROP TYPE {qualified(name + OLD_SUFFIX)}")
+    sql += [f"ALTER TABLE {qualified(t)} ADD CONSTRAINT {ident(n)} {spec.constraints[(t, n)][1]}"
+            for t, n in checks if (t, n) in spec.constraints]  # fmt: skip
+    sql += [create_index(n, spec.indexes[n][1]) for n in indexes if n in spec.indexes]
+    if spec.enum_comments.get(name) is not None:
+        sql.append(f"COMMENT ON TYPE {qualified(name)} IS {literal(spec.enum_comments[name])}")
+    note = "values removed or reordered: the type is recreated (rewrites its tables; fails while rows use a removed value)"
+    return [Statement(s, is_destructive(s), "schemactl", note) for s in sql]
+
+
+def _replace(out: list[Statement], drop: Callable[[Statement], bool], block: list[Statement]) -> list[Statement]:
+    """Remove the statements ``drop`` selects and put ``block`` where the first one was
+    (else after the leading CREATE EXTENSIONs)."""
+    positions = [i for i, s in enumerate(out) if s.origin == "migra" and drop(s)]
+    kept = [s for i, s in enumerate(out) if i not in positions]
+    at = positions[0] if positions else _after_extensions(kept)
+    return kept[:at] + block + kept[at:]
+
+
+def _after_extensions(out: list[Statement]) -> int:
+    i = 0
+    while i < len(out) and re.match(r"\s*create\s+extension\b", out[i].sql, re.IGNORECASE):
+        i += 1
+    return i
+
+
+def _with_extensions_first(out: list[Statement]) -> list[Statement]:
+    creates = [s for s in out if re.match(r"\s*create\s+extension\b", s.sql, re.IGNORECASE)]
+    return creates + [s for s in out if s not in creates]
+
+
+# ------------------------------------------------------------------ 2. USING INDEX on a lost index
+
+_USING_INDEX = re.compile(
+    r'^\s*alter\s+table\s+(?P<table>\S+)\s+add\s+constraint\s+"?(?P<name>[^"\s]+)"?\s+.*\busing\s+index\s+"?(?P<index>[^"\s;]+)"?',
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _fix_using_index(out: list[Statement], live: Snapshot, spec: Snapshot) -> list[Statement]:
+    indexes = set(live.indexes)
+    result = []
+    for s in out:
+        d = describe_statement(s.sql)
+        m = _USING_INDEX.match(s.sql)
+        if m and m["index"] not in indexes and d and d.table and (d.table, m["name"]) in spec.constraints:
+            definition = spec.constraints[(d.table, m["name"])][1]
+            s = Statement(
+                f"ALTER TABLE {qualified(d.table)} ADD CONSTRAINT {ident(m['name'])} {definition}", False, "schemactl",
+                f"migra re-adds it USING INDEX {m['index']}, which its script dropped and never re-creates",
+            )  # fmt: skip
+        elif d and d.kind == "index":
+            (indexes.add if d.action == "added" else indexes.discard)(d.name)
+        elif d and d.kind == "constraint" and d.action == "removed" and d.table:
+            kind = live.constraints.get((d.table, d.name), ("", ""))[0]
+            if kind in ("p", "u", "x"):
+                indexes.discard(d.name)  # the constraint's index goes with it
+        elif d and d.kind == "constraint" and d.action == "added" and not m:
+            indexes.add(d.name)
+        result.append(s)
+    return result
+
+
+# ------------------------------------------------------------------ 3. comments
+
+
+def comment_statements(live: Snapshot, spec: Snapshot, recreated: set[str] | frozenset[str] = frozenset()) -> list[Statement]:
+    """COMMENT ON for every enum, table and column whose comment in the database (or its
+    absence, for objects the script creates) differs from the spec. Enums in ``recreated``
+    carry their comment in the recreation block."""
+    out: list[str] = []
+    for name in sorted(spec.enums):
+        comment = spec.enum_comments.get(name)
+        if name in recreated:
+            continue
+        if (live.enum_comments.get(name) if name in live.enums else None) != comment:
+            out.append(f"COMMENT ON TYPE {qualified(name)} IS {literal(comment)}")
+    for table in sorted(spec.tables):
+        comment = spec.tables[table]
+        if live.tables.get(table) != comment:
+            out.append(f"COMMENT ON TABLE {qualified(table)} IS {literal(comment)}")
+    for (table, column), col in sorted(spec.columns.items()):
+        existing = live.columns.get((table, column))
+        if (existing.comment if existing else None) != col.comment:
+            out.append(f"COMMENT ON COLUMN {qualified(table)}.{ident(column)} IS {literal(col.comment)}")
+    return [Statement(sql, False, "schemactl", "") for sql in out]
+
+
+# ------------------------------------------------------------------ 4. changes no statement touches
+
+
+def create_index(name: str, definition: str) -> str:
+    """The snapshot keeps index definitions without their name; put it back."""
+    return re.sub(r"^CREATE (UNIQUE )?INDEX ON ", lambda m: f"CREATE {m.group(1) or ''}INDEX {ident(name)} ON ", definition, count=1)
+
+
+def create_trigger(name: str, definition: str) -> str:
+    return definition.replace("TRIGGER ", f"TRIGGER {ident(name)} ", 1)
+
+
+def _uncovered(out: list[Statement], changes: list[Change], live: Snapshot, spec: Snapshot) -> tuple[list[Statement], list[str]]:
+    statements = [s.sql for s in out]
+    tables = index_tables(live, spec)
+    fallback: list[Statement] = []
+    missing: list[str] = []
+    for change in changes:
+        if change.kind in ("comment", "enum") or any(explained(sql, [change], tables) for sql in statements):
+            continue
+        sql = fallback_sql(change, live, spec)
+        if sql is None:
+            missing.append(str(change))
+        else:
+            note = "migra emits nothing for this difference"
+            fallback += [Statement(s, is_destructive(s), "schemactl", note) for s in sql]
+    return fallback, missing
+
+
+def fallback_sql(change: Change, live: Snapshot, spec: Snapshot) -> list[str] | None:
+    """SQL for one change, from the spec's definitions; None when schemactl cannot write it."""
+    kind, name, action = change.kind, change.name, change.action
+    if kind == "extension":
+        return [f"CREATE EXTENSION IF NOT EXISTS {ident(name)}"] if action == "added" else [f"DROP EXTENSION {ident(name)}"]
+    if kind == "index":
+        sql = [f"DROP INDEX {qualified(name)}"] if action != "added" else []
+        if action != "removed":
+            sql.append(create_index(name, spec.indexes[name][1]))
+        return sql
+    if kind == "constraint":
+        table = next((t for (t, n) in (spec.constraints if action != "removed" else live.constraints) if n == name), None)
+        if table is None:
+            return None
+        sql = [f"ALTER TABLE {qualified(table)} DROP CONSTRAINT {ident(name)}"] if action != "added" else []
+        if action != "removed":
+            sql.append(f"ALTER TABLE {qualified(table)} ADD CONSTRAINT {ident(name)} {spec.constraints[(table, name)][1]}")
+        return sql
+    if kind == "trigger":
+        table, trigger = name.split(".", 1)
+        sql = [f"DROP TRIGGER {ident(trigger)} ON {qualified(table)}"] if action != "added" else []
+        if action != "removed":
+            sql.append(create_trigger(trigger, spec.triggers[(table, trigger)]))
+        return sql
+    if kind == "column" and action == "changed":
+        table, column = name.split(".", 1)
+        a, b = live.columns[(table, column)], spec.columns[(table, column)]
+        if a.identity != b.identity:
+            return None
+        target = f"ALTER TABLE {qualified(table)} ALTER COLUMN {ident(column)}"
+        sql = []
+        if a.type != b.type:
+            sql.append(f"{target} TYPE {b.type} USING {ident(column)}::{b.type}")
+        if a.default != b.default:
+            sql.append(f"{target} DROP DEFAULT" if b.default is None else f"{target} SET DEFAULT {b.default}")
+        if a.not_null != b.not_null:
+            sql.append(f"{target} {'SET' if b.not_null else 'DROP'} NOT NULL")
+        return sql
+    return None

@@ -1,0 +1,1 @@
+"""Alembic: custom ops, autogenerate comparators, renames, the env, generate-and-prove, command wrappers."""

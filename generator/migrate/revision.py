@@ -1,0 +1,635 @@
+"""Generate an Alembic revision from the spec, and prove it before writing it.
+
+1. Build the spec in a scratch database ("target") and snapshot it.
+2. Upgrade another scratch database ("head") to the current head.
+3. In a transaction on head: apply the rename pre-pass, autogenerate (Alembic plus
+   ``generator.migrate.autogen``'s fix-ups), render; roll back.
+4. Refuse destructive steps unless allowed.
+5. Write the revision into a temporary copy of migrations/, clone head as "previous",
+   upgrade head with the new revision and compare it with target (must be equal); downgrade
+   and compare with previous (must be equal). Comparison is ``generator.drift.engine``'s: migra plus
+   the catalog.
+6. Only then copy the file into migrations/versions/.
+
+Nothing here prints; ``progress`` (a callable taking a short phrase) reports each step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.drift.spec_db import SPEC_BUILD_CODE
+from generator.errors import DestructiveChange, MigrationError, ProofFailed
+from generator.pg.scratch import scratch_dir
+from generator.spec.model import Spec
+
+# What builds the migrations' head database (files and folders of generator/, see
+# generator.pg.dbcache.code_digest): the spec's build code, which the ops use, and the Alembic
+# layer (ops, env). Its digest is part of the head's cache key.
+HEAD_BUILD_CODE = (*SPEC_BUILD_CODE, "migrate")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Plan:
+    """What autogenerate found: the ops and their rendering."""
+
+    upgrade_ops: Any
+    upgrade_code: str
+    downgrade_code: str
+    imports: set[str]
+    summary: list[str]
+    destructive: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not self.upgrade_ops.ops
+
+
+@dataclass
+class GenerateResult:
+    status: str  # "written" | "no changes" | "needed" | "unexpressible"
+    summary: list[str] = field(default_factory=list)
+    destructive: list[str] = field(default_factory=list)
+    path: Path | None = None
+    revision: str | None = None
+    down_revision: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    leftover: list[str] = field(default_factory=list)
+
+
+def _noop(_: str) -> None:
+    pass
+
+
+class _Timer:
+    def __init__(self, progress: Progress) -> None:
+        self.progress, self.timings = progress, {}
+
+    def step(self, name: str, phrase: str):
+        import contextlib
+
+        @contextlib.contextmanager
+        def run():
+            self.progress(phrase)
+            started = time.perf_counter()
+            yield
+            self.timings[name] = round(time.perf_counter() - started, 3)
+
+        return run()
+
+
+def generate(
+    root: Path,
+    spec: Spec,
+    dev_url: str,
+    message: str | None,
+    *,
+    check: bool = False,
+    allow_destructive: bool = False,
+    empty: bool = False,
+    progress: Progress = _noop,
+    spec_key: str = "",
+) -> GenerateResult:
+    """Plan, prove and write a revision (or, with ``check``, only say whether one is needed).
+
+    ``spec_key``: a digest that identifies the spec and the code that builds it
+    (``generator.drift.spec_db.cache_key``, as the CLI passes); it names the cached spec database
+    without compiling the spec's DDL. Without it the DDL itself is the key."""
+    from generator.drift.engine import compare_databases
+    from generator.migrate import api as migrate
+    from generator.pg.database import scratch_database
+    from generator.schema.metadata import build_metadata
+
+    timer = _Timer(progress)
+    down_revision = migrate.single_head(root)
+    metadata = build_metadata(spec)
+    with timer.step("target", "the spec's database (cached by its DDL)"):
+        target_url = _spec_database(dev_url, spec, metadata, progress, spec_key)
+        target = _snapshot(target_url)
+    with timer.step("head", f"a database at the current head ({down_revision or 'base'}, cached)"):
+        head_url = _head_database(root, dev_url, down_revision, progress)
+    with contextlib.ExitStack() as scratch:
+        if head_url is None:  # no revision yet: the head is an empty database
+            head_url = scratch.enter_context(scratch_database(dev_url, prefix="schemactl_head"))
+        if empty:
+            plan = None
+        else:
+            with timer.step("autogenerate", "comparing head with the spec"):
+                plan = _plan(root, spec, metadata, head_url, target)
+        if plan is not None and plan.empty:
+            with timer.step("safety net", "checking head and spec agree"):
+                leftover = compare_databases(head_url, target_url)
+            if not leftover.empty:
+                return GenerateResult(
+                    "unexpressible",
+                    leftover=leftover.describe(),
+                    timings=timer.timings,
+                    down_revision=down_revision,
+                )
+            return GenerateResult("no changes", timings=timer.timings, down_revision=down_revision)
+        if check:
+            return GenerateResult(
+                "needed",
+                plan.summary,
+                plan.destructive,
+                timings=timer.timings,
+                down_revision=down_revision,
+            )
+        if not message:
+            raise MigrationError("a revision needs a message", 'pass -m "what changed"')
+        if plan is not None and plan.destructive and not allow_destructive:
+            raise DestructiveChange(plan.destructive)
+        with timer.step("clone", "copying the head database for the proof"):
+            head_url = _writable_head(scratch, root, dev_url, head_url)
+        with scratch_dir(root, "schemactl-rev") as tmp:  # .schemactl/tmp, reaped if killed (generator.pg.scratch)
+            scripts = Path(tmp) / "migrations"
+            shutil.copytree(
+                root / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__")
+            )
+            rev_id = next_revision_id(root)
+            path = _write(root, scripts, rev_id, message, down_revision, plan)
+            with timer.step("proof", "proving the revision: upgrade, compare, downgrade, compare"):
+                # an empty revision must change nothing: its "after" is the previous head itself
+                _prove(
+                    root,
+                    scripts,
+                    head_url,
+                    None if empty else target_url,
+                    dev_url,
+                    rev_id,
+                    down_revision,
+                )
+            final = root / "migrations" / "versions" / path.name
+            final.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, final)
+    return GenerateResult(
+        "written",
+        plan.summary if plan else ["empty revision"],
+        plan.destructive if plan else [],
+        path=final,
+        revision=rev_id,
+        down_revision=down_revision,
+        timings=timer.timings,
+    )
+
+
+def _spec_database(dev_url: str, spec: Spec, metadata: Any, progress: Progress, spec_key: str = "") -> str:
+    """The URL of a read-only database built from the spec's DDL, kept on the dev server
+    between runs (``generator.pg.dbcache``): a spec whose DDL did not change is not rebuilt."""
+    from generator.drift.materialize import materialize
+    from generator.pg import dbcache
+    from generator.pg.database import connect, with_database
+    from generator.schema.ddl import ddl_script
+
+    def build(url: str) -> None:
+        engine = connect(url)
+        try:
+            with engine.begin() as conn:
+                materialize(conn, spec, metadata)
+        finally:
+            engine.dispose()
+
+    if spec_key:
+        key = dbcache.digest(["spec-key", spec_key])
+    else:
+        key = dbcache.digest(["spec", *ddl_script(spec, metadata)])
+    name, _ = dbcache.cached_database(
+        dev_url, "spec", key, build, use="readonly", progress=progress
+    )
+    return with_database(dev_url, name)
+
+
+def _head_database(
+    root: Path, dev_url: str, down_revision: str | None, progress: Progress
+) -> str | None:
+    """The URL of a read-only database at the migrations' head, kept on the dev server between
+    runs and keyed by the migration files (and ``HEAD_BUILD_CODE``); None when there is no
+    revision yet. Autogenerate reads it in a transaction it rolls back; the proof gets a copy."""
+    if not down_revision:
+        return None
+    from generator.migrate import api as migrate
+    from generator.pg import dbcache
+    from generator.pg.database import with_database
+
+    key = dbcache.digest(
+        ["head", down_revision, dbcache.migrations_digest(root / "migrations")], code=HEAD_BUILD_CODE
+    )
+    name, _ = dbcache.cached_database(
+        dev_url,
+        "head",
+        key,
+        lambda url: migrate.upgrade(root, url),
+        use="readonly",
+        progress=progress,
+    )
+    return with_database(dev_url, name)
+
+
+def _writable_head(scratch: contextlib.ExitStack, root: Path, dev_url: str, head_url: str) -> str:
+    """A scratch copy of the cached head for the proof to change (CREATE DATABASE ... TEMPLATE);
+    when another run is reading the cache right now (a copy needs it idle), a scratch database
+    upgraded to head instead."""
+    from generator.errors import DatabaseError
+    from generator.migrate import api as migrate
+    from generator.pg.database import scratch_database
+
+    name = _db_name(head_url)
+    if not name.startswith("schemactl_cache_"):
+        return head_url  # already a scratch database
+    try:
+        return scratch.enter_context(
+            scratch_database(dev_url, prefix="schemactl_head", template=name)
+        )
+    except DatabaseError as exc:
+        if "being accessed by other users" not in str(exc):
+            raise
+    url = scratch.enter_context(scratch_database(dev_url, prefix="schemactl_head"))
+    migrate.upgrade(root, url)
+    return url
+
+
+def _snapshot(url: str):
+    from generator.pg.catalog import read_snapshot
+    from generator.pg.database import connect
+
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            return read_snapshot(conn)
+    finally:
+        engine.dispose()
+
+
+def _plan(root: Path, spec: Spec, metadata: Any, head_url: str, target: Any) -> Plan:
+    from alembic.autogenerate import produce_migrations
+    from alembic.autogenerate import render as alembic_render
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    from generator.migrate import autogen
+    from generator.migrate.renames import follow_up_renames, rename_ops
+    from generator.pg.catalog import read_snapshot
+    from generator.pg.database import connect
+
+    engine = connect(head_url)
+    try:
+        with engine.connect() as conn:
+            trans = conn.begin()
+            try:
+                # the cached head refuses writes by default; the rename pre-pass is rolled back
+                conn.exec_driver_sql("SET TRANSACTION READ WRITE")
+                head = read_snapshot(conn)
+                renames = rename_ops(spec, head)
+                operations = Operations(MigrationContext.configure(conn))
+                for op in renames:
+                    operations.invoke(op)
+                follow_ups = (
+                    follow_up_renames(read_snapshot(conn), target, renames) if renames else []
+                )
+                for op in follow_ups:
+                    operations.invoke(op)
+                support = autogen.AutogenSupport(
+                    spec, metadata, conn, lambda: target, prepend=renames + follow_ups
+                )
+                opts = dict(
+                    target_metadata=metadata,
+                    compare_type=support.compare_type,
+                    compare_server_default=False,
+                    render_item=support.render_item,
+                    autogenerate_plugins=["alembic.autogenerate.*", autogen.PLUGIN_NAME],
+                    schemactl=support,
+                    alembic_module_prefix="op.",
+                    sqlalchemy_module_prefix="sa.",
+                    user_module_prefix=None,
+                    render_as_batch=False,
+                )
+                mc = MigrationContext.configure(conn, opts=opts)
+                script = produce_migrations(mc, metadata)
+                upgrade_ops = script.upgrade_ops
+                downgrade_ops = upgrade_ops.reverse()
+                ctx = AutogenContext(mc, metadata=metadata)
+                ctx.imports = set()
+                up = alembic_render._indent(alembic_render._render_cmd_body(upgrade_ops, ctx))
+                down = alembic_render._indent(alembic_render._render_cmd_body(downgrade_ops, ctx))
+                return Plan(
+                    upgrade_ops,
+                    up,
+                    down,
+                    set(ctx.imports),
+                    summarize(upgrade_ops),
+                    destructive_steps(upgrade_ops),
+                )
+            finally:
+                trans.rollback()
+    finally:
+        engine.dispose()
+
+
+def _write(
+    root: Path,
+    scripts: Path,
+    rev_id: str,
+    message: str,
+    down_revision: str | None,
+    plan: Plan | None,
+) -> Path:
+    """Render the revision from migrations/script.py.mako, check it parses and that the message
+    and rollback note stayed inside its docstring, and only then write it (into ``scripts``).
+
+    Rendered here rather than by ``ScriptDirectory.generate_revision``, which writes the file
+    and imports it at once: nothing made from the spec may run before it has been checked."""
+    from alembic import util as alembic_util
+    from alembic.script import write_hooks
+    from mako.template import Template
+
+    from generator.migrate import api as migrate
+    from generator.schema.pysource import check_file_name, check_source, slug_source
+
+    directory = migrate.script_directory(root, scripts)
+    note = rollback_note(plan.upgrade_ops) if plan else "nothing to roll back."
+    kwargs: dict[str, Any] = {"rollback_note": note}
+    if plan is not None:
+        kwargs.update(
+            upgrades=_strip_banner(plan.upgrade_code),
+            downgrades=_strip_banner(plan.downgrade_code),
+            imports="\n".join(sorted(plan.imports)),
+        )
+    else:
+        kwargs.update(upgrades="pass", downgrades="pass", imports="")
+    create_date = directory._generate_create_date()
+    versions = scripts / "versions"
+    # the file name's slug from an ASCII form of the message (no path separators, NUL, ...)
+    path = directory._rev_path(versions, rev_id, slug_source(message), create_date)
+    check_file_name(path.name)
+    text = Template(filename=str(scripts / "script.py.mako")).render_unicode(
+        up_revision=rev_id,
+        down_revision=down_revision,
+        branch_labels=None,
+        depends_on=None,
+        create_date=create_date,
+        comma=alembic_util.format_as_comma,
+        message=message,
+        **kwargs,
+    )
+    check_source(text, "revision", (message, note))
+    versions.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    if directory.hooks:  # post_write_hooks of alembic.ini (the operator's own configuration)
+        write_hooks._run_hooks(path, directory.hooks)
+        check_source(path.read_text(encoding="utf-8"), "revision")
+    return path
+
+
+def _strip_banner(code: str) -> str:
+    lines = [
+        ln
+        for ln in code.splitlines()
+        if "### commands auto generated" not in ln and "### end Alembic" not in ln
+    ]
+    return "\n".join(lines).strip() or "pass"
+
+
+def _prove(root: Path, scripts: Path, head_url: str, target_url: str | None, dev_url: str, rev_id: str,
+           down_revision: str | None) -> None:  # fmt: skip
+    from generator.drift.engine import compare_databases
+    from generator.migrate import api as migrate
+    from generator.pg.database import scratch_database
+
+    with scratch_database(
+        dev_url, prefix="schemactl_prev", template=_db_name(head_url)
+    ) as previous_url:
+        try:
+            migrate.upgrade(root, head_url, rev_id, script_location=scripts)
+        except Exception as exc:
+            raise ProofFailed(
+                "the new revision failed to upgrade the previous head", [_one_line(exc)]
+            ) from exc
+        after_up = compare_databases(head_url, target_url or previous_url)
+        if not after_up.empty:
+            raise ProofFailed(
+                "after the upgrade, the database still differs from the spec",
+                after_up.describe(),
+                "the generator cannot express this change yet; no file was written",
+            )
+        try:
+            migrate.downgrade(root, head_url, down_revision or "base", script_location=scripts)
+        except Exception as exc:
+            raise ProofFailed("the new revision's downgrade failed", [_one_line(exc)]) from exc
+        after_down = compare_databases(head_url, previous_url)
+        if not after_down.empty:
+            raise ProofFailed(
+                "after the downgrade, the database differs from the previous head",
+                after_down.describe(),
+                "the downgrade does not restore the previous schema; no file was written",
+            )
+
+
+def _db_name(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).database or ""
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def next_revision_id(root: Path) -> str:
+    """Sequential four-digit ids (0001, 0002, ...): readable, and two branches that both add a
+    revision collide loudly instead of forming two heads silently."""
+    versions = root / "migrations" / "versions"
+    numbers = [
+        int(m.group(1)) for p in versions.glob("*.py") if (m := re.match(r"^(\d{4})_", p.name))
+    ]
+    return f"{max(numbers, default=0) + 1:04d}"
+
+
+# --- describing ops ---------------------------------------------------------------------------
+
+
+def _flat(upgrade_ops: Any) -> list[Any]:
+    from alembic.operations import ops
+
+    out = []
+    for op in upgrade_ops.ops:
+        if isinstance(op, ops.ModifyTableOps):
+            out.extend(op.ops)
+        else:
+            out.append(op)
+    return out
+
+
+def describe_op(op: Any) -> str:
+    from alembic.operations import ops
+
+    from generator.migrate import ops as x
+
+    table = getattr(op, "table_name", None)
+    match op:
+        case ops.CreateTableOp():
+            return f"create table {op.table_name}"
+        case ops.DropTableOp():
+            return f"drop table {op.table_name}"
+        case ops.RenameTableOp():
+            return f"rename table {op.table_name} to {op.new_table_name}"
+        case ops.AddColumnOp():
+            return f"add column {table}.{op.column.name}"
+        case ops.DropColumnOp():
+            return f"drop column {table}.{op.column_name}"
+        case ops.AlterColumnOp():
+            # unset is None for type, nullable and name, False for server_default and comment
+            what = [k for k, unset in (("type", None), ("nullable", None), ("server_default", False),
+                                       ("comment", False), ("name", None))
+                    if getattr(op, f"modify_{k}", unset) is not unset]  # fmt: skip
+            changes = ", ".join(what) or "change"
+            return f"alter column {table}.{op.column_name} ({changes})"
+        case ops.CreateIndexOp():
+            return f"create index {op.index_name} on {table}"
+        case ops.DropIndexOp():
+            return f"drop index {op.index_name}"
+        case ops.CreateCheckConstraintOp():
+            return f"add check {op.constraint_name} on {table}"
+        case ops.CreatePrimaryKeyOp():
+            return f"add primary key {op.constraint_name} on {table}"
+        case ops.CreateForeignKeyOp():
+            return f"add foreign key {op.constraint_name} on {op.source_table}"
+        case ops.AddConstraintOp():
+            return f"add constraint {getattr(op, 'constraint_name', '?')} on {table}"
+        case ops.DropConstraintOp():
+            return f"drop constraint {op.constraint_name} on {table}"
+        case ops.CreateTableCommentOp() | ops.DropTableCommentOp():
+            return f"comment on table {table}"
+        case x.CreateEnumOp():
+            return f"create enum {op.name}"
+        case x.DropEnumOp():
+            return f"drop enum {op.name}"
+        case x.AddEnumValueOp():
+            return f"add value {op.value!r} to enum {op.name}"
+        case x.DropEnumValueOp():
+            return f"remove value {op.value!r} from enum {op.name}"
+        case x.RenameEnumValueOp():
+            return f"rename value {op.old_value!r} of enum {op.name} to {op.new_value!r}"
+        case x.RenameEnumOp():
+            return f"rename enum {op.old_name} to {op.new_name}"
+        case x.SetEnumCommentOp():
+            return f"comment on enum {op.name}"
+        case x.CreateExtensionOp():
+            return f"create extension {op.name}"
+        case x.DropExtensionOp():
+            return f"drop extension {op.name}"
+        case x.CreateAppendOnlyGuardOp():
+            return f"make {op.table_name} append-only"
+        case x.DropAppendOnlyGuardOp():
+            return f"remove the append-only guard of {op.table_name}"
+        case x.MoveAppendOnlyGuardOp():
+            return f"rename the append-only guard of {op.old_table_name} after {op.table_name}"
+        case x.AlterIdentityOp():
+            if op.existing_identity is None:
+                return f"add identity ({op.identity}) to {op.table_name}.{op.column_name}"
+            if op.identity is None:
+                return f"drop identity of {op.table_name}.{op.column_name}"
+            return f"change identity of {op.table_name}.{op.column_name} to {op.identity}"
+        case x.RenameColumnOp():
+            return f"rename column {op.table_name}.{op.old_name} to {op.new_name}"
+        case x.RenameIndexOp():
+            return f"rename index {op.old_name} to {op.new_name}"
+        case x.RenameConstraintOp():
+            return f"rename constraint {op.old_name} to {op.new_name}"
+    return type(op).__name__
+
+
+def summarize(upgrade_ops: Any) -> list[str]:
+    return [describe_op(op) for op in _flat(upgrade_ops)]
+
+
+def _is_narrowing(op: Any) -> bool:
+    from sqlalchemy.dialects import postgresql as pg
+
+    old, new = getattr(op, "existing_type", None), getattr(op, "modify_type", False)
+    if new is False or new is None or old is None:
+        return False
+    dialect = pg.dialect()
+    try:
+        a, b = old.compile(dialect=dialect).lower(), new.compile(dialect=dialect).lower()
+    except Exception:
+        return True
+    if a == b or b in ("text", "varchar", "character varying"):
+        return False  # every value has a text form (unbounded: nothing is cut)
+    la = re.match(r"(varchar|character varying)\((\d+)\)", a)
+    lb = re.match(r"(varchar|character varying)\((\d+)\)", b)
+    if la and lb:
+        return int(lb.group(2)) < int(la.group(2))
+    widening = {("smallint", "integer"), ("smallint", "bigint"), ("integer", "bigint")}
+    if (a, b) in widening or (la and b in ("text", "varchar", "character varying")):
+        return False
+    if a.startswith("numeric") and b.startswith("numeric"):
+        pa, pb = re.findall(r"\d+", a), re.findall(r"\d+", b)
+        if not pb:
+            return False  # to unconstrained numeric: every value fits
+        if len(pa) == 2 and len(pb) == 2:
+            return not (int(pb[0]) >= int(pa[0]) and int(pb[1]) == int(pa[1]))
+        return True
+    return True
+
+
+def destructive_steps(upgrade_ops: Any) -> list[str]:
+    """Steps that lose data: dropped tables, columns, enum types or values, narrowed types."""
+    from alembic.operations import ops
+
+    from generator.migrate import ops as x
+
+    out = []
+    for op in _flat(upgrade_ops):
+        if isinstance(op, ops.DropTableOp | ops.DropColumnOp | x.DropEnumValueOp | x.DropEnumOp):
+            out.append(describe_op(op) + " (its data is lost)")
+        elif isinstance(op, ops.AlterColumnOp) and _is_narrowing(op):
+            out.append(describe_op(op) + " (the type narrows: values may not fit)")
+    return out
+
+
+def rollback_note(upgrade_ops: Any) -> str:
+    """One paragraph for the revision docstring: what the downgrade loses, how to roll back safely."""
+    from alembic.operations import ops
+
+    from generator.migrate import ops as x
+
+    flat = _flat(upgrade_ops)
+    created = [op.table_name for op in flat if isinstance(op, ops.CreateTableOp)]
+    added = [f"{op.table_name}.{op.column.name}" for op in flat if isinstance(op, ops.AddColumnOp)]
+    values = [f"{op.name}.{op.value}" for op in flat if isinstance(op, x.AddEnumValueOp)]
+    dropped = [op.table_name for op in flat if isinstance(op, ops.DropTableOp)]
+    dropped += [
+        f"{op.table_name}.{op.column_name}" for op in flat if isinstance(op, ops.DropColumnOp)
+    ]
+    removed = [f"{op.name}.{op.value}" for op in flat if isinstance(op, x.DropEnumValueOp)]
+    parts = []
+    if dropped or removed:
+        parts.append(
+            f"the upgrade itself loses {', '.join(dropped + removed)}; the downgrade brings the structure back empty"
+            " (column defaults or NULL), not the data"
+        )
+    if created:
+        parts.append(f"the downgrade drops table(s) {', '.join(created)} with every row in them")
+    if added:
+        parts.append(f"it drops column(s) {', '.join(added)} and their values")
+    if values:
+        parts.append(
+            f"it rebuilds enum type(s) without {', '.join(values)} and fails while rows still use them"
+        )
+    if not parts:
+        return "the downgrade restores the previous schema and loses no rows."
+    return (
+        "; ".join(parts)
+        + ". In production, take a backup (pg_dump) first, or roll forward with a new revision instead."
+    )

@@ -1,0 +1,1 @@
+"""spec -> artefacts, pure: SQLAlchemy MetaData, the DDL script, guards, ERD/docs, ORM codegen."""

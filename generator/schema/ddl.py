@@ -1,0 +1,69 @@
+"""The DDL script that creates the spec's schema in an empty database. Pure.
+
+The CREATE statements SQLAlchemy would issue (plus the extras SQLAlchemy can't express),
+compiled once; ``generator.drift.materialize`` sends them with ``execute_ddl``: each statement on its own over the extended
+query protocol (psycopg's pipeline mode, still one round trip), which refuses more than one
+statement per message, so no text from the spec can end a statement and start another
+(issue 12). The text is sent as it is: compiled with ``metadata.ddl_dialect`` (no ``%``
+doubling, no backslash doubling) and never read for bind parameters, so ``%``, ``\\``,
+``:name`` and ``$1`` in a comment, CHECK, default or WHERE reach the catalog exactly as written.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
+
+from generator.schema import guards
+from generator.schema.metadata import build_metadata, ddl_dialect
+from generator.spec import naming
+from generator.spec.model import Spec
+
+
+def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
+    """Every statement needed to create the spec's schema in an empty database, in order."""
+    md = metadata if metadata is not None else build_metadata(spec)
+    dialect = ddl_dialect()
+    out = [guards.create_extension(e) for e in spec.extensions]
+    for name, enum in spec.enums.items():
+        values = ", ".join(guards.quote_literal(v) for v in enum.values)
+        out.append(f'CREATE TYPE "{name}" AS ENUM ({values})')
+    out += guards.enum_comments(spec)
+    for table in md.sorted_tables:
+        # include_foreign_key_constraints=[]: FKs are added after all tables (cycles are fine then).
+        out.append(str(CreateTable(table, include_foreign_key_constraints=[]).compile(dialect=dialect)).strip())
+        if table.comment:
+            out.append(str(SetTableComment(table).compile(dialect=dialect)))
+        for col in table.columns:
+            if col.comment:
+                out.append(str(SetColumnComment(col).compile(dialect=dialect)))
+        for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
+            out.append(str(CreateIndex(index).compile(dialect=dialect)))
+        spec_table = spec.tables.get(table.name)
+        if spec_table is not None and spec_table.append_only:
+            out += guards.append_only_create(table.name)
+        if spec_table is not None and spec_table.hash_chain is not None:
+            out += guards.chain_guard_for(spec_table)
+    out += foreign_keys(spec)
+    return out
+
+
+def foreign_keys(spec: Spec) -> list[str]:
+    """ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY, rendered from the spec.
+
+    Not via SQLAlchemy's AddConstraint: constructing one marks the constraint as created
+    separately, which would silently drop it from a later create_all of the same metadata.
+    """
+    out = []
+    for table in spec.tables.values():
+        for col, ref in table.foreign_keys():
+            name = naming.fk_name(table.name, [col.name], ref.table)
+            target = spec.referenced_column(ref)
+            sql = (
+                f'ALTER TABLE "{table.name}" ADD CONSTRAINT "{name}" FOREIGN KEY ("{col.name}") '
+                f'REFERENCES "{ref.table}" ("{target}") ON DELETE {ref.on_delete.upper()}'
+            )
+            if ref.on_update != "no action":
+                sql += f" ON UPDATE {ref.on_update.upper()}"
+            out.append(sql)
+    return out

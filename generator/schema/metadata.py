@@ -1,0 +1,183 @@
+"""Spec -> SQLAlchemy MetaData. Pure: no files, no database.
+
+Every constraint and index gets its final name from ``generator.spec.naming`` wrapped in
+``conv()``, so SQLAlchemy and Alembic use it verbatim; the MetaData also carries the same
+naming convention for anything Alembic names itself. The spec rides along in
+``metadata.info["spec"]`` for code (the revision renderer, drift) that needs what SQLAlchemy
+can't hold: enum comments, extensions, append-only guards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.sql.elements import conv
+
+from generator.schema import guards
+from generator.spec import naming
+from generator.spec.model import NO_DEFAULT, ColumnSpec, IndexSpec, Spec, TableSpec
+from generator.spec.source import gc_paused
+from generator.spec.types import ColumnType, literal_sql
+
+_SIMPLE: dict[str, Any] = {
+    "smallint": sa.SmallInteger,
+    "integer": sa.Integer,
+    "bigint": sa.BigInteger,
+    "real": pg.REAL,
+    "double precision": pg.DOUBLE_PRECISION,
+    "text": sa.Text,
+    "citext": pg.CITEXT,
+    "boolean": sa.Boolean,
+    "uuid": lambda: pg.UUID(as_uuid=True),
+    "jsonb": pg.JSONB,
+    "json": pg.JSON,
+    "date": sa.Date,
+    "time": pg.TIME,
+    "timestamptz": lambda: pg.TIMESTAMP(timezone=True),
+    "timestamp": lambda: pg.TIMESTAMP(timezone=False),
+    "interval": pg.INTERVAL,
+    "bytea": pg.BYTEA,
+    "inet": pg.INET,
+    "cidr": pg.CIDR,
+    "macaddr": pg.MACADDR,
+}
+
+_ACTIONS = {"restrict": "RESTRICT", "cascade": "CASCADE", "set null": "SET NULL",
+            "set default": "SET DEFAULT", "no action": None}  # fmt: skip
+
+
+def build_metadata(spec: Spec) -> sa.MetaData:
+    """The whole schema as SQLAlchemy MetaData, in the spec's table order."""
+    with gc_paused():  # tens of thousands of SQLAlchemy objects: see gc_paused
+        md = sa.MetaData(naming_convention=dict(naming.NAMING_CONVENTION))
+        md.info["spec"] = spec
+        enums = {
+            name: pg.ENUM(*e.values, name=name, metadata=md, create_type=True)
+            for name, e in spec.enums.items()
+        }
+        for table in spec.tables.values():
+            _table(md, spec, table, enums)
+        attach_extras(md, spec)
+    return md
+
+
+def sa_type(ctype: ColumnType, enums: dict[str, pg.ENUM]) -> sa.types.TypeEngine:
+    if ctype.enum:
+        inner: Any = enums[ctype.base]
+    elif ctype.base == "varchar":
+        inner = sa.String(ctype.length)
+    elif ctype.base == "char":
+        inner = pg.CHAR(ctype.length)
+    elif ctype.base == "numeric":
+        inner = sa.Numeric(ctype.length, ctype.scale)
+    else:
+        inner = _SIMPLE[ctype.base]()
+    return pg.ARRAY(inner) if ctype.array else inner
+
+
+def ddl_dialect() -> pg.dialect:
+    """The PostgreSQL dialect to compile DDL that is sent as it is (``materialize``): the
+    ``named`` paramstyle, so ``%`` is not doubled (psycopg's ``pyformat`` would double it, and
+    only a driver reading the text as a format string undoes that), and no backslash
+    doubling in string literals (the default before a dialect has seen a server's
+    ``standard_conforming_strings``, on since PostgreSQL 9.1)."""
+    dialect = pg.dialect(paramstyle="named")
+    dialect._backslash_escapes = False
+    return dialect
+
+
+def sql_text(sql: str) -> sa.sql.elements.TextClause:
+    """SQL written by hand as a TextClause, with ``:name`` never read as a bind parameter
+    (a jsonb default ``'{"a":1}'`` or a CHECK on ``' :x'`` would silently render as NULL)."""
+    return sa.text(sql.replace(":", "\\:"))
+
+
+def server_default(col: ColumnSpec) -> sa.sql.elements.TextClause | None:
+    if col.default_sql is not None:
+        return sql_text(col.default_sql)
+    if col.default is NO_DEFAULT or col.ctype is None:
+        return None
+    return sql_text(literal_sql(col.ctype, col.default))
+
+
+def _column(spec: Spec, col: ColumnSpec, enums: dict[str, pg.ENUM]) -> sa.Column:
+    assert col.ctype is not None, f"unvalidated spec: {col.name} has an unknown type"
+    args: list[Any] = [col.name, sa_type(col.ctype, enums)]
+    if col.identity is not None:
+        args.append(sa.Identity(always=col.identity == "always"))
+    return sa.Column(
+        *args,
+        autoincrement="auto" if col.identity is not None else False,  # no implicit SERIAL
+        nullable=col.nullable,
+        server_default=server_default(col),
+        comment=col.comment or None,
+    )
+
+
+def _table(md: sa.MetaData, spec: Spec, table: TableSpec, enums: dict[str, pg.ENUM]) -> sa.Table:
+    items: list[Any] = [_column(spec, c, enums) for c in table.columns.values()]
+    items.append(sa.PrimaryKeyConstraint(*table.primary_key, name=conv(naming.pk_name(table.name))))
+    for col, ref in table.foreign_keys():
+        target = spec.referenced_column(ref)
+        items.append(
+            sa.ForeignKeyConstraint(
+                [col.name],
+                [f"{ref.table}.{target}"],
+                name=conv(naming.fk_name(table.name, [col.name], ref.table)),
+                ondelete=_ACTIONS[ref.on_delete],
+                onupdate=_ACTIONS[ref.on_update],
+            )
+        )
+    for u in table.uniques:
+        kw = {"postgresql_nulls_not_distinct": True} if u.nulls_not_distinct else {}
+        items.append(sa.UniqueConstraint(*u.columns, name=conv(u.name), **kw))
+    for ck in table.checks:
+        items.append(sa.CheckConstraint(sql_text(ck.sql), name=conv(ck.name)))
+    t = sa.Table(table.name, md, *items, comment=table.comment or None)
+    for ix in table.indexes:
+        _index(t, ix)
+    return t
+
+
+def _index(t: sa.Table, ix: IndexSpec) -> sa.Index:
+    exprs: list[Any] = []
+    for c in ix.columns:
+        e: Any = t.c[c.name]
+        if c.descending:
+            e = e.desc()
+        if c.nulls == "first":
+            e = e.nulls_first()
+        elif c.nulls == "last":
+            e = e.nulls_last()
+        exprs.append(e)
+    kw: dict[str, Any] = {}
+    if ix.using != "btree":
+        kw["postgresql_using"] = ix.using
+    if ix.where:
+        kw["postgresql_where"] = sql_text(ix.where)
+    return sa.Index(conv(ix.name), *exprs, unique=ix.unique, **kw)
+
+
+def attach_extras(md: sa.MetaData, spec: Spec) -> None:
+    """create_all/drop_all hooks for DDL outside SQLAlchemy's model."""
+    for name in spec.extensions:
+        event.listen(md, "before_create", sa.DDL(guards.create_extension(name)))
+    # sa.DDL text is a Python %-format string (DDL % context): "%%" is one "%" once formatted.
+    for statement in guards.enum_comments(spec):
+        event.listen(md, "after_create", sa.DDL(statement.replace("%", "%%")))
+    for table in spec.tables.values():
+        if table.append_only:
+            t = md.tables[table.name]
+            for statement in guards.append_only_create(table.name):
+                event.listen(t, "after_create", sa.DDL(statement.replace("%", "%%")))
+            event.listen(
+                t, "after_drop", sa.DDL(f'DROP FUNCTION IF EXISTS "{naming.append_only_function(table.name)}"()')
+            )
+        if table.hash_chain is not None:
+            t = md.tables[table.name]
+            for statement in guards.chain_guard_for(table):
+                event.listen(t, "after_create", sa.DDL(statement.replace("%", "%%")))
+            event.listen(t, "after_drop", sa.DDL(guards.chain_guard_drop(table.name)[-1]))

@@ -1,0 +1,1 @@
+"""seeds.yaml: load and check, apply (upsert on natural keys), data revisions."""
