@@ -35,6 +35,13 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(0)
             OUT.note(f"[yellow]stale[/]: {shown} differs from the spec; run schemactl models and commit it")
             raise typer.Exit(2)
+        if output is None and _links_out(path, state.root):
+            # the default path comes from the checkout (a pull request can commit a symlink
+            # there); only a path the operator names with -o is followed wherever it leads
+            raise ConfigError(
+                f"refusing to write {shown}: it is a symbolic link leading out of the project ({path.resolve()})",
+                "remove the link, or name the target yourself with -o",
+            )
         try:
             changed = orm_codegen.write(spec, path)
         except OSError as exc:
@@ -50,3 +57,12 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return str(path)
+
+
+def _links_out(path: Path, root: Path) -> bool:
+    """Whether writing ``path`` would follow a symlink to somewhere outside ``root``."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return True
+    return False

@@ -180,6 +180,7 @@ def engine_statements(
 ) -> list[str]:
     """The statements migra would run to turn source into target (unsafe ones included)."""
     _quietly_import_engine()
+    _quote_enum_values()
     from migra import Migration
 
     _same_check_definitions(source.inspector, target.inspector)
@@ -189,6 +190,39 @@ def engine_statements(
     m.set_safety(False)
     m.add_all_changes(privileges=False)
     return [s.strip() for s in m.statements if s.strip() and not _ignored(s)]
+
+
+def _quote_enum_values() -> None:
+    """Make schemainspect write enum values as SQL literals. It pastes them between quotes
+    as they are (``'{}'``), so a spec value ``x'); CREATE ROLE ...; --`` came out of
+    ``diff --format sql``, the script an operator applies with ``psql -f``, as a statement of
+    its own (issue 12, redteam pass). Values are now quoted like every other literal
+    (``quote_literal``: quotes doubled, ``E''`` for a backslash)."""
+    from schemainspect.pg import obj
+
+    from generator.spec.types import quote_literal
+
+    enum = obj.InspectedEnum
+    if getattr(enum, "_schemactl_quoted", False):
+        return
+
+    def quoted_elements(self: Any) -> str:
+        return ", ".join(quote_literal(e) for e in self.elements)
+
+    def change_statements(self: Any, new: Any) -> list[str]:  # schemainspect's, with literals quoted
+        if not self.can_be_changed_to(new):
+            raise ValueError
+        old, statements, previous = self.elements, [], None
+        for value in new.elements:
+            if value not in old:
+                where = f"before {quote_literal(old[0])}" if previous is None else f"after {quote_literal(previous)}"
+                statements.append(f"alter type {self.quoted_full_name} add value {quote_literal(value)} {where};")
+            previous = value
+        return statements
+
+    enum.quoted_elements = property(quoted_elements)
+    enum.change_statements = change_statements
+    enum._schemactl_quoted = True
 
 
 def _same_check_definitions(source: Any, target: Any) -> None:
@@ -274,7 +308,7 @@ def _read_only_engine(url: str) -> tuple[Engine, str]:
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
-    from generator.pg.database import CONNECT_TIMEOUT, normalize_url
+    from generator.pg.database import CONNECT_TIMEOUT, normalize_url, pin_string_literals
 
     normalized = normalize_url(url)
     existing = str(make_url(normalized).query.get("options") or "")
@@ -283,6 +317,7 @@ def _read_only_engine(url: str) -> tuple[Engine, str]:
     engine = create_engine(
         normalized, connect_args={"connect_timeout": CONNECT_TIMEOUT, "options": options}
     )
+    pin_string_literals(engine)
     return engine, normalized
 
 

@@ -35,6 +35,7 @@ from generator.drift.report import (
     is_destructive,
 )
 from generator.pg.catalog import Change, Snapshot
+from generator.spec.types import quote_literal
 
 SCHEMA = "public"
 OLD_SUFFIX = "__schemactl_old"
@@ -49,7 +50,9 @@ def qualified(name: str) -> str:
 
 
 def literal(text: str | None) -> str:
-    return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
+    """A SQL literal (``E'...'`` when it holds a backslash: the printed fix reads the same in
+    any session, whatever standard_conforming_strings says)."""
+    return "NULL" if text is None else quote_literal(text)
 
 
 def correct(

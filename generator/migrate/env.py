@@ -115,6 +115,9 @@ def _run(context: Any) -> None:
         context.configure(**_offline_target(context, root), target_metadata=metadata, literal_binds=True,
                           transaction_per_migration=True, dialect_opts={"paramstyle": "named"})  # fmt: skip
         context.get_context().dialect._backslash_escapes = False
+        # The literals and the spec's SQL fragments are written for standard_conforming_strings
+        # on; the script says so, whatever the database or role that runs it sets (issue 12).
+        context.execute("SET standard_conforming_strings = on")
         with context.begin_transaction():
             context.run_migrations()
         return

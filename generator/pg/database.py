@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import DatabaseError
 from generator.pg.urls import DRIVER_SCHEME, EXPECTED_FORM, parse_url, render, scrub  # noqa: F401
@@ -148,6 +148,7 @@ def connect(url: str, autocommit: bool = False) -> Engine:
     if autocommit:
         options["isolation_level"] = "AUTOCOMMIT"
     engine = create_engine(normalized, **options)
+    pin_string_literals(engine)
     try:
         with engine.connect():
             pass
@@ -157,6 +158,30 @@ def connect(url: str, autocommit: bool = False) -> Engine:
             raise explain_operational_error(exc, normalized) from exc
         raise
     return engine
+
+
+def pin_string_literals(engine: Engine) -> None:
+    """Every session of ``engine`` runs with ``standard_conforming_strings = on``, set before
+    SQLAlchemy first looks at the server (its own literal escaping follows the setting).
+
+    Spec text reaches SQL inside string literals (comments, defaults, enum values) and as SQL
+    fragments written with ``'...'`` strings; both are checked (pglast) and quoted assuming
+    backslashes are plain characters. A database or role with ``standard_conforming_strings
+    = off`` would read ``'\\'`` as an escaped quote, so ``\\'; CREATE ROLE ...`` in a comment
+    (or ``'\\' AND c <> '); CREATE ROLE ...'`` in a CHECK) would end the literal and run a
+    statement of the spec's own in ``upgrade`` (issue 12, found by the redteam pass). A
+    client setting overrides the database's and the role's; revisions are trusted code and
+    may still change it."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect", insert=True)
+    def _pin(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            dbapi_connection.execute("SET standard_conforming_strings = on")
+        finally:
+            dbapi_connection.autocommit = autocommit
 
 
 def _is_operational(exc: BaseException) -> bool:
@@ -536,6 +561,9 @@ def template_build(
 
 
 def _quote_literal(value: str) -> str:
+    """As ``generator.spec.types.quote_literal`` (pg/ may not import spec/): E'' for a backslash."""
+    if "\\" in value:
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
     return "'" + value.replace("'", "''") + "'"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 
 from generator.spec import naming
@@ -81,7 +82,23 @@ def _default_text(col: ColumnSpec) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Spec text (a comment) as Markdown text in a table cell or paragraph: on one line, ``|``
+    escaped (it would end the cell), and ``<``, ``>``, ``&`` as entities, so a comment from a
+    pull request cannot put HTML (``<script>``, ``<img onerror=...>``) into the rendered docs."""
+    text = " ".join(text.splitlines())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|")
+
+
+def _code(text: str) -> str:
+    """Spec text as a Markdown code span (HTML inside one is shown, not rendered): fenced
+    with one backtick more than the longest run inside, ``|`` escaped (GFM tables split on
+    it even inside a span), on one line."""
+    text = " ".join(text.splitlines()).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def data_dictionary(spec: Spec) -> str:
@@ -92,7 +109,7 @@ def data_dictionary(spec: Spec) -> str:
     if spec.enums:
         out += ["## Enums", "", "| enum | values | meaning |", "|---|---|---|"]
         for e in spec.enums.values():
-            out.append(f"| `{e.name}` | {', '.join(f'`{v}`' for v in e.values)} | {_cell(e.comment)} |")
+            out.append(f"| `{e.name}` | {', '.join(_code(v) for v in e.values)} | {_cell(e.comment)} |")
         out.append("")
     out += ["## Tables", ""]
     for table in spec.tables.values():
@@ -107,7 +124,7 @@ def data_dictionary(spec: Spec) -> str:
                 key += f" → `{col.references.table}.{target}` on delete {col.references.on_delete}"
             out.append(
                 f"| `{col.name}` | `{col.ctype.sql() if col.ctype else col.type_text}` | "
-                f"{'yes' if col.nullable else 'no'} | {_cell(_default_text(col)) and '`' + _cell(_default_text(col)) + '`'} | "
+                f"{'yes' if col.nullable else 'no'} | {_default_text(col) and _code(_default_text(col))} | "
                 f"{key} | {_cell(col.comment)} |"
             )
         out.append("")
@@ -117,10 +134,10 @@ def data_dictionary(spec: Spec) -> str:
             rows.append(f"| `{u.name}` | unique{nnd} | {', '.join(u.columns)} |")
         for ix in table.indexes:
             cols = ", ".join(f"{c.name}{' desc' if c.descending else ''}{f' nulls {c.nulls}' if c.nulls else ''}" for c in ix.columns)
-            kind = f"{'unique ' if ix.unique else ''}{ix.using}" + (f" where `{_cell(ix.where)}`" if ix.where else "")
+            kind = f"{'unique ' if ix.unique else ''}{ix.using}" + (f" where {_code(ix.where)}" if ix.where else "")
             rows.append(f"| `{ix.name}` | {kind} | {cols} |")
         for ck in table.checks:
-            rows.append(f"| `{ck.name}` | check | `{_cell(ck.sql)}` |")
+            rows.append(f"| `{ck.name}` | check | {_code(ck.sql)} |")
         if rows:
             out += ["| constraint / index | kind | definition |", "|---|---|---|", *rows, ""]
         out.append(f"Primary key: `{naming.pk_name(table.name)}` ({', '.join(table.primary_key)})")

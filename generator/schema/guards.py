@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from generator.spec import naming
+from generator.spec import naming, types
 from generator.spec.model import EnumSpec, Spec, TableSpec
 
 
 def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return types.quote_literal(text)
 
 
 def create_extension(name: str) -> str:

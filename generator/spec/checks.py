@@ -5,6 +5,7 @@ Each check yields Problems; ``check_spec`` runs them all so the user sees every 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -14,8 +15,11 @@ from generator.spec import naming
 from generator.spec.model import NO_DEFAULT, ColumnSpec, Spec, TableSpec
 from generator.spec.source import Source
 from generator.spec.types import (
+    ALIASES,
     EXTENSION_TYPES,
     INTEGER_TYPES,
+    SIMPLE_TYPES,
+    SIZED_TYPES,
     TypeProblem,
     check_default,
     parse_type,
@@ -30,7 +34,7 @@ GIN_TYPES = {"jsonb", "tsvector"}
 def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_enums, _types_and_defaults, _keys, _references, _indexes_and_uniques, _names, _renames,
-                  _hash_chains, _sql_fragments, _extensions):  # fmt: skip
+                  _hash_chains, _sql_fragments, _extensions, _nul_characters):  # fmt: skip
         problems.extend(check(spec, source))
     return problems
 
@@ -45,6 +49,11 @@ def _enums(spec: Spec, source: Source) -> Iterator[Problem]:
                 yield source.problem(enum.path + ("values", i), f"enum {enum.name}: value {value!r} is longer than 63 bytes")
         if enum.name in spec.tables:
             yield source.problem(enum.path, f"enum {enum.name}: a table has the same name", key=True)
+        if enum.name in BUILTIN_TYPE_NAMES or enum.name.startswith("pg_"):
+            yield source.problem(enum.path, f"enum {enum.name}: the name is a PostgreSQL built-in type; "
+                                 f"columns of type {enum.name} would mean this enum in the spec but "
+                                 "pg_catalog's type in the database (it comes first on the search "
+                                 "path); rename the enum", key=True)  # fmt: skip
 
 
 def _types_and_defaults(spec: Spec, source: Source) -> Iterator[Problem]:
@@ -156,12 +165,16 @@ def _indexes_and_uniques(spec: Spec, source: Source) -> Iterator[Problem]:
 
 def _names(spec: Spec, source: Source) -> Iterator[Problem]:
     """Names in one namespace must differ, and no name may exceed 63 bytes once the convention applied."""
-    relations: dict[str, str] = {}  # tables, indexes and unique/pk constraints share pg_class's namespace
+    # tables, indexes and unique/pk constraints share pg_class's namespace; Alembic's version
+    # table (which catalog snapshots and diff leave out) and its key are taken in every database
+    relations: dict[str, str] = dict(RESERVED_RELATIONS)
 
     def claim(name: str, what: str, path: tuple, key: bool = False) -> Iterator[Problem]:
         if naming.too_long(name):
             yield source.problem(path, f"{what}: name {name!r} is {len(name.encode())} bytes, over PostgreSQL's 63; shorten it or give an explicit name", key=key)
-        if name in relations:
+        if name in RESERVED_RELATIONS:
+            yield source.problem(path, f"{what}: name {name!r} is taken by {RESERVED_RELATIONS[name]}; choose another", key=key)
+        elif name in relations:
             yield source.problem(path, f"{what}: name {name!r} is already used by {relations[name]}; give one of them an explicit name", key=key)
         else:
             relations[name] = what
@@ -169,8 +182,12 @@ def _names(spec: Spec, source: Source) -> Iterator[Problem]:
     for name in spec.enums:
         if naming.too_long(name):
             yield source.problem(("enums", name), f"enum {name}: name is over 63 bytes", key=True)
+        if name in RESERVED_RELATIONS:  # its row type has the name
+            yield source.problem(("enums", name), f"enum {name}: the name is taken by {RESERVED_RELATIONS[name]}", key=True)
     for table in spec.tables.values():
         yield from claim(table.name, f"table {table.name}", table.path, key=True)
+        if table.renamed_from in RESERVED_RELATIONS:
+            yield source.problem(table.path + ("renamed_from",), f"table {table.name}: renamed_from names {RESERVED_RELATIONS[table.renamed_from]}, which no spec table can be")
     for table in spec.tables.values():
         yield from claim(naming.pk_name(table.name), f"primary key of {table.name}", table.path, key=True)
         for col in table.columns.values():
@@ -221,6 +238,57 @@ SAFE_EXTENSIONS = frozenset({
     "unaccent", "fuzzystrmatch", "intarray", "cube", "earthdistance", "isn", "seg", "bloom",
     "pg_stat_statements", "vector", "postgis",
 })  # fmt: skip
+
+
+# Types PostgreSQL resolves in pg_catalog before any enum of the same name in public (every
+# base and pseudo type of pg_catalog 17/18 not named pg_*, plus the spec's own type words).
+BUILTIN_TYPE_NAMES = frozenset("""
+aclitem any anyarray anycompatible anycompatiblearray anycompatiblemultirange anycompatiblenonarray
+anycompatiblerange anyelement anyenum anymultirange anynonarray anyrange bit bool box bpchar bytea
+char cid cidr circle cstring date datemultirange daterange event_trigger fdw_handler float4 float8
+gtsvector index_am_handler inet int2 int2vector int4 int4multirange int4range int8 int8multirange
+int8range internal interval json jsonb jsonpath language_handler line lseg macaddr macaddr8 money
+name numeric nummultirange numrange oid oidvector path point polygon record refcursor regclass
+regcollation regconfig regdictionary regnamespace regoper regoperator regproc regprocedure regrole
+regtype table_am_handler text tid time timestamp timestamptz timetz trigger tsm_handler
+tsmultirange tsquery tsrange tstzmultirange tstzrange tsvector txid_snapshot unknown uuid varbit
+varchar void xid xid8 xml
+integer smallint bigint real boolean decimal float double character varying dec int citext
+""".split()) | SIMPLE_TYPES | SIZED_TYPES | frozenset(ALIASES)
+
+RESERVED_RELATIONS = {
+    "alembic_version": "Alembic's version table",
+    "alembic_version_pkc": "the primary key of Alembic's version table",
+}
+
+
+# Characters no spec text may hold besides NUL: the other C0/C1 controls except tab and
+# newline (ESC starts terminal sequences that hide, rewrite or clear what `diff` and
+# `validate` print; a carriage return overwrites the line) and the bidirectional overrides
+# that make a reviewer read text in another order ("Trojan Source").
+_HIDING = re.compile("[\x01-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _nul_characters(spec: Spec, source: Source) -> Iterator[Problem]:
+    """No text may hold a NUL character: PostgreSQL stores none, and libpq ends a statement at
+    the first one, so the server would run a cut-off statement (a comment ``a\\0b`` reached it
+    as ``COMMENT ... IS 'a``). Nor a control or bidirectional-override character (``_HIDING``)."""
+    stack: list[tuple[tuple, object]] = [((), source.data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str) and ("\x00" in key or _HIDING.search(key)):
+                    yield source.problem(path + (key,), f"the name {key!r} holds a control character", key=True)
+                stack.append((path + (key,), value))
+        elif isinstance(node, list):
+            stack.extend((path + (i,), item) for i, item in enumerate(node))
+        elif isinstance(node, str) and "\x00" in node:
+            yield source.problem(path, "the text holds a NUL character (\\0), which PostgreSQL cannot store; remove it")
+        elif isinstance(node, str) and (hidden := _HIDING.search(node)):
+            yield source.problem(path, f"the text holds the control character U+{ord(hidden.group()):04X} at character "
+                                       f"{hidden.start() + 1}; it could hide or rewrite what schemactl prints and "
+                                       "reviewers read (only tab and newline are allowed)")  # fmt: skip
 
 
 def _extensions(spec: Spec, source: Source) -> Iterator[Problem]:

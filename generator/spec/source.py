@@ -317,6 +317,7 @@ def read_bytes(path: FilePath | str, name: str) -> bytes:
     except OSError as exc:
         raise _file_problem(name, _os_reason(exc)) from None
     _check_kind(info, name)
+    _check_link(path, name)
     try:
         # O_NONBLOCK: should the path have become a FIFO since the stat, open does not wait.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
@@ -387,6 +388,21 @@ def _os_reason(exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
         return "cannot read (a loop of symbolic links)"
     return f"cannot read ({exc.strerror or exc})"
+
+
+def _check_link(path: FilePath | str, name: str) -> None:
+    """Refuse a spec or seeds file that is a symbolic link to a file outside the link's own
+    folder. A pull request can commit ``schema.yaml`` or ``seeds.yaml`` as a link to
+    ``/etc/shadow``, ``~/.aws/credentials`` or ``/proc/self/environ``; CI's ``validate`` then
+    quoted its lines in "unknown key" problems, into a public log. A link within the folder
+    (``schema.yaml -> spec/schema.yaml``) is fine; to use a file elsewhere, name it itself."""
+    if not os.path.islink(path):
+        return
+    folder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    target = os.path.realpath(path)
+    if os.path.commonpath([folder, target]) != folder:
+        raise _file_problem(name, "is a symbolic link to a file outside its folder; schemactl does not follow it "
+                                  "(a checkout could point it at a secret): pass the file's real path instead")  # fmt: skip
 
 
 def _file_problem(name: str, message: str) -> SpecError:

@@ -166,6 +166,7 @@ _REFUSED_FUNCTION_PREFIXES = (
     "pg_import_system_collations", "pg_export_snapshot", "set_config", "setval",
     "query_to_xml", "cursor_to_xml", "table_to_xml", "schema_to_xml", "database_to_xml",
     "ts_stat", "ts_rewrite", "crosstab", "connectby", "pg_current_logfile",
+    "pg_stat_statements_reset", "binary_upgrade_",
 )  # fmt: skip
 
 

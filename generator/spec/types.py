@@ -301,5 +301,13 @@ def _array_item(value: Any) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _quote(text: str) -> str:
+def quote_literal(text: str) -> str:
+    """A SQL string literal whose value is ``text`` whatever ``standard_conforming_strings``
+    says: ``E'...'`` (backslashes doubled) when it holds a backslash, as PostgreSQL's own
+    quote_literal() writes it; a plain ``'...'`` reads differently when the setting is off."""
+    if "\\" in text:
+        return "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
     return "'" + text.replace("'", "''") + "'"
+
+
+_quote = quote_literal

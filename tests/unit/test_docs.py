@@ -158,3 +158,40 @@ def test_data_dictionary_has_every_enum_and_constraint(real: Spec) -> None:
 def test_documents_are_deterministic(real: Spec) -> None:
     assert erd_mermaid(real) == erd_mermaid(load_spec(SPEC_FILE))
     assert data_dictionary(real) == data_dictionary(load_spec(SPEC_FILE))
+
+
+HOSTILE = r"""
+version: 1
+enums:
+  st: {comment: "a <script>alert(1)</script> & b", values: ["x|y", "a`b", "<img src=x onerror=alert(1)>"]}
+tables:
+  things:
+    comment: "<img src=x onerror=alert(1)> | piped"
+    columns:
+      id: {type: bigint, primary_key: true, identity: always, comment: "line one\n</td><script>x</script>"}
+      t: {type: text, default: "a|b`c", comment: c}
+    checks:
+      - {name: pipes, sql: "t <> '|' AND t <> '``'"}
+"""
+
+
+def cells(line: str) -> list[str]:
+    """The cells of a GFM table row: split on every ``|`` that is not escaped."""
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+
+
+def test_data_dictionary_escapes_hostile_spec_text() -> None:
+    """A comment, enum value, default or CHECK from a pull request stays text: no raw HTML, no
+    extra table cell, no broken code span (redteam pass on issue 12)."""
+    doc = data_dictionary(parse_spec(HOSTILE, "schema.yaml"))
+    assert "<script" not in doc and "<img" not in doc.replace("`<img", "") and "</td>" not in doc
+    enum_row = next(line for line in doc.splitlines() if line.startswith("| `st`"))
+    assert cells(enum_row) == ["`st`", r"`x\|y`, ``a`b``, `<img src=x onerror=alert(1)>`",
+                               "a &lt;script&gt;alert(1)&lt;/script&gt; &amp; b"]  # fmt: skip
+    assert "&lt;img src=x onerror=alert(1)&gt; \\| piped" in doc
+    id_row = next(line for line in doc.splitlines() if line.startswith("| `id`"))
+    assert cells(id_row)[-1] == "line one &lt;/td&gt;&lt;script&gt;x&lt;/script&gt;"
+    t_row = next(line for line in doc.splitlines() if line.startswith("| `t`"))
+    assert len(cells(t_row)) == 6 and cells(t_row)[3] == r"``'a\|b`c'``"
+    check_row = next(line for line in doc.splitlines() if line.startswith("| `ck_things_pipes`"))
+    assert cells(check_row) == ["`ck_things_pipes`", "check", r"```t <> '\|' AND t <> '``'```"]

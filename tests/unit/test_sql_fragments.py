@@ -59,6 +59,11 @@ REFUSED = [
     ("check", "(query_to_xml('select 1', true, true, '')) IS NOT NULL", "calls query_to_xml()"),
     ("check", "set_config('role', 'postgres', false) <> ''", "calls set_config()"),
     ("default", "pg_sleep(100)::text", "calls pg_sleep()"),
+    # spellings a text search misses, and server-wide side effects of allowed extensions
+    ("check", 'U&"lo\\005fexport"(1, \'/tmp/p\') > 0', "calls lo_export()"),
+    ("default", 'PG_CATALOG."pg_read_file"(\'/etc/passwd\')', "calls pg_read_file()"),
+    ("default", "pg_stat_statements_reset()", "calls pg_stat_statements_reset()"),
+    ("check", "binary_upgrade_set_next_pg_type_oid(1) IS NULL", "calls binary_upgrade_set_next_pg_type_oid()"),
     ("check", "\"PG_TERMINATE_BACKEND\"(1)", "calls pg_terminate_backend()"),
     ("check", "   ", "empty"),
 ]

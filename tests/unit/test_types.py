@@ -299,7 +299,7 @@ def test_is_function_default(value: object, expected: bool) -> None:
         ("text", "tr-TR", "'tr-TR'"),
         ("text", "it's", "'it''s'"),
         ("text", "", "''"),
-        ("text", "back\\slash", "'back\\slash'"),
+        ("text", "back\\slash", "E'back\\\\slash'"),  # E'': the same whatever standard_conforming_strings says
         ("char(3)", "TRY", "'TRY'"),
         ("job_status", "queued", "'queued'"),
         ("uuid", "gen_random_uuid()", "gen_random_uuid()"),
@@ -313,11 +313,11 @@ def test_is_function_default(value: object, expected: bool) -> None:
         ("json", 5, "'5'"),
         ("text[]", [], "'{}'"),
         ("text[]", ["a", "b c"], '\'{"a","b c"}\''),
-        ("text[]", ['say "hi"', "it's", "a\\b"], '\'{"say \\"hi\\"","it\'\'s","a\\\\b"}\''),
+        ("text[]", ['say "hi"', "it's", "a\\b"], 'E\'{"say \\\\"hi\\\\"","it\'\'s","a\\\\\\\\b"}\''),
         ("integer[]", [1, 2], '\'{"1","2"}\''),
         ("boolean[]", [True, False], '\'{"true","false"}\''),
         ("job_status[]", ["queued"], "'{\"queued\"}'"),
-        ("jsonb[]", [{"a": 1}], '\'{"{\\"a\\":1}"}\''),
+        ("jsonb[]", [{"a": 1}], 'E\'{"{\\\\"a\\\\":1}"}\''),
     ],
 )
 def test_literal_sql(type_text: str, value: object, sql: str) -> None:
@@ -325,10 +325,16 @@ def test_literal_sql(type_text: str, value: object, sql: str) -> None:
 
 
 def unquote(sql: str) -> str:
-    """Read back a standard SQL string literal."""
-    assert sql.startswith("'") and sql.endswith("'")
-    body = sql[1:-1]
+    """Read back a SQL string literal: ``'...'`` without a backslash, else ``E'...'``
+    (backslashes doubled), so it reads the same whatever standard_conforming_strings says."""
+    escaped = sql.startswith("E'")
+    body = sql[2:-1] if escaped else sql[1:-1]
+    assert sql.endswith("'") and (escaped or sql.startswith("'"))
+    assert escaped == ("\\" in body)
     assert "''" not in body.replace("''", "")  # every inner quote is doubled
+    if escaped:
+        assert "\\" not in body.replace("\\\\", "")  # every backslash is doubled
+        body = body.replace("\\\\", "\\")
     return body.replace("''", "'")
 
 
