@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from alembic.operations import ops
 
-from generator.errors import CodegenError, SchemactlError
+from generator.errors import CodegenError, SchemactlError, SpecError
 from generator.migrate import ops as xops
 from generator.migrate.revision import Plan, _write, rollback_note
 from generator.schema import orm_codegen
@@ -282,6 +282,11 @@ def test_models_keep_hostile_comments_and_values_as_data(text: str, tmp_path: Pa
     marker = tmp_path / "marker"
     hostile = text + payload(marker)
     values = ["plain", text + SHORT_PAYLOAD, "x²", "class", "None", "name", "1st", "_x_", "a-b"]
+    if "\r" in text:  # validate refuses control characters but tab and newline (12: hidden text)
+        with pytest.raises(SpecError) as info:
+            render_and_import(spec_text(values, comment=hostile), tmp_path)
+        assert all("control character U+000D" in str(p) for p in info.value.problems)
+        return
     module = render_and_import(spec_text(values, comment=hostile), tmp_path)
     assert not marker.exists() and not (tmp_path / "pwned").exists()
     assert [m.value for m in module.Unit] == values  # one member per value, in order
