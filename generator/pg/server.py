@@ -55,7 +55,7 @@ SOCKET_DIR = "sock"
 SOCKET_DIR_FILE = "schemactl-socket-dir"
 SOCKET_PORT = 5432  # a unix-socket-only server: the port only names the socket file
 START_TIMEOUT = 60
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]  # generator/pg/server.py -> the checkout
 PG17_DIST = REPO_ROOT / ".schemactl" / "dist" / "pg-17.6"
 _MAX_SOCKET_PATH = 100  # sun_path is 108 bytes; leave room for the terminating NUL
 
