@@ -7,7 +7,7 @@ import contextlib
 import typer
 
 from cli.output import OUT
-from cli.state import Format, State
+from cli.state import Format, State, shown_path
 
 
 def _dev(state: State, dev_db: str | None):
@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
             if result.status == "needed":
                 OUT.note(f"[yellow]a revision is needed[/]: {len(result.summary)} operation(s); run schemactl generate -m MSG")
             else:
-                OUT.note(f"[green]wrote[/] {_rel(result.path, state)} (revision {result.revision}, proven in {result.timings.get('proof', 0):.1f}s)")
+                OUT.note(f"[green]wrote[/] {shown_path(result.path)} (revision {result.revision}, proven in {result.timings.get('proof', 0):.1f}s)")
         raise typer.Exit(code)
 
     @app.command()
@@ -196,10 +196,3 @@ def _confirm_downgrade(steps, target: str, yes: bool) -> None:  # steps: list[mi
         raise MigrationError("downgrade cancelled", "nothing was changed")
 
 
-def _rel(path, state: State) -> str:
-    from pathlib import Path
-
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
-        return str(path)

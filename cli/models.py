@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from cli.output import OUT
-from cli.state import State
+from cli.state import State, shown_path
 
 
 def register(app: typer.Typer) -> None:
@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         state: State = ctx.obj
         spec = state.load_spec()
         path = output or orm_codegen.output_path(state.root)
-        shown = _shown(path)
+        shown = shown_path(path)
         if check:
             if orm_codegen.is_current(spec, path):
                 OUT.note(f"[green]up to date[/]: {shown}")
@@ -50,13 +50,6 @@ def register(app: typer.Typer) -> None:
             OUT.note(f"[green]wrote[/] {shown} ({len(spec.tables)} models, {len(spec.enums)} enums)")
         else:
             OUT.note(f"[green]unchanged[/]: {shown} already matches the spec")
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
-        return str(path)
 
 
 def _links_out(path: Path, root: Path) -> bool:

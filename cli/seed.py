@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import typer
 
 from cli.output import OUT
-from cli.state import Format, State
+from cli.state import Format, State, shown_path
 
 DB_HELP = "Live database URL; default $DATABASE_URL, else the embedded server."
 DEV_HELP = "With --revision: dev server URL for the proof's scratch database; default $SCHEMACTL_DEV_DATABASE_URL, else the embedded server."
@@ -64,7 +63,7 @@ def register(app: typer.Typer) -> None:
 def load(state: State):  # -> generator.seeds.spec.Seeds
     from generator.seeds.spec import load_seeds
 
-    return load_seeds(state.seeds, state.load_spec(), display=_display(state.seeds))
+    return load_seeds(state.seeds, state.load_spec(), display=shown_path(state.seeds))
 
 
 def report_lines(report) -> list[str]:
@@ -141,12 +140,7 @@ def _revision(state: State, seeds, message: str | None, dev_db: str | None, form
     if result.status == "no changes":
         OUT.note("[green]no changes[/]: the data revisions already match seeds.yaml")
     else:
-        OUT.note(f"[green]wrote[/] {_display(result.path)} (data revision {result.revision}, proven on a scratch database)")
+        OUT.note(f"[green]wrote[/] {shown_path(result.path)} (data revision {result.revision}, proven on a scratch database)")
     return 0
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
-        return str(path)

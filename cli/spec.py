@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from cli.output import OUT
-from cli.state import Format, State
+from cli.state import Format, State, shown_path
 
 
 def register(app: typer.Typer) -> None:
@@ -87,17 +87,17 @@ def validate_files(state: State) -> dict:
         spec = state.load_spec()
     except SpecError as exc:
         problems.extend(exc.problems)
-    files.append(_rel(state.spec))
+    files.append(shown_path(state.spec))
     seeds_checked = None
     if state.seeds.exists():
-        files.append(_rel(state.seeds))
+        files.append(shown_path(state.seeds))
         try:
             from generator.seeds.spec import load_seeds  # arrives with the seeds issue
         except ImportError:
             load_seeds = None
         if load_seeds is not None and spec is not None:
             try:
-                seeds_checked = load_seeds(state.seeds, spec, display=_rel(state.seeds))
+                seeds_checked = load_seeds(state.seeds, spec, display=shown_path(state.seeds))
             except SpecError as exc:
                 problems.extend(exc.problems)
     status = "ok" if not problems else "invalid"
@@ -119,8 +119,3 @@ def validate_files(state: State) -> dict:
     }
 
 
-def _rel(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
-        return str(path)

@@ -48,15 +48,20 @@ class State:
         from generator.spec.cache import load_spec_cached
 
         source.keep_for_process = PROCESS_LIFETIME
-        return load_spec_cached(self.spec, display=_display(self.spec), root=self.root)
+        return load_spec_cached(self.spec, display=shown_path(self.spec), root=self.root)
 
 
-def _display(path: Path) -> str:
-    """The path as the user would type it from the working directory (``../schema.yaml`` in a sub-folder)."""
-    absolute, cwd = path.absolute(), Path.cwd()
-    if absolute.is_relative_to(cwd) or cwd.is_relative_to(absolute.parent):
-        return os.path.relpath(absolute, cwd)
-    return str(path)
+def shown_path(path: Path | str) -> str:
+    """A path as the user would type it from the working directory: ``schema.yaml`` at the
+    project root, ``../schema.yaml`` or ``../migrations/versions/x.py`` from a sub-folder of
+    the project, the absolute path when it is far away (more than three folders up)."""
+    absolute, cwd = Path(os.path.abspath(path)), Path.cwd()
+    try:
+        relative = Path(os.path.relpath(absolute, cwd))
+    except ValueError:  # another drive (Windows)
+        return str(path)
+    ups = len([part for part in relative.parts if part == ".."])
+    return str(relative) if ups <= 3 and str(relative) != "." else str(absolute)
 
 
 class Format(str, Enum):
