@@ -6,6 +6,7 @@ while `upgrade` runs. Errors are mapped centrally by SQLSTATE (generator.errors)
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -92,7 +93,17 @@ def test_upgrade_of_a_read_only_database(run_cli, in_repo: Path, pg: LocalServer
 # --------------------------------------------------------------- a dev role without CREATEDB
 
 
-def test_generate_check_with_a_dev_role_without_createdb(run_cli, in_repo: Path, pg: LocalServer, role: str) -> None:
+def test_generate_check_with_a_dev_role_without_createdb(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg: LocalServer, role: str) -> None:
+    # A spec of its own (one comment differs), so no spec database that an earlier test kept
+    # on this server can answer: the run must create one, and the role may not.
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("seeds.yaml", "alembic.ini"):
+        shutil.copy(REPO / name, project / name)
+    shutil.copytree(REPO / "migrations", project / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
+    spec = (REPO / "schema.yaml").read_text()
+    (project / "schema.yaml").write_text(spec + f"# {tmp_path.name}\n")
+    monkeypatch.chdir(project)
     result = run_cli("generate", "--check", "--dev-db", as_user(pg.url(), role))
     lines = assert_clean_error(result, "the dev database user cannot create databases")
     assert "CREATEDB" in lines[1]
