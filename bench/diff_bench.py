@@ -124,9 +124,10 @@ def prebuild(spec_path: Path, dev_url: str) -> tuple[str, str]:
 def drop_spec_cache(spec_path: Path, dev_url: str) -> None:
     """Make the next diff a first run after a spec change: no cached spec database on the dev
     server, nothing in the project's .schemactl/cache."""
-    from generator.drift.engine import prune_spec_databases
+    from generator.drift.spec_db import KIND
+    from generator.pg import dbcache
 
-    prune_spec_databases(dev_url, keep=0)
+    dbcache.prune(dev_url, KIND, keep=0)
     cache = Path(spec_path).resolve().parent / ".schemactl" / "cache"
     if cache.is_dir():
         shutil.rmtree(cache, ignore_errors=True)

@@ -87,8 +87,8 @@ def clear_cache(
         help="Dev server URL; default $SCHEMACTL_DEV_DATABASE_URL, else the embedded server.",
     ),  # fmt: skip
 ) -> None:
-    """Drop the databases schemactl keeps on the dev server between runs (schemactl_cache_*
-    and schemactl_spec_*: the spec and the migrations' head, built once per change), and what
+    """Drop the databases schemactl keeps on the dev server between runs (schemactl_cache_*:
+    the spec and the migrations' head, built once per change), and what
     killed runs left behind: their scratch databases (schemactl_head_*, schemactl_prev_*, ...)
     and folders under .schemactl/tmp. Scratch databases of runs still going are listed and
     kept. Safe at any time: the next generate or diff rebuilds what it needs."""

@@ -24,7 +24,8 @@ ACTION_TEXT = {
 DIFF_HELP = """Compare the live database with schema.yaml: a summary per object, then the SQL that would bring the database to the spec.
 
 The spec is built once in a database on the dev server and kept there as a cache
-(schemactl_spec_<key>, the 3 newest specs; `schemactl db clear-cache` drops them; a build
+(schemactl_cache_spec_<key>, the same one generate uses; the 3 newest specs; `schemactl db
+clear-cache` drops them; a build
 interrupted by an error or Ctrl-C is dropped), then compared with the live database by
 migra plus schemactl's own catalog comparison (comments, enum values, index and constraint
 definitions). The live database is only read, in one REPEATABLE READ READ ONLY transaction

@@ -9,8 +9,9 @@ This is the one comparison schemactl has, and the only module that imports the e
   on the dev server. The live database is only read: its connection runs with
   ``default_transaction_read_only=on``, and migra inspects through that same connection.
 
-The spec's database is cached on the dev server, one per SpecDDL key
-(``schemactl_spec_<16 hex>``): built once under a scratch name, published by a rename when
+The spec's database is kept on the dev server by the one kept-database store
+(``generator.pg.dbcache``), one per SpecDDL key (``schemactl_cache_spec_<16 hex>``, the same
+database ``generate`` uses): built once under a scratch name, published by a rename when
 complete, then read directly (read-only) by every later diff of the same spec; see
 ``_spec_side`` and docs/drift.md. Each database is inspected once (``Inspection``: our catalog
 snapshot and migra's inspector, both from one connection). ``run_diff`` connects to and
@@ -406,55 +407,18 @@ def _noop(_: str) -> None:
     pass
 
 
-# ------------------------------------------------------------ the spec's database, cached
-
-SPEC_CACHE_PREFIX = "schemactl_spec_"
-KEEP_SPEC_DATABASES = 3  # cached spec databases kept on a dev server (the newest builds)
-STALE_SCRATCH_SECONDS = 3600  # a scratch database this old was left by a killed process
-_COMMENT = re.compile(
-    r"^schemactl spec cache; key=(?P<key>[0-9a-f]{64}); server=(?P<server>[0-9.]+); built=(?P<built>\S+)$"
-)
+# ------------------------------------------------------------ the spec's database, kept
 
 
-def spec_database_name(key: str) -> str:
-    """The cached spec database of a SpecDDL key: ``schemactl_spec_<first 16 hex>``."""
-    return SPEC_CACHE_PREFIX + key[:16]
-
-
-def _cache_comment(key: str, server: str) -> str:
-    built = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    return f"schemactl spec cache; key={key}; server={server}; built={built}"
-
-
-def _open_cached(url: str) -> Engine | None:
-    """A read-only Engine on the cached spec database, or None when it does not exist (or
-    this user may not connect to it). Any other connection failure is a DatabaseError."""
-    return connect_read_only(url, missing_ok=True)
-
-
-def _read_cached_spec(dev_url: str, key: str, timings: dict[str, float]) -> Inspection | str:
-    """Inspect the cached spec database of ``key`` (read-only). Returns the Inspection, or
-    why it cannot be used: "missing", or "stale" (its comment names another key or server
-    version: hand-made, or a server upgraded since)."""
-    from generator.pg.database import with_database
-
+def _read_kept_spec(url: str, timings: dict[str, float]) -> Inspection | None:
+    """Inspect the kept spec database at ``url`` (read-only); None when it is gone (dropped
+    between the store's answer and this connection)."""
     t0 = time.perf_counter()
-    engine = _open_cached(with_database(dev_url, spec_database_name(key)))
+    engine = connect_read_only(url, missing_ok=True)
     if engine is None:
-        return "missing"
+        return None
     try:
         with _reading("the cached spec database"), engine.connect() as conn:
-            comment = conn.exec_driver_sql(
-                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()"
-            ).scalar()
-            info = conn.dialect.server_version_info or ()
-            found = _COMMENT.match(comment or "")
-            if (
-                found is None
-                or found["key"] != key
-                or found["server"] != ".".join(str(p) for p in info[:2])
-            ):
-                return "stale"
             t1 = time.perf_counter()
             inspection = inspect(conn, schema="public")
             timings["spec_connect"], timings["spec_inspect"] = (
@@ -466,82 +430,42 @@ def _read_cached_spec(dev_url: str, key: str, timings: dict[str, float]) -> Insp
         engine.dispose()
 
 
-def _build_cached_spec(
-    dev_url: str,
-    spec: SpecDDL,
-    timings: dict[str, float],
-    keep: int,
-    check_live: Callable[[], None],
-) -> Inspection:
-    """Build the spec's database under a scratch name, inspect it, and publish it as the
-    cached spec database (renamed when complete; see ``template_build``); then drop old ones."""
-    from generator.pg.database import template_build
-
-    name = spec_database_name(spec.key)
-    found: list[Inspection] = []
-    t0 = time.perf_counter()
-    comment = lambda: _cache_comment(spec.key, found[0].version)  # noqa: E731 - evaluated once built
-    with template_build(dev_url, name, comment, prefix=SCRATCH_PREFIX) as build_url:
-        timings["scratch_created"] = round(time.perf_counter() - t0, 3)
-        check_live()
-        found.append(_build_spec(build_url, spec, timings))
-        t1 = time.perf_counter()
-    timings["spec_published"] = round(time.perf_counter() - t1, 3)
-    return found[0]
-
-
-def prune_spec_databases(
-    dev_url: str, keep: int = KEEP_SPEC_DATABASES, current: str = ""
-) -> list[str]:
-    """Drop all but the ``keep`` newest cached spec databases (``current`` is always kept),
-    and scratch databases of diffs that are gone (``generator.pg.scratch.abandoned``). Never forced: one in use
-    stays. Best effort: returns what was dropped."""
-    import contextlib
-
-    from generator.pg.database import drop_unused_databases, list_databases
-
-    with contextlib.suppress(DatabaseError):
-        cached = list_databases(dev_url, SPEC_CACHE_PREFIX)
-        scratch = list_databases(dev_url, SCRATCH_PREFIX + "_")
-
-        def built(item: tuple[str, str]) -> str:
-            found = _COMMENT.match(item[1])
-            return found["built"] if found else ""  # not ours, or unreadable: oldest
-
-        newest_first = [name for name, _ in sorted(cached.items(), key=built, reverse=True)]
-        others = [name for name in newest_first if name != current]
-        kept = set(others[: keep - 1]) | {current} if current in cached else set(others[:keep])
-        old = [name for name in others if name not in kept]
-        from generator.pg.scratch import abandoned
-
-        old += [name for name in scratch if abandoned(name, max_age=STALE_SCRATCH_SECONDS)]
-        return drop_unused_databases(dev_url, old)
-    return []
-
-
 def _spec_side(
     dev_url: str,
     spec: Spec | SpecDDL,
     timings: dict[str, float],
     keep: int,
     check_live: Callable[[], None],
+    progress: Progress = _noop,
 ) -> tuple[Inspection, str]:
-    """The spec, inspected: from its cached database on the dev server when there is one
-    (``"hit"``), else built and cached (``"built"``); a spec without a key, or ``keep`` 0,
-    is built in a scratch database that is dropped afterwards (``"off"``)."""
-    from generator.drift.spec_db import SpecDDL
-    from generator.pg.database import scratch_database
+    """The spec, inspected: from its kept database on the dev server when there is one
+    (``"hit"``), else built into the store (``generator.pg.dbcache``, the database ``generate``
+    uses too) and inspected while it is built (``"built"``); a spec without a key, or ``keep``
+    0, is built in a scratch database that is dropped afterwards (``"off"``)."""
+    from generator.drift.spec_db import KIND, SpecDDL
+    from generator.pg import dbcache
+    from generator.pg.database import scratch_database, with_database
 
     key = spec.key if isinstance(spec, SpecDDL) else ""
     if key and keep > 0:
-        found = _read_cached_spec(dev_url, key, timings)
-        if isinstance(found, Inspection):
-            return found, "hit"
-        if found == "stale":
-            from generator.pg.database import drop_unused_databases
+        built: list[Inspection] = []
 
-            drop_unused_databases(dev_url, [spec_database_name(key)])
-        return _build_cached_spec(dev_url, spec, timings, keep, check_live), "built"  # type: ignore[arg-type]
+        def build(url: str) -> None:
+            check_live()
+            built.append(_build_spec(url, spec, timings))
+
+        for _ in range(2):  # a kept database pruned by another run just now: ask again
+            t0 = time.perf_counter()
+            name, now = dbcache.cached_database(
+                dev_url, KIND, key, build, use="readonly", progress=progress, keep=keep
+            )
+            if now:
+                timings["spec_built"] = round(time.perf_counter() - t0, 3)
+                return built[0], "built"
+            found = _read_kept_spec(with_database(dev_url, name), timings)
+            if found is not None:
+                return found, "hit"
+        raise DatabaseError(f"the cached spec database {name} was dropped while this diff read it", "run it again")
     t0 = time.perf_counter()
     with scratch_database(dev_url, prefix=SCRATCH_PREFIX) as scratch_url:
         timings["scratch_created"] = round(time.perf_counter() - t0, 3)
@@ -557,20 +481,23 @@ def run_diff(
     spec: Spec | SpecDDL,
     progress: Progress = _noop,
     *,
-    keep_cached: int = KEEP_SPEC_DATABASES,
+    keep_cached: int | None = None,
 ) -> DiffReport:
     """Compare the live database with the spec, built on the dev server.
 
     ``spec``: the loaded Spec, or a ``generator.drift.spec_db.SpecDDL`` (``schemactl diff``
-    passes one). A SpecDDL with a key is built once per dev server into a cached database
-    (``schemactl_spec_<key>``, read-only, at most ``keep_cached`` kept) and compared from
-    there on later runs; anything else (or ``keep_cached=0``) is built in a scratch database
-    that is dropped afterwards.
+    passes one). A SpecDDL with a key is built once per dev server into the kept-database
+    store (``generator.pg.dbcache``: ``schemactl_cache_spec_<key>``, read-only, the same
+    database ``generate`` uses; at most ``keep_cached`` kept, default the store's ``KEEP``) and
+    compared from there on later runs; anything else (or ``keep_cached=0``) is built in a
+    scratch database that is dropped afterwards.
 
     Never writes to the live database; a scratch database is always dropped. Raises
     DatabaseError (unreachable server, bad password, no CREATEDB on the dev server, ...) or
     SpecError (PostgreSQL refused the spec). Returns the report; prints nothing."""
     from concurrent.futures import ThreadPoolExecutor
+
+    from generator.pg import dbcache
 
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -584,15 +511,11 @@ def run_diff(
                 live_future.result()
 
         t0 = time.perf_counter()
-        target, cache = _spec_side(dev_url, spec, timings, keep_cached, check_live)
+        keep = dbcache.KEEP if keep_cached is None else keep_cached
+        target, cache = _spec_side(dev_url, spec, timings, keep, check_live, progress)
         timings["spec"] = round(time.perf_counter() - t0, 3)
         progress("reading the live database")
         live = live_future.result()
-        if cache == "built":  # old cached databases are dropped while the comparison runs
-            name = spec_database_name(spec.key)  # type: ignore[union-attr]
-            pool.submit(
-                _timed, timings, "spec_pruned", prune_spec_databases, dev_url, keep_cached, name
-            )
         progress("comparing")
         t0 = time.perf_counter()
         report = _compare(live, target, live_url, dev_url, timings)

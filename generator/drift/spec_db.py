@@ -4,8 +4,10 @@ Turning schema.yaml into DDL (YAML with positions, JSON Schema and semantic chec
 compiling every CREATE) costs most of a cold diff's CPU time, and the result depends only on
 the file's bytes and the code that builds it. ``cache_key`` is a sha256 of schema.yaml, of the
 modules and JSON Schemas that build the spec's database (``SPEC_BUILD_CODE``: spec/, the
-MetaData, DDL and guards of schema/, drift/materialize.py and this module), and of the SQLAlchemy and Alembic versions; it names
-the spec's cached database on the dev server (``generator.drift.engine``), and it keys the statements
+MetaData, DDL and guards of schema/, drift/materialize.py and this module), and of the
+SQLAlchemy and Alembic versions; it names the spec's database in the kept-database store on the
+dev server (``generator.pg.dbcache``, kind ``KIND``: the one database ``diff``, ``up`` and
+``generate`` share), and it keys the statements
 of the last spec built successfully, kept in ``<root>/.schemactl/cache/spec-ddl.json``.
 ``SpecDDL.load_cached`` computes only the key: the statements are read (or the spec loaded and
 validated, when the key does not match) on first use, so a diff whose spec database is cached
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from generator.spec.model import Spec
 
 CACHE_FILE = Path(".schemactl") / "cache" / "spec-ddl.json"
+KIND = "spec"  # the spec's database in the kept-database store (generator.pg.dbcache), keyed by cache_key
 
 # What builds the spec's database (files and folders of generator/, see
 # generator.pg.dbcache.code_digest): loading and checking the spec, MetaData, the DDL script

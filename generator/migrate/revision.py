@@ -102,8 +102,9 @@ def generate(
     """Plan, prove and write a revision (or, with ``check``, only say whether one is needed).
 
     ``spec_key``: a digest that identifies the spec and the code that builds it
-    (``generator.drift.spec_db.cache_key``, as the CLI passes); it names the cached spec database
-    without compiling the spec's DDL. Without it the DDL itself is the key."""
+    (``generator.drift.spec_db.cache_key``, as the CLI passes); it names the kept spec database
+    (the one ``diff`` uses too) without compiling the spec's DDL. Without it the DDL itself is
+    the key."""
     from generator.drift.engine import compare_databases
     from generator.migrate import api as migrate
     from generator.pg.database import scratch_database
@@ -184,8 +185,10 @@ def generate(
 
 def _spec_database(dev_url: str, spec: Spec, metadata: Any, progress: Progress, spec_key: str = "") -> str:
     """The URL of a read-only database built from the spec's DDL, kept on the dev server
-    between runs (``generator.pg.dbcache``): a spec whose DDL did not change is not rebuilt."""
+    between runs (``generator.pg.dbcache``): a spec that did not change is not rebuilt, and
+    ``diff`` of the same spec (the same ``spec_key``) reads the same database."""
     from generator.drift.materialize import materialize
+    from generator.drift.spec_db import KIND
     from generator.pg import dbcache
     from generator.pg.database import connect, with_database
     from generator.schema.ddl import ddl_script
@@ -198,13 +201,8 @@ def _spec_database(dev_url: str, spec: Spec, metadata: Any, progress: Progress, 
         finally:
             engine.dispose()
 
-    if spec_key:
-        key = dbcache.digest(["spec-key", spec_key])
-    else:
-        key = dbcache.digest(["spec", *ddl_script(spec, metadata)])
-    name, _ = dbcache.cached_database(
-        dev_url, "spec", key, build, use="readonly", progress=progress
-    )
+    key = spec_key or dbcache.digest(["spec", *ddl_script(spec, metadata)])
+    name, _ = dbcache.cached_database(dev_url, KIND, key, build, use="readonly", progress=progress)
     return with_database(dev_url, name)
 
 

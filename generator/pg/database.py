@@ -15,7 +15,7 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -350,41 +350,32 @@ class Reaped:
 
 
 def reap_abandoned(conn: Connection) -> Reaped:
-    """Drop the scratch databases (``schemactl_*`` but the caches) of runs that are gone: a
-    killed ``generate``, one whose server stopped under it (``generator.pg.scratch.abandoned``).
-    One made on this host by a dead process is dropped WITH (FORCE); one of another host,
-    reaped by age, only when nobody is connected. ``conn`` is in autocommit."""
+    """Drop the scratch databases (``schemactl_*`` but the kept ones, ``schemactl_cache_*``)
+    of runs that are gone: a killed ``generate`` or ``diff``, a build of a kept database killed
+    halfway, one whose server stopped under it (``generator.pg.scratch.abandoned``). One made on
+    this host by a dead process is dropped WITH (FORCE); one of another host, reaped by age, only
+    when nobody is connected. ``conn`` is in autocommit. This is the one sweep of dead builds."""
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
     from generator.pg.scratch import SCRATCH_DATABASE, abandoned, host_id, owner_of
 
     rows = conn.execute(
-        text("SELECT datname, datistemplate FROM pg_database WHERE starts_with(datname, 'schemactl_') ORDER BY oid")
+        text("SELECT datname FROM pg_database WHERE starts_with(datname, 'schemactl_') ORDER BY oid")
     ).fetchall()
     found = Reaped([], [])
-    for name, template in rows:
-        if not SCRATCH_DATABASE.match(name) or owner_of(name) is None:
+    for (name,) in rows:
+        owner = owner_of(name)
+        if not SCRATCH_DATABASE.match(name) or owner is None:
             continue
         if not abandoned(name):
             found.kept.append(name)
             continue
-        owner = owner_of(name)
-        force = owner is not None and owner.host == host_id()
-        quoted = _quote_ident(name)
         try:
-            if not force and conn.execute(
-                text("SELECT count(*) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
-            ).scalar():
-                found.kept.append(name)
-                continue
-            if template:
-                conn.execute(text(f"ALTER DATABASE {quoted} IS_TEMPLATE false"))
-            if force:
-                _drop_in(conn, name)
+            if drop_database(conn, name, force=owner.host == host_id()):
+                found.dropped.append(name)
             else:
-                conn.execute(text(f"DROP DATABASE IF EXISTS {quoted}"))
-            found.dropped.append(name)
+                found.kept.append(name)  # someone is connected
         except DBAPIError:  # not its owner, or in use meanwhile: leave it
             found.kept.append(name)
     return found
@@ -476,7 +467,7 @@ def _drop_database(engine: Engine, name: str) -> None:
 
     try:
         with engine.connect() as conn:
-            _drop_in(conn, name)
+            drop_database(conn, name, force=True)
     except DBAPIError as exc:
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseError(
@@ -485,137 +476,44 @@ def _drop_database(engine: Engine, name: str) -> None:
         ) from exc
 
 
-def _drop_in(conn: Connection, name: str) -> None:
+def drop_database(conn: Connection, name: str, *, force: bool = False) -> bool:
+    """Drop database ``name`` if it exists (a template is unmarked first): the one way
+    schemactl drops a database. ``conn`` is in autocommit. With ``force`` the sessions in it
+    are ended (WITH (FORCE); before PostgreSQL 13, pg_terminate_backend). Without, a database
+    someone is connected to is left as it was (DROP would wait for them) and False returned.
+    True when it is gone. A refusal (42501, not its owner) raises."""
     from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
 
     quoted = _quote_ident(name)
-    version = conn.dialect.server_version_info
-    if version and version < (13,):  # no WITH (FORCE) before PostgreSQL 13
-        conn.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": name},
-        )
-        conn.execute(text(f"DROP DATABASE IF EXISTS {quoted}"))
-    else:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-
-
-# ------------------------------------------------------------------- cached (template) databases
-
-
-@contextmanager
-def template_build(
-    dev_url: str, name: str, comment: str | Callable[[], str], prefix: str = "schemactl_scratch"
-) -> Iterator[str]:
-    """Build database ``name`` on the dev server without ever showing it half built.
-
-    Creates a uniquely named scratch database (``prefix``) and yields its URL for the body to
-    fill. When the body succeeds, the database gets ``comment`` and
-    ``default_transaction_read_only=on``, is renamed to ``name`` and marked IS_TEMPLATE; so a
-    database called ``name`` is always complete. If ``name`` appeared meanwhile (a concurrent
-    build won), the scratch database is dropped instead. When the body fails or is
-    interrupted, the scratch database is dropped, as with ``scratch_database``."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
-
-    dev_url = normalize_url(dev_url)
-    engine = connect(dev_url, autocommit=True)
-    temp = scratch_name(prefix)
-    _reap_quietly(engine)
-    try:
+    row = conn.execute(
+        text("SELECT datistemplate FROM pg_database WHERE datname = :n"), {"n": name}
+    ).first()
+    if row is None:
+        return True
+    in_use = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()")
+    if not force and conn.execute(in_use, {"n": name}).scalar():
+        return False
+    with _deferred_interrupts():
+        if row[0]:
+            conn.execute(text(f"ALTER DATABASE {quoted} WITH IS_TEMPLATE false"))
         try:
-            with _deferred_interrupts():
-                _create_database(engine, temp, None, dev_url)
-        except BaseException:
-            with suppress(Exception), _deferred_interrupts():
-                _drop_database(engine, temp)
-            raise
-        published = False
-        try:
-            yield with_database(dev_url, temp)
-            with _deferred_interrupts(), engine.connect() as conn:
-                quoted = _quote_ident(temp)
-                note = comment() if callable(comment) else comment
-                conn.execute(text(f"COMMENT ON DATABASE {quoted} IS {_quote_literal(note)}"))
+            version = conn.dialect.server_version_info
+            if not force:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {quoted}"))
+            elif version and version < (13,):  # no WITH (FORCE) before PostgreSQL 13
                 conn.execute(
-                    text(f"ALTER DATABASE {quoted} SET default_transaction_read_only = on")
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"),
+                    {"n": name},
                 )
-                try:
-                    conn.execute(text(f"ALTER DATABASE {quoted} RENAME TO {_quote_ident(name)}"))
-                except DBAPIError as exc:
-                    # 42P04 duplicate_database: built meanwhile by another diff; keep that one
-                    if getattr(exc.orig, "sqlstate", None) != "42P04":
-                        raise
-                else:
-                    published = True
-                    conn.execute(text(f"ALTER DATABASE {_quote_ident(name)} IS_TEMPLATE true"))
-        finally:
-            if not published:
-                with _deferred_interrupts():
-                    _drop_database(engine, temp)
-    finally:
-        engine.dispose()
-
-
-def _quote_literal(value: str) -> str:
-    """As ``generator.spec.types.quote_literal`` (pg/ may not import spec/): E'' for a backslash."""
-    if "\\" in value:
-        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
-    return "'" + value.replace("'", "''") + "'"
-
-
-def list_databases(dev_url: str, prefix: str) -> dict[str, str]:
-    """Databases on the dev server whose name starts with ``prefix``: name -> comment ("" when none)."""
-    from sqlalchemy import text
-
-    engine = connect(dev_url, autocommit=True)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '') "
-                    "FROM pg_database WHERE starts_with(datname, :prefix) ORDER BY oid"
-                ),
-                {"prefix": prefix},
-            )
-            return {name: comment for name, comment in rows}
-    finally:
-        engine.dispose()
-
-
-def drop_unused_databases(dev_url: str, names: list[str]) -> list[str]:
-    """Drop each database (a template too) unless someone is connected to it: never forced,
-    so a diff still reading one is not disturbed. Returns the names dropped; every failure
-    (in use, not the owner, gone already) just skips that database."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
-
-    dropped: list[str] = []
-    if not names:
-        return dropped
-    engine = connect(dev_url, autocommit=True)
-    in_use = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name")
-    is_template = text("SELECT datistemplate FROM pg_database WHERE datname = :name")
-    try:
-        with engine.connect() as conn:
-            for name in names:
-                quoted = _quote_ident(name)
-                with _deferred_interrupts():
-                    template = conn.execute(is_template, {"name": name}).scalar()
-                    if template is None or conn.execute(in_use, {"name": name}).scalar():
-                        continue  # gone already, or in use (DROP would wait for it)
-                    try:
-                        if template:
-                            conn.execute(text(f"ALTER DATABASE {quoted} IS_TEMPLATE false"))
-                        conn.execute(text(f"DROP DATABASE {quoted}"))
-                        dropped.append(name)
-                    except DBAPIError:
-                        if template:  # connected to meanwhile: keep it marked
-                            with suppress(DBAPIError):
-                                conn.execute(text(f"ALTER DATABASE {quoted} IS_TEMPLATE true"))
-    finally:
-        engine.dispose()
-    return dropped
+                conn.execute(text(f"DROP DATABASE IF EXISTS {quoted}"))
+            else:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+        except DBAPIError as exc:
+            if row[0]:  # still there (in use meanwhile, or not ours): keep it marked
+                with suppress(DBAPIError):
+                    conn.execute(text(f"ALTER DATABASE {quoted} WITH IS_TEMPLATE true"))
+            if not force and getattr(exc.orig, "sqlstate", None) == "55006":  # object_in_use
+                return False
+            raise
+    return True

@@ -1,33 +1,43 @@
-"""Databases kept on the dev server between runs, named by a digest of what built them.
+"""The kept-database store: databases kept on the dev server between runs, named by a digest
+of what built them. The one store ``generate``, ``diff`` and ``up`` use.
 
 Building the spec's database (1,000 tables: many seconds of DDL) and upgrading a database to
-the migrations' head (every revision, op by op) are the slow steps of ``schemactl generate``.
-Both results depend only on their inputs: the spec's DDL, or the migration files plus
-the code that builds them. So the built database stays on the dev server, named
-``schemactl_cache_<kind>_<first 16 hex of the digest>``, and the next run with the same inputs
-uses it instead of building it again.
+the migrations' head (every revision, op by op) are the slow steps of ``schemactl generate``
+and ``schemactl diff``. Both results depend only on their inputs (the spec and the code that
+builds it; the migration files and the code that runs them), so the built database stays on
+the dev server, named ``schemactl_cache_<kind>_<first 16 hex of the key>``, and the next run
+with the same key, whichever command it is, uses it instead of building it again. The store
+knows nothing of the spec: a caller gives a kind, a key and a builder callback
+(``generator.drift.spec_db.KIND`` and ``cache_key`` name the spec's database for diff and
+generate alike).
+
+Every kept database carries a stamp (its COMMENT: ``schemactl cache; kind=...; key=<full
+key>; server=<major.minor>; built=...``); one whose stamp names another key or another server
+version (made by hand, or the server upgraded under it) is never used: it is rebuilt.
 
 Two kinds of use, never mixed for one database:
 
-- ``readonly`` (the spec's database): used in place, read-only (the database's
-  ``default_transaction_read_only`` is on). Never cloned, so readers never block a clone.
-- ``template`` (the head): marked ``IS_TEMPLATE``, ``ALLOW_CONNECTIONS false``; runs get a
-  scratch clone (``CREATE DATABASE ... TEMPLATE``) they may change and drop.
+- ``readonly``: used in place, read-only (the database's ``default_transaction_read_only``
+  is on); a run that must change it copies it (``CREATE DATABASE ... TEMPLATE``).
+- ``template``: marked ``IS_TEMPLATE``, ``ALLOW_CONNECTIONS false``; runs get a scratch clone.
 
-Safety: a database is built under a temporary ``schemactl_building_*`` name and renamed when
-complete, so a crash or Ctrl-C never leaves a half-built database under a cache name (the
-temporary one is dropped; a killed process's leftover is swept by the next build). Builders of
-the same name serialise on an advisory lock; the second finds the first's result. After a
-build, older databases of the same kind beyond ``KEEP`` are dropped (best effort: one in use
-stays). Everything generate keeps is named ``schemactl_cache_*`` (diff keeps its spec
-databases as ``schemactl_spec_*``, ``generator.drift.engine``); dropping them by hand is always safe
-(``schemactl db clear-cache`` drops both, and the scratch databases of runs that are gone:
-``generator.pg.scratch``).
+Safety: a database is built under a temporary ``schemactl_building_<kind>_*`` scratch name
+(``generator.pg.scratch``: it names its owner) and renamed when complete, so a crash or Ctrl-C
+never leaves a half-built database under a kept name (the temporary one is dropped; a killed
+process's leftover is swept by the next build: ``generator.pg.database.reap_abandoned``, the
+one sweep). Builders of the same name serialise on an advisory lock; the second finds the
+first's result. After a build, older databases of the same kind beyond ``keep`` are dropped
+(``prune``; never one in use). Dropping them by hand is always safe; ``schemactl db
+clear-cache`` drops them all (``clear``) and the scratch databases of runs that are gone
+(``reap``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from importlib.metadata import version
@@ -36,14 +46,11 @@ from typing import Any, Literal
 
 CACHE_PREFIX = "schemactl_cache_"
 BUILDING_PREFIX = "schemactl_building_"
-KEEP = 3  # cached databases per kind
-# what `schemactl db clear-cache` drops: these, and the spec databases diff keeps
-# (generator.drift.engine.SPEC_CACHE_PREFIX; named here so clearing imports no drift engine)
-DIFF_SPEC_PREFIX = "schemactl_spec_"
-STALE_BUILD_SECONDS = 3600.0  # an unfinished build this old was killed
-# (unfinished builds, schemactl_building_*, are scratch databases: ``reap`` drops those of
-# runs that are gone, never one a running build is filling)
-CLEARED_PREFIXES = (CACHE_PREFIX, DIFF_SPEC_PREFIX)
+KEEP = 3  # kept databases per kind
+BUILDS: Counter[str] = Counter()  # databases this process built, per kind (tests count them)
+_STAMP = re.compile(
+    r"^schemactl cache; kind=(?P<kind>\w+); key=(?P<key>\w+); server=(?P<server>[0-9.]+); built=\S+$"
+)
 _PACKAGE = Path(__file__).resolve().parents[1]  # generator/: code_digest names files in it
 
 Use = Literal["readonly", "template"]
@@ -110,48 +117,50 @@ def cached_database(
     *,
     use: Use,
     progress: Callable[[str], None] = lambda _: None,
+    keep: int = KEEP,
 ) -> tuple[str, bool]:
-    """The name of the cached database ``kind``/``key`` on the dev server, building it with
-    ``build(url)`` first when missing. Returns (name, built_now)."""
+    """The name of the kept database ``kind``/``key`` on the dev server, building it with
+    ``build(url)`` first when missing (or not this build: see the stamp). Returns (name,
+    built_now)."""
     from sqlalchemy import text
 
-    from generator.pg.database import connect, normalize_url, scratch_name, with_database
+    from generator.pg.database import (
+        _deferred_interrupts,
+        connect,
+        drop_database,
+        normalize_url,
+        reap_abandoned,
+        scratch_name,
+        with_database,
+    )
 
     name = cache_name(kind, key)
     engine = connect(normalize_url(dev_url), autocommit=True)
     try:
         with engine.connect() as conn:
-            if _ready(conn, name, use):
+            if _ready(conn, name, use, kind, key):
                 return name, False
-            lock = text("SELECT pg_advisory_lock(hashtextextended(:n, 0))")
-            conn.execute(lock, {"n": name})
+            conn.execute(text("SELECT pg_advisory_lock(hashtextextended(:n, 0))"), {"n": name})
             try:
-                if _ready(conn, name, use):
+                if _ready(conn, name, use, kind, key):
                     return name, False
-                _drop(conn, name)  # a same-named database that is not a finished cache entry
-                _sweep_building(conn)
+                drop_database(conn, name, force=True)  # same name, not this build: never read
+                with suppress(Exception):
+                    reap_abandoned(conn)  # builds (and scratch databases) of runs that are gone
                 tmp = scratch_name(f"{BUILDING_PREFIX}{kind}")
-                _create(conn, tmp)
                 try:
+                    with _deferred_interrupts():  # never a database created and not dropped
+                        _create(conn, tmp)
                     progress(f"building the {kind} database (cached for later runs)")
                     build(with_database(dev_url, tmp))
-                    _terminate(conn, tmp)  # the builder's pooled connections, if any
-                    if use == "template":
-                        conn.execute(
-                            text(
-                                f'ALTER DATABASE "{tmp}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false'
-                            )
-                        )
-                    else:
-                        conn.execute(
-                            text(f'ALTER DATABASE "{tmp}" SET default_transaction_read_only = on')
-                        )
-                    conn.execute(text(f'ALTER DATABASE "{tmp}" RENAME TO "{name}"'))
+                    with _deferred_interrupts():  # published whole, or dropped
+                        _publish(conn, tmp, name, use, _stamp(conn, kind, key))
                 except BaseException:
                     with suppress(Exception):
-                        _drop(conn, tmp)
+                        drop_database(conn, tmp, force=True)
                     raise
-                _prune(conn, kind, keep=name)
+                BUILDS[kind] += 1
+                _prune(conn, kind, keep, current=name)
                 return name, True
             finally:
                 with suppress(Exception):
@@ -162,24 +171,57 @@ def cached_database(
         engine.dispose()
 
 
+def kept(dev_url: str, kind: str = "") -> dict[str, str]:
+    """The kept databases on the dev server (of ``kind``, or all), oldest first: name -> stamp."""
+    from sqlalchemy import text
+
+    from generator.pg.database import connect, normalize_url
+
+    engine = connect(normalize_url(dev_url), autocommit=True)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '') "
+                    "FROM pg_database WHERE starts_with(datname, :p) ORDER BY oid"
+                ),
+                {"p": _prefix(kind)},
+            )
+            return {name: stamp for name, stamp in rows}
+    finally:
+        engine.dispose()
+
+
+def prune(dev_url: str, kind: str, keep: int = KEEP) -> list[str]:
+    """Keep the newest ``keep`` databases of ``kind``, drop the others nobody is reading;
+    return the names dropped."""
+    from generator.pg.database import connect, normalize_url
+
+    engine = connect(normalize_url(dev_url), autocommit=True)
+    try:
+        with engine.connect() as conn:
+            return _prune(conn, kind, keep)
+    finally:
+        engine.dispose()
+
+
 def clear(dev_url: str) -> list[str]:
-    """Drop every cached database on the dev server; return the names dropped. A database
-    this user may not drop (42501: not its owner) is left; when there is one, a
+    """Drop every kept database on the dev server (forced); return the names dropped. A
+    database this user may not drop (42501: not its owner) is left; when there is one, a
     DatabaseError names them after the others are dropped (``dropped`` on the error)."""
     from sqlalchemy.exc import DBAPIError
 
     from generator.errors import DatabaseError
-    from generator.pg.database import connect, normalize_url
+    from generator.pg.database import connect, drop_database, normalize_url
 
     engine = connect(normalize_url(dev_url), autocommit=True)
     dropped: list[str] = []
     refused: list[str] = []
     try:
         with engine.connect() as conn:
-            names = [n for prefix in CLEARED_PREFIXES for n in _names(conn, prefix)]
-            for name in names:
+            for name in _names(conn, CACHE_PREFIX):
                 try:
-                    _drop(conn, name, force=True)
+                    drop_database(conn, name, force=True)
                 except DBAPIError as exc:
                     if _sqlstate(exc) != "42501":
                         raise
@@ -200,7 +242,8 @@ def clear(dev_url: str) -> list[str]:
 
 def reap(dev_url: str) -> Any:  # -> generator.pg.database.Reaped
     """Drop the scratch databases of runs that are gone (killed, or their server stopped
-    under them) and list those of runs still going (``generator.pg.database.reap_abandoned``)."""
+    under them; unfinished builds among them) and list those of runs still going
+    (``generator.pg.database.reap_abandoned``)."""
     from generator.pg.database import connect, normalize_url, reap_abandoned
 
     engine = connect(normalize_url(dev_url), autocommit=True)
@@ -214,8 +257,21 @@ def reap(dev_url: str) -> Any:  # -> generator.pg.database.Reaped
 # ----------------------------------------------------------------------------- internals
 
 
+def _prefix(kind: str) -> str:
+    return f"{CACHE_PREFIX}{kind}_" if kind else CACHE_PREFIX
+
+
 def _sqlstate(exc: BaseException) -> str | None:
     return getattr(getattr(exc, "orig", None), "sqlstate", None)
+
+
+def _server(conn: Any) -> str:
+    return ".".join(str(p) for p in (conn.dialect.server_version_info or ())[:2])
+
+
+def _stamp(conn: Any, kind: str, key: str) -> str:
+    built = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return f"schemactl cache; kind={kind}; key={key}; server={_server(conn)}; built={built}"
 
 
 def _create(conn: Any, name: str) -> None:
@@ -232,13 +288,44 @@ def _create(conn: Any, name: str) -> None:
         raise
 
 
-def _ready(conn: Any, name: str, use: Use) -> bool:
+def _publish(conn: Any, tmp: str, name: str, use: Use, stamp: str) -> None:
+    """Stamp the finished build, make it read-only (or a template) and rename it to ``name``."""
+    from sqlalchemy import text
+
+    conn.execute(
+        text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+        ),
+        {"n": tmp},
+    )  # the builder's pooled connections, if any
+    conn.execute(text(f"COMMENT ON DATABASE \"{tmp}\" IS '{stamp}'"))  # word characters only
+    if use == "template":
+        conn.execute(text(f'ALTER DATABASE "{tmp}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false'))
+    else:
+        conn.execute(text(f'ALTER DATABASE "{tmp}" SET default_transaction_read_only = on'))
+    conn.execute(text(f'ALTER DATABASE "{tmp}" RENAME TO "{name}"'))
+
+
+def _ready(conn: Any, name: str, use: Use, kind: str, key: str) -> bool:
+    """Is ``name`` this build, finished: the right flags, and a stamp naming this kind, key
+    and server version?"""
     from sqlalchemy import text
 
     row = conn.execute(
-        text("SELECT datistemplate, datallowconn FROM pg_database WHERE datname = :n"), {"n": name}
+        text(
+            "SELECT datistemplate, datallowconn, coalesce(shobj_description(oid, 'pg_database'), '') "
+            "FROM pg_database WHERE datname = :n"
+        ),
+        {"n": name},
     ).first()
     if row is None:
+        return False
+    found = _STAMP.match(row[2])
+    if found is None or (found["kind"], found["key"], found["server"]) != (
+        kind,
+        key,
+        _server(conn),
+    ):
         return False
     return bool(row[0]) and not row[1] if use == "template" else not row[0] and bool(row[1])
 
@@ -253,72 +340,17 @@ def _names(conn: Any, prefix: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _terminate(conn: Any, name: str) -> None:
-    from sqlalchemy import text
+def _prune(conn: Any, kind: str, keep: int, current: str = "") -> list[str]:
+    """Keep the newest ``keep`` databases of ``kind`` (``current`` among them); drop the
+    rest, never one in use (the next prune gets it). Newest: created last (oid order; a
+    rename keeps the oid of the build)."""
+    from generator.pg.database import drop_database
 
-    conn.execute(
-        text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
-        ),
-        {"n": name},
-    )
-
-
-def _drop(conn: Any, name: str, *, force: bool = False) -> None:
-    """Drop ``name`` if it exists (a template is unmarked first). Without ``force`` a database
-    in use is left alone (someone is reading it; the next prune gets it)."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
-
-    if not _exists(conn, name):
-        return
-    conn.execute(text(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE false'))
-    try:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"' + (" WITH (FORCE)" if force else "")))
-    except DBAPIError:
-        if not force:
-            with suppress(Exception):  # in use: restore what it was and leave it
-                row = conn.execute(
-                    text("SELECT datallowconn FROM pg_database WHERE datname = :n"), {"n": name}
-                ).first()
-                if row is not None and not row[0]:
-                    conn.execute(text(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE true'))
-            return
-        raise
-
-
-def _exists(conn: Any, name: str) -> bool:
-    from sqlalchemy import text
-
-    return (
-        conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
-        is not None
-    )
-
-
-def _prune(conn: Any, kind: str, keep: str) -> None:
-    """Keep the newest ``KEEP`` databases of ``kind`` (``keep`` among them); drop the rest."""
-    names = [n for n in _names(conn, f"{CACHE_PREFIX}{kind}_") if n != keep]
-    for name in names[: max(0, len(names) - (KEEP - 1))]:
+    names = [n for n in _names(conn, _prefix(kind)) if n != current]
+    room = max(0, keep - 1) if current else max(0, keep)
+    dropped: list[str] = []
+    for name in names[: max(0, len(names) - room)]:
         with suppress(Exception):
-            _drop(conn, name)
-
-
-def _sweep_building(conn: Any, max_age: float = STALE_BUILD_SECONDS) -> None:
-    """Drop temporary build databases of builds that are gone (``generator.pg.scratch.abandoned``:
-    a dead process on this host, else older than ``max_age``) that nobody is connected to."""
-    from sqlalchemy import text
-
-    from generator.pg.scratch import abandoned
-
-    rows = conn.execute(
-        text(
-            "SELECT d.datname FROM pg_database d WHERE starts_with(d.datname, :p) "
-            "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)"
-        ),
-        {"p": BUILDING_PREFIX},
-    )
-    for (name,) in rows.fetchall():
-        if abandoned(name, max_age=max_age):
-            with suppress(Exception):
-                _drop(conn, name)
+            if drop_database(conn, name):
+                dropped.append(name)
+    return dropped

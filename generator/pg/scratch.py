@@ -39,8 +39,8 @@ MAX_IDENTIFIER = 63
 STALE_SECONDS = 3600.0  # a scratch object of another host (or without an owner) this old is dead
 START_SLACK = 2.0  # seconds: a process that started this much after the stamp is not the owner
 TMP_DIR = Path(".schemactl") / "tmp"
-# scratch databases schemactl makes (never the caches: schemactl_cache_*, schemactl_spec_*)
-SCRATCH_DATABASE = re.compile(r"^schemactl_(?!cache_|spec_)")
+# scratch databases schemactl makes (never the kept ones, schemactl_cache_*: generator.pg.dbcache)
+SCRATCH_DATABASE = re.compile(r"^schemactl_(?!cache_)")
 _OWNED = re.compile(r"[_-](?P<stamp>\d{14})[_-]p(?P<pid>\d+)[_-](?P<host>[0-9a-f]{6})[_-][0-9a-f]{4}$")
 _LEGACY = re.compile(r"_(?P<stamp>\d{14})_[0-9a-f]{8}$")
 

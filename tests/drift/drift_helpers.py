@@ -73,7 +73,10 @@ def apply_script(url: str, script: str) -> None:
         engine.dispose()
 
 
-def scratch_databases(server_url: str, prefix: str = "schemactl_diff") -> set[str]:
+def scratch_databases(
+    server_url: str, prefixes: tuple[str, ...] = ("schemactl_diff", "schemactl_building_")
+) -> set[str]:
+    """Scratch databases of diffs on a server: a diff's own, and unfinished builds of kept ones."""
     from sqlalchemy import text
 
     from generator.pg.database import connect
@@ -82,9 +85,9 @@ def scratch_databases(server_url: str, prefix: str = "schemactl_diff") -> set[st
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"}
+                text("SELECT datname FROM pg_database WHERE datname LIKE 'schemactl_%'")
             )
-            return set(rows.scalars())
+            return {name for name in rows.scalars() if name.startswith(prefixes)}
     finally:
         engine.dispose()
 
@@ -111,23 +114,24 @@ def execute_autocommit(url: str, *statements: str) -> list:
 
 def cached_specs(server_url: str) -> dict[str, str]:
     """The cached spec databases on a server: name -> comment."""
-    from generator.drift.engine import SPEC_CACHE_PREFIX
-    from generator.pg.database import list_databases
+    from generator.drift.spec_db import KIND
+    from generator.pg import dbcache
 
-    return list_databases(server_url, SPEC_CACHE_PREFIX)
+    return dbcache.kept(server_url, KIND)
 
 
 def drop_cached_specs(server_url: str) -> None:
     """Drop every cached spec database on a server (the next diff there builds the spec)."""
     import time
 
-    from generator.drift.engine import prune_spec_databases
+    from generator.drift.spec_db import KIND
+    from generator.pg import dbcache
 
     # a diff killed by the test before (test_diff_safety) may leave its backend exiting for a
     # moment; prune never forces, so wait for such a connection to go
     deadline = time.monotonic() + 15
-    prune_spec_databases(server_url, keep=0)
+    dbcache.prune(server_url, KIND, keep=0)
     while cached_specs(server_url) and time.monotonic() < deadline:
         time.sleep(0.2)
-        prune_spec_databases(server_url, keep=0)
+        dbcache.prune(server_url, KIND, keep=0)
     assert not cached_specs(server_url), "a cached spec database is in use"

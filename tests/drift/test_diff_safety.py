@@ -129,7 +129,7 @@ def test_scratch_database_is_dropped_when_building_the_spec_fails(
     result = run_cli("diff", "--db", head, "--dev-db", pg.url())
     assert result.code == code
     assert message in result.stderr
-    assert seen and seen[0].startswith("schemactl_diff_")
+    assert seen and seen[0].startswith("schemactl_building_spec_")  # the store's unfinished build
     assert not scratch_databases(pg.url())
     assert not cached_specs(pg.url()), "a spec database that failed to build was published"
 
@@ -181,7 +181,7 @@ def test_ctrl_c_drops_the_scratch_database(pg: LocalServer, head: str) -> None:
     assert "error: interrupted" in err and "Traceback" not in err
     assert not scratch_databases(pg.url())
     # only a complete build is ever published (an interrupt after the publish keeps it)
-    assert all(c.startswith("schemactl spec cache; key=") for c in cached_specs(pg.url()).values())
+    assert all(c.startswith("schemactl cache; kind=spec; key=") for c in cached_specs(pg.url()).values())
 
 
 def test_live_and_dev_on_the_same_server_is_fine(run_cli, pg: LocalServer, head: str) -> None:

@@ -1,4 +1,5 @@
-"""The spec's database, cached on the dev server (``schemactl_spec_<key>``): built once, then
+"""The spec's database, kept on the dev server by the one store (``generator.pg.dbcache``:
+``schemactl_cache_spec_<key>``, shared with ``generate``): built once, then
 read directly; rebuilt when the spec changes or the database is gone; a stale or half-built one
 is never used; old ones are dropped; two cold diffs at once are fine. Real servers throughout."""
 
@@ -15,8 +16,9 @@ from drift_corpus import REPO
 from drift_helpers import cached_specs, drop_cached_specs, execute_autocommit, scratch_databases
 
 import generator.drift.engine
-from generator.drift.engine import run_diff, spec_database_name
-from generator.drift.spec_db import SpecDDL
+from generator.drift.engine import run_diff
+from generator.drift.spec_db import KIND, SpecDDL
+from generator.pg import dbcache
 from generator.pg.database import connect, with_database
 from generator.pg.server import LocalServer
 from generator.spec import load_spec
@@ -46,6 +48,10 @@ def cold(pg17: LocalServer) -> str:
     return pg17.url()
 
 
+def spec_database_name(key: str) -> str:
+    return dbcache.cache_name(KIND, key)
+
+
 def spec_ddl(project: Path) -> tuple[SpecDDL, Loader]:
     load = Loader(project / "schema.yaml")
     return SpecDDL.load_cached(project / "schema.yaml", project, load), load
@@ -73,7 +79,7 @@ def test_built_once_then_read_without_parsing_the_spec(
     name = spec_database_name(ddl.key)
     assert list(cached_specs(cold)) == [name]
     assert f"key={ddl.key}; server=17.6;" in cached_specs(cold)[name]
-    assert database_settings(cold, name) == (True, "default_transaction_read_only=on")
+    assert database_settings(cold, name) == (False, "default_transaction_read_only=on")
     assert not scratch_databases(cold)
 
     monkeypatch.setattr(generator.drift.engine, "_build_spec", no_build)
@@ -135,8 +141,9 @@ def test_a_cached_database_dropped_by_someone_is_built_again(
 
 @pytest.mark.parametrize("comment", [
     None,  # created by hand: empty, no comment
-    "schemactl spec cache; key={other}; server=17.6; built=2020-01-01T00:00:00Z",  # another spec
-    "schemactl spec cache; key={key}; server=16.4; built=2020-01-01T00:00:00Z",  # another server version
+    "schemactl cache; kind=spec; key={other}; server=17.6; built=2020-01-01T00:00:00Z",  # another spec
+    "schemactl cache; kind=spec; key={key}; server=16.4; built=2020-01-01T00:00:00Z",  # another server version
+    "schemactl cache; kind=head; key={key}; server=17.6; built=2020-01-01T00:00:00Z",  # another kind
 ])  # fmt: skip
 def test_a_database_of_that_name_that_is_not_this_build_is_never_used(
     project: Path, cold: str, head17: str, comment: str | None
@@ -172,7 +179,7 @@ def test_a_failed_build_publishes_nothing(
 
 
 def _fake_cached(server_url: str, name: str, built: str) -> None:
-    comment = f"schemactl spec cache; key={'0' * 64}; server=17.6; built={built}"
+    comment = f"schemactl cache; kind=spec; key={'0' * 64}; server=17.6; built={built}"
     execute_autocommit(server_url, f'CREATE DATABASE "{name}"', f"COMMENT ON DATABASE \"{name}\" IS '{comment}'",
                        f'ALTER DATABASE "{name}" IS_TEMPLATE true')  # fmt: skip
 
@@ -182,22 +189,22 @@ def test_old_cached_databases_and_killed_scratch_databases_are_dropped(
 ) -> None:
     """After a build, the newest ``keep`` stay (the one just built among them); one in use is
     never dropped; a scratch database of a diff killed hours ago is swept, a recent one not."""
-    _fake_cached(cold, "schemactl_spec_0000000000000001", "2020-01-01T00:00:00Z")  # oldest, in use
-    _fake_cached(cold, "schemactl_spec_0000000000000002", "2020-01-02T00:00:00Z")
-    _fake_cached(cold, "schemactl_spec_0000000000000003", "2020-01-03T00:00:00Z")
+    _fake_cached(cold, "schemactl_cache_spec_0000000000000001", "2020-01-01T00:00:00Z")  # oldest, in use
+    _fake_cached(cold, "schemactl_cache_spec_0000000000000002", "2020-01-02T00:00:00Z")
+    _fake_cached(cold, "schemactl_cache_spec_0000000000000003", "2020-01-03T00:00:00Z")
     long_ago = time.strftime("%Y%m%d%H%M%S", time.gmtime(time.time() - 3 * 3600))
     recent = time.strftime("%Y%m%d%H%M%S", time.gmtime())
     killed, running = f"schemactl_diff_{long_ago}_0badc0de", f"schemactl_diff_{recent}_0badc0de"
     execute_autocommit(cold, f'CREATE DATABASE "{killed}"', f'CREATE DATABASE "{running}"')
-    reader = connect(with_database(cold, "schemactl_spec_0000000000000001"))
+    reader = connect(with_database(cold, "schemactl_cache_spec_0000000000000001"))
     try:
         with reader.connect():
             ddl, _ = spec_ddl(project)
             assert run_diff(head17, cold, ddl, keep_cached=2).spec_cache == "built"
             assert set(cached_specs(cold)) == {
                 spec_database_name(ddl.key),
-                "schemactl_spec_0000000000000003",
-                "schemactl_spec_0000000000000001",
+                "schemactl_cache_spec_0000000000000003",
+                "schemactl_cache_spec_0000000000000001",
             }
         assert scratch_databases(cold) == {running}
     finally:

@@ -6,6 +6,7 @@ Each test uses its own ``kind`` so the cached databases of other tests (generate
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 import time
@@ -268,7 +269,53 @@ def test_cli_generate_check_names_the_spec_database_by_the_spec_file(
     assert len(set(_cached(pg, "spec")) - specs) == 1  # a changed file is a new spec database
 
 
-def test_clear_cache_knows_the_diff_spec_databases() -> None:
-    from generator.drift import engine as drift
+def test_diff_then_generate_check_build_the_spec_database_once(
+    new_project, pg: LocalServer, run_cli
+) -> None:
+    """One store: `diff` builds the spec's database, `generate --check` of the same spec (and
+    code) reads that very database instead of building its own (issue 14, deliverable 2)."""
+    root = new_project()
+    shutil.copyfile(ADDED / "before.yaml", root / "schema.yaml")
+    spec, dev = str(root / "schema.yaml"), pg.url("postgres")
+    dbcache.clear(dev)
+    builds = dbcache.BUILDS["spec"]
+    with scratch_database(dev, prefix="live") as live:  # an empty database: all drift
+        diff = run_cli("--spec", spec, "diff", "--db", live, "--dev-db", dev, "--format", "json")
+    assert diff.code == 2, diff
+    assert json.loads(diff.stdout)["spec_cache"] == "built"
+    after_diff = _query(
+        dev,
+        "SELECT datname, oid FROM pg_database WHERE starts_with(datname, 'schemactl_cache_spec_')",
+    )
+    assert len(after_diff) == 1 and dbcache.BUILDS["spec"] == builds + 1
+    check = run_cli("--spec", spec, "generate", "--check", "--dev-db", dev)
+    assert check.code == 2, check  # no revision yet: one is needed
+    after_generate = _query(
+        dev,
+        "SELECT datname, oid FROM pg_database WHERE starts_with(datname, 'schemactl_cache_spec_')",
+    )
+    assert after_generate == after_diff  # the same database (name and oid): not built again
+    assert dbcache.BUILDS["spec"] == builds + 1
 
-    assert dbcache.DIFF_SPEC_PREFIX == drift.SPEC_CACHE_PREFIX
+
+def test_a_stamp_of_another_key_or_server_is_rebuilt(pg: LocalServer, kind: str) -> None:
+    """A database under a kept name is used only when its stamp names this kind, key and
+    server version: one made by hand, or kept by an older server, is built again."""
+    name = dbcache.cache_name(kind, "7" * 64)
+    _query(pg.url(), f'CREATE DATABASE "{name}"')
+    _query(
+        pg.url(),
+        f"COMMENT ON DATABASE \"{name}\" IS 'schemactl cache; kind={kind}; key={'7' * 64}; server=9.6; built=x'",
+    )
+    calls: list[str] = []
+    assert dbcache.cached_database(
+        pg.url(), kind, "7" * 64, _make_table(calls), use="readonly"
+    ) == (name, True)
+    (stamp,) = dbcache.kept(pg.url(), kind).values()
+    assert f"kind={kind}; key={'7' * 64}; server={pg.version()};" in stamp
+    assert len(calls) == 1 and _query(with_database(pg.url(), name), "SELECT count(*) FROM t") == [
+        (0,)
+    ]
+    assert dbcache.cached_database(
+        pg.url(), kind, "7" * 64, _make_table(calls), use="readonly"
+    ) == (name, False)
