@@ -45,7 +45,9 @@ def make_run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[
     for name in CLEAN_ENV:
         monkeypatch.delenv(name, raising=False)
 
-    def run(*args: str, cwd: Path | None = None, env: Mapping[str, str | None] | None = None) -> Run:
+    def run(
+        *args: str, cwd: Path | None = None, env: Mapping[str, str | None] | None = None
+    ) -> Run:
         if cwd is not None:
             monkeypatch.chdir(cwd)
         for name, value in (env or {}).items():
@@ -54,8 +56,12 @@ def make_run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[
             else:
                 monkeypatch.setenv(name, value)
         out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(cli.output.OUT, "stdout", Console(file=out, highlight=False, soft_wrap=True))
-        monkeypatch.setattr(cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True))
+        monkeypatch.setattr(
+            cli.output.OUT, "stdout", Console(file=out, highlight=False, soft_wrap=True)
+        )
+        monkeypatch.setattr(
+            cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True)
+        )
         code = main(list(args))
         captured = capsys.readouterr()
         return Run(code, out.getvalue() + captured.out, err.getvalue() + captured.err)
