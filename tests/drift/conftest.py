@@ -57,8 +57,7 @@ def scram17() -> Iterator[LocalServer]:
     servers trust everyone) and runs no autovacuum, so nothing but the test touches it.
     Superuser: postgres / PASSWORD."""
     import pgservers
-
-    from generator.pg.server import pg_bin_dir
+    from pgservers import pg_bin_dir
 
     root = pgservers.make_root()
     bin_dir = pg_bin_dir("17")
