@@ -30,7 +30,8 @@ from cadb.canonical import NotCanonicalJson, canonical_json, canonical_json_for_
 from cadb.errors import DatabaseError, IdempotencyConflict, InvalidIdempotencyKey, SchemactlError
 
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,255}$"  # = ck_jobs_idempotency_key_format
-_KEY = re.compile(r"[A-Za-z0-9_.:-]{8,255}")
+_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
+_KEY_CHAR = re.compile(IDEMPOTENCY_KEY_PATTERN[1 : IDEMPOTENCY_KEY_PATTERN.index("{")])  # its [class]
 _KEY_HINT = "use 8 to 255 characters of A-Z a-z 0-9 _ . : -, e.g. a UUID: str(uuid.uuid4())"
 _ATTEMPTS = 3  # the existing row can vanish between INSERT and SELECT only if hard-deleted
 
@@ -53,7 +54,7 @@ def check_idempotency_key(key: Any) -> str:
     if not 8 <= len(key) <= 255:
         why = f"it has {len(key)} characters"
     else:
-        bad = next(c for c in key if not re.fullmatch(r"[A-Za-z0-9_.:-]", c))
+        bad = next(c for c in key if not _KEY_CHAR.fullmatch(c))
         why = f"it contains {bad!r}"
     raise InvalidIdempotencyKey(f"idempotency key {shown!r} is not valid: {why}", _KEY_HINT)
 

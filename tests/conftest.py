@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pgservers
 import pytest
+from clirunner import RunCli, make_run_cli
 
 from generator.pg.database import scratch_database
 from generator.pg.server import LocalServer
@@ -55,6 +56,12 @@ def empty_db(pg: LocalServer) -> Iterator[str]:
 # ---------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunCli:
+    """The CLI in-process (tests/clirunner.py): ``run_cli(*args, cwd=None, env=None) -> Run``."""
+    return make_run_cli(monkeypatch, capsys)
+
+
 # ---------------------------------------------------------------------------------------
 # The `pg` marker: every test that needs a PostgreSQL server carries it, applied here from
 # the fixtures it uses (directly or through other fixtures), so `pytest -m "not pg"` is the
@@ -67,6 +74,22 @@ SERVER_FIXTURES = frozenset(
         "drift_setup", "own_server", "projects_root", "scram",
     }
 )
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _fixture_caches() -> set[Path]:
+    return set(FIXTURES.rglob(".schemactl"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fixtures_stay_clean() -> Iterator[None]:
+    """Tests run commands on copies (tmp_path): none may leave a cache in tests/fixtures/."""
+    before = _fixture_caches()
+    yield
+    left = sorted(str(p.relative_to(FIXTURES)) for p in _fixture_caches() - before)
+    assert not left, f"tests wrote caches into tests/fixtures/: {left}"
 
 
 def pytest_configure(config: pytest.Config) -> None:

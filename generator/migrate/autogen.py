@@ -403,6 +403,7 @@ def _order_table_ops(body: list) -> list:
             rest.append(op)
     if not drops:
         return rest
+    # DropTableOp._reverse is private Alembic API: pinned by tests/unit/test_alembic_private_api.py
     order, cut = _dependency_order({n: op._reverse.columns if op._reverse else [] for n, op in drops.items()})
     out = rest + [ops.DropConstraintOp.from_constraint(fkc) for fkc in cut]
     for fkc in cut:

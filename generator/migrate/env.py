@@ -204,6 +204,7 @@ def revision_directives(root: Path):
 
         from generator.migrate.revision import next_revision_id, rollback_note
 
+        # private Alembic API: pinned by tests/unit/test_alembic_private_api.py (alembic <2)
         opts = env_module._proxy.context_opts
         if "check." in getattr(opts.get("fn"), "__qualname__", ""):
             return  # `alembic check` writes nothing

@@ -709,6 +709,7 @@ def _r_create_primary_key(ctx: Any, op: alembic_ops.CreatePrimaryKeyOp) -> str:
 
 @renderers.dispatch_for(AlterColumnTypeOp)
 def _r_alter_column_type(ctx: Any, op: AlterColumnTypeOp) -> str:
+    # private Alembic API: pinned by tests/unit/test_alembic_private_api.py (alembic <2)
     from alembic.autogenerate.render import _alter_column
 
     text = _alter_column(ctx, op)

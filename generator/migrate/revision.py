@@ -317,6 +317,8 @@ def _plan(root: Path, spec: Spec, metadata: Any, head_url: str, target: Any) -> 
                 downgrade_ops = upgrade_ops.reverse()
                 ctx = AutogenContext(mc, metadata=metadata)
                 ctx.imports = set()
+                # private Alembic API (render_python_code drops ctx.imports): pinned by
+                # tests/unit/test_alembic_private_api.py, the reason pyproject caps alembic <2
                 up = alembic_render._indent(alembic_render._render_cmd_body(upgrade_ops, ctx))
                 down = alembic_render._indent(alembic_render._render_cmd_body(downgrade_ops, ctx))
                 return Plan(
@@ -364,6 +366,8 @@ def _write(
         )
     else:
         kwargs.update(upgrades="pass", downgrades="pass", imports="")
+    # private Alembic API (no public way to name a revision without writing it): pinned by
+    # tests/unit/test_alembic_private_api.py, the reason pyproject caps alembic <2
     create_date = directory._generate_create_date()
     versions = scripts / "versions"
     # the file name's slug from an ASCII form of the message (no path separators, NUL, ...)
@@ -383,6 +387,7 @@ def _write(
     versions.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     if directory.hooks:  # post_write_hooks of alembic.ini (the operator's own configuration)
+        # private Alembic API: pinned by tests/unit/test_alembic_private_api.py (alembic <2)
         write_hooks._run_hooks(path, directory.hooks)
         check_source(path.read_text(encoding="utf-8"), "revision")
     return path

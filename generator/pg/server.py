@@ -41,7 +41,7 @@ import stat
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -55,8 +55,6 @@ SOCKET_DIR = "sock"
 SOCKET_DIR_FILE = "schemactl-socket-dir"
 SOCKET_PORT = 5432  # a unix-socket-only server: the port only names the socket file
 START_TIMEOUT = 60
-REPO_ROOT = Path(__file__).resolve().parents[2]  # generator/pg/server.py -> the checkout
-PG17_DIST = REPO_ROOT / ".schemactl" / "dist" / "pg-17.6"
 _MAX_SOCKET_PATH = 100  # sun_path is 108 bytes; leave room for the terminating NUL
 
 
@@ -681,19 +679,6 @@ def wheel_bin_dir() -> Path | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     path = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-    return path if (path / "postgres").is_file() else None
-
-
-def pg_bin_dir(major: str, env: Mapping[str, str] = os.environ) -> Path | None:
-    """Binaries of a PostgreSQL major version usable for tests, or None when absent."""
-    if major == "18":
-        return wheel_bin_dir()
-    if major == "17":
-        path = Path(env.get("SCHEMACTL_PG17_BIN") or PG17_DIST / "bin")
-    elif major == "15":
-        path = Path("/usr/lib/postgresql/15/bin")
-    else:
-        return None
     return path if (path / "postgres").is_file() else None
 
 

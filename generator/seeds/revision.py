@@ -388,6 +388,7 @@ def write_revision(root: Path, seeds: Seeds, message: str, dev_url: str, progres
         scripts = Path(tmp) / "migrations"
         shutil.copytree(root / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__"))
         directory = migrate.script_directory(root, scripts)
+        # private Alembic API: pinned by tests/unit/test_alembic_private_api.py (alembic <2)
         name = directory._rev_path(scripts / "versions", rev_id, slug_source(message), datetime.datetime.now(datetime.UTC)).name
         check_file_name(name)
         (scripts / "versions" / name).write_text(text, encoding="utf-8")

@@ -2,46 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
-from rich.console import Console
+from clirunner import Run
 from sqlalchemy.engine import Engine, make_url
 from test_audit import fill, make_schema_db, tamper
 
-import cli.main
-import cli.output
 from cadb.audit import Scope
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """Run the CLI in-process with fresh output streams; exit code, stdout and stderr."""
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("SCHEMACTL_DEBUG", raising=False)
-
-    def run(*args: str) -> Run:
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(cli.output.OUT, "stdout", Console(file=out, highlight=False, soft_wrap=True))
-        monkeypatch.setattr(cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True))
-        code = cli.main.main(list(args))
-        captured = capsys.readouterr()
-        return Run(code, out.getvalue() + captured.out, err.getvalue() + captured.err)
-
-    return run
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from cli_runner import REPO
+from clirunner import REPO
 
 from cadb import audit
 from generator.pg.database import scratch_database

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pgservers
 import pytest
-from cli_runner import REPO, Run
+from clirunner import REPO, Run
 
 from generator.migrate import api as migrate
 from generator.pg.database import connect, scratch_database, with_database

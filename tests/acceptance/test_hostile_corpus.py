@@ -42,7 +42,7 @@ from typing import Any
 
 import pytest
 import yaml
-from cli_runner import REPO, Run
+from clirunner import REPO, Run
 
 from generator.pg.database import connect, scratch_database, with_database
 from generator.pg.server import LocalServer

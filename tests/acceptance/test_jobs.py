@@ -155,8 +155,15 @@ def test_a_malformed_key_is_refused_with_the_format(jobs_db: Engine, user: uuid.
 
 
 def test_the_key_pattern_is_the_schema_check() -> None:
+    """jobs.py's pattern is the spec's CHECK, and the same as the generated models' validator
+    (cadb must not import the tool, so the copy is pinned here instead of derived)."""
+    from cadb import models
+
     check = next(c for c in _spec().tables["jobs"].checks if c.name.endswith("idempotency_key_format"))
-    assert jobs.IDEMPOTENCY_KEY_PATTERN in check.sql
+    assert check.sql == f"idempotency_key ~ '{jobs.IDEMPOTENCY_KEY_PATTERN}'"
+    assert models._FORMATS["jobs.idempotency_key"].pattern.pattern == jobs.IDEMPOTENCY_KEY_PATTERN
+    assert jobs._KEY.pattern == jobs.IDEMPOTENCY_KEY_PATTERN  # the check jobs.py runs is that pattern
+    assert jobs._KEY_CHAR.pattern == "[A-Za-z0-9_.:-]"
 
 
 @pytest.mark.parametrize(

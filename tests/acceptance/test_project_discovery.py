@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_runner import REPO
+from clirunner import REPO
 
 from cli.main import hoist_global_options
 

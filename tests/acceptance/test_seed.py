@@ -24,16 +24,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from clirunner import Run, RunCli
 from project_facts import FACTS
 from rich.console import Console
 
 import cli.output
-from cli.main import main
 from generator.migrate import api as migrate
 from generator.pg.database import scratch_database
 from generator.pg.server import LocalServer
@@ -52,29 +51,11 @@ M, MT, T = (FACTS.seed_rows_by_table[t] for t in ("machines", "materials", "tool
 TOOLS = FACTS.seed_keys["tools"]
 
 
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """Run the CLI in-process (cwd: the repository) with fresh output streams."""
-    monkeypatch.delenv("SCHEMACTL_SPEC", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+def run_cli(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> RunCli:
+    """The shared runner (tests/clirunner.py), from the repository root."""
     monkeypatch.chdir(REPO)
-
-    def run(*args: str) -> Run:
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(cli.output.OUT, "stdout", Console(file=out, highlight=False, soft_wrap=True))
-        monkeypatch.setattr(cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True))
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Run(code, out.getvalue() + captured.out, err.getvalue() + captured.err)
-
-    return run
+    return run_cli
 
 
 @pytest.fixture(scope="module")

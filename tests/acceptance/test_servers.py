@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pgservers
 import pytest
+from pgservers import pg_bin_dir
 from sqlalchemy import text
 
 from generator.errors import DatabaseError, ServerError
@@ -24,7 +25,7 @@ from generator.pg.database import (
     server_version,
     with_database,
 )
-from generator.pg.server import LocalServer, embedded_server, free_port, pg_bin_dir
+from generator.pg.server import LocalServer, embedded_server, free_port
 
 EXPECTED_VERSIONS = {"17": "17.6", "18": "18.6"}
 PASSWORD = "Corr3ct-Horse-pw"

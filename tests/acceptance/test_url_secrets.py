@@ -19,8 +19,9 @@ from urllib.parse import quote
 
 import pgservers
 import pytest
+from pgservers import pg_bin_dir
 
-from generator.pg.server import LocalServer, pg_bin_dir
+from generator.pg.server import LocalServer
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

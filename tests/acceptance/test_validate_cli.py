@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_runner import Run
+from clirunner import Run
 from project_facts import FACTS
 
 REPO = Path(__file__).resolve().parents[2]

@@ -4,35 +4,21 @@ Helpers the tests import by name are in drift_helpers.py."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 
 import pytest
+from clirunner import RunCli
 from drift_corpus import REPO, upgraded_database
-from drift_helpers import PASSWORD, Run, execute_autocommit, with_password
-from rich.console import Console
+from drift_helpers import PASSWORD, execute_autocommit, with_password
 
-import cli.output
-from cli.main import main
 from generator.pg.server import LocalServer
 
 
 @pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """Run the CLI in-process from the repo root with fresh output streams."""
-    for name in ("SCHEMACTL_SPEC", "SCHEMACTL_DEBUG", "DATABASE_URL", "SCHEMACTL_DEV_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
+def run_cli(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> RunCli:
+    """The shared runner (tests/clirunner.py), from the repo root."""
     monkeypatch.chdir(REPO)
-
-    def run(*args: str) -> Run:
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(cli.output.OUT, "stdout", Console(file=out, highlight=False, soft_wrap=True))
-        monkeypatch.setattr(cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True))
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Run(code, out.getvalue() + captured.out, err.getvalue() + captured.err)
-
-    return run
+    return run_cli
 
 
 @pytest.fixture(scope="session")
@@ -71,8 +57,7 @@ def scram17() -> Iterator[LocalServer]:
     servers trust everyone) and runs no autovacuum, so nothing but the test touches it.
     Superuser: postgres / PASSWORD."""
     import pgservers
-
-    from generator.pg.server import pg_bin_dir
+    from pgservers import pg_bin_dir
 
     root = pgservers.make_root()
     bin_dir = pg_bin_dir("17")

@@ -3,20 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 PASSWORD = "Corr3ct-Horse-drift"
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
 
 
 def split_script(script: str) -> list[str]:

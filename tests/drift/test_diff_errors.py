@@ -4,7 +4,8 @@ traceback, never the password, and no scratch database left behind."""
 from __future__ import annotations
 
 import pytest
-from drift_helpers import PASSWORD, Run, execute_autocommit, scratch_databases, with_password
+from clirunner import Run
+from drift_helpers import PASSWORD, execute_autocommit, scratch_databases, with_password
 
 from generator.pg.database import with_database
 from generator.pg.server import LocalServer, free_port

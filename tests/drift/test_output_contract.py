@@ -12,8 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from clirunner import Run
 from drift_corpus import REPO
-from drift_helpers import Run, with_password
+from drift_helpers import with_password
 
 from generator.pg.server import LocalServer, free_port
 

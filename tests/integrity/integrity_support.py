@@ -222,7 +222,7 @@ def cli_env() -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli_process(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [schemactl(), *args], cwd=REPO, env=cli_env(), capture_output=True, text=True, timeout=timeout
     )

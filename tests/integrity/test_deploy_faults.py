@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 import sqlalchemy as sa
-from integrity_support import REPO, libpq_url, run_cli, start_cli
+from integrity_support import REPO, libpq_url, run_cli_process, start_cli
 from sqlalchemy.pool import NullPool
 
 from generator.migrate import api as migrate
@@ -103,7 +103,7 @@ def test_sigkill_in_the_middle_of_a_revision_leaves_the_previous_revision(fresh_
         wait_for("the killed upgrade's backend to end", lambda: not backends(watch, database, f"pid = {pid}"))
     assert version_num(fresh_db) == ["0005"]
     assert compare(before, snapshot(fresh_db)) == []  # no index, enum or table of 0006 survived
-    done = run_cli("upgrade", "--db", fresh_db)
+    done = run_cli_process("upgrade", "--db", fresh_db)
     assert done.returncode == 0, done.stderr
     status = migrate.status(REPO, fresh_db)
     assert status.at_head and status.pending == []
@@ -164,7 +164,7 @@ def test_an_unknown_revision_in_the_database_is_refused(head_clone: str, command
     with psycopg.connect(libpq_url(head_clone), autocommit=True) as c:
         c.execute("UPDATE alembic_version SET version_num = '9999'")
     before = snapshot(head_clone)
-    done = run_cli(command, "--db", head_clone)
+    done = run_cli_process(command, "--db", head_clone)
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert errors == ["error: the database is at revision 9999, which this repository does not know"], done.stderr

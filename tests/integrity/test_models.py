@@ -330,26 +330,12 @@ def test_the_models_round_trip_through_the_database(conn: sa.Connection) -> None
 
 
 @pytest.fixture
-def run_models(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """`schemactl models ...` in-process, from a copy of the project in tmp_path."""
-    import io
-
-    from rich.console import Console
-
-    import cli.main
-    import cli.output
-
-    for name in ("SCHEMACTL_SPEC", "SCHEMACTL_DEBUG"):
-        monkeypatch.delenv(name, raising=False)
+def run_models(run_cli):
+    """`schemactl models ...` in-process (the shared runner), from ``root``; code and all output."""
 
     def run(root, *args: str) -> tuple[int, str]:
-        monkeypatch.chdir(root)
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(cli.output.OUT, "stdout", Console(file=out, highlight=False, soft_wrap=True))
-        monkeypatch.setattr(cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True))
-        code = cli.main.main(["models", *args])
-        captured = capsys.readouterr()
-        return code, out.getvalue() + err.getvalue() + captured.out + captured.err
+        result = run_cli("models", *args, cwd=root)
+        return result.code, result.output
 
     return run
 

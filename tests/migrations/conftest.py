@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -20,10 +19,8 @@ from pathlib import Path
 import pgservers
 import pytest
 import sqlalchemy as sa
-from migration_helpers import REPO, Run, spec_snapshot_factory
-from rich.console import Console
+from migration_helpers import REPO, spec_snapshot_factory
 
-import cli.output
 from generator.pg.database import connect
 from generator.pg.server import LocalServer
 
@@ -57,30 +54,6 @@ def new_project(projects_root: Path, request: pytest.FixtureRequest) -> Callable
     yield make
     for root in made:
         shutil.rmtree(root, ignore_errors=True)
-
-
-# ------------------------------------------------------------------------------ the CLI
-
-
-@pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
-    """Run the CLI in-process with fresh output streams; returns exit code, stdout and stderr."""
-    monkeypatch.delenv("SCHEMACTL_SPEC", raising=False)
-    monkeypatch.delenv("SCHEMACTL_DEBUG", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("SCHEMACTL_DEV_DATABASE_URL", raising=False)
-
-    def run(*args: str) -> Run:
-        from cli.main import main
-
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(cli.output.OUT, "stdout", Console(file=out, highlight=False, soft_wrap=True))
-        monkeypatch.setattr(cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True))
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Run(code, out.getvalue() + captured.out, err.getvalue() + captured.err)
-
-    return run
 
 
 # ------------------------------------------------------------------------ pytest-alembic

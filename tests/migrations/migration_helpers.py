@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from generator.pg.database import connect, scratch_database
@@ -14,15 +13,6 @@ CASES = REPO / "tests" / "fixtures" / "generate"
 
 def revision_files(root: Path) -> list[str]:
     return sorted(p.name for p in (root / "migrations" / "versions").glob("*.py"))
-
-
-@dataclass
-class Run:
-    """One CLI run: exit code and what it printed."""
-
-    code: int
-    stdout: str
-    stderr: str
 
 
 def spec_snapshot_factory(dev_url: str, root: Path = REPO) -> Callable[[], object]:

@@ -109,6 +109,12 @@ def test_the_name_patterns_are_the_schema_checks() -> None:
     assert f"scope_type ~ '{audit.SCOPE_TYPE_PATTERN}'" == checks["scope_type_format"]
     assert f"event_type ~ '{audit.EVENT_TYPE_PATTERN}'" == checks["event_type_format"]
     assert f"length(scope_id) BETWEEN 1 AND {audit.SCOPE_ID_MAX}" == checks["scope_id_len"]
+    # and the generated models' validators (cadb must not import the tool: the copies are pinned here)
+    from cadb import models
+
+    assert models._FORMATS["audit_logs.scope_type"].pattern.pattern == audit.SCOPE_TYPE_PATTERN
+    assert models._FORMATS["audit_logs.event_type"].pattern.pattern == audit.EVENT_TYPE_PATTERN
+    assert audit._SCOPE_TYPE.pattern == audit.SCOPE_TYPE_PATTERN and audit._EVENT_TYPE.pattern == audit.EVENT_TYPE_PATTERN
 
 
 # ------------------------------------------------------------------------- verify_rows

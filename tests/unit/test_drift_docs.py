@@ -3,16 +3,12 @@ code does: the not-compared list, the JSON keys, the CI job and the pre-commit h
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import pytest
 import yaml
-from rich.console import Console
 
-import cli.output
-from cli.main import main
 from generator.drift.report import UNCHECKED, DiffReport
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,11 +21,10 @@ def _flat(text: str) -> str:
 
 
 @pytest.fixture
-def diff_help(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
-    out = io.StringIO()
-    monkeypatch.setattr(cli.output.OUT, "stdout", Console(file=out, width=200))
-    assert main(["diff", "--help"]) == 0
-    return _flat(out.getvalue() + capsys.readouterr().out)
+def diff_help(run_cli) -> str:
+    result = run_cli("diff", "--help")
+    assert result.code == 0
+    return _flat(result.stdout)
 
 
 @pytest.mark.parametrize("item", UNCHECKED)

@@ -9,45 +9,13 @@ To add a case: write the spec, run the CLI from its folder, read every line, sav
 
 from __future__ import annotations
 
-import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from rich.console import Console
-
-import cli.output
-from cli.main import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "invalid_specs"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "schema.yaml").is_file())
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """Run the CLI in-process with fresh output streams; returns exit code, stdout and stderr."""
-
-    def run(*args: str) -> Run:
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(
-            cli.output.OUT, "stdout", Console(file=out, highlight=False, soft_wrap=True)
-        )
-        monkeypatch.setattr(
-            cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True)
-        )
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Run(code, out.getvalue() + captured.out, err.getvalue() + captured.err)
-
-    return run
 
 
 def test_the_corpus_is_complete() -> None:

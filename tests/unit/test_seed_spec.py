@@ -8,17 +8,13 @@ folder, read every line, save them. No database here: tests/acceptance/test_seed
 
 from __future__ import annotations
 
-import io
 import re
-from dataclasses import dataclass
+import shutil
 from pathlib import Path
 
 import pytest
 from project_facts import FACTS
-from rich.console import Console
 
-import cli.output
-from cli.main import main
 from generator.errors import SpecError
 from generator.seeds.apply import insert_sql, literal, quote_text, upsert_statements
 from generator.seeds.revision import (
@@ -38,29 +34,6 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "invalid_seeds"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "seeds.yaml").is_file())
 BASE_SPEC = (FIXTURES / "unknown_table" / "schema.yaml").read_text()  # the corpus's small spec
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """Run the CLI in-process with fresh output streams; returns exit code, stdout and stderr."""
-    monkeypatch.delenv("SCHEMACTL_SPEC", raising=False)
-
-    def run(*args: str) -> Run:
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(cli.output.OUT, "stdout", Console(file=out, highlight=False, soft_wrap=True))
-        monkeypatch.setattr(cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True))
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Run(code, out.getvalue() + captured.out, err.getvalue() + captured.err)
-
-    return run
 
 
 @pytest.fixture(scope="module")
@@ -84,11 +57,16 @@ def test_the_corpus_is_complete() -> None:
         assert (folder / "expected.txt").read_text().strip(), f"{case}: expected.txt is empty"
 
 
+def case_copy(case: str, tmp_path: Path) -> Path:
+    """A copy of a corpus case to run in: its spec is valid, so validate would write the spec
+    cache (.schemactl/cache) into the case's folder."""
+    return Path(shutil.copytree(FIXTURES / case, tmp_path / case))
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_invalid_seeds(case: str, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_seeds(case: str, run_cli, tmp_path: Path) -> None:
     folder = FIXTURES / case
-    monkeypatch.chdir(folder)
-    result = run_cli("validate")
+    result = run_cli("validate", cwd=case_copy(case, tmp_path))
 
     expected = (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
     assert result.stdout.splitlines() == expected
@@ -115,11 +93,10 @@ def test_the_required_kinds_of_mistake_are_covered() -> None:
     assert required <= set(CASES)
 
 
-def test_json_report_of_an_invalid_case(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_report_of_an_invalid_case(run_cli, tmp_path: Path) -> None:
     import json
 
-    monkeypatch.chdir(FIXTURES / "bad_enum_value")
-    result = run_cli("validate", "--format", "json")
+    result = run_cli("validate", "--format", "json", cwd=case_copy("bad_enum_value", tmp_path))
     assert result.code == 1
     report = json.loads(result.stdout)
     assert report["status"] == "invalid"
