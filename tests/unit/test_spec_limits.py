@@ -2,7 +2,7 @@
 
 A spec or seeds file is untrusted input until its pull request is merged. Each hostile input
 here is loaded in a fresh interpreter that reports its own peak RSS and the time the load
-took; the bounds asserted (200 MB, 5 s) are sanity bounds far above what a refusal costs
+took; the bounds asserted (200 MB, 30 s) are sanity bounds far above what a refusal costs
 (about 40 MB, all of it the interpreter and its imports, and a few milliseconds): the figures
 themselves are measured by bench/hostile_bench.py. Before the limits, the 437-byte alias bomb
 took 39 s and 6 GB, /dev/zero 3.8 GB, and 600 levels of nesting a RecursionError.
@@ -28,7 +28,7 @@ from generator.spec.source import MAX_BYTES, MAX_DEPTH, MAX_NODES, _may_exceed_b
 REPO = Path(__file__).resolve().parents[2]
 SMALL_SPEC = (REPO / "tests" / "fixtures" / "invalid_seeds" / "unknown_table" / "schema.yaml").read_text()
 PEAK_MB = 200
-SECONDS = 5.0
+SECONDS = 30.0  # a hang guard on a loaded 2-core CI machine, not a timing target (bench/ measures)
 
 DEEP = f"nested more than {MAX_DEPTH} levels deep; schemactl reads at most {MAX_DEPTH} levels of lists and mappings"
 ANCHORS = "YAML anchors and aliases (&name, *name) are not allowed; write the value out in full"
