@@ -412,4 +412,4 @@ def test_parsing_a_type_is_linear(spaces: int) -> None:
     started = time.perf_counter()
     with pytest.raises(TypeProblem, match="cannot parse type"):
         parse_type("a" + " " * spaces + "!")
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 10.0  # a hang guard: the backtracking took minutes
