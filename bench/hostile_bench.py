@@ -146,7 +146,10 @@ _CHILD = textwrap.dedent(
     except SchemactlError as exc:
         out = ["error: " + exc.message]
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM is this process's own peak: ru_maxrss survives execve on Linux, so a child forked
+    # from a large parent (pytest after a long run) would report the parent's size
+    hwm = [l for l in pathlib.Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM:")]
+    peak = int(hwm[0].split()[1]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"problems": out, "seconds": seconds, "peak_mb": peak}))
     """
 )

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 from migration_helpers import REPO
+from project_facts import facts
 
 import cli.migrate
 from generator.migrate import api as migrate
@@ -46,8 +47,12 @@ def test_status_check_exits_2_when_behind(run_cli, empty_db: str) -> None:
     assert at_head.stdout.splitlines()[-1] == "at head"
 
 
+# These tests walk fixed revisions of the committed chain (0004..0008 and their Rollback
+# notes), so they start at 0008 rather than at head, which moves as revisions are added.
+
+
 def test_downgrade_that_loses_data_is_refused_without_a_terminal(run_cli, empty_db: str) -> None:
-    migrate.upgrade(REPO, empty_db, "head")
+    migrate.upgrade(REPO, empty_db, "0008")
     result = cli_run(run_cli, "downgrade", "0004", "--db", empty_db)
     _one_error(result, "downgrade to 0004 loses data (revisions 0007, 0005)", "refusing without confirmation", "--yes")
     notes = result.stderr
@@ -67,7 +72,7 @@ def test_downgrade_that_loses_nothing_needs_no_confirmation(run_cli, empty_db: s
 
 @pytest.mark.parametrize(("answer", "code", "at"), [("n\n", 1, "0008"), ("y\n", 0, "0006")])
 def test_downgrade_asks_on_a_terminal(run_cli, monkeypatch, empty_db: str, answer: str, code: int, at: str) -> None:
-    migrate.upgrade(REPO, empty_db, "head")
+    migrate.upgrade(REPO, empty_db, "0008")
     monkeypatch.setattr(cli.migrate, "_stdin_is_terminal", lambda: True)
     monkeypatch.setattr(sys, "stdin", io.StringIO(answer))
     result = cli_run(run_cli, "downgrade", "0006", "--db", empty_db)
@@ -87,7 +92,7 @@ def test_downgrade_yes_runs_without_asking(run_cli, empty_db: str) -> None:
 
 
 def test_downgrade_plan_relative_steps(empty_db: str) -> None:
-    migrate.upgrade(REPO, empty_db, "head")
+    migrate.upgrade(REPO, empty_db, "0008")
     assert [s.revision for s in migrate.downgrade_plan(REPO, empty_db, "-2")] == ["0008", "0007"]
     assert [s.revision for s in migrate.downgrade_plan(REPO, empty_db, "base")][-1] == "0001"
     assert [s.loses_data for s in migrate.downgrade_plan(REPO, empty_db, "0006")] == [False, True]
@@ -96,13 +101,15 @@ def test_downgrade_plan_relative_steps(empty_db: str) -> None:
 def test_diff_of_a_database_behind_says_revisions_are_pending(run_cli, pg: LocalServer, empty_db: str) -> None:
     assert migrate.pending_count(REPO, empty_db) is None  # not managed by Alembic: no note
     migrate.upgrade(REPO, empty_db, "0006")
-    assert migrate.pending_count(REPO, empty_db) == 2
+    revisions = facts().revisions
+    pending = len(revisions) - revisions.index("0006") - 1  # the committed revisions after 0006
+    assert migrate.pending_count(REPO, empty_db) == pending
     text = cli_run(run_cli, "diff", "--db", empty_db, "--dev-db", pg.url("postgres"))
     assert text.code == 2, text.stderr
-    first = text.stderr.find("note: 2 revisions pending")
+    first = text.stderr.find(f"note: {pending} revisions pending")
     assert first >= 0, text.stderr
     as_json = cli_run(run_cli, "diff", "--db", empty_db, "--dev-db", pg.url("postgres"), "-f", "json")
-    assert json.loads(as_json.stdout)["pending_revisions"] == 2
+    assert json.loads(as_json.stdout)["pending_revisions"] == pending
     migrate.upgrade(REPO, empty_db, "head")
     at_head = cli_run(run_cli, "diff", "--db", empty_db, "--dev-db", pg.url("postgres"), "-f", "json")
     assert at_head.code == 0, at_head.stderr

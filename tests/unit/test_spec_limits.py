@@ -292,3 +292,12 @@ def test_seeds_problems_stop_at_the_limit_too() -> None:
         parse_seeds(f"version: 1\ntables:\n  materials:\n    key: [code]\n    rows:\n{rows}", spec)
     assert len(info.value.problems) == MAX_PROBLEMS + 1
     assert info.value.problems[-1].message.startswith("more problems not listed")
+
+
+def test_the_peak_is_the_childs_own_even_from_a_large_parent(tmp_path: Path) -> None:
+    """ru_maxrss survives execve on Linux: a child of a 400 MB process reported 400 MB, so in
+    the full suite (pytest grown large) every bound above failed. The child reads VmHWM."""
+    ballast = b"x" * (400 * 1024 * 1024)  # resident pages in this (the parent) process
+    path = bench.HOSTILE["alias_bomb"](tmp_path, "schema.yaml")
+    report = bench.load_in_child("cached", path, tmp_path)
+    assert len(ballast) and report["peak_mb"] < 100, report
