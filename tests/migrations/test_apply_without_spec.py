@@ -5,27 +5,20 @@ and then a broken spec is one line, not a traceback."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from migration_helpers import REPO
+from migration_helpers import REPO, copy_project
 
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
 
 
 @pytest.fixture
 def broken_project(tmp_path: Path) -> Path:
-    root = tmp_path / "proj"
-    root.mkdir()
-    for name in ("seeds.yaml", "alembic.ini"):
-        shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "migrations", root / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
     text = (REPO / "schema.yaml").read_text()
-    (root / "schema.yaml").write_text(text.replace("tables:", "tabels:", 1) + "\n  oops: [\n")  # a typo and an open [
-    return root
+    return copy_project(tmp_path / "proj", text.replace("tables:", "tabels:", 1) + "\n  oops: [\n")  # a typo and an open [
 
 
 def _alembic(root: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:

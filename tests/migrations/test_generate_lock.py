@@ -5,14 +5,13 @@ makes the second wait; it then starts from the first one's revision."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from migration_helpers import REPO
+from migration_helpers import REPO, copy_project
 from project_facts import facts
 
 from generator.migrate import api as migrate
@@ -23,16 +22,10 @@ SCHEMACTL = str(Path(sys.executable).with_name("schemactl"))
 
 @pytest.fixture
 def changed_project(tmp_path: Path) -> Path:
-    root = tmp_path / "proj"
-    root.mkdir()
-    for name in ("seeds.yaml", "alembic.ini"):
-        shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "migrations", root / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
     text = (REPO / "schema.yaml").read_text()
     anchor = '      axes: {type: smallint, nullable: false, comment: "Number of controlled axes (2..9)."}\n'
     assert anchor in text
-    (root / "schema.yaml").write_text(text.replace(anchor, anchor + '      serial_no: {type: text, comment: "Serial."}\n', 1))
-    return root
+    return copy_project(tmp_path / "proj", text.replace(anchor, anchor + '      serial_no: {type: text, comment: "Serial."}\n', 1))
 
 
 def _wait_for(path: Path, text: str, proc: subprocess.Popen, timeout: float = 120) -> None:

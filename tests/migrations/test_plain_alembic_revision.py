@@ -6,13 +6,12 @@ unproven revision."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from migration_helpers import REPO
+from migration_helpers import REPO, copy_project
 from project_facts import facts
 
 from generator.migrate import api as migrate
@@ -25,16 +24,10 @@ NEW_COLUMN = '      serial_no: {type: text, comment: "Serial number."}\n'
 
 @pytest.fixture
 def changed_project(tmp_path: Path) -> Path:
-    root = tmp_path / "proj"
-    root.mkdir()
-    for name in ("seeds.yaml", "alembic.ini"):
-        shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "migrations", root / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
     text = (REPO / "schema.yaml").read_text()
     anchor = '      axes: {type: smallint, nullable: false, comment: "Number of controlled axes (2..9)."}\n'
     assert anchor in text
-    (root / "schema.yaml").write_text(text.replace(anchor, anchor + NEW_COLUMN, 1))
-    return root
+    return copy_project(tmp_path / "proj", text.replace(anchor, anchor + NEW_COLUMN, 1))
 
 
 def test_alembic_autogenerate_is_numbered_and_marked_unproven(run_cli, monkeypatch, changed_project: Path, pg: LocalServer, empty_db: str) -> None:
