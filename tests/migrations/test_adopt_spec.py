@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from migration_helpers import REPO
 
@@ -20,6 +21,21 @@ from generator.pg.database import connect
 from generator.pg.server import LocalServer
 
 ADOPT = REPO / "tests" / "fixtures" / "adopt" / "schema.yaml"
+HOSTILE = REPO / "tests" / "fixtures" / "hostile" / "verbatim_names_stay_names" / "schema.yaml"
+
+
+def _run_script(url: str, script: str) -> None:
+    """Run diff's SQL script as psql would: as it is, never read for parameters (a name may hold %s)."""
+    engine = connect(url)
+    try:
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.autocommit = True
+            raw.driver_connection.execute(script)
+        finally:
+            raw.close()
+    finally:
+        engine.dispose()
 
 
 def _project(new_project, text: str) -> Path:
@@ -134,12 +150,7 @@ def test_a_name_drift_is_reported_and_its_fix_applies(run_cli, pg: LocalServer, 
     drift = run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "sql", cwd=root)
     assert drift.code == 2, drift.stdout + drift.stderr
     assert 'x""y' in drift.stdout and "order_items_order_fkey" in drift.stdout
-    engine = connect(empty_db)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(drift.stdout)
-    finally:
-        engine.dispose()
+    _run_script(empty_db, drift.stdout)
     clean = run_cli("diff", "--db", empty_db, "--dev-db", dev, cwd=root)
     assert clean.code == 0, clean.stdout + clean.stderr
     assert ("Order Items", "order_items_order_fkey") in _names(empty_db)
@@ -171,3 +182,17 @@ def test_the_models_of_an_adopted_spec_build_the_same_database(run_cli, pg: Loca
     root = _project(new_project, ADOPT.read_text())
     diff = run_cli("diff", "--db", empty_db, "--dev-db", pg.url("postgres"), cwd=root)
     assert diff.code == 0, diff.stdout + diff.stderr
+
+
+@pytest.mark.parametrize("spec", [ADOPT, HOSTILE], ids=["adopt", "hostile_names"])
+def test_diffs_fix_sql_builds_the_spec_from_nothing(spec: Path, run_cli, pg: LocalServer, empty_db: str, new_project) -> None:
+    """Every name diff's fixing SQL writes is quoted: on an empty database it builds the whole
+    spec, hostile names included, and diff then finds nothing."""
+    root = _project(new_project, spec.read_text())
+    dev = pg.url("postgres")
+    drift = run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "sql", cwd=root)
+    assert drift.code == 2, drift.stdout + drift.stderr
+    _run_script(empty_db, drift.stdout)
+    clean = run_cli("diff", "--db", empty_db, "--dev-db", dev, cwd=root)
+    assert clean.code == 0, clean.stdout + clean.stderr
+    assert not [n for _t, n in _names(empty_db) if n.lower().startswith("pwned")]
