@@ -16,7 +16,10 @@ definitions PostgreSQL rendered (pg_get_constraintdef, pg_get_indexdef, format_t
    then re-adds it on the index it just lost): ``ADD CONSTRAINT x <definition>`` instead.
 3. Comments: migra ignores them. ``COMMENT ON TABLE/COLUMN/TYPE`` for every table, column
    and enum whose comment differs or that the script creates.
-4. A catalog change that no statement touches (e.g. an index's storage parameters, which
+4. Names: a constraint or index the database has under another name than the spec, with the
+   same definition, is renamed (``RENAME CONSTRAINT``, ``ALTER INDEX ... RENAME TO``), not
+   dropped and re-created (migra's way, which fails when a foreign key depends on the key).
+5. A catalog change that no statement touches (e.g. an index's storage parameters, which
    migra does not compare): DROP and re-create the index, constraint or trigger from the
    spec's definition; extensions and column type/nullability/default likewise. Anything
    else is reported as having no SQL (``DiffReport.missing_sql``).
@@ -68,6 +71,8 @@ def correct(
             if recreate:
                 recreated.add(change.name)
     out = _fix_using_index(out, live, spec)
+    out, renamed = _renames(out, live, spec)
+    changes = [c for c in changes if (c.kind, c.name) not in renamed]
     fallback, missing = _uncovered(out, changes, live, spec)
     out = _with_extensions_first(out + fallback)
     out += comment_statements(live, spec, recreated)
@@ -247,6 +252,44 @@ def _unquote(name: str) -> str:
     if len(name) >= 2 and name[0] == name[-1] == '"':
         return name[1:-1].replace('""', '"')
     return name
+
+
+# ------------------------------------------------------------------ 4. names
+
+
+def _renames(out: list[Statement], live: Snapshot, spec: Snapshot) -> tuple[list[Statement], set[tuple[str, str]]]:
+    """Replace migra's drop-and-add of a constraint or index that only changed its name by a
+    rename; the (kind, name) of the changes the renames fix."""
+    block: list[str] = []
+    fixed: set[tuple[str, str]] = set()
+    constraint_names = {n for (_t, n) in live.constraints} | {n for (_t, n) in spec.constraints}
+    for table in sorted(set(live.tables) & set(spec.tables)):
+        have = {n: d for (t, n), d in live.constraints.items() if t == table and (t, n) not in spec.constraints}
+        want = {n: d for (t, n), d in spec.constraints.items() if t == table and (t, n) not in live.constraints}
+        for old, definition in sorted(have.items()):
+            new = next((n for n, d in sorted(want.items()) if d == definition), None)
+            if new is not None:
+                del want[new]
+                block.append(f"ALTER TABLE {qualified(table)} RENAME CONSTRAINT {ident(old)} TO {ident(new)}")
+                fixed |= {("constraint", old), ("constraint", new), ("index", old), ("index", new)}
+    have_ix = {n: v for n, v in live.indexes.items() if n not in spec.indexes and n not in constraint_names}
+    want_ix = {n: v for n, v in spec.indexes.items() if n not in live.indexes and n not in constraint_names}
+    for old, definition in sorted(have_ix.items()):
+        new = next((n for n, d in sorted(want_ix.items()) if d == definition), None)
+        if new is not None:
+            del want_ix[new]
+            block.append(f"ALTER INDEX {qualified(old)} RENAME TO {ident(new)}")
+            fixed |= {("index", old), ("index", new)}
+    if not block:
+        return out, fixed
+    names = {name for _kind, name in fixed}
+
+    def renamed(s: Statement) -> bool:
+        d = describe_statement(s.sql)
+        return bool(d and d.kind in ("constraint", "index") and d.name in names)
+
+    note = "only the name differs: renamed, not dropped and re-created"
+    return _replace(out, renamed, [Statement(sql, False, "schemactl", note) for sql in block]), fixed
 
 
 # ------------------------------------------------------------------ 3. comments

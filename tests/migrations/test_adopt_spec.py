@@ -144,12 +144,24 @@ def test_a_name_drift_is_reported_and_its_fix_applies(run_cli, pg: LocalServer, 
         with engine.begin() as conn:
             conn.execute(sa.text('ALTER TABLE "Order Items" RENAME CONSTRAINT order_items_order_fkey TO "x""y"'))
             conn.execute(sa.text('ALTER INDEX "Orders status idx" RENAME TO orders_status_idx'))
+            # a key other tables' foreign keys depend on: dropping it would fail, renaming works
+            conn.execute(sa.text("ALTER TABLE customers RENAME CONSTRAINT customers_pkey TO customers_old_pkey"))
     finally:
         engine.dispose()
 
     drift = run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "sql", cwd=root)
     assert drift.code == 2, drift.stdout + drift.stderr
-    assert 'x""y' in drift.stdout and "order_items_order_fkey" in drift.stdout
+    assert [ln for ln in drift.stdout.splitlines() if ln and not ln.startswith("--")] == [
+        'ALTER TABLE "public"."Order Items" RENAME CONSTRAINT "x""y" TO "order_items_order_fkey";',
+        'ALTER TABLE "public"."customers" RENAME CONSTRAINT "customers_old_pkey" TO "customers_pkey";',
+        'ALTER INDEX "public"."orders_status_idx" RENAME TO "Orders status idx";',
+    ], drift.stdout
+    summary = run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "json", cwd=root)
+    import json
+
+    changes = {(c["kind"], c["name"], c["action"]) for c in json.loads(summary.stdout)["changes"]}
+    assert {("constraint", 'x"y', "removed"), ("constraint", "order_items_order_fkey", "added"),
+            ("index", "orders_status_idx", "removed"), ("index", "Orders status idx", "added")} <= changes
     _run_script(empty_db, drift.stdout)
     clean = run_cli("diff", "--db", empty_db, "--dev-db", dev, cwd=root)
     assert clean.code == 0, clean.stdout + clean.stderr
