@@ -36,6 +36,7 @@ from generator.drift.report import (
     explained,
     index_tables,
     is_destructive,
+    split_label,
 )
 from generator.pg.catalog import Change, Snapshot
 from generator.spec import naming
@@ -126,7 +127,7 @@ def _fix_enum(out: list[Statement], name: str, changes: list[Change], live: Snap
     a, b = live.enums.get(name, ()), spec.enums.get(name, ())
     columns = {key: arr for key, col in live.columns.items() if (arr := _type_matches(col.type, name)) is not None}
     default_changed = {
-        tuple(c.name.split(".", 1)) for c in changes if c.kind == "column" and "default:" in c.detail
+        split_label(c.name, columns) for c in changes if c.kind == "column" and "default:" in c.detail
     }
 
     def ours(s: Statement) -> bool:  # migra's statements for recreating this type
@@ -135,7 +136,7 @@ def _fix_enum(out: list[Statement], name: str, changes: list[Change], live: Snap
             return True
         d = describe_statement(s.sql)
         return bool(
-            d and d.kind == "column" and tuple(d.name.split(".", 1)) in columns
+            d and d.kind == "column" and split_label(d.name, columns) in columns
             and re.search(r"\b(set|drop)\s+default\b", sql)
         )  # fmt: skip
 
@@ -365,13 +366,13 @@ def fallback_sql(change: Change, live: Snapshot, spec: Snapshot) -> list[str] | 
             sql.append(f"ALTER TABLE {qualified(table)} ADD CONSTRAINT {ident(name)} {spec.constraints[(table, name)][1]}")
         return sql
     if kind == "trigger":
-        table, trigger = name.split(".", 1)
+        table, trigger = split_label(name, live.triggers, spec.triggers)
         sql = [f"DROP TRIGGER {ident(trigger)} ON {qualified(table)}"] if action != "added" else []
         if action != "removed":
             sql.append(create_trigger(trigger, spec.triggers[(table, trigger)]))
         return sql
     if kind == "column" and action == "changed":
-        table, column = name.split(".", 1)
+        table, column = split_label(name, live.columns, spec.columns)
         a, b = live.columns[(table, column)], spec.columns[(table, column)]
         if a.identity != b.identity:
             return None

@@ -208,3 +208,24 @@ def test_diffs_fix_sql_builds_the_spec_from_nothing(spec: Path, run_cli, pg: Loc
     clean = run_cli("diff", "--db", empty_db, "--dev-db", dev, cwd=root)
     assert clean.code == 0, clean.stdout + clean.stderr
     assert not [n for _t, n in _names(empty_db) if n.lower().startswith("pwned")]
+
+
+def test_drift_on_dotted_names_is_fixed(run_cli, pg: LocalServer, empty_db: str, new_project) -> None:
+    """A table ``a.b`` with a column ``c.d``: diff names the drift ``a.b.c.d`` and its fix
+    alters that column of that table, not ``a``'s column ``b.c.d``."""
+    root = _project(new_project, HOSTILE.read_text())
+    dev = pg.url("postgres")
+    _run_script(empty_db, run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "sql", cwd=root).stdout)
+    _run_script(empty_db, 'ALTER TABLE "a.b" ALTER COLUMN "c.d" DROP DEFAULT, ALTER COLUMN "c.d" SET NOT NULL; '
+                          'COMMENT ON COLUMN "a.b"."c.d" IS \'changed\'')  # fmt: skip
+    drift = run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "json", cwd=root)
+    assert drift.code == 2, drift.stdout + drift.stderr
+    import json
+
+    report = json.loads(drift.stdout)
+    by_name = {(c["kind"], c["name"]): c["detail"] for c in report["changes"]}
+    assert by_name[("comment", "column a.b.c.d")] == "'changed' -> 'Dotted.'"
+    assert "not null: true -> false" in by_name[("column", "a.b.c.d")]
+    _run_script(empty_db, run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "sql", cwd=root).stdout)
+    clean = run_cli("diff", "--db", empty_db, "--dev-db", dev, cwd=root)
+    assert clean.code == 0, clean.stdout + clean.stderr
