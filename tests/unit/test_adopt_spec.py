@@ -131,3 +131,18 @@ def test_hostile_names_stay_names_in_ddl_and_models() -> None:
         assert attribute_name(name).isidentifier()
     assert "c__class__" in assigned and "import_os" in assigned and "class_" in assigned
     assert "import os" not in [n.names[0].name for n in ast.walk(tree) if isinstance(n, ast.Import)]
+
+
+def test_models_refuse_a_foreign_key_to_a_dotted_name_cleanly() -> None:
+    from generator.errors import CodegenError
+
+    tables = {
+        "a.b": {"columns": {"id": {"type": "integer"}}, "primary_key": {"name": "ab_pkey", "columns": ["id"]}},
+        "c": {"columns": {"id": {"type": "integer"}, "ab": {"type": "integer", "references": {"table": "a.b", "name": "c_ab_fkey"}}},
+              "primary_key": {"name": "c_pkey", "columns": ["id"]}},
+    }  # fmt: skip
+    spec = parse_spec(_spec(tables, {"naming": "verbatim", "require_comments": False}))
+    assert [c.name for c in build_metadata(spec).tables["c"].foreign_key_constraints] == ["c_ab_fkey"]
+    with pytest.raises(CodegenError) as refused:
+        render(spec)
+    assert "SQLAlchemy reads the '.' in 'a.b' as a separator" in str(refused.value)
