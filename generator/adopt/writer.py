@@ -51,8 +51,10 @@ class Unsupported:
     because_of: str = ""  # "kind name" of the object it depends on, when that is why
 
     def line(self) -> str:
-        why = self.reason + (f" (depends on {self.because_of})" if self.because_of else "")
-        return f"{self.kind} {self.name}" + (f": {why}" if why else "")
+        why = [self.reason] if self.reason else []
+        if self.because_of:
+            why.append(f"depends on {self.because_of}")
+        return f"{self.kind} {self.name}" + (f": {'; '.join(why)}" if why else "")
 
 
 @dataclass
