@@ -77,7 +77,9 @@ def header_lines(plan: ImportPlan) -> list[str]:
     ]
     if plan.unsupported:
         lines.append(f"Skipped: {len(plan.unsupported)} object{'s' if len(plan.unsupported) != 1 else ''} the spec cannot express yet")
-        lines.append("(schemactl diff and generate do not check them; keep them in reviewed revisions):")
+        lines.append("(the database keeps them; schemactl diff reports each as 'not in the spec' and its")
+        lines.append("fixing SQL would drop them: do not apply it; schemas other than public and grants")
+        lines.append("are not compared at all; see docs/import.md):")
         lines += [f"  - {u.line()}" for u in plan.unsupported]
     if plan.excluded:
         lines.append(f"Excluded with --exclude: {len(plan.excluded)} table{'s' if len(plan.excluded) != 1 else ''}:")
@@ -107,6 +109,11 @@ def run_import(
     plan = plan_import(db, exclude=exclude)
     if plan.unsupported and not skip_unsupported:
         raise UnsupportedObjects(plan.unsupported)
+    if not plan.tables:
+        raise ConfigError(
+            "no table of the database can be imported: the spec needs at least one",
+            "see the objects listed with --skip-unsupported, or check --schema / --exclude",
+        )
     text = plan.text(header_lines(plan))
     timings["write"] = round(time.perf_counter() - started - timings["read"], 3)
     version = f"{db.server_version // 10000}.{db.server_version % 10000}"

@@ -171,6 +171,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         if r.name in bad_tables:
             plan.skipped_relations.add(r.name)
             plan.skipped_relations.update(ix.name for ix in r.indexes)
+            plan.skipped_relations.update(s.name for s in db.sequences if s.owner_table == f"public.{r.name}")
             out.append(Unsupported("table", f"public.{r.name}", bad_tables[r.name]))
             continue
         tables[r.name] = _table(r, plan, bad_tables, excluded, owned, enum_names, ext_names)
