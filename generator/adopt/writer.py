@@ -126,6 +126,9 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         if r.kind in ("r", "p") and any(fnmatch.fnmatchcase(r.name, p) or fnmatch.fnmatchcase(f"public.{r.name}", p) for p in exclude)
     }  # fmt: skip
     plan.excluded = sorted(f"public.{n}" for n in excluded)
+    for n in excluded:  # what goes with an excluded table
+        plan.skipped_relations.update(ix.name for ix in public[n].indexes)
+        plan.skipped_relations.update(s.name for s in db.sequences if s.owner_table == f"public.{n}")
     owned = {(s.owner_table, s.owner_column): s for s in db.sequences if s.owner_table and s.dependency == "a"}
     identity_seqs = {f"{s.schema}.{s.name}" for s in db.sequences if s.dependency == "i"}
 

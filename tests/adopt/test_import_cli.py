@@ -6,10 +6,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from test_import_corpus import load_case
 
 from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
-from test_import_corpus import load_case
 
 
 @pytest.fixture
