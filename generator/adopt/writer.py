@@ -274,10 +274,41 @@ def _table_problem(r: Relation, enum_names: set[str], ext_names: set[str]) -> st
 
 
 def _check_sql(definition: str) -> str | None:
-    """``CHECK ((qty > 0))`` -> ``(qty > 0)``; None for NO INHERIT / NOT VALID forms."""
-    if not definition.startswith("CHECK ") or definition.endswith((" NO INHERIT", " NOT VALID")):
+    """``CHECK ((qty > 0))`` -> ``(qty > 0)`` (pg_get_constraintdef writes ``CHECK (%s)``);
+    None for the NO INHERIT / NOT VALID forms."""
+    if not definition.startswith("CHECK (") or definition.endswith((" NO INHERIT", " NOT VALID")):
         return None
-    return definition[len("CHECK ") :]
+    return definition[len("CHECK (") : -1]
+
+
+# defaults written as the spec's literals (``default:``) rather than ``default_sql``: only
+# forms that read back exactly as PostgreSQL printed them (the round trip checks it)
+_CALLS = {"now()": "now()", "gen_random_uuid()": "gen_random_uuid()", "clock_timestamp()": "clock_timestamp()",
+          "CURRENT_TIMESTAMP": "current_timestamp", "CURRENT_DATE": "current_date"}  # fmt: skip
+_SIMPLE_STRING = re.compile(r"^'([A-Za-z0-9 _.@/+-]*)'::(text|character varying|[a-z_][a-z0-9_]*)$")
+
+
+def _literal_default(default: str, type_text: str, enum_names: set[str]) -> dict[str, Any] | None:
+    base = type_text.split("(")[0]
+    if default in _CALLS:
+        value = _CALLS[default]
+        fits = {"now()": ("timestamptz", "timestamp"), "clock_timestamp()": ("timestamptz", "timestamp"),
+                "current_timestamp": ("timestamptz", "timestamp"), "gen_random_uuid()": ("uuid",),
+                "current_date": ("date",)}[value]  # fmt: skip
+        return {"default": value} if type_text in fits else None
+    if default in ("true", "false") and type_text == "boolean":
+        return {"default": default == "true"}
+    if re.fullmatch(r"[0-9]{1,18}", default) and type_text in ("smallint", "integer", "bigint"):
+        return {"default": int(default)}
+    m = _SIMPLE_STRING.match(default)
+    if m and m.group(1) and not m.group(1).startswith(" ") and not m.group(1).endswith(" "):
+        cast = m.group(2)
+        if (cast == "text" and type_text in ("text", "citext")) or (cast == "character varying" and base == "varchar") or (
+            cast == type_text and cast in enum_names
+        ):
+            if len(m.group(1)) <= 63:
+                return {"default": m.group(1)}
+    return None
 
 
 def _default(c: Column, table: str, plan: ImportPlan, owned: dict) -> dict[str, Any]:
@@ -328,7 +359,9 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
         if c.identity:
             col["identity"] = "always" if c.identity == "a" else "by default"
         else:
-            col.update(_default(c, name, plan, owned))
+            default = _default(c, name, plan, owned)
+            literal = _literal_default(default["default_sql"], col["type"], enum_names) if default else None
+            col.update(literal or default)
         if c.name in single_fk:
             col["references"] = single_fk[c.name]
         if c.comment:
