@@ -63,7 +63,9 @@ def read_source(url: str, schemas: list[str] | None) -> Database:
                         f"--schema {missing[0]}: no such schema in the database",
                         f"the database has: {', '.join(present) or 'no user schema'}",
                     )
-                return read_database(conn, chosen)
+                db = read_database(conn, chosen)
+                db.unread_schemas = [s for s in present if s not in chosen]
+                return db
     finally:
         engine.dispose()
 
@@ -81,6 +83,8 @@ def header_lines(plan: ImportPlan) -> list[str]:
         lines.append("fixing SQL would drop them: do not apply it; schemas other than public and grants")
         lines.append("are not compared at all; see docs/import.md):")
         lines += [f"  - {u.line()}" for u in plan.unsupported]
+    if plan.unread_schemas:
+        lines.append(f"Schemas not read (not named by --schema): {', '.join(plan.unread_schemas)}")
     if plan.excluded:
         lines.append(f"Excluded with --exclude: {len(plan.excluded)} table{'s' if len(plan.excluded) != 1 else ''}:")
         lines += [f"  - table {name}" for name in plan.excluded]
@@ -107,6 +111,8 @@ def run_import(
     db = read_source(source_url, schemas)
     timings["read"] = round(time.perf_counter() - started, 3)
     plan = plan_import(db, exclude=exclude)
+    plan.unread_schemas = list(db.unread_schemas)
+    plan.skipped_schemas.update(db.unread_schemas)
     if plan.unsupported and not skip_unsupported:
         raise UnsupportedObjects(plan.unsupported)
     if not plan.tables:

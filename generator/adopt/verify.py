@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.adopt.writer import ImportPlan
-from generator.errors import ConfigError, ProofFailed
+from generator.errors import ConfigError, ProofFailed, SpecError
 
 Progress = Callable[[str], None]
 READ_ONLY_OPTION = "-c default_transaction_read_only=on"
@@ -159,7 +159,10 @@ def verify(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     progress("validating the spec")
-    spec = parse_spec(text, file)
+    try:
+        spec = parse_spec(text, file)
+    except SpecError as exc:
+        raise _unproven("does not validate", exc) from None
     allow = Allowance.of(plan)
     source_ro = read_only_url(source_url)
     timings["validate"] = round(time.perf_counter() - started, 3)
@@ -170,6 +173,8 @@ def verify(
         try:
             with engine.begin() as conn:
                 materialize(conn, spec)
+        except SpecError as exc:
+            raise _unproven("cannot be built on an empty database", exc) from None
         finally:
             engine.dispose()
         timings["build"] = round(time.perf_counter() - t, 3)
@@ -197,6 +202,16 @@ def verify(
         )
     timings["total"] = round(time.perf_counter() - started, 3)
     return timings
+
+
+def _unproven(what: str, exc: SpecError) -> ProofFailed:
+    lines = [str(p) for p in exc.problems] or [exc.message]
+    return ProofFailed(
+        f"the imported spec {what}; nothing was written",
+        lines,
+        "this is a gap in schemactl import: please report it with the lines above "
+        "(--no-verify writes the spec anyway, unproven)",
+    )
 
 
 def read_only_url(url: str) -> str:

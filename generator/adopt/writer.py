@@ -62,6 +62,7 @@ class ImportPlan:
     spec: Block
     unsupported: list[Unsupported] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)  # qualified tables left out by --exclude
+    unread_schemas: list[str] = field(default_factory=list)  # not named by --schema
     tables: list[str] = field(default_factory=list)  # the tables written, in spec order
     # what the round trip must not hold against the spec (generator.adopt.verify)
     skipped_schemas: set[str] = field(default_factory=set)
@@ -78,7 +79,7 @@ class ImportPlan:
 
     @property
     def clean(self) -> bool:
-        return not self.unsupported and not self.excluded
+        return not self.unsupported and not self.excluded and not self.unread_schemas
 
 
 def qualified(schema: str, name: str) -> str:
@@ -91,13 +92,18 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     enums: dict[str, Any] = {}
     ext_names = {name for name, _schema, _v in db.extensions}
     extensions = sorted(ext_names)
+    from generator.spec.checks import SAFE_EXTENSIONS
+
     for name, schema, _version in db.extensions:
-        if schema != "public":
-            out.append(Unsupported("extension", name, f"installed in schema {schema} (the spec creates extensions in public)"))
+        if schema != "public" or name not in SAFE_EXTENSIONS:
+            why = f"installed in schema {schema} (the spec creates extensions in public)" if schema != "public" else (
+                "the spec creates only extensions that add types, operators and pure functions (docs/spec.md)")
+            out.append(Unsupported("extension", name, why))
             extensions.remove(name)
+            plan.skipped_relations.add(name)
     # schemas other than public: the spec has one schema
     for name, _comment, _grant in db.schemas:
-        if name != "public":
+        if name != "public" and name not in db.unread_schemas:
             plan.skipped_schemas.add(name)
             out.append(Unsupported("schema", name, "the spec has only the public schema"))
     for t in db.types:

@@ -300,6 +300,7 @@ class Database:
     sequences: list[Sequence]
     others: list[tuple[str, str, str]]  # (kind, schema, name)
     server_version: int = 0
+    unread_schemas: list[str] = field(default_factory=list)  # user schemas the caller did not ask for
 
 
 def read_database(conn: Any, schemas: list[str]) -> Database:
