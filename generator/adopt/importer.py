@@ -46,28 +46,35 @@ def _noop(_: str) -> None:
 
 def read_source(url: str, schemas: list[str] | None) -> Database:
     """Every fact of the source, read in one REPEATABLE READ READ ONLY transaction over a
-    session that cannot write (``default_transaction_read_only=on``)."""
-    from generator.drift.engine import SNAPSHOT_OPTIONS, connect_read_only
+    session that cannot write (``default_transaction_read_only=on``). Plain psycopg: no
+    SQLAlchemy engine for thirteen queries (it halved the time of an import of 120 tables)."""
+    import psycopg
 
-    engine = connect_read_only(url)
-    assert engine is not None
+    from generator.adopt.verify import read_only_url
+    from generator.pg.database import CONNECT_TIMEOUT, explain_operational_error, libpq_url
+
     try:
-        with engine.connect() as conn:
-            conn = conn.execution_options(**SNAPSHOT_OPTIONS)
-            with conn.begin():
-                present = user_schemas(conn)
-                chosen = present if not schemas else list(dict.fromkeys(schemas))
-                missing = [s for s in chosen if s not in present]
-                if missing:
-                    raise ConfigError(
-                        f"--schema {missing[0]}: no such schema in the database",
-                        f"the database has: {', '.join(present) or 'no user schema'}",
-                    )
-                db = read_database(conn, chosen)
-                db.unread_schemas = [s for s in present if s not in chosen]
-                return db
+        conn = psycopg.connect(libpq_url(read_only_url(url)), connect_timeout=CONNECT_TIMEOUT, autocommit=False)
+    except psycopg.OperationalError as exc:
+        raise explain_operational_error(exc, url) from exc
+    try:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        conn.execute("SET standard_conforming_strings = on")  # as every schemactl session (pg/database.py)
+        present = user_schemas(conn)
+        chosen = present if not schemas else list(dict.fromkeys(schemas))
+        missing = [s for s in chosen if s not in present]
+        if missing:
+            raise ConfigError(
+                f"--schema {missing[0]}: no such schema in the database",
+                f"the database has: {', '.join(present) or 'no user schema'}",
+            )
+        db = read_database(conn, chosen)
+        db.unread_schemas = [s for s in present if s not in chosen]
+        return db
     finally:
-        engine.dispose()
+        conn.rollback()
+        conn.close()
 
 
 def header_lines(plan: ImportPlan) -> list[str]:
