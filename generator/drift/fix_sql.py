@@ -35,6 +35,7 @@ from generator.drift.report import (
     is_destructive,
 )
 from generator.pg.catalog import Change, Snapshot
+from generator.spec import naming
 from generator.spec.types import quote_literal
 
 SCHEMA = "public"
@@ -42,7 +43,7 @@ OLD_SUFFIX = "__schemactl_old"
 
 
 def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return naming.quote_ident(name)
 
 
 def qualified(name: str) -> str:
@@ -210,7 +211,8 @@ def _with_extensions_first(out: list[Statement]) -> list[Statement]:
 # ------------------------------------------------------------------ 2. USING INDEX on a lost index
 
 _USING_INDEX = re.compile(
-    r'^\s*alter\s+table\s+(?P<table>\S+)\s+add\s+constraint\s+"?(?P<name>[^"\s]+)"?\s+.*\busing\s+index\s+"?(?P<index>[^"\s;]+)"?',
+    r'^\s*alter\s+table\s+(?P<table>(?:"(?:[^"]|"")+"|[^\s"]+)(?:\.(?:"(?:[^"]|"")+"|[^\s".]+))*)\s+add\s+constraint\s+'
+    r'(?P<name>"(?:[^"]|"")+"|[^"\s]+)\s+.*\busing\s+index\s+(?P<index>"(?:[^"]|"")+"|[^"\s;]+)',
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -221,11 +223,12 @@ def _fix_using_index(out: list[Statement], live: Snapshot, spec: Snapshot) -> li
     for s in out:
         d = describe_statement(s.sql)
         m = _USING_INDEX.match(s.sql)
-        if m and m["index"] not in indexes and d and d.table and (d.table, m["name"]) in spec.constraints:
-            definition = spec.constraints[(d.table, m["name"])][1]
+        name, index = (_unquote(m["name"]), _unquote(m["index"])) if m else ("", "")
+        if m and index not in indexes and d and d.table and (d.table, name) in spec.constraints:
+            definition = spec.constraints[(d.table, name)][1]
             s = Statement(
-                f"ALTER TABLE {qualified(d.table)} ADD CONSTRAINT {ident(m['name'])} {definition}", False, "schemactl",
-                f"migra re-adds it USING INDEX {m['index']}, which its script dropped and never re-creates",
+                f"ALTER TABLE {qualified(d.table)} ADD CONSTRAINT {ident(name)} {definition}", False, "schemactl",
+                f"migra re-adds it USING INDEX {index}, which its script dropped and never re-creates",
             )  # fmt: skip
         elif d and d.kind == "index":
             (indexes.add if d.action == "added" else indexes.discard)(d.name)
@@ -237,6 +240,13 @@ def _fix_using_index(out: list[Statement], live: Snapshot, spec: Snapshot) -> li
             indexes.add(d.name)
         result.append(s)
     return result
+
+
+def _unquote(name: str) -> str:
+    """A name as a statement prints it (``"a""b"`` or ``ab``) -> the name (``a"b``)."""
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        return name[1:-1].replace('""', '"')
+    return name
 
 
 # ------------------------------------------------------------------ 3. comments
@@ -273,7 +283,7 @@ def create_index(name: str, definition: str) -> str:
 
 
 def create_trigger(name: str, definition: str) -> str:
-    return definition.replace("TRIGGER ", f"TRIGGER {ident(name)} ", 1)
+    return re.sub(r"^CREATE (CONSTRAINT )?TRIGGER ", lambda m: f"CREATE {m.group(1) or ''}TRIGGER {ident(name)} ", definition, count=1)
 
 
 def _uncovered(out: list[Statement], changes: list[Change], live: Snapshot, spec: Snapshot) -> tuple[list[Statement], list[str]]:

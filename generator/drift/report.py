@@ -176,7 +176,7 @@ def fold_changes(changes: list[Change], live: Snapshot, spec: Snapshot) -> list[
     ]  # fmt: skip
 
 
-_NAME = r'(?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))*'
+_NAME = r'(?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))*'
 _OBJECT = re.compile(
     rf"""^\s*(?P<verb>create|drop|alter)\s+(?:or\s+replace\s+)?(?:unique\s+)?
         (?P<kind>table|view|materialized\s+view|sequence|index|type|extension|function|procedure|
@@ -188,11 +188,11 @@ _ALTER_TABLE = re.compile(
     rf"^\s*alter\s+table\s+(?:only\s+)?(?P<table>{_NAME})\s+(?P<rest>.*)", re.IGNORECASE | re.DOTALL
 )
 _COLUMN = re.compile(
-    r'^(?P<verb>add|drop|alter)\s+column\s+(?:if\s+(?:not\s+)?exists\s+)?(?P<name>"[^"]+"|\w+)',
+    r'^(?P<verb>add|drop|alter)\s+column\s+(?:if\s+(?:not\s+)?exists\s+)?(?P<name>"(?:[^"]|"")+"|\w+)',
     re.IGNORECASE,
 )
 _CONSTRAINT = re.compile(
-    r'^(?P<verb>add|drop|validate)\s+constraint\s+(?:if\s+exists\s+)?(?P<name>"[^"]+"|\w+)',
+    r'^(?P<verb>add|drop|validate)\s+constraint\s+(?:if\s+exists\s+)?(?P<name>"(?:[^"]|"")+"|\w+)',
     re.IGNORECASE,
 )
 _ON_TABLE = re.compile(rf"\bon\s+(?:only\s+)?(?P<table>{_NAME})", re.IGNORECASE)
@@ -262,8 +262,10 @@ def explains(change: Change, d: Described) -> bool:
     kind = _SAME_KIND.get(d.kind, d.kind)
     if change.kind != kind:
         return False
-    if change.kind in ("function", "enum", "extension", "index", "constraint"):
+    if change.kind == "function":
         return _bare(change.name) == d.name
+    if change.kind in ("enum", "extension", "index", "constraint"):
+        return change.name == d.name  # the catalog's names are bare already (and may hold '"' or '.')
     return change.name == d.name
 
 

@@ -35,7 +35,7 @@ def _execute(operations: Operations, sql: str) -> None:
 
 
 def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return naming.quote_ident(name)
 
 
 def _lit(text: str) -> str:

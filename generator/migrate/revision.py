@@ -291,9 +291,9 @@ def _plan(root: Path, spec: Spec, metadata: Any, head_url: str, target: Any) -> 
                 operations = Operations(MigrationContext.configure(conn))
                 for op in renames:
                     operations.invoke(op)
-                follow_ups = (
-                    follow_up_renames(read_snapshot(conn), target, renames) if renames else []
-                )
+                # also without renamed_from: a key or index whose explicit name changed (and
+                # nothing else) is renamed, not dropped and re-created
+                follow_ups = follow_up_renames(read_snapshot(conn) if renames else head, target, renames)
                 for op in follow_ups:
                     operations.invoke(op)
                 support = autogen.AutogenSupport(

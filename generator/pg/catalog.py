@@ -211,12 +211,17 @@ def _render(group: list, top: bool = False) -> str:
     return "".join(item if isinstance(item, str) else "(" + _render(item) + ")" for item in group)
 
 
+# A name as pg_get_indexdef and pg_get_triggerdef print it: bare, or double-quoted with any
+# character inside ("Order Items idx", "a""b").
+_PRINTED_NAME = r'(?:"(?:[^"]|"")*"|[^\s"]+)'
+
+
 def _strip_index_name(definition: str, name: str) -> str:
-    return re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON ", r"CREATE \1INDEX ON ", definition, count=1)
+    return re.sub(rf"^CREATE (UNIQUE )?INDEX {_PRINTED_NAME} ON ", r"CREATE \1INDEX ON ", definition, count=1)
 
 
 def _strip_trigger_name(definition: str, name: str) -> str:
-    return definition.replace(f"TRIGGER {name} ", "TRIGGER ", 1)
+    return re.sub(rf"^CREATE (CONSTRAINT )?TRIGGER {_PRINTED_NAME} ", r"CREATE \1TRIGGER ", definition, count=1)
 
 
 def compare(source: Snapshot, target: Snapshot) -> list[Change]:

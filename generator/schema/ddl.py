@@ -27,7 +27,7 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
     out = [guards.create_extension(e) for e in spec.extensions]
     for name, enum in spec.enums.items():
         values = ", ".join(guards.quote_literal(v) for v in enum.values)
-        out.append(f'CREATE TYPE "{name}" AS ENUM ({values})')
+        out.append(f"CREATE TYPE {naming.quote_ident(name)} AS ENUM ({values})")
     out += guards.enum_comments(spec)
     for table in md.sorted_tables:
         # include_foreign_key_constraints=[]: FKs are added after all tables (cycles are fine then).
@@ -54,16 +54,20 @@ def foreign_keys(spec: Spec) -> list[str]:
     Not via SQLAlchemy's AddConstraint: constructing one marks the constraint as created
     separately, which would silently drop it from a later create_all of the same metadata.
     """
+    q = naming.quote_ident
     out = []
     for table in spec.tables.values():
-        for col, ref in table.foreign_keys():
-            name = naming.fk_name(table.name, [col.name], ref.table)
-            target = spec.referenced_column(ref)
+        for fk in table.fks:
             sql = (
-                f'ALTER TABLE "{table.name}" ADD CONSTRAINT "{name}" FOREIGN KEY ("{col.name}") '
-                f'REFERENCES "{ref.table}" ("{target}") ON DELETE {ref.on_delete.upper()}'
+                f"ALTER TABLE {q(table.name)} ADD CONSTRAINT {q(fk.name)} FOREIGN KEY ({', '.join(map(q, fk.columns))}) "
+                f"REFERENCES {q(fk.ref_table)} ({', '.join(map(q, fk.ref_columns))})"
             )
-            if ref.on_update != "no action":
-                sql += f" ON UPDATE {ref.on_update.upper()}"
+            if fk.match:
+                sql += f" MATCH {fk.match.upper()}"
+            sql += f" ON DELETE {fk.on_delete.upper()}"
+            if fk.on_update != "no action":
+                sql += f" ON UPDATE {fk.on_update.upper()}"
+            if fk.deferrable:
+                sql += " DEFERRABLE INITIALLY DEFERRED" if fk.initially_deferred else " DEFERRABLE"
             out.append(sql)
     return out

@@ -17,45 +17,72 @@ def quote_literal(text: str) -> str:
 
 
 def create_extension(name: str) -> str:
-    return f'CREATE EXTENSION IF NOT EXISTS "{name}"'
+    return f"CREATE EXTENSION IF NOT EXISTS {_quote_ident(name)}"
 
 
 def drop_extension(name: str) -> str:
-    return f'DROP EXTENSION IF EXISTS "{name}"'
+    return f"DROP EXTENSION IF EXISTS {_quote_ident(name)}"
 
 
 def comment_on_type(enum: EnumSpec) -> str:
-    return f'COMMENT ON TYPE "{enum.name}" IS {quote_literal(enum.comment)}'
+    return f"COMMENT ON TYPE {_quote_ident(enum.name)} IS {quote_literal(enum.comment)}"
+
+
+def dollar_quoted(body: str) -> str:
+    """``body`` as a dollar-quoted string: ``$$...$$``, or ``$schemactl<n>$...`` with a tag
+    the body does not hold (a name in the body could hold ``$$`` and end it)."""
+    tag, n = "$$", 0
+    while tag in body or body.endswith("$"):
+        n += 1
+        tag = f"$schemactl{n}$"
+        if tag not in body:
+            break
+    return f"{tag}{body}{tag}"
+
+
+def _in_raise_format(text: str) -> str:
+    """``text`` inside the format string of RAISE ... '...': quotes doubled, ``%`` doubled
+    (a lone ``%`` is a placeholder there)."""
+    return text.replace("'", "''").replace("%", "%%")
 
 
 def append_only_create(table: str) -> list[str]:
-    fn = naming.append_only_function(table)
-    row, truncate = naming.append_only_triggers(table)
-    return [
-        f"""CREATE FUNCTION "{fn}"() RETURNS trigger LANGUAGE plpgsql AS $$
+    fn = _quote_ident(naming.append_only_function(table))
+    row, truncate = (_quote_ident(t) for t in naming.append_only_triggers(table))
+    shown = _in_raise_format(table)
+    hint = table.replace("'", "''")
+    body = f"""
 BEGIN
-  RAISE EXCEPTION '{table} is append-only: % is refused', TG_OP
+  RAISE EXCEPTION '{shown} is append-only: % is refused', TG_OP
     USING ERRCODE = 'raise_exception',
-          HINT = 'rows of {table} are never changed or removed; append a new row instead';
+          HINT = 'rows of {hint} are never changed or removed; append a new row instead';
 END
-$$""",
-        f'CREATE TRIGGER "{row}" BEFORE UPDATE OR DELETE ON "{table}" FOR EACH ROW EXECUTE FUNCTION "{fn}"()',
-        f'CREATE TRIGGER "{truncate}" BEFORE TRUNCATE ON "{table}" FOR EACH STATEMENT EXECUTE FUNCTION "{fn}"()',
+"""
+    on = _quote_ident(table)
+    return [
+        f"CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS {dollar_quoted(body)}",
+        f"CREATE TRIGGER {row} BEFORE UPDATE OR DELETE ON {on} FOR EACH ROW EXECUTE FUNCTION {fn}()",
+        f"CREATE TRIGGER {truncate} BEFORE TRUNCATE ON {on} FOR EACH STATEMENT EXECUTE FUNCTION {fn}()",
     ]
 
 
 def append_only_drop(table: str) -> list[str]:
-    fn = naming.append_only_function(table)
-    row, truncate = naming.append_only_triggers(table)
+    fn = _quote_ident(naming.append_only_function(table))
+    row, truncate = (_quote_ident(t) for t in naming.append_only_triggers(table))
+    on = _quote_ident(table)
     return [
-        f'DROP TRIGGER IF EXISTS "{truncate}" ON "{table}"',
-        f'DROP TRIGGER IF EXISTS "{row}" ON "{table}"',
-        f'DROP FUNCTION IF EXISTS "{fn}"()',
+        f"DROP TRIGGER IF EXISTS {truncate} ON {on}",
+        f"DROP TRIGGER IF EXISTS {row} ON {on}",
+        f"DROP FUNCTION IF EXISTS {fn}()",
     ]
 
 
+def drop_append_only_function(table: str) -> str:
+    return append_only_drop(table)[-1]
+
+
 def enum_comments(spec: Spec) -> list[str]:
-    return [comment_on_type(e) for e in spec.enums.values()]
+    return [comment_on_type(e) for e in spec.enums.values() if e.comment]
 
 
 def chain_guard_create(table: str, scope: Sequence[str], prev: str, hash: str, id_column: str) -> list[str]:
@@ -80,9 +107,7 @@ def chain_guard_create(table: str, scope: Sequence[str], prev: str, hash: str, i
     name = quote_literal(table)
     hint = (f"a row must carry that row's {hash} as {prev} and a higher {id_column}; "
             "retry if another writer appended meanwhile")
-    return [
-        f"""CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    body = f"""
 DECLARE
   issued bigint := pg_sequence_last_value(pg_get_serial_sequence({quote_literal(rel)}, {quote_literal(id_column)})::regclass);
   head_id bigint;
@@ -111,7 +136,10 @@ BEGIN
   END IF;
   RETURN NEW;
 END
-$$""",
+"""
+    return [
+        f"""CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS {dollar_quoted(body)}""",
         f"CREATE TRIGGER {fn} BEFORE INSERT ON {q(table)} FOR EACH ROW EXECUTE FUNCTION {fn}()",
     ]
 
@@ -129,7 +157,7 @@ def chain_guard_drop(table: str) -> list[str]:
 
 
 def _quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return naming.quote_ident(name)
 
 
 def chain_guard_args(body: str) -> tuple[list[str], str, str, str] | None:

@@ -60,6 +60,8 @@ def build_metadata(spec: Spec) -> sa.MetaData:
         }
         for table in spec.tables.values():
             _table(md, spec, table, enums)
+        for table in spec.tables.values():
+            _foreign_keys(md, table)
         attach_extras(md, spec)
     return md
 
@@ -119,18 +121,7 @@ def _column(spec: Spec, col: ColumnSpec, enums: dict[str, pg.ENUM]) -> sa.Column
 
 def _table(md: sa.MetaData, spec: Spec, table: TableSpec, enums: dict[str, pg.ENUM]) -> sa.Table:
     items: list[Any] = [_column(spec, c, enums) for c in table.columns.values()]
-    items.append(sa.PrimaryKeyConstraint(*table.primary_key, name=conv(naming.pk_name(table.name))))
-    for col, ref in table.foreign_keys():
-        target = spec.referenced_column(ref)
-        items.append(
-            sa.ForeignKeyConstraint(
-                [col.name],
-                [f"{ref.table}.{target}"],
-                name=conv(naming.fk_name(table.name, [col.name], ref.table)),
-                ondelete=_ACTIONS[ref.on_delete],
-                onupdate=_ACTIONS[ref.on_update],
-            )
-        )
+    items.append(sa.PrimaryKeyConstraint(*table.primary_key, name=conv(table.primary_key_name)))
     for u in table.uniques:
         kw = {"postgresql_nulls_not_distinct": True} if u.nulls_not_distinct else {}
         items.append(sa.UniqueConstraint(*u.columns, name=conv(u.name), **kw))
@@ -140,6 +131,26 @@ def _table(md: sa.MetaData, spec: Spec, table: TableSpec, enums: dict[str, pg.EN
     for ix in table.indexes:
         _index(t, ix)
     return t
+
+
+def _foreign_keys(md: sa.MetaData, table: TableSpec) -> None:
+    """The table's foreign keys, added once every table exists. Columns are given as Column
+    objects, never as ``"table.column"`` strings, which SQLAlchemy splits at every dot."""
+    t = md.tables[table.name]
+    for fk in table.fks:
+        target = md.tables[fk.ref_table]
+        t.append_constraint(
+            sa.ForeignKeyConstraint(
+                [t.c[c] for c in fk.columns],
+                [target.c[c] for c in fk.ref_columns],
+                name=conv(fk.name),
+                ondelete=_ACTIONS[fk.on_delete],
+                onupdate=_ACTIONS[fk.on_update],
+                deferrable=fk.deferrable,
+                initially="DEFERRED" if fk.initially_deferred else None,
+                match=fk.match.upper() if fk.match else None,
+            )
+        )
 
 
 def _index(t: sa.Table, ix: IndexSpec) -> sa.Index:
@@ -173,11 +184,9 @@ def attach_extras(md: sa.MetaData, spec: Spec) -> None:
             t = md.tables[table.name]
             for statement in guards.append_only_create(table.name):
                 event.listen(t, "after_create", sa.DDL(statement.replace("%", "%%")))
-            event.listen(
-                t, "after_drop", sa.DDL(f'DROP FUNCTION IF EXISTS "{naming.append_only_function(table.name)}"()')
-            )
+            event.listen(t, "after_drop", sa.DDL(guards.drop_append_only_function(table.name).replace("%", "%%")))
         if table.hash_chain is not None:
             t = md.tables[table.name]
             for statement in guards.chain_guard_for(table):
                 event.listen(t, "after_create", sa.DDL(statement.replace("%", "%%")))
-            event.listen(t, "after_drop", sa.DDL(guards.chain_guard_drop(table.name)[-1]))
+            event.listen(t, "after_drop", sa.DDL(guards.chain_guard_drop(table.name)[-1].replace("%", "%%")))

@@ -90,9 +90,15 @@ def class_name(table: str) -> str:
     ``plan_names``: a name that is no Python name falls back to ``T`` + the CamelCase)."""
     if table in CLASS_NAME_OVERRIDES:
         return CLASS_NAME_OVERRIDES[table]
-    words = table.split("_")
+    words = _words(table)
     words[-1] = _singular(words[-1])
     return _python_class("".join(w[:1].upper() + w[1:] for w in words if w), "T")
+
+
+def _words(name: str) -> list[str]:
+    """The words of a SQL name: split at ``_`` and at anything that cannot be in a Python
+    name (``Order Items`` -> ``Order``, ``Items``); at least one, maybe empty."""
+    return re.split(r"[\W_]+", unicodedata.normalize("NFKC", name)) or [""]
 
 
 def _singular(word: str) -> str:
@@ -105,7 +111,12 @@ def _singular(word: str) -> str:
 
 def enum_class_name(enum: str) -> str:
     """``job_status`` -> ``JobStatus``."""
-    return _python_class("".join(w[:1].upper() + w[1:] for w in enum.split("_") if w), "E")
+    return _python_class("".join(w[:1].upper() + w[1:] for w in _words(enum) if w), "E")
+
+
+def enum_type_variable(enum: str) -> str:
+    """``job_status`` -> ``JOB_STATUS_TYPE``; ``Order Status`` -> ``ORDER_STATUS_TYPE``."""
+    return "_".join(w.upper() for w in _words(enum) if w) + "_TYPE"
 
 
 def _python_class(name: str, prefix: str) -> str:
@@ -149,10 +160,24 @@ _ATTR_RESERVED = {"metadata", "registry", "_validate_enum", "_validate_json", "_
 def attribute_name(column: str) -> str:
     """The attribute of a column: its name, with ``_`` appended when that is a keyword or a
     name the declarative class already has (``from`` -> ``from_``, ``metadata`` -> ``metadata_``;
-    the column keeps its SQL name through ``mapped_column("from", ...)``)."""
+    the column keeps its SQL name through ``mapped_column("from", ...)``). A name that is no
+    Python name is made one as enum members are (``E-Mail`` -> ``E_Mail``, ``import os`` ->
+    ``import_os``, ``1st`` -> ``_1st``), and a name Python or SQLAlchemy keep for themselves
+    (``__class__``, ``_sa_x``) gets a ``c`` in front."""
     if keyword.iskeyword(column) or column in _ATTR_RESERVED:
         return column + "_"
-    return column
+    name = column
+    if identifier(name) is None:
+        name = "".join(ch if ("_" + ch).isidentifier() else "_" for ch in unicodedata.normalize("NFKC", name))
+        if not name or not (name[0].isidentifier() or name[0] == "_"):
+            name = "_" + name
+        if unicodedata.normalize("NFKC", name) != name or not name.isidentifier():  # pragma: no cover - exotic
+            name = "".join(ch if ch.isascii() and ("_" + ch).isidentifier() else "_" for ch in name)
+        if keyword.iskeyword(name) or name in _ATTR_RESERVED:
+            name += "_"
+    if name.startswith(("__", "_sa_")):
+        return "c" + name
+    return name
 
 
 def relationship_name(table: TableSpec, column: str) -> str:
@@ -202,7 +227,7 @@ def plan_names(spec: Spec) -> Names:
         scope[name] = (what, path)
 
     for e in spec.enums.values():
-        cls, var = enum_class_name(e.name), f"{e.name.upper()}_TYPE"
+        cls, var = enum_class_name(e.name), enum_type_variable(e.name)
         claim(module, cls, f"enum {e.name!r}", e.path, _MODULE_NAMES)
         claim(module, var, f"enum {e.name!r}", e.path, _MODULE_NAMES)
         names.enum_classes[e.name], names.enum_types[e.name] = cls, var
@@ -222,6 +247,13 @@ def plan_names(spec: Spec) -> Names:
             attrs[c.name] = attribute_name(c.name)
             claim(scope, attrs[c.name], f"column {t.name}.{c.name}", path + ("columns", c.name),
                   {"__tablename__"} | {n for n in [attrs[c.name]] if n.startswith("__") or n.startswith("_sa_")})
+            for fk in t.fks:
+                for name in ((fk.ref_table, *fk.ref_columns) if c.name in fk.columns else ()):
+                    if "." in name:
+                        raise CodegenError(
+                            f"{_at(spec, fk.path, True)}: models.py cannot map the foreign key {fk.name}: "
+                            f"SQLAlchemy reads the '.' in {name!r} as a separator",
+                            "rename the table or column, or leave models.py out (schemactl models is optional)")
         rels = names.relationships[t.name] = {}
         for c, _ref in t.foreign_keys():
             rels[c.name] = relationship_name(t, c.name)
@@ -557,7 +589,7 @@ def _table_class(spec: Spec, table: TableSpec, formats: dict[tuple[str, str], _F
     args = _table_args(table)
     lines.append("    __table_args__ = (")
     lines += [f"        {a}," for a in args]
-    lines.append(f'        {{"comment": {_q(table.comment)}}},')
+    lines.append(f'        {{"comment": {_q(table.comment) if table.comment else None}}},')
     lines.append("    )")
     lines.append("")
     columns = [_column(spec, c, names) for c in table.columns.values()]
@@ -583,7 +615,7 @@ def _table_class(spec: Spec, table: TableSpec, formats: dict[tuple[str, str], _F
         for statement in guards.chain_guard_for(table):
             lines.append(f'sa.event.listen({cls}.__table__, "after_create", sa.DDL({_q(statement.replace("%", "%%"))}))')
         drop = guards.chain_guard_drop(table.name)[-1]
-        lines.append(f'sa.event.listen({cls}.__table__, "after_drop", sa.DDL({_q(drop)}))')
+        lines.append(f'sa.event.listen({cls}.__table__, "after_drop", sa.DDL({_q(drop.replace("%", "%%"))}))')
     return "\n".join(lines)
 
 
@@ -592,22 +624,47 @@ def _append_only(table: TableSpec, cls: str) -> list[str]:
     lines = [f"# {table.name} is append-only: UPDATE, DELETE and TRUNCATE are refused by triggers."]
     for statement in guards.append_only_create(table.name):
         lines.append(f'sa.event.listen({cls}.__table__, "after_create", sa.DDL({_q(statement.replace("%", "%%"))}))')
-    drop = f'DROP FUNCTION IF EXISTS "{naming.append_only_function(table.name)}"()'
-    lines.append(f'sa.event.listen({cls}.__table__, "after_drop", sa.DDL({_q(drop)}))')
+    drop = guards.drop_append_only_function(table.name)
+    lines.append(f'sa.event.listen({cls}.__table__, "after_drop", sa.DDL({_q(drop.replace("%", "%%"))}))')
     return lines
 
 
 def _table_args(table: TableSpec) -> list[str]:
+    """Constraints name their columns by SQL name (the Table's column keys; the attributes
+    map to them); names that are not the convention's are ``conv()``."""
     args: list[str] = []
     pk_cols = ", ".join(_q(c) for c in table.primary_key)
-    args.append(f"sa.PrimaryKeyConstraint({pk_cols})")  # pk_<table>, by the convention
+    if table.primary_key_name == naming.pk_name(table.name):
+        args.append(f"sa.PrimaryKeyConstraint({pk_cols})")  # pk_<table>, by the convention
+    else:
+        args.append(f"sa.PrimaryKeyConstraint({pk_cols}, name=conv({_q(table.primary_key_name)}))")
     for u in table.uniques:
         cols = ", ".join(_q(c) for c in u.columns)
         name = "" if u.name == naming.uq_name(table.name, u.columns) else f", name=conv({_q(u.name)})"
         extra = ", postgresql_nulls_not_distinct=True" if u.nulls_not_distinct else ""
         args.append(f"sa.UniqueConstraint({cols}{name}{extra})")
     for ck in table.checks:
-        args.append(f"sa.CheckConstraint({_text(ck.sql)}, name={_q(ck.short_name)})")
+        if ck.name == naming.ck_name(table.name, ck.short_name):
+            args.append(f"sa.CheckConstraint({_text(ck.sql)}, name={_q(ck.short_name)})")
+        else:
+            args.append(f"sa.CheckConstraint({_text(ck.sql)}, name=conv({_q(ck.name)}))")
+    for fk in table.fks:
+        if fk.column_level:
+            continue  # on its column (sa.ForeignKey)
+        cols = ", ".join(_q(c) for c in fk.columns)
+        refs = ", ".join(_q(f"{fk.ref_table}.{c}") for c in fk.ref_columns)
+        parts = [f"[{cols}]", f"[{refs}]", f"name=conv({_q(fk.name)})"]
+        if _ACTIONS.get(fk.on_delete):
+            parts.append(f"ondelete={_q(_ACTIONS[fk.on_delete])}")
+        if _ACTIONS.get(fk.on_update):
+            parts.append(f"onupdate={_q(_ACTIONS[fk.on_update])}")
+        if fk.deferrable is not None:
+            parts.append(f"deferrable={fk.deferrable}")
+        if fk.initially_deferred:
+            parts.append('initially="DEFERRED"')
+        if fk.match:
+            parts.append(f"match={_q(fk.match.upper())}")
+        args.append(f"sa.ForeignKeyConstraint({', '.join(parts)})")
     return args
 
 
@@ -620,6 +677,8 @@ def _column_args(spec: Spec, table: TableSpec, c: _Column) -> list[str]:
         ref = col.references
         target = spec.referenced_column(ref)
         fk = [_q(f"{ref.table}.{target}")]
+        if ref.name is not None and ref.name != naming.fk_name(table.name, [col.name], ref.table):
+            fk.append(f"name=conv({_q(ref.name)})")
         if _ACTIONS.get(ref.on_delete):
             fk.append(f"ondelete={_q(_ACTIONS[ref.on_delete])}")
         if _ACTIONS.get(ref.on_update):

@@ -38,6 +38,7 @@ from typing import Any
 
 from generator.errors import DatabaseError, MigrationError
 from generator.seeds.spec import Seeds, SeedTable
+from generator.spec import naming
 
 __all__ = ["SeedReport", "TableReport", "run_seed", "upsert_statements"]
 
@@ -110,9 +111,13 @@ class SeedReport:
 
 
 def quote_ident(name: str) -> str:
+    """``name`` as SQL: bare when PostgreSQL reads it back unchanged, else
+    ``generator.spec.naming.quote_ident`` (the seed SQL is sent as it is, never %-formatted)."""
     from sqlalchemy.dialects import postgresql
 
-    return postgresql.dialect().identifier_preparer.quote(name)
+    if postgresql.dialect().identifier_preparer.quote(name) == name:
+        return name
+    return naming.quote_ident(name)
 
 
 def quote_text(text: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.errors import SpecError
-from generator.spec.model import Spec, build_spec
+from generator.spec.model import Spec, build_settings, build_spec
 from generator.spec.source import Source, capped, gc_paused, load_yaml, read_text
 
 __all__ = ["Spec", "load_spec", "parse_spec", "read_source"]
@@ -37,12 +37,14 @@ def load_spec(path: Path | str, display: str | None = None) -> Spec:
 
 
 def _validated(source: Source, problems: list) -> Spec:
-    from generator.spec.checks import check_spec
-    from generator.spec.jsonschema_errors import schema_problems
+    from generator.spec.checks import check_spec, missing_comments
+    from generator.spec.jsonschema_errors import VERBATIM_SCHEMA, schema_problems
 
     if source.data is None:
         raise SpecError(problems)
-    schema = schema_problems(source, "schema")
+    verbatim = build_settings(source.data).verbatim
+    schema = schema_problems(source, VERBATIM_SCHEMA if verbatim else "schema")
+    schema += missing_comments(source)
     if schema or problems:
         # Still report what the semantic checks can see, so one run shows every problem;
         # on data this malformed a check may trip over a missing piece, and then we stop.

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 
 from generator.errors import Problem
 from generator.spec import naming
-from generator.spec.model import NO_DEFAULT, ColumnSpec, Spec, TableSpec
+from generator.spec.model import (
+    NO_DEFAULT,
+    ColumnSpec,
+    ForeignKeySpec,
+    Spec,
+    TableSpec,
+    build_settings,
+)
 from generator.spec.source import Source
 from generator.spec.types import (
     ALIASES,
@@ -33,8 +40,8 @@ GIN_TYPES = {"jsonb", "tsvector"}
 
 def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
-    for check in (_enums, _types_and_defaults, _keys, _references, _indexes_and_uniques, _names, _renames,
-                  _hash_chains, _sql_fragments, _extensions, _nul_characters):  # fmt: skip
+    for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
+                  _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters):  # fmt: skip
         problems.extend(check(spec, source))
     return problems
 
@@ -90,9 +97,12 @@ def _keys(spec: Spec, source: Source) -> Iterator[Problem]:
         explicit_pk = "primary_key" in source.data["tables"][table.name]
         if explicit_pk and any(c.primary_key for c in table.columns.values()):
             yield source.problem(table.path + ("primary_key",), f"table {table.name}: give the primary key either on columns or as primary_key, not both", key=True)
+        pk_path = table.path + ("primary_key",)
+        if isinstance(source.data["tables"][table.name].get("primary_key"), dict):
+            pk_path += ("columns",)
         for i, name in enumerate(table.primary_key):
             if name not in table.columns:
-                yield source.problem(table.path + ("primary_key", i), f"table {table.name}: primary key column {name!r} does not exist{_suggest(name, table)}")
+                yield source.problem(pk_path + (i,), f"table {table.name}: primary key column {name!r} does not exist{_suggest(name, table)}")
         if not table.primary_key:
             yield source.problem(table.path, f"table {table.name}: has no primary key; mark a column primary_key: true", key=True)
 
@@ -123,6 +133,68 @@ def _references(spec: Spec, source: Source) -> Iterator[Problem]:
                 yield source.problem(path + ("on_delete",), f"{where}: on_delete set null needs a nullable column")
             if ref.on_delete == "set default" and not col.has_default:
                 yield source.problem(path + ("on_delete",), f"{where}: on_delete set default needs a default on the column")
+
+
+def _foreign_keys(spec: Spec, source: Source) -> Iterator[Problem]:
+    """``foreign_keys:`` entries: columns and referred columns exist, agree in number and
+    type, the referred columns are exactly a primary key or unique constraint, and the
+    actions fit the columns."""
+    for table in spec.tables.values():
+        for fk in table.fks:
+            if fk.column_level:
+                continue  # checked by _references, with the messages of a column's references:
+            where = f"foreign key {fk.name} on {table.name}"
+            for j, name in enumerate(fk.columns):
+                if name not in table.columns:
+                    yield source.problem(fk.path + ("columns", j), f"{where}: column {name!r} does not exist{_suggest(name, table)}")
+            if len(set(fk.columns)) != len(fk.columns):
+                yield source.problem(fk.path + ("columns",), f"{where}: a column is listed twice")
+            target = spec.tables.get(fk.ref_table)
+            if target is None:
+                yield source.problem(fk.path + ("references", "table"), f"{where}: references missing table {fk.ref_table!r}{_suggest_table(fk.ref_table, spec)}")
+                continue
+            if not fk.ref_columns:
+                continue  # the referred table has no primary key: reported on that table
+            ref_path = fk.path + ("references", "columns")
+            missing = False
+            for j, name in enumerate(fk.ref_columns):
+                if name not in target.columns:
+                    missing = True
+                    yield source.problem(ref_path + (j,), f"{where}: references missing column {fk.ref_table}.{name}{_suggest(name, target)}")
+            if len(fk.ref_columns) != len(fk.columns):
+                yield source.problem(fk.path + ("columns",), f"{where}: {len(fk.columns)} column(s) reference {len(fk.ref_columns)} column(s) of {fk.ref_table} ({', '.join(fk.ref_columns)}); give as many as the referred key has")
+                continue
+            if missing:
+                continue
+            if not _is_unique_set(target, fk.ref_columns):
+                yield source.problem(ref_path, f"{where}: {fk.ref_table}({', '.join(fk.ref_columns)}) is neither the primary key nor a unique constraint, so it cannot be referenced")
+            for j, (name, ref_name) in enumerate(zip(fk.columns, fk.ref_columns, strict=True)):
+                col, referred = table.columns.get(name), target.columns[ref_name]
+                if col is not None and col.ctype and referred.ctype and col.ctype.sql() != referred.ctype.sql() and not _compatible(col, referred):
+                    yield source.problem(fk.path + ("columns", j), f"{where}: {table.name}.{name} ({col.ctype.sql()}) does not match {fk.ref_table}.{ref_name} ({referred.ctype.sql()})")
+            yield from _fk_actions(fk, table, source, where)
+
+
+def _fk_actions(fk: ForeignKeySpec, table: TableSpec, source: Source, where: str) -> Iterator[Problem]:
+    cols = [table.columns[c] for c in fk.columns if c in table.columns]
+    if fk.on_delete == "set null" and any(not c.nullable for c in cols):
+        yield source.problem(fk.path + ("on_delete",), f"{where}: on_delete set null needs nullable columns")
+    if fk.on_delete == "set default" and any(not c.has_default for c in cols):
+        yield source.problem(fk.path + ("on_delete",), f"{where}: on_delete set default needs a default on every column")
+    if fk.initially_deferred and not fk.deferrable:
+        yield source.problem(fk.path + ("initially_deferred",), f"{where}: initially_deferred needs deferrable: true")
+
+
+def _is_unique_set(table: TableSpec, columns: tuple[str, ...]) -> bool:
+    """Whether ``columns`` (in any order) are exactly the primary key or a unique key of ``table``."""
+    want = set(columns)
+    if len(want) != len(columns):
+        return False
+    if set(table.primary_key) == want:
+        return True
+    if any(set(u.columns) == want for u in table.uniques):
+        return True
+    return any(ix.unique and set(ix.column_names) == want and ix.where is None for ix in table.indexes)
 
 
 def _compatible(col: ColumnSpec, referred: ColumnSpec) -> bool:
@@ -189,12 +261,23 @@ def _names(spec: Spec, source: Source) -> Iterator[Problem]:
         if table.renamed_from in RESERVED_RELATIONS:
             yield source.problem(table.path + ("renamed_from",), f"table {table.name}: renamed_from names {RESERVED_RELATIONS[table.renamed_from]}, which no spec table can be")
     for table in spec.tables.values():
-        yield from claim(naming.pk_name(table.name), f"primary key of {table.name}", table.path, key=True)
+        pk_path = table.path + (("primary_key", "name") if table.explicit_pk_name else ())
+        yield from claim(table.primary_key_name, f"primary key of {table.name}", pk_path, key=True)
+        constraints: dict[str, str] = {table.primary_key_name: f"the primary key of {table.name}"}
+
+        def constraint(name: str, what: str, path: tuple, constraints: dict[str, str] = constraints) -> Iterator[Problem]:
+            # pg_constraint: one name per table (the pk's and uniques' also share pg_class)
+            if name in constraints:
+                yield source.problem(path, f"{what}: name {name!r} is already used by {constraints[name]} (constraint names are unique per table)")
+            else:
+                constraints[name] = what
         for col in table.columns.values():
             if naming.too_long(col.name):
                 yield source.problem(col.path, f"column {table.name}.{col.name}: name is over 63 bytes", key=True)
         for u in table.uniques:
-            yield from claim(u.name, f"unique constraint on {table.name}({', '.join(u.columns)})", u.path)
+            what = f"unique constraint on {table.name}({', '.join(u.columns)})"
+            yield from claim(u.name, what, u.path)
+            constraints.setdefault(u.name, what)
         for i, ix in enumerate(table.indexes):
             yield from claim(ix.name, f"index #{i + 1} on {table.name}({', '.join(ix.column_names)})", ix.path)
         per_table: set[str] = set()
@@ -203,15 +286,64 @@ def _names(spec: Spec, source: Source) -> Iterator[Problem]:
                 yield source.problem(ck.path + ("name",), f"check {ck.short_name} on {table.name}: name {ck.name!r} is {len(ck.name.encode())} bytes, over PostgreSQL's 63; shorten it")
             if ck.name in per_table:
                 yield source.problem(ck.path + ("name",), f"check on {table.name}: duplicate check name {ck.short_name!r}")
+            else:
+                yield from constraint(ck.name, f"check {ck.short_name} on {table.name}", ck.path + ("name",))
             per_table.add(ck.name)
-        for col, ref in table.foreign_keys():
-            fk = naming.fk_name(table.name, [col.name], ref.table)
-            if naming.too_long(fk):
-                yield source.problem(col.path + ("references",), f"foreign key {table.name}.{col.name}: name {fk!r} is {len(fk.encode())} bytes, over PostgreSQL's 63; shorten the table or column names (fk_<table>_<column>_<referred table>)")
+        for fk in table.fks:
+            label = f"{table.name}.{fk.columns[0]}" if fk.column_level else f"{fk.name} on {table.name}"
+            if naming.too_long(fk.name):
+                hint = "shorten it" if fk.explicit_name else "shorten the table or column names (fk_<table>_<column>_<referred table>)"
+                yield source.problem(fk.path, f"foreign key {label}: name {fk.name!r} is {len(fk.name.encode())} bytes, over PostgreSQL's 63; {hint}")
+            yield from constraint(fk.name, f"foreign key {label}", fk.path + (("name",) if fk.explicit_name else ()))
         if table.append_only:
             for name in (naming.append_only_function(table.name), *naming.append_only_triggers(table.name)):
                 if naming.too_long(name):
                     yield source.problem(table.path + ("append_only",), f"table {table.name}: trigger name {name!r} is over 63 bytes")
+
+
+def _verbatim_names(spec: Spec, source: Source) -> Iterator[Problem]:
+    """With ``settings: {naming: verbatim}``, every key, index and check names itself: the
+    spec holds the database's names, so none may come from the naming convention."""
+    if not spec.settings.verbatim:
+        return
+    need = "needs name: (settings.naming is verbatim: every primary key, foreign key, unique and index carries its database name)"
+    for table in spec.tables.values():
+        if not table.explicit_pk_name and table.primary_key:
+            on_column = next((c for c in table.columns.values() if c.primary_key), None)
+            path = on_column.path + ("primary_key",) if on_column else table.path + ("primary_key",)
+            yield source.problem(path, f"primary key of {table.name} {need}; write primary_key: {{name: ..., columns: [...]}} on the table", key=True)
+        for u in table.uniques:
+            if not u.explicit_name:
+                hint = "; write it under the table's unique: [{name: ..., columns: [...]}]" if u.path[-1] == "unique" else ""
+                yield source.problem(u.path, f"unique constraint on {table.name}({', '.join(u.columns)}) {need}{hint}", key=u.path[-1] == "unique")
+        for fk in table.fks:
+            if not fk.explicit_name:
+                yield source.problem(fk.path, f"foreign key on {table.name}({', '.join(fk.columns)}) {need}", key=fk.column_level)
+        for i, ix in enumerate(table.indexes):
+            if not ix.explicit_name:
+                yield source.problem(ix.path, f"index #{i + 1} on {table.name}({', '.join(ix.column_names)}) {need}")
+
+
+def missing_comments(source: Source) -> list[Problem]:
+    """``comment`` on every table, column and enum, unless ``settings.require_comments`` is
+    false. Read from the YAML data itself (it runs even when the JSON Schema failed), with the
+    JSON Schema's wording for a missing key."""
+    from generator.spec.jsonschema_errors import json_where
+
+    data = source.data
+    if not isinstance(data, dict) or not build_settings(data).require_comments:
+        return []
+    paths: list[tuple] = []
+    for kind in ("enums", "tables"):
+        for name, body in (data.get(kind) or {}).items() if isinstance(data.get(kind), dict) else ():
+            if not isinstance(body, dict):
+                continue
+            if "comment" not in body:
+                paths.append((kind, name))
+            if kind == "tables" and isinstance(body.get("columns"), dict):
+                paths += [(kind, name, "columns", c) for c, cbody in body["columns"].items()
+                          if isinstance(cbody, dict) and "comment" not in cbody]  # fmt: skip
+    return [source.problem(p, f"{json_where(p)}: missing required key 'comment'", key=True) for p in paths]
 
 
 def _renames(spec: Spec, source: Source) -> Iterator[Problem]:

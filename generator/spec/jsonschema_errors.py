@@ -22,9 +22,23 @@ _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "
                "integer": "an integer", "number": "a number", "null": "null"}  # fmt: skip
 
 
+# The spec's schema as ``settings: {naming: verbatim}`` reads it: derived from the shipped file,
+# whose names (``identifier``) are lower-case SQL identifiers, with every name allowed to be
+# any PostgreSQL identifier (``pg_identifier``: what an adopted database may hold).
+VERBATIM_SCHEMA = "schema-verbatim"
+
+
 @cache
 def bundled_schema(name: str) -> dict[str, Any]:
-    """Load a JSON Schema shipped as package data (``schema`` or ``seeds``)."""
+    """Load a JSON Schema shipped as package data (``schema`` or ``seeds``), or
+    ``VERBATIM_SCHEMA``, derived from ``schema``."""
+    if name == VERBATIM_SCHEMA:
+        schema = json.loads(json.dumps(bundled_schema("schema")))
+        defs = schema["$defs"]
+        defs["identifier"] = defs["pg_identifier"]
+        defs["index_column"] = dict(defs["pg_identifier"], description=(
+            "A column name, optionally followed by ASC or DESC and NULLS FIRST or NULLS LAST."))
+        return schema
     text = resources.files("generator.spec.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
     return json.loads(text)
 
@@ -86,7 +100,8 @@ def _not_an_identifier(name: str) -> str:
     return message
 
 
-def _where(path: tuple[Any, ...]) -> str:
+def json_where(path: tuple[Any, ...]) -> str:
+    """``tables.jobs.columns[0]``: a JSON path as problems name it."""
     if not path:
         return "top level"
     out = ""
@@ -114,7 +129,7 @@ def _to_problems(source: Source, error: Any, schema_name: str = "schema", limit:
     """The problems of one jsonschema error: one per unknown key and per missing key (jsonschema
     reports all of a mapping's unknown keys, or all its missing ones, as one error); at most ``limit``."""
     path = tuple(error.absolute_path)
-    where = _where(path)
+    where = json_where(path)
     v = error.validator
     if v == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted((error.schema.get("properties") or {}).keys())
@@ -186,7 +201,7 @@ def _unknown_key(key: str, allowed: list[str], path: tuple[Any, ...], unsupporte
 
 def _to_problem(source: Source, error: Any) -> Problem:
     path = tuple(error.absolute_path)
-    where = _where(path)
+    where = json_where(path)
     v = error.validator
     if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
         # jsonschema reports a bad key name at the parent mapping; point at the key itself.

@@ -33,6 +33,8 @@ NO_DEFAULT: Any = _NoDefault()
 
 # \Z, not $ (which also matches before a final newline); ASCII: re.I alone lets [a-z] match "ſ" and "K"
 _ORDER_RE = re.compile(r"^([a-z_][a-z0-9_]*)(?: (asc|desc))?(?: nulls (first|last))?\Z", re.I | re.A)
+# verbatim names: "<any column name> desc nulls last" (a name that is a column is taken whole first)
+_QUOTED_ORDER_RE = re.compile(r"^(.+?)(?: (asc|desc))?(?: nulls (first|last))?\Z", re.I | re.A | re.S)
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,47 @@ class EnumSpec:
 
 
 @dataclass(frozen=True)
+class SettingsSpec:
+    """``settings:``: ``require_comments`` (tables, columns and enums need a comment) and
+    ``naming`` (``convention``: names follow generator.spec.naming unless given; ``verbatim``:
+    every key, index and check carries its database name)."""
+
+    require_comments: bool = True
+    naming: str = naming.CONVENTION
+
+    @property
+    def verbatim(self) -> bool:
+        return self.naming == naming.VERBATIM
+
+
+@dataclass(frozen=True)
 class ReferenceSpec:
     table: str
     column: str | None  # None: the referred table's single primary-key column
     on_delete: str = "restrict"
     on_update: str = "no action"
+    name: str | None = None  # explicit constraint name
+
+
+@dataclass(frozen=True)
+class ForeignKeySpec:
+    """One foreign key of a table, from a column's ``references:`` or from ``foreign_keys:``.
+    ``ref_columns`` is empty when the referred table's primary key is meant but unknown
+    (reported by the checks); ``name`` is final (explicit, or by the convention)."""
+
+    table: str
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    name: str
+    explicit_name: bool = False
+    on_delete: str = "restrict"
+    on_update: str = "no action"
+    deferrable: bool | None = None
+    initially_deferred: bool = False
+    match: str | None = None  # None | "simple" | "full"
+    column_level: bool = False  # from a column's references:
+    path: Path = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +142,7 @@ class UniqueSpec:
     name: str
     nulls_not_distinct: bool = False
     path: Path = ()
+    explicit_name: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,6 +178,9 @@ class TableSpec:
     renamed_from: str | None = None
     path: Path = ()
     hash_chain: HashChainSpec | None = None
+    primary_key_name: str = ""
+    explicit_pk_name: bool = False
+    fks: tuple[ForeignKeySpec, ...] = ()
 
     def foreign_keys(self) -> list[tuple[ColumnSpec, ReferenceSpec]]:
         return [(c, c.references) for c in self.columns.values() if c.references is not None]
@@ -151,6 +193,7 @@ class Spec:
     enums: dict[str, EnumSpec]
     tables: dict[str, TableSpec]
     file: str = "schema.yaml"
+    settings: SettingsSpec = field(default_factory=SettingsSpec)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     source: Any = field(default=None, compare=False, repr=False)  # the parsed YAML, for positions
 
@@ -164,20 +207,80 @@ class Spec:
         return target.primary_key[0]
 
 
+def build_settings(data: Any) -> SettingsSpec:
+    """``settings:`` of a spec's data; defaults for anything missing or malformed (the JSON
+    Schema reports a malformed value)."""
+    body = data.get("settings") if isinstance(data, dict) else None
+    if not isinstance(body, dict):
+        return SettingsSpec()
+    require = body.get("require_comments", True)
+    mode = body.get("naming", naming.CONVENTION)
+    return SettingsSpec(
+        require_comments=require if isinstance(require, bool) else True,
+        naming=mode if mode in (naming.CONVENTION, naming.VERBATIM) else naming.CONVENTION,
+    )
+
+
 def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
+    settings = build_settings(data)
     enums = {name: _enum(name, body) for name, body in (data.get("enums") or {}).items()}
     enum_names = frozenset(enums)
     tables = {
-        name: _table(name, body, enum_names) for name, body in (data.get("tables") or {}).items()
+        name: _table(name, body, enum_names, settings) for name, body in (data.get("tables") or {}).items()
     }
+    tables = {name: _with_foreign_keys(t, (data.get("tables") or {})[name], tables) for name, t in tables.items()}
     return Spec(
         version=data.get("version", 1),
         extensions=tuple(data.get("extensions") or ()),
         enums=enums,
         tables=tables,
         file=file,
+        settings=settings,
         raw=data,
     )
+
+
+def _pk_of(tables: dict[str, TableSpec], name: str) -> tuple[str, ...]:
+    target = tables.get(name)
+    return target.primary_key if target is not None else ()
+
+
+def _with_foreign_keys(table: TableSpec, body: dict[str, Any], tables: dict[str, TableSpec]) -> TableSpec:
+    """``table`` with ``fks``: its columns' references, then its ``foreign_keys:``, each with
+    its referred columns resolved (the referred table's primary key when none are given)."""
+    fks: list[ForeignKeySpec] = []
+    for col in table.columns.values():
+        ref = col.references
+        if ref is None:
+            continue
+        ref_columns = (ref.column,) if ref.column else _pk_of(tables, ref.table)
+        fks.append(ForeignKeySpec(
+            table.name, (col.name,), ref.table, ref_columns,
+            ref.name or naming.fk_name(table.name, [col.name], ref.table), ref.name is not None,
+            ref.on_delete, ref.on_update, column_level=True, path=col.path + ("references",),
+        ))  # fmt: skip
+    for i, fk in enumerate(body.get("foreign_keys") or []):
+        if not isinstance(fk, dict):
+            continue
+        refs = fk.get("references") if isinstance(fk.get("references"), dict) else {}
+        columns = tuple(c for c in fk.get("columns") or () if isinstance(c, str))
+        ref_table = str(refs.get("table", ""))
+        ref_columns = tuple(refs.get("columns") or ()) or _pk_of(tables, ref_table)
+        name = fk.get("name")
+        fks.append(ForeignKeySpec(
+            table.name, columns, ref_table, ref_columns,
+            name or naming.fk_name(table.name, list(columns), ref_table), name is not None,
+            fk.get("on_delete", "restrict"), fk.get("on_update", "no action"),
+            fk.get("deferrable"), bool(fk.get("initially_deferred", False)), fk.get("match"),
+            path=table.path + ("foreign_keys", i),
+        ))  # fmt: skip
+    return _replace_table(table, fks=tuple(fks))
+
+
+def _replace_table(table: TableSpec, **changes: Any) -> TableSpec:
+    from dataclasses import replace
+
+    return replace(table, **changes)
 
 
 def _enum(name: str, body: dict[str, Any]) -> EnumSpec:
@@ -192,17 +295,23 @@ def _enum(name: str, body: dict[str, Any]) -> EnumSpec:
     return EnumSpec(name, tuple(values), body.get("comment", ""), body.get("renamed_from"), tuple(renames), ("enums", name))
 
 
-def _table(name: str, body: dict[str, Any], enum_names: frozenset[str]) -> TableSpec:
+def _table(name: str, body: dict[str, Any], enum_names: frozenset[str], settings: SettingsSpec | None = None) -> TableSpec:
+    settings = settings or SettingsSpec()
     path: Path = ("tables", name)
     columns = {
         cname: _column(cname, cbody, enum_names, path + ("columns", cname))
         for cname, cbody in (body.get("columns") or {}).items()
     }
-    pk = tuple(body.get("primary_key") or [c.name for c in columns.values() if c.primary_key])
-    if body.get("primary_key"):
+    pk_body = body.get("primary_key")
+    pk_name = None
+    if isinstance(pk_body, dict):  # {name, columns}
+        pk_name = pk_body.get("name")
+        pk_body = pk_body.get("columns")
+    pk = tuple(pk_body or [c.name for c in columns.values() if c.primary_key])
+    if pk_body:
         columns = {k: _replace(c, nullable=False) if k in pk else c for k, c in columns.items()}
     uniques = [
-        UniqueSpec(name, (c.name,), naming.uq_name(name, [c.name]), path=c.path + ("unique",))
+        UniqueSpec(name, (c.name,), naming.uq_name(name, [c.name]), path=c.path + ("unique",), explicit_name=False)
         for c in columns.values()
         if c.unique
     ]
@@ -215,11 +324,12 @@ def _table(name: str, body: dict[str, Any], enum_names: frozenset[str]) -> Table
                 u.get("name") or naming.uq_name(name, cols),
                 bool(u.get("nulls_not_distinct", False)),
                 path + ("unique", i),
+                u.get("name") is not None,
             )
         )
-    indexes = [_index(name, i, ix, path + ("indexes", i)) for i, ix in enumerate(body.get("indexes") or [])]
+    indexes = [_index(name, i, ix, path + ("indexes", i), columns) for i, ix in enumerate(body.get("indexes") or [])]
     checks = [
-        CheckSpec(name, ck["name"], naming.ck_name(name, ck["name"]), ck["sql"], path + ("checks", i))
+        CheckSpec(name, ck["name"], ck["name"] if settings.verbatim else naming.ck_name(name, ck["name"]), ck["sql"], path + ("checks", i))
         for i, ck in enumerate(body.get("checks") or [])
     ]
     return TableSpec(
@@ -234,6 +344,8 @@ def _table(name: str, body: dict[str, Any], enum_names: frozenset[str]) -> Table
         renamed_from=body.get("renamed_from"),
         path=path,
         hash_chain=_hash_chain(body.get("hash_chain"), path + ("hash_chain",)),
+        primary_key_name=pk_name or naming.pk_name(name),
+        explicit_pk_name=pk_name is not None,
     )
 
 
@@ -269,7 +381,8 @@ def _column(name: str, body: dict[str, Any], enum_names: frozenset[str], path: P
         identity=body.get("identity"),
         renamed_from=body.get("renamed_from"),
         references=ReferenceSpec(
-            ref["table"], ref.get("column"), ref.get("on_delete", "restrict"), ref.get("on_update", "no action")
+            ref["table"], ref.get("column"), ref.get("on_delete", "restrict"), ref.get("on_update", "no action"),
+            ref.get("name"),
         )
         if ref
         else None,
@@ -277,10 +390,14 @@ def _column(name: str, body: dict[str, Any], enum_names: frozenset[str], path: P
     )
 
 
-def _index(table: str, position: int, body: dict[str, Any], path: Path) -> IndexSpec:
+def _index(table: str, position: int, body: dict[str, Any], path: Path,
+           columns: dict[str, ColumnSpec] | None = None) -> IndexSpec:  # fmt: skip
     cols: list[IndexColumn] = []
     for text in body["columns"]:
-        m = _ORDER_RE.match(text.strip())
+        if columns is not None and text in columns:  # a column's name, whatever it holds
+            cols.append(IndexColumn(text))
+            continue
+        m = _ORDER_RE.match(text.strip()) or _QUOTED_ORDER_RE.match(text)
         if m is None:  # the JSON Schema pattern already refused it
             cols.append(IndexColumn(text))
             continue

@@ -11,14 +11,39 @@
 |              | ``<table>_append_only_row``, ``..._truncate``    |
 | hash chain   | function and trigger ``<table>_chain_guard``     |
 
-Any name may be given explicitly in the spec instead (``name:``) for unique constraints and
-indexes. PostgreSQL truncates identifiers longer than 63 bytes, which would make two names
-collide silently; validation refuses them instead.
+Any name may be given explicitly in the spec instead (``name:``) for primary keys, foreign
+keys, unique constraints and indexes. With ``settings: {naming: verbatim}`` (specs that adopt
+an existing database) every one of them, and every check, must carry its ``name:``, which is
+the database name exactly. PostgreSQL truncates identifiers longer than 63 bytes, which would
+make two names collide silently; validation refuses them instead.
+
+``quote_ident`` is the one helper that quotes a name in SQL that schemactl writes by hand
+(guards, revisions' custom ops, diff's fixing SQL, seeds): every name is double-quoted, a
+``"`` inside doubled, so any PostgreSQL identifier (mixed case, spaces, quotes, ``%``,
+``$$``, ``:x``) is one name and never SQL.
 """
 
 from __future__ import annotations
 
+import re
+
 MAX_IDENTIFIER_BYTES = 63
+
+CONVENTION = "convention"
+VERBATIM = "verbatim"
+
+# An identifier PostgreSQL keeps as written without quotes (and the only kind a spec in
+# ``convention`` naming may use): no quoting needed to read it back the same.
+PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*\Z", re.ASCII)
+
+
+def quote_ident(name: str) -> str:
+    """``name`` as one SQL identifier: ``"a""b"`` for ``a"b``. The spec refuses NUL and
+    control characters in names (``generator.spec.checks``), so the quoted text is exactly the
+    name PostgreSQL stores."""
+    if "\x00" in name:
+        raise ValueError("an identifier cannot hold a NUL character")
+    return '"' + name.replace('"', '""') + '"'
 
 # The same patterns as a SQLAlchemy naming_convention, for objects Alembic names itself.
 NAMING_CONVENTION = {

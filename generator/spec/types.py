@@ -122,6 +122,10 @@ class ColumnType:
 
 def parse_type(text: str, enums: set[str] | frozenset[str] = frozenset()) -> ColumnType:
     """Parse a spec type such as ``varchar(64)``, ``numeric(8,3)``, ``job_status`` or ``text[]``."""
+    if isinstance(text, str):  # an enum's name exactly, whatever it holds ("Order Status")
+        base, array = (text[:-2], True) if text.endswith("[]") else (text, False)
+        if base in enums:
+            return ColumnType(base, array=array, enum=True)
     m = _TYPE_RE.match(_SPACES.sub(" ", text.lower()).strip(" ")) if isinstance(text, str) else None
     if not m:
         raise TypeProblem(f"cannot parse type {_short(text) if isinstance(text, str) else repr(text)}")
