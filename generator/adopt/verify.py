@@ -55,6 +55,8 @@ class Allowance:
     types: set[str] = field(default_factory=set)
     rls: set[str] = field(default_factory=set)
     grants: set[str] = field(default_factory=set)
+    comments: set[str] = field(default_factory=set)
+    default_acl: bool = False
 
     @classmethod
     def of(cls, plan: ImportPlan) -> Allowance:
@@ -62,17 +64,23 @@ class Allowance:
         whole |= {e.split(".", 1)[1] for e in plan.excluded}
         relations = set(plan.skipped_relations) | whole
         return cls(set(plan.skipped_schemas), relations, whole, set(plan.skipped_parts), set(plan.skipped_routines),
-                   set(plan.skipped_types), set(plan.skipped_rls), set(plan.skipped_grants))  # fmt: skip
+                   set(plan.skipped_types), set(plan.skipped_rls), set(plan.skipped_grants),
+                   set(plan.skipped_comments), plan.skipped_default_acl)  # fmt: skip
 
     @property
     def empty(self) -> bool:
-        return not any((self.schemas, self.relations, self.parts, self.routines, self.types, self.rls, self.grants))
+        return not any((self.schemas, self.relations, self.parts, self.routines, self.types, self.rls, self.grants,
+                        self.comments, self.default_acl))  # fmt: skip
 
     # ---- pg_dump entries
     def explains_entry(self, kind: str, schema: str, name: str) -> bool:
         if schema in self.schemas or (kind == "SCHEMA" and name in self.schemas):
             return True
         tag = name.replace('"', "")
+        if kind == "DEFAULT ACL":
+            return self.default_acl
+        if kind == "COMMENT" and tag in self.comments:
+            return True
         if kind in ("COMMENT", "ACL"):
             on = _ON.match(tag)
             if on:
@@ -105,6 +113,8 @@ class Allowance:
     # ---- the drift engine's findings
     def explains_change(self, kind: str, name: str, detail: str) -> bool:
         base = name.split(" ", 1)[1] if kind == "comment" and " " in name else name
+        if kind == "function" and self._type_function(name.split("(", 1)[0]):
+            return True
         table, _, rest = base.partition(".")
         if base in self.relations or base in self.routines or base in self.types or table in self.tables_whole:
             return True
@@ -113,6 +123,10 @@ class Allowance:
         if kind == "trigger" and (table, rest) in self.parts:
             return True
         return kind == "constraint" and any(part == name for _t, part in self.parts)
+
+    def _type_function(self, function: str) -> bool:
+        """A range type's constructors (``floatrange``, ``floatmultirange``), made with it."""
+        return any(function in (t, t.replace("range", "multirange"), f"{t}_multirange") for t in self.types)
 
     def explains_statement(self, sql: str) -> bool:
         quoted = {_q(n) for n in self.relations | self.types}

@@ -72,6 +72,8 @@ class ImportPlan:
     skipped_types: set[str] = field(default_factory=set)
     skipped_rls: set[str] = field(default_factory=set)
     skipped_grants: set[str] = field(default_factory=set)
+    skipped_comments: set[str] = field(default_factory=set)  # pg_dump's COMMENT tags, unquoted: "INDEX ix"
+    skipped_default_acl: bool = False
 
     def text(self, header: list[str] | None = None) -> str:
         lines = [f"# {h}" if h else "#" for h in (header or [])]
@@ -151,6 +153,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             out.append(Unsupported(_PROKIND.get(kind, "function"), qualified(schema, name), "not in the spec yet"))
     for kind, schema, name in db.others:
         out.append(Unsupported(kind, qualified(schema, name) if schema else name, "not in the spec"))
+        plan.skipped_default_acl |= kind == "default privileges"
 
     # tables first: which can be written whole
     bad_tables: dict[str, str] = {}
@@ -395,6 +398,7 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
             index = next((ix for ix in r.indexes if ix.name == k.name), None)
             if k.deferrable or index is None or index.options or index.tablespace or index.key_count != index.column_count:
                 plan.skipped_parts.add((name, k.name))
+                plan.skipped_relations.add(k.name)  # its index
                 out.append(Unsupported("constraint", f"public.{name}.{k.name}", "a deferrable unique, or one with INCLUDE or storage parameters, is not in the spec"))
                 continue
             u: dict[str, Any] = {"name": k.name, "columns": list(k.columns)}
@@ -403,7 +407,7 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
             uniques.append(u)
         elif k.type == "c":
             sql = _check_sql(k.definition)
-            if sql is None or not k.local:
+            if sql is None or not k.local or not k.validated:
                 plan.skipped_parts.add((name, k.name))
                 out.append(Unsupported("constraint", f"public.{name}.{k.name}", f"{k.definition}: NOT VALID / NO INHERIT checks are not in the spec"))
                 continue
@@ -434,7 +438,7 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
             entry["where"] = ix.predicate
         indexes.append(entry)
         if ix.comment:
-            plan.skipped_parts.add((name, f"comment {ix.name}"))
+            plan.skipped_comments.add(f"INDEX {ix.name}")
             out.append(Unsupported("comment", f"INDEX public.{ix.name}", "comments on indexes are not in the spec"))
     if indexes:
         body["indexes"] = indexes
@@ -461,7 +465,7 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
 def _constraint_comments(r: Relation, k: Constraint, plan: ImportPlan) -> list[Unsupported]:
     if not k.comment:
         return []
-    plan.skipped_parts.add((r.name, f"comment {k.name}"))
+    plan.skipped_comments.add(f"CONSTRAINT {k.name} ON {r.name}")
     return [Unsupported("comment", f"CONSTRAINT {k.name} ON public.{r.name}", "comments on constraints are not in the spec")]
 
 

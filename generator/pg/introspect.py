@@ -19,6 +19,8 @@ SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 # Every query takes the schema list as its one parameter ($1 -> %(schemas)s) and returns rows
 # in a fixed order, so two reads of one database give the same facts in the same order.
 _NS = "n.nspname = ANY(%(schemas)s)"
+# made by PostgreSQL as part of another object (a range type's constructors and casts)
+_INTERNAL = "EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = {cls}::regclass AND d.objid = {oid} AND d.deptype = 'i')"
 _EXT = "EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = {cls}::regclass AND d.objid = {oid} AND d.deptype = 'e')"
 
 QUERIES: dict[str, str] = {
@@ -111,6 +113,7 @@ QUERIES: dict[str, str] = {
         SELECT n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.prokind
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE {_NS} AND NOT {_EXT.format(cls="'pg_proc'", oid="p.oid")}
+          AND NOT {_INTERNAL.format(cls="'pg_proc'", oid="p.oid")}
         ORDER BY 1, 2""",
     "triggers": """
         SELECT t.tgrelid, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
@@ -162,6 +165,7 @@ QUERIES: dict[str, str] = {
           WHERE NOT {_EXT.format(cls="'pg_foreign_data_wrapper'", oid="w.oid")}
         UNION ALL SELECT 'cast', '', format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL)
           FROM pg_cast c WHERE c.oid >= 16384 AND NOT {_EXT.format(cls="'pg_cast'", oid="c.oid")}
+          AND NOT {_INTERNAL.format(cls="'pg_cast'", oid="c.oid")}
         UNION ALL SELECT 'language', '', l.lanname FROM pg_language l
           WHERE l.oid >= 16384 AND NOT {_EXT.format(cls="'pg_language'", oid="l.oid")}
         ORDER BY 1, 2, 3""",
