@@ -99,3 +99,31 @@ def test_usage_mistakes_are_one_line(args: list[str], message: str, music: str, 
     assert run.code == 1
     assert f"error: {message}" in run.stderr
     assert "Traceback" not in run.output
+
+
+def test_the_catalog_is_read_in_a_fixed_number_of_queries(music: str, pg: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One query per kind, never one per table: 11 tables and 120 tables cost the same."""
+    from generator.adopt.importer import read_source
+    from generator.pg.introspect import QUERIES
+
+    counted: list[str] = []
+    original = psycopg.Cursor.execute
+
+    def counting(self, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+        counted.append(str(query))
+        return original(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+    small = read_source(music, None)
+    n_small = len(counted)
+    with scratch_database(pg.url(), prefix="schemactl_importsrc") as big_url:
+        monkeypatch.setattr(psycopg.Cursor, "execute", original)
+        load_case(big_url, "large")
+        monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+        counted.clear()
+        big = read_source(big_url, None)
+        n_big = len(counted)
+        monkeypatch.setattr(psycopg.Cursor, "execute", original)
+    assert len(small.relations) < 20 and len([r for r in big.relations if r.kind == "r"]) == 120
+    assert n_big == n_small
+    assert n_small <= len(QUERIES) + 2  # the schema list, the session setting
