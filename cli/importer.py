@@ -61,6 +61,8 @@ def register(app: typer.Typer) -> None:
             raise ConfigError(f"{shown_path(target)} exists; nothing was written", "pass --force to overwrite it, or -o another file")
         if target is not None and target.exists() and not target.is_file():
             raise ConfigError(f"{shown_path(target)} is not a regular file", "pass -o a file path")
+        if target is not None and not target.absolute().parent.is_dir():
+            raise ConfigError(f"{shown_path(target.absolute().parent)}: no such folder; nothing was written", "create it first, or -o a file in an existing folder")
         if stamp and not baseline:
             raise ConfigError("--stamp needs --baseline", "pass --baseline -m MSG --stamp")
         if baseline and (target is None or not message):

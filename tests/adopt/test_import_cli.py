@@ -92,6 +92,7 @@ def test_baseline_is_refused_beside_existing_revisions(music: str, pg: LocalServ
         (["--stamp"], "--stamp needs --baseline"),
         (["--baseline", "-m", "x"], "--baseline needs -o FILE and -m MSG"),
         (["--schema", "nope"], "--schema nope: no such schema in the database"),
+        (["-o", "missing/schema.yaml"], "missing: no such folder; nothing was written"),
     ],
 )
 def test_usage_mistakes_are_one_line(args: list[str], message: str, music: str, run_cli) -> None:
