@@ -533,28 +533,38 @@ def _index_column(name: str, option: int) -> str:
 
 
 def _dependency_order(tables: dict[str, dict[str, Any]]) -> list[str]:
-    """Tables referenced first, then by name; a cycle is broken at its smallest name."""
+    """Tables referenced first, then by name; a cycle is broken at its smallest name
+    (Kahn's algorithm with a heap: the smallest ready name first)."""
     import heapq
 
     deps: dict[str, set[str]] = {name: set() for name in tables}
     for name, body in tables.items():
-        for col in body["columns"].items.values():
-            ref = col.get("references")
-            if ref and ref["table"] != name and ref["table"] in tables:
-                deps[name].add(ref["table"])
-        for fk in body.get("foreign_keys", []):
-            target = fk["references"]["table"]
-            if target != name and target in tables:
-                deps[name].add(target)
+        targets = [col["references"]["table"] for col in body["columns"].items.values() if col.get("references")]
+        targets += [fk["references"]["table"] for fk in body.get("foreign_keys", [])]
+        deps[name].update(t for t in targets if t != name and t in tables)
+    dependents: dict[str, list[str]] = {name: [] for name in tables}
+    for name, targets in deps.items():
+        for target in targets:
+            dependents[target].append(name)
+    waiting = {name: len(targets) for name, targets in deps.items()}
+    ready = [name for name, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    by_name = sorted(tables)
+    smallest = 0  # index into by_name of the smallest name perhaps not placed yet
     order: list[str] = []
-    done: set[str] = set()
+    placed: set[str] = set()
     while len(order) < len(tables):
-        ready = [n for n in tables if n not in done and deps[n] <= done]
-        if not ready:  # a cycle: take the smallest remaining name
-            ready = [min(n for n in tables if n not in done)]
-        heapq.heapify(ready)
-        # one at a time, so a table freed by this one still sorts by name among the rest
+        if not ready:  # a cycle: free the smallest name not placed yet
+            while by_name[smallest] in placed:
+                smallest += 1
+            ready.append(by_name[smallest])
         name = heapq.heappop(ready)
+        if name in placed:
+            continue
         order.append(name)
-        done.add(name)
+        placed.add(name)
+        for dependent in dependents[name]:
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0 and dependent not in placed:
+                heapq.heappush(ready, dependent)
     return order
