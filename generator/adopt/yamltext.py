@@ -14,6 +14,7 @@ Layout: block mappings and lists of mappings at the top levels; a column and eve
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -33,6 +34,9 @@ def _printable(ch: str) -> bool:
     ) or 0x10000 <= o <= 0x10FFFF
 
 
+_SIMPLE_QUOTED = re.compile(r'[\x20-\x7e]*\Z')  # printable ASCII: only " and \ need escapes
+
+
 def scalar(value: Any) -> str:
     if value is True:
         return "true"
@@ -42,9 +46,15 @@ def scalar(value: Any) -> str:
         return "null"
     if isinstance(value, int):
         return str(value)
-    text = str(value)
+    return _string(str(value))
+
+
+@lru_cache(maxsize=65536)
+def _string(text: str) -> str:
     if _PLAIN.match(text) and text.lower() not in _SPECIAL:
         return text
+    if _SIMPLE_QUOTED.match(text):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     out = ['"']
     for ch in text:
         if ch in _ESCAPES:
