@@ -18,6 +18,7 @@ from generator.drift.report import (
     engine_only_changes,
     fold_changes,
     index_tables,
+    split_label,
     split_session,
 )
 from generator.pg.catalog import Change, Snapshot
@@ -66,7 +67,7 @@ def with_comment_detail(change: Change, live: Snapshot, spec: Snapshot) -> Chang
     if what == "table":
         a, b = live.tables.get(name), spec.tables.get(name)
     elif what == "column":
-        key = tuple(name.split(".", 1))
+        key = split_label(name, live.columns, spec.columns)
         a, b = (getattr(snap.columns.get(key), "comment", None) for snap in (live, spec))  # type: ignore[arg-type]
     elif what == "type":
         a, b = live.enum_comments.get(name), spec.enum_comments.get(name)

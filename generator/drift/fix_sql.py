@@ -16,7 +16,10 @@ definitions PostgreSQL rendered (pg_get_constraintdef, pg_get_indexdef, format_t
    then re-adds it on the index it just lost): ``ADD CONSTRAINT x <definition>`` instead.
 3. Comments: migra ignores them. ``COMMENT ON TABLE/COLUMN/TYPE`` for every table, column
    and enum whose comment differs or that the script creates.
-4. A catalog change that no statement touches (e.g. an index's storage parameters, which
+4. Names: a constraint or index the database has under another name than the spec, with the
+   same definition, is renamed (``RENAME CONSTRAINT``, ``ALTER INDEX ... RENAME TO``), not
+   dropped and re-created (migra's way, which fails when a foreign key depends on the key).
+5. A catalog change that no statement touches (e.g. an index's storage parameters, which
    migra does not compare): DROP and re-create the index, constraint or trigger from the
    spec's definition; extensions and column type/nullability/default likewise. Anything
    else is reported as having no SQL (``DiffReport.missing_sql``).
@@ -33,6 +36,7 @@ from generator.drift.report import (
     explained,
     index_tables,
     is_destructive,
+    split_label,
 )
 from generator.pg.catalog import Change, Snapshot
 from generator.spec import naming
@@ -68,6 +72,8 @@ def correct(
             if recreate:
                 recreated.add(change.name)
     out = _fix_using_index(out, live, spec)
+    out, renamed = _renames(out, live, spec)
+    changes = [c for c in changes if (c.kind, c.name) not in renamed]
     fallback, missing = _uncovered(out, changes, live, spec)
     out = _with_extensions_first(out + fallback)
     out += comment_statements(live, spec, recreated)
@@ -121,7 +127,7 @@ def _fix_enum(out: list[Statement], name: str, changes: list[Change], live: Snap
     a, b = live.enums.get(name, ()), spec.enums.get(name, ())
     columns = {key: arr for key, col in live.columns.items() if (arr := _type_matches(col.type, name)) is not None}
     default_changed = {
-        tuple(c.name.split(".", 1)) for c in changes if c.kind == "column" and "default:" in c.detail
+        split_label(c.name, columns) for c in changes if c.kind == "column" and "default:" in c.detail
     }
 
     def ours(s: Statement) -> bool:  # migra's statements for recreating this type
@@ -130,7 +136,7 @@ def _fix_enum(out: list[Statement], name: str, changes: list[Change], live: Snap
             return True
         d = describe_statement(s.sql)
         return bool(
-            d and d.kind == "column" and tuple(d.name.split(".", 1)) in columns
+            d and d.kind == "column" and split_label(d.name, columns) in columns
             and re.search(r"\b(set|drop)\s+default\b", sql)
         )  # fmt: skip
 
@@ -249,6 +255,44 @@ def _unquote(name: str) -> str:
     return name
 
 
+# ------------------------------------------------------------------ 4. names
+
+
+def _renames(out: list[Statement], live: Snapshot, spec: Snapshot) -> tuple[list[Statement], set[tuple[str, str]]]:
+    """Replace migra's drop-and-add of a constraint or index that only changed its name by a
+    rename; the (kind, name) of the changes the renames fix."""
+    block: list[str] = []
+    fixed: set[tuple[str, str]] = set()
+    constraint_names = {n for (_t, n) in live.constraints} | {n for (_t, n) in spec.constraints}
+    for table in sorted(set(live.tables) & set(spec.tables)):
+        have = {n: d for (t, n), d in live.constraints.items() if t == table and (t, n) not in spec.constraints}
+        want = {n: d for (t, n), d in spec.constraints.items() if t == table and (t, n) not in live.constraints}
+        for old, definition in sorted(have.items()):
+            new = next((n for n, d in sorted(want.items()) if d == definition), None)
+            if new is not None:
+                del want[new]
+                block.append(f"ALTER TABLE {qualified(table)} RENAME CONSTRAINT {ident(old)} TO {ident(new)}")
+                fixed |= {("constraint", old), ("constraint", new), ("index", old), ("index", new)}
+    have_ix = {n: v for n, v in live.indexes.items() if n not in spec.indexes and n not in constraint_names}
+    want_ix = {n: v for n, v in spec.indexes.items() if n not in live.indexes and n not in constraint_names}
+    for old, definition in sorted(have_ix.items()):
+        new = next((n for n, d in sorted(want_ix.items()) if d == definition), None)
+        if new is not None:
+            del want_ix[new]
+            block.append(f"ALTER INDEX {qualified(old)} RENAME TO {ident(new)}")
+            fixed |= {("index", old), ("index", new)}
+    if not block:
+        return out, fixed
+    names = {name for _kind, name in fixed}
+
+    def renamed(s: Statement) -> bool:
+        d = describe_statement(s.sql)
+        return bool(d and d.kind in ("constraint", "index") and d.name in names)
+
+    note = "only the name differs: renamed, not dropped and re-created"
+    return _replace(out, renamed, [Statement(sql, False, "schemactl", note) for sql in block]), fixed
+
+
 # ------------------------------------------------------------------ 3. comments
 
 
@@ -322,13 +366,13 @@ def fallback_sql(change: Change, live: Snapshot, spec: Snapshot) -> list[str] | 
             sql.append(f"ALTER TABLE {qualified(table)} ADD CONSTRAINT {ident(name)} {spec.constraints[(table, name)][1]}")
         return sql
     if kind == "trigger":
-        table, trigger = name.split(".", 1)
+        table, trigger = split_label(name, live.triggers, spec.triggers)
         sql = [f"DROP TRIGGER {ident(trigger)} ON {qualified(table)}"] if action != "added" else []
         if action != "removed":
             sql.append(create_trigger(trigger, spec.triggers[(table, trigger)]))
         return sql
     if kind == "column" and action == "changed":
-        table, column = name.split(".", 1)
+        table, column = split_label(name, live.columns, spec.columns)
         a, b = live.columns[(table, column)], spec.columns[(table, column)]
         if a.identity != b.identity:
             return None

@@ -213,6 +213,18 @@ def _bare(name: str) -> str:
     return names[-1].split("(")[0] if names else name
 
 
+def split_label(label: str, *keyed: Any) -> tuple[str, str]:
+    """(table, name) of a ``table.name`` label of a column or trigger, matched against the
+    (table, name) keys of ``keyed`` (a table or column name may itself hold a dot), else split
+    at the first dot."""
+    for keys in keyed:
+        for key in keys:
+            if len(key) == 2 and f"{key[0]}.{key[1]}" == label:
+                return key[0], key[1]
+    table, _, name = label.partition(".")
+    return table, name
+
+
 @dataclass(frozen=True)
 class Described:
     """The object one DDL statement touches."""

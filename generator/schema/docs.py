@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from generator.spec import naming
 from generator.spec.model import NO_DEFAULT, ColumnSpec, Spec, TableSpec
 from generator.spec.types import literal_sql
 
@@ -15,11 +14,17 @@ def _mermaid_type(col: ColumnSpec) -> str:
     return text.replace(" ", "_").replace("(", "_").replace(")", "").replace(",", "_").replace("[]", "_array")
 
 
+def _entity(name: str) -> str:
+    """A name as a Mermaid entity or attribute: as it is when plain, else every character
+    Mermaid does not read in a name as ``_`` (``Order Items`` -> ``Order_Items``)."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else re.sub(r"[^A-Za-z0-9_-]", "_", name) or "_"
+
+
 def _keys(table: TableSpec, col: ColumnSpec) -> str:
     keys = []
     if col.name in table.primary_key:
         keys.append("PK")
-    if col.references is not None:
+    if col.references is not None or any(col.name in fk.columns for fk in table.fks):
         keys.append("FK")
     if any(u.columns == (col.name,) for u in table.uniques):
         keys.append("UK")
@@ -30,18 +35,19 @@ def erd_mermaid(spec: Spec) -> str:
     """A Mermaid ``erDiagram``: every table, column, key, and each FK as a relationship."""
     lines = ["erDiagram"]
     for table in spec.tables.values():
-        for col, ref in table.foreign_keys():
-            left = "|o" if col.nullable else "||"
-            label = f"{col.name} ({ref.on_delete})"
-            lines.append(f'    {ref.table} {left}--o{{ {table.name} : "{label}"')
+        for fk in table.fks:
+            nullable = any(table.columns[c].nullable for c in fk.columns if c in table.columns)
+            left = "|o" if nullable else "||"
+            label = f"{', '.join(fk.columns)} ({fk.on_delete})".replace('"', "'")
+            lines.append(f'    {_entity(fk.ref_table)} {left}--o{{ {_entity(table.name)} : "{label}"')
     for table in spec.tables.values():
-        lines.append(f"    {table.name} {{")
+        lines.append(f"    {_entity(table.name)} {{")
         for col in table.columns.values():
             keys = _keys(table, col)
             comment = col.comment.replace('"', "'").splitlines()[0] if col.comment else ""
             if len(comment) > 60:
                 comment = comment[:57] + "..."
-            parts = [_mermaid_type(col), col.name]
+            parts = [_mermaid_type(col), _entity(col.name)]
             if keys:
                 parts.append(keys)
             if comment:
@@ -138,8 +144,12 @@ def data_dictionary(spec: Spec) -> str:
             rows.append(f"| `{ix.name}` | {kind} | {cols} |")
         for ck in table.checks:
             rows.append(f"| `{ck.name}` | check | {_code(ck.sql)} |")
+        for fk in table.fks:
+            if not fk.column_level:
+                rows.append(f"| `{fk.name}` | foreign key → `{fk.ref_table}` ({', '.join(fk.ref_columns)}) "
+                            f"on delete {fk.on_delete} | {', '.join(fk.columns)} |")
         if rows:
             out += ["| constraint / index | kind | definition |", "|---|---|---|", *rows, ""]
-        out.append(f"Primary key: `{naming.pk_name(table.name)}` ({', '.join(table.primary_key)})")
+        out.append(f"Primary key: `{table.primary_key_name}` ({', '.join(table.primary_key)})")
         out.append("")
     return "\n".join(out)

@@ -247,7 +247,8 @@ def _names(spec: Spec, source: Source) -> Iterator[Problem]:
         if name in RESERVED_RELATIONS:
             yield source.problem(path, f"{what}: name {name!r} is taken by {RESERVED_RELATIONS[name]}; choose another", key=key)
         elif name in relations:
-            yield source.problem(path, f"{what}: name {name!r} is already used by {relations[name]}; give one of them an explicit name", key=key)
+            fix = "rename one of them" if spec.settings.verbatim else "give one of them an explicit name"
+            yield source.problem(path, f"{what}: name {name!r} is already used by {relations[name]}; {fix}", key=key)
         else:
             relations[name] = what
 

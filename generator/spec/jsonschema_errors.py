@@ -206,6 +206,10 @@ def _to_problem(source: Source, error: Any) -> Problem:
     if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
         # jsonschema reports a bad key name at the parent mapping; point at the key itself.
         name = error.instance
+        pattern = error.schema.get("pattern") if isinstance(error.schema, dict) else None
+        if pattern is not None and pattern != _identifier_pattern():  # a verbatim spec's names
+            hint = str(error.schema.get("description", "")).rstrip(".")
+            return source.problem(path + (name,), f"{where}: name {_describe(name)} is not valid ({hint[:1].lower() + hint[1:]})", key=True)
         return source.problem(path + (name,), f"{where}: name {_not_an_identifier(name)}", key=True)
     if v == "type":
         expected = error.validator_value

@@ -340,6 +340,15 @@ def setup_invalid_spec(session: Session) -> None:
                 session.root / "schema.yaml")  # fmt: skip
 
 
+def setup_adopted(session: Session) -> None:
+    """A project adopting an existing database (docs/spec.md): the verbatim spec of
+    tests/fixtures/adopt/, no seeds, no revisions yet."""
+    shutil.copy(REPO / "tests" / "fixtures" / "adopt" / "schema.yaml", session.root / "schema.yaml")
+    (session.root / "seeds.yaml").unlink()
+    for revision in (session.root / "migrations" / "versions").glob("*.py"):
+        revision.unlink()
+
+
 SETUPS: dict[str, Callable[[Session], None]] = {
     "add-priority": setup_add_priority,
     "urgency-at-head": setup_urgency_at_head,
@@ -349,6 +358,7 @@ SETUPS: dict[str, Callable[[Session], None]] = {
     "audit-rows": setup_audit_rows,
     "audit-tampered": setup_audit_tampered,
     "invalid-spec": setup_invalid_spec,
+    "adopted": setup_adopted,
 }
 
 

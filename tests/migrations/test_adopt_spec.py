@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from migration_helpers import REPO
 
@@ -20,6 +21,21 @@ from generator.pg.database import connect
 from generator.pg.server import LocalServer
 
 ADOPT = REPO / "tests" / "fixtures" / "adopt" / "schema.yaml"
+HOSTILE = REPO / "tests" / "fixtures" / "hostile" / "verbatim_names_stay_names" / "schema.yaml"
+
+
+def _run_script(url: str, script: str) -> None:
+    """Run diff's SQL script as psql would: as it is, never read for parameters (a name may hold %s)."""
+    engine = connect(url)
+    try:
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.autocommit = True
+            raw.driver_connection.execute(script)
+        finally:
+            raw.close()
+    finally:
+        engine.dispose()
 
 
 def _project(new_project, text: str) -> Path:
@@ -128,18 +144,25 @@ def test_a_name_drift_is_reported_and_its_fix_applies(run_cli, pg: LocalServer, 
         with engine.begin() as conn:
             conn.execute(sa.text('ALTER TABLE "Order Items" RENAME CONSTRAINT order_items_order_fkey TO "x""y"'))
             conn.execute(sa.text('ALTER INDEX "Orders status idx" RENAME TO orders_status_idx'))
+            # a key other tables' foreign keys depend on: dropping it would fail, renaming works
+            conn.execute(sa.text("ALTER TABLE customers RENAME CONSTRAINT customers_pkey TO customers_old_pkey"))
     finally:
         engine.dispose()
 
     drift = run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "sql", cwd=root)
     assert drift.code == 2, drift.stdout + drift.stderr
-    assert 'x""y' in drift.stdout and "order_items_order_fkey" in drift.stdout
-    engine = connect(empty_db)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(drift.stdout)
-    finally:
-        engine.dispose()
+    assert [ln for ln in drift.stdout.splitlines() if ln and not ln.startswith("--")] == [
+        'ALTER TABLE "public"."Order Items" RENAME CONSTRAINT "x""y" TO "order_items_order_fkey";',
+        'ALTER TABLE "public"."customers" RENAME CONSTRAINT "customers_old_pkey" TO "customers_pkey";',
+        'ALTER INDEX "public"."orders_status_idx" RENAME TO "Orders status idx";',
+    ], drift.stdout
+    summary = run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "json", cwd=root)
+    import json
+
+    changes = {(c["kind"], c["name"], c["action"]) for c in json.loads(summary.stdout)["changes"]}
+    assert {("constraint", 'x"y', "removed"), ("constraint", "order_items_order_fkey", "added"),
+            ("index", "orders_status_idx", "removed"), ("index", "Orders status idx", "added")} <= changes
+    _run_script(empty_db, drift.stdout)
     clean = run_cli("diff", "--db", empty_db, "--dev-db", dev, cwd=root)
     assert clean.code == 0, clean.stdout + clean.stderr
     assert ("Order Items", "order_items_order_fkey") in _names(empty_db)
@@ -171,3 +194,38 @@ def test_the_models_of_an_adopted_spec_build_the_same_database(run_cli, pg: Loca
     root = _project(new_project, ADOPT.read_text())
     diff = run_cli("diff", "--db", empty_db, "--dev-db", pg.url("postgres"), cwd=root)
     assert diff.code == 0, diff.stdout + diff.stderr
+
+
+@pytest.mark.parametrize("spec", [ADOPT, HOSTILE], ids=["adopt", "hostile_names"])
+def test_diffs_fix_sql_builds_the_spec_from_nothing(spec: Path, run_cli, pg: LocalServer, empty_db: str, new_project) -> None:
+    """Every name diff's fixing SQL writes is quoted: on an empty database it builds the whole
+    spec, hostile names included, and diff then finds nothing."""
+    root = _project(new_project, spec.read_text())
+    dev = pg.url("postgres")
+    drift = run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "sql", cwd=root)
+    assert drift.code == 2, drift.stdout + drift.stderr
+    _run_script(empty_db, drift.stdout)
+    clean = run_cli("diff", "--db", empty_db, "--dev-db", dev, cwd=root)
+    assert clean.code == 0, clean.stdout + clean.stderr
+    assert not [n for _t, n in _names(empty_db) if n.lower().startswith("pwned")]
+
+
+def test_drift_on_dotted_names_is_fixed(run_cli, pg: LocalServer, empty_db: str, new_project) -> None:
+    """A table ``a.b`` with a column ``c.d``: diff names the drift ``a.b.c.d`` and its fix
+    alters that column of that table, not ``a``'s column ``b.c.d``."""
+    root = _project(new_project, HOSTILE.read_text())
+    dev = pg.url("postgres")
+    _run_script(empty_db, run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "sql", cwd=root).stdout)
+    _run_script(empty_db, 'ALTER TABLE "a.b" ALTER COLUMN "c.d" DROP DEFAULT, ALTER COLUMN "c.d" SET NOT NULL; '
+                          'COMMENT ON COLUMN "a.b"."c.d" IS \'changed\'')  # fmt: skip
+    drift = run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "json", cwd=root)
+    assert drift.code == 2, drift.stdout + drift.stderr
+    import json
+
+    report = json.loads(drift.stdout)
+    by_name = {(c["kind"], c["name"]): c["detail"] for c in report["changes"]}
+    assert by_name[("comment", "column a.b.c.d")] == "'changed' -> 'Dotted.'"
+    assert "not null: true -> false" in by_name[("column", "a.b.c.d")]
+    _run_script(empty_db, run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "sql", cwd=root).stdout)
+    clean = run_cli("diff", "--db", empty_db, "--dev-db", dev, cwd=root)
+    assert clean.code == 0, clean.stdout + clean.stderr
