@@ -31,6 +31,7 @@ def test_output_file_is_not_overwritten_without_force(music: str, pg: LocalServe
     assert forced.code == 0, forced.output
     assert out.read_text().startswith("version: 1\n")
     assert forced.stdout == ""  # the spec went to the file; progress and the summary to stderr
+    assert "NOT verified (--no-verify)" in forced.stderr
 
 
 def test_the_source_is_only_read(music: str, pg: LocalServer, run_cli) -> None:
