@@ -169,6 +169,10 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             out.append(Unsupported(_RELKIND[r.kind], f"public.{r.name}", "not in the spec yet"))
             for ix in r.indexes:
                 plan.skipped_relations.add(ix.name)
+            for trig in r.triggers:
+                out.append(Unsupported("trigger", f"public.{r.name}.{trig}", "", f"{_RELKIND[r.kind]} public.{r.name}"))
+            for rule in r.rules:
+                out.append(Unsupported("rule", f"public.{r.name}.{rule}", "", f"{_RELKIND[r.kind]} public.{r.name}"))
     for s in db.sequences:
         if s.schema != "public" or s.dependency == "i":
             continue
