@@ -180,6 +180,10 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         owner = f" (owned by {s.owner_table}.{s.owner_column})" if s.owner_table else ""
         out.append(Unsupported("sequence", f"public.{s.name}", "sequences are not in the spec yet" + owner))
 
+    identity_options = {
+        (s.owner_table, s.owner_column): s for s in db.sequences
+        if s.dependency == "i" and not _default_identity(s.start, s.increment, s.minimum, s.maximum, s.cache, s.cycle, s.type)
+    }  # fmt: skip
     tables: dict[str, dict[str, Any]] = {}
     for r in public.values():
         if r.kind not in ("r", "p") or r.name in excluded:
@@ -191,6 +195,15 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             out.append(Unsupported("table", f"public.{r.name}", bad_tables[r.name]))
             continue
         tables[r.name] = _table(r, plan, bad_tables, excluded, owned, enum_names, ext_names)
+        for c in r.columns:
+            seq = identity_options.get((f"public.{r.name}", c.name))
+            if seq is not None:
+                plan.skipped_relations.add(seq.name)
+                plan.unsupported.append(Unsupported(
+                    "identity options", f"public.{r.name}.{c.name}",
+                    f"sequence {seq.name}: START {seq.start} INCREMENT {seq.increment} MINVALUE {seq.minimum} "
+                    f"MAXVALUE {seq.maximum} CACHE {seq.cache}{' CYCLE' if seq.cycle else ''}; the spec writes the defaults",
+                ))  # fmt: skip
 
     order = _dependency_order(tables)
     plan.tables = order
@@ -206,6 +219,14 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     plan.spec = Block(top)
     plan.unsupported = sorted(set(out), key=lambda u: (u.kind, u.name))
     return plan
+
+
+_TYPE_MAX = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
+
+
+def _default_identity(start: int, increment: int, minimum: int, maximum: int, cache: int, cycle: bool, type_: str) -> bool:
+    """The options ``GENERATED ... AS IDENTITY`` gives a sequence when none are written."""
+    return (start, increment, minimum, cache, cycle) == (1, 1, 1, 1, False) and maximum == _TYPE_MAX.get(type_)
 
 
 def _lacks_comments(tables: dict[str, dict[str, Any]], enums: dict[str, Any]) -> bool:
