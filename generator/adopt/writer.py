@@ -310,7 +310,7 @@ def _table_problem(r: Relation, enum_names: set[str], ext_names: set[str]) -> st
 def _check_sql(definition: str) -> str | None:
     """``CHECK ((qty > 0))`` -> ``(qty > 0)`` (pg_get_constraintdef writes ``CHECK (%s)``);
     None for the NO INHERIT / NOT VALID forms."""
-    if not definition.startswith("CHECK (") or definition.endswith((" NO INHERIT", " NOT VALID")):
+    if not definition.startswith("CHECK (") or definition.endswith((" NO INHERIT", " NOT VALID", " NOT ENFORCED")):
         return None
     return definition[len("CHECK (") : -1]
 
@@ -434,7 +434,7 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
             sql = _check_sql(k.definition)
             if sql is None or not k.local or not k.validated:
                 plan.skipped_parts.add((name, k.name))
-                out.append(Unsupported("constraint", f"public.{name}.{k.name}", f"{k.definition}: NOT VALID / NO INHERIT checks are not in the spec"))
+                out.append(Unsupported("constraint", f"public.{name}.{k.name}", f"{k.definition}: NOT VALID / NO INHERIT / NOT ENFORCED checks are not in the spec"))
                 continue
             checks.append({"name": k.name, "sql": sql})
         elif k.type == "x":
@@ -518,6 +518,8 @@ def _fk_problem(k: Constraint, bad: dict[str, str], excluded: set[str]) -> str:
         return "references a table the spec cannot express"
     if k.ref_table in excluded:
         return "references an excluded table"
+    if k.definition.endswith(" NOT ENFORCED"):
+        return "NOT ENFORCED foreign keys (PostgreSQL 18) are not in the spec"
     if not k.validated:
         return "NOT VALID foreign keys are not in the spec"
     if k.match == "p" or k.delete_set_columns or not k.local:
