@@ -250,3 +250,15 @@ def test_skipped_objects_of_every_kind_leave_an_exact_round_trip(pg: LocalServer
         run = run_cli("import", "--db", url, "--dev-db", pg.url(), "--skip-unsupported")
         assert run.code == 0, run.output
         assert f"round trip proven; {len(KINDS_SKIPPED)} objects skipped" in run.stderr
+
+
+def test_not_enforced_constraints_are_named_on_18(pg18: LocalServer, run_cli) -> None:
+    """PostgreSQL 18's NOT ENFORCED checks and foreign keys: named, never written broken."""
+    with scratch_database(pg18.url(), prefix="schemactl_importsrc") as url:
+        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+            conn.execute("CREATE TABLE p (id int PRIMARY KEY, x int CHECK (x > 0) NOT ENFORCED)")
+            conn.execute("CREATE TABLE c (id int PRIMARY KEY, p int REFERENCES p (id) NOT ENFORCED)")
+        run = run_cli("import", "--db", url, "--dev-db", pg18.url(), "--skip-unsupported")
+        assert run.code == 0, run.output
+        assert "#   - constraint public.p.p_x_check: CHECK ((x > 0)) NOT ENFORCED" in run.stdout
+        assert "#   - foreign key public.c.c_p_fkey: NOT ENFORCED foreign keys" in run.stdout
