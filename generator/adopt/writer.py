@@ -302,6 +302,11 @@ def _table_problem(r: Relation, enum_names: set[str], ext_names: set[str]) -> st
             problems.append(f"column {c.name}: a column collation is not in the spec")
         elif c.statistics or c.storage or c.compression or c.options:
             problems.append(f"column {c.name}: storage, compression or statistics settings are not in the spec")
+    for k in r.constraints:  # PostgreSQL 18 keeps NOT NULL as constraints: the spec writes the default ones
+        default = f"{r.name}_{k.columns[0] if k.columns else ''}_not_null"
+        renamed = k.name != default and len(default.encode()) <= 63  # a longer one PostgreSQL truncates: the proof checks it
+        if k.type == "n" and (renamed or not k.validated or k.no_inherit):
+            problems.append(f"NOT NULL constraint {k.name}: a named, NOT VALID or NO INHERIT NOT NULL is not in the spec")
     if not any(ix.primary for ix in r.indexes):
         problems.append("no primary key (the spec requires one)")
     return "; ".join(problems)

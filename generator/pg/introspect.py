@@ -87,7 +87,7 @@ QUERIES: dict[str, str] = {
         FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
         LEFT JOIN pg_class fc ON fc.oid = k.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-        WHERE n.nspname = ANY(%(schemas)s) AND k.contype IN ('p', 'u', 'f', 'c', 'x')
+        WHERE n.nspname = ANY(%(schemas)s) AND k.contype IN ('p', 'u', 'f', 'c', 'x', 'n')
         ORDER BY k.conrelid, k.conname""",
     "indexes": """
         SELECT x.indrelid, i.relname, pg_get_indexdef(x.indexrelid), x.indisunique, x.indisprimary,
@@ -200,7 +200,7 @@ class Column:
 @dataclass(frozen=True)
 class Constraint:
     name: str
-    type: str  # p u f c x
+    type: str  # p u f c x, n (NOT NULL, PostgreSQL 18)
     definition: str  # pg_get_constraintdef
     deferrable: bool
     deferred: bool

@@ -262,3 +262,14 @@ def test_not_enforced_constraints_are_named_on_18(pg18: LocalServer, run_cli) ->
         assert run.code == 0, run.output
         assert "#   - constraint public.p.p_x_check: CHECK ((x > 0)) NOT ENFORCED" in run.stdout
         assert "#   - foreign key public.c.c_p_fkey: NOT ENFORCED foreign keys" in run.stdout
+
+
+def test_a_named_not_null_makes_its_table_unsupported_on_18(pg18: LocalServer, run_cli) -> None:
+    with scratch_database(pg18.url(), prefix="schemactl_importsrc") as url:
+        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+            conn.execute("CREATE TABLE a (id int PRIMARY KEY, x int CONSTRAINT x_required NOT NULL, y int NOT NULL)")
+            conn.execute("CREATE TABLE b (id int PRIMARY KEY, y int NOT NULL)")
+        run = run_cli("import", "--db", url, "--dev-db", pg18.url(), "--skip-unsupported")
+        assert run.code == 0, run.output
+        assert "#   - table public.a: NOT NULL constraint x_required" in run.stdout
+        assert "round trip proven; 1 object skipped" in run.stderr
