@@ -39,16 +39,16 @@ def register(app: typer.Typer) -> None:
     @app.command(name="import", help=IMPORT_HELP)
     def import_(
         ctx: typer.Context,
-        db: str | None = typer.Option(None, "--db", help="The database to import (only read); default $DATABASE_URL, else the embedded server."),
-        dev_db: str | None = typer.Option(None, "--dev-db", help="Dev server for the round trip's scratch database; default $SCHEMACTL_DEV_DATABASE_URL, else the embedded server."),
-        schema: list[str] = typer.Option([], "--schema", help="Read only this schema (repeatable; default: every user schema). The spec holds only public: objects of other schemas are unsupported."),
-        exclude: list[str] = typer.Option([], "--exclude", help="Leave out tables whose name (or public.name) matches this glob pattern (repeatable)."),
-        output: str = typer.Option("-", "--output", "-o", help="Write the spec to FILE (default: stdout, also '-')."),
+        db: str | None = typer.Option(None, "--db", metavar="URL", help="The database to import (only read); default $DATABASE_URL, else the embedded server."),
+        dev_db: str | None = typer.Option(None, "--dev-db", metavar="URL", help="Dev server for the round trip's scratch database; default $SCHEMACTL_DEV_DATABASE_URL, else the embedded server."),
+        schema: list[str] = typer.Option([], "--schema", metavar="NAME", help="Read only this schema (repeatable; default: every user schema). The spec holds only public: objects of other schemas are unsupported."),
+        exclude: list[str] = typer.Option([], "--exclude", metavar="PATTERN", help="Leave out tables whose name (or public.name) matches this glob pattern (repeatable)."),
+        output: str = typer.Option("-", "--output", "-o", metavar="FILE", help="Write the spec to FILE (default: stdout, also '-')."),
         force: bool = typer.Option(False, "--force", help="Overwrite an existing -o FILE."),
         no_verify: bool = typer.Option(False, "--no-verify", help="Skip the round trip (the spec is then unproven)."),
         skip_unsupported: bool = typer.Option(False, "--skip-unsupported", help="Write what the spec can express; list every skipped object in a comment block at its top."),
         baseline: bool = typer.Option(False, "--baseline", help="Also write migrations/ with a first revision creating this schema (needs -o FILE and -m)."),
-        message: str | None = typer.Option(None, "--message", "-m", help="The baseline revision's message."),
+        message: str | None = typer.Option(None, "--message", "-m", metavar="MSG", help="The baseline revision's message."),
         stamp: bool = typer.Option(False, "--stamp", help="With --baseline: mark the source database as at the baseline revision (alembic stamp)."),
     ) -> None:
         from generator.adopt.importer import run_import
