@@ -47,7 +47,7 @@ def erd_mermaid(spec: Spec) -> str:
             comment = col.comment.replace('"', "'").splitlines()[0] if col.comment else ""
             if len(comment) > 60:
                 comment = comment[:57] + "..."
-            parts = [_mermaid_type(col), _entity(col.name)]
+            parts = [_entity(_mermaid_type(col)), _entity(col.name)]
             if keys:
                 parts.append(keys)
             if comment:
@@ -115,11 +115,11 @@ def data_dictionary(spec: Spec) -> str:
     if spec.enums:
         out += ["## Enums", "", "| enum | values | meaning |", "|---|---|---|"]
         for e in spec.enums.values():
-            out.append(f"| `{e.name}` | {', '.join(_code(v) for v in e.values)} | {_cell(e.comment)} |")
+            out.append(f"| {_code(e.name)} | {', '.join(_code(v) for v in e.values)} | {_cell(e.comment)} |")
         out.append("")
     out += ["## Tables", ""]
     for table in spec.tables.values():
-        out += [f"### {table.name}", "", _cell(table.comment), ""]
+        out += [f"### {_cell(table.name)}", "", _cell(table.comment), ""]
         if table.append_only:
             out += ["Append-only: UPDATE, DELETE and TRUNCATE are refused by triggers.", ""]
         out += ["| column | type | null | default | key | description |", "|---|---|---|---|---|---|"]
@@ -127,9 +127,9 @@ def data_dictionary(spec: Spec) -> str:
             key = _keys(table, col)
             if col.references is not None:
                 target = spec.referenced_column(col.references)
-                key += f" → `{col.references.table}.{target}` on delete {col.references.on_delete}"
+                key += f" → {_code(f'{col.references.table}.{target}')} on delete {col.references.on_delete}"
             out.append(
-                f"| `{col.name}` | `{col.ctype.sql() if col.ctype else col.type_text}` | "
+                f"| {_code(col.name)} | {_code(col.ctype.sql() if col.ctype else col.type_text)} | "
                 f"{'yes' if col.nullable else 'no'} | {_default_text(col) and _code(_default_text(col))} | "
                 f"{key} | {_cell(col.comment)} |"
             )
@@ -137,19 +137,19 @@ def data_dictionary(spec: Spec) -> str:
         rows = []
         for u in table.uniques:
             nnd = " NULLS NOT DISTINCT" if u.nulls_not_distinct else ""
-            rows.append(f"| `{u.name}` | unique{nnd} | {', '.join(u.columns)} |")
+            rows.append(f"| {_code(u.name)} | unique{nnd} | {_cell(', '.join(u.columns))} |")
         for ix in table.indexes:
             cols = ", ".join(f"{c.name}{' desc' if c.descending else ''}{f' nulls {c.nulls}' if c.nulls else ''}" for c in ix.columns)
             kind = f"{'unique ' if ix.unique else ''}{ix.using}" + (f" where {_code(ix.where)}" if ix.where else "")
-            rows.append(f"| `{ix.name}` | {kind} | {cols} |")
+            rows.append(f"| {_code(ix.name)} | {kind} | {_cell(cols)} |")
         for ck in table.checks:
-            rows.append(f"| `{ck.name}` | check | {_code(ck.sql)} |")
+            rows.append(f"| {_code(ck.name)} | check | {_code(ck.sql)} |")
         for fk in table.fks:
             if not fk.column_level:
-                rows.append(f"| `{fk.name}` | foreign key → `{fk.ref_table}` ({', '.join(fk.ref_columns)}) "
-                            f"on delete {fk.on_delete} | {', '.join(fk.columns)} |")
+                rows.append(f"| {_code(fk.name)} | foreign key → {_code(fk.ref_table)} ({_cell(', '.join(fk.ref_columns))}) "
+                            f"on delete {fk.on_delete} | {_cell(', '.join(fk.columns))} |")
         if rows:
             out += ["| constraint / index | kind | definition |", "|---|---|---|", *rows, ""]
-        out.append(f"Primary key: `{table.primary_key_name}` ({', '.join(table.primary_key)})")
+        out.append(f"Primary key: {_code(table.primary_key_name)} ({_cell(', '.join(table.primary_key))})")
         out.append("")
     return "\n".join(out)

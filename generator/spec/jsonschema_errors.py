@@ -134,7 +134,7 @@ def _to_problems(source: Source, error: Any, schema_name: str = "schema", limit:
     if v == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted((error.schema.get("properties") or {}).keys())
         extras = [k for k in error.instance if k not in allowed][: max(limit, 1)]
-        unsupported = _UNSUPPORTED_KEYS if schema_name == "schema" else {}
+        unsupported = _UNSUPPORTED_KEYS if schema_name in ("schema", VERBATIM_SCHEMA) else {}
         return [
             source.problem(path + (key,), f"{where}: {_unknown_key(key, allowed, path, unsupported)}", key=True)
             for key in extras
@@ -175,7 +175,6 @@ _UNSUPPORTED_KEYS = {
         "triggers": "triggers", "partition_by": "partitioned tables", "partition": "partitioned tables",
         "partitions": "partitioned tables",
         "policies": "row-level security policies", "grants": "grants", "inherits": "table inheritance",
-        "foreign_keys": "table-level foreign keys (use references: on the column)",
         "exclude": "exclusion constraints", "tablespace": "tablespaces",
     },
     ("tables", "*", "columns", "*"): {

@@ -152,7 +152,7 @@ def _mutations(data: Any) -> Iterator[Any]:
             yield out
 
 
-@pytest.mark.parametrize("schema_name", ["schema", "seeds"])
+@pytest.mark.parametrize("schema_name", ["schema", "seeds", "schema-verbatim"])
 @pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(REPO)))
 def test_fast_check_agrees_with_jsonschema_on_every_fixture(path: Path, schema_name: str) -> None:
     source, _ = load_yaml(path.read_text(encoding="utf-8"), path.name)

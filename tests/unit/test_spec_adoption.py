@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,22 @@ def test_models_refuse_a_foreign_key_to_a_dotted_name_cleanly() -> None:
     with pytest.raises(CodegenError) as refused:
         render(spec)
     assert "SQLAlchemy reads the '.' in 'a.b' as a separator" in str(refused.value)
+
+
+def test_erd_and_data_dictionary_keep_hostile_names_inert() -> None:
+    """Mermaid gets names it can read; Markdown gets every name in a code span or escaped
+    cell, so a name cannot end a table cell or put HTML into the rendered docs."""
+    from generator.schema.docs import data_dictionary, erd_mermaid
+
+    hostile = REPO / "tests" / "fixtures" / "hostile" / "verbatim_names_stay_names" / "schema.yaml"
+    spec = load_spec(hostile)
+    erd = erd_mermaid(spec)
+    for line in erd.splitlines()[1:]:
+        words = line.split('"')[0].split()
+        assert all(re.fullmatch(r"[A-Za-z0-9_{}|o-]+|--|\|o--o\{|\|\|--o\{|:", w) for w in words), line
+    table = {"columns": {"id": {"type": "integer"}, "a|b`<img src=x>": {"type": "text"}},
+             "primary_key": {"name": "p`<b>", "columns": ["id"]}}  # fmt: skip
+    text = data_dictionary(parse_spec(_spec({"t|<i>": table}, {"naming": "verbatim", "require_comments": False})))
+    assert "### t\\|&lt;i&gt;" in text
+    assert "| ``a\\|b`<img src=x>`` | `text` |" in text  # a code span: shown, never rendered
+    assert "Primary key: ``p`<b>`` (id)" in text
