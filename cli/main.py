@@ -90,7 +90,7 @@ def _register() -> None:
     if _registered:
         return
     _registered = True
-    from cli import audit, db, diff, migrate, models, seed, spec, up
+    from cli import audit, db, diff, importer, migrate, models, seed, spec, up
 
     spec.register(app)  # validate, erd, docs
     up.register(app)
@@ -99,6 +99,7 @@ def _register() -> None:
     seed.register(app)
     audit.register(app)
     models.register(app)
+    importer.register(app)  # import
     app.add_typer(db.db_app, name="db")
 
 

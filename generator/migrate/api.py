@@ -133,6 +133,14 @@ def downgrade(root: Path, url: str, revision: str, script_location: Path | None 
     return _run(root, url, command.downgrade, revision, script_location=script_location)
 
 
+def stamp(root: Path, url: str, revision: str) -> Moved:
+    """Mark the database as being at ``revision`` without running it (``alembic stamp``):
+    ``schemactl import --baseline --stamp`` on a database that already has the schema."""
+    from alembic import command
+
+    return _run(root, url, command.stamp, revision)
+
+
 def revisions_between(root: Path, moved: Moved) -> list[str]:
     """The revisions applied going from ``moved.before`` to ``moved.after`` (oldest first)."""
     script = script_directory(root)

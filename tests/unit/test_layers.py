@@ -38,7 +38,8 @@ LAYERS = (
     Layer("drift", ("generator.drift",), ("cadb", "base", "spec", "schema", "pg")),
     Layer("migrate", ("generator.migrate",), ("cadb", "base", "spec", "schema", "pg", "drift")),
     Layer("seeds", ("generator.seeds",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate")),
-    Layer("cli", ("cli",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate", "seeds")),
+    Layer("adopt", ("generator.adopt",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate")),
+    Layer("cli", ("cli",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate", "seeds", "adopt")),
 )
 
 
