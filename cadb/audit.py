@@ -39,6 +39,7 @@ import re
 import secrets
 import select
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -77,6 +78,8 @@ _EVENT_TYPE = re.compile(EVENT_TYPE_PATTERN)
 class AuditError(SchemactlError):
     """An audit row could not be appended as asked (bad scope or event name, bad payload,
     unknown actor, a connection that cannot hold the scope lock)."""
+
+    kind = "audit"
 
 
 class AuditChainConflict(AuditError):
@@ -189,19 +192,29 @@ class ScopeResult:
     def intact(self) -> bool:
         return self.first_break is None
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def status(self) -> str:
+        return "intact" if self.intact else "broken"
+
+    def as_dict(self) -> dict[str, Any]:
         brk = self.first_break
         return {
             "scope": str(self.scope), "scope_type": self.scope_type, "scope_id": self.scope_id,
-            "status": "intact" if brk is None else "broken", "rows": self.rows,
+            "status": self.status, "rows": self.rows,
             "broken_rows": self.broken_rows, "head_id": self.head_id, "head_hash": self.head_hash,
             "first_broken": None if brk is None else {"id": brk.id, "kind": brk.kind, "message": brk.message},
         }  # fmt: skip
 
+    to_dict = as_dict  # the name before 1.0 (docs/audit-chain.md); as_dict is the one to use
+
 
 @dataclass(frozen=True)
 class VerifyReport:
+    """Every chain verified (or the one ``scope`` asked for); ``status`` is "intact" or "broken"."""
+
     scopes: tuple[ScopeResult, ...]
+    scope: Scope | None = None  # the one scope asked for, or None: every scope
+    seconds: float = 0.0  # how long verifying took
 
     @property
     def rows(self) -> int:
@@ -215,12 +228,18 @@ class VerifyReport:
     def intact(self) -> bool:
         return not self.broken
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def status(self) -> str:
+        return "intact" if self.intact else "broken"
+
+    def as_dict(self) -> dict[str, Any]:
         return {
-            "status": "intact" if self.intact else "broken", "format_version": CHAIN_FORMAT_VERSION,
+            "status": self.status, "format_version": CHAIN_FORMAT_VERSION,
             "scopes_checked": len(self.scopes), "rows_checked": self.rows,
-            "broken_scopes": len(self.broken), "scopes": [s.to_dict() for s in self.scopes],
+            "broken_scopes": len(self.broken), "scopes": [s.as_dict() for s in self.scopes],
         }  # fmt: skip
+
+    to_dict = as_dict  # the name before 1.0 (docs/audit-chain.md); as_dict is the one to use
 
 
 VERIFY_COLUMNS = (
@@ -673,7 +692,10 @@ def verify(
     progress: Callable[[int], None] | None = None, batch: int = 10_000,
 ) -> VerifyReport:  # fmt: skip
     """Recompute every chain (or one ``scope``) and report per scope; see ``iter_verify``."""
-    return VerifyReport(tuple(iter_verify(conn, scope, progress=progress, batch=batch)))
+    started = time.perf_counter()
+    wanted = None if scope is None else Scope.parse(scope) if isinstance(scope, str) else Scope(*scope)
+    scopes = tuple(iter_verify(conn, wanted, progress=progress, batch=batch))
+    return VerifyReport(scopes, wanted, time.perf_counter() - started)
 
 
 def iter_verify(

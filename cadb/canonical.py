@@ -37,8 +37,10 @@ class NotCanonicalJson(SchemactlError):
     """A value cannot be written as canonical JSON; ``path`` locates the culprit
     (e.g. ``$.metrics.samples[3]``)."""
 
+    kind = "canonical_json"
+
     def __init__(self, message: str, path: str, hint: str | None = None) -> None:
-        super().__init__(f"{path}: {message}", hint)
+        super().__init__(f"{path}: {message}", hint, details=[{"path": path}])
         self.path = path
 
 

@@ -43,6 +43,8 @@ class InvalidJobRequest(SchemactlError):
     """A job request that cannot be stored: a user_id that is not a uuid or not a user, an
     unknown job type, params that are not a JSON object."""
 
+    kind = "job"
+
 
 def check_idempotency_key(key: Any) -> str:
     """``key`` if it matches ``IDEMPOTENCY_KEY_PATTERN``, else InvalidIdempotencyKey saying why."""

@@ -145,6 +145,8 @@ def revisions_between(root: Path, moved: Moved) -> list[str]:
 
 @dataclass
 class Status:
+    """``schemactl status``: where the database is; ``status`` is "at_head" or "behind"."""
+
     current: list[str]
     heads: list[str]
     pending: list[str]  # revisions between current and head, oldest first
@@ -152,6 +154,20 @@ class Status:
     @property
     def at_head(self) -> bool:
         return sorted(self.current) == sorted(self.heads)
+
+    @property
+    def status(self) -> str:
+        return "at_head" if self.at_head else "behind"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "format_version": 1,
+            "current": list(self.current),
+            "heads": list(self.heads),
+            "pending": list(self.pending),
+            "at_head": self.at_head,
+        }
 
 
 def current_revisions(conn: Any) -> list[str]:

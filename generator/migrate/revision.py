@@ -54,9 +54,16 @@ class Plan:
         return not self.upgrade_ops.ops
 
 
+FORMAT_VERSION = 1  # of the JSON document of `schemactl generate` (GenerateResult.as_dict)
+
+
 @dataclass
 class GenerateResult:
-    status: str  # "written" | "no changes" | "needed" | "unexpressible"
+    """What ``schemactl generate`` did: ``status`` is "written", "no_changes", "needed"
+    (``--check``: a revision is needed) or "unexpressible" (the spec differs from the head,
+    but no operation expresses it; ``leftover`` says how)."""
+
+    status: str
     summary: list[str] = field(default_factory=list)
     destructive: list[str] = field(default_factory=list)
     path: Path | None = None
@@ -64,6 +71,19 @@ class GenerateResult:
     down_revision: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     leftover: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "format_version": FORMAT_VERSION,
+            "revision": self.revision,
+            "down_revision": self.down_revision,
+            "path": str(self.path) if self.path else None,
+            "operations": list(self.summary),
+            "destructive": list(self.destructive),
+            "leftover": list(self.leftover),
+            "timings": self.timings,
+        }
 
 
 def _noop(_: str) -> None:
@@ -136,7 +156,7 @@ def generate(
                     timings=timer.timings,
                     down_revision=down_revision,
                 )
-            return GenerateResult("no changes", timings=timer.timings, down_revision=down_revision)
+            return GenerateResult("no_changes", timings=timer.timings, down_revision=down_revision)
         if check:
             return GenerateResult(
                 "needed",
@@ -248,7 +268,7 @@ def _writable_head(scratch: contextlib.ExitStack, root: Path, dev_url: str, head
             scratch_database(dev_url, prefix="schemactl_head", template=name)
         )
     except DatabaseError as exc:
-        if "being accessed by other users" not in str(exc):
+        if exc.sqlstate != "55006":  # object_in_use: another run reads the cached head now
             raise
     url = scratch.enter_context(scratch_database(dev_url, prefix="schemactl_head"))
     migrate.upgrade(root, url)

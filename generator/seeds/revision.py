@@ -36,7 +36,14 @@ from typing import Any
 from generator.errors import CodegenError, MigrationError, ProofFailed
 from generator.pg.scratch import scratch_dir
 from generator.schema.pysource import check_file_name, check_source, doc_text, slug_source
-from generator.seeds.apply import column_groups, compared, insert_sql, quote_ident, value_sql
+from generator.seeds.apply import (
+    FORMAT_VERSION,
+    column_groups,
+    compared,
+    insert_sql,
+    quote_ident,
+    value_sql,
+)
 from generator.seeds.spec import Reference, Seeds, SeedTable
 
 State = dict[str, dict[str, Any]]  # table -> {"key", "json", "arrays", "references", ...}
@@ -135,14 +142,40 @@ def _hashable_key(table: SeedTable, row: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(repr(v) if isinstance(v, dict | list) else v for v in table.key_of(row))
 
 
-def pending_changes(seeds: Seeds, root: Path) -> list[str]:
-    """How seeds.yaml differs from the seed state of the committed data revisions (empty: in sync)."""
-    _rev, committed = committed_state(root)
+@dataclass
+class SeedCheck:
+    """``schemactl seed --check``: does seeds.yaml match the committed data revisions?"""
+
+    changes: list[str]  # what changed since the last data revision (empty: in sync)
+    revision: str | None = None  # the last data revision
+
+    @property
+    def status(self) -> str:
+        return "needed" if self.changes else "in_sync"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "format_version": FORMAT_VERSION,
+            "revision": self.revision,
+            "changes": list(self.changes),
+        }
+
+
+def check_seeds(seeds: Seeds, root: Path) -> SeedCheck:
+    """seeds.yaml against the seed state of the committed data revisions; touches no database."""
+    latest, committed = committed_state(root)
+    revision = latest.revision if latest else None
     new = seed_state(seeds)
     if _data(new) == _data(committed):
-        return []
+        return SeedCheck([], revision)
     lines = [c.describe() for c in diff_states(new, committed)]
-    return lines or ["rows were removed from seeds.yaml (they stay in databases as ordinary rows)"]
+    return SeedCheck(lines or ["rows were removed from seeds.yaml (they stay in databases as ordinary rows)"], revision)
+
+
+def pending_changes(seeds: Seeds, root: Path) -> list[str]:
+    """How seeds.yaml differs from the seed state of the committed data revisions (empty: in sync)."""
+    return check_seeds(seeds, root).changes
 
 
 # ---------------------------------------------------------------------- SQL
@@ -357,11 +390,23 @@ def rerender(revisions: list[DataRevision]) -> list[tuple[DataRevision, str]]:
 
 @dataclass
 class SeedRevisionResult:
-    status: str  # "written" | "no changes"
+    """``schemactl seed --revision``: the data revision written, or none needed."""
+
+    status: str  # "written" | "no_changes"
     changes: list[str] = field(default_factory=list)
     path: Path | None = None
     revision: str | None = None
     down_revision: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "format_version": FORMAT_VERSION,
+            "revision": self.revision,
+            "down_revision": self.down_revision,
+            "path": str(self.path) if self.path else None,
+            "changes": list(self.changes),
+        }
 
 
 def write_revision(root: Path, seeds: Seeds, message: str, dev_url: str, progress: Any = lambda _: None) -> SeedRevisionResult:
@@ -373,11 +418,11 @@ def write_revision(root: Path, seeds: Seeds, message: str, dev_url: str, progres
     new = seed_state(seeds)
     down_revision = migrate.single_head(root)
     if _data(new) == _data(previous):
-        return SeedRevisionResult("no changes", down_revision=down_revision)
+        return SeedRevisionResult("no_changes", down_revision=down_revision)
     changes = [c.describe() for c in diff_states(new, previous)]
     if not changes:
-        return SeedRevisionResult("no changes", ["rows were only removed from seeds.yaml; they stay in databases"],
-                                  down_revision=down_revision)  # fmt: skip
+        removed = ["rows were only removed from seeds.yaml; they stay in databases"]
+        return SeedRevisionResult("no_changes", removed, down_revision=down_revision)
     if not message:
         raise MigrationError("a data revision needs a message", 'pass -m "what changed"')
     rev_id = next_revision_id(root)

@@ -99,7 +99,7 @@ def assert_scope_still_works(engine: Engine, rows: int) -> None:
     assert head(engine) == (entry.id, entry.chain_hash)
     with engine.connect() as conn:
         report = audit.verify(conn)
-    assert report.intact, report.to_dict()
+    assert report.intact, report.as_dict()
     assert report.rows == rows + 1
 
 

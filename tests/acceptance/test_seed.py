@@ -358,7 +358,7 @@ def test_the_downgrade_deletes_only_seeded_rows_nobody_references(head_db: str) 
 def test_generate_check_is_clean_with_the_data_revision(pg: LocalServer, run_cli) -> None:
     result = run_cli("generate", "--check", "--dev-db", pg.url())
     assert result.code == 0, result.stdout + result.stderr
-    assert "no changes: the migrations already match the spec" in result.stderr
+    assert "no_changes: the migrations already match the spec" in result.stderr
 
 
 def test_the_up_step_reports_counts(head_db: str, monkeypatch: pytest.MonkeyPatch) -> None:

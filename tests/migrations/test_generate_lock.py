@@ -77,7 +77,7 @@ def _one_written_one_head(procs: list[tuple[subprocess.Popen, Path]], changed_pr
     import json
 
     statuses = sorted(json.loads(out)["status"] for out in outputs)
-    assert statuses == ["no changes", "written"], outputs
+    assert statuses == ["no_changes", "written"], outputs
     nxt = facts().next_revision  # the id after the committed head
     new = sorted(p.name for p in (changed_project / "migrations" / "versions").glob(f"{nxt}_*.py"))
     assert len(new) == 1, new

@@ -90,7 +90,7 @@ def test_generated_revision_keeps_every_literal(pg: LocalServer, new_project) ->
     result = generate(root, load_spec(root / "schema.yaml"), dev, "literals")
     assert result.status == "written"  # proven: upgrade, compare, downgrade, compare
     again = generate(root, load_spec(root / "schema.yaml"), dev, None, check=True)
-    assert (again.status, again.leftover) == ("no changes", [])
+    assert (again.status, again.leftover) == ("no_changes", [])
     with scratch_database(dev, prefix="schemactl_literals") as url:
         migrate.upgrade(root, url, "head")
         assert_exact(read_back(url))

@@ -202,7 +202,7 @@ def test_the_report() -> None:
     rows[3][4] = "job.other"
     report = audit.VerifyReport(tuple(check(rows)))
     assert (report.intact, report.rows, [str(s.scope) for s in report.broken]) == (False, 4, ["job:b"])
-    data = report.to_dict()
+    data = report.as_dict()
     assert {k: data[k] for k in ("status", "format_version", "scopes_checked", "rows_checked", "broken_scopes")} == {
         "status": "broken", "format_version": 1, "scopes_checked": 2, "rows_checked": 4, "broken_scopes": 1,
     }  # fmt: skip

@@ -364,7 +364,7 @@ def test_seed_check_is_clean_in_the_repository(run_cli, monkeypatch: pytest.Monk
     monkeypatch.chdir(REPO)
     result = run_cli("seed", "--check")
     assert result.code == 0, result.stdout + result.stderr
-    assert result.stderr.strip().startswith("in sync: seeds.yaml matches data revision")
+    assert result.stderr.strip().startswith("in_sync: seeds.yaml matches data revision")
 
 
 def test_seed_check_reports_a_change(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -384,8 +384,10 @@ def test_seed_check_reports_a_change(run_cli, tmp_path: Path, monkeypatch: pytes
     assert result.code == 2
     import json
 
-    assert json.loads(result.stdout) == {"status": "needed", "revision": data_revisions(REPO)[-1].revision,
-                                         "changes": ["machines: update haas-vf2 (name)"]}  # fmt: skip
+    assert json.loads(result.stdout) == {
+        "status": "needed", "format_version": 1, "revision": data_revisions(REPO)[-1].revision,
+        "changes": ["machines: update haas-vf2 (name)"],
+    }
 
 
 def test_check_and_revision_exclude_each_other(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
