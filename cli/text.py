@@ -59,7 +59,7 @@ def plural(count: int, noun: str) -> str:
 
 @_renders("generator.seeds.validate.ValidateReport")
 def validate(report: Any) -> None:
-    for problem in report.problems:
+    for problem in sorted(report.problems):
         OUT.line(str(problem))
     if report.status == "ok":
         OUT.note(f"[green]ok[/]: {report.summary}")
