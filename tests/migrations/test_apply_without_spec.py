@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from migration_helpers import REPO, copy_project
+from migration_helpers import REPO
+from projects import copy_project
 
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
 
