@@ -143,7 +143,7 @@ if json.encoder.c_make_encoder is not None:  # (markers, default, encoder, inden
     )
 else:  # pragma: no cover - CPython without the _json accelerator
     _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True,
-                                separators=(",", ":"), default=_refuse)  # fmt: skip
+                                separators=(",", ":"), default=_refuse)
 
     def _FAST_ENCODE(value: Any, _indent: int) -> list[str]:  # noqa: N802
         return [_ENCODER.encode(value)]
@@ -194,7 +194,7 @@ _RULES = [
     _Rule(lambda v: v is not None and not isinstance(v, dict | list | tuple | str | int | float),
           "is not a JSON value",
           "convert it first: a datetime to an ISO 8601 string, a UUID or Decimal to str"),
-]  # fmt: skip
+]
 
 
 def _explain(value: Any) -> NotCanonicalJson:

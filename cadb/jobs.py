@@ -93,7 +93,7 @@ def create_job(
     fingerprint = request_fingerprint(user_id=user, type=type_name, params=dict(params))
     connection = _connection(conn)
     values = {"user_id": user, "type": type_name, "params": params_json.decode(), "key": key,
-              "fingerprint": fingerprint}  # fmt: skip
+              "fingerprint": fingerprint}
     for _ in range(_ATTEMPTS):
         try:
             row = connection.execute(_INSERT, values).mappings().one_or_none()

@@ -34,7 +34,7 @@ def verify(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     scope: str | None = typer.Option(None, "--scope", metavar="TYPE:ID", help="Verify one chain only, e.g. job:8c0f... or system:global."),
     format: VerifyFormat = format_option(VerifyFormat),
-) -> None:  # fmt: skip
+) -> None:
     """Recompute every chain (or one --scope) and report, per scope, the rows checked and the
     first broken row: its id and what is wrong (hash mismatch, wrong predecessor, gap).
 

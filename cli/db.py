@@ -67,7 +67,7 @@ def url(
     ctx: typer.Context,
     sqlalchemy: bool = typer.Option(
         False, "--sqlalchemy", help="Print the SQLAlchemy form (postgresql+psycopg://...) instead.",
-    ),  # fmt: skip
+    ),
 ) -> None:
     """Print the URL of the embedded live database (starting the server if needed): a libpq
     URL (postgresql://...) that psql, pg_dump and DATABASE_URL accept, e.g.
@@ -85,7 +85,7 @@ def clear_cache(
     dev_db: str | None = typer.Option(
         None, "--dev-db",
         help="Dev server URL; default $SCHEMACTL_DEV_DATABASE_URL, else the embedded server.",
-    ),  # fmt: skip
+    ),
 ) -> None:
     """Drop the databases schemactl keeps on the dev server between runs (schemactl_cache_*:
     the spec and the migrations' head, built once per change), and what

@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
                 result = run_generate(
                     state.root, spec, dev.url, message, check=check, allow_destructive=allow_destructive,
                     empty=empty, progress=lambda phrase: status.update(phrase + "..."), spec_key=cache_key(state.spec),
-                )  # fmt: skip
+                )
         reporter(format).report(result)
         raise typer.Exit({"written": 0, "no_changes": 0, "needed": 2, "unexpressible": 1}[result.status])
 

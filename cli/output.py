@@ -90,7 +90,7 @@ class Out:
     def report(
         self, message: str, hint: str | None = None, *, kind: str = "error", exit_code: int = 1,
         details: list[Any] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """A failed run: the error line (and hint) on stderr; with ``-f json`` also the error
         document on stdout, unless the command already wrote its document."""
         self.error(message, hint)
@@ -151,7 +151,7 @@ def format_in(args: list[str]) -> str:
 def error_document(
     message: str, hint: str | None, *, kind: str = "error", exit_code: int = 1,
     details: list[Any] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """The JSON document of a failed run (``-f json``): ``status`` is always "error"."""
     return {
         "status": "error",

@@ -37,7 +37,7 @@ STATUSES = frozenset({
     "intact", "broken",  # audit verify
     "at_head", "behind",  # status
     "error",
-})  # fmt: skip
+})
 
 # The result classes of the commands (module.QualName), by what they report.
 VALIDATE = "generator.seeds.validate.ValidateReport"

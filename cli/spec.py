@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         output: Path | None = typer.Option(
             None, "--output", "-o",
             help="Write to this file instead of stdout: a FILE.md gets a complete Markdown page (header and mermaid fence), any other name the bare diagram.",
-        ),  # fmt: skip
+        ),
     ) -> None:
         """Print the ERD of schema.yaml as a Mermaid erDiagram (paste into Markdown, GitHub renders it).
 

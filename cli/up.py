@@ -59,7 +59,7 @@ def run_up(state: State, db: str | None, dev_db: str | None = None) -> int:
         if code == 1:
             return 1
     OUT.note(f"[green]done[/] in {time.perf_counter() - started:.1f}s" if code == 0 else
-             f"[yellow]done with drift left[/] in {time.perf_counter() - started:.1f}s")  # fmt: skip
+             f"[yellow]done with drift left[/] in {time.perf_counter() - started:.1f}s")
     return code
 
 

@@ -177,7 +177,7 @@ def fold_changes(changes: list[Change], live: Snapshot, spec: Snapshot) -> list[
     return [
         c for c in changes
         if not (c.kind == "index" and c.name in constraint_names and c.name in changed_constraints)
-    ]  # fmt: skip
+    ]
 
 
 _NAME = r'(?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))*'

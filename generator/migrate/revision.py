@@ -423,7 +423,7 @@ def _strip_banner(code: str) -> str:
 
 
 def _prove(root: Path, scripts: Path, head_url: str, target_url: str | None, dev_url: str, rev_id: str,
-           down_revision: str | None) -> None:  # fmt: skip
+           down_revision: str | None) -> None:
     from generator.drift.engine import compare_databases
     from generator.migrate import api as migrate
     from generator.pg.database import scratch_database
@@ -514,7 +514,7 @@ def describe_op(op: Any) -> str:
             # unset is None for type, nullable and name, False for server_default and comment
             what = [k for k, unset in (("type", None), ("nullable", None), ("server_default", False),
                                        ("comment", False), ("name", None))
-                    if getattr(op, f"modify_{k}", unset) is not unset]  # fmt: skip
+                    if getattr(op, f"modify_{k}", unset) is not unset]
             changes = ", ".join(what) or "change"
             return f"alter column {table}.{op.column_name} ({changes})"
         case ops.CreateIndexOp():

@@ -167,7 +167,7 @@ _MODULE_NAMES = {
     "datetime", "decimal", "enum", "json", "math", "re", "uuid", "Any", "NamedTuple", "sa", "pg",
     "DeclarativeBase", "Mapped", "mapped_column", "relationship", "validates", "conv",
     "NAMING_CONVENTION", "Base", "MODELS", "ENUMS", "annotations",
-}  # fmt: skip
+}
 
 
 @dataclass

@@ -111,7 +111,7 @@ class SeedReport:
                 for t in self.tables
             ],
             "totals": {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged, "rows": self.rows},
-        }  # fmt: skip
+        }
 
 
 # ---------------------------------------------------------------------- SQL text

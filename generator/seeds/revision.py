@@ -65,7 +65,7 @@ def seed_state(seeds: Seeds) -> State:
             "rows": [dict(r) for r in t.rows],
         }
         for name, t in seeds.tables.items()
-    }  # fmt: skip
+    }
 
 
 def seeds_from_state(state: State, file: str = "SEEDS") -> Seeds:
@@ -81,7 +81,7 @@ def seeds_from_state(state: State, file: str = "SEEDS") -> Seeds:
             referenced_by=tuple(tuple(x) for x in body["referenced_by"]),
         )
         for name, body in state.items()
-    }  # fmt: skip
+    }
     return Seeds(file, tables)
 
 
@@ -310,7 +310,7 @@ def _py_string(text: str) -> str:
 
 
 def render_revision(new: State, previous: State | None, revision: str, down_revision: str | None,
-                    message: str, create_date: str) -> str:  # fmt: skip
+                    message: str, create_date: str) -> str:
     changes = diff_states(new, previous)
     up, down = revision_statements(changes)
     notes = "\n".join(f"- {c.describe()}" for c in changes) or "- nothing (the seed state is unchanged)"
@@ -355,7 +355,7 @@ def read_data_revision(path: Path) -> DataRevision | None:
     doc = ast.get_docstring(tree, clean=False) or ""
     date = re.search(r"^Create Date: (.*)$", doc, re.M)
     return DataRevision(values["revision"], values.get("down_revision"), path, doc.split("\n\nRevision ID: ", 1)[0],
-                        date.group(1) if date else "", values["SEEDS"], bool(values.get("HAND_WRITTEN")))  # fmt: skip
+                        date.group(1) if date else "", values["SEEDS"], bool(values.get("HAND_WRITTEN")))
 
 
 def data_revisions(root: Path, script_location: Path | None = None) -> list[DataRevision]:
@@ -455,7 +455,7 @@ def check_rendering(text: str, state: State, message: str) -> None:
         same = False
     if not same:
         raise CodegenError("the generated data revision's SEEDS does not read back as seeds.yaml's rows; nothing was written",
-                           "this is a bug in schemactl's rendering; please report it with the seed values involved")  # fmt: skip
+                           "this is a bug in schemactl's rendering; please report it with the seed values involved")
 
 
 def prove(root: Path, scripts: Path, dev_url: str, seeds: Seeds, rev_id: str, down_revision: str | None) -> None:
@@ -475,10 +475,10 @@ def prove(root: Path, scripts: Path, dev_url: str, seeds: Seeds, rev_id: str, do
             report = run_seed(url, seeds, root, dry_run=True, script_location=scripts)
         except SchemactlError as exc:
             raise ProofFailed("the data revision failed on the previous head", [exc.message],
-                              "is schema.yaml ahead of the migrations? run `schemactl generate -m MSG` first") from exc  # fmt: skip
+                              "is schema.yaml ahead of the migrations? run `schemactl generate -m MSG` first") from exc
         except Exception as exc:
             raise ProofFailed("the data revision failed on the previous head", [_one_line(exc)],
-                              "is schema.yaml ahead of the migrations? run `schemactl generate -m MSG` first") from exc  # fmt: skip
+                              "is schema.yaml ahead of the migrations? run `schemactl generate -m MSG` first") from exc
         if report.changed:
             lines = [f"{t.table}: would insert {t.inserted}, update {t.updated}" for t in report.tables if t.inserted or t.updated]
             raise ProofFailed("after the data revision, seeding would still change rows", lines)
@@ -490,7 +490,7 @@ def prove(root: Path, scripts: Path, dev_url: str, seeds: Seeds, rev_id: str, do
         if after != before:
             changed = sorted(t for t in before if before[t] != after.get(t))
             raise ProofFailed("after the downgrade, the seeded tables differ from the previous head",
-                              [f"table {t}" for t in changed])  # fmt: skip
+                              [f"table {t}" for t in changed])
 
 
 def seeded_rows(url: str, seeds: Seeds) -> dict[str, list[Any] | None]:

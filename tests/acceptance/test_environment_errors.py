@@ -142,7 +142,7 @@ def test_server_stopped_during_upgrade(own_server: LocalServer) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-c", "from cli.main import run; run()", "upgrade", "--db", url],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # wait until upgrade waits for the lock

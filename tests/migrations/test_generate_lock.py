@@ -46,7 +46,7 @@ def _start(changed_project: Path, pg: LocalServer, tmp_path: Path, name: str) ->
     proc = subprocess.Popen(
         [SCHEMACTL, "generate", "-m", f"serial {name}", "-f", "json"],
         cwd=changed_project, env=env, stdout=subprocess.PIPE, stderr=err.open("w"), text=True,
-    )  # fmt: skip
+    )
     return proc, err
 
 

@@ -45,7 +45,7 @@ def read_back(url: str) -> dict[str, object]:
                                  "WHERE conrelid = 'items'::regclass AND contype = 'c'", {}).all()),
                 "index": q("SELECT pg_get_expr(indpred, indrelid) FROM pg_index "
                            "WHERE indrelid = 'items'::regclass AND indpred IS NOT NULL", {}).scalar(),
-            }  # fmt: skip
+            }
         with engine.begin() as conn:
             conn.exec_driver_sql("INSERT INTO items (id, discount) VALUES (1, '15%%')", {})
             out["row"] = conn.exec_driver_sql("SELECT note, code, mood::text FROM items", {}).one()._tuple()

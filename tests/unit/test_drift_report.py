@@ -140,7 +140,7 @@ def _snap(**kw) -> Snapshot:
 
 def test_an_index_behind_a_unique_constraint_is_reported_once() -> None:
     spec = _snap(tables={"m": None}, constraints={("m", "uq_m_code"): ("u", "UNIQUE (code)")},
-                 indexes={"uq_m_code": ("m", "CREATE UNIQUE INDEX ON public.m USING btree (code)")})  # fmt: skip
+                 indexes={"uq_m_code": ("m", "CREATE UNIQUE INDEX ON public.m USING btree (code)")})
     live = _snap(tables={"m": None})
     changes = [
         Change("constraint", "uq_m_code", "added", "UNIQUE (code)"),
@@ -210,7 +210,7 @@ def test_json_document_is_stable() -> None:
         "format_version", "status", "database", "dev_database", "server_versions", "engine", "changes",
         "statements", "destructive", "complete", "missing_sql", "unchecked", "timings", "spec_cache", "preamble",
         "pending_revisions",
-    ]  # fmt: skip
+    ]
     assert doc["format_version"] == FORMAT_VERSION == 1
     assert doc["status"] == "drift"
     assert doc["changes"] == [{"kind": "index", "name": "ix", "action": "added", "detail": "d"}]
@@ -324,6 +324,6 @@ def test_session_settings_are_not_statements_of_the_fix() -> None:
     report = build_report(
         [Change("column", "t.c", "removed"), Change("comment", "table t", "changed")],
         ["set check_function_bodies = off;", 'alter table "public"."t" drop column "c";'], live, spec,
-    )  # fmt: skip
+    )
     assert [s.sql for s in report.statements] == ['alter table "public"."t" drop column "c";', comment]
     assert "check_function_bodies" not in report.sql_script() and report.as_dict()["preamble"] == []

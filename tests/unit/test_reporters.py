@@ -120,7 +120,7 @@ def check(render: Callable[..., tuple[str, str]], result: Any, document: dict[st
 def test_validate_ok(render) -> None:
     report = ValidateReport(["schema.yaml", "seeds.yaml"], [], "3 tables, 9 columns, 1 enum (0.01s)")
     document = {"status": "ok", "format_version": 1, "files": ["schema.yaml", "seeds.yaml"], "problems": [],
-                "summary": "3 tables, 9 columns, 1 enum (0.01s)"}  # fmt: skip
+                "summary": "3 tables, 9 columns, 1 enum (0.01s)"}
     check(render, report, document, "", "ok: 3 tables, 9 columns, 1 enum (0.01s)\n")
 
 
@@ -130,13 +130,13 @@ def test_validate_invalid(render) -> None:
     document = {"status": "invalid", "format_version": 1, "files": ["schema.yaml"], "summary": "", "problems": [
         {"file": "schema.yaml", "line": 2, "column": 7, "message": "a"},
         {"file": "schema.yaml", "line": 9, "column": 3, "message": "b"},
-    ]}  # fmt: skip
+    ]}
     check(render, report, document, "schema.yaml:2:7: a\nschema.yaml:9:3: b\n", "2 problems in schema.yaml\n")
 
 
 def _diff(**kw: Any) -> DiffReport:
     return DiffReport(server_versions={"database": "17.6", "dev": "18.6"}, timings={"total": 0.42},
-                      database="postgresql+psycopg://app:***@h/app", engine="migra 3", spec_cache="hit", **kw)  # fmt: skip
+                      database="postgresql+psycopg://app:***@h/app", engine="migra 3", spec_cache="hit", **kw)
 
 
 def _diff_document(**kw: Any) -> dict[str, Any]:
@@ -146,7 +146,7 @@ def _diff_document(**kw: Any) -> dict[str, Any]:
         "changes": [], "statements": [], "destructive": False, "complete": True, "missing_sql": [],
         "unchecked": list(UNCHECKED), "timings": {"total": 0.42}, "spec_cache": "hit", "preamble": [],
         "pending_revisions": None,
-    } | kw  # fmt: skip
+    } | kw
 
 
 def test_diff_in_sync(render) -> None:
@@ -158,12 +158,12 @@ def test_diff_in_sync(render) -> None:
 def test_diff_drift(render) -> None:
     report = _diff(changes=[Change("column", "users.nickname", "removed")],
                    statements=[Statement('alter table "users" drop column "nickname"', destructive=True)],
-                   pending_revisions=2)  # fmt: skip
+                   pending_revisions=2)
     document = _diff_document(
         status="drift", destructive=True, pending_revisions=2,
         changes=[{"kind": "column", "name": "users.nickname", "action": "removed", "detail": ""}],
         statements=[{"sql": 'alter table "users" drop column "nickname";', "destructive": True, "origin": "migra", "note": ""}],
-    )  # fmt: skip
+    )
     stdout = (
         "1 difference between the database and the spec:\n"
         "  column  users.nickname  not in the spec\n"
@@ -181,22 +181,22 @@ def test_diff_drift(render) -> None:
 
 def test_generate(render) -> None:
     base = {"format_version": 1, "revision": None, "down_revision": "0009", "path": None, "operations": [],
-            "destructive": [], "leftover": [], "timings": {}}  # fmt: skip
+            "destructive": [], "leftover": [], "timings": {}}
     check(render, GenerateResult("no_changes", down_revision="0009"), base | {"status": "no_changes"},
-          "", "no_changes: the migrations already match the spec\n")  # fmt: skip
+          "", "no_changes: the migrations already match the spec\n")
     needed = GenerateResult("needed", ["add column jobs.x", "drop column jobs.y"], ["drop column jobs.y"], down_revision="0009")
     check(render, needed, base | {"status": "needed", "operations": needed.summary, "destructive": ["drop column jobs.y"]},
           "  add column jobs.x\n! drop column jobs.y\n",
-          "a revision is needed: 2 operation(s); run schemactl generate -m MSG\n")  # fmt: skip
+          "a revision is needed: 2 operation(s); run schemactl generate -m MSG\n")
     odd = GenerateResult("unexpressible", leftover=["check ck_x differs"], down_revision="0009")
     check(render, odd, base | {"status": "unexpressible", "leftover": ["check ck_x differs"]},
           "  check ck_x differs\n",
-          "error: the spec differs from the migrations' head, but autogenerate found no operation for it:\n")  # fmt: skip
+          "error: the spec differs from the migrations' head, but autogenerate found no operation for it:\n")
     path = Path.cwd() / "migrations" / "versions" / "0010_x.py"
     written = GenerateResult("written", ["add column jobs.x"], path=path, revision="0010", down_revision="0009", timings={"proof": 1.25})
     check(render, written, base | {"status": "written", "revision": "0010", "path": str(path),
                                    "operations": ["add column jobs.x"], "timings": {"proof": 1.25}},
-          "  add column jobs.x\n", "wrote migrations/versions/0010_x.py (revision 0010, proven in 1.2s)\n")  # fmt: skip
+          "  add column jobs.x\n", "wrote migrations/versions/0010_x.py (revision 0010, proven in 1.2s)\n")
 
 
 def test_seed(render) -> None:
@@ -204,31 +204,31 @@ def test_seed(render) -> None:
     document = {"status": "ok", "format_version": 1, "dry_run": False, "revision": "0009",
                 "tables": [{"table": "tools", "inserted": 1, "updated": 0, "unchanged": 2, "rows": 3,
                             "inserted_keys": [{"code": "t1"}], "updated_keys": []}],
-                "totals": {"inserted": 1, "updated": 0, "unchanged": 2, "rows": 3}}  # fmt: skip
+                "totals": {"inserted": 1, "updated": 0, "unchanged": 2, "rows": 3}}
     check(render, report, document, "tools  inserted   1  updated   0  unchanged   2\n  + t1\n",
-          "seeded 3 rows at revision 0009: 1 inserted, 0 updated, 2 unchanged (0.25s)\n")  # fmt: skip
+          "seeded 3 rows at revision 0009: 1 inserted, 0 updated, 2 unchanged (0.25s)\n")
 
 
 def test_seed_check(render) -> None:
     check(render, SeedCheck([], "0007"), {"status": "in_sync", "format_version": 1, "revision": "0007", "changes": []},
-          "", "in_sync: seeds.yaml matches data revision 0007\n")  # fmt: skip
+          "", "in_sync: seeds.yaml matches data revision 0007\n")
     check(render, SeedCheck(["machines: update m1 (name)"], "0007"),
           {"status": "needed", "format_version": 1, "revision": "0007", "changes": ["machines: update m1 (name)"]},
           "  machines: update m1 (name)\n",
-          'a data revision is needed: seeds.yaml changed since the last one; run schemactl seed --revision -m "what changed"\n')  # fmt: skip
+          'a data revision is needed: seeds.yaml changed since the last one; run schemactl seed --revision -m "what changed"\n')
 
 
 def test_seed_revision(render) -> None:
     none = SeedRevisionResult("no_changes", down_revision="0009")
     check(render, none, {"status": "no_changes", "format_version": 1, "revision": None, "down_revision": "0009",
                          "path": None, "changes": []},
-          "", "no_changes: the data revisions already match seeds.yaml\n")  # fmt: skip
+          "", "no_changes: the data revisions already match seeds.yaml\n")
     path = Path.cwd() / "migrations" / "versions" / "0010_seed.py"
     written = SeedRevisionResult("written", ["tools: insert t9"], path, "0010", "0009")
     check(render, written, {"status": "written", "format_version": 1, "revision": "0010", "down_revision": "0009",
                             "path": str(path), "changes": ["tools: insert t9"]},
           "  tools: insert t9\n",
-          "wrote migrations/versions/0010_seed.py (data revision 0010, proven on a scratch database)\n")  # fmt: skip
+          "wrote migrations/versions/0010_seed.py (data revision 0010, proven on a scratch database)\n")
 
 
 def _scope(scope_id: str, rows: int, brk: Break | None = None) -> ScopeResult:
@@ -238,15 +238,15 @@ def _scope(scope_id: str, rows: int, brk: Break | None = None) -> ScopeResult:
 def test_audit_verify(render) -> None:
     intact = VerifyReport((_scope("a", 2),), seconds=0.01)
     scope_doc = {"scope": "job:a", "scope_type": "job", "scope_id": "a", "status": "intact", "rows": 2,
-                 "broken_rows": 0, "head_id": 2, "head_hash": "ab" * 32, "first_broken": None}  # fmt: skip
+                 "broken_rows": 0, "head_id": 2, "head_hash": "ab" * 32, "first_broken": None}
     check(render, intact, {"status": "intact", "format_version": 1, "scopes_checked": 1, "rows_checked": 2,
                            "broken_scopes": 0, "scopes": [scope_doc]},
-          "ok      job:a  2 rows\n", "intact: 1 scope, 2 rows in 0.01 s\n")  # fmt: skip
+          "ok      job:a  2 rows\n", "intact: 1 scope, 2 rows in 0.01 s\n")
     brk = Break(4, "hash_mismatch", "chain_hash does not match")
     broken = VerifyReport((_scope("a", 2), _scope("b", 5, brk)), seconds=0.01)
     out, err = render("text", broken)
     assert out.splitlines() == ["ok      job:a  2 rows",
-                                "BROKEN  job:b  5 rows, 1 broken; first broken row id 4: hash mismatch: chain_hash does not match"]  # fmt: skip
+                                "BROKEN  job:b  5 rows, 1 broken; first broken row id 4: hash mismatch: chain_hash does not match"]
     assert err == "broken: 1 of 2 scopes, 7 rows in 0.01 s\n" and broken.status == "broken"
     assert broken.as_dict()["scopes"][1]["first_broken"] == {"id": 4, "kind": "hash_mismatch", "message": "chain_hash does not match"}
     # streamed scopes (as `audit verify` prints them while it reads) are not printed twice
@@ -261,6 +261,6 @@ def test_status(render) -> None:
     behind = Status(current=["0008"], heads=["0009"], pending=["0009"])
     check(render, behind, {"status": "behind", "format_version": 1, "current": ["0008"], "heads": ["0009"],
                            "pending": ["0009"], "at_head": False},
-          "current: 0008\nhead:    0009\npending: 0009\nbehind by 1 revision(s): run schemactl upgrade\n", "")  # fmt: skip
+          "current: 0008\nhead:    0009\npending: 0009\nbehind by 1 revision(s): run schemactl upgrade\n", "")
     at_head = Status(current=["0009"], heads=["0009"], pending=[])
     assert at_head.status == "at_head" and render("text", at_head)[0].splitlines()[-1] == "at_head"
