@@ -55,17 +55,20 @@ def single_head(root: Path, script_location: Path | None = None) -> str | None:
 
 @contextlib.contextmanager
 def _translated(target: str | None = None) -> Iterator[None]:
-    """Alembic's CommandError as a MigrationError. An unknown revision is either the one asked
-    for (a typo) or the one the database is at (a newer deploy migrated it)."""
+    """Alembic's CommandError as a MigrationError. An unknown revision (Alembic's
+    ResolutionError, which CommandError wraps; its ``argument`` names the revision, so no
+    message is parsed) is either the one asked for (a typo) or the one the database is at (a
+    newer deploy migrated it)."""
+    from alembic.script.revision import ResolutionError
     from alembic.util import CommandError
 
     try:
         yield
-    except CommandError as exc:
+    except (CommandError, ResolutionError) as exc:
         text = str(exc)
-        if "Can't locate revision" in text or "No such revision" in text:
-            quoted = re.findall(r"'([^']*)'", text.replace("Can't", "Cannot"))
-            unknown = quoted[0] if quoted else text.split(":")[-1].strip()
+        resolution = next((e for e in (exc, exc.__cause__, exc.__context__) if isinstance(e, ResolutionError)), None)
+        if resolution is not None:
+            unknown = str(resolution.argument)
             if target is not None and unknown == target:
                 raise MigrationError(
                     f"no revision {target!r} in the migrations",

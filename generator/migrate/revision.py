@@ -254,8 +254,10 @@ def _head_database(
 
 def _writable_head(scratch: contextlib.ExitStack, root: Path, dev_url: str, head_url: str) -> str:
     """A scratch copy of the cached head for the proof to change (CREATE DATABASE ... TEMPLATE);
-    when another run is reading the cache right now (a copy needs it idle), a scratch database
-    upgraded to head instead."""
+    a scratch database upgraded to head instead when the copy is refused because another run
+    is reading the cache right now (55006 object_in_use: a copy needs it idle) or because the
+    cache belongs to another role (42501: a CREATEDB role copies only its own databases; a role
+    without CREATEDB is told so by the plain CREATE DATABASE of the fallback)."""
     from generator.errors import DatabaseError
     from generator.migrate import api as migrate
     from generator.pg.database import scratch_database
@@ -268,7 +270,7 @@ def _writable_head(scratch: contextlib.ExitStack, root: Path, dev_url: str, head
             scratch_database(dev_url, prefix="schemactl_head", template=name)
         )
     except DatabaseError as exc:
-        if exc.sqlstate != "55006":  # object_in_use: another run reads the cached head now
+        if exc.sqlstate not in ("55006", "42501"):
             raise
     url = scratch.enter_context(scratch_database(dev_url, prefix="schemactl_head"))
     migrate.upgrade(root, url)

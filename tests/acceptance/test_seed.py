@@ -242,7 +242,7 @@ def test_json_output(head_db: str, run_cli) -> None:
     assert report["tables"][2] == {"table": "tools", "inserted": 1, "updated": 0, "unchanged": T - 1, "rows": T,
                                    "inserted_keys": [{"code": "em-6-carbide-4f"}], "updated_keys": []}
     assert report["totals"] == {"inserted": 1, "updated": 0, "unchanged": TOTAL - 1, "rows": TOTAL}
-    assert list(report) == ["status", "dry_run", "revision", "tables", "totals"]
+    assert list(report) == ["status", "format_version", "dry_run", "revision", "tables", "totals"]
 
 
 def assert_refused(result: Run, message: str, hint: str) -> None:

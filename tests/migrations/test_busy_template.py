@@ -1,9 +1,11 @@
-"""Issue 14.3: a busy cached head is recognised by its SQLSTATE (55006 object_in_use), not by
-the wording of the server's message.
+"""Issue 14.3: a cached head that cannot be copied is recognised by its SQLSTATE, not by the
+wording of the server's message.
 
 ``generate`` proves a revision on a copy of the cached head (CREATE DATABASE ... TEMPLATE),
-which PostgreSQL refuses while another session is connected to the template. The condition is
-forced on the real server: a connection held open to the template.
+which PostgreSQL refuses while another session is connected to the template (55006
+object_in_use) and to a CREATEDB role that does not own it (42501: the head was cached by
+another role on a shared dev server). Both conditions are forced on the real server; either
+way the proof gets a scratch database upgraded to head instead.
 """
 
 from __future__ import annotations
@@ -65,3 +67,37 @@ def test_a_busy_cached_head_falls_back_to_an_upgraded_scratch_database(
         url = _writable_head(scratch, root, pg.url(), with_database(pg.url(), busy_cache))
         assert busy_cache not in url and "schemactl_head" in url
         assert migrate.status(root, url).at_head  # upgraded to the migrations' head instead
+
+
+@pytest.fixture
+def createdb_role(pg: LocalServer):
+    """A login role with CREATEDB and nothing else; its URL (the test servers trust local users)."""
+    name = scratch_name("createdb")[:40]
+    admin = connect(pg.url(), autocommit=True)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE ROLE "{name}" LOGIN CREATEDB NOSUPERUSER'))
+    try:
+        yield pg.url().replace("postgres@", f"{name}@", 1)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP ROLE "{name}"'))
+        admin.dispose()
+
+
+def test_a_head_cached_by_another_role_falls_back_too(pg: LocalServer, createdb_role: str, tmp_path: Path) -> None:
+    name = scratch_name("schemactl_cache_head")
+    admin = connect(pg.url(), autocommit=True)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))  # owned by postgres, not a template
+    try:
+        with pytest.raises(DatabaseError) as info, scratch_database(createdb_role, template=name):
+            pass
+        assert info.value.sqlstate == "42501"
+        root = copy_project(tmp_path / "project", (REPO / "schema.yaml").read_text())
+        with contextlib.ExitStack() as scratch:
+            url = _writable_head(scratch, root, createdb_role, with_database(createdb_role, name))
+            assert name not in url and migrate.status(root, url).at_head
+    finally:
+        with admin.connect() as conn:
+            drop_database(conn, name, force=True)
+        admin.dispose()
