@@ -193,9 +193,8 @@ def _is_operational(exc: BaseException) -> bool:
 
 # Connection failures, by libpq's message: the one exception to "branch on SQLSTATE". A
 # failed connection attempt carries none (psycopg's OperationalError.sqlstate is None for a
-# FATAL at startup, e.g. an unknown database or role; tests/migrations/test_busy_template.py
-# shows SQLSTATE branching where the server does send one), and the refusals before the server
-# (connection refused, unknown host, timeout) come from libpq itself.
+# FATAL at startup, e.g. an unknown database or role: measured with psycopg 3 on 17.6), and the
+# refusals before any server (connection refused, unknown host, timeout) come from libpq itself.
 _RULES: list[tuple[re.Pattern[str], str, str]] = [
     (
         re.compile(r"password authentication failed for user \"([^\"]*)\""),
