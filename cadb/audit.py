@@ -642,7 +642,10 @@ def _check_scope_id(value: Any) -> str:
             f"use the entity's id as text, 1 to {SCOPE_ID_MAX} characters (e.g. a uuid, or 'global')",
         )
     if "\x00" in text or any(0xD800 <= ord(c) <= 0xDFFF for c in text):
-        raise AuditError(f"scope_id {value!r} contains a character PostgreSQL text cannot hold")
+        raise AuditError(
+            f"scope_id {value!r} contains a character PostgreSQL text cannot hold",
+            "remove NUL characters and unpaired surrogates from the scope id",
+        )
     return text
 
 

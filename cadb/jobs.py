@@ -85,7 +85,10 @@ def create_job(
     user = _user_uuid(user_id)
     type_name = _type_name(type)
     if not isinstance(params, Mapping):
-        raise InvalidJobRequest(f"job params must be a JSON object (a dict), not {params.__class__.__name__}")
+        raise InvalidJobRequest(
+            f"job params must be a JSON object (a dict), not {params.__class__.__name__}",
+            "pass the parameters as a dict, e.g. {} when there are none",
+        )
     try:
         params_json = canonical_json_for_jsonb(dict(params))
     except NotCanonicalJson as exc:
@@ -128,7 +131,7 @@ def _user_uuid(value: Any) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise InvalidJobRequest(f"user_id {value!r} is not a uuid") from None
+        raise InvalidJobRequest(f"user_id {value!r} is not a uuid", "pass the id of a row of users") from None
 
 
 def _type_name(value: Any) -> str:

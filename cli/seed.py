@@ -39,7 +39,9 @@ def register(app: typer.Typer) -> None:
         if check and revision:
             raise ConfigError("--check and --revision exclude each other", "run seed --check in CI, seed --revision -m MSG to write one")
         if (check or revision) and dry_run:
-            raise ConfigError("--dry-run applies to seeding a database, not to --check or --revision")
+            raise ConfigError(
+                "--dry-run applies to seeding a database, not to --check or --revision", "drop --dry-run"
+            )
         seeds = load(state)
         if check:
             from generator.seeds.revision import check_seeds

@@ -64,7 +64,7 @@ def _emit(text: str, output: Path | None) -> None:
     except OSError as exc:
         from generator.errors import ConfigError
 
-        raise ConfigError(f"cannot write {output}: {exc.strerror}") from None
+        raise ConfigError(f"cannot write {output}: {exc.strerror}", "check the path and its permissions") from None
     OUT.note(f"wrote {output}")
 
 

@@ -42,7 +42,9 @@ class SpecError(SchemactlError):
         self.problems = sorted(problems)
         n = len(self.problems)
         super().__init__(
-            f"{n} problem{'s' if n != 1 else ''} found", None, details=[p.as_dict() for p in self.problems]
+            f"{n} problem{'s' if n != 1 else ''} found",
+            "fix each FILE:LINE:COL problem listed and rerun (schemactl validate checks schema.yaml and seeds.yaml)",
+            details=[p.as_dict() for p in self.problems],
         )
 
 
@@ -77,8 +79,10 @@ class ProofFailed(SchemactlError):
 
     kind = "proof"
 
+    DEFAULT_HINT = "nothing was written: split the change, or write this revision by hand (docs/generator.md)"
+
     def __init__(self, message: str, differences: list[str], hint: str | None = None) -> None:
-        super().__init__(message, hint, details=list(differences))
+        super().__init__(message, hint or self.DEFAULT_HINT, details=list(differences))
         self.differences = differences
 
 

@@ -78,7 +78,7 @@ def _translated(target: str | None = None) -> Iterator[None]:
                 f"the database is at a revision this repository does not know ({unknown})",
                 "a newer deploy migrated it: pull the latest migrations before running this",
             ) from None
-        raise MigrationError(text) from None
+        raise MigrationError(text, "check the revisions with `alembic history` and `schemactl status`") from None
 
 
 @dataclass

@@ -471,7 +471,9 @@ def _create_database(engine: Engine, name: str, template: str | None, dev_url: s
             raise explain_operational_error(exc, dev_url) from exc
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseError(
-            f"cannot create scratch database {name} on {_where(dev_url)}: {detail}"
+            f"cannot create scratch database {name} on {_where(dev_url)}: {detail}",
+            "check the dev server's log; `schemactl db clear-cache` drops what schemactl keeps there",
+            sqlstate=state,
         ) from exc
 
 

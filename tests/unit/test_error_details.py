@@ -125,7 +125,7 @@ def test_details_in_text(run_cli, raising) -> None:
     raising(SpecError([Problem(**PROBLEM)]))
     result = run_cli("validate")
     assert result.stdout == "schema.yaml:3:5: unknown type 'intt'\n"
-    assert result.stderr == "error: 1 problem found\n"
+    assert result.stderr.splitlines() == ["error: 1 problem found", f"hint: {SpecError([]).hint}"]
     raising(ProofFailed("the downgrade left a difference", ["column jobs.x differs"], "split the change"))
     result = run_cli("validate")
     assert result.stdout == ""
@@ -142,3 +142,29 @@ def test_a_database_error_keeps_its_sqlstate() -> None:
     found = from_database_exception(InsufficientPrivilege("permission denied for table jobs"))
     assert found is not None and found.sqlstate == "42501" and found.kind == "database"
     assert found.message == "the database user lacks a privilege: permission denied for table jobs"
+
+
+def test_every_error_raised_on_purpose_has_a_hint() -> None:
+    """A user mistake is an `error:` line and a `hint:` line: every ``raise SomeError(...)``
+    (or ``return SomeError(...)``) of a SchemactlError class with a message passes a hint
+    (read with ast; the constructors of SpecError, ProofFailed, DestructiveChange and
+    IdempotencyConflict supply their own)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    own = {"SpecError", "ProofFailed", "DestructiveChange", "IdempotencyConflict"}
+    names = {cls.__name__ for cls in _all_subclasses()} - own
+    missing = []
+    for package in ("generator", "cadb", "cli"):
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                call = node.exc if isinstance(node, ast.Raise) else node.value if isinstance(node, ast.Return) else None
+                if not isinstance(call, ast.Call):
+                    continue
+                func = call.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                has_hint = len(call.args) >= 2 or any(k.arg == "hint" for k in call.keywords)
+                if name in names and not has_hint:
+                    missing.append(f"{path.relative_to(root)}:{node.lineno} {name}")
+    assert not missing, "errors without a hint:\n" + "\n".join(missing)
