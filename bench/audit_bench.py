@@ -81,7 +81,7 @@ def payload(n: int, scope: int) -> dict[str, Any]:
     return {
         "attempt": n % 5, "job_id": f"job-{scope}", "note": "Çelik şaft", "status": "running",
         "metrics": {"cycle_time_s": n + 0.25, "toolpath_mm": 1234.5}, "tags": ["roughing", "5-axis"],
-    }  # fmt: skip
+    }
 
 
 def _libpq(url: str) -> str:
@@ -123,18 +123,18 @@ def _threads(
 def _plain(conn: psycopg.Connection[Any], w: int, i: int) -> None:
     scope = i % SCOPES
     conn.execute(_PLAIN_INSERT, ("job", f"bench-{scope}", "job.progress", Jsonb(payload(i, scope)),
-                                 secrets.token_hex(32), secrets.token_hex(32)))  # fmt: skip
+                                 secrets.token_hex(32), secrets.token_hex(32)))
 
 
 def _append_scopes(conn: psycopg.Connection[Any], w: int, i: int) -> None:
     scope = i % SCOPES
     audit.append_one(conn, scope_type="job", scope_id=f"bench-{scope}", event_type="job.progress",
-                     payload=payload(i, scope))  # fmt: skip
+                     payload=payload(i, scope))
 
 
 def _append_global(conn: psycopg.Connection[Any], w: int, i: int) -> None:
     audit.append_one(conn, scope_type="system", scope_id="global", event_type="config.changed",
-                     payload=payload(i, 0))  # fmt: skip
+                     payload=payload(i, 0))
 
 
 def _fill_chains(url: str, scopes: int, per_scope: int) -> None:
@@ -144,7 +144,7 @@ def _fill_chains(url: str, scopes: int, per_scope: int) -> None:
     heads: dict[int, str | None] = dict.fromkeys(range(scopes))
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         copy_sql = ("COPY audit_logs (scope_type, scope_id, event_type, payload, created_at, "
-                    "prev_chain_hash, chain_hash) FROM STDIN")  # fmt: skip
+                    "prev_chain_hash, chain_hash) FROM STDIN")
         with cur.copy(copy_sql) as copy:
             for k in range(per_scope):
                 for s in range(scopes):
@@ -153,7 +153,7 @@ def _fill_chains(url: str, scopes: int, per_scope: int) -> None:
                     record = audit.record_json(
                         scope_type="job", scope_id=f"verify-{s}", actor_user_id=None, event_type="job.progress",
                         payload_json=body, created_at=audit.format_created_at(created),
-                    )  # fmt: skip
+                    )
                     prev, heads[s] = heads[s], audit.chain_hash(heads[s], record)
                     copy.write_row(
                         ("job", f"verify-{s}", "job.progress", body, created, prev, heads[s])
@@ -211,7 +211,7 @@ def _verify_rate(url: str) -> tuple[float, int]:
 def run_audit_bench(
     url: str, *, rows: int = 500, rounds: int = 3, verify_rows: int = 100_000,
     progress: Callable[[str], None] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Measure on a scratch database created on ``url``'s server; see the module docstring.
     ``rows`` rows per phase and round; ``verify_rows`` is rounded down to a multiple of 1,000."""
     say = progress or (lambda _message: None)
@@ -228,7 +228,7 @@ def run_audit_bench(
         phases: dict[str, tuple[int, Callable[..., None]]] = {
             "insert_1w": (1, _plain), "append_1000scopes_1w": (1, _append_scopes), "append_global_1w": (1, _append_global),
             "insert_4w": (4, _plain), "append_1000scopes_4w": (4, _append_scopes), "append_global_4w": (4, _append_global),
-        }  # fmt: skip
+        }
         rates: dict[str, list[float]] = {name: [] for name in phases}
         rates["append_in_txn_1000scopes_1w"] = []
         engine = sa.create_engine(normalize_url(db_url), pool_size=1)
@@ -241,7 +241,7 @@ def run_audit_bench(
                 for i in range(rows):
                     with engine.begin() as conn:
                         audit.append(conn, scope_type="job", scope_id=f"bench-{i % SCOPES}",
-                                     event_type="job.progress", payload=payload(i, i % SCOPES))  # fmt: skip
+                                     event_type="job.progress", payload=payload(i, i % SCOPES))
                 rates["append_in_txn_1000scopes_1w"].append(rows / (time.perf_counter() - began))
         finally:
             engine.dispose()
@@ -279,7 +279,7 @@ def render(result: dict[str, Any]) -> str:
     lines = [f"{'measure':<34} {'rows/s':>9} {'vs INSERT':>10} {'target':>8}  met"]
     for name, base in (("insert_1w", None), ("insert_4w", None), ("append_1000scopes_1w", "insert_1w"),
                        ("append_1000scopes_4w", "insert_4w"), ("append_global_1w", "insert_1w"),
-                       ("append_global_4w", "insert_4w"), ("append_in_txn_1000scopes_1w", "insert_1w")):  # fmt: skip
+                       ("append_global_4w", "insert_4w"), ("append_in_txn_1000scopes_1w", "insert_1w")):
         ratio = f"{result[name + '_ratio']:.2f}" if base else ""
         target = result.get(f"{name}_target")
         met = ("yes" if result[f"{name}_target_met"] else "NO") if target is not None else ""
@@ -288,21 +288,21 @@ def render(result: dict[str, Any]) -> str:
         )
     met = "yes" if result["verify_target_met"] else "NO"
     lines.append(f"{'verify (' + format(result['verify_rows'], ',') + ' rows)':<34} "
-                 f"{result['verify_rows_s']:>9,} {'':>10} {result['verify_target']:>8,}  {met}")  # fmt: skip
+                 f"{result['verify_rows_s']:>9,} {'':>10} {result['verify_target']:>8,}  {met}")
     lines.append(f"verify per row: {result['verify_us_per_row']} µs in all; fetch alone "
                  f"{result['verify_fetch_us_per_row']} µs (wall); on rows in memory (CPU): canonicalise "
                  f"{result['verify_canonicalise_us_per_row']} µs, sha256 {result['verify_sha256_us_per_row']} µs, "
-                 f"all of verify_rows {result['verify_rows_cpu_us_per_row']} µs")  # fmt: skip
+                 f"all of verify_rows {result['verify_rows_cpu_us_per_row']} µs")
     lines.append(f"PostgreSQL {result['server_version']}, fsync={result['fsync']}, "
                  f"synchronous_commit={result['synchronous_commit']}; {result['rows_per_phase']:,} rows per phase, "
-                 f"median of {result['rounds']} rounds; {os.cpu_count()} CPUs")  # fmt: skip
+                 f"median of {result['rounds']} rounds; {os.cpu_count()} CPUs")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", help="a server URL; a scratch database is created there "
-                        "(default: $SCHEMACTL_DEV_DATABASE_URL, else the embedded dev server)")  # fmt: skip
+                        "(default: $SCHEMACTL_DEV_DATABASE_URL, else the embedded dev server)")
     parser.add_argument(
         "--rows", type=int, default=500, help="rows per phase and round (default 500)"
     )
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     server = resolve_dev(args.db, REPO).url  # the embedded server is started if need be
     result = run_audit_bench(server, rows=args.rows, rounds=args.rounds, verify_rows=args.verify_rows,
-                             progress=lambda m: print(m, file=sys.stderr))  # fmt: skip
+                             progress=lambda m: print(m, file=sys.stderr))
     print(json.dumps(result, indent=2) if args.json else render(result))
     return 0
 

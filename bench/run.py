@@ -245,7 +245,7 @@ def machine() -> dict[str, Any]:
         "load_average_at_start": [round(x, 2) for x in load] if load else None,
         "sqlalchemy": version("sqlalchemy"), "alembic": version("alembic"), "migra": version("migra"),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-    }  # fmt: skip
+    }
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -290,7 +290,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     for key, bound in (
         ("append_1000scopes_1w_ratio", 0.8), ("append_1000scopes_4w_ratio", 0.8),
         ("append_global_1w_ratio", 0.6), ("verify_rows_s", 100_000),
-    ):  # fmt: skip
+    ):
         add(f"audit {key}", audit.get(key), bound, higher_is_better=True)
     return out
 
@@ -344,7 +344,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
         "generate --check (warm)": "generate_check_warm_s", "generate --check (cold)": "generate_check_cold_s",
         "diff (warm dev server)": "diff_warm_s", "diff (cold dev server)": "diff_cold_server_s",
         "bare migra CLI": "migra_cli_s", "pg_dump --schema-only": "pg_dump_schema_only_s",
-    }  # fmt: skip
+    }
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
     for label, key in series.items():
         points = [(n, results["sizes"][str(n)].get(key)) for n in sizes]

@@ -39,6 +39,7 @@ import re
 import secrets
 import select
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -77,6 +78,8 @@ _EVENT_TYPE = re.compile(EVENT_TYPE_PATTERN)
 class AuditError(SchemactlError):
     """An audit row could not be appended as asked (bad scope or event name, bad payload,
     unknown actor, a connection that cannot hold the scope lock)."""
+
+    kind = "audit"
 
 
 class AuditChainConflict(AuditError):
@@ -121,18 +124,18 @@ def format_created_at(instant: datetime) -> str:
 def build_record(
     *, scope_type: str, scope_id: str, actor_user_id: str | None, event_type: str,
     payload: Any, created_at: str,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """The hashed record as a dict (its canonical JSON is what ``record_json`` writes)."""
     return {
         "scope_type": scope_type, "scope_id": scope_id, "actor_user_id": actor_user_id,
         "event_type": event_type, "payload": payload, "created_at": created_at,
-    }  # fmt: skip
+    }
 
 
 def record_json(
     *, scope_type: str, scope_id: str, actor_user_id: str | None, event_type: str,
     payload_json: str, created_at: str,
-) -> bytes:  # fmt: skip
+) -> bytes:
     """canonical_json(record), given the payload's canonical JSON: the six keys in RFC 8785
     order (actor_user_id < created_at < event_type < payload < scope_id < scope_type)."""
     actor = "null" if actor_user_id is None else _STR(actor_user_id)
@@ -189,19 +192,29 @@ class ScopeResult:
     def intact(self) -> bool:
         return self.first_break is None
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def status(self) -> str:
+        return "intact" if self.intact else "broken"
+
+    def as_dict(self) -> dict[str, Any]:
         brk = self.first_break
         return {
             "scope": str(self.scope), "scope_type": self.scope_type, "scope_id": self.scope_id,
-            "status": "intact" if brk is None else "broken", "rows": self.rows,
+            "status": self.status, "rows": self.rows,
             "broken_rows": self.broken_rows, "head_id": self.head_id, "head_hash": self.head_hash,
             "first_broken": None if brk is None else {"id": brk.id, "kind": brk.kind, "message": brk.message},
-        }  # fmt: skip
+        }
+
+    to_dict = as_dict  # the name before 1.0 (docs/audit-chain.md); as_dict is the one to use
 
 
 @dataclass(frozen=True)
 class VerifyReport:
+    """Every chain verified (or the one ``scope`` asked for); ``status`` is "intact" or "broken"."""
+
     scopes: tuple[ScopeResult, ...]
+    scope: Scope | None = None  # the one scope asked for, or None: every scope
+    seconds: float = 0.0  # how long verifying took
 
     @property
     def rows(self) -> int:
@@ -215,18 +228,24 @@ class VerifyReport:
     def intact(self) -> bool:
         return not self.broken
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def status(self) -> str:
+        return "intact" if self.intact else "broken"
+
+    def as_dict(self) -> dict[str, Any]:
         return {
-            "status": "intact" if self.intact else "broken", "format_version": CHAIN_FORMAT_VERSION,
+            "status": self.status, "format_version": CHAIN_FORMAT_VERSION,
             "scopes_checked": len(self.scopes), "rows_checked": self.rows,
-            "broken_scopes": len(self.broken), "scopes": [s.to_dict() for s in self.scopes],
-        }  # fmt: skip
+            "broken_scopes": len(self.broken), "scopes": [s.as_dict() for s in self.scopes],
+        }
+
+    to_dict = as_dict  # the name before 1.0 (docs/audit-chain.md); as_dict is the one to use
 
 
 VERIFY_COLUMNS = (
     "id", "scope_type", "scope_id", "actor_user_id", "event_type", "payload",
     "prev_chain_hash", "chain_hash", "created_at",
-)  # fmt: skip
+)
 
 
 def verify_rows(rows: Iterable[Sequence[Any]]) -> Iterator[ScopeResult]:
@@ -278,7 +297,7 @@ def _payload_json(payload: Any) -> str:
 def _diagnose(
     row_id: int, record: bytes | None, computed: str, prev: str | None, stored: str,
     expected: str | None, last_id: int,
-) -> Break:  # fmt: skip
+) -> Break:
     """Why a row failed: ``computed`` is its recomputed hash (or, if ``record`` is None, why it
     could not be hashed); ``expected`` the chain_hash of the previous row (id ``last_id``)."""
     previous = f"the previous row (id {last_id})" if last_id else "no previous row"
@@ -286,18 +305,18 @@ def _diagnose(
         return Break(row_id, "hash_mismatch", f"the row cannot be hashed ({computed})")
     if prev == expected:
         return Break(row_id, "hash_mismatch", "chain_hash does not match the row's content: a field "
-                     f"was changed (recomputed {computed}, stored {stored})")  # fmt: skip
+                     f"was changed (recomputed {computed}, stored {stored})")
     if computed == stored:  # consistent in itself, but linked elsewhere
         if expected is None:
             return Break(row_id, "gap", "the scope's first row has a prev_chain_hash: the rows before it are missing")
         if prev is None:
             return Break(row_id, "wrong_predecessor",
-                         f"prev_chain_hash is NULL although {previous} precedes it: a second first row")  # fmt: skip
+                         f"prev_chain_hash is NULL although {previous} precedes it: a second first row")
         return Break(row_id, "gap",
-                     f"prev_chain_hash is not the chain_hash of {previous}: rows between them are missing")  # fmt: skip
+                     f"prev_chain_hash is not the chain_hash of {previous}: rows between them are missing")
     if chain_hash(expected, record) == stored:
         return Break(row_id, "wrong_predecessor", "prev_chain_hash was changed: the row's hash links "
-                     f"to {previous}, not to the stored prev_chain_hash")  # fmt: skip
+                     f"to {previous}, not to the stored prev_chain_hash")
     return Break(row_id, "hash_mismatch", f"chain_hash matches neither the row's content nor a link to {previous}")
 
 
@@ -396,7 +415,7 @@ def _append_one(dbapi: Any, row: _Row) -> AuditEntry:
             "use audit.append(conn, ...) to append in the caller's transaction",
         )
     steps = [("begin", None), ("lock", row.lock_params()), ("insert", row.insert_params(dbapi.info.encoding)),
-             ("commit", None)]  # fmt: skip
+             ("commit", None)]
     for attempt in (1, 2, 3):
         try:
             results = _round_trip(dbapi, steps)
@@ -445,7 +464,7 @@ class _Row(NamedTuple):
         record = record_json(
             scope_type=scope_type, scope_id=scope_id, actor_user_id=None if actor is None else str(actor),
             event_type=event_type, payload_json=payload_json, created_at="\x00",
-        )  # fmt: skip
+        )
         # created_at is the record's second field (after a uuid or null), so the first
         # escaped NUL in the record is its placeholder
         before, _, after = record.partition(b'"\\u0000"')
@@ -461,7 +480,7 @@ class _Row(NamedTuple):
                 self.scope_type.encode(encoding), self.scope_id.encode(encoding),
                 None if self.actor is None else str(self.actor).encode(), self.event_type.encode(encoding),
                 self.payload_json.encode(encoding), b"\\x" + self.before.hex().encode(), b"\\x" + self.after.hex().encode(),
-            ]  # fmt: skip
+            ]
         except UnicodeEncodeError as exc:
             raise AuditError(
                 f"the audit row has a character the connection's client encoding ({encoding}) cannot carry",
@@ -482,7 +501,7 @@ class _Row(NamedTuple):
                 "roll the transaction back; is the database encoding UTF8?",
             )
         return AuditEntry(int(row_id), self.scope_type, self.scope_id, self.actor, self.event_type,
-                          parse_json(self.payload_json), prev_text, expected, created_at)  # fmt: skip
+                          parse_json(self.payload_json), prev_text, expected, created_at)
 
 
 # The statements an append sends, as prepared statements named after a hash of their text
@@ -623,7 +642,10 @@ def _check_scope_id(value: Any) -> str:
             f"use the entity's id as text, 1 to {SCOPE_ID_MAX} characters (e.g. a uuid, or 'global')",
         )
     if "\x00" in text or any(0xD800 <= ord(c) <= 0xDFFF for c in text):
-        raise AuditError(f"scope_id {value!r} contains a character PostgreSQL text cannot hold")
+        raise AuditError(
+            f"scope_id {value!r} contains a character PostgreSQL text cannot hold",
+            "remove NUL characters and unpaired surrogates from the scope id",
+        )
     return text
 
 
@@ -671,15 +693,18 @@ def _append_error(exc: psycopg.Error, row: _Row) -> Exception:
 def verify(
     conn: Connection | Session, scope: Scope | tuple[str, str] | str | None = None, *,
     progress: Callable[[int], None] | None = None, batch: int = 10_000,
-) -> VerifyReport:  # fmt: skip
+) -> VerifyReport:
     """Recompute every chain (or one ``scope``) and report per scope; see ``iter_verify``."""
-    return VerifyReport(tuple(iter_verify(conn, scope, progress=progress, batch=batch)))
+    started = time.perf_counter()
+    wanted = None if scope is None else Scope.parse(scope) if isinstance(scope, str) else Scope(*scope)
+    scopes = tuple(iter_verify(conn, wanted, progress=progress, batch=batch))
+    return VerifyReport(scopes, wanted, time.perf_counter() - started)
 
 
 def iter_verify(
     conn: Connection | Session, scope: Scope | tuple[str, str] | str | None = None, *,
     progress: Callable[[int], None] | None = None, batch: int = 5_000,
-) -> Iterator[ScopeResult]:  # fmt: skip
+) -> Iterator[ScopeResult]:
     """Stream audit_logs ordered by scope and id through a server-side cursor (``batch`` rows
     per FETCH, constant memory) and yield one ScopeResult per scope as it is finished.
 
@@ -764,13 +789,13 @@ def count_rows(conn: Connection | Session, scope: Scope | tuple[str, str] | str 
     if scope is None:
         estimate = connection.execute(text(
             "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass('audit_logs')"
-        )).scalar()  # fmt: skip
+        )).scalar()
         return None if estimate is None or estimate < 0 else int(estimate)
     wanted = Scope.parse(scope) if isinstance(scope, str) else Scope(*scope)
     return int(connection.execute(
         text("SELECT count(*) FROM audit_logs WHERE scope_type = :t AND scope_id = :i"),
         {"t": wanted.type, "i": wanted.id},
-    ).scalar_one())  # fmt: skip
+    ).scalar_one())
 
 
 # ------------------------------------------------------------------------------ statements
@@ -803,7 +828,7 @@ def _named(**statements: str) -> dict[str, tuple[bytes, bytes]]:
 _STATEMENTS = _named(
     begin="BEGIN ISOLATION LEVEL READ COMMITTED", lock="SELECT pg_advisory_xact_lock($1::bigint)",
     insert=_INSERT_SQL, commit="COMMIT",
-)  # fmt: skip
+)
 
 # psycopg paramstyle. created_at is formatted by the server (cheaper than datetimes, and total:
 # any stored value, even a tampered 'infinity', gives a string). The ORDER BY matches an index

@@ -37,8 +37,10 @@ class NotCanonicalJson(SchemactlError):
     """A value cannot be written as canonical JSON; ``path`` locates the culprit
     (e.g. ``$.metrics.samples[3]``)."""
 
+    kind = "canonical_json"
+
     def __init__(self, message: str, path: str, hint: str | None = None) -> None:
-        super().__init__(f"{path}: {message}", hint)
+        super().__init__(f"{path}: {message}", hint, details=[{"path": path}])
         self.path = path
 
 
@@ -141,7 +143,7 @@ if json.encoder.c_make_encoder is not None:  # (markers, default, encoder, inden
     )
 else:  # pragma: no cover - CPython without the _json accelerator
     _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True,
-                                separators=(",", ":"), default=_refuse)  # fmt: skip
+                                separators=(",", ":"), default=_refuse)
 
     def _FAST_ENCODE(value: Any, _indent: int) -> list[str]:  # noqa: N802
         return [_ENCODER.encode(value)]
@@ -192,7 +194,7 @@ _RULES = [
     _Rule(lambda v: v is not None and not isinstance(v, dict | list | tuple | str | int | float),
           "is not a JSON value",
           "convert it first: a datetime to an ISO 8601 string, a UUID or Decimal to str"),
-]  # fmt: skip
+]
 
 
 def _explain(value: Any) -> NotCanonicalJson:

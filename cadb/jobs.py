@@ -43,6 +43,8 @@ class InvalidJobRequest(SchemactlError):
     """A job request that cannot be stored: a user_id that is not a uuid or not a user, an
     unknown job type, params that are not a JSON object."""
 
+    kind = "job"
+
 
 def check_idempotency_key(key: Any) -> str:
     """``key`` if it matches ``IDEMPOTENCY_KEY_PATTERN``, else InvalidIdempotencyKey saying why."""
@@ -83,7 +85,10 @@ def create_job(
     user = _user_uuid(user_id)
     type_name = _type_name(type)
     if not isinstance(params, Mapping):
-        raise InvalidJobRequest(f"job params must be a JSON object (a dict), not {params.__class__.__name__}")
+        raise InvalidJobRequest(
+            f"job params must be a JSON object (a dict), not {params.__class__.__name__}",
+            "pass the parameters as a dict, e.g. {} when there are none",
+        )
     try:
         params_json = canonical_json_for_jsonb(dict(params))
     except NotCanonicalJson as exc:
@@ -91,7 +96,7 @@ def create_job(
     fingerprint = request_fingerprint(user_id=user, type=type_name, params=dict(params))
     connection = _connection(conn)
     values = {"user_id": user, "type": type_name, "params": params_json.decode(), "key": key,
-              "fingerprint": fingerprint}  # fmt: skip
+              "fingerprint": fingerprint}
     for _ in range(_ATTEMPTS):
         try:
             row = connection.execute(_INSERT, values).mappings().one_or_none()
@@ -126,7 +131,7 @@ def _user_uuid(value: Any) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise InvalidJobRequest(f"user_id {value!r} is not a uuid") from None
+        raise InvalidJobRequest(f"user_id {value!r} is not a uuid", "pass the id of a row of users") from None
 
 
 def _type_name(value: Any) -> str:

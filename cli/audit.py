@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import typer
 
 from cli.output import OUT
-from cli.state import Format, State
+from cli.reporters import VERIFY, format_choice, format_option, reporter
+from cli.state import State
+
+VerifyFormat = format_choice("audit verify", VERIFY)
 
 DB_HELP = "Live database URL; default $DATABASE_URL, else the embedded server."
 PROGRESS_FROM = 50_000  # rows; smaller tables verify in well under a second
@@ -31,8 +33,8 @@ def verify(
     ctx: typer.Context,
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     scope: str | None = typer.Option(None, "--scope", metavar="TYPE:ID", help="Verify one chain only, e.g. job:8c0f... or system:global."),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="text or json."),
-) -> None:  # fmt: skip
+    format: VerifyFormat = format_option(VerifyFormat),
+) -> None:
     """Recompute every chain (or one --scope) and report, per scope, the rows checked and the
     first broken row: its id and what is wrong (hash mismatch, wrong predecessor, gap).
 
@@ -48,46 +50,20 @@ def verify(
     engine = connect(live.url)
     OUT.note(f"[dim]database: {live.display} (from {live.source})[/]")
     started = time.perf_counter()
-    results: list[dict[str, Any]] = []  # for --format json only; text output streams
-    checked = rows = broken = 0
+    out = reporter(format)
+    scopes = []
     try:
         with engine.connect() as conn, conn.begin():
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
             with _progress(audit.count_rows(conn, wanted)) as advance:
                 for result in audit.iter_verify(conn, wanted, progress=advance):
-                    checked, rows, broken = checked + 1, rows + result.rows, broken + (not result.intact)
-                    if format == Format.json:
-                        results.append(result.to_dict())
-                    else:
-                        _print_scope(result)
+                    out.stream(result)  # text: a line per scope as it is verified
+                    scopes.append(result)
     finally:
         engine.dispose()
-    elapsed = time.perf_counter() - started
-    code = 2 if broken else 0
-    if format == Format.json:
-        OUT.json({"status": "broken" if broken else "intact", "format_version": audit.CHAIN_FORMAT_VERSION,
-                  "scopes_checked": checked, "rows_checked": rows, "broken_scopes": broken, "scopes": results})  # fmt: skip
-    elif rows == 0:
-        OUT.note(f"[yellow]no rows[/] in {f'scope {wanted}' if wanted else 'audit_logs'}: nothing to verify")
-    else:
-        rate = f" ({rows / elapsed:,.0f} rows/s)" if elapsed > 0.05 else ""
-        summary = f"{_n(checked, 'scope')}, {_n(rows, 'row')} in {elapsed:.2f} s{rate}"
-        OUT.note(f"[bold red]broken[/]: {broken} of {summary}" if broken else f"[green]intact[/]: {summary}")
-    raise typer.Exit(code)
-
-
-def _print_scope(result: Any) -> None:
-    rows = _n(result.rows, "row")
-    if result.intact:
-        OUT.line(f"ok      {result.scope}  {rows}")
-        return
-    brk = result.first_break
-    OUT.line(f"BROKEN  {result.scope}  {rows}, {result.broken_rows} broken; "
-             f"first broken row id {brk.id}: {brk.kind.replace('_', ' ')}: {brk.message}")  # fmt: skip
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+    report = audit.VerifyReport(tuple(scopes), wanted, time.perf_counter() - started)
+    out.report(report)
+    raise typer.Exit(0 if report.intact else 2)
 
 
 @contextmanager

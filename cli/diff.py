@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import typer
 
 from cli.output import OUT
+from cli.reporters import DIFF, format_choice, format_option, reporter
 from cli.state import State
-from generator.drift.report import UNCHECKED, plural
+from generator.drift.report import UNCHECKED
 
 DB_HELP = "Live database URL (only read); default $DATABASE_URL, else the embedded server."
 DEV_HELP = (
     "Dev server URL for the scratch database; default $SCHEMACTL_DEV_DATABASE_URL, else the "
     "embedded server. Use the production major version."
 )
-ACTION_TEXT = {
-    "added": "missing from the database",
-    "removed": "not in the spec",
-    "changed": "differs",
-}
-
 DIFF_HELP = """Compare the live database with schema.yaml: a summary per object, then the SQL that would bring the database to the spec.
 
 The spec is built once in a database on the dev server and kept there as a cache
@@ -44,10 +37,7 @@ EPILOG = "Not compared (see docs/drift.md):\n\n" + "\n\n".join(
 )
 
 
-class DiffFormat(StrEnum):
-    text = "text"
-    sql = "sql"
-    json = "json"
+DiffFormat = format_choice("diff", DIFF)
 
 
 def register(app: typer.Typer) -> None:
@@ -56,9 +46,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         db: str | None = typer.Option(None, "--db", help=DB_HELP),
         dev_db: str | None = typer.Option(None, "--dev-db", help=DEV_HELP),
-        format: DiffFormat = typer.Option(
-            DiffFormat.text, "--format", "-f", help="text, sql or json."
-        ),
+        format: DiffFormat = format_option(DiffFormat),
     ) -> None:
         from generator.drift.engine import run_diff
         from generator.drift.spec_db import SpecDDL
@@ -82,15 +70,12 @@ def register(app: typer.Typer) -> None:
         OUT.note(
             f"[dim]database: {live.display} (from {live.source}); dev server: {dev.display} (from {dev.source})[/]"
         )
-        if format == DiffFormat.json:
-            OUT.json(report.as_json() | {"pending_revisions": pending})
-        elif format == DiffFormat.sql:
-            if report.statements or report.missing_sql:
-                OUT.stdout.file.write(report.sql_script())
-                OUT.stdout.file.flush()
-        else:
-            render_text(report)
-        _verdict(report)
+        report.pending_revisions = pending
+        reporter(format).report(report)
+        if format != "text":  # the verdict is on stderr in every format (text prints its own)
+            from cli.text import diff_verdict
+
+            OUT.note(diff_verdict(report))
         raise typer.Exit(0 if report.in_sync else 2)
 
 
@@ -106,36 +91,3 @@ def _pending_note(state: State, url: str) -> int | None:
             "the migrations' head, so their changes show as differences below; run schemactl upgrade first"
         )
     return pending
-
-
-def render_text(report) -> None:  # report: generator.drift.report.DiffReport
-    if report.in_sync:
-        return
-    OUT.line(f"{plural(len(report.changes), 'difference')} between the database and the spec:")
-    kind_width = max((len(c.kind) for c in report.changes), default=0)
-    name_width = min(max((len(c.name) for c in report.changes), default=0), 48)
-    for c in report.changes:
-        text = ACTION_TEXT.get(c.action, c.action) + (f": {c.detail}" if c.detail else "")
-        OUT.line(f"  {c.kind:<{kind_width}}  {c.name:<{name_width}}  {text}")
-    if report.statements or report.missing_sql:
-        destructive = sum(s.destructive for s in report.statements)
-        OUT.line("")
-        OUT.line(
-            f"SQL to bring the database to the spec ({plural(len(report.statements), 'statement')}, {destructive} destructive):"
-        )
-        OUT.line(report.sql_script(header=False).rstrip("\n"))
-
-
-def _verdict(report) -> None:
-    seconds = report.timings.get("total", 0.0)
-    versions = report.server_versions
-    where = f"PostgreSQL {versions.get('database', '?')} vs spec on {versions.get('dev', '?')}"
-    if report.in_sync:
-        OUT.note(f"[green]in sync[/]: the database matches the spec ({where}, {seconds:.1f}s)")
-        return
-    parts = [plural(len(report.changes), "difference")]
-    if report.destructive:
-        parts.append("the fix has destructive statements")
-    if not report.complete:
-        parts.append(f"{len(report.missing_sql)} without SQL")
-    OUT.note(f"[yellow]drift[/]: {'; '.join(parts)} ({where}, {seconds:.1f}s)")

@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
                 skip_unsupported=skip_unsupported, verify=not no_verify,
                 file=shown_path(target) if target else "schema.yaml",
                 progress=lambda phrase: status.update(phrase + "..."),
-            )  # fmt: skip
+            )
         if target is None:
             OUT.stdout.file.write(result.text)
             OUT.stdout.file.flush()
@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
                 done = write_baseline(
                     root, target, dev.url, message, stamp_url=live.url if stamp else None,
                     progress=lambda phrase: status.update(phrase + "..."),
-                )  # fmt: skip
+                )
             OUT.note(f"[green]wrote[/] {shown_path(done.path)} (revision {done.revision}, proven)")
             if stamp:
                 OUT.note(f"[green]stamped[/] the database at {done.revision}: `schemactl generate` continues from here")

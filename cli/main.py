@@ -42,11 +42,11 @@ def _main(
     spec: Path | None = typer.Option(
         None, "--spec", envvar="SCHEMACTL_SPEC",
         help="The spec file; its folder is the project root (default: schema.yaml of the project).",
-    ),  # fmt: skip
+    ),
     project: Path | None = typer.Option(
         None, "--project", envvar="SCHEMACTL_PROJECT",
         help="The project folder (holding schema.yaml); default: the working directory or the nearest folder above it that holds one.",
-    ),  # fmt: skip
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
     ctx.obj = State(spec=spec, debug=debug, project=project)

@@ -7,7 +7,11 @@ import contextlib
 import typer
 
 from cli.output import OUT
-from cli.state import Format, State, shown_path
+from cli.reporters import GENERATE, STATUS, format_choice, format_option, reporter
+from cli.state import State
+
+GenerateFormat = format_choice("generate", GENERATE)
+StatusFormat = format_choice("status", STATUS)
 
 
 def _dev(state: State, dev_db: str | None):
@@ -39,7 +43,7 @@ def register(app: typer.Typer) -> None:
         allow_destructive: bool = typer.Option(False, "--allow-destructive", help="Permit steps that lose data (drops, narrowing types)."),
         empty: bool = typer.Option(False, "--empty", help="Write an empty revision (e.g. a base anchor)."),
         dev_db: str | None = typer.Option(None, "--dev-db", help=DEV_HELP),
-        format: Format = typer.Option(Format.text, "--format", "-f", help="text or json."),
+        format: GenerateFormat = format_option(GenerateFormat),
     ) -> None:
         """Write a new Alembic revision for what changed in schema.yaml, proven before it is written.
 
@@ -62,30 +66,9 @@ def register(app: typer.Typer) -> None:
                 result = run_generate(
                     state.root, spec, dev.url, message, check=check, allow_destructive=allow_destructive,
                     empty=empty, progress=lambda phrase: status.update(phrase + "..."), spec_key=cache_key(state.spec),
-                )  # fmt: skip
-        code = {"written": 0, "no changes": 0, "needed": 2, "unexpressible": 1}[result.status]
-        if format == Format.json:
-            OUT.json({
-                "status": result.status, "revision": result.revision, "down_revision": result.down_revision,
-                "path": str(result.path) if result.path else None, "operations": result.summary,
-                "destructive": result.destructive, "leftover": result.leftover, "timings": result.timings,
-            })  # fmt: skip
-            raise typer.Exit(code)
-        if result.status == "no changes":
-            OUT.note("[green]no changes[/]: the migrations already match the spec")
-        elif result.status == "unexpressible":
-            OUT.error("the spec differs from the migrations' head, but autogenerate found no operation for it:")
-            for line in result.leftover:
-                OUT.line(f"  {line}")
-        else:
-            for line in result.summary:
-                mark = "[red]![/] " if any(line in d for d in result.destructive) else "  "
-                OUT.rich(f"{mark}{line}")
-            if result.status == "needed":
-                OUT.note(f"[yellow]a revision is needed[/]: {len(result.summary)} operation(s); run schemactl generate -m MSG")
-            else:
-                OUT.note(f"[green]wrote[/] {shown_path(result.path)} (revision {result.revision}, proven in {result.timings.get('proof', 0):.1f}s)")
-        raise typer.Exit(code)
+                )
+        reporter(format).report(result)
+        raise typer.Exit({"written": 0, "no_changes": 0, "needed": 2, "unexpressible": 1}[result.status])
 
     @app.command()
     def upgrade(
@@ -129,7 +112,7 @@ def register(app: typer.Typer) -> None:
     def status(
         ctx: typer.Context,
         db: str | None = typer.Option(None, "--db", help=DB_HELP),
-        format: Format = typer.Option(Format.text, "--format", "-f", help="text or json."),
+        format: StatusFormat = format_option(StatusFormat),
         check: bool = typer.Option(False, "--check", help="Exit 2 when revisions are pending (for CI and deploys)."),
     ) -> None:
         """Show the database's current revision, the pending ones, and whether it is at head.
@@ -140,15 +123,8 @@ def register(app: typer.Typer) -> None:
         state: State = ctx.obj
         live = _live(state, db)
         st = migrate.status(state.root, live.url)
-        code = 2 if check and st.pending else 0
-        if format == Format.json:
-            OUT.json({"current": st.current, "heads": st.heads, "pending": st.pending, "at_head": st.at_head})
-            raise typer.Exit(code)
-        OUT.line(f"current: {', '.join(st.current) or 'base (empty)'}")
-        OUT.line(f"head:    {', '.join(st.heads) or '(no revisions)'}")
-        OUT.line(f"pending: {', '.join(st.pending) if st.pending else 'none'}")
-        OUT.line("at head" if st.at_head else f"behind by {len(st.pending)} revision(s): run schemactl upgrade")
-        raise typer.Exit(code)
+        reporter(format).report(st)
+        raise typer.Exit(2 if check and st.pending else 0)
 
 
 def _generate_lock(state: State):

@@ -90,7 +90,7 @@ class Out:
     def report(
         self, message: str, hint: str | None = None, *, kind: str = "error", exit_code: int = 1,
         details: list[Any] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """A failed run: the error line (and hint) on stderr; with ``-f json`` also the error
         document on stdout, unless the command already wrote its document."""
         self.error(message, hint)
@@ -99,19 +99,24 @@ class Out:
             self.json(error_document(message, hint, kind=kind, exit_code=exit_code, details=details))
 
     def fail(self, exc: Any) -> int:
-        """Report a SchemactlError (message, hint, and its problems, differences or steps)
-        by the output contract; return its exit code."""
-        problems = list(getattr(exc, "problems", None) or [])
-        lines = list(getattr(exc, "differences", None) or getattr(exc, "steps", None) or [])
-        details: list[Any] = [_problem(p) for p in problems] + lines
-        self.report(exc.message, exc.hint, kind=error_kind(exc), exit_code=exc.exit_code, details=details)
-        for line in lines:
-            self.note(f"  - {line}")
-        for problem in problems:  # validate's own output in text; never stdout for machines
-            if self.format == "text":
-                self.line(str(problem))
-            else:
-                self.stderr.print(str(problem), markup=False, highlight=False)
+        """Report a SchemactlError by the output contract: its message, hint, kind and
+        ``details`` (every subclass carries them the same way, cadb/errors.py); return its
+        exit code. In text, a detail that is a position (a spec's problem) is a
+        FILE:LINE:COL line (stdout with -f text, as validate prints it; stderr otherwise), a
+        string (a proof's difference, a destructive step) a ``  - `` line on stderr; other
+        details restate the message and go only into the JSON document."""
+        details = list(exc.details)
+        self.report(exc.message, exc.hint, kind=exc.kind, exit_code=exc.exit_code, details=details)
+        for detail in details:
+            if isinstance(detail, str):
+                self.note(f"  - {detail}")
+        for detail in details:
+            if isinstance(detail, dict) and _POSITION <= set(detail):
+                line = "{file}:{line}:{column}: {message}".format(**detail)
+                if self.format == "text":
+                    self.line(line)
+                else:
+                    self.stderr.print(line, markup=False, highlight=False)
         return exc.exit_code
 
 
@@ -146,7 +151,7 @@ def format_in(args: list[str]) -> str:
 def error_document(
     message: str, hint: str | None, *, kind: str = "error", exit_code: int = 1,
     details: list[Any] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """The JSON document of a failed run (``-f json``): ``status`` is always "error"."""
     return {
         "status": "error",
@@ -161,25 +166,7 @@ def error_document(
     }
 
 
-_KINDS = {
-    "SpecError": "spec", "ConfigError": "config", "DatabaseError": "database", "ServerError": "server",
-    "MigrationError": "migration", "ProofFailed": "proof", "DestructiveChange": "destructive",
-}  # fmt: skip
-
-
-def error_kind(exc: BaseException) -> str:
-    """A stable word for the error's class (the nearest schemactl base class)."""
-    for cls in type(exc).__mro__:
-        if cls.__name__ in _KINDS:
-            return _KINDS[cls.__name__]
-    return "error"
-
-
-def _problem(problem: Any) -> Any:
-    fields = ("file", "line", "column", "message")
-    if all(hasattr(problem, f) for f in fields):
-        return {f: getattr(problem, f) for f in fields}
-    return str(problem)
+_POSITION = {"file", "line", "column", "message"}  # a detail that is a spec's problem
 
 
 def _scrub(text: str) -> str:

@@ -32,12 +32,12 @@ def register(app: typer.Typer) -> None:
 def run_up(state: State, db: str | None, dev_db: str | None = None) -> int:
     started = time.perf_counter()
     report = validate_files(state)
-    if report["status"] != "ok":
-        for p in report["problems"]:
-            OUT.line(f"{p['file']}:{p['line']}:{p['column']}: {p['message']}")
-        OUT.error(f"validate: {len(report['problems'])} problem(s); fix them and rerun")
+    if report.status != "ok":
+        for problem in report.problems:
+            OUT.line(str(problem))
+        OUT.error(f"validate: {len(report.problems)} problem(s); fix them and rerun")
         return 1
-    OUT.note(f"[green]✓ validate[/]  {report['summary']}")
+    OUT.note(f"[green]✓ validate[/]  {report.summary}")
 
     from generator.migrate import api as migrate
     from generator.pg.database import resolve_live
@@ -59,7 +59,7 @@ def run_up(state: State, db: str | None, dev_db: str | None = None) -> int:
         if code == 1:
             return 1
     OUT.note(f"[green]done[/] in {time.perf_counter() - started:.1f}s" if code == 0 else
-             f"[yellow]done with drift left[/] in {time.perf_counter() - started:.1f}s")  # fmt: skip
+             f"[yellow]done with drift left[/] in {time.perf_counter() - started:.1f}s")
     return code
 
 
@@ -73,7 +73,7 @@ def _seed_step(state: State, url: str, dev_db: str | None) -> int:
 
 def _diff_step(state: State, url: str, dev_db: str | None) -> int:
     """The database must now match the spec; anything left is drift (exit 2), shown in full."""
-    from cli.diff import render_text
+    from cli.text import diff_body
     from generator.drift.engine import run_diff
     from generator.drift.spec_db import SpecDDL
     from generator.pg.database import resolve_dev
@@ -86,6 +86,6 @@ def _diff_step(state: State, url: str, dev_db: str | None) -> int:
     if report.in_sync:
         OUT.note(f"[green]✓ diff[/]      in sync with the spec ({time.perf_counter() - t:.1f}s)")
         return 0
-    render_text(report)
+    diff_body(report)
     OUT.note(f"[yellow]✗ diff[/]      {len(report.changes)} difference(s) left after the upgrade: run schemactl diff")
     return 2

@@ -28,48 +28,74 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
 
+    def as_dict(self) -> dict[str, str | int]:
+        return {"file": self.file, "line": self.line, "column": self.column, "message": self.message}
+
 
 class SpecError(SchemactlError):
-    """schema.yaml or seeds.yaml has problems; ``problems`` lists every one of them."""
+    """schema.yaml or seeds.yaml has problems; ``problems`` lists every one of them (and
+    ``details`` the same, as objects)."""
+
+    kind = "spec"
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)
         n = len(self.problems)
-        super().__init__(f"{n} problem{'s' if n != 1 else ''} found", None)
+        super().__init__(
+            f"{n} problem{'s' if n != 1 else ''} found",
+            "fix each FILE:LINE:COL problem listed and rerun (schemactl validate checks schema.yaml and seeds.yaml)",
+            details=[p.as_dict() for p in self.problems],
+        )
 
 
 class ConfigError(SchemactlError):
     """A bad option, URL or environment setting."""
 
+    kind = "config"
+
 
 class ServerError(SchemactlError):
     """A local PostgreSQL server (embedded or test) could not be set up, started or stopped."""
+
+    kind = "server"
 
 
 class CodegenError(SchemactlError):
     """Python could not be generated from the spec: names that collide or cannot be Python names
     (``schemactl models``), or a rendering that does not parse (a bug, refused before writing)."""
 
+    kind = "codegen"
+
 
 class MigrationError(SchemactlError):
     """Alembic revisions are missing, inconsistent, or the database is at an unknown revision."""
 
+    kind = "migration"
+
 
 class ProofFailed(SchemactlError):
-    """A generated revision could not be proven correct; ``differences`` says what was left over."""
+    """A generated revision could not be proven correct; ``differences`` (and ``details``) say
+    what was left over."""
+
+    kind = "proof"
+
+    DEFAULT_HINT = "nothing was written: split the change, or write this revision by hand (docs/generator.md)"
 
     def __init__(self, message: str, differences: list[str], hint: str | None = None) -> None:
-        super().__init__(message, hint)
+        super().__init__(message, hint or self.DEFAULT_HINT, details=list(differences))
         self.differences = differences
 
 
 class DestructiveChange(SchemactlError):
-    """A revision would lose data; ``steps`` lists each destructive step."""
+    """A revision would lose data; ``steps`` (and ``details``) list each destructive step."""
+
+    kind = "destructive"
 
     def __init__(self, steps: list[str]) -> None:
         super().__init__(
             f"the revision has {len(steps)} destructive step{'s' if len(steps) != 1 else ''}",
             "review them and pass --allow-destructive if they are intended",
+            details=list(steps),
         )
         self.steps = steps
 
@@ -163,6 +189,4 @@ def from_database_exception(exc: BaseException) -> DatabaseError | None:
     primary = getattr(diag, "message_primary", None) if diag is not None else None
     text = primary or next((ln.strip() for ln in str(error).splitlines() if ln.strip()), "")
     message = f"{rule[0]}: {text}" if text else rule[0]
-    found = DatabaseError(message, rule[1])
-    found.sqlstate = state  # type: ignore[attr-defined]
-    return found
+    return DatabaseError(message, rule[1], sqlstate=state)

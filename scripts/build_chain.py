@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STAGES = [
     ("core tables", ["users", "sessions", "licenses", "models", "jobs"]),
     ("operational tables", ["machines", "materials", "tools", "cam_runs", "sim_runs", "artefacts",
-                            "notifications", "erp_mes_sync"]),  # fmt: skip
+                            "notifications", "erp_mes_sync"]),
     ("billing tables", ["invoices", "payments"]),
     ("security and audit tables", ["audit_logs", "security_events"]),
 ]

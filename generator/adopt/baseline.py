@@ -58,7 +58,7 @@ def scaffold(root: Path) -> list[Path]:
 def write_baseline(
     root: Path, spec_path: Path, dev_url: str, message: str, *, stamp_url: str | None = None,
     progress: Callable[[str], None] = _noop,
-) -> GenerateResult:  # fmt: skip
+) -> GenerateResult:
     from generator.drift.spec_db import cache_key
     from generator.migrate import api
     from generator.migrate.revision import generate

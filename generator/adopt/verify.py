@@ -35,7 +35,7 @@ _ENTRY = re.compile(r"^--\n-- Name: (.*); Type: (.*); Schema: (.*); Owner: (.*)\
 # lines that differ between any two dumps: the versions, and pg_dump's per-run \restrict key
 _NOISE = re.compile(r"^(-- Dumped from database version .*|-- Dumped by pg_dump version .*|\\restrict .*|\\unrestrict .*)\n", re.M)
 _KIND_WORDS = ("MATERIALIZED VIEW ", "FOREIGN TABLE ", "TABLE ", "COLUMN ", "INDEX ", "SEQUENCE ", "FUNCTION ",
-               "PROCEDURE ", "AGGREGATE ", "TYPE ", "DOMAIN ", "VIEW ", "SCHEMA ", "EXTENSION ")  # fmt: skip
+               "PROCEDURE ", "AGGREGATE ", "TYPE ", "DOMAIN ", "VIEW ", "SCHEMA ", "EXTENSION ")
 _ON = re.compile(r"^(?:CONSTRAINT|TRIGGER|POLICY|RULE) (.*) ON (.*)$")
 
 
@@ -65,12 +65,12 @@ class Allowance:
         relations = set(plan.skipped_relations) | whole
         return cls(set(plan.skipped_schemas), relations, whole, set(plan.skipped_parts), set(plan.skipped_routines),
                    set(plan.skipped_types), set(plan.skipped_rls), set(plan.skipped_grants),
-                   set(plan.skipped_comments), plan.skipped_default_acl)  # fmt: skip
+                   set(plan.skipped_comments), plan.skipped_default_acl)
 
     @property
     def empty(self) -> bool:
         return not any((self.schemas, self.relations, self.parts, self.routines, self.types, self.rls, self.grants,
-                        self.comments, self.default_acl))  # fmt: skip
+                        self.comments, self.default_acl))
 
     # ---- pg_dump entries
     def explains_entry(self, kind: str, schema: str, name: str) -> bool:
@@ -282,7 +282,7 @@ def dump_schema(url: str) -> str:
     done = subprocess.run(
         [str(binary), "--schema-only", "--no-owner", "--dbname", libpq],
         capture_output=True, text=True, env=env, check=False,
-    )  # fmt: skip
+    )
     if done.returncode != 0:
         from generator.errors import DatabaseError
         from generator.pg.urls import scrub

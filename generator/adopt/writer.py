@@ -29,7 +29,7 @@ _SIMPLE = {
     "float8": "double precision", "text": "text", "bool": "boolean", "uuid": "uuid",
     "jsonb": "jsonb", "json": "json", "date": "date", "bytea": "bytea", "inet": "inet",
     "cidr": "cidr", "macaddr": "macaddr",
-}  # fmt: skip
+}
 _UNSIZED = {"time": "time", "timestamptz": "timestamptz", "timestamp": "timestamp", "interval": "interval"}
 _ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 _MATCH = {"s": "simple", "f": "full", "p": "partial"}
@@ -38,7 +38,7 @@ _PROKIND = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window fu
 _TYPEKIND = {"d": "domain", "c": "composite type", "r": "range type", "m": "multirange type", "b": "base type", "p": "pseudo type"}
 _NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)$")
 SAFE_DEFAULT_CALLS = {"now()", "gen_random_uuid()", "clock_timestamp()", "statement_timestamp()",
-                      "transaction_timestamp()", "CURRENT_TIMESTAMP", "CURRENT_DATE"}  # fmt: skip
+                      "transaction_timestamp()", "CURRENT_TIMESTAMP", "CURRENT_DATE"}
 
 
 @dataclass(frozen=True, order=True)
@@ -132,7 +132,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     excluded = {
         r.name for r in public.values()
         if r.kind in ("r", "p") and any(fnmatch.fnmatchcase(r.name, p) or fnmatch.fnmatchcase(f"public.{r.name}", p) for p in exclude)
-    }  # fmt: skip
+    }
     plan.excluded = sorted(f"public.{n}" for n in excluded)
     for n in excluded:  # what goes with an excluded table
         plan.skipped_relations.update(ix.name for ix in public[n].indexes)
@@ -183,7 +183,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     identity_options = {
         (s.owner_table, s.owner_column): s for s in db.sequences
         if s.dependency == "i" and not _default_identity(s.start, s.increment, s.minimum, s.maximum, s.cache, s.cycle, s.type)
-    }  # fmt: skip
+    }
     tables: dict[str, dict[str, Any]] = {}
     for r in public.values():
         if r.kind not in ("r", "p") or r.name in excluded:
@@ -203,7 +203,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
                     "identity options", f"public.{r.name}.{c.name}",
                     f"sequence {seq.name}: START {seq.start} INCREMENT {seq.increment} MINVALUE {seq.minimum} "
                     f"MAXVALUE {seq.maximum} CACHE {seq.cache}{' CYCLE' if seq.cycle else ''}; the spec writes the defaults",
-                ))  # fmt: skip
+                ))
 
     order = _dependency_order(tables)
     plan.tables = order
@@ -323,7 +323,7 @@ def _check_sql(definition: str) -> str | None:
 # defaults written as the spec's literals (``default:``) rather than ``default_sql``: only
 # forms that read back exactly as PostgreSQL printed them (the round trip checks it)
 _CALLS = {"now()": "now()", "gen_random_uuid()": "gen_random_uuid()", "clock_timestamp()": "clock_timestamp()",
-          "CURRENT_TIMESTAMP": "current_timestamp", "CURRENT_DATE": "current_date"}  # fmt: skip
+          "CURRENT_TIMESTAMP": "current_timestamp", "CURRENT_DATE": "current_date"}
 _SIMPLE_STRING = re.compile(r"^'([A-Za-z0-9 _.@/+-]*)'::(text|character varying|[a-z_][a-z0-9_]*)$")
 
 
@@ -333,7 +333,7 @@ def _literal_default(default: str, type_text: str, enum_names: set[str]) -> dict
         value = _CALLS[default]
         fits = {"now()": ("timestamptz", "timestamp"), "clock_timestamp()": ("timestamptz", "timestamp"),
                 "current_timestamp": ("timestamptz", "timestamp"), "gen_random_uuid()": ("uuid",),
-                "current_date": ("date",)}[value]  # fmt: skip
+                "current_date": ("date",)}[value]
         return {"default": value} if type_text in fits else None
     if default in ("true", "false") and type_text == "boolean":
         return {"default": default == "true"}
@@ -359,13 +359,13 @@ def _default(c: Column, table: str, plan: ImportPlan, owned: dict) -> dict[str, 
         plan.unsupported.append(Unsupported(
             "column default", f"public.{table}.{c.name}", f"{c.default}: sequences are not in the spec yet",
             "sequence public." + seq.group(1).replace("''", "'"),
-        ))  # fmt: skip
+        ))
         return {}
     return {"default_sql": c.default}
 
 
 def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str], owned: dict,
-           enum_names: set[str], ext_names: set[str]) -> dict[str, Any]:  # fmt: skip
+           enum_names: set[str], ext_names: set[str]) -> dict[str, Any]:
     out = plan.unsupported
     name = r.name
     body: dict[str, Any] = {}

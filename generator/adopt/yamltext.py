@@ -21,7 +21,7 @@ _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # YAML 1.1 booleans and nulls (PyYAML reads these case variants), and 1.2's
 _SPECIAL = {
     "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf",
-}  # fmt: skip
+}
 # what YAML reads exactly in a double-quoted scalar: printable characters (PyYAML's reader
 # refuses others in the stream, so they are escaped)
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}

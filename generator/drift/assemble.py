@@ -25,7 +25,7 @@ from generator.pg.catalog import Change, Snapshot
 
 
 def build_report(changes: list[Change], engine_sql: list[str], live: Snapshot, spec: Snapshot,
-                 hidden_functions: set[str] | frozenset[str] = frozenset(), **context: Any) -> DiffReport:  # fmt: skip
+                 hidden_functions: set[str] | frozenset[str] = frozenset(), **context: Any) -> DiffReport:
     """The report for catalog ``changes`` and migra's ``engine_sql`` (live -> spec).
 
     ``hidden_functions``: functions whose definition migra could not read in the live
@@ -39,7 +39,7 @@ def build_report(changes: list[Change], engine_sql: list[str], live: Snapshot, s
         [s.sql for s in statements if s.origin == "migra"], folded, index_tables(live, spec)
     )
     return DiffReport(changes=folded + extra, statements=statements, missing_sql=missing,
-                      preamble=preamble, **context)  # fmt: skip
+                      preamble=preamble, **context)
 
 
 def without_hidden_functions(

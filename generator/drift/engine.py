@@ -541,7 +541,7 @@ def _compare(
         changes, statements, live.snapshot, target.snapshot, hidden_functions=hidden,
         database=mask_url(live_url), dev_database=mask_url(dev_url), engine=engine_version(),
         server_versions={"database": live.version, "dev": target.version}, timings=timings,
-    )  # fmt: skip
+    )
     return report
 
 

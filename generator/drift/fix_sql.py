@@ -122,7 +122,7 @@ def _mentions_type(definition: str, enum: str) -> bool:
 
 
 def _fix_enum(out: list[Statement], name: str, changes: list[Change], live: Snapshot,
-              spec: Snapshot) -> tuple[list[Statement], bool]:  # fmt: skip
+              spec: Snapshot) -> tuple[list[Statement], bool]:
     """Replace migra's statements for enum ``name``; True when the type is recreated."""
     a, b = live.enums.get(name, ()), spec.enums.get(name, ())
     columns = {key: arr for key, col in live.columns.items() if (arr := _type_matches(col.type, name)) is not None}
@@ -138,11 +138,11 @@ def _fix_enum(out: list[Statement], name: str, changes: list[Change], live: Snap
         return bool(
             d and d.kind == "column" and split_label(d.name, columns) in columns
             and re.search(r"\b(set|drop)\s+default\b", sql)
-        )  # fmt: skip
+        )
 
     if set(a) <= set(b) and _is_subsequence(a, b):
         block = [Statement(sql, False, "schemactl", "migra would recreate the type and rewrite its tables")
-                 for sql in enum_add_values(name, a, b)]  # fmt: skip
+                 for sql in enum_add_values(name, a, b)]
         for table, column in sorted(columns):  # defaults migra changed along with the type
             if (table, column) in default_changed:
                 block.append(Statement(_set_default(table, column, spec), False, "schemactl"))
@@ -158,34 +158,34 @@ def _set_default(table: str, column: str, spec: Snapshot) -> str:
 
 
 def enum_recreate(name: str, values: tuple[str, ...], columns: dict[tuple[str, str], str], live: Snapshot,
-                  spec: Snapshot, changes: list[Change]) -> list[Statement]:  # fmt: skip
+                  spec: Snapshot, changes: list[Change]) -> list[Statement]:
     """Recreate enum ``name`` with ``values``: the type, its columns, and what mentions it."""
     changed = {c.name for c in changes if c.kind in ("constraint", "index")}
     tables = {t for t, _ in columns}
     checks = sorted(
         (t, n) for (t, n), (kind, d) in live.constraints.items()
         if t in tables and kind == "c" and _mentions_type(d, name) and n not in changed
-    )  # fmt: skip
+    )
     indexes = sorted(
         n for n, (t, d) in live.indexes.items()
         if _mentions_type(d, name) and n not in changed and not any(k[1] == n for k in live.constraints)
-    )  # fmt: skip
+    )
     old = ident(name + OLD_SUFFIX)
     sql: list[str] = []
     sql += [f"ALTER TABLE {qualified(t)} DROP CONSTRAINT {ident(n)}" for t, n in checks]
     sql += [f"DROP INDEX {qualified(n)}" for n in indexes]
     sql += [f"ALTER TABLE {qualified(t)} ALTER COLUMN {ident(c)} DROP DEFAULT"
-            for (t, c) in sorted(columns) if live.columns[(t, c)].default is not None]  # fmt: skip
+            for (t, c) in sorted(columns) if live.columns[(t, c)].default is not None]
     sql.append(f"ALTER TYPE {qualified(name)} RENAME TO {old}")
     sql.append(f"CREATE TYPE {qualified(name)} AS ENUM ({', '.join(literal(v) for v in values)})")
     for (t, c), arr in sorted(columns.items()):
         target = qualified(name) + arr
         sql.append(f"ALTER TABLE {qualified(t)} ALTER COLUMN {ident(c)} TYPE {target} USING {ident(c)}::text{arr}::{target}")
     sql += [_set_default(t, c, spec) for (t, c) in sorted(columns)
-            if (t, c) in spec.columns and spec.columns[(t, c)].default is not None]  # fmt: skip
+            if (t, c) in spec.columns and spec.columns[(t, c)].default is not None]
     sql.append(f"DROP TYPE {qualified(name + OLD_SUFFIX)}")
     sql += [f"ALTER TABLE {qualified(t)} ADD CONSTRAINT {ident(n)} {spec.constraints[(t, n)][1]}"
-            for t, n in checks if (t, n) in spec.constraints]  # fmt: skip
+            for t, n in checks if (t, n) in spec.constraints]
     sql += [create_index(n, spec.indexes[n][1]) for n in indexes if n in spec.indexes]
     if spec.enum_comments.get(name) is not None:
         sql.append(f"COMMENT ON TYPE {qualified(name)} IS {literal(spec.enum_comments[name])}")
@@ -235,7 +235,7 @@ def _fix_using_index(out: list[Statement], live: Snapshot, spec: Snapshot) -> li
             s = Statement(
                 f"ALTER TABLE {qualified(d.table)} ADD CONSTRAINT {ident(name)} {definition}", False, "schemactl",
                 f"migra re-adds it USING INDEX {index}, which its script dropped and never re-creates",
-            )  # fmt: skip
+            )
         elif d and d.kind == "index":
             (indexes.add if d.action == "added" else indexes.discard)(d.name)
         elif d and d.kind == "constraint" and d.action == "removed" and d.table:

@@ -57,7 +57,7 @@ class Statement:
     origin: str = "migra"  # "migra" | "schemactl"
     note: str = ""  # why schemactl wrote or replaced it
 
-    def as_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "sql": terminated(self.sql),
             "destructive": self.destructive,
@@ -82,6 +82,9 @@ class DiffReport:
     # session settings the script needs before its statements (not statements of the fix:
     # never counted); only ``SET check_function_bodies = off`` when the script creates a function
     preamble: list[str] = field(default_factory=list)
+    # committed revisions the database has not applied (None: no alembic_version table);
+    # set by the caller, which knows the migrations (the drift layer does not)
+    pending_revisions: int | None = None
 
     @property
     def in_sync(self) -> bool:
@@ -125,7 +128,7 @@ class DiffReport:
             lines.append(f"-- schemactl cannot write SQL for: {missing}")
         return "\n".join(lines) + ("\n" if lines else "")
 
-    def as_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
             "status": self.status,
@@ -137,7 +140,7 @@ class DiffReport:
                 {"kind": c.kind, "name": c.name, "action": c.action, "detail": c.detail}
                 for c in self.changes
             ],
-            "statements": [s.as_json() for s in self.statements],
+            "statements": [s.as_dict() for s in self.statements],
             "destructive": self.destructive,
             "complete": self.complete,
             "missing_sql": list(self.missing_sql),
@@ -145,6 +148,7 @@ class DiffReport:
             "timings": self.timings,
             "spec_cache": self.spec_cache,
             "preamble": [terminated(sql) for sql in self.preamble],
+            "pending_revisions": self.pending_revisions,
         }
 
 
@@ -173,7 +177,7 @@ def fold_changes(changes: list[Change], live: Snapshot, spec: Snapshot) -> list[
     return [
         c for c in changes
         if not (c.kind == "index" and c.name in constraint_names and c.name in changed_constraints)
-    ]  # fmt: skip
+    ]
 
 
 _NAME = r'(?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))*'

@@ -55,17 +55,20 @@ def single_head(root: Path, script_location: Path | None = None) -> str | None:
 
 @contextlib.contextmanager
 def _translated(target: str | None = None) -> Iterator[None]:
-    """Alembic's CommandError as a MigrationError. An unknown revision is either the one asked
-    for (a typo) or the one the database is at (a newer deploy migrated it)."""
+    """Alembic's CommandError as a MigrationError. An unknown revision (Alembic's
+    ResolutionError, which CommandError wraps; its ``argument`` names the revision, so no
+    message is parsed) is either the one asked for (a typo) or the one the database is at (a
+    newer deploy migrated it)."""
+    from alembic.script.revision import ResolutionError
     from alembic.util import CommandError
 
     try:
         yield
-    except CommandError as exc:
+    except (CommandError, ResolutionError) as exc:
         text = str(exc)
-        if "Can't locate revision" in text or "No such revision" in text:
-            quoted = re.findall(r"'([^']*)'", text.replace("Can't", "Cannot"))
-            unknown = quoted[0] if quoted else text.split(":")[-1].strip()
+        resolution = next((e for e in (exc, exc.__cause__, exc.__context__) if isinstance(e, ResolutionError)), None)
+        if resolution is not None:
+            unknown = str(resolution.argument)
             if target is not None and unknown == target:
                 raise MigrationError(
                     f"no revision {target!r} in the migrations",
@@ -75,7 +78,7 @@ def _translated(target: str | None = None) -> Iterator[None]:
                 f"the database is at a revision this repository does not know ({unknown})",
                 "a newer deploy migrated it: pull the latest migrations before running this",
             ) from None
-        raise MigrationError(text) from None
+        raise MigrationError(text, "check the revisions with `alembic history` and `schemactl status`") from None
 
 
 @dataclass
@@ -153,6 +156,8 @@ def revisions_between(root: Path, moved: Moved) -> list[str]:
 
 @dataclass
 class Status:
+    """``schemactl status``: where the database is; ``status`` is "at_head" or "behind"."""
+
     current: list[str]
     heads: list[str]
     pending: list[str]  # revisions between current and head, oldest first
@@ -160,6 +165,20 @@ class Status:
     @property
     def at_head(self) -> bool:
         return sorted(self.current) == sorted(self.heads)
+
+    @property
+    def status(self) -> str:
+        return "at_head" if self.at_head else "behind"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "format_version": 1,
+            "current": list(self.current),
+            "heads": list(self.heads),
+            "pending": list(self.pending),
+            "at_head": self.at_head,
+        }
 
 
 def current_revisions(conn: Any) -> list[str]:

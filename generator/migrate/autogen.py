@@ -253,7 +253,7 @@ class AutogenSupport:
             return [op]
         column = xops._q(op.column_name)
         common = dict(existing_type=op.existing_type, existing_nullable=op.existing_nullable,
-                      existing_comment=op.existing_comment)  # fmt: skip
+                      existing_comment=op.existing_comment)
         old_default = _default_clause(a.default)
         new_default = self.metadata.tables[table].c[op.column_name].server_default
         kw = {k: v for k, v in op.kw.items() if k not in ("modify_server_default", "existing_server_default")}
@@ -261,14 +261,14 @@ class AutogenSupport:
             table, op.column_name, using=f"{column}::{b.type}" if up else None,
             reverse_using=f"{column}::{a.type}" if down else None, modify_type=op.modify_type,
             modify_nullable=op.modify_nullable, modify_comment=op.modify_comment, **common, **kw,
-        )  # fmt: skip
+        )
         if old_default is None and new_default is None:
             return [cast]
         drop = ops.AlterColumnOp(table, op.column_name, modify_server_default=None,
-                                 existing_server_default=old_default, **common)  # fmt: skip
+                                 existing_server_default=old_default, **common)
         cast.existing_server_default = None
         restore = ops.AlterColumnOp(table, op.column_name, modify_server_default=new_default,
-                                    existing_server_default=None, **{**common, "existing_type": op.modify_type})  # fmt: skip
+                                    existing_server_default=None, **{**common, "existing_type": op.modify_type})
         return [drop, cast, restore]
 
     def _assignable(self, source: str, target: str) -> bool:
@@ -357,7 +357,7 @@ class AutogenSupport:
                 continue
             old, new = _key_columns(d1), _key_columns(d2)
             drops.append(ops.DropConstraintOp(conv(name), table, type_="primary",
-                                              _reverse=ops.CreatePrimaryKeyOp(conv(name), table, old)))  # fmt: skip
+                                              _reverse=ops.CreatePrimaryKeyOp(conv(name), table, old)))
             post.append(ops.CreatePrimaryKeyOp(conv(name), table, new))
 
     def _identities(self, post: list) -> None:
@@ -370,7 +370,7 @@ class AutogenSupport:
             post.append(xops.AlterIdentityOp(
                 *key, kinds[b.identity], kinds[a.identity],
                 default=None if b.identity else b.default, existing_default=None if a.identity else a.default,
-            ))  # fmt: skip
+            ))
 
     def _reflected_index(self, table: str, name: str) -> sa.Index | None:
         reflected = sa.Table(table, sa.MetaData(), autoload_with=self.connection)

@@ -113,7 +113,7 @@ def _run(context: Any) -> None:
         # be doubled (the append-only trigger's RAISE, a CHECK's LIKE '5%'); and literals
         # follow standard_conforming_strings (backslashes are not doubled). Issue 13 item 3.
         context.configure(**_offline_target(context, root), target_metadata=metadata, literal_binds=True,
-                          transaction_per_migration=True, dialect_opts={"paramstyle": "named"})  # fmt: skip
+                          transaction_per_migration=True, dialect_opts={"paramstyle": "named"})
         context.get_context().dialect._backslash_escapes = False
         # The literals and the spec's SQL fragments are written for standard_conforming_strings
         # on; the script says so, whatever the database or role that runs it sets (issue 12).

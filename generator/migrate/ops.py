@@ -301,7 +301,7 @@ def rebuild_enum_sql(name: str, values_after: list[str]) -> str:
     body = _REBUILD_ENUM.format(
         type=_q(name), old=_q(f"{name}__old"), type_literal=_lit(_q(name)),
         values=", ".join(_lit(v) for v in values_after),
-    )  # fmt: skip
+    )
     tag, n = "$schemactl$", 0
     while tag in body:
         n += 1
@@ -426,7 +426,7 @@ class _ChainGuardOp(_Op):
 class CreateChainGuardOp(_ChainGuardOp):
     @classmethod
     def create_chain_guard(cls, operations: Operations, table_name: str, scope: list[str], prev: str, hash: str,
-                           id_column: str = "id") -> Any:  # fmt: skip
+                           id_column: str = "id") -> Any:
         return operations.invoke(cls(table_name, scope, prev, hash, id_column))
 
     def reverse(self) -> DropChainGuardOp:
@@ -437,7 +437,7 @@ class CreateChainGuardOp(_ChainGuardOp):
 class DropChainGuardOp(_ChainGuardOp):
     @classmethod
     def drop_chain_guard(cls, operations: Operations, table_name: str, scope: list[str], prev: str, hash: str,
-                         id_column: str = "id") -> Any:  # fmt: skip
+                         id_column: str = "id") -> Any:
         return operations.invoke(cls(table_name, scope, prev, hash, id_column))
 
     def reverse(self) -> CreateChainGuardOp:
@@ -522,7 +522,7 @@ class AlterIdentityOp(_Op):
     def __init__(
         self, table_name: str, column_name: str, identity: str | None, existing_identity: str | None,
         default: str | None = None, existing_default: str | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.table_name, self.column_name = table_name, column_name
         self.identity, self.existing_identity = identity, existing_identity
         self.default, self.existing_default = default, existing_default
@@ -531,12 +531,12 @@ class AlterIdentityOp(_Op):
     def alter_identity(
         cls, operations: Operations, table_name: str, column_name: str, identity: str | None, *,
         existing_identity: str | None, default: str | None = None, existing_default: str | None = None,
-    ) -> Any:  # fmt: skip
+    ) -> Any:
         return operations.invoke(cls(table_name, column_name, identity, existing_identity, default, existing_default))
 
     def reverse(self) -> AlterIdentityOp:
         return AlterIdentityOp(self.table_name, self.column_name, self.existing_identity, self.identity,
-                               self.existing_default, self.default)  # fmt: skip
+                               self.existing_default, self.default)
 
 
 @Operations.implementation_for(AlterIdentityOp)
@@ -552,7 +552,7 @@ def _alter_identity(operations: Operations, op: AlterIdentityOp) -> None:
         _execute(operations, f"{alter} ADD GENERATED {_GENERATED[op.identity]} AS IDENTITY")
         sequence = f"pg_get_serial_sequence({_lit(_q(op.table_name))}, {_lit(op.column_name)})"
         _execute(operations, f"SELECT setval({sequence}, coalesce(max({_q(op.column_name)}), 0) + 1, false) "
-                             f"FROM {_q(op.table_name)}")  # fmt: skip
+                             f"FROM {_q(op.table_name)}")
     else:
         _execute(operations, f"{alter} SET GENERATED {_GENERATED[op.identity]}")
 
@@ -566,7 +566,7 @@ class AlterColumnTypeOp(alembic_ops.AlterColumnOp):
     def __init__(
         self, table_name: str, column_name: str, *, using: str | None = None, reverse_using: str | None = None,
         **kw: Any,
-    ) -> None:  # fmt: skip
+    ) -> None:
         kw.pop("postgresql_using", None)
         super().__init__(table_name, column_name, **kw)
         self.using, self.reverse_using = using, reverse_using
@@ -698,7 +698,7 @@ def _r_rename_table(ctx: Any, op: RenameTableOp) -> str:
 @renderers.dispatch_for(AlterIdentityOp)
 def _r_alter_identity(ctx: Any, op: AlterIdentityOp) -> str:
     return _call("alter_identity", op.table_name, op.column_name, op.identity, existing_identity=op.existing_identity,
-                 default=op.default, existing_default=op.existing_default)  # fmt: skip
+                 default=op.default, existing_default=op.existing_default)
 
 
 @renderers.dispatch_for(alembic_ops.CreatePrimaryKeyOp, replace=True)

@@ -54,9 +54,16 @@ class Plan:
         return not self.upgrade_ops.ops
 
 
+FORMAT_VERSION = 1  # of the JSON document of `schemactl generate` (GenerateResult.as_dict)
+
+
 @dataclass
 class GenerateResult:
-    status: str  # "written" | "no changes" | "needed" | "unexpressible"
+    """What ``schemactl generate`` did: ``status`` is "written", "no_changes", "needed"
+    (``--check``: a revision is needed) or "unexpressible" (the spec differs from the head,
+    but no operation expresses it; ``leftover`` says how)."""
+
+    status: str
     summary: list[str] = field(default_factory=list)
     destructive: list[str] = field(default_factory=list)
     path: Path | None = None
@@ -64,6 +71,19 @@ class GenerateResult:
     down_revision: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     leftover: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "format_version": FORMAT_VERSION,
+            "revision": self.revision,
+            "down_revision": self.down_revision,
+            "path": str(self.path) if self.path else None,
+            "operations": list(self.summary),
+            "destructive": list(self.destructive),
+            "leftover": list(self.leftover),
+            "timings": self.timings,
+        }
 
 
 def _noop(_: str) -> None:
@@ -136,7 +156,7 @@ def generate(
                     timings=timer.timings,
                     down_revision=down_revision,
                 )
-            return GenerateResult("no changes", timings=timer.timings, down_revision=down_revision)
+            return GenerateResult("no_changes", timings=timer.timings, down_revision=down_revision)
         if check:
             return GenerateResult(
                 "needed",
@@ -234,8 +254,10 @@ def _head_database(
 
 def _writable_head(scratch: contextlib.ExitStack, root: Path, dev_url: str, head_url: str) -> str:
     """A scratch copy of the cached head for the proof to change (CREATE DATABASE ... TEMPLATE);
-    when another run is reading the cache right now (a copy needs it idle), a scratch database
-    upgraded to head instead."""
+    a scratch database upgraded to head instead when the copy is refused because another run
+    is reading the cache right now (55006 object_in_use: a copy needs it idle) or because the
+    cache belongs to another role (42501: a CREATEDB role copies only its own databases; a role
+    without CREATEDB is told so by the plain CREATE DATABASE of the fallback)."""
     from generator.errors import DatabaseError
     from generator.migrate import api as migrate
     from generator.pg.database import scratch_database
@@ -248,7 +270,7 @@ def _writable_head(scratch: contextlib.ExitStack, root: Path, dev_url: str, head
             scratch_database(dev_url, prefix="schemactl_head", template=name)
         )
     except DatabaseError as exc:
-        if "being accessed by other users" not in str(exc):
+        if exc.sqlstate not in ("55006", "42501"):
             raise
     url = scratch.enter_context(scratch_database(dev_url, prefix="schemactl_head"))
     migrate.upgrade(root, url)
@@ -403,7 +425,7 @@ def _strip_banner(code: str) -> str:
 
 
 def _prove(root: Path, scripts: Path, head_url: str, target_url: str | None, dev_url: str, rev_id: str,
-           down_revision: str | None) -> None:  # fmt: skip
+           down_revision: str | None) -> None:
     from generator.drift.engine import compare_databases
     from generator.migrate import api as migrate
     from generator.pg.database import scratch_database
@@ -494,7 +516,7 @@ def describe_op(op: Any) -> str:
             # unset is None for type, nullable and name, False for server_default and comment
             what = [k for k, unset in (("type", None), ("nullable", None), ("server_default", False),
                                        ("comment", False), ("name", None))
-                    if getattr(op, f"modify_{k}", unset) is not unset]  # fmt: skip
+                    if getattr(op, f"modify_{k}", unset) is not unset]
             changes = ", ".join(what) or "change"
             return f"alter column {table}.{op.column_name} ({changes})"
         case ops.CreateIndexOp():

@@ -191,6 +191,10 @@ def _is_operational(exc: BaseException) -> bool:
     return isinstance(exc, sqlalchemy.exc.OperationalError | psycopg.OperationalError)
 
 
+# Connection failures, by libpq's message: the one exception to "branch on SQLSTATE". A
+# failed connection attempt carries none (psycopg's OperationalError.sqlstate is None for a
+# FATAL at startup, e.g. an unknown database or role: measured with psycopg 3 on 17.6), and the
+# refusals before any server (connection refused, unknown host, timeout) come from libpq itself.
 _RULES: list[tuple[re.Pattern[str], str, str]] = [
     (
         re.compile(r"password authentication failed for user \"([^\"]*)\""),
@@ -291,6 +295,7 @@ def explain_extension_privilege(statement: str, exc: BaseException) -> DatabaseE
         "use a superuser dev role (--dev-db / SCHEMACTL_DEV_DATABASE_URL) for this spec; "
         "trusted extensions (citext, pgcrypto, pg_trgm, hstore...) need only CREATEDB "
         "(docs/ci.md)",
+        sqlstate="42501",
     )
 
 
@@ -438,6 +443,7 @@ def no_createdb_error() -> DatabaseError:
         "the dev database user cannot create databases",
         "grant CREATEDB or point --dev-db / SCHEMACTL_DEV_DATABASE_URL at a server "
         "where it can",
+        sqlstate="42501",
     )
 
 
@@ -452,13 +458,22 @@ def _create_database(engine: Engine, name: str, template: str | None, dev_url: s
         with engine.connect() as conn:
             conn.execute(text(sql))
     except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) == "42501":
+        state = getattr(exc.orig, "sqlstate", None)
+        if state == "42501":
             raise no_createdb_error() from exc
+        if state == "55006" and template:  # object_in_use: a session is connected to the template
+            raise DatabaseError(
+                f"cannot copy database {template}: another session is connected to it",
+                "rerun when that session has ended",
+                sqlstate=state,
+            ) from exc
         if _is_operational(exc):
             raise explain_operational_error(exc, dev_url) from exc
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseError(
-            f"cannot create scratch database {name} on {_where(dev_url)}: {detail}"
+            f"cannot create scratch database {name} on {_where(dev_url)}: {detail}",
+            "check the dev server's log; `schemactl db clear-cache` drops what schemactl keeps there",
+            sqlstate=state,
         ) from exc
 
 

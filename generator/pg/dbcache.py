@@ -231,12 +231,12 @@ def clear(dev_url: str) -> list[str]:
     finally:
         engine.dispose()
     if refused:
-        error = DatabaseError(
+        raise DatabaseError(
             f"cannot drop {len(refused)} cached database(s) ({', '.join(refused)}): the dev database user is not their owner",
             "run schemactl db clear-cache as the user that created them, or as a superuser",
+            sqlstate="42501",
+            details=[f"dropped {name}" for name in dropped],  # what was dropped before the refusal
         )
-        error.dropped = dropped  # type: ignore[attr-defined]
-        raise error
     return dropped
 
 

@@ -338,22 +338,22 @@ def _build(rows: dict[str, list[tuple[Any, ...]]], version: int) -> Database:
         if rel is None:
             continue
         (name, contype, definition, deferrable, deferred, validated, noinherit, cols, _confrelid,
-         ref_schema, ref_table, ref_cols, upd, dele, match, comment, _indid, local, setcols) = r[1:]  # fmt: skip
+         ref_schema, ref_table, ref_cols, upd, dele, match, comment, _indid, local, setcols) = r[1:]
         rel.constraints.append(Constraint(
             name, contype, definition, deferrable, deferred, validated, noinherit, tuple(cols or ()),
             ref_schema, ref_table, tuple(ref_cols or ()), upd, dele, match, comment, local, setcols,
-        ))  # fmt: skip
+        ))
     for r in rows["indexes"]:
         rel = by_oid.get(r[0])
         if rel is None:
             continue
         (name, definition, unique, primary, nkey, natts, exprs, pred, method, options, tablespace, comment,
-         cols, indoption, defopc, defcoll, constraint, nnd, valid) = r[1:]  # fmt: skip
+         cols, indoption, defopc, defcoll, constraint, nnd, valid) = r[1:]
         rel.indexes.append(Index(
             name, definition, unique, primary, nkey, natts, exprs, pred, method, options is not None, tablespace,
             comment, tuple(cols or ()), tuple(indoption or ())[:nkey], bool(defopc) if defopc is not None else True,
             bool(defcoll) if defcoll is not None else True, constraint, bool(nnd), valid,
-        ))  # fmt: skip
+        ))
     for oid, name in rows["triggers"]:
         if oid in by_oid:
             by_oid[oid].triggers.append(name)
@@ -372,7 +372,7 @@ def _build(rows: dict[str, list[tuple[Any, ...]]], version: int) -> Database:
         sequences.append(Sequence(
             rel.schema, rel.name, f"{owner_rel.schema}.{owner_rel.name}" if owner_rel else None, column, dep,
             start, inc, mn, mx, cache, cycle, typ,
-        ))  # fmt: skip
+        ))
     types = [TypeInfo(s, n, k, tuple(labels or ()), c, bool(e), bool(a)) for s, n, k, labels, c, e, a in rows["types"]]
     return Database(
         schemas=[(n, c, bool(g)) for n, c, g in rows["schemas"]],

@@ -322,7 +322,10 @@ class LocalServer:
             out = self._run(args, what="postgres --version", as_server_user=False)
             match = re.search(r"\(PostgreSQL\)\s+(\d+)\.(\d+)", out)
             if not match:
-                raise ServerError(f"cannot parse the version of {self._bin('postgres')}: {out!r}")
+                raise ServerError(
+                    f"cannot parse the version of {self._bin('postgres')}: {out!r}",
+                    "is it a PostgreSQL server binary? reinstall the server",
+                )
             self._version = f"{match.group(1)}.{match.group(2)}"
         return self._version
 
@@ -374,7 +377,9 @@ class LocalServer:
             except subprocess.TimeoutExpired:
                 raise self._failure(f"{what} timed out after {timeout:.0f} s") from None
             except OSError as exc:
-                raise ServerError(f"{self.name}: cannot run {args[0]}: {exc}") from None
+                raise ServerError(
+                    f"{self.name}: cannot run {args[0]}: {exc}", "check that the binary exists and is executable"
+                ) from None
             out.seek(0)
             output = out.read()
         if proc.returncode != 0:

@@ -46,7 +46,7 @@ _SIMPLE: dict[str, Any] = {
 }
 
 _ACTIONS = {"restrict": "RESTRICT", "cascade": "CASCADE", "set null": "SET NULL",
-            "set default": "SET DEFAULT", "no action": None}  # fmt: skip
+            "set default": "SET DEFAULT", "no action": None}
 
 
 def build_metadata(spec: Spec) -> sa.MetaData:

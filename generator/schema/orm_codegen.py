@@ -192,7 +192,7 @@ _MODULE_NAMES = {
     "datetime", "decimal", "enum", "json", "math", "re", "uuid", "Any", "NamedTuple", "sa", "pg",
     "DeclarativeBase", "Mapped", "mapped_column", "relationship", "validates", "conv",
     "NAMING_CONVENTION", "Base", "MODELS", "ENUMS", "annotations",
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -554,7 +554,7 @@ def _tables_of_formats(formats: dict[tuple[str, str], _Format], names: Names) ->
 def _column(spec: Spec, col: ColumnSpec, names: Names) -> _Column:
     ctype = col.ctype
     if ctype is None:
-        raise CodegenError(f"{col.name}: unknown type {_q(col.type_text)}")
+        raise CodegenError(f"{col.name}: unknown type {_q(col.type_text)}", "run schemactl validate and fix the type")
     sql_type, annotation = _type(ctype, names)
     if ctype.base in ("json", "jsonb") and col.nullable:
         sql_type = sql_type[:-1] + "none_as_null=True)"
@@ -576,7 +576,7 @@ def _type(ctype: ColumnType, names: Names) -> tuple[str, str]:
     elif ctype.base in _TYPES:
         inner = _TYPES[ctype.base]
     else:
-        raise CodegenError(f"type {ctype.sql()} has no ORM mapping")
+        raise CodegenError(f"type {ctype.sql()} has no ORM mapping", "a bug: please report it with the column's type")
     if ctype.array:
         return f"pg.ARRAY({inner[0]})", f"list[{inner[1]}]"
     return inner

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from generator.spec import naming
 
 __all__ = ["SeedReport", "TableReport", "run_seed", "upsert_statements"]
 
+FORMAT_VERSION = 1  # of the JSON documents of `schemactl seed` (as_dict)
 RAW = {"no_parameters": True}  # execution options: send the SQL text as it is
 
 
@@ -68,6 +70,11 @@ class SeedReport:
     tables: list[TableReport]
     dry_run: bool = False
     revision: str | None = None  # the database's revision (the head)
+    seconds: float = 0.0  # how long the run took (text output only)
+
+    @property
+    def status(self) -> str:
+        return "ok"
 
     @property
     def inserted(self) -> int:
@@ -92,7 +99,8 @@ class SeedReport:
     def as_dict(self) -> dict[str, Any]:
         """The stable JSON shape of `schemactl seed --format json`."""
         return {
-            "status": "ok",
+            "status": self.status,
+            "format_version": FORMAT_VERSION,
             "dry_run": self.dry_run,
             "revision": self.revision,
             "tables": [
@@ -104,7 +112,7 @@ class SeedReport:
                 for t in self.tables
             ],
             "totals": {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged, "rows": self.rows},
-        }  # fmt: skip
+        }
 
 
 # ---------------------------------------------------------------------- SQL text
@@ -222,6 +230,7 @@ def run_seed(
     from generator.migrate.api import MIGRATION_LOCK_KEY
     from generator.pg.database import connect
 
+    started = time.perf_counter()
     engine = connect(url)
     table = ""
     try:
@@ -234,7 +243,7 @@ def run_seed(
                 reports.append(_upsert(conn, seed_table))
             if dry_run:
                 trans.rollback()
-        return SeedReport(reports, dry_run, revision)
+        return SeedReport(reports, dry_run, revision, seconds=time.perf_counter() - started)
     except sqlalchemy.exc.DBAPIError as exc:
         raise _database_error(exc, url, table) from exc
     finally:
@@ -298,5 +307,6 @@ def _database_error(exc: Any, url: str, table: str) -> DatabaseError:
     orig = getattr(exc, "orig", None) or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
     where = f"seeding {table}" if table else "seeding"
-    hint = _HINTS.get(getattr(orig, "sqlstate", None) or "", "check seeds.yaml against the database; nothing was written")
-    return DatabaseError(f"{where} failed: {first}; nothing was written", hint)
+    state = getattr(orig, "sqlstate", None)
+    hint = _HINTS.get(state or "", "check seeds.yaml against the database; nothing was written")
+    return DatabaseError(f"{where} failed: {first}; nothing was written", hint, sqlstate=state)

@@ -36,7 +36,14 @@ from typing import Any
 from generator.errors import CodegenError, MigrationError, ProofFailed
 from generator.pg.scratch import scratch_dir
 from generator.schema.pysource import check_file_name, check_source, doc_text, slug_source
-from generator.seeds.apply import column_groups, compared, insert_sql, quote_ident, value_sql
+from generator.seeds.apply import (
+    FORMAT_VERSION,
+    column_groups,
+    compared,
+    insert_sql,
+    quote_ident,
+    value_sql,
+)
 from generator.seeds.spec import Reference, Seeds, SeedTable
 
 State = dict[str, dict[str, Any]]  # table -> {"key", "json", "arrays", "references", ...}
@@ -58,7 +65,7 @@ def seed_state(seeds: Seeds) -> State:
             "rows": [dict(r) for r in t.rows],
         }
         for name, t in seeds.tables.items()
-    }  # fmt: skip
+    }
 
 
 def seeds_from_state(state: State, file: str = "SEEDS") -> Seeds:
@@ -74,7 +81,7 @@ def seeds_from_state(state: State, file: str = "SEEDS") -> Seeds:
             referenced_by=tuple(tuple(x) for x in body["referenced_by"]),
         )
         for name, body in state.items()
-    }  # fmt: skip
+    }
     return Seeds(file, tables)
 
 
@@ -135,14 +142,40 @@ def _hashable_key(table: SeedTable, row: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(repr(v) if isinstance(v, dict | list) else v for v in table.key_of(row))
 
 
-def pending_changes(seeds: Seeds, root: Path) -> list[str]:
-    """How seeds.yaml differs from the seed state of the committed data revisions (empty: in sync)."""
-    _rev, committed = committed_state(root)
+@dataclass
+class SeedCheck:
+    """``schemactl seed --check``: does seeds.yaml match the committed data revisions?"""
+
+    changes: list[str]  # what changed since the last data revision (empty: in sync)
+    revision: str | None = None  # the last data revision
+
+    @property
+    def status(self) -> str:
+        return "needed" if self.changes else "in_sync"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "format_version": FORMAT_VERSION,
+            "revision": self.revision,
+            "changes": list(self.changes),
+        }
+
+
+def check_seeds(seeds: Seeds, root: Path) -> SeedCheck:
+    """seeds.yaml against the seed state of the committed data revisions; touches no database."""
+    latest, committed = committed_state(root)
+    revision = latest.revision if latest else None
     new = seed_state(seeds)
     if _data(new) == _data(committed):
-        return []
+        return SeedCheck([], revision)
     lines = [c.describe() for c in diff_states(new, committed)]
-    return lines or ["rows were removed from seeds.yaml (they stay in databases as ordinary rows)"]
+    return SeedCheck(lines or ["rows were removed from seeds.yaml (they stay in databases as ordinary rows)"], revision)
+
+
+def pending_changes(seeds: Seeds, root: Path) -> list[str]:
+    """How seeds.yaml differs from the seed state of the committed data revisions (empty: in sync)."""
+    return check_seeds(seeds, root).changes
 
 
 # ---------------------------------------------------------------------- SQL
@@ -277,7 +310,7 @@ def _py_string(text: str) -> str:
 
 
 def render_revision(new: State, previous: State | None, revision: str, down_revision: str | None,
-                    message: str, create_date: str) -> str:  # fmt: skip
+                    message: str, create_date: str) -> str:
     changes = diff_states(new, previous)
     up, down = revision_statements(changes)
     notes = "\n".join(f"- {c.describe()}" for c in changes) or "- nothing (the seed state is unchanged)"
@@ -322,7 +355,7 @@ def read_data_revision(path: Path) -> DataRevision | None:
     doc = ast.get_docstring(tree, clean=False) or ""
     date = re.search(r"^Create Date: (.*)$", doc, re.M)
     return DataRevision(values["revision"], values.get("down_revision"), path, doc.split("\n\nRevision ID: ", 1)[0],
-                        date.group(1) if date else "", values["SEEDS"], bool(values.get("HAND_WRITTEN")))  # fmt: skip
+                        date.group(1) if date else "", values["SEEDS"], bool(values.get("HAND_WRITTEN")))
 
 
 def data_revisions(root: Path, script_location: Path | None = None) -> list[DataRevision]:
@@ -357,11 +390,23 @@ def rerender(revisions: list[DataRevision]) -> list[tuple[DataRevision, str]]:
 
 @dataclass
 class SeedRevisionResult:
-    status: str  # "written" | "no changes"
+    """``schemactl seed --revision``: the data revision written, or none needed."""
+
+    status: str  # "written" | "no_changes"
     changes: list[str] = field(default_factory=list)
     path: Path | None = None
     revision: str | None = None
     down_revision: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "format_version": FORMAT_VERSION,
+            "revision": self.revision,
+            "down_revision": self.down_revision,
+            "path": str(self.path) if self.path else None,
+            "changes": list(self.changes),
+        }
 
 
 def write_revision(root: Path, seeds: Seeds, message: str, dev_url: str, progress: Any = lambda _: None) -> SeedRevisionResult:
@@ -373,11 +418,11 @@ def write_revision(root: Path, seeds: Seeds, message: str, dev_url: str, progres
     new = seed_state(seeds)
     down_revision = migrate.single_head(root)
     if _data(new) == _data(previous):
-        return SeedRevisionResult("no changes", down_revision=down_revision)
+        return SeedRevisionResult("no_changes", down_revision=down_revision)
     changes = [c.describe() for c in diff_states(new, previous)]
     if not changes:
-        return SeedRevisionResult("no changes", ["rows were only removed from seeds.yaml; they stay in databases"],
-                                  down_revision=down_revision)  # fmt: skip
+        removed = ["rows were only removed from seeds.yaml; they stay in databases"]
+        return SeedRevisionResult("no_changes", removed, down_revision=down_revision)
     if not message:
         raise MigrationError("a data revision needs a message", 'pass -m "what changed"')
     rev_id = next_revision_id(root)
@@ -410,7 +455,7 @@ def check_rendering(text: str, state: State, message: str) -> None:
         same = False
     if not same:
         raise CodegenError("the generated data revision's SEEDS does not read back as seeds.yaml's rows; nothing was written",
-                           "this is a bug in schemactl's rendering; please report it with the seed values involved")  # fmt: skip
+                           "this is a bug in schemactl's rendering; please report it with the seed values involved")
 
 
 def prove(root: Path, scripts: Path, dev_url: str, seeds: Seeds, rev_id: str, down_revision: str | None) -> None:
@@ -430,10 +475,10 @@ def prove(root: Path, scripts: Path, dev_url: str, seeds: Seeds, rev_id: str, do
             report = run_seed(url, seeds, root, dry_run=True, script_location=scripts)
         except SchemactlError as exc:
             raise ProofFailed("the data revision failed on the previous head", [exc.message],
-                              "is schema.yaml ahead of the migrations? run `schemactl generate -m MSG` first") from exc  # fmt: skip
+                              "is schema.yaml ahead of the migrations? run `schemactl generate -m MSG` first") from exc
         except Exception as exc:
             raise ProofFailed("the data revision failed on the previous head", [_one_line(exc)],
-                              "is schema.yaml ahead of the migrations? run `schemactl generate -m MSG` first") from exc  # fmt: skip
+                              "is schema.yaml ahead of the migrations? run `schemactl generate -m MSG` first") from exc
         if report.changed:
             lines = [f"{t.table}: would insert {t.inserted}, update {t.updated}" for t in report.tables if t.inserted or t.updated]
             raise ProofFailed("after the data revision, seeding would still change rows", lines)
@@ -445,7 +490,7 @@ def prove(root: Path, scripts: Path, dev_url: str, seeds: Seeds, rev_id: str, do
         if after != before:
             changed = sorted(t for t in before if before[t] != after.get(t))
             raise ProofFailed("after the downgrade, the seeded tables differ from the previous head",
-                              [f"table {t}" for t in changed])  # fmt: skip
+                              [f"table {t}" for t in changed])
 
 
 def seeded_rows(url: str, seeds: Seeds) -> dict[str, list[Any] | None]:

@@ -237,7 +237,7 @@ class _Checker:
     # ------------------------------------------------------------------ references and order
 
     def _reference(self, name: str, i: int, column: str, value: Any, ref: ReferenceSpec, built: dict[str, Any],
-                   rows: dict[str, list[dict[str, Any]]]) -> None:  # fmt: skip
+                   rows: dict[str, list[dict[str, Any]]]) -> None:
         path = ("tables", name, "rows", i, column)
         where = f"{name}[{i}].{column}"
         col_spec = self.spec.tables[name].columns[column]
@@ -277,7 +277,7 @@ class _Checker:
             deps[name] = {
                 c.references.table: c.name for c in self.spec.tables[name].columns.values()
                 if c.references is not None and c.name in used and c.references.table in rows
-            }  # fmt: skip
+            }
         order: list[str] = []
         while len(order) < len(rows):
             ready = [n for n in rows if n not in order and set(deps[n]) <= set(order)]
@@ -314,7 +314,7 @@ class _Checker:
             for other in self.spec.tables.values()
             for c in other.columns.values()
             if c.references is not None and c.references.table == table.name
-        )  # fmt: skip
+        )
         return SeedTable(
             name=table.name,
             key=self.keys.get(table.name, ()),

@@ -41,7 +41,7 @@ GIN_TYPES = {"jsonb", "tsvector"}
 def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
-                  _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters):  # fmt: skip
+                  _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters):
         problems.extend(check(spec, source))
     return problems
 
@@ -60,7 +60,7 @@ def _enums(spec: Spec, source: Source) -> Iterator[Problem]:
             yield source.problem(enum.path, f"enum {enum.name}: the name is a PostgreSQL built-in type; "
                                  f"columns of type {enum.name} would mean this enum in the spec but "
                                  "pg_catalog's type in the database (it comes first on the search "
-                                 "path); rename the enum", key=True)  # fmt: skip
+                                 "path); rename the enum", key=True)
 
 
 def _types_and_defaults(spec: Spec, source: Source) -> Iterator[Problem]:
@@ -343,7 +343,7 @@ def missing_comments(source: Source) -> list[Problem]:
                 paths.append((kind, name))
             if kind == "tables" and isinstance(body.get("columns"), dict):
                 paths += [(kind, name, "columns", c) for c, cbody in body["columns"].items()
-                          if isinstance(cbody, dict) and "comment" not in cbody]  # fmt: skip
+                          if isinstance(cbody, dict) and "comment" not in cbody]
     return [source.problem(p, f"{json_where(p)}: missing required key 'comment'", key=True) for p in paths]
 
 
@@ -370,7 +370,7 @@ SAFE_EXTENSIONS = frozenset({
     "citext", "pgcrypto", "uuid-ossp", "pg_trgm", "btree_gin", "btree_gist", "hstore", "ltree",
     "unaccent", "fuzzystrmatch", "intarray", "cube", "earthdistance", "isn", "seg", "bloom",
     "pg_stat_statements", "vector", "postgis",
-})  # fmt: skip
+})
 
 
 # Types PostgreSQL resolves in pg_catalog before any enum of the same name in public (every
@@ -421,7 +421,7 @@ def _nul_characters(spec: Spec, source: Source) -> Iterator[Problem]:
         elif isinstance(node, str) and (hidden := _HIDING.search(node)):
             yield source.problem(path, f"the text holds the control character U+{ord(hidden.group()):04X} at character "
                                        f"{hidden.start() + 1}; it could hide or rewrite what schemactl prints and "
-                                       "reviewers read (only tab and newline are allowed)")  # fmt: skip
+                                       "reviewers read (only tab and newline are allowed)")
 
 
 def _extensions(spec: Spec, source: Source) -> Iterator[Problem]:

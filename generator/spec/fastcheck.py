@@ -29,7 +29,7 @@ Check = Callable[[Any], bool]
 _ANNOTATIONS = frozenset(
     {"$schema", "$id", "$defs", "$comment", "title", "description", "default", "examples",
      "deprecated", "readOnly", "writeOnly", "format"}
-)  # fmt: skip
+)
 
 
 class Unsupported(ValueError):

@@ -19,7 +19,7 @@ from generator.errors import Problem
 from generator.spec.source import MAX_PROBLEMS, Source
 
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "true or false",
-               "integer": "an integer", "number": "a number", "null": "null"}  # fmt: skip
+               "integer": "an integer", "number": "a number", "null": "null"}
 
 
 # The spec's schema as ``settings: {naming: verbatim}`` reads it: derived from the shipped file,
@@ -181,7 +181,7 @@ _UNSUPPORTED_KEYS = {
         "generated": "generated columns", "collation": "collations", "collate": "collations",
         "sequence": "sequences (use identity:)", "check": "column checks (use checks: on the table)",
     },
-}  # fmt: skip
+}
 
 
 def _unknown_key(key: str, allowed: list[str], path: tuple[Any, ...], unsupported: dict[tuple[str, ...], dict[str, str]]) -> str:

@@ -258,7 +258,7 @@ def _with_foreign_keys(table: TableSpec, body: dict[str, Any], tables: dict[str,
             table.name, (col.name,), ref.table, ref_columns,
             ref.name or naming.fk_name(table.name, [col.name], ref.table), ref.name is not None,
             ref.on_delete, ref.on_update, column_level=True, path=col.path + ("references",),
-        ))  # fmt: skip
+        ))
     for i, fk in enumerate(body.get("foreign_keys") or []):
         if not isinstance(fk, dict):
             continue
@@ -273,7 +273,7 @@ def _with_foreign_keys(table: TableSpec, body: dict[str, Any], tables: dict[str,
             fk.get("on_delete", "restrict"), fk.get("on_update", "no action"),
             fk.get("deferrable"), bool(fk.get("initially_deferred", False)), fk.get("match"),
             path=table.path + ("foreign_keys", i),
-        ))  # fmt: skip
+        ))
     return _replace_table(table, fks=tuple(fks))
 
 
@@ -391,7 +391,7 @@ def _column(name: str, body: dict[str, Any], enum_names: frozenset[str], path: P
 
 
 def _index(table: str, position: int, body: dict[str, Any], path: Path,
-           columns: dict[str, ColumnSpec] | None = None) -> IndexSpec:  # fmt: skip
+           columns: dict[str, ColumnSpec] | None = None) -> IndexSpec:
     cols: list[IndexColumn] = []
     for text in body["columns"]:
         if columns is not None and text in columns:  # a column's name, whatever it holds

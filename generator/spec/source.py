@@ -155,7 +155,7 @@ def capped(problems: list[Problem]) -> list[Problem]:
     note = Problem(
         first_left_out.file, first_left_out.line, first_left_out.column,
         f"more problems not listed: only the first {MAX_PROBLEMS} are; fix these and run again",
-    )  # fmt: skip
+    )
     return ordered[:MAX_PROBLEMS] + [note]
 
 
@@ -234,7 +234,7 @@ def _too_deep(file: str, line: int, column: int) -> Problem:
     return Problem(
         file, line, column,
         f"nested more than {MAX_DEPTH} levels deep; schemactl reads at most {MAX_DEPTH} levels of lists and mappings",
-    )  # fmt: skip
+    )
 
 
 class _Builder:
@@ -375,7 +375,7 @@ def _check_kind(info: os.stat_result, name: str) -> None:
         else "a block device" if stat.S_ISBLK(mode)
         else "a socket" if stat.S_ISSOCK(mode)
         else "not a regular file"
-    )  # fmt: skip
+    )
     raise _file_problem(name, f"is {kind}, not a YAML file; give the path of a regular file")
 
 
@@ -402,7 +402,7 @@ def _check_link(path: FilePath | str, name: str) -> None:
     target = os.path.realpath(path)
     if os.path.commonpath([folder, target]) != folder:
         raise _file_problem(name, "is a symbolic link to a file outside its folder; schemactl does not follow it "
-                                  "(a checkout could point it at a secret): pass the file's real path instead")  # fmt: skip
+                                  "(a checkout could point it at a secret): pass the file's real path instead")
 
 
 def _file_problem(name: str, message: str) -> SpecError:
@@ -448,7 +448,7 @@ def _scan_bounds(text: str, file: str) -> Problem | None:
                 return Problem(
                     file, m.line + 1, m.column + 1,
                     f"more than {MAX_NODES:,} YAML values; schemactl reads at most {MAX_NODES:,} per file",
-                )  # fmt: skip
+                )
             if isinstance(event, yaml.CollectionStartEvent):
                 if depth >= MAX_DEPTH:
                     return _too_deep(file, event.start_mark.line + 1, event.start_mark.column + 1)
@@ -462,7 +462,7 @@ def _anchor_problem(file: str, mark: Any) -> Problem:
     return Problem(
         file, mark.line + 1, mark.column + 1,
         "YAML anchors and aliases (&name, *name) are not allowed; write the value out in full",
-    )  # fmt: skip
+    )
 
 
 def _found(text: str, mark: Any) -> str:
@@ -514,7 +514,7 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
         return Problem(
             file, line, col,
             f"YAML syntax error: unknown escape {escape} in a double-quoted value; write \\\\ for a backslash, or use single quotes",
-        )  # fmt: skip
+        )
     if "undefined alias" in problem or "duplicate anchor" in context:
         return _anchor_problem(file, mark)
     if "tab" in problem or (mark is not None and text[mark.index : mark.index + 1] == "\t"):
@@ -526,7 +526,7 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
         return Problem(
             file, cm.line + 1, cm.column + 1,
             f"YAML syntax error: this {bracket!r} is never closed (expected ',' or {close!r}, but got {found} {at})",
-        )  # fmt: skip
+        )
     if found in ("']'", "'}'") and (context.startswith("while parsing a block") or "expected node content" in problem):
         opener = "[" if found == "']'" else "{"
         if context.startswith("while parsing a flow node"):
@@ -537,7 +537,7 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
                 return Problem(
                     file, bm.line + 1, bm.column + 1,
                     f"YAML syntax error: this {bracket!r} is never closed (expected a value or {close!r}, but got {found} {at})",
-                )  # fmt: skip
+                )
             return Problem(file, line, col, f"YAML syntax error: expected a value before {found}")
         return Problem(file, line, col, f"YAML syntax error: {found} closes nothing (no {opener!r} is open here)")
     if context.startswith("while parsing a flow node") and mark is not None:
@@ -548,7 +548,7 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
             return Problem(
                 file, bm.line + 1, bm.column + 1,
                 f"YAML syntax error: this {bracket!r} is never closed (expected a value or {close!r}, but got {found} {at})",
-            )  # fmt: skip
+            )
         return Problem(file, line, col, f"YAML syntax error: expected a value, but got {found}")
     if "simple key" in context and "expected ':'" in problem and exc.context_mark is not None:
         cm = exc.context_mark  # the line that lacks its ':', not the next one where libyaml gave up
@@ -577,7 +577,7 @@ def _reader_problem(exc: yaml.reader.ReaderError, text: str, file: str) -> Probl
     return Problem(
         file, line, column,
         f"YAML syntax error: control character U+{ord(char):04X} is not allowed; write it as an escape in a double-quoted string",
-    )  # fmt: skip
+    )
 
 
 _NUMBER_LIKE = re.compile(r"[0-9_:.+\-eExXoObBa-fA-F]*\Z")

@@ -46,7 +46,7 @@ _CLAUSES = {
     "valuesLists": "VALUES", "sortClause": "ORDER BY", "limitOffset": "OFFSET", "limitCount": "LIMIT",
     "lockingClause": "FOR UPDATE/SHARE", "withClause": "WITH", "larg": "UNION/INTERSECT/EXCEPT",
     "rarg": "UNION/INTERSECT/EXCEPT",
-}  # fmt: skip
+}
 
 # Longer fragments are refused before parsing: PostgreSQL's parser, and pglast's conversion
 # of its tree, recurse per nesting level (100,000 chained "+" crash the process).
@@ -167,7 +167,7 @@ _REFUSED_FUNCTION_PREFIXES = (
     "query_to_xml", "cursor_to_xml", "table_to_xml", "schema_to_xml", "database_to_xml",
     "ts_stat", "ts_rewrite", "crosstab", "connectby", "pg_current_logfile",
     "pg_stat_statements_reset", "binary_upgrade_",
-)  # fmt: skip
+)
 
 
 def _refuse_inside(expr: Any, what: str) -> None:

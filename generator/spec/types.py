@@ -22,12 +22,12 @@ SIMPLE_TYPES = {
     "smallint", "integer", "bigint", "real", "double precision", "numeric", "text", "citext",
     "boolean", "uuid", "jsonb", "json", "date", "time", "timestamptz", "timestamp", "interval",
     "bytea", "inet", "cidr", "macaddr",
-}  # fmt: skip
+}
 ALIASES = {
     "int": "integer", "int4": "integer", "int2": "smallint", "int8": "bigint", "bool": "boolean",
     "float8": "double precision", "float4": "real", "timestamp with time zone": "timestamptz",
     "timestamp without time zone": "timestamp", "character varying": "varchar", "decimal": "numeric",
-}  # fmt: skip
+}
 SIZED_TYPES = {"varchar", "char", "numeric"}
 INTEGER_TYPES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
 EXTENSION_TYPES = {"citext": "citext"}

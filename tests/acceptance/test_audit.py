@@ -79,7 +79,7 @@ def fill(engine: Engine, scope: Scope, count: int, actor: uuid.UUID | None = Non
     with engine.begin() as conn:
         for n in range(count):
             entry = audit.append(conn, scope_type=scope.type, scope_id=scope.id, event_type="job.progress",
-                                 payload={"n": n, "percent": n * 12.5, "note": "Çelik şaft"}, actor_user_id=actor)  # fmt: skip
+                                 payload={"n": n, "percent": n * 12.5, "note": "Çelik şaft"}, actor_user_id=actor)
             ids.append(entry.id)
     return ids
 
@@ -97,9 +97,9 @@ def test_two_appends_in_one_transaction_pass_an_independent_ten_line_check(audit
     job = str(uuid.uuid4())
     with audit_db.begin() as conn:
         audit.append(conn, scope_type="job", scope_id=job, event_type="job.created", actor_user_id=actor,
-                     payload={"type": "cam", "params": {"tolerance_mm": 0.01, "tools": ["em-6", "dr-3"]}, "n": 1})  # fmt: skip
+                     payload={"type": "cam", "params": {"tolerance_mm": 0.01, "tools": ["em-6", "dr-3"]}, "n": 1})
         audit.append(conn, scope_type="job", scope_id=job, event_type="job.started",
-                     payload={"worker": "w-1", "note": "Dönüş €", "wait_ms": 1500})  # fmt: skip
+                     payload={"worker": "w-1", "note": "Dönüş €", "wait_ms": 1500})
 
     # The check an auditor writes from docs/audit-chain.md: hashlib + rfc8785 only.
     with audit_db.connect() as conn:
@@ -108,7 +108,7 @@ def test_two_appends_in_one_transaction_pass_an_independent_ten_line_check(audit
     for r in rows:
         record = {"scope_type": r["scope_type"], "scope_id": r["scope_id"], "event_type": r["event_type"],
                   "actor_user_id": str(r["actor_user_id"]) if r["actor_user_id"] else None, "payload": r["payload"],
-                  "created_at": r["created_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}  # fmt: skip
+                  "created_at": r["created_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
         assert r["prev_chain_hash"] == (prev or None)
         prev = hashlib.sha256(prev.encode() + rfc8785.dumps(record)).hexdigest()
         assert r["chain_hash"] == prev
@@ -119,9 +119,9 @@ def test_append_returns_the_stored_row(audit_db: Engine) -> None:
     actor = add_user(audit_db)
     with audit_db.begin() as conn:
         first = audit.append(conn, scope_type="user", scope_id=actor, event_type="user.created",
-                             payload={"email": "a@example.com"}, actor_user_id=str(actor))  # fmt: skip
+                             payload={"email": "a@example.com"}, actor_user_id=str(actor))
         second = audit.append(conn, scope_type="user", scope_id=actor, event_type="user.role_changed",
-                              payload={"from": "customer", "to": "admin"})  # fmt: skip
+                              payload={"from": "customer", "to": "admin"})
     with audit_db.connect() as conn:
         stored = conn.execute(sa.text("SELECT * FROM audit_logs ORDER BY id")).mappings().all()
     for entry, row in zip((first, second), stored, strict=True):
@@ -151,7 +151,7 @@ def test_append_works_with_an_orm_session(audit_db: Engine) -> None:
             user_id = uuid.uuid4()
             session.add(User(id=user_id, email="new@example.com"))  # pending: append flushes it first
             entry = audit.append(session, scope_type="user", scope_id=user_id, event_type="user.created",
-                                 payload={"plan": "trial"}, actor_user_id=user_id)  # fmt: skip
+                                 payload={"plan": "trial"}, actor_user_id=user_id)
             session.commit()
     finally:
         registry.dispose()
@@ -208,10 +208,10 @@ def test_append_names_an_actor_that_is_not_a_user(audit_db: Engine) -> None:
 
 def test_payload_numbers_survive_the_jsonb_round_trip(audit_db: Engine) -> None:
     numbers = [0, -0.0, 1e21, 1e-7, 0.1, 100.0, 2**53 - 1, -(2**53 - 1), 1e300, 5e-324, 1.7976931348623157e308,
-               0.30000000000000004, 333333333.3333333, 1e16, 2.0**60, 123456789012345.6]  # fmt: skip
+               0.30000000000000004, 333333333.3333333, 1e16, 2.0**60, 123456789012345.6]
     with audit_db.begin() as conn:
         entry = audit.append(conn, scope_type="system", scope_id="global", event_type="numbers.stored",
-                             payload={"numbers": numbers, "text": "€ 😀 \u2028 \x1f \" \\", "😀": 1, "\ufb33": 2})  # fmt: skip
+                             payload={"numbers": numbers, "text": "€ 😀 \u2028 \x1f \" \\", "😀": 1, "\ufb33": 2})
     assert entry.payload["numbers"][2] == 1e21
     assert verify(audit_db).intact
 
@@ -248,7 +248,7 @@ def test_a_fork_is_refused_by_the_database(audit_db: Engine) -> None:
     with audit_db.connect() as conn:
         first = conn.execute(sa.text("SELECT chain_hash FROM audit_logs ORDER BY id LIMIT 1")).scalar_one()
     insert = ("INSERT INTO audit_logs (scope_type, scope_id, event_type, prev_chain_hash, chain_hash) "
-              "VALUES ('job', 'j-1', 'job.forked', :prev, :hash)")  # fmt: skip
+              "VALUES ('job', 'j-1', 'job.forked', :prev, :hash)")
     for prev in (first, None):  # a second successor of row 1; a second first row
         # the chain guard (0009) refuses it before the unique fork guard is reached
         with pytest.raises(sa.exc.IntegrityError, match="audit_logs_chain_guard") as info:
@@ -266,7 +266,7 @@ def test_malformed_hashes_are_refused_by_the_database(audit_db: Engine) -> None:
     with pytest.raises(sa.exc.IntegrityError, match="ck_audit_logs_chain_hash_hex"):
         with audit_db.begin() as conn:
             conn.execute(sa.text("INSERT INTO audit_logs (scope_type, scope_id, event_type, chain_hash) "
-                                 "VALUES ('job', 'j-1', 'job.created', 'ABC')"))  # fmt: skip
+                                 "VALUES ('job', 'j-1', 'job.created', 'ABC')"))
 
 
 # ------------------------------------------------------------------------------ verify
@@ -364,7 +364,7 @@ def _hammer(engine: Engine, scopes: list[Scope], threads: int, per_thread: int) 
             scope = scopes[(t + n) % len(scopes)]
             with engine.begin() as conn:
                 audit.append(conn, scope_type=scope.type, scope_id=scope.id, event_type="job.progress",
-                             payload={"thread": t, "n": n})  # fmt: skip
+                             payload={"thread": t, "n": n})
 
     with ThreadPoolExecutor(threads) as pool:
         for future in [pool.submit(writer, t) for t in range(threads)]:
@@ -375,7 +375,7 @@ def _assert_no_fork(engine: Engine) -> None:
     with engine.connect() as conn:
         forks = conn.execute(sa.text(
             "SELECT count(*) FROM (SELECT 1 FROM audit_logs GROUP BY scope_type, scope_id, prev_chain_hash "
-            "HAVING count(*) > 1) f")).scalar_one()  # fmt: skip
+            "HAVING count(*) > 1) f")).scalar_one()
     assert forks == 0
 
 
@@ -452,7 +452,7 @@ def test_lock_scopes_takes_several_scope_locks(audit_db: Engine) -> None:
         audit.append(conn, scope_type="job", scope_id="a", event_type="job.created", payload={})
         audit.append(conn, scope_type="user", scope_id="u", event_type="job.created", payload={})
         held = conn.execute(sa.text(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")).scalar_one()  # fmt: skip
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")).scalar_one()
     assert held == 2
     assert verify(audit_db).intact
 
@@ -475,11 +475,11 @@ def test_append_one_commits_a_row_of_its_own(audit_db: Engine, how: str) -> None
     payload = {"params": {"tolerance_mm": 0.01}, "note": "Çelik şaft €", "n": 3}
     if how == "engine":
         entries = [audit.append_one(audit_db, scope_type="job", scope_id="j1", event_type="job.created",
-                                    payload=payload, actor_user_id=actor) for _ in range(3)]  # fmt: skip
+                                    payload=payload, actor_user_id=actor) for _ in range(3)]
     else:
         with _psycopg(audit_db, autocommit=how == "autocommit") as conn:
             entries = [audit.append_one(conn, scope_type="job", scope_id="j1", event_type="job.created",
-                                        payload=payload, actor_user_id=actor) for _ in range(3)]  # fmt: skip
+                                        payload=payload, actor_user_id=actor) for _ in range(3)]
             assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
             assert conn.autocommit is (how == "autocommit")
     report = verify(audit_db)  # read on another connection: committed
@@ -507,7 +507,7 @@ def test_append_one_stores_nothing_when_refused_and_the_connection_stays_usable(
     with _psycopg(audit_db) as conn:
         with pytest.raises(AuditError, match="is not a user"):
             audit.append_one(conn, scope_type="job", scope_id="j1", event_type="job.created", payload={},
-                             actor_user_id=uuid.UUID(int=1))  # fmt: skip
+                             actor_user_id=uuid.UUID(int=1))
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         with pytest.raises(AuditError, match="scope_type"):
             audit.append_one(conn, scope_type="Job", scope_id="j1", event_type="job.created", payload={})
@@ -535,7 +535,7 @@ def test_many_threads_with_append_one_on_one_scope_make_one_unforked_chain(audit
         with _psycopg(audit_db, autocommit=True) as conn:
             start.wait(timeout=30)
             return [audit.append_one(conn, scope_type="system", scope_id="global", event_type="config.changed",
-                                     payload={"thread": t, "n": n}) for n in range(per_thread)]  # fmt: skip
+                                     payload={"thread": t, "n": n}) for n in range(per_thread)]
 
     with ThreadPoolExecutor(threads) as pool:
         entries = [e for future in [pool.submit(writer, t) for t in range(threads)] for e in future.result(timeout=300)]
@@ -553,7 +553,7 @@ def test_append_one_and_append_in_a_transaction_share_the_scope_lock(audit_db: E
     first = audit.append(holder, scope_type="job", scope_id="a", event_type="job.created", payload={})
     results: list[audit.AuditEntry] = []
     waiter = threading.Thread(target=lambda: results.append(
-        audit.append_one(audit_db, scope_type="job", scope_id="a", event_type="job.started", payload={})))  # fmt: skip
+        audit.append_one(audit_db, scope_type="job", scope_id="a", event_type="job.started", payload={})))
     waiter.start()
     time.sleep(0.3)  # the waiter is now blocked on the scope lock
     assert not results

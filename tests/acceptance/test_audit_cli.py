@@ -46,7 +46,7 @@ def test_a_tampered_row_exits_2_naming_it(run_cli, db) -> None:
     assert result.code == 2, result
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"BROKEN  job:j-1  3 rows, 1 broken; first broken row id {ids[1]}: hash mismatch: "
-                               "chain_hash does not match the row's content: a field was changed")  # fmt: skip
+                               "chain_hash does not match the row's content: a field was changed")
     assert lines[1] == "ok      system:global  2 rows"
     assert result.stderr.splitlines()[1].startswith("broken: 1 of 2 scopes, 5 rows in ")
 
@@ -97,10 +97,10 @@ def assert_error(result: Run, message: str, hint: str | None) -> None:
 
 def test_a_malformed_scope_is_an_error(run_cli) -> None:
     assert_error(run_cli("audit", "verify", "--db", "postgresql://u@127.0.0.1:1/x", "--scope", "job"),
-                 "scope 'job' is not TYPE:ID", "e.g. --scope job:8c0f2d1e-... or --scope system:global")  # fmt: skip
+                 "scope 'job' is not TYPE:ID", "e.g. --scope job:8c0f2d1e-... or --scope system:global")
     assert_error(run_cli("audit", "verify", "--db", "postgresql://u@127.0.0.1:1/x", "--scope", "Job:1"),
                  "scope_type 'Job' is not valid",
-                 "use lower-case letters, digits and _ (at most 32, matching ^[a-z][a-z0-9_]{0,31}$), e.g. job, user, system")  # fmt: skip
+                 "use lower-case letters, digits and _ (at most 32, matching ^[a-z][a-z0-9_]{0,31}$), e.g. job, user, system")
 
 
 def test_an_unreachable_database_is_one_error(run_cli) -> None:

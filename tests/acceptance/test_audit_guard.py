@@ -71,9 +71,9 @@ def forged(prev: str | None, scope: Scope = SCOPE, created: datetime | None = No
     table computes. verify would accept it if it were in the right place."""
     created_at = audit.format_created_at(created or datetime.now(UTC))
     record = audit.record_json(scope_type=scope.type, scope_id=scope.id, actor_user_id=None,
-                               event_type="job.forged", payload_json='{"x":1}', created_at=created_at)  # fmt: skip
+                               event_type="job.forged", payload_json='{"x":1}', created_at=created_at)
     return {"scope_type": scope.type, "scope_id": scope.id, "event_type": "job.forged", "payload": '{"x":1}',
-            "prev": prev, "hash": audit.chain_hash(prev, record), "created_at": created_at}  # fmt: skip
+            "prev": prev, "hash": audit.chain_hash(prev, record), "created_at": created_at}
 
 
 INSERT_WITH_ID = (
@@ -99,7 +99,7 @@ def assert_scope_still_works(engine: Engine, rows: int) -> None:
     assert head(engine) == (entry.id, entry.chain_hash)
     with engine.connect() as conn:
         report = audit.verify(conn)
-    assert report.intact, report.to_dict()
+    assert report.intact, report.as_dict()
     assert report.rows == rows + 1
 
 
@@ -152,7 +152,7 @@ def test_copy_with_a_chosen_id_is_refused(audit_db: Engine, writer: psycopg.Conn
             "COPY audit_logs (id, scope_type, scope_id, event_type, payload, prev_chain_hash, chain_hash, created_at) FROM STDIN"
         ) as copy:
             copy.write_row([FAR_ID, row["scope_type"], row["scope_id"], row["event_type"], row["payload"],
-                            row["prev"], row["hash"], row["created_at"]])  # fmt: skip
+                            row["prev"], row["hash"], row["created_at"]])
     assert info.value.sqlstate == "428C9"
     assert_scope_still_works(audit_db, rows=1)
 

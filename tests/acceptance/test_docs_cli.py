@@ -76,7 +76,8 @@ def test_output_into_a_missing_folder(run_cli, in_repo: Path, tmp_path: Path) ->
     result = run_cli("docs", "-o", str(target))
     assert result.code == 1
     assert result.stderr.strip().splitlines() == [
-        f"error: cannot write {target}: No such file or directory"
+        f"error: cannot write {target}: No such file or directory",
+        "hint: check the path and its permissions",
     ]
     assert "Traceback" not in result.stdout + result.stderr
     assert not target.exists()

@@ -70,7 +70,7 @@ EXCLUDED: dict[str, str] = {
         "placeholder URL after a pg_dump/pg_restore; the flow is tests/integrity/test_dump_restore.py",
     'schemactl audit verify --db "postgresql://USER@HOST:5432/schemactl_restored"':
         "placeholder URL after a pg_dump/pg_restore; the flow is tests/integrity/test_dump_restore.py",
-}  # fmt: skip
+}
 
 # Other programs the examples use, each with the reason it is not run here (by first word).
 EXCLUDED_PROGRAMS: dict[str, str] = {
@@ -240,7 +240,7 @@ class Session:
         command = re.sub(r"(^|[\s|;&(`])\.venv/bin/", lambda m: f"{m.group(1)}{VENV_BIN}/", command)
         argv = ["bash", "-o", "pipefail", "-c", command]
         return subprocess.run(argv, cwd=cwd or self.cwd, env=self.env, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=600)  # fmt: skip
+                              stdin=subprocess.DEVNULL, timeout=600)
 
     def must(self, command: str) -> None:
         result = self.run(command, cwd=self.root)
@@ -262,7 +262,7 @@ JOBS_ERROR_COLUMN = (
 
 def _add_jobs_column(session: Session, name: str, comment: str) -> None:
     session.edit_spec(JOBS_ERROR_COLUMN, JOBS_ERROR_COLUMN
-                      + f'      {name}: {{type: smallint, nullable: false, default: 0, comment: "{comment}"}}\n')  # fmt: skip
+                      + f'      {name}: {{type: smallint, nullable: false, default: 0, comment: "{comment}"}}\n')
 
 
 def setup_add_priority(session: Session) -> None:
@@ -305,7 +305,7 @@ def _audit_rows(session: Session) -> list[int]:
     try:
         with engine.begin() as conn:
             ids = [audit.append(conn, scope_type="job", scope_id="8c0f2d1e-2b7a-4c1d-9a51-3f7e6d5c4b3a",
-                                event_type="job.created", payload={"n": n}).id for n in range(3)]  # fmt: skip
+                                event_type="job.created", payload={"n": n}).id for n in range(3)]
             audit.append(
                 conn, scope_type="system", scope_id="global", event_type="system.start", payload={}
             )
@@ -337,7 +337,7 @@ def setup_audit_tampered(session: Session) -> None:
 def setup_invalid_spec(session: Session) -> None:
     """The spec with mistakes whose `validate` output README.md shows (invalid_specs/several_semantic)."""
     shutil.copy(REPO / "tests" / "fixtures" / "invalid_specs" / "several_semantic" / "schema.yaml",
-                session.root / "schema.yaml")  # fmt: skip
+                session.root / "schema.yaml")
 
 
 def setup_adopted(session: Session) -> None:
@@ -432,7 +432,7 @@ def copy_project(target: Path) -> Path:
 def test_every_example_is_covered() -> None:
     """Every example is run or excluded with a reason; every exclusion and setup still applies."""
     uncovered = [f"{b.id} (line {ex.line}): {ex.command}" for b in BLOCKS for ex in b.examples
-                 if not runs_ours(ex.command) and program(ex.command) not in EXCLUDED_PROGRAMS]  # fmt: skip
+                 if not runs_ours(ex.command) and program(ex.command) not in EXCLUDED_PROGRAMS]
     assert not uncovered, (
         "examples neither runnable nor excluded (add them to EXCLUDED_PROGRAMS):\n"
         + "\n".join(uncovered)
@@ -479,7 +479,7 @@ def test_the_extraction_rule() -> None:
         "```yaml",
         "run: schemactl validate",
         "```",
-    ])  # fmt: skip
+    ])
     blocks = list(extract("x.md", text))
     assert [(b.line, b.annotation) for b in blocks] == [
         (2, {"exit": "2", "setup": "at-head"}),
@@ -491,7 +491,7 @@ def test_the_extraction_rule() -> None:
         ("schemactl diff --db x", ["1 difference"], 2)
     ]
     assert [e.command for e in blocks[1].examples] == ["python3 -m venv .venv", ".venv/bin/schemactl up",
-                                                       "schemactl models --check"]  # fmt: skip
+                                                       "schemactl models --check"]
     assert [e.command for e in blocks[2].examples] == ["schemactl audit verify [--db URL]"]
     assert (
         mask("database: postgresql+psycopg://p@h:5/x (from --db)") == "database: URL (from SOURCE)"

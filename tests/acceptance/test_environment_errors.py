@@ -6,7 +6,6 @@ while `upgrade` runs. Errors are mapped centrally by SQLSTATE (generator.errors)
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ from pathlib import Path
 import pgservers
 import pytest
 from clirunner import REPO, Run
+from projects import copy_project
 
 from generator.migrate import api as migrate
 from generator.pg.database import connect, scratch_database, with_database
@@ -96,13 +96,7 @@ def test_upgrade_of_a_read_only_database(run_cli, in_repo: Path, pg: LocalServer
 def test_generate_check_with_a_dev_role_without_createdb(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg: LocalServer, role: str) -> None:
     # A spec of its own (one comment differs), so no spec database that an earlier test kept
     # on this server can answer: the run must create one, and the role may not.
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("seeds.yaml", "alembic.ini"):
-        shutil.copy(REPO / name, project / name)
-    shutil.copytree(REPO / "migrations", project / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
-    spec = (REPO / "schema.yaml").read_text()
-    (project / "schema.yaml").write_text(spec + f"# {tmp_path.name}\n")
+    project = copy_project(tmp_path / "project", (REPO / "schema.yaml").read_text() + f"# {tmp_path.name}\n")
     monkeypatch.chdir(project)
     result = run_cli("generate", "--check", "--dev-db", as_user(pg.url(), role))
     lines = assert_clean_error(result, "the dev database user cannot create databases")
@@ -148,7 +142,7 @@ def test_server_stopped_during_upgrade(own_server: LocalServer) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-c", "from cli.main import run; run()", "upgrade", "--db", url],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # wait until upgrade waits for the lock

@@ -85,7 +85,7 @@ def make_project(root: Path, case_dir: Path, marker: Path, revisions: bool = Tru
         shutil.copy(REPO / "migrations" / name, project / "migrations" / name)
     if revisions:
         shutil.copytree(REPO / "migrations" / "versions", project / "migrations" / "versions",
-                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+                        ignore=shutil.ignore_patterns("__pycache__"))
     else:
         (project / "migrations" / "versions").mkdir()
     for name in ("schema.yaml", "seeds.yaml"):
@@ -118,9 +118,9 @@ def pwned_objects(server: LocalServer) -> list[str]:
     try:
         with engine.connect() as conn:
             found += [f"role {r}" for r in conn.exec_driver_sql(
-                "SELECT rolname FROM pg_roles WHERE rolname ILIKE 'pwned%%'", {}).scalars()]  # fmt: skip
+                "SELECT rolname FROM pg_roles WHERE rolname ILIKE 'pwned%%'", {}).scalars()]
             databases = conn.exec_driver_sql(
-                "SELECT datname FROM pg_database WHERE datallowconn", {}).scalars().all()  # fmt: skip
+                "SELECT datname FROM pg_database WHERE datallowconn", {}).scalars().all()
     finally:
         engine.dispose()
     found += [f"database {d}" for d in databases if d.lower().startswith("pwned")]
@@ -129,7 +129,7 @@ def pwned_objects(server: LocalServer) -> list[str]:
         try:
             with engine.connect() as conn:
                 found += [f"table {name}.{t}" for t in conn.exec_driver_sql(
-                    "SELECT relname FROM pg_class WHERE relname ILIKE 'pwned%%'", {}).scalars()]  # fmt: skip
+                    "SELECT relname FROM pg_class WHERE relname ILIKE 'pwned%%'", {}).scalars()]
         except Exception:  # dropped meanwhile by another test: nothing to look at
             pass
         finally:
@@ -194,6 +194,6 @@ def connect_and_list(url: str) -> list[str]:
             return conn.exec_driver_sql(
                 "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')", {}
-            ).scalars().all()  # fmt: skip
+            ).scalars().all()
     finally:
         engine.dispose()

@@ -99,7 +99,7 @@ def insert_audit_row(engine: sa.Engine) -> None:
         conn.execute(sa.text(
             "INSERT INTO audit_logs (scope_type, scope_id, event_type, chain_hash) "
             "VALUES ('user', 'u-1', 'user.created', :h)"
-        ), {"h": HASH})  # fmt: skip
+        ), {"h": HASH})
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,7 @@ def db_url(cwd: Path, *extra: str) -> str:
     result = subprocess.run(
         [str(SCHEMACTL), "db", "url", *extra], cwd=cwd, env=env, capture_output=True, text=True,
         timeout=180, check=False,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 

@@ -102,7 +102,7 @@ def test_spec_after_the_command(run_cli, monkeypatch, tmp_path: Path) -> None:
     """Before: `schemactl validate --spec X` said "No such option: --spec"."""
     monkeypatch.chdir(tmp_path)
     for args in (["validate", "--spec", str(REPO / "schema.yaml")], ["validate", f"--spec={REPO / 'schema.yaml'}"],
-                 ["validate", "--spec", str(REPO / "schema.yaml"), "--debug"]):  # fmt: skip
+                 ["validate", "--spec", str(REPO / "schema.yaml"), "--debug"]):
         result = run_cli(*args)
         assert result.code == 0, (args, result.stderr)
         assert "ok: " in result.stderr
@@ -121,11 +121,11 @@ def test_plain_alembic_from_a_sub_folder_with_c(project: Path, empty_db: str) ->
     result = subprocess.run(
         [str(alembic), "-c", "../alembic.ini", "-x", f"db={empty_db}", "upgrade", "0002"],
         cwd=project / "docs", capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr
     current = subprocess.run(
         [str(alembic), "-c", "../alembic.ini", "-x", f"db={empty_db}", "current"],
         cwd=project / "docs", capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    )
     assert current.returncode == 0, current.stderr
     assert current.stdout.strip().startswith("0002")

@@ -138,10 +138,10 @@ UNCHANGED_LINES = [
 
 def test_alembic_upgrade_head_gives_the_tools_and_seed_then_changes_nothing(empty_db: str, run_cli) -> None:
     upgrade = subprocess.run([str(BIN / "alembic"), "-x", f"db={empty_db}", "upgrade", "head"],
-                             cwd=REPO, capture_output=True, text=True, timeout=300)  # fmt: skip
+                             cwd=REPO, capture_output=True, text=True, timeout=300)
     assert upgrade.returncode == 0, upgrade.stderr
     tools = query(empty_db, "SELECT name, type::text, material::text, diameter_mm, flutes, coating, "
-                            "meta ? 'feeds_speeds' FROM tools ORDER BY name")  # fmt: skip
+                            "meta ? 'feeds_speeds' FROM tools ORDER BY name")
     assert [(n, t, m, float(d), f, c, fs) for n, t, m, d, f, c, fs in tools] == [
         ("10mm Drill HSS", "drill", "hss", 10.0, 2, "TiN", True),
         ("6mm Carbide Endmill (4F)", "endmill", "carbide", 6.0, 4, "AlTiN", True),
@@ -174,7 +174,7 @@ def test_only_changed_rows_are_updated_and_only_their_updated_at_moves(head_db: 
         UPDATE materials SET properties = '{"density_g_cm3": 1}', updated_at = now() - interval '1 day',
                              created_at = now() - interval '2 days' WHERE code = 'al-6061-t6';
         DELETE FROM tools WHERE code = 'drill-10-hss';
-    """)  # fmt: skip
+    """)
     before = snapshot(head_db)
     report = run_seed(head_db, seeds, REPO)
     assert counts(report) == {"machines": (0, 0, M), "materials": (0, 1, MT - 1), "tools": (1, 0, T - 1)}
@@ -203,7 +203,7 @@ def test_rows_users_added_are_never_touched(head_db: str, seeds) -> None:
         INSERT INTO tools (code, name, type, material, diameter_mm)
             VALUES ('em-6-carbide-4f-copy', '6mm Carbide Endmill (4F)', 'endmill', 'hss', 6);
         UPDATE tools SET name = 'renamed by a user' WHERE code = 'em-6-carbide-4f';
-    """)  # fmt: skip
+    """)
     before = snapshot(head_db)
     report = run_seed(head_db, seeds, REPO)
     assert counts(report)["tools"] == (0, 1, 1)  # the seeded row is set back; the copy is the user's
@@ -229,7 +229,7 @@ def test_dry_run_reports_and_writes_nothing(head_db: str, run_cli) -> None:
         *(f"  + {code}" for code in TOOLS),
     ]
     assert (f"dry run at revision {HEAD}, rolled back: would insert {T}, update 1; {TOTAL - T - 1} unchanged; "
-            "nothing was written") in result.stderr  # fmt: skip
+            "nothing was written") in result.stderr
     assert snapshot(head_db) == before
 
 
@@ -240,9 +240,9 @@ def test_json_output(head_db: str, run_cli) -> None:
     report = json.loads(result.stdout)
     assert report["status"] == "ok" and report["dry_run"] is False and report["revision"] == HEAD
     assert report["tables"][2] == {"table": "tools", "inserted": 1, "updated": 0, "unchanged": T - 1, "rows": T,
-                                   "inserted_keys": [{"code": "em-6-carbide-4f"}], "updated_keys": []}  # fmt: skip
+                                   "inserted_keys": [{"code": "em-6-carbide-4f"}], "updated_keys": []}
     assert report["totals"] == {"inserted": 1, "updated": 0, "unchanged": TOTAL - 1, "rows": TOTAL}
-    assert list(report) == ["status", "dry_run", "revision", "tables", "totals"]
+    assert list(report) == ["status", "format_version", "dry_run", "revision", "tables", "totals"]
 
 
 def assert_refused(result: Run, message: str, hint: str) -> None:
@@ -256,21 +256,21 @@ def test_a_database_behind_head_is_refused_and_nothing_is_written(empty_db: str,
     for extra in ([], ["--dry-run"]):
         result = run_cli("seed", "--db", empty_db, *extra)
         assert_refused(result, f"the database is not at head (it is at 0006, head is {HEAD}); nothing was seeded",
-                       "run `schemactl upgrade` (or `alembic upgrade head`) first, then seed")  # fmt: skip
+                       "run `schemactl upgrade` (or `alembic upgrade head`) first, then seed")
     assert query(empty_db, "SELECT (SELECT count(*) FROM tools) + (SELECT count(*) FROM machines)") == [(0,)]
 
 
 def test_an_empty_database_is_refused(empty_db: str, run_cli) -> None:
     result = run_cli("seed", "--db", empty_db)
     assert_refused(result, f"the database is not at head (it is at base (no revision applied), head is {HEAD}); nothing was seeded",
-                   "run `schemactl upgrade` (or `alembic upgrade head`) first, then seed")  # fmt: skip
+                   "run `schemactl upgrade` (or `alembic upgrade head`) first, then seed")
 
 
 def test_a_database_at_an_unknown_revision_is_refused(head_db: str, run_cli) -> None:
     execute(head_db, "DELETE FROM tools; UPDATE alembic_version SET version_num = '0099'")
     result = run_cli("seed", "--db", head_db)
     assert_refused(result, "the database is at revision 0099, which this repository does not know; nothing was seeded",
-                   "a newer deploy migrated it: pull the latest migrations before seeding")  # fmt: skip
+                   "a newer deploy migrated it: pull the latest migrations before seeding")
     assert query(head_db, "SELECT count(*) FROM tools") == [(0,)]
 
 
@@ -283,7 +283,7 @@ def test_a_row_breaking_a_check_constraint_rolls_everything_back(head_db: str, t
     assert result.code == 1
     lines = result.stderr.splitlines()
     assert lines[-2].startswith('error: seeding tools failed: new row for relation "tools" violates check '
-                                'constraint "ck_tools_diameter_positive"')  # fmt: skip
+                                'constraint "ck_tools_diameter_positive"')
     assert lines[-2].endswith("; nothing was written")
     assert lines[-1] == "hint: a row breaks a CHECK constraint of schema.yaml: fix it in seeds.yaml"
     assert query(head_db, "SELECT count(*) FROM machines") == [(0,)]  # machines came first, and were rolled back
@@ -341,7 +341,7 @@ def test_the_downgrade_deletes_only_seeded_rows_nobody_references(head_db: str) 
             SELECT id, 'cam', 'job-key-0001', repeat('a', 64) FROM users;
         INSERT INTO cam_runs (job_id, machine_id)
             SELECT jobs.id, machines.id FROM jobs, machines WHERE machines.code = 'haas-vf2';
-    """)  # fmt: skip
+    """)
     before = snapshot(head_db)
     migrate.downgrade(REPO, head_db, "0006")
     after = snapshot(head_db)
@@ -358,7 +358,7 @@ def test_the_downgrade_deletes_only_seeded_rows_nobody_references(head_db: str) 
 def test_generate_check_is_clean_with_the_data_revision(pg: LocalServer, run_cli) -> None:
     result = run_cli("generate", "--check", "--dev-db", pg.url())
     assert result.code == 0, result.stdout + result.stderr
-    assert "no changes: the migrations already match the spec" in result.stderr
+    assert "no_changes: the migrations already match the spec" in result.stderr
 
 
 def test_the_up_step_reports_counts(head_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -377,7 +377,7 @@ def test_the_up_step_reports_counts(head_db: str, monkeypatch: pytest.MonkeyPatc
 
 
 def copy_project(tmp_path: Path, spec: Path = REPO / "schema.yaml", seeds: Path | None = REPO / "seeds.yaml",
-                 versions: bool = True) -> Path:  # fmt: skip
+                 versions: bool = True) -> Path:
     project = tmp_path / "project"
     project.mkdir()
     shutil.copy(REPO / "alembic.ini", project)
@@ -470,7 +470,7 @@ tables:
 
     # a user's tool made for a seeded material keeps that material through the downgrade
     execute(empty_db, "INSERT INTO tools (code, name, type, material, diameter_mm, default_material_id) "
-                      "SELECT 'mine', 'Mine', 'tap', 'hss', 5, id FROM materials WHERE code = 'al-6061'")  # fmt: skip
+                      "SELECT 'mine', 'Mine', 'tap', 'hss', 5, id FROM materials WHERE code = 'al-6061'")
     migrate.downgrade(project, empty_db, "0001")
     assert query(empty_db, "SELECT code FROM tools") == [("mine",)]
     assert query(empty_db, "SELECT code FROM materials") == [("al-6061",)]

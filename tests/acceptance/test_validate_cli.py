@@ -72,7 +72,7 @@ def test_invalid_spec_as_json(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
     result = run_cli("--spec", "schema.yaml", "validate", "-f", "json")
     assert result.code == 1
     report = json.loads(result.stdout)
-    assert list(report) == ["status", "files", "problems", "summary"]
+    assert list(report) == ["status", "format_version", "files", "problems", "summary"]
     assert report["status"] == "invalid"
     assert report["files"] == ["schema.yaml"]
     assert report["problems"][0] == {

@@ -63,7 +63,7 @@ def test_read_only_session_refuses_writes(music: str) -> None:
 
 def test_baseline_and_stamp_then_generate_has_nothing_to_do(music: str, pg: LocalServer, run_cli, tmp_path: Path) -> None:
     run = run_cli("import", "--db", music, "--dev-db", pg.url(), "-o", str(tmp_path / "schema.yaml"),
-                  "--baseline", "-m", "baseline", "--stamp", cwd=tmp_path)  # fmt: skip
+                  "--baseline", "-m", "baseline", "--stamp", cwd=tmp_path)
     assert run.code == 0, run.output
     revisions = sorted((tmp_path / "migrations" / "versions").glob("*.py"))
     assert [p.name for p in revisions] == ["0001_baseline.py"]
@@ -81,7 +81,7 @@ def test_baseline_is_refused_beside_existing_revisions(music: str, pg: LocalServ
     (tmp_path / "migrations" / "versions").mkdir(parents=True)
     (tmp_path / "migrations" / "versions" / "0001_x.py").write_text("revision = '0001'\n")
     run = run_cli("import", "--db", music, "--dev-db", pg.url(), "-o", str(tmp_path / "schema.yaml"),
-                  "--baseline", "-m", "baseline", cwd=tmp_path)  # fmt: skip
+                  "--baseline", "-m", "baseline", cwd=tmp_path)
     assert run.code == 1
     assert "already has 1 revision; nothing was written" in run.stderr
     assert not (tmp_path / "schema.yaml").exists()

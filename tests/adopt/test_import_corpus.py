@@ -221,7 +221,7 @@ KINDS_SKIPPED = {
     "index public.third_lower_note", "index public.third_opc", "materialized view public.mv",
     "range type public.floatrange", "sequence public.free_seq", "table public.gen", "table public.nopk",
     "table public.scratchpad", "table public.withopts",
-}  # fmt: skip
+}
 
 
 def test_identity_options_are_named_and_skippable(pg: LocalServer, run_cli) -> None:

@@ -124,7 +124,7 @@ def _apply(url: str, statements: list[str]) -> None:
 
 
 def judge(engine: str, server: str, case: Case, drifted_url: str, spec_url: str, spec_snapshot,
-          repeat: int) -> Outcome:  # fmt: skip
+          repeat: int) -> Outcome:
     from generator.pg.catalog import compare
 
     statements, times = _timed(engine, drifted_url, spec_url, repeat)
@@ -203,7 +203,7 @@ def cross_version(live_server: str, dev_server: str, engines: list[str]) -> list
         for name in engines:
             statements, times = _timed(name, head, spec_url, 1)
             out.append(Outcome(name, f"{_major(live_server)}->{_major(dev_server)}", "(cross-version)",
-                               "false drift" if statements else "clean", "; ".join(statements)[:200], times, statements))  # fmt: skip
+                               "false drift" if statements else "clean", "; ".join(statements)[:200], times, statements))
     return out
 
 

@@ -34,7 +34,7 @@ def test_clean_database_is_in_sync(run_cli, pg: LocalServer, head: str) -> None:
     assert report["changes"] == [] and report["statements"] == []
     text = run_cli("diff", "--db", head, "--dev-db", pg.url())
     assert text.code == 0 and text.stdout == ""
-    assert "in sync: the database matches the spec" in text.stderr
+    assert "in_sync: the database matches the spec" in text.stderr
     assert not scratch_databases(pg.url())
 
 

@@ -37,7 +37,7 @@ def test_bad_password(run_cli, scram17: LocalServer, pg: LocalServer) -> None:
     assert_one_error(
         result, f'password authentication failed for user "postgres" at 127.0.0.1:{scram17.port}',
         "check the user and password in the URL", WRONG,
-    )  # fmt: skip
+    )
 
 
 def test_bad_password_in_json_format_is_still_one_line(run_cli, scram17: LocalServer, pg: LocalServer) -> None:
@@ -54,7 +54,7 @@ def test_live_database_does_not_exist(run_cli, scram17: LocalServer, pg: LocalSe
     assert_one_error(
         result, f'database "no_such_db" does not exist on 127.0.0.1:{scram17.port}',
         "create it with createdb, or point --db at an existing database", PASSWORD,
-    )  # fmt: skip
+    )
 
 
 def test_dev_server_without_createdb(run_cli, scram17: LocalServer, pg: LocalServer, head: str) -> None:
@@ -68,7 +68,7 @@ def test_dev_server_without_createdb(run_cli, scram17: LocalServer, pg: LocalSer
         assert_one_error(
             result, "the dev database user cannot create databases",
             "grant CREATEDB or point --dev-db / SCHEMACTL_DEV_DATABASE_URL at a server where it can", secret,
-        )  # fmt: skip
+        )
     finally:
         execute_autocommit(admin, f"DROP ROLE {role}")
 

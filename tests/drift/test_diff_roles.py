@@ -60,7 +60,7 @@ def test_dev_role_without_createdb_reads_the_cached_spec_without_false_drift(
     assert run_cli("diff", "--db", head, "--dev-db", pg.url()).code == 0  # the spec's database, cached by postgres
     result = run_cli("diff", "--db", head, "--dev-db", as_user(pg.url(), dev))
     assert result.code == 0, result.output
-    assert "audit_logs_append_only" not in result.output and "in sync" in result.stderr
+    assert "audit_logs_append_only" not in result.output and "in_sync" in result.stderr
 
 
 def test_dev_role_without_createdb_that_must_build_names_the_privilege(

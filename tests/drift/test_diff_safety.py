@@ -107,7 +107,7 @@ def test_read_only_keeps_options_from_the_url(drifted_live: str) -> None:
 @pytest.mark.parametrize(("error", "code", "message"), [
     (RuntimeError("boom"), 1, "error: internal error: RuntimeError: boom"),
     (KeyboardInterrupt(), 130, "error: interrupted"),
-])  # fmt: skip
+])
 def test_scratch_database_is_dropped_when_building_the_spec_fails(
     run_cli,
     monkeypatch: pytest.MonkeyPatch,
@@ -147,7 +147,7 @@ def _interrupt_a_diff_while_it_builds(pg: LocalServer, head: str) -> tuple[int, 
     proc = subprocess.Popen(
         [sys.executable, "-c", "from cli.main import run; run()", "diff", "--db", head, "--dev-db", pg.url()],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    )
     seen: set[str] = set()
     deadline = time.monotonic() + 60
     try:

@@ -43,7 +43,7 @@ def test_diff_reads_one_snapshot_while_a_migration_commits(run_cli, pg: LocalSer
                     blocked = watcher.execute(
                         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                         "AND wait_event_type = 'Lock' AND pid <> %s", (migration.info.backend_pid,)
-                    ).fetchone()[0]  # fmt: skip
+                    ).fetchone()[0]
                     if blocked:
                         waited.set()
                         break

@@ -144,7 +144,7 @@ def test_a_cached_database_dropped_by_someone_is_built_again(
     "schemactl cache; kind=spec; key={other}; server=17.6; built=2020-01-01T00:00:00Z",  # another spec
     "schemactl cache; kind=spec; key={key}; server=16.4; built=2020-01-01T00:00:00Z",  # another server version
     "schemactl cache; kind=head; key={key}; server=17.6; built=2020-01-01T00:00:00Z",  # another kind
-])  # fmt: skip
+])
 def test_a_database_of_that_name_that_is_not_this_build_is_never_used(
     project: Path, cold: str, head17: str, comment: str | None
 ) -> None:
@@ -181,7 +181,7 @@ def test_a_failed_build_publishes_nothing(
 def _fake_cached(server_url: str, name: str, built: str) -> None:
     comment = f"schemactl cache; kind=spec; key={'0' * 64}; server=17.6; built={built}"
     execute_autocommit(server_url, f'CREATE DATABASE "{name}"', f"COMMENT ON DATABASE \"{name}\" IS '{comment}'",
-                       f'ALTER DATABASE "{name}" IS_TEMPLATE true')  # fmt: skip
+                       f'ALTER DATABASE "{name}" IS_TEMPLATE true')
 
 
 def test_old_cached_databases_and_killed_scratch_databases_are_dropped(

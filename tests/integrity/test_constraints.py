@@ -65,7 +65,7 @@ CARD_UNIQUES = {
     ("users", ("email",)), ("users", ("phone",)), ("sessions", ("refresh_token_hash",)),
     ("jobs", ("idempotency_key",)), ("artefacts", ("s3_key",)), ("invoices", ("number",)),
     ("payments", ("provider_ref",)),
-}  # fmt: skip
+}
 
 
 def test_the_cards_uniques_are_in_the_spec() -> None:
@@ -112,13 +112,13 @@ def test_a_second_first_row_in_one_audit_scope_is_a_fork(rows: RowFactory, conn:
     error = refused(
         conn, psycopg.errors.CheckViolation, rows.insert, "audit_logs",
         scope_type="job", scope_id="fork-test", prev_chain_hash=None, chain_hash=hex64("b"),
-    )  # fmt: skip
+    )
     assert error.diag.constraint_name == naming.chain_guard("audit_logs")
     without_chain_guard(conn, "audit_logs")
     error = refused(
         conn, psycopg.errors.UniqueViolation, rows.insert, "audit_logs",
         scope_type="job", scope_id="fork-test", prev_chain_hash=None, chain_hash=hex64("b"),
-    )  # fmt: skip
+    )
     assert error.diag.constraint_name == "uq_audit_logs_scope_prev"
 
 
@@ -272,7 +272,7 @@ def test_the_hash_columns() -> None:
     assert {(t, c) for t, c, _ in HASHES} >= {
         ("sessions", "refresh_token_hash"), ("models", "sha256"), ("jobs", "request_fingerprint"),
         ("artefacts", "sha256"), ("audit_logs", "chain_hash"), ("audit_logs", "prev_chain_hash"),
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize(("table", "column", "check"), HASHES, ids=[f"{t}.{c}" for t, c, _ in HASHES])

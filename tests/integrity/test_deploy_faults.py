@@ -90,7 +90,7 @@ def test_sigkill_in_the_middle_of_a_revision_leaves_the_previous_revision(fresh_
             # (it holds their locks), and none of it is visible outside.
             locked = {r[0] for r in watch.execute(
                 "SELECT relation::regclass::text FROM pg_locks WHERE pid = %s AND granted AND relation IS NOT NULL", (pid,)
-            )}  # fmt: skip
+            )}
             assert {"artefacts", "audit_logs"} <= locked, locked
             assert watch.execute("SELECT to_regclass('public.ix_artefacts_meta')").fetchone()[0] is None
             proc.kill()

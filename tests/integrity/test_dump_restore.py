@@ -59,10 +59,10 @@ def source(pg: LocalServer, head_template: str) -> Iterator[str]:
                     "invoices", user_id=user["id"], number=f"INV-2026-{currency}-{n:04d}", currency=currency,
                     amount_cents=1999_00 * n, tax_cents=333_00 * n, status="issued",
                     issued_at=sa.func.now(), meta={"lines": [{"sku": "pro-annual", "qty": n}]},
-                )  # fmt: skip
+                )
                 rows.insert("payments", invoice_id=invoice["id"], provider="stripe", provider_ref=f"pi_{currency}_{n}",
                             amount_cents=invoice["amount_cents"], currency=currency, status="succeeded",
-                            paid_at=sa.func.now())  # fmt: skip
+                            paid_at=sa.func.now())
             rows.insert("audit_logs", scope_type="invoice", scope_id="INV-2026-USD-0002", event_type="invoice.issued")
         engine.dispose()
         yield url
@@ -140,7 +140,7 @@ def test_the_documented_restore_keeps_every_currency(
         assert done.returncode == 0, done.stderr
         assert currencies(target) == currencies(source) == {
             "invoices": ["TRY", "USD", "EUR", "GBP"], "payments": ["TRY", "USD", "EUR", "GBP"],
-        }  # fmt: skip
+        }
         source_engine, target_engine = (sa.create_engine(u, poolclass=NullPool) for u in (source, target))
         with source_engine.connect() as a, target_engine.connect() as b:
             assert same_schema(compare(read_snapshot(a), read_snapshot(b)))  # guards and all

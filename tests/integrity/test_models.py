@@ -122,7 +122,7 @@ def test_json_columns_take_json_objects() -> None:
     job = models.Job(params={"machine": "haas-vf2", "ops": [{"tool": "em-6", "depth_mm": 1.5}], "ok": True, "n": None})
     assert job.params["ops"][0]["tool"] == "em-6"
     refused: list[object] = [None, [], "{}", 1, {"a": math.nan}, {"a": math.inf}, {1: "int key"}, {"a": {2: "x"}},
-                             {"a": {1, 2}}, {"a": b"bytes"}, {"a": "nul\x00"}, {"a": uuid.uuid4()}]  # fmt: skip
+                             {"a": {1, 2}}, {"a": b"bytes"}, {"a": "nul\x00"}, {"a": uuid.uuid4()}]
     for value in refused:
         with pytest.raises(ValueError, match="jobs.metrics"):
             models.Job(metrics=value)
@@ -140,7 +140,7 @@ def test_format_validators_agree_with_the_checks(conn: sa.Connection) -> None:
     (the CHECK evaluated by PostgreSQL on the probe as the column's value)."""
     probes = ["", "a", "abc", "ABC", "TRY", "usd", "INV-2026-000001", "inv-1", "+905551112233", "905551112233",
               "tr-TR", "de", "haas-vf2", "-bad", "0" * 64, "F" * 64, "0" * 63, "order-2026-000123", "a b c d e f",
-              "x\n", "$argon2id$v=19$", "job.created", "a" * 300, "ключ-ключ-ключ"]  # fmt: skip
+              "x\n", "$argon2id$v=19$", "job.created", "a" * 300, "ключ-ключ-ключ"]
     checks = {
         f"{t.name}.{parsed[0]}": ck.sql
         for t in SPEC.tables.values()
@@ -164,7 +164,7 @@ def test_format_validators_agree_with_the_checks(conn: sa.Connection) -> None:
 def test_every_simple_regex_check_has_a_validator() -> None:
     assert set(models._FORMATS) >= {"jobs.idempotency_key", "jobs.request_fingerprint", "sessions.refresh_token_hash",
                                     "artefacts.sha256", "models.sha256", "audit_logs.chain_hash",
-                                    "audit_logs.prev_chain_hash", "invoices.number"}  # fmt: skip
+                                    "audit_logs.prev_chain_hash", "invoices.number"}
 
 
 # ------------------------------------------------------------------------------ parity with the database
@@ -271,7 +271,7 @@ def drift_setup(request: pytest.FixtureRequest) -> Iterator[tuple[sa.Engine, Sna
     server = _first_server(request)
     template = request.getfixturevalue(f"head_template{server.version().split('.')[0]}")
     with scratch_database(server.url(), prefix="integrity_head", template=template) as head_url, \
-            scratch_database(server.url(), prefix="integrity_models") as scratch_url:  # fmt: skip
+            scratch_database(server.url(), prefix="integrity_models") as scratch_url:
         head = sa.create_engine(head_url, poolclass=NullPool)
         scratch = sa.create_engine(scratch_url, poolclass=NullPool)
         try:
@@ -307,11 +307,11 @@ def test_the_models_round_trip_through_the_database(conn: sa.Connection) -> None
     session.add(user)
     session.flush()
     job = models.Job(user_id=user.id, type="cam", idempotency_key="order-2026-000123",
-                     request_fingerprint="ab" * 32, params={"machine": "haas-vf2"})  # fmt: skip
+                     request_fingerprint="ab" * 32, params={"machine": "haas-vf2"})
     session.add(job)
     session.flush()
     session.add(models.Artefact(job_id=job.id, type=models.ArtefactType.gcode, s3_key=f"jobs/{job.id}/o1000.nc",
-                                size_bytes=2048, sha256="cd" * 32, mime="text/x-gcode"))  # fmt: skip
+                                size_bytes=2048, sha256="cd" * 32, mime="text/x-gcode"))
     session.flush()
     session.expire_all()
     loaded = session.get(models.Job, job.id)

@@ -55,7 +55,7 @@ def _names(url: str) -> set[tuple[str, str]]:
                 "UNION SELECT t.relname, i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
                 "JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
                 "WHERE n.nspname = 'public' AND t.relname <> 'alembic_version'"
-            )).fetchall()  # fmt: skip
+            )).fetchall()
     finally:
         engine.dispose()
     return {(r[0], r[1]) for r in rows}
@@ -74,7 +74,7 @@ def test_an_adopted_spec_generates_upgrades_and_diffs_clean(run_cli, pg: LocalSe
     for expected in [("Orders", "Orders_pkey"), ("Orders", "Orders_CustomerId_fkey"), ("Orders", "Orders status idx"),
                      ("customers", "customers_E-Mail_key"), ("customers", "customers_E-Mail_check"),
                      ("Order Items", "order_items_order_fkey"), ("Order Items", "order_items_qty_check"),
-                     ("Order Items", "order_items_lower_idx"), ("Audit Log", "Audit Log_pkey")]:  # fmt: skip
+                     ("Order Items", "order_items_lower_idx"), ("Audit Log", "Audit Log_pkey")]:
         assert expected in names
     assert not any(n.startswith(("pk_", "fk_", "uq_", "ix_", "ck_")) for _t, n in names), names
 
@@ -89,7 +89,7 @@ def test_an_adopted_spec_generates_upgrades_and_diffs_clean(run_cli, pg: LocalSe
         with engine.connect() as conn:
             definition = conn.execute(sa.text(
                 "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'order_items_order_fkey'"
-            )).scalar_one()  # fmt: skip
+            )).scalar_one()
     finally:
         engine.dispose()
     assert definition == (
@@ -217,7 +217,7 @@ def test_drift_on_dotted_names_is_fixed(run_cli, pg: LocalServer, empty_db: str,
     dev = pg.url("postgres")
     _run_script(empty_db, run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "sql", cwd=root).stdout)
     _run_script(empty_db, 'ALTER TABLE "a.b" ALTER COLUMN "c.d" DROP DEFAULT, ALTER COLUMN "c.d" SET NOT NULL; '
-                          'COMMENT ON COLUMN "a.b"."c.d" IS \'changed\'')  # fmt: skip
+                          'COMMENT ON COLUMN "a.b"."c.d" IS \'changed\'')
     drift = run_cli("diff", "--db", empty_db, "--dev-db", dev, "--format", "json", cwd=root)
     assert drift.code == 2, drift.stdout + drift.stderr
     import json

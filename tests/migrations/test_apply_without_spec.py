@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from migration_helpers import REPO, copy_project
+from migration_helpers import REPO
+from projects import copy_project
 
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
 
@@ -33,7 +34,7 @@ def test_schemactl_upgrade_downgrade_status_with_a_broken_spec(run_cli, monkeypa
     assert "upgraded: 8 revision(s) applied" in up.stderr or "upgraded:" in up.stderr
     status = run_cli("status", "--db", empty_db, "--check")
     assert status.code == 0, status.stderr
-    assert "at head" in status.stdout
+    assert "at_head" in status.stdout
     down = run_cli("downgrade", "base", "--db", empty_db, "--yes")
     assert down.code == 0, down.stderr
     assert "downgraded: now at base" in down.stderr

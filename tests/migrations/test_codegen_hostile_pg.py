@@ -113,12 +113,12 @@ def test_hostile_values_round_trip_through_generate_seed_and_models(
             with engine.connect() as conn:
                 labels = conn.execute(sa.text(
                     "SELECT enumlabel FROM pg_enum WHERE enumtypid = 'unit'::regtype ORDER BY enumsortorder"
-                )).scalars().all()  # fmt: skip
+                )).scalars().all()
                 table_comment = conn.execute(sa.text("SELECT obj_description('tool_types'::regclass, 'pg_class')")).scalar()
                 column_comments = conn.execute(sa.text(
                     "SELECT col_description('tool_types'::regclass, attnum) FROM pg_attribute "
                     "WHERE attrelid = 'tool_types'::regclass AND attname IN ('code', 'name') ORDER BY attnum"
-                )).scalars().all()  # fmt: skip
+                )).scalars().all()
                 enum_comment = conn.execute(sa.text("SELECT obj_description('unit'::regtype, 'pg_type')")).scalar()
                 rows = conn.execute(sa.text("SELECT code, name, unit::text FROM tool_types")).all()
         finally:

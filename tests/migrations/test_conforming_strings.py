@@ -67,14 +67,14 @@ def catalog(url: str) -> dict[str, object]:
                     "SELECT enumlabel FROM pg_enum WHERE enumtypid = 'st'::regtype ORDER BY enumsortorder")).scalars().all(),
                 "default": q("INSERT INTO things DEFAULT VALUES RETURNING t"),
                 "enum_default": q("SELECT s::text FROM things"),
-            }  # fmt: skip
+            }
     finally:
         engine.dispose()
 
 
 def expected() -> dict[str, object]:
     return {"enum_comment": COMMENT, "table_comment": COMMENT, "labels": ["v\\", "plain"],
-            "default": DEFAULT, "enum_default": "v\\"}  # fmt: skip
+            "default": DEFAULT, "enum_default": "v\\"}
 
 
 @pytest.fixture

@@ -205,10 +205,10 @@ def test_generate_builds_the_spec_and_head_once_and_rebuilds_on_change(
     shutil.copyfile(ADDED / "before.yaml", root / "schema.yaml")
     assert _generate(root, pg, "before")[0] == "written"
     status, built = _generate(root, pg, None, check=True)
-    assert status == "no changes" and built == [
+    assert status == "no_changes" and built == [
         "building the head database (cached for later runs)"
     ]
-    assert _generate(root, pg, None, check=True) == ("no changes", [])  # both cached now
+    assert _generate(root, pg, None, check=True) == ("no_changes", [])  # both cached now
     shutil.copyfile(ADDED / "after.yaml", root / "schema.yaml")
     status, built = _generate(root, pg, None, check=True)
     assert status == "needed" and built == ["building the spec database (cached for later runs)"]
@@ -217,7 +217,7 @@ def test_generate_builds_the_spec_and_head_once_and_rebuilds_on_change(
         [],
     )  # the proof works on a copy of the cached head
     status, built = _generate(root, pg, None, check=True)  # a new revision: a new head
-    assert status == "no changes" and built == [
+    assert status == "no_changes" and built == [
         "building the head database (cached for later runs)"
     ]
 
@@ -226,7 +226,7 @@ def test_an_edited_revision_file_is_a_new_head(new_project, pg: LocalServer) -> 
     root = new_project()
     shutil.copyfile(ADDED / "before.yaml", root / "schema.yaml")
     assert _generate(root, pg, "before")[0] == "written"
-    assert _generate(root, pg, None, check=True)[0] == "no changes"
+    assert _generate(root, pg, None, check=True)[0] == "no_changes"
     revision = next((root / "migrations" / "versions").glob("0001_*.py"))
     revision.write_text(
         revision.read_text().replace(

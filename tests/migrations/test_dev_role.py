@@ -77,11 +77,11 @@ def test_a_createdb_role_is_enough_for_generate_and_diff(new_project, run_cli, p
 
         checked = run_cli("--spec", spec, "generate", "--check", "--dev-db", dev_role)
         assert checked.code == 0, checked.stderr
-        assert "no changes" in (checked.stdout + checked.stderr)
+        assert "no_changes" in (checked.stdout + checked.stderr)
 
         diffed = run_cli("--spec", spec, "diff", "--db", live, "--dev-db", dev_role)
         assert diffed.code == 0, (diffed.stdout + diffed.stderr)
-        assert "in sync" in (diffed.stdout + diffed.stderr)
+        assert "in_sync" in (diffed.stdout + diffed.stderr)
 
     # a proven revision: applied and rolled back in scratch databases the dev role made
     source = (root / "schema.yaml").read_text()

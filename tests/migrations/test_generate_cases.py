@@ -72,7 +72,7 @@ def test_generate_case(case: str, pg: LocalServer, new_project) -> None:
     assert revision_files(root) == ["0001_before.py", "0002_after.py"]
 
     again = run(root, folder / "after.yaml", dev, None, check=True)
-    assert (again.status, again.leftover) == ("no changes", [])
+    assert (again.status, again.leftover) == ("no_changes", [])
 
     if case in DOWN_TO_BASE:
         assert_down_to_base_leaves_nothing(root, dev)

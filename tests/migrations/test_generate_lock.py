@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from migration_helpers import REPO, copy_project
+from migration_helpers import REPO
 from project_facts import facts
+from projects import copy_project
 
 from generator.migrate import api as migrate
 from generator.pg.server import LocalServer
@@ -45,7 +46,7 @@ def _start(changed_project: Path, pg: LocalServer, tmp_path: Path, name: str) ->
     proc = subprocess.Popen(
         [SCHEMACTL, "generate", "-m", f"serial {name}", "-f", "json"],
         cwd=changed_project, env=env, stdout=subprocess.PIPE, stderr=err.open("w"), text=True,
-    )  # fmt: skip
+    )
     return proc, err
 
 
@@ -77,7 +78,7 @@ def _one_written_one_head(procs: list[tuple[subprocess.Popen, Path]], changed_pr
     import json
 
     statuses = sorted(json.loads(out)["status"] for out in outputs)
-    assert statuses == ["no changes", "written"], outputs
+    assert statuses == ["no_changes", "written"], outputs
     nxt = facts().next_revision  # the id after the committed head
     new = sorted(p.name for p in (changed_project / "migrations" / "versions").glob(f"{nxt}_*.py"))
     assert len(new) == 1, new

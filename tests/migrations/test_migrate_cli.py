@@ -49,7 +49,9 @@ def test_status_of_an_empty_database(run_cli, empty_db: str, chain: list[str]) -
     ]
     as_json = cli(run_cli, "status", "--db", empty_db, "--format", "json")
     assert as_json.code == 0
-    assert json.loads(as_json.stdout) == {"current": [], "heads": [chain[-1]], "pending": chain, "at_head": False}
+    assert json.loads(as_json.stdout) == {
+        "status": "behind", "format_version": 1, "current": [], "heads": [chain[-1]], "pending": chain, "at_head": False,
+    }
 
 
 def test_upgrade_status_downgrade(run_cli, empty_db: str, chain: list[str]) -> None:
@@ -59,9 +61,11 @@ def test_upgrade_status_downgrade(run_cli, empty_db: str, chain: list[str]) -> N
 
     status = cli(run_cli, "status", "--db", empty_db)
     assert status.code == 0
-    assert status.stdout.splitlines() == [f"current: {chain[-1]}", f"head:    {chain[-1]}", "pending: none", "at head"]
+    assert status.stdout.splitlines() == [f"current: {chain[-1]}", f"head:    {chain[-1]}", "pending: none", "at_head"]
     as_json = json.loads(cli(run_cli, "status", "--db", empty_db, "-f", "json").stdout)
-    assert as_json == {"current": [chain[-1]], "heads": [chain[-1]], "pending": [], "at_head": True}
+    assert as_json == {
+        "status": "at_head", "format_version": 1, "current": [chain[-1]], "heads": [chain[-1]], "pending": [], "at_head": True,
+    }
 
     again = cli(run_cli, "upgrade", "--db", empty_db)
     assert again.code == 0

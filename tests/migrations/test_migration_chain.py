@@ -74,7 +74,7 @@ def test_upgrade_head_on_a_clean_database(db: sa.Engine) -> None:
     with db.connect() as conn:
         tables = set(conn.exec_driver_sql(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        ).scalars())  # fmt: skip
+        ).scalars())
     assert tables == set(load_spec(REPO / "schema.yaml").tables)
 
 
@@ -129,7 +129,7 @@ def test_alembic_check_sees_a_spec_change(db: sa.Engine, pg: LocalServer, monkey
     assert text.count(anchor) == 1
     text = text.replace(anchor, anchor + "      priority: {type: smallint, nullable: false, default: 0, comment: Priority.}\n")
     text = text.replace("values: [queued, running, succeeded, failed, cancelled]",
-                        "values: [queued, paused, running, succeeded, failed, cancelled]")  # fmt: skip
+                        "values: [queued, paused, running, succeeded, failed, cancelled]")
     url = url_of(db)
     migrate.upgrade(REPO, url, "head")
     monkeypatch.setenv("DATABASE_URL", url)
@@ -147,5 +147,5 @@ def test_schemactl_generate_check_reports_no_changes(pg: LocalServer, run_cli) -
     before = sorted(p.name for p in (REPO / "migrations" / "versions").glob("*.py"))
     result = run_cli("--spec", str(REPO / "schema.yaml"), "generate", "--check", "--dev-db", pg.url("postgres"))
     assert result.code == 0, result.stderr
-    assert "no changes" in result.stderr
+    assert "no_changes" in result.stderr
     assert sorted(p.name for p in (REPO / "migrations" / "versions").glob("*.py")) == before

@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from migration_helpers import REPO, copy_project
+from migration_helpers import REPO
 from project_facts import facts
+from projects import copy_project
 
 from generator.migrate import api as migrate
 from generator.migrate.env import unproven_revisions
@@ -36,7 +37,7 @@ def test_alembic_autogenerate_is_numbered_and_marked_unproven(run_cli, monkeypat
     result = subprocess.run(
         [ALEMBIC, "-x", f"db={empty_db}", "revision", "--autogenerate", "-m", "add machines serial"],
         cwd=changed_project, capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     new = facts().next_revision  # the next sequential id after the committed head
     written = changed_project / "migrations" / "versions" / f"{new}_add_machines_serial.py"
@@ -63,6 +64,6 @@ def test_rev_id_still_wins(changed_project: Path, pg: LocalServer, empty_db: str
     result = subprocess.run(
         [ALEMBIC, "-x", f"db={empty_db}", "revision", "--autogenerate", "-m", "mine", "--rev-id", "abc1"],
         cwd=changed_project, capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (changed_project / "migrations" / "versions" / "abc1_mine.py").exists()

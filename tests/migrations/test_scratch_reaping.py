@@ -126,7 +126,7 @@ def test_sigkill_during_generate_is_reaped_by_clear_cache(project: Path, pg: Loc
     proc = subprocess.Popen(
         [sys.executable, "-c", "from cli.main import run; run()", "generate", "-m", "nickname", "--dev-db", pg.url("postgres")],
         cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    )
     tmp = project / ".schemactl" / "tmp"
     try:
         deadline = time.monotonic() + 240

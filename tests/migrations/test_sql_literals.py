@@ -45,7 +45,7 @@ def read_back(url: str) -> dict[str, object]:
                                  "WHERE conrelid = 'items'::regclass AND contype = 'c'", {}).all()),
                 "index": q("SELECT pg_get_expr(indpred, indrelid) FROM pg_index "
                            "WHERE indrelid = 'items'::regclass AND indpred IS NOT NULL", {}).scalar(),
-            }  # fmt: skip
+            }
         with engine.begin() as conn:
             conn.exec_driver_sql("INSERT INTO items (id, discount) VALUES (1, '15%%')", {})
             out["row"] = conn.exec_driver_sql("SELECT note, code, mood::text FROM items", {}).one()._tuple()
@@ -90,7 +90,7 @@ def test_generated_revision_keeps_every_literal(pg: LocalServer, new_project) ->
     result = generate(root, load_spec(root / "schema.yaml"), dev, "literals")
     assert result.status == "written"  # proven: upgrade, compare, downgrade, compare
     again = generate(root, load_spec(root / "schema.yaml"), dev, None, check=True)
-    assert (again.status, again.leftover) == ("no changes", [])
+    assert (again.status, again.leftover) == ("no_changes", [])
     with scratch_database(dev, prefix="schemactl_literals") as url:
         migrate.upgrade(root, url, "head")
         assert_exact(read_back(url))

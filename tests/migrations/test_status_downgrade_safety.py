@@ -44,7 +44,7 @@ def test_status_check_exits_2_when_behind(run_cli, empty_db: str) -> None:
     migrate.upgrade(REPO, empty_db, "head")
     at_head = cli_run(run_cli, "status", "--db", empty_db, "--check")
     assert at_head.code == 0
-    assert at_head.stdout.splitlines()[-1] == "at head"
+    assert at_head.stdout.splitlines()[-1] == "at_head"
 
 
 # These tests walk fixed revisions of the committed chain (0004..0008 and their Rollback

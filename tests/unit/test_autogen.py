@@ -172,12 +172,12 @@ def test_order_of_the_upgrade() -> None:
         extensions={"old_ext"}, enums={"job_status": ("queued", "gone"), "dead": ("x",)},
         enum_comments={"job_status": "Lifecycle of a job.", "dead": "D."}, tables=table.tables,
         constraints=dict(table.constraints),
-    )  # fmt: skip
+    )
     target = Snapshot(
         extensions={"citext"}, enums={"job_status": ("queued", "new"), "fresh": ("y",)},
         enum_comments={"job_status": "Lifecycle of a job.", "fresh": "F."}, tables=table.tables,
         constraints={("jobs", "ck_jobs_a"): ("c", "CHECK ((id > 1))")},
-    )  # fmt: skip
+    )
     spec = spec_of(
         "job_status:\n  comment: Lifecycle of a job.\n  values: [queued, new]\nfresh:\n  comment: F.\n  values: [y]\n",
         DEFAULT_TABLES + "  checks:\n    - {name: a, sql: id > 1}\n",
@@ -188,7 +188,7 @@ def test_order_of_the_upgrade() -> None:
     assert [type(op).__name__ for op in ops_] == [
         "RenameColumnOp", "AddEnumValueOp", "DropConstraintOp", "CreateExtensionOp", "CreateEnumOp",
         "AddColumnOp", "CreateCheckConstraintOp", "DropEnumValueOp", "DropExtensionOp", "DropEnumOp",
-    ]  # fmt: skip
+    ]
 
 
 # ------------------------------------------------------------------ CHECKs, keys, identity
@@ -200,9 +200,9 @@ def with_table(**kw: object) -> Snapshot:
 
 def test_check_changed_under_the_same_name_is_dropped_and_recreated() -> None:
     work = with_table(constraints={("jobs", "ck_jobs_positive"): ("c", "CHECK ((id > 0))"),
-                                   ("jobs", "ck_jobs_gone"): ("c", "CHECK ((id <> 7))")})  # fmt: skip
+                                   ("jobs", "ck_jobs_gone"): ("c", "CHECK ((id <> 7))")})
     target = with_table(constraints={("jobs", "ck_jobs_positive"): ("c", "CHECK ((id > 10))"),
-                                     ("jobs", "ck_jobs_new"): ("c", "CHECK ((id < 99))")})  # fmt: skip
+                                     ("jobs", "ck_jobs_new"): ("c", "CHECK ((id < 99))")})
     spec = spec_of(tables=DEFAULT_TABLES + "  checks:\n    - {name: positive, sql: id > 10}\n    - {name: new, sql: id < 99}\n")
     ops_ = plan(work, target, spec)
     assert [(type(op).__name__, str(op.constraint_name)) for op in ops_] == [
@@ -306,7 +306,7 @@ def render(*items: object) -> str:
     from generator.migrate.autogen import escape_rendered_sql
 
     context = MigrationContext.configure(dialect_name="postgresql", opts={"alembic_module_prefix": "op.",
-                                                                          "sqlalchemy_module_prefix": "sa."})  # fmt: skip
+                                                                          "sqlalchemy_module_prefix": "sa."})
     escape_rendered_sql(context.impl)
     code = render_python_code(ops.UpgradeOps(ops=list(items)), migration_context=context)
     return "\n".join(ln.strip() for ln in code.splitlines() if "###" not in ln)
@@ -351,7 +351,7 @@ def test_type_change_with_using_renders_and_reverses_its_cast() -> None:
     op = x.AlterColumnTypeOp(
         "jobs", "status", existing_type=sa.Text(), modify_type=sa.Integer(), existing_nullable=False,
         using='"status"::integer', reverse_using=None,
-    )  # fmt: skip
+    )
     assert op.kw["postgresql_using"] == '"status"::integer'
     assert "postgresql_using='\"status\"::integer')" in render(ops.ModifyTableOps("jobs", [op]))
     back = op.reverse()

@@ -124,7 +124,7 @@ def test_rfc_appendix_b_nan_and_infinity_are_refused(bits: str) -> None:
         ({"s": "\ud800"}, "$.s: contains a lone UTF-16 surrogate, which is not valid Unicode"),
         ({"\udc00": 1}, "$['\\udc00']: contains a lone UTF-16 surrogate"),
     ],
-)  # fmt: skip
+)
 def test_values_that_are_not_json_are_refused_naming_where(value: object, message: str) -> None:
     with pytest.raises(NotCanonicalJson) as caught:
         canonical_json(value)
@@ -162,7 +162,7 @@ json_values = st.recursive(
     | st.text(),
     lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=5), children, max_size=5),
     max_leaves=20,
-)  # fmt: skip
+)
 
 
 def _reference(text: str) -> bytes:

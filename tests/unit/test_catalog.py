@@ -68,7 +68,7 @@ def test_tables_and_their_comments() -> None:
 def test_column_details() -> None:
     a = base()
     b = base(columns={("jobs", "name"): Column("character varying(10)", True, "'x'::text", "d", "Other."),
-                      ("jobs", "extra"): TEXT})  # fmt: skip
+                      ("jobs", "extra"): TEXT})
     assert changes(a, b) == [
         "column jobs.extra: added",
         "column jobs.name: changed (type: text -> character varying(10); not null: false -> true; "
@@ -139,7 +139,7 @@ ROWS = {
     ],
     "triggers": [("jobs", "jobs_guard", "CREATE TRIGGER jobs_guard BEFORE UPDATE ON public.jobs FOR EACH ROW EXECUTE FUNCTION g()")],
     "functions": [("g()", "\n BEGIN END \n")],
-}  # fmt: skip
+}
 
 
 def test_snapshot_from_rows() -> None:
@@ -154,7 +154,7 @@ def test_snapshot_from_rows() -> None:
     assert s.indexes == {
         "pk_jobs": ("jobs", "CREATE UNIQUE INDEX ON public.jobs USING btree (id)"),
         "ix_jobs_status": ("jobs", "CREATE INDEX ON public.jobs USING btree (status) WHERE (status = 'queued'::job_status)"),
-    }  # fmt: skip
+    }
     assert s.index_def("ix_jobs_status") == s.indexes["ix_jobs_status"][1]
     assert s.index_def("missing") is None
     assert s.triggers == {("jobs", "jobs_guard"): "CREATE TRIGGER BEFORE UPDATE ON public.jobs FOR EACH ROW EXECUTE FUNCTION g()"}

@@ -28,7 +28,7 @@ def make_chain(scope: Scope, count: int, first_id: int = 1, actor: str | None = 
         created = format_created_at(T0 + timedelta(seconds=n))
         payload = {"n": n, "ratio": n / 3, "name": "şaft"}
         record = {"scope_type": scope.type, "scope_id": scope.id, "actor_user_id": actor,
-                  "event_type": "job.progress", "payload": payload, "created_at": created}  # fmt: skip
+                  "event_type": "job.progress", "payload": payload, "created_at": created}
         digest = hashlib.sha256((prev or "").encode() + rfc8785.dumps(record)).hexdigest()
         rows.append([first_id + n, scope.type, scope.id, actor, "job.progress", json.dumps(payload), prev, digest, created])
         prev = digest
@@ -56,7 +56,7 @@ def test_the_v1_golden_hashes() -> None:
     record = record_json(scope_type="job", scope_id="8c0f2d1e-2b7a-4c1d-9a51-3f7e6d5c4b3a",
                          actor_user_id="0b0e8a56-5c1b-4a6e-9d7e-4b1c2d3e4f5a", event_type="job.created",
                          payload_json='{"params":{"tolerance_mm":0.01},"type":"cam"}',
-                         created_at="2025-03-01T09:30:00.123456Z")  # fmt: skip
+                         created_at="2025-03-01T09:30:00.123456Z")
     assert record == (
         b'{"actor_user_id":"0b0e8a56-5c1b-4a6e-9d7e-4b1c2d3e4f5a","created_at":"2025-03-01T09:30:00.123456Z",'
         b'"event_type":"job.created","payload":{"params":{"tolerance_mm":0.01},"type":"cam"},'
@@ -74,7 +74,7 @@ payloads = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.floats(allow_nan=False, allow_infinity=False) | text_values,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(text_values, children, max_size=4),
     max_leaves=12,
-)  # fmt: skip
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -142,7 +142,7 @@ def test_payload_and_created_at_may_come_parsed() -> None:
     [(1, "user"), (2, "b"), (3, "0b0e8a56-5c1b-4a6e-9d7e-4b1c2d3e4f5a"), (4, "job.cancelled"),
      (5, '{"n": 1, "ratio": 0.3, "name": "şaft"}'), (8, "2025-03-01T09:30:01.123457Z"), (7, "0" * 64)],
     ids=["scope_type", "scope_id", "actor_user_id", "event_type", "payload", "created_at", "chain_hash"],
-)  # fmt: skip
+)
 def test_a_changed_field_is_a_hash_mismatch_at_that_row(column: int, value: str) -> None:
     rows = make_chain(Scope("job", "a"), 4)
     rows[1][column] = value  # a changed scope moves the row into another chain
@@ -202,12 +202,12 @@ def test_the_report() -> None:
     rows[3][4] = "job.other"
     report = audit.VerifyReport(tuple(check(rows)))
     assert (report.intact, report.rows, [str(s.scope) for s in report.broken]) == (False, 4, ["job:b"])
-    data = report.to_dict()
+    data = report.as_dict()
     assert {k: data[k] for k in ("status", "format_version", "scopes_checked", "rows_checked", "broken_scopes")} == {
         "status": "broken", "format_version": 1, "scopes_checked": 2, "rows_checked": 4, "broken_scopes": 1,
-    }  # fmt: skip
+    }
     assert data["scopes"][1]["first_broken"]["id"] == 6 and data["scopes"][1]["status"] == "broken"
     assert data["scopes"][0] == {
         "scope": "job:a", "scope_type": "job", "scope_id": "a", "status": "intact", "rows": 2, "broken_rows": 0,
         "head_id": 2, "head_hash": rows[1][7], "first_broken": None,
-    }  # fmt: skip
+    }

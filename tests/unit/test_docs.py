@@ -187,7 +187,7 @@ def test_data_dictionary_escapes_hostile_spec_text() -> None:
     assert "<script" not in doc and "<img" not in doc.replace("`<img", "") and "</td>" not in doc
     enum_row = next(line for line in doc.splitlines() if line.startswith("| `st`"))
     assert cells(enum_row) == ["`st`", r"`x\|y`, ``a`b``, `<img src=x onerror=alert(1)>`",
-                               "a &lt;script&gt;alert(1)&lt;/script&gt; &amp; b"]  # fmt: skip
+                               "a &lt;script&gt;alert(1)&lt;/script&gt; &amp; b"]
     assert "&lt;img src=x onerror=alert(1)&gt; \\| piped" in doc
     id_row = next(line for line in doc.splitlines() if line.startswith("| `id`"))
     assert cells(id_row)[-1] == "line one &lt;/td&gt;&lt;script&gt;x&lt;/script&gt;"

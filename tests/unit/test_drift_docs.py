@@ -34,7 +34,7 @@ def test_every_unchecked_item_is_in_the_docs_and_the_help(item: str, diff_help: 
 
 
 def test_every_json_key_is_documented() -> None:
-    for key in DiffReport().as_json():
+    for key in DiffReport().as_dict():
         assert f"`{key}`" in DRIFT, key
     for key in ("kind", "name", "action", "detail", "sql", "destructive", "origin", "note"):
         assert f"`{key}`" in DRIFT, key

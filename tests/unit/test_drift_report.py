@@ -140,7 +140,7 @@ def _snap(**kw) -> Snapshot:
 
 def test_an_index_behind_a_unique_constraint_is_reported_once() -> None:
     spec = _snap(tables={"m": None}, constraints={("m", "uq_m_code"): ("u", "UNIQUE (code)")},
-                 indexes={"uq_m_code": ("m", "CREATE UNIQUE INDEX ON public.m USING btree (code)")})  # fmt: skip
+                 indexes={"uq_m_code": ("m", "CREATE UNIQUE INDEX ON public.m USING btree (code)")})
     live = _snap(tables={"m": None})
     changes = [
         Change("constraint", "uq_m_code", "added", "UNIQUE (code)"),
@@ -205,11 +205,12 @@ def test_json_document_is_stable() -> None:
         changes=[Change("index", "ix", "added", "d")],
         statements=[Statement("CREATE INDEX ix ON t (c)")],
     )
-    doc = report.as_json()
+    doc = report.as_dict()
     assert list(doc) == [
         "format_version", "status", "database", "dev_database", "server_versions", "engine", "changes",
         "statements", "destructive", "complete", "missing_sql", "unchecked", "timings", "spec_cache", "preamble",
-    ]  # fmt: skip
+        "pending_revisions",
+    ]
     assert doc["format_version"] == FORMAT_VERSION == 1
     assert doc["status"] == "drift"
     assert doc["changes"] == [{"kind": "index", "name": "ix", "action": "added", "detail": "d"}]
@@ -217,7 +218,7 @@ def test_json_document_is_stable() -> None:
         {"sql": "CREATE INDEX ix ON t (c);", "destructive": False, "origin": "migra", "note": ""}
     ]
     assert doc["unchecked"] == list(UNCHECKED)
-    assert DiffReport().as_json()["status"] == "in_sync"
+    assert DiffReport().as_dict()["status"] == "in_sync"
 
 
 def test_build_report_adds_comments_migra_does_not_write() -> None:
@@ -292,14 +293,14 @@ def test_one_statement_is_singular(monkeypatch: pytest.MonkeyPatch) -> None:
     from rich.console import Console
 
     import cli.output
-    from cli.diff import render_text
+    from cli.text import diff_body
     from generator.drift.report import DiffReport, Statement
 
     report = DiffReport(changes=[Change("column", "t.c", "added")], statements=[Statement('ALTER TABLE "t" ADD COLUMN "c" text')])
     assert "-- 1 statement, 0 destructive." in report.sql_script()
     out = io.StringIO()
     monkeypatch.setattr(cli.output.OUT, "stdout", Console(file=out, width=200))
-    render_text(report)
+    diff_body(report)
     text = out.getvalue()
     assert "1 difference between" in text and "(1 statement, 0 destructive)" in text
     assert "statements" not in text and "differences" not in text
@@ -323,6 +324,6 @@ def test_session_settings_are_not_statements_of_the_fix() -> None:
     report = build_report(
         [Change("column", "t.c", "removed"), Change("comment", "table t", "changed")],
         ["set check_function_bodies = off;", 'alter table "public"."t" drop column "c";'], live, spec,
-    )  # fmt: skip
+    )
     assert [s.sql for s in report.statements] == ['alter table "public"."t" drop column "c";', comment]
-    assert "check_function_bodies" not in report.sql_script() and report.as_json()["preamble"] == []
+    assert "check_function_bodies" not in report.sql_script() and report.as_dict()["preamble"] == []

@@ -79,9 +79,9 @@ def test_a_removed_value_recreates_the_type_with_what_mentions_it() -> None:
 def test_using_an_index_the_script_dropped_becomes_a_plain_constraint() -> None:
     definition = "UNIQUE NULLS NOT DISTINCT (a, b)"
     live = Snapshot(tables={"t": None}, constraints={("t", "uq_t"): ("u", "UNIQUE (a, b)")},
-                    indexes={"uq_t": ("t", "CREATE UNIQUE INDEX ON public.t USING btree (a, b)")})  # fmt: skip
+                    indexes={"uq_t": ("t", "CREATE UNIQUE INDEX ON public.t USING btree (a, b)")})
     spec = Snapshot(tables={"t": None}, constraints={("t", "uq_t"): ("u", definition)},
-                    indexes={"uq_t": ("t", "CREATE UNIQUE INDEX ON public.t USING btree (a, b) NULLS NOT DISTINCT")})  # fmt: skip
+                    indexes={"uq_t": ("t", "CREATE UNIQUE INDEX ON public.t USING btree (a, b) NULLS NOT DISTINCT")})
     migra = [
         'alter table "public"."t" drop constraint "uq_t";',
         'alter table "public"."t" add constraint "uq_t" UNIQUE using index "uq_t";',
@@ -104,11 +104,11 @@ def test_comments_for_created_changed_and_removed() -> None:
     live = Snapshot(
         enums={"e": ("a",)}, enum_comments={"e": "same"}, tables={"t": "old"},
         columns={("t", "a"): Column("text", False, None, "", "gone")},
-    )  # fmt: skip
+    )
     spec = Snapshot(
         enums={"e": ("a",), "f": ("x",)}, enum_comments={"e": "same", "f": "new enum"}, tables={"t": "old", "u": "new table"},
         columns={("t", "a"): Column("text", False, None, "", None), ("u", "id"): Column("int", True, None, "", "id")},
-    )  # fmt: skip
+    )
     assert [s.sql for s in comment_statements(live, spec)] == [
         "COMMENT ON TYPE \"public\".\"f\" IS 'new enum'",
         "COMMENT ON TABLE \"public\".\"u\" IS 'new table'",
@@ -131,7 +131,7 @@ def test_fallbacks_for_columns_constraints_triggers_extensions() -> None:
         tables={"t": None}, columns={("t", "c"): Column("character varying(5)", True, None, "", None)},
         constraints={("t", "ck"): ("c", "CHECK ((c <> ''::text))")},
         triggers={("t", "tr"): "CREATE TRIGGER BEFORE DELETE ON public.t FOR EACH ROW EXECUTE FUNCTION f()"},
-    )  # fmt: skip
+    )
     assert fallback_sql(Change("column", "t.c", "changed"), live, spec) == [
         'ALTER TABLE "public"."t" ALTER COLUMN "c" TYPE character varying(5) USING "c"::character varying(5)',
         'ALTER TABLE "public"."t" ALTER COLUMN "c" DROP DEFAULT',

@@ -100,13 +100,13 @@ SPEC_KINDS: dict[str, tuple[Callable[[dict[str, Any], str], None], str]] = {
     "references_table": (_set(("tables", "posts", "columns", "user_id", "references", "table"), lambda b: b), "tables.posts.columns.user_id.references.table: {bad} " + IDENT),
     "references_column": (_set(("tables", "posts", "columns", "user_id", "references", "column"), lambda b: b), "tables.posts.columns.user_id.references.column: {bad} " + IDENT),
     "extension": (_set(("extensions",), lambda b: [b]), "extensions[0]: {bad} " + IDENT),
-}  # fmt: skip
+}
 
 SEED_KINDS: dict[str, tuple[Callable[[dict[str, Any], str], None], str]] = {
     "seeded_table": (lambda d, b: _rename(d["tables"], "users", b), "tables: name {bad} " + IDENT),
     "natural_key_column": (_set(("tables", "users", "key"), lambda b: [b]), "tables.users.key[0]: {bad} " + IDENT),
     "row_column": (lambda d, b: _rename(d["tables"]["users"]["rows"][0], "id", b), "tables.users.rows[0]: name {bad} " + IDENT),
-}  # fmt: skip
+}
 
 
 def _dump(doc: dict[str, Any]) -> str:
@@ -138,7 +138,7 @@ def test_a_spec_name_with_a_bad_ending_is_refused(kind: str, ending: str) -> Non
                 "references_column": "id", "extension": "citext", "table": "posts", "column": "state",
                 "enum": "status", "enum_renamed_from": "old_status", "table_renamed_from": "articles",
                 "column_renamed_from": "mail", "index_name": "ix_users_by_state", "unique_name": "uq_users_pair",
-                "check_name": "email_nonempty"}[kind]  # fmt: skip
+                "check_name": "email_nonempty"}[kind]
     bad = original + ending
     doc = copy.deepcopy(BASE)
     mutate(doc, bad)

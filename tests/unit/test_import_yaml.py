@@ -14,7 +14,7 @@ HOSTILE = [
     "`x", "a: b", "a #b", "# c", "- item", "? key", "{}", "[x]", "{a: 1}", "'single'", '"double"',
     "two\nlines", "tab\there", " lead", "trail ", "", "back\\slash", "émoji 🎉", "\x7f", "\x85", "\u2028",
     "\ufeffbom", "=", "<<", "|", ">", "2026-12-01", "12:30:00",
-]  # fmt: skip
+]
 
 
 def test_every_hostile_string_reads_back_as_itself() -> None:

@@ -130,7 +130,7 @@ def test_every_module_belongs_to_a_layer() -> None:
         m for m in modules
         if m.count(".") == 1 and m.startswith("generator.") and layer_of(m) is not LAYERS[1]
         and not (ROOT / m.replace(".", "/") / "__init__.py").exists()
-    )  # fmt: skip
+    )
     assert not flat, f"modules directly in generator/ (put each into its layer's package): {flat}"
 
 
@@ -170,14 +170,14 @@ def test_the_app_runtime_imports_nothing_of_the_tool() -> None:
     bad = [
         f"{modules[m].relative_to(ROOT)}:{line}: imports {t}"
         for m, ts in edges.items() if m.startswith("cadb") for t, line in ts if not t.startswith("cadb")
-    ]  # fmt: skip
+    ]
     assert not bad, "\n".join(bad)
 
 
 def test_the_checker_sees_function_level_imports(tmp_path: Path) -> None:
     """The walk finds imports inside functions and resolves ``from pkg import module``."""
     modules = {"generator.pg.dbcache": tmp_path / "dbcache.py", "generator.spec.model": tmp_path / "m.py",
-               "generator.spec": tmp_path / "s.py"}  # fmt: skip
+               "generator.spec": tmp_path / "s.py"}
     path = tmp_path / "dbcache.py"
     path.write_text("def f():\n    from generator.spec import model\n    import generator.spec.model\n")
     found = imports_of("generator.pg.dbcache", path, modules)
@@ -216,7 +216,7 @@ def test_the_code_digests_cover_what_builds_the_kept_databases() -> None:
         return sorted(
             m for m in _closure(roots, edges)
             if m.startswith("generator.") and not m.startswith(plumbing) and not _covered(m, members, modules)
-        )  # fmt: skip
+        )
 
     spec_roots = ["generator.drift.spec_db", "generator.schema.ddl", "generator.spec"]
     assert missing(spec_roots, SPEC_BUILD_CODE, edges) == []

@@ -91,7 +91,7 @@ JOB_STATUS = ["queued", "running", "done"]
         (x.AlterIdentityOp("jobs", "seq", None, "always", default="0"), "drop identity of jobs.seq"),
         (x.AlterIdentityOp("jobs", "seq", "by default", "always"), "change identity of jobs.seq to by default"),
     ],
-)  # fmt: skip
+)
 def test_describe_op(op: object, summary: str) -> None:
     assert describe_op(op) == summary
 
@@ -140,7 +140,7 @@ ENUM = pg.ENUM("queued", "done", name="job_status")
         (sa.Text(), sa.Integer(), True),
         (sa.Text(), sa.Text(), False),
     ],
-)  # fmt: skip
+)
 def test_is_narrowing(old: sa.types.TypeEngine, new: sa.types.TypeEngine, narrows: bool) -> None:
     assert _is_narrowing(retype(old, new)) is narrows
 
@@ -239,7 +239,7 @@ def test_next_revision_id_starts_at_0001(tmp_path: Path) -> None:
 
 def test_next_revision_id_follows_the_highest_number(tmp_path: Path) -> None:
     root = versions(tmp_path, "0001_base.py", "0003_core_tables.py", "0002_x.py", "__init__.py",
-                    "abcd_other.py", "0009_notes.txt", "12_short.py")  # fmt: skip
+                    "abcd_other.py", "0009_notes.txt", "12_short.py")
     assert next_revision_id(root) == "0004"
 
 

@@ -89,7 +89,7 @@ def test_the_required_kinds_of_mistake_are_covered() -> None:
         "unknown_table", "unknown_column", "wrong_type", "bad_enum_value", "missing_not_null_column",
         "duplicate_natural_key", "key_not_unique_in_schema", "yaml_duplicate_key",
         "reference_to_missing_seeded_row", "unknown_top_level_key",
-    }  # fmt: skip
+    }
     assert required <= set(CASES)
 
 
@@ -104,7 +104,7 @@ def test_json_report_of_an_invalid_case(run_cli, tmp_path: Path) -> None:
     assert report["problems"] == [
         {"file": "seeds.yaml", "line": 19, "column": 15,
          "message": "tools[0].type: value 'end_mill' is not a value of enum tool_type (endmill, drill, tap)"},
-    ]  # fmt: skip
+    ]
 
 
 # ------------------------------------------------------------------ the repository's seeds.yaml
@@ -177,7 +177,7 @@ def test_a_two_table_cycle_is_refused() -> None:
         '      properties: {type: jsonb, nullable: false, default: {}, comment: "Physical data."}\n',
         '      properties: {type: jsonb, nullable: false, default: {}, comment: "Physical data."}\n'
         '      best_tool_id: {type: uuid, references: {table: tools}, comment: "Best tool."}\n',
-    ))  # fmt: skip
+    ))
     text = SMALL_SEEDS.replace("category: aluminium}", "category: aluminium, best_tool_id: em-6}")
     assert _problems(text, spec) == [
         "seeds.yaml:3:3: tools: seeded rows reference each other in a cycle (tools.default_material_id -> "
@@ -250,7 +250,7 @@ tables:
         ("{code: x1, name: X, category: steel, created_at: 2026-01-01}",
          "materials[0].created_at: set by the database and schemactl seed; leave it out"),
     ],
-)  # fmt: skip
+)
 def test_value_mistakes(small_spec: Spec, row: str, message: str) -> None:
     text = f"version: 1\ntables:\n  materials:\n    key: [code]\n    rows:\n      - {row}\n"
     assert [p.split(": ", 1)[1] for p in _problems(text, small_spec)] == [message]
@@ -353,7 +353,7 @@ def test_a_hand_written_data_revision_is_not_rendered_again(tmp_path: Path) -> N
 
     path = tmp_path / "0009_rename_a_key.py"
     path.write_text('"""rename a key\n\nRevision ID: 0009\n"""\nrevision = "0009"\ndown_revision = "0008"\n'
-                    "HAND_WRITTEN = True\nSEEDS = {}\n")  # fmt: skip
+                    "HAND_WRITTEN = True\nSEEDS = {}\n")
     rev = read_data_revision(path)
     assert rev is not None and rev.hand_written and rev.message == "rename a key"
     assert rerender([rev]) == []
@@ -364,7 +364,7 @@ def test_seed_check_is_clean_in_the_repository(run_cli, monkeypatch: pytest.Monk
     monkeypatch.chdir(REPO)
     result = run_cli("seed", "--check")
     assert result.code == 0, result.stdout + result.stderr
-    assert result.stderr.strip().startswith("in sync: seeds.yaml matches data revision")
+    assert result.stderr.strip().startswith("in_sync: seeds.yaml matches data revision")
 
 
 def test_seed_check_reports_a_change(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -384,8 +384,10 @@ def test_seed_check_reports_a_change(run_cli, tmp_path: Path, monkeypatch: pytes
     assert result.code == 2
     import json
 
-    assert json.loads(result.stdout) == {"status": "needed", "revision": data_revisions(REPO)[-1].revision,
-                                         "changes": ["machines: update haas-vf2 (name)"]}  # fmt: skip
+    assert json.loads(result.stdout) == {
+        "status": "needed", "format_version": 1, "revision": data_revisions(REPO)[-1].revision,
+        "changes": ["machines: update haas-vf2 (name)"],
+    }
 
 
 def test_check_and_revision_exclude_each_other(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:

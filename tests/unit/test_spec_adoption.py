@@ -73,14 +73,14 @@ def test_explicit_names_override_the_convention() -> None:
         "b": {"comment": "B.", "columns": {
             "id": {"type": "integer", "primary_key": True, "comment": "K."},
             "a_id": {"type": "integer", "comment": "A.", "references": {"table": "a", "name": "b_a_fkey"}}}},
-    }  # fmt: skip
+    }
     spec = parse_spec(_spec(tables))
     assert spec.tables["a"].primary_key_name == "a_pkey"
     assert spec.tables["a"].checks[0].name == "ck_a_positive"  # convention: a check's name is short
     assert [fk.name for fk in spec.tables["b"].fks] == ["b_a_fkey"]
     verbatim = parse_spec(_spec(tables | {"b": {**tables["b"], "columns": {**tables["b"]["columns"], "id": {
         "type": "integer", "comment": "K."}}, "primary_key": {"name": "b_pkey", "columns": ["id"]}}},
-        {"naming": "verbatim"}))  # fmt: skip
+        {"naming": "verbatim"}))
     assert verbatim.tables["a"].checks[0].name == "positive"  # verbatim: the database name
 
 
@@ -108,7 +108,7 @@ def test_quote_ident_is_one_name_whatever_it_holds() -> None:
 
 
 HOSTILE_NAMES = ['x"; DROP TABLE pwned_a; --', 'a"b', "it's", "$$", "back\\slash", "%s", "%(x)s", ":name",
-                 "__class__", "import os", "class", "_sa_instance_state", "metadata", "1st"]  # fmt: skip
+                 "__class__", "import os", "class", "_sa_instance_state", "metadata", "1st"]
 
 
 def test_hostile_names_stay_names_in_ddl_and_models() -> None:
@@ -118,7 +118,7 @@ def test_hostile_names_stay_names_in_ddl_and_models() -> None:
             "checks": [{"name": f"{n} ck", "sql": "(id > 0)"}],
             "indexes": [{"name": f"{n} ix", "columns": [HOSTILE_NAMES[0], "%s desc"]}]}
         for n in ('x"; DROP TABLE pwned_a; --', "a$$b", "100%")
-    }  # fmt: skip
+    }
     spec = parse_spec(_spec(tables, {"naming": "verbatim", "require_comments": False}))
     for statement in ddl_script(spec):
         # every name is inside double quotes: no statement ends early, no dollar quote closes early
@@ -141,7 +141,7 @@ def test_models_refuse_a_foreign_key_to_a_dotted_name_cleanly() -> None:
         "a.b": {"columns": {"id": {"type": "integer"}}, "primary_key": {"name": "ab_pkey", "columns": ["id"]}},
         "c": {"columns": {"id": {"type": "integer"}, "ab": {"type": "integer", "references": {"table": "a.b", "name": "c_ab_fkey"}}},
               "primary_key": {"name": "c_pkey", "columns": ["id"]}},
-    }  # fmt: skip
+    }
     spec = parse_spec(_spec(tables, {"naming": "verbatim", "require_comments": False}))
     assert [c.name for c in build_metadata(spec).tables["c"].foreign_key_constraints] == ["c_ab_fkey"]
     with pytest.raises(CodegenError) as refused:
@@ -161,7 +161,7 @@ def test_erd_and_data_dictionary_keep_hostile_names_inert() -> None:
         words = line.split('"')[0].split()
         assert all(re.fullmatch(r"[A-Za-z0-9_{}|o-]+|--|\|o--o\{|\|\|--o\{|:", w) for w in words), line
     table = {"columns": {"id": {"type": "integer"}, "a|b`<img src=x>": {"type": "text"}},
-             "primary_key": {"name": "p`<b>", "columns": ["id"]}}  # fmt: skip
+             "primary_key": {"name": "p`<b>", "columns": ["id"]}}
     text = data_dictionary(parse_spec(_spec({"t|<i>": table}, {"naming": "verbatim", "require_comments": False})))
     assert "### t\\|&lt;i&gt;" in text
     assert "| ``a\\|b`<img src=x>`` | `text` |" in text  # a code span: shown, never rendered

@@ -122,7 +122,7 @@ def test_a_hostile_file_through_the_cli(tmp_path: Path) -> None:
         done = subprocess.run(
             [sys.executable, "-c", wrapper, str(script), "--spec", spec, "validate"],
             capture_output=True, text=True, timeout=180, cwd=tmp_path, check=True,
-        )  # fmt: skip
+        )
         run = json.loads(done.stdout)
         assert (run["code"], run["out"], run["err"]) == (1, line + "\n", f"1 problem in {spec}\n")
         assert run["seconds"] < 3 * SECONDS and run["peak_mb"] < PEAK_MB, run
@@ -229,7 +229,7 @@ def _yaml_fixtures() -> list[Path]:
     "text",
     ["a", "- - - a\n", "- a: b\n", "{a, b, c}\n", "[a: b, c: d]\n", "? a\n? b\n", "a:\nb:\n", "[[[]]]\n",
      "- {a: [b, {c: d}]}\n", "x: !!set {a, b}\n", "--- a\n--- b\n"],
-)  # fmt: skip
+)
 def test_the_node_bound_is_an_upper_bound(text: str) -> None:
     from generator.spec.source import _NODE_INDICATORS
 

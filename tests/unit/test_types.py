@@ -185,7 +185,7 @@ ACCEPTED = [
     ("inet", "10.0.0.1"), ("inet", "10.0.0.1/8"), ("inet", "::1"), ("cidr", "10.0.0.0/8"),
     ("bytea", "\\x00"), ("macaddr", "08:00:2b:01:02:03"),
     ("text[]", []), ("text[]", ["a", "b"]), ("integer[]", [1, -2]), ("job_status[]", ["queued"]),
-]  # fmt: skip
+]
 
 REFUSED = [
     ("smallint", 32768, "default 32768 is out of range for smallint (-32768..32767)"),
@@ -229,7 +229,7 @@ REFUSED = [
     ("job_status", "done", "default 'done' is not a value of enum job_status (queued, running)"),
     ("job_status", 1, "default 1 is not a value of enum job_status (queued, running)"),
     ("job_status[]", ["queued", "x"], "default 'x' is not a value of enum job_status (queued, running)"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("type_text", "value"), ACCEPTED)
@@ -276,7 +276,7 @@ def test_varchar_length_counts_characters(text: str) -> None:
     ("value", "expected"),
     [("now()", True), ("NOW()", True), (" gen_random_uuid() ", True), ("current_date", True),
      ("current_timestamp", True), ("now", False), ("now() + 1", False), ("'now()'", False), (5, False)],
-)  # fmt: skip
+)
 def test_is_function_default(value: object, expected: bool) -> None:
     assert is_function_default(value) is expected
 
