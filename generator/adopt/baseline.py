@@ -69,7 +69,10 @@ def write_baseline(
     spec = load_spec(spec_path)
     result = generate(root, spec, dev_url, message, progress=progress, spec_key=cache_key(spec_path))
     if result.status != "written" or result.revision is None:
-        raise ConfigError(f"the baseline revision was not written ({result.status})")
+        raise ConfigError(
+            f"the baseline revision was not written ({result.status})",
+            "run `schemactl generate -m MSG` to see why; the spec was written",
+        )
     if stamp_url is not None:
         progress("stamping the database")
         api.stamp(root, stamp_url, result.revision)

@@ -18,7 +18,9 @@ Progress = Callable[[str], None]
 
 
 class UnsupportedObjects(SchemactlError):
-    """The database has objects the spec cannot express; ``differences`` names each."""
+    """The database has objects the spec cannot express; ``details`` names each (kind and name)."""
+
+    kind = "unsupported"
 
     def __init__(self, objects: list[Unsupported]) -> None:
         n = len(objects)
@@ -26,9 +28,9 @@ class UnsupportedObjects(SchemactlError):
             f"the database has {n} object{'s' if n != 1 else ''} the spec cannot express; nothing was written",
             "import what the spec can say with --skip-unsupported (the skipped objects are listed "
             "in the spec's header), or --exclude PATTERN to leave tables out (docs/import.md)",
+            details=[u.line() for u in objects],
         )
         self.objects = objects
-        self.differences = [u.line() for u in objects]
 
 
 @dataclass

@@ -30,6 +30,8 @@ def _samples() -> dict[str, Callable[[], SchemactlError]]:
     from cadb.canonical import NotCanonicalJson
     from cadb.errors import DatabaseError, IdempotencyConflict, InvalidIdempotencyKey
     from cadb.jobs import InvalidJobRequest
+    from generator.adopt.importer import UnsupportedObjects
+    from generator.adopt.writer import Unsupported
     from generator.errors import (
         CodegenError,
         ConfigError,
@@ -57,6 +59,7 @@ def _samples() -> dict[str, Callable[[], SchemactlError]]:
         "MigrationError": lambda: MigrationError("the migrations have 2 heads", "merge them"),
         "ProofFailed": lambda: ProofFailed("after the upgrade, the database still differs", ["column jobs.x differs"]),
         "DestructiveChange": lambda: DestructiveChange(["drop column jobs.y"]),
+        "UnsupportedObjects": lambda: UnsupportedObjects([Unsupported("view", "public.open_orders", "not in the spec yet")]),
     }
 
 
@@ -147,13 +150,13 @@ def test_a_database_error_keeps_its_sqlstate() -> None:
 def test_every_error_raised_on_purpose_has_a_hint() -> None:
     """A user mistake is an `error:` line and a `hint:` line: every ``raise SomeError(...)``
     (or ``return SomeError(...)``) of a SchemactlError class with a message passes a hint
-    (read with ast; the constructors of SpecError, ProofFailed, DestructiveChange and
-    IdempotencyConflict supply their own)."""
+    (read with ast; the constructors of SpecError, ProofFailed, DestructiveChange,
+    IdempotencyConflict and UnsupportedObjects supply their own)."""
     import ast
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    own = {"SpecError", "ProofFailed", "DestructiveChange", "IdempotencyConflict"}
+    own = {"SpecError", "ProofFailed", "DestructiveChange", "IdempotencyConflict", "UnsupportedObjects"}
     names = {cls.__name__ for cls in _all_subclasses()} - own
     missing = []
     for package in ("generator", "cadb", "cli"):
