@@ -8,7 +8,10 @@ from pathlib import Path
 import typer
 
 from cli.output import OUT
+from cli.reporters import IMPORT, format_choice, format_option, reporter
 from cli.state import State, shown_path
+
+ImportFormat = format_choice("import", IMPORT)
 
 IMPORT_HELP = """Write the spec (schema.yaml) of an existing database, proven by a round trip before it is written.
 
@@ -32,6 +35,9 @@ each one. --skip-unsupported writes the rest with a comment block listing each s
 (proven like generate); --stamp then marks the source database as being at it, so the team
 continues with `schemactl generate`. See docs/import.md.
 
+--format json prints one JSON document on stdout (tables written, objects skipped, the proof,
+the baseline; the spec itself under "spec" when it is not written to -o FILE).
+
 Exit codes: 0 written, 1 error (unsupported objects, a failed round trip, -o FILE exists)."""
 
 
@@ -50,6 +56,7 @@ def register(app: typer.Typer) -> None:
         baseline: bool = typer.Option(False, "--baseline", help="Also write migrations/ with a first revision creating this schema (needs -o FILE and -m)."),
         message: str | None = typer.Option(None, "--message", "-m", metavar="MSG", help="The baseline revision's message."),
         stamp: bool = typer.Option(False, "--stamp", help="With --baseline: mark the source database as at the baseline revision (alembic stamp)."),
+        format: ImportFormat = format_option(ImportFormat),  # type: ignore[valid-type]
     ) -> None:
         from generator.adopt.importer import run_import
         from generator.errors import ConfigError
@@ -85,17 +92,9 @@ def register(app: typer.Typer) -> None:
                 file=shown_path(target) if target else "schema.yaml",
                 progress=lambda phrase: status.update(phrase + "..."),
             )
-        if target is None:
-            OUT.stdout.file.write(result.text)
-            OUT.stdout.file.flush()
-        else:
+        if target is not None:
             _write_atomically(target, result.text, force)
-        skipped = len(result.plan.unsupported) + len(result.plan.excluded)
-        what = f"{len(result.plan.tables)} table{'s' if len(result.plan.tables) != 1 else ''}"
-        where = "stdout" if target is None else shown_path(target)
-        proof = "round trip proven" if result.verified else "NOT verified (--no-verify)"
-        note = f"; {skipped} object{'s' if skipped != 1 else ''} skipped (listed at its top)" if skipped else ""
-        OUT.note(f"[green]imported[/] {what} to {where}: {proof}{note} (PostgreSQL {result.server_version}, {result.timings.get('total', 0):.1f}s)")
+            result.output = shown_path(target)
         if baseline:
             from generator.adopt.baseline import write_baseline
 
@@ -105,9 +104,8 @@ def register(app: typer.Typer) -> None:
                     root, target, dev.url, message, stamp_url=live.url if stamp else None,
                     progress=lambda phrase: status.update(phrase + "..."),
                 )
-            OUT.note(f"[green]wrote[/] {shown_path(done.path)} (revision {done.revision}, proven)")
-            if stamp:
-                OUT.note(f"[green]stamped[/] the database at {done.revision}: `schemactl generate` continues from here")
+            result.baseline = {"revision": done.revision, "path": shown_path(done.path), "stamped": stamp}
+        reporter(format).report(result)
 
 
 def _root(state: State, target: Path | None) -> Path:

@@ -33,7 +33,7 @@ from cli.output import OUT
 STATUSES = frozenset({
     "ok", "invalid",  # validate, seed
     "in_sync", "drift",  # diff
-    "written", "no_changes", "needed", "unexpressible",  # generate, seed --revision, seed --check
+    "written", "no_changes", "needed", "unexpressible",  # generate, seed --revision, seed --check, import
     "intact", "broken",  # audit verify
     "at_head", "behind",  # status
     "error",
@@ -48,7 +48,8 @@ SEED_CHECK = "generator.seeds.revision.SeedCheck"
 SEED_REVISION = "generator.seeds.revision.SeedRevisionResult"
 VERIFY = "cadb.audit.VerifyReport"
 STATUS = "generator.migrate.api.Status"
-RESULTS = (VALIDATE, DIFF, GENERATE, SEED, SEED_CHECK, SEED_REVISION, VERIFY, STATUS)
+IMPORT = "generator.adopt.importer.ImportResult"
+RESULTS = (VALIDATE, DIFF, GENERATE, SEED, SEED_CHECK, SEED_REVISION, VERIFY, STATUS, IMPORT)
 
 
 class Result(Protocol):

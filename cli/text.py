@@ -136,6 +136,30 @@ def generate(result: Any) -> None:
             OUT.note(f"[green]wrote[/] {shown_path(result.path)} (revision {result.revision}, proven in {proof:.1f}s)")
 
 
+# ------------------------------------------------------------------------------ import
+
+
+@_renders("generator.adopt.importer.ImportResult")
+def import_(result: Any) -> None:
+    """The spec (when it goes to stdout) and the verdict; the skipped objects are in its header."""
+    if result.output is None:
+        OUT.stdout.file.write(result.text)
+        OUT.stdout.file.flush()
+    plan = result.plan
+    skipped = len(plan.unsupported) + len(plan.excluded)
+    where = "stdout" if result.output is None else result.output
+    proof = "round trip proven" if result.verified else "NOT verified (--no-verify)"
+    note = f"; {plural(skipped, 'object')} skipped (listed at its top)" if skipped else ""
+    total = result.timings.get("total", 0)
+    OUT.note(f"[green]imported[/] {plural(len(plan.tables), 'table')} to {where}: {proof}{note} "
+             f"(PostgreSQL {result.server_version}, {total:.1f}s)")
+    if result.baseline:
+        b = result.baseline
+        OUT.note(f"[green]wrote[/] {b['path']} (revision {b['revision']}, proven)")
+        if b.get("stamped"):
+            OUT.note(f"[green]stamped[/] the database at {b['revision']}: `schemactl generate` continues from here")
+
+
 # -------------------------------------------------------------------------------- seed
 
 

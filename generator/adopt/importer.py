@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from generator.adopt.writer import ImportPlan, Unsupported, plan_import
 from generator.errors import ConfigError, SchemactlError
@@ -35,11 +36,40 @@ class UnsupportedObjects(SchemactlError):
 
 @dataclass
 class ImportResult:
+    """What ``schemactl import`` did: the spec's text, what it holds and skips, the proof.
+
+    The CLI fills ``output`` (the file written, None for stdout) and ``baseline`` (the first
+    revision and whether the source was stamped) before it reports."""
+
     text: str
     plan: ImportPlan
     server_version: str
     timings: dict[str, float] = field(default_factory=dict)
     verified: bool = False
+    output: str | None = None
+    baseline: dict[str, Any] | None = None
+
+    status = "written"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "format_version": 1,
+            "output": self.output,
+            "server_version": self.server_version,
+            "verified": self.verified,
+            "tables": list(self.plan.tables),
+            "skipped": [
+                {"kind": u.kind, "name": u.name, "reason": u.reason, "because_of": u.because_of or None}
+                for u in self.plan.unsupported
+            ],
+            "excluded": list(self.plan.excluded),
+            "unread_schemas": list(self.plan.unread_schemas),
+            "baseline": self.baseline,
+            "timings": dict(self.timings),
+            # the spec itself when it went to stdout: stdout holds exactly one JSON document
+            "spec": self.text if self.output is None else None,
+        }
 
 
 def _noop(_: str) -> None:

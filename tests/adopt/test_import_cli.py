@@ -34,6 +34,29 @@ def test_output_file_is_not_overwritten_without_force(music: str, pg: LocalServe
     assert "NOT verified (--no-verify)" in forced.stderr
 
 
+def test_json_format_is_one_document_holding_the_spec(music: str, pg: LocalServer, run_cli, tmp_path: Path) -> None:
+    """-f json: stdout is exactly one document; the spec is in it (stdout) or in the file (-o)."""
+    import json
+
+    import yaml
+
+    plain = run_cli("import", "--db", music, "--no-verify", cwd=tmp_path)
+    run = run_cli("import", "--db", music, "--no-verify", "-f", "json", cwd=tmp_path)
+    assert run.code == 0, run.output
+    document = json.loads(run.stdout)
+    assert document["status"] == "written" and document["output"] is None and document["verified"] is False
+    assert document["spec"] == plain.stdout  # the same bytes as the text format's stdout
+    assert sorted(document["tables"]) == sorted(yaml.safe_load(plain.stdout)["tables"])
+    to_file = run_cli("import", "--db", music, "--no-verify", "-f", "json", "-o", "schema.yaml", cwd=tmp_path)
+    assert to_file.code == 0, to_file.output
+    document = json.loads(to_file.stdout)
+    assert document["output"] == "schema.yaml" and document["spec"] is None
+    assert (tmp_path / "schema.yaml").read_text() == plain.stdout
+    refused = run_cli("import", "--db", music, "--no-verify", "-f", "json", "-o", "schema.yaml", cwd=tmp_path)
+    assert refused.code == 1
+    assert json.loads(refused.stdout)["error"]["kind"] == "config"
+
+
 def test_the_source_is_only_read(music: str, pg: LocalServer, run_cli) -> None:
     """No transaction id is assigned on the source's server (any write needs one) while the
     catalog is read; the full command with its proof leaves the schema byte-identical
@@ -72,7 +95,7 @@ def test_baseline_and_stamp_then_generate_has_nothing_to_do(music: str, pg: Loca
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
     check = run_cli("generate", "--check", "--dev-db", pg.url(), cwd=tmp_path)
     assert check.code == 0, check.output
-    assert "no changes" in check.stderr
+    assert "no_changes" in check.stderr
     diff = run_cli("diff", "--db", music, "--dev-db", pg.url(), cwd=tmp_path)
     assert diff.code == 0, diff.output
 

@@ -22,6 +22,8 @@ from cadb.audit import Break, Scope, ScopeResult, VerifyReport
 from cli import reporters, text
 from cli.main import _register, app
 from cli.reporters import COMMANDS, REPORTERS, RESULTS, STATUSES, formats_for, reporter
+from generator.adopt.importer import ImportResult
+from generator.adopt.writer import ImportPlan, Unsupported
 from generator.drift.report import UNCHECKED, DiffReport, Statement
 from generator.errors import Problem
 from generator.migrate.api import Status
@@ -197,6 +199,25 @@ def test_generate(render) -> None:
     check(render, written, base | {"status": "written", "revision": "0010", "path": str(path),
                                    "operations": ["add column jobs.x"], "timings": {"proof": 1.25}},
           "  add column jobs.x\n", "wrote migrations/versions/0010_x.py (revision 0010, proven in 1.2s)\n")
+
+
+def test_import(render) -> None:
+    plan = ImportPlan(spec=None, unsupported=[Unsupported("view", "public.open_orders", "not in the spec yet")],  # type: ignore[arg-type]
+                      tables=["customers", "orders"])
+    spec = "version: 1\n"
+    to_stdout = ImportResult(spec, plan, "17.6", {"total": 1.5}, verified=True)
+    base = {"status": "written", "format_version": 1, "server_version": "17.6", "verified": True,
+            "tables": ["customers", "orders"],
+            "skipped": [{"kind": "view", "name": "public.open_orders", "reason": "not in the spec yet", "because_of": None}],
+            "excluded": [], "unread_schemas": [], "baseline": None, "timings": {"total": 1.5}}
+    check(render, to_stdout, base | {"output": None, "spec": spec}, spec,
+          "imported 2 tables to stdout: round trip proven; 1 object skipped (listed at its top) (PostgreSQL 17.6, 1.5s)\n")
+    baseline = {"revision": "0001", "path": "migrations/versions/0001_baseline.py", "stamped": True}
+    to_file = ImportResult(spec, plan, "17.6", {"total": 1.5}, verified=False, output="schema.yaml", baseline=baseline)
+    check(render, to_file, base | {"output": "schema.yaml", "spec": None, "verified": False, "baseline": baseline}, "",
+          "imported 2 tables to schema.yaml: NOT verified (--no-verify); 1 object skipped (listed at its top) "
+          "(PostgreSQL 17.6, 1.5s)\nwrote migrations/versions/0001_baseline.py (revision 0001, proven)\n"
+          "stamped the database at 0001: `schemactl generate` continues from here\n")
 
 
 def test_seed(render) -> None:
