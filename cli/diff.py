@@ -50,17 +50,20 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from generator.drift.engine import run_diff
         from generator.drift.spec_db import SpecDDL
+        from generator.drift.unmanaged import declared
         from generator.pg.database import resolve_dev, resolve_live
 
         state: State = ctx.obj
         spec = SpecDDL.load_cached(state.spec, state.root, state.load_spec)
+        unmanaged = declared(state.spec, spec)
         live = resolve_live(db, state.root)
         dev = resolve_dev(dev_db, state.root)
         pending = _pending_note(state, live.url)
         try:
             with OUT.stderr.status("comparing...") as status:
                 report = run_diff(
-                    live.url, dev.url, spec, progress=lambda phrase: status.update(phrase + "...")
+                    live.url, dev.url, spec, progress=lambda phrase: status.update(phrase + "..."),
+                    unmanaged=unmanaged,
                 )
         except KeyboardInterrupt:  # typer would exit 130 silently
             OUT.report(
@@ -73,8 +76,10 @@ def register(app: typer.Typer) -> None:
         report.pending_revisions = pending
         reporter(format).report(report)
         if format != "text":  # the verdict is on stderr in every format (text prints its own)
-            from cli.text import diff_verdict
+            from cli.text import diff_verdict, unmanaged_line
 
+            if report.unmanaged:
+                OUT.note(unmanaged_line(report))
             OUT.note(diff_verdict(report))
         raise typer.Exit(0 if report.in_sync else 2)
 

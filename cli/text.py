@@ -73,7 +73,21 @@ def validate(report: Any) -> None:
 @_renders("generator.drift.report.DiffReport")
 def diff(report: Any) -> None:
     diff_body(report)
+    if report.unmanaged:
+        OUT.note(unmanaged_line(report))
     OUT.note(diff_verdict(report))
+
+
+def unmanaged_line(report: Any, shown: int = 5) -> str:
+    """What this diff leaves unchecked because the spec marks it ``unmanaged:`` (stderr)."""
+    from rich.markup import escape
+
+    from generator.drift.report import plural as count
+
+    names = [escape(str(u)) for u in report.unmanaged]
+    more = f", ... {len(names) - shown} more" if len(names) > shown else ""
+    return (f"[yellow]unchecked[/]: {count(len(names), 'object')} the spec marks unmanaged "
+            f"({', '.join(names[:shown])}{more}); their differences are set aside, not drift")
 
 
 def diff_body(report: Any) -> None:

@@ -76,13 +76,15 @@ def _diff_step(state: State, url: str, dev_db: str | None) -> int:
     from cli.text import diff_body
     from generator.drift.engine import run_diff
     from generator.drift.spec_db import SpecDDL
+    from generator.drift.unmanaged import declared
     from generator.pg.database import resolve_dev
 
     t = time.perf_counter()
     dev = resolve_dev(dev_db, state.root)
     spec = SpecDDL.load_cached(state.spec, state.root, state.load_spec)  # as diff: its cached spec database
+    unmanaged = declared(state.spec, spec)
     with OUT.stderr.status("comparing the database with the spec...") as status:
-        report = run_diff(url, dev.url, spec, progress=lambda p: status.update(p + "..."))
+        report = run_diff(url, dev.url, spec, progress=lambda p: status.update(p + "..."), unmanaged=unmanaged)
     if report.in_sync:
         OUT.note(f"[green]✓ diff[/]      in sync with the spec ({time.perf_counter() - t:.1f}s)")
         return 0

@@ -118,9 +118,9 @@ def header_lines(plan: ImportPlan) -> list[str]:
     ]
     if plan.unsupported:
         lines.append(f"Skipped: {len(plan.unsupported)} object{'s' if len(plan.unsupported) != 1 else ''} the spec cannot express yet")
-        lines.append("(the database keeps them; schemactl diff reports each as 'not in the spec' and its")
-        lines.append("fixing SQL would drop them: do not apply it; schemas other than public and grants")
-        lines.append("are not compared at all; see docs/import.md):")
+        lines.append("(the database keeps them; `unmanaged:` below names each, so schemactl diff sets their")
+        lines.append("differences aside and lists them as unchecked; what they contain is not checked;")
+        lines.append("see docs/import.md):")
         lines += [f"  - {u.line()}" for u in plan.unsupported]
     if plan.unread_schemas:
         lines.append(f"Schemas not read (not named by --schema): {', '.join(plan.unread_schemas)}")

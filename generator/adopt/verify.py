@@ -21,10 +21,10 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.adopt.writer import ImportPlan
+from generator.drift.unmanaged import Allowance
 from generator.errors import ConfigError, ProofFailed, SpecError
 
 Progress = Callable[[str], None]
@@ -34,124 +34,22 @@ READ_ONLY_OPTION = "-c default_transaction_read_only=on"
 _ENTRY = re.compile(r"^--\n-- Name: (.*); Type: (.*); Schema: (.*); Owner: (.*)\n--\n", re.M)
 # lines that differ between any two dumps: the versions, and pg_dump's per-run \restrict key
 _NOISE = re.compile(r"^(-- Dumped from database version .*|-- Dumped by pg_dump version .*|\\restrict .*|\\unrestrict .*)\n", re.M)
-_KIND_WORDS = ("MATERIALIZED VIEW ", "FOREIGN TABLE ", "TABLE ", "COLUMN ", "INDEX ", "SEQUENCE ", "FUNCTION ",
-               "PROCEDURE ", "AGGREGATE ", "TYPE ", "DOMAIN ", "VIEW ", "SCHEMA ", "EXTENSION ")
-_ON = re.compile(r"^(?:CONSTRAINT|TRIGGER|POLICY|RULE) (.*) ON (.*)$")
+
 
 
 def _noop(_: str) -> None:
     pass
 
 
-@dataclass
-class Allowance:
-    """What the skipped and excluded objects explain, on each side of the comparison."""
-
-    schemas: set[str] = field(default_factory=set)
-    relations: set[str] = field(default_factory=set)  # public tables, views, sequences, indexes
-    tables_whole: set[str] = field(default_factory=set)  # tables left out entirely
-    parts: set[tuple[str, str]] = field(default_factory=set)
-    routines: set[str] = field(default_factory=set)
-    types: set[str] = field(default_factory=set)
-    rls: set[str] = field(default_factory=set)
-    grants: set[str] = field(default_factory=set)
-    comments: set[str] = field(default_factory=set)
-    default_acl: bool = False
-
-    @classmethod
-    def of(cls, plan: ImportPlan) -> Allowance:
-        whole = {u.name.split(".", 1)[1] for u in plan.unsupported if u.kind == "table" and u.name.startswith("public.")}
-        whole |= {e.split(".", 1)[1] for e in plan.excluded}
-        relations = set(plan.skipped_relations) | whole
-        return cls(set(plan.skipped_schemas), relations, whole, set(plan.skipped_parts), set(plan.skipped_routines),
-                   set(plan.skipped_types), set(plan.skipped_rls), set(plan.skipped_grants),
-                   set(plan.skipped_comments), plan.skipped_default_acl)
-
-    @property
-    def empty(self) -> bool:
-        return not any((self.schemas, self.relations, self.parts, self.routines, self.types, self.rls, self.grants,
-                        self.comments, self.default_acl))
-
-    # ---- pg_dump entries
-    def explains_entry(self, kind: str, schema: str, name: str) -> bool:
-        if schema in self.schemas or (kind == "SCHEMA" and name in self.schemas):
-            return True
-        tag = name.replace('"', "")
-        if kind == "DEFAULT ACL":
-            return self.default_acl
-        if kind == "COMMENT" and tag in self.comments:
-            return True
-        if kind in ("COMMENT", "ACL"):
-            on = _ON.match(tag)
-            if on:
-                tag = f"{on.group(2)} {on.group(1)}"
-                kind = "PART"
-            else:
-                for word in _KIND_WORDS:
-                    if tag.startswith(word):
-                        if word == "SCHEMA ":
-                            return tag[len(word):] in self.schemas
-                        tag = tag[len(word):]
-                        break
-                if kind == "ACL" and tag.split(".", 1)[0] in self.grants | self.types:
-                    return True
-                if kind == "ACL" and tag.split("(", 1)[0] in {r.split("(", 1)[0] for r in self.routines}:
-                    return True
-        if tag in self.relations or tag in self.types or tag in self.routines:
-            return True
-        table, _, rest = tag.partition(" ")
-        if not rest:
-            table, _, rest = tag.partition(".")
-        if table in self.tables_whole or (rest and table in self.relations):  # a view's column comment, trigger
-            return True
-        if kind == "ROW SECURITY":
-            return tag in self.rls
-        if kind == "DEFAULT":
-            return (table, f"default {rest}") in self.parts
-        return bool(rest) and ((table, rest) in self.parts or (table, f"comment {rest}") in self.parts)
-
-    # ---- the drift engine's findings
-    def explains_change(self, kind: str, name: str, detail: str) -> bool:
-        base = name.split(" ", 1)[1] if kind == "comment" and " " in name else name
-        if kind == "function" and self._type_function(name.split("(", 1)[0]):
-            return True
-        table, _, rest = base.partition(".")
-        if base in self.relations or base in self.routines or base in self.types or table in self.tables_whole:
-            return True
-        if kind in ("trigger", "comment") and rest and table in self.relations:  # on a skipped view
-            return True
-        if kind == "column" and (table, f"default {rest}") in self.parts and detail.startswith("default:"):
-            return True
-        if kind == "trigger" and (table, rest) in self.parts:
-            return True
-        return kind == "constraint" and any(part == name for _t, part in self.parts)
-
-    def _type_function(self, function: str) -> bool:
-        """A range type's constructors (``floatrange``, ``floatmultirange``), made with it."""
-        return any(function in (t, t.replace("range", "multirange"), f"{t}_multirange") for t in self.types)
-
-    def explains_statement(self, sql: str) -> bool:
-        quoted = {_q(n) for n in self.relations | self.types}
-        if any(f'"public".{q}' in sql for q in quoted):
-            return True
-        if any(f'"{s}"' in sql for s in self.schemas):
-            return True
-        if any(f'"public"."{r.split("(", 1)[0]}"(' in sql for r in self.routines):
-            return True
-        for table, part in self.parts:
-            target = f'"public".{_q(table)}'
-            if target not in sql:
-                continue
-            if part.startswith("default "):
-                if _q(part[len("default "):]) in sql and "default" in sql.lower():
-                    return True
-            elif _q(part) in sql:
-                return True
-        return any(f'"public".{_q(t)}' in sql and "row level security" in sql.lower() for t in self.rls)
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def allowance_of(plan: ImportPlan) -> Allowance:
+    """What the plan's skipped and excluded objects explain (its ``skipped_*`` sets: finer than
+    the ``unmanaged:`` entries the spec keeps, e.g. the indexes of a skipped table by name)."""
+    whole = {u.name.split(".", 1)[1] for u in plan.unsupported if u.kind == "table" and u.name.startswith("public.")}
+    whole |= {e.split(".", 1)[1] for e in plan.excluded}
+    relations = set(plan.skipped_relations) | whole
+    return Allowance(set(plan.skipped_schemas), relations, whole, set(plan.skipped_parts), set(plan.skipped_routines),
+                     set(plan.skipped_types), set(plan.skipped_rls), set(plan.skipped_grants),
+                     set(plan.skipped_comments), plan.skipped_default_acl)
 
 
 def verify(
@@ -179,7 +77,7 @@ def verify(
         spec = parse_spec(text, file)
     except SpecError as exc:
         raise _unproven("does not validate", exc) from None
-    allow = Allowance.of(plan)
+    allow = allowance_of(plan)
     source_ro = read_only_url(source_url)
     timings["validate"] = round(time.perf_counter() - started, 3)
     with scratch_database(dev_url, prefix="schemactl_import") as scratch:

@@ -216,8 +216,10 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     if enums:
         top["enums"] = Block(dict(sorted(enums.items())))
     top["tables"] = Block({name: Block(tables[name]) for name in order})
-    plan.spec = Block(top)
     plan.unsupported = sorted(set(out), key=lambda u: (u.kind, u.name))
+    if plan.unsupported:  # the spec says what it leaves alone: diff sets their differences aside
+        top["unmanaged"] = [{"kind": k, "name": n} for k, n in dict.fromkeys((u.kind, u.name) for u in plan.unsupported)]
+    plan.spec = Block(top)
     return plan
 
 

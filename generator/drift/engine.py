@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from generator.drift.report import DiffReport
     from generator.drift.spec_db import SpecDDL
-    from generator.spec.model import Spec
+    from generator.spec.model import Spec, UnmanagedSpec
 
 ENGINE = "migra"
 READ_ONLY_OPTION = "-c default_transaction_read_only=on"
@@ -477,6 +477,7 @@ def run_diff(
     progress: Progress = _noop,
     *,
     keep_cached: int | None = None,
+    unmanaged: tuple[UnmanagedSpec, ...] | None = None,
 ) -> DiffReport:
     """Compare the live database with the spec, built on the dev server.
 
@@ -486,6 +487,10 @@ def run_diff(
     database ``generate`` uses; at most ``keep_cached`` kept, default the store's ``KEEP``) and
     compared from there on later runs; anything else (or ``keep_cached=0``) is built in a
     scratch database that is dropped afterwards.
+
+    ``unmanaged``: the spec's ``unmanaged:`` entries (default: those of a loaded spec; see
+    ``generator.drift.unmanaged.declared``); their differences are set aside and listed in
+    the report's ``unmanaged``, never drift.
 
     Never writes to the live database; a scratch database is always dropped. Raises
     DatabaseError (unreachable server, bad password, no CREATEDB on the dev server, ...) or
@@ -513,7 +518,12 @@ def run_diff(
         live = live_future.result()
         progress("comparing")
         t0 = time.perf_counter()
-        report = _compare(live, target, live_url, dev_url, timings)
+        if unmanaged is None:
+            from generator.drift.spec_db import SpecDDL
+
+            loaded = spec if not isinstance(spec, SpecDDL) else spec.spec
+            unmanaged = loaded.unmanaged if loaded is not None else ()
+        report = _compare(live, target, live_url, dev_url, timings, unmanaged)
         report.spec_cache = cache
         timings["compare"] = round(time.perf_counter() - t0, 3)
     timings["total"] = round(time.perf_counter() - started, 3)
@@ -521,13 +531,21 @@ def run_diff(
 
 
 def _compare(
-    live: Inspection, target: Inspection, live_url: str, dev_url: str, timings: dict[str, float]
+    live: Inspection, target: Inspection, live_url: str, dev_url: str, timings: dict[str, float],
+    unmanaged: tuple[UnmanagedSpec, ...] = (),
 ) -> DiffReport:
     from generator.drift.assemble import build_report
+    from generator.drift.unmanaged import Allowance, set_aside
     from generator.pg.database import mask_url
 
     statements = engine_statements(live, target, ignore_extension_versions=True)
     changes = compare(live.snapshot, target.snapshot)
+    # objects the spec marks unmanaged: their findings and statements are not drift
+    allow = Allowance.of_entries(unmanaged)
+    if not allow.empty:  # the indexes of views and materialized views: only the inspector has them
+        views = {i.name: i.table_name for i in live.inspector.indexes.values() if i.schema == "public"}
+        allow = allow.with_snapshot(live.snapshot, views)
+    changes, statements = set_aside(changes, statements, allow)
     # functions migra could not read on either side (it shows a function's definition only to
     # members of its owner's role): a read-only CI role on the live database, or a dev role
     # reading the cached spec database another user built; the catalog compares their bodies
@@ -541,6 +559,7 @@ def _compare(
         changes, statements, live.snapshot, target.snapshot, hidden_functions=hidden,
         database=mask_url(live_url), dev_database=mask_url(dev_url), engine=engine_version(),
         server_versions={"database": live.version, "dev": target.version}, timings=timings,
+        unmanaged=list(unmanaged),
     )
     return report
 

@@ -85,6 +85,9 @@ class DiffReport:
     # committed revisions the database has not applied (None: no alembic_version table);
     # set by the caller, which knows the migrations (the drift layer does not)
     pending_revisions: int | None = None
+    # the spec's ``unmanaged:`` entries (generator.drift.unmanaged): their differences were set
+    # aside, not compared; listed so the reader knows what this diff leaves unchecked
+    unmanaged: list[Any] = field(default_factory=list)
 
     @property
     def in_sync(self) -> bool:
@@ -149,6 +152,7 @@ class DiffReport:
             "spec_cache": self.spec_cache,
             "preamble": [terminated(sql) for sql in self.preamble],
             "pending_revisions": self.pending_revisions,
+            "unmanaged": [u.as_dict() for u in self.unmanaged],
         }
 
 

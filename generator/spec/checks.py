@@ -41,7 +41,7 @@ GIN_TYPES = {"jsonb", "tsvector"}
 def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
-                  _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters):
+                  _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged):
         problems.extend(check(spec, source))
     return problems
 
@@ -428,6 +428,40 @@ def _extensions(spec: Spec, source: Source) -> Iterator[Problem]:
     for i, name in enumerate(spec.extensions):
         if name not in SAFE_EXTENSIONS:
             yield source.problem(("extensions", i), f"extension {name!r} cannot be created from the spec (it can reach files, other databases or run SQL text); allowed: {', '.join(sorted(SAFE_EXTENSIONS))}")
+
+
+_RELATION_KINDS = frozenset({"table", "view", "materialized view", "foreign table", "sequence", "relation"})
+_TYPE_KINDS = frozenset({"type", "enum", "domain", "composite type", "range type", "multirange type", "base type"})
+
+
+def _unmanaged(spec: Spec, source: Source) -> Iterator[Problem]:
+    """An ``unmanaged:`` entry must not name what the spec itself defines: ``diff`` would set
+    aside the differences of an object the spec manages."""
+    indexes = {ix.name: t.name for t in spec.tables.values() for ix in t.indexes}
+    constraints = {
+        (t.name, name) for t in spec.tables.values()
+        for name in (t.primary_key_name, *(u.name for u in t.uniques), *(c.name for c in t.checks),
+                     *(fk.name for fk in t.fks), *(c.references.name for c in t.columns.values() if c.references))
+        if name
+    }
+    for e in spec.unmanaged:
+        schema, _, rest = e.name.partition(".")
+        defined = ""
+        if e.kind == "extension" and e.name in spec.extensions:
+            defined = "extensions:"
+        elif schema != "public" or not rest:
+            continue
+        elif e.kind in _RELATION_KINDS and rest in spec.tables:
+            defined = "tables:"
+        elif e.kind in _TYPE_KINDS and rest in spec.enums:
+            defined = "enums:"
+        elif e.kind == "index" and rest in indexes:
+            defined = f"tables: {indexes[rest]}: indexes:"
+        elif e.kind in ("constraint", "foreign key") and tuple(rest.split(".", 1)) in constraints:
+            defined = f"tables: {rest.split('.', 1)[0]}"
+        if defined:
+            yield source.problem(e.path + ("name",), f"unmanaged: {e.kind} {e.name} is defined by the spec itself "
+                                 f"({defined}); remove it from one of the two (diff would not check it)")
 
 
 def _sql_fragments(spec: Spec, source: Source) -> Iterator[Problem]:

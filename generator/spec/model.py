@@ -186,6 +186,34 @@ class TableSpec:
         return [(c, c.references) for c in self.columns.values() if c.references is not None]
 
 
+@dataclass(frozen=True, order=True)
+class UnmanagedSpec:
+    """One ``unmanaged:`` entry: an object of the database the spec leaves alone (written by
+    ``schemactl import --skip-unsupported``; ``schemactl diff`` sets its differences aside)."""
+
+    kind: str  # "view", "trigger", "table", ... (the JSON Schema's list)
+    name: str  # qualified as import writes it: "public.v", "public.orders.trg", "public.f(integer)"
+    path: Path = field(default=(), compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "name": self.name}
+
+
+def build_unmanaged(data: Any) -> tuple[UnmanagedSpec, ...]:
+    """The ``unmanaged:`` entries of a spec's data; malformed ones are left out (the JSON
+    Schema reports them)."""
+    items = data.get("unmanaged") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return ()
+    return tuple(
+        UnmanagedSpec(item["kind"], item["name"], ("unmanaged", i)) for i, item in enumerate(items)
+        if isinstance(item, dict) and isinstance(item.get("kind"), str) and isinstance(item.get("name"), str)
+    )
+
+
 @dataclass(frozen=True)
 class Spec:
     version: int
@@ -196,6 +224,7 @@ class Spec:
     settings: SettingsSpec = field(default_factory=SettingsSpec)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     source: Any = field(default=None, compare=False, repr=False)  # the parsed YAML, for positions
+    unmanaged: tuple[UnmanagedSpec, ...] = ()
 
     def referenced_column(self, ref: ReferenceSpec) -> str | None:
         """The column a reference points at (explicit, or the single primary key)."""
@@ -237,6 +266,7 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         file=file,
         settings=settings,
         raw=data,
+        unmanaged=build_unmanaged(data),
     )
 
 
