@@ -8,11 +8,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import test_import_corpus as corpus
 import yaml
-from test_import_corpus import KINDS_SKIPPED, KINDS_SQL, REFUSED, source_of  # noqa: F401 (a fixture)
+from test_import_corpus import KINDS_SKIPPED, KINDS_SQL, REFUSED
 
 from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
+
+source_of = corpus.source_of  # the fixture: a fresh database holding a corpus case
 
 
 def _import(run_cli, url: str, pg: LocalServer, project: Path) -> dict:

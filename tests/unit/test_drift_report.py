@@ -209,7 +209,7 @@ def test_json_document_is_stable() -> None:
     assert list(doc) == [
         "format_version", "status", "database", "dev_database", "server_versions", "engine", "changes",
         "statements", "destructive", "complete", "missing_sql", "unchecked", "timings", "spec_cache", "preamble",
-        "pending_revisions",
+        "pending_revisions", "unmanaged",
     ]
     assert doc["format_version"] == FORMAT_VERSION == 1
     assert doc["status"] == "drift"

@@ -147,7 +147,7 @@ def _diff_document(**kw: Any) -> dict[str, Any]:
         "dev_database": "", "server_versions": {"database": "17.6", "dev": "18.6"}, "engine": "migra 3",
         "changes": [], "statements": [], "destructive": False, "complete": True, "missing_sql": [],
         "unchecked": list(UNCHECKED), "timings": {"total": 0.42}, "spec_cache": "hit", "preamble": [],
-        "pending_revisions": None,
+        "pending_revisions": None, "unmanaged": [],
     } | kw
 
 
@@ -155,6 +155,16 @@ def test_diff_in_sync(render) -> None:
     verdict = "in_sync: the database matches the spec (PostgreSQL 17.6 vs spec on 18.6, 0.4s)\n"
     check(render, _diff(), _diff_document(), "", verdict)
     assert render("sql", _diff()) == ("", "")
+
+
+def test_diff_names_what_the_spec_marks_unmanaged(render) -> None:
+    from generator.spec.model import UnmanagedSpec
+
+    report = _diff(unmanaged=[UnmanagedSpec("view", "public.v"), UnmanagedSpec("trigger", "public.t.trg")])
+    document = _diff_document(unmanaged=[{"kind": "view", "name": "public.v"}, {"kind": "trigger", "name": "public.t.trg"}])
+    check(render, report, document, "",
+          "unchecked: 2 objects the spec marks unmanaged (view public.v, trigger public.t.trg); their differences "
+          "are set aside, not drift\nin_sync: the database matches the spec (PostgreSQL 17.6 vs spec on 18.6, 0.4s)\n")
 
 
 def test_diff_drift(render) -> None:
