@@ -418,7 +418,9 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
         pk_index = next((ix for ix in r.indexes if ix.primary), None)
         if pk_index is not None and (pk_index.options or pk_index.tablespace or pk.deferrable or pk_index.key_count != pk_index.column_count):
             plan.skipped_parts.add((name, pk.name))
-            out.append(Unsupported("constraint", f"public.{name}.{pk.name}", "primary key options (deferrable, INCLUDE, storage) are not in the spec"))
+            plan.skipped_relations.add(pk.name)  # its index, whose options differ too
+            # the spec keeps the key (primary_key:), so the entry names only its options
+            out.append(Unsupported("primary key options", f"public.{name}.{pk.name}", "primary key options (deferrable, INCLUDE, storage) are not in the spec"))
         for k_ in _constraint_comments(r, pk, plan):
             out.append(k_)
     if multi_fk:

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 ROUTINE_KINDS = frozenset({"function", "procedure", "aggregate", "window function"})
 TYPE_KINDS = frozenset({"type", "domain", "composite type", "range type", "multirange type", "base type",
                         "pseudo type", "enum"})
-PART_KINDS = frozenset({"trigger", "policy", "rule", "constraint", "foreign key", "column default", "identity options"})
+PART_KINDS = frozenset({"trigger", "policy", "rule", "constraint", "foreign key", "column default", "identity options",
+                        "primary key options"})
 
 
 def declared(spec_path: Path, spec: SpecDDL) -> tuple[Entry, ...]:
@@ -121,7 +122,7 @@ class Allowance:
                 pass  # identity options are not compared by diff (UNCHECKED)
             else:
                 self.parts.add((table, part))
-                if kind == "constraint":
+                if kind in ("constraint", "primary key options"):
                     self.relations.add(part)  # a unique or exclusion constraint's index
         else:  # views, sequences, indexes, collations, operators, ...
             self.relations.add(rest)

@@ -93,3 +93,17 @@ def test_every_skipped_kind_is_set_aside_by_diff(pg: LocalServer, run_cli, tmp_p
         run = run_cli("diff", "--db", url, "--dev-db", pg.url(), cwd=tmp_path)
         assert run.code == 0, run.output
         assert f"unchecked: {len(KINDS_SKIPPED)} objects the spec marks unmanaged" in run.stderr
+
+
+def test_a_primary_key_with_options_keeps_the_key_and_leaves_its_options_unmanaged(pg: LocalServer, run_cli, tmp_path: Path) -> None:
+    """The spec writes the key; the entry names only its options, so the spec still validates
+    (an entry naming a constraint the spec defines is refused) and diff sets the options aside."""
+    with scratch_database(pg.url(), prefix="schemactl_importsrc") as url:
+        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+            conn.execute("CREATE TABLE t (id int, CONSTRAINT t_pkey PRIMARY KEY (id) WITH (fillfactor = 70))")
+        data = _import(run_cli, url, pg, tmp_path)
+        assert data["tables"]["t"]["primary_key"] == {"name": "t_pkey", "columns": ["id"]}
+        assert data["unmanaged"] == [{"kind": "primary key options", "name": "public.t.t_pkey"}]
+        run = run_cli("diff", "--db", url, "--dev-db", pg.url(), cwd=tmp_path)
+        assert run.code == 0, run.output
+        assert "unchecked: 1 object the spec marks unmanaged (primary key options public.t.t_pkey)" in run.stderr
