@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
+
+from checkout import copy_project  # noqa: F401  (the migration suites import it from here)
 
 from generator.pg.database import connect, scratch_database
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def copy_project(root: Path, spec_text: str) -> Path:
-    """A copy of the repo's project at ``root`` (seeds, alembic.ini, the committed migrations)
-    whose schema.yaml is ``spec_text``."""
-    root.mkdir()
-    for name in ("seeds.yaml", "alembic.ini"):
-        shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "migrations", root / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "schema.yaml").write_text(spec_text)
-    return root
 CASES = REPO / "tests" / "fixtures" / "generate"
 
 
