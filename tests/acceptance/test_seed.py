@@ -369,7 +369,7 @@ def test_the_up_step_reports_counts(head_db: str, monkeypatch: pytest.MonkeyPatc
     err = io.StringIO()
     monkeypatch.setattr(cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True))
     execute(head_db, "DELETE FROM tools WHERE code = 'drill-10-hss'")
-    assert up_step(State(spec=REPO / "schema.yaml"), head_db) == 0
+    assert up_step(State(spec=project_copy() / "schema.yaml"), head_db) == 0
     assert err.getvalue().startswith(f"✓ seed      {TOTAL} rows: 1 inserted, 0 updated, {TOTAL - 1} unchanged (")
     assert query(head_db, "SELECT count(*) FROM tools") == [(T,)]
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from clirunner import RunCli
 from checkout import project_copy
+from clirunner import RunCli
 from drift_corpus import upgraded_database
 from drift_helpers import PASSWORD, execute_autocommit, with_password
 

@@ -19,7 +19,7 @@ import time
 
 import pytest
 from checkout import project_copy
-from drift_corpus import REPO, execute, load_cases, upgraded_database
+from drift_corpus import execute, load_cases, upgraded_database
 from drift_helpers import (
     PASSWORD,
     cached_specs,

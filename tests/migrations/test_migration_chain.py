@@ -146,7 +146,7 @@ def test_alembic_check_sees_a_spec_change(db: sa.Engine, pg: LocalServer, monkey
 
 def test_schemactl_generate_check_reports_no_changes(pg: LocalServer, run_cli) -> None:
     before = sorted(p.name for p in (REPO / "migrations" / "versions").glob("*.py"))
-    result = run_cli("--spec", str(REPO / "schema.yaml"), "generate", "--check", "--dev-db", pg.url("postgres"))
+    result = run_cli("--spec", str(project_copy() / "schema.yaml"), "generate", "--check", "--dev-db", pg.url("postgres"))
     assert result.code == 0, result.stderr
     assert "no changes" in result.stderr
     assert sorted(p.name for p in (REPO / "migrations" / "versions").glob("*.py")) == before
