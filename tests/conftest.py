@@ -120,10 +120,11 @@ def checkout_stays_clean() -> Iterator[None]:
 # ---------------------------------------------------------------------------------------
 # What a run runs, and in how many processes (README "Tests"):
 #   SCHEMACTL_TEST_PG      servers of the `pg` tests: default "17" (17.6, the production
-#                          target); CI runs "17,18" (.ci/run)
+#                          target); CI runs "17,18" (.ci/run). Tests that need 18.6 besides
+#                          (the pg18 fixture or marker: cross-version) run only when 18 is in.
 #   SCHEMACTL_TEST_SLOW=1  also the `slow` tests (concurrency, volume, subprocess runs), which
-#                          the default run deselects (counted as "deselected" in the summary);
-#                          `-m slow` selects them too. CI sets it.
+#                          the whole-suite run deselects (counted as "deselected" in the
+#                          summary); `-m slow`, or naming their file, runs them too. CI sets it.
 #   SCHEMACTL_TEST_WORKERS pytest-xdist workers when the run names no test paths (the whole
 #                          suite): default DEFAULT_WORKERS, 0 = one process. An explicit
 #                          `-n N` wins; a run of chosen files stays in one process.
@@ -158,7 +159,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         return
     if config.option.numprocesses is not None or config.option.usepdb:
         return
-    if config.option.collectonly or config.args_source != pytest.Config.ArgsSource.TESTPATHS:
+    if config.option.collectonly or not _whole_suite(config):
         return
     workers = _workers()
     if workers > 0:
@@ -170,8 +171,16 @@ def pytest_configure(config: pytest.Config) -> None:
     pgservers.SERVERS_FORBIDDEN = "notpg" in markexpr
 
 
+def _whole_suite(config: pytest.Config) -> bool:
+    """No test paths on the command line: the run is the whole suite (testpaths)."""
+    return config.args_source == pytest.Config.ArgsSource.TESTPATHS
+
+
 def _runs_slow(config: pytest.Config) -> bool:
-    return _flag("SCHEMACTL_TEST_SLOW") or "slow" in (config.getoption("markexpr", default="") or "")
+    """The slow tests run with SCHEMACTL_TEST_SLOW=1, when -m names them, or when the command
+    line names test paths (a file you name runs whole); only the whole suite leaves them out."""
+    markexpr = config.getoption("markexpr", default="") or ""
+    return _flag("SCHEMACTL_TEST_SLOW") or "slow" in markexpr or not _whole_suite(config)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -186,9 +195,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.pg)
-    if _runs_slow(config):
-        return
-    slow = [item for item in items if item.get_closest_marker("slow") is not None]
-    if slow:
-        config.hook.pytest_deselected(items=slow)
-        items[:] = [item for item in items if item.get_closest_marker("slow") is None]
+    left_out = set()
+    if not _runs_slow(config):
+        left_out |= {item for item in items if item.get_closest_marker("slow") is not None}
+    if "18" not in pgservers.selected_majors():
+        left_out |= {item for item in items if _needs_pg18(item)}
+    if left_out:
+        config.hook.pytest_deselected(items=[item for item in items if item in left_out])
+        items[:] = [item for item in items if item not in left_out]
+
+
+def _needs_pg18(item: pytest.Item) -> bool:
+    """Tests of 18.6 besides the selection (cross-version, the embedded version): the `pg18`
+    fixture, or the `pg18` marker where the server comes through request.getfixturevalue."""
+    return "pg18" in getattr(item, "fixturenames", ()) or item.get_closest_marker("pg18") is not None
