@@ -120,8 +120,9 @@ def checkout_stays_clean() -> Iterator[None]:
 # ---------------------------------------------------------------------------------------
 # What a run runs, and in how many processes (README "Tests"):
 #   SCHEMACTL_TEST_PG      servers of the `pg` tests: default "17" (17.6, the production
-#                          target); CI runs "17,18" (.ci/run). Tests that need 18.6 besides
-#                          (the pg18 fixture or marker: cross-version) run only when 18 is in.
+#                          target); CI runs "17,18" (.ci/run). In the whole-suite run, tests
+#                          that need 18.6 besides (the pg18 fixture or marker: cross-version)
+#                          run only when 18 is selected.
 #   SCHEMACTL_TEST_SLOW=1  also the `slow` tests (concurrency, volume, subprocess runs), which
 #                          the whole-suite run deselects (counted as "deselected" in the
 #                          summary); `-m slow`, or naming their file, runs them too. CI sets it.
@@ -133,8 +134,8 @@ def checkout_stays_clean() -> Iterator[None]:
 # database, port or cache.
 # ---------------------------------------------------------------------------------------
 
-# Measured on the 2-core machine (README "Tests"): the server tests wait on PostgreSQL, so
-# more workers than cores still pays.
+# One more than the 2 cores here: the server tests spend much of their time waiting on
+# PostgreSQL and on subprocesses. README "Tests" has the measured figures.
 DEFAULT_WORKERS = 3
 
 
@@ -185,10 +186,7 @@ def _runs_slow(config: pytest.Config) -> bool:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     slow = "run" if _runs_slow(config) else "deselected (SCHEMACTL_TEST_SLOW=1 runs them)"
-    return [
-        f"schemactl: PostgreSQL {', '.join(pgservers.selected_majors())} (SCHEMACTL_TEST_PG); "
-        f"slow tests {slow}"
-    ]
+    return [f"schemactl: PostgreSQL {', '.join(pgservers.selected_majors())} (SCHEMACTL_TEST_PG); slow tests {slow}"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -198,7 +196,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     left_out = set()
     if not _runs_slow(config):
         left_out |= {item for item in items if item.get_closest_marker("slow") is not None}
-    if "18" not in pgservers.selected_majors():
+    if _whole_suite(config) and "18" not in pgservers.selected_majors():
         left_out |= {item for item in items if _needs_pg18(item)}
     if left_out:
         config.hook.pytest_deselected(items=[item for item in items if item in left_out])
