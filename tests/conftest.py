@@ -189,6 +189,19 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"schemactl: PostgreSQL {', '.join(pgservers.selected_majors())} (SCHEMACTL_TEST_PG); slow tests {slow}"]
 
 
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """Say what the run left out (under xdist the summary's "deselected" count is missing)."""
+    left = []
+    if not _runs_slow(config):
+        left.append("the slow tests (SCHEMACTL_TEST_SLOW=1 runs them)")
+    if _whole_suite(config) and "18" not in pgservers.selected_majors():
+        left.append("PostgreSQL 18.6 (SCHEMACTL_TEST_PG=17,18 runs it)")
+    if left and not hasattr(config, "workerinput"):
+        terminalreporter.write_line(
+            f"schemactl: this run left out {' and '.join(left)}; CI runs everything (.ci/run)"
+        )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
