@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pgservers
 import pytest
+from checkout import copy_project, project_copy
 from clirunner import REPO, Run
-from projects import copy_project
 
 from generator.migrate import api as migrate
 from generator.pg.database import connect, scratch_database, with_database
@@ -141,7 +141,7 @@ def test_server_stopped_during_upgrade(own_server: LocalServer) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SCHEMACTL_SPEC", "SCHEMACTL_DEBUG")}
     proc = subprocess.Popen(
         [sys.executable, "-c", "from cli.main import run; run()", "upgrade", "--db", url],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=project_copy(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         deadline = time.monotonic() + 60

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from checkout import project_copy
 from clirunner import REPO
 
 from cli.main import hoist_global_options
@@ -101,8 +102,8 @@ def test_project_option_must_be_a_project(run_cli, tmp_path: Path, project: Path
 def test_spec_after_the_command(run_cli, monkeypatch, tmp_path: Path) -> None:
     """Before: `schemactl validate --spec X` said "No such option: --spec"."""
     monkeypatch.chdir(tmp_path)
-    for args in (["validate", "--spec", str(REPO / "schema.yaml")], ["validate", f"--spec={REPO / 'schema.yaml'}"],
-                 ["validate", "--spec", str(REPO / "schema.yaml"), "--debug"]):
+    spec = project_copy() / "schema.yaml"
+    for args in (["validate", "--spec", str(spec)], ["validate", f"--spec={spec}"], ["validate", "--spec", str(spec), "--debug"]):
         result = run_cli(*args)
         assert result.code == 0, (args, result.stderr)
         assert "ok: " in result.stderr

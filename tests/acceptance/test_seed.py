@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from checkout import project_copy
 from clirunner import Run, RunCli
 from project_facts import FACTS
 from rich.console import Console
@@ -53,8 +54,8 @@ TOOLS = FACTS.seed_keys["tools"]
 
 @pytest.fixture
 def run_cli(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> RunCli:
-    """The shared runner (tests/clirunner.py), from the repository root."""
-    monkeypatch.chdir(REPO)
+    """The shared runner (tests/clirunner.py), in a copy of the repo's project (tests/checkout.py)."""
+    monkeypatch.chdir(project_copy())
     return run_cli
 
 
@@ -138,7 +139,7 @@ UNCHANGED_LINES = [
 
 def test_alembic_upgrade_head_gives_the_tools_and_seed_then_changes_nothing(empty_db: str, run_cli) -> None:
     upgrade = subprocess.run([str(BIN / "alembic"), "-x", f"db={empty_db}", "upgrade", "head"],
-                             cwd=REPO, capture_output=True, text=True, timeout=300)
+                             cwd=project_copy(), capture_output=True, text=True, timeout=300)
     assert upgrade.returncode == 0, upgrade.stderr
     tools = query(empty_db, "SELECT name, type::text, material::text, diameter_mm, flutes, coating, "
                             "meta ? 'feeds_speeds' FROM tools ORDER BY name")
@@ -301,7 +302,7 @@ def test_two_seeds_at_the_same_moment(head_db: str, seeds) -> None:
     try:
         with engine.connect() as gate:
             gate.exec_driver_sql("BEGIN; LOCK TABLE machines IN SHARE ROW EXCLUSIVE MODE")
-            procs = [subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+            procs = [subprocess.Popen(cmd, cwd=project_copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
             deadline = time.monotonic() + 60
             waiting = 0
             while waiting < 2 and time.monotonic() < deadline:
@@ -368,7 +369,7 @@ def test_the_up_step_reports_counts(head_db: str, monkeypatch: pytest.MonkeyPatc
     err = io.StringIO()
     monkeypatch.setattr(cli.output.OUT, "stderr", Console(file=err, highlight=False, soft_wrap=True))
     execute(head_db, "DELETE FROM tools WHERE code = 'drill-10-hss'")
-    assert up_step(State(spec=REPO / "schema.yaml"), head_db) == 0
+    assert up_step(State(spec=project_copy() / "schema.yaml"), head_db) == 0
     assert err.getvalue().startswith(f"✓ seed      {TOTAL} rows: 1 inserted, 0 updated, {TOTAL - 1} unchanged (")
     assert query(head_db, "SELECT count(*) FROM tools") == [(T,)]
 

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from checkout import project_copy
 from clirunner import Run
 from project_facts import FACTS
 
@@ -57,7 +58,7 @@ def test_spec_from_the_environment(
     run_cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no schema.yaml here
-    monkeypatch.setenv("SCHEMACTL_SPEC", str(REPO / "schema.yaml"))
+    monkeypatch.setenv("SCHEMACTL_SPEC", str(project_copy() / "schema.yaml"))
     result = run_cli("validate", "--format", "json")
     assert result.code == 0
     assert json.loads(result.stdout)["status"] == "ok"
@@ -86,7 +87,8 @@ def test_invalid_spec_as_json(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_invalid_spec_from_another_folder_names_the_path(run_cli, in_repo: Path) -> None:
+def test_invalid_spec_from_another_folder_names_the_path(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)  # the checkout itself: an invalid spec leaves no cache
     result = run_cli("--spec", "tests/fixtures/invalid_specs/version_2/schema.yaml", "validate")
     assert result.code == 1
     assert (

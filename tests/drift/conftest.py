@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from checkout import project_copy
 from clirunner import RunCli
-from drift_corpus import REPO, upgraded_database
+from drift_corpus import upgraded_database
 from drift_helpers import PASSWORD, execute_autocommit, with_password
 
 from generator.pg.server import LocalServer
@@ -16,8 +17,8 @@ from generator.pg.server import LocalServer
 
 @pytest.fixture
 def run_cli(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> RunCli:
-    """The shared runner (tests/clirunner.py), from the repo root."""
-    monkeypatch.chdir(REPO)
+    """The shared runner (tests/clirunner.py), in a copy of the repo's project (tests/checkout.py)."""
+    monkeypatch.chdir(project_copy())
     return run_cli
 
 

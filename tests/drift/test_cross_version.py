@@ -10,7 +10,8 @@ import pytest
 from drift_corpus import drifted, load_cases
 from drift_helpers import apply_script
 
-pytestmark = pytest.mark.pg  # the servers come through request.getfixturevalue
+# the servers come through request.getfixturevalue; pg18: run when SCHEMACTL_TEST_PG selects 18
+pytestmark = [pytest.mark.pg, pytest.mark.pg18]
 
 PAIRS = [("17", "18"), ("18", "17")]
 CASES = {c.name: c for c in load_cases()}

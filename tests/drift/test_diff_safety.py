@@ -18,7 +18,8 @@ import sys
 import time
 
 import pytest
-from drift_corpus import REPO, execute, load_cases, upgraded_database
+from checkout import project_copy
+from drift_corpus import execute, load_cases, upgraded_database
 from drift_helpers import (
     PASSWORD,
     cached_specs,
@@ -146,7 +147,7 @@ def _interrupt_a_diff_while_it_builds(pg: LocalServer, head: str) -> tuple[int, 
     }
     proc = subprocess.Popen(
         [sys.executable, "-c", "from cli.main import run; run()", "diff", "--db", head, "--dev-db", pg.url()],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=project_copy(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     seen: set[str] = set()
     deadline = time.monotonic() + 60

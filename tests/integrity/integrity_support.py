@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from checkout import project_copy
 
 from generator.pg.server import LocalServer, wheel_bin_dir
 from generator.schema.metadata import build_metadata
@@ -224,13 +225,13 @@ def cli_env() -> dict[str, str]:
 
 def run_cli_process(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [schemactl(), *args], cwd=REPO, env=cli_env(), capture_output=True, text=True, timeout=timeout
+        [schemactl(), *args], cwd=project_copy(), env=cli_env(), capture_output=True, text=True, timeout=timeout
     )
 
 
 def start_cli(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [schemactl(), *args], cwd=REPO, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [schemactl(), *args], cwd=project_copy(), env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
 
 

@@ -30,7 +30,7 @@ from generator.pg.catalog import compare, read_snapshot
 from generator.pg.database import scratch_database
 from generator.pg.server import LocalServer
 
-pytestmark = pytest.mark.slow  # volume and subprocess tests: deselect with -m 'not slow'
+pytestmark = pytest.mark.slow  # volume and subprocess tests: left out of the default run (tests/conftest.py), run by CI
 
 WAIT = 60  # seconds; every wait below is bounded by it
 

@@ -37,7 +37,7 @@ from integrity_support import (
 from generator.pg.database import scratch_database
 from generator.pg.server import LocalServer
 
-pytestmark = pytest.mark.slow  # volume and subprocess tests: deselect with -m 'not slow'
+pytestmark = pytest.mark.slow  # volume and subprocess tests: left out of the default run (tests/conftest.py), run by CI
 
 VOLUME_SQL = Path(__file__).with_name("volume.sql")
 LOADED = ("jobs", "licenses", "audit_logs")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from checkout import copy_project  # noqa: F401  (the migration suites import it from here)
+
 from generator.pg.database import connect, scratch_database
 
 REPO = Path(__file__).resolve().parents[2]
-
-
 CASES = REPO / "tests" / "fixtures" / "generate"
 
 

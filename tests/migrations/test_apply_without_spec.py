@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from checkout import copy_project
 from migration_helpers import REPO
-from projects import copy_project
 
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
 

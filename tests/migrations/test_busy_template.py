@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from checkout import copy_project
 from migration_helpers import REPO
-from projects import copy_project
 
 from generator.errors import DatabaseError
 from generator.migrate import api as migrate

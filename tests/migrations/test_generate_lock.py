@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from checkout import copy_project, project_copy
 from migration_helpers import REPO
 from project_facts import facts
-from projects import copy_project
 
 from generator.migrate import api as migrate
 from generator.pg.server import LocalServer
@@ -89,8 +89,9 @@ def test_check_takes_no_lock(run_cli, monkeypatch, pg: LocalServer) -> None:
     """generate --check writes nothing: it runs while a writer holds the lock."""
     from generator.project import migrations_lock
 
-    monkeypatch.chdir(REPO)
-    with migrations_lock(REPO):
+    project = project_copy()
+    monkeypatch.chdir(project)
+    with migrations_lock(project):
         result = run_cli("generate", "--check", "--dev-db", pg.url("postgres"))
     assert result.code == 0, result.stderr
     assert "waiting" not in result.stderr

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from checkout import project_copy
 from migration_helpers import CASES, REPO
 
 from generator.migrate.revision import generate
@@ -88,7 +89,7 @@ def test_offline_round_trip_of_the_repo_migrations(pg: LocalServer, run_cli, mon
         up = offline_sql(REPO, url, "upgrade", "head")
         assert "%%" not in up  # the append-only guard's RAISE keeps its one placeholder
         psql(url, up)
-        monkeypatch.chdir(REPO)
+        monkeypatch.chdir(project_copy())
         diff = run_cli("diff", "--db", url, "--dev-db", pg.url())
         assert diff.code == 0, diff.stdout + diff.stderr
         psql(url, offline_sql(REPO, url, "downgrade", "head:base"))

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from checkout import copy_project
 from migration_helpers import REPO
 from project_facts import facts
-from projects import copy_project
 
 from generator.migrate import api as migrate
 from generator.migrate.env import unproven_revisions

@@ -10,6 +10,7 @@ import json
 import sys
 
 import pytest
+from checkout import project_copy
 from migration_helpers import REPO
 from project_facts import facts
 
@@ -17,11 +18,9 @@ import cli.migrate
 from generator.migrate import api as migrate
 from generator.pg.server import LocalServer
 
-SPEC = str(REPO / "schema.yaml")
-
 
 def cli_run(run_cli, *args: str):
-    return run_cli("--spec", SPEC, *args)
+    return run_cli("--spec", str(project_copy() / "schema.yaml"), *args)  # caches go to the copy
 
 
 def _one_error(result, *fragments: str) -> None:

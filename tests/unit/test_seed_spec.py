@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from checkout import project_copy
 from project_facts import FACTS
 
 from generator.errors import SpecError
@@ -129,7 +130,7 @@ def test_the_repository_seeds_are_valid(spec: Spec) -> None:
 
 
 def test_validate_counts_the_seed_rows(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
+    monkeypatch.chdir(project_copy())
     result = run_cli("validate")
     assert result.code == 0
     assert f"; {FACTS.seed_rows} seed rows (" in result.stderr
@@ -361,7 +362,7 @@ def test_a_hand_written_data_revision_is_not_rendered_again(tmp_path: Path) -> N
 
 
 def test_seed_check_is_clean_in_the_repository(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
+    monkeypatch.chdir(project_copy())
     result = run_cli("seed", "--check")
     assert result.code == 0, result.stdout + result.stderr
     assert result.stderr.strip().startswith("in_sync: seeds.yaml matches data revision")
@@ -391,7 +392,7 @@ def test_seed_check_reports_a_change(run_cli, tmp_path: Path, monkeypatch: pytes
 
 
 def test_check_and_revision_exclude_each_other(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
+    monkeypatch.chdir(project_copy())
     result = run_cli("seed", "--check", "--revision")
     assert result.code == 1
     assert result.stderr.splitlines() == [
