@@ -66,6 +66,8 @@ EXCLUDED: dict[str, str] = {
         "usage synopsis, not an example",
     "schemactl diff [--db URL] [--dev-db URL] [--format text|sql|json]":
         "usage synopsis, not an example",
+    "schemactl import [--db URL] [--dev-db URL] [--schema NAME]... [--exclude PATTERN]...":
+        "usage synopsis, not an example (docs/import.md)",
     'schemactl status --db "postgresql://USER@HOST:5432/schemactl_restored"':
         "placeholder URL after a pg_dump/pg_restore; the flow is tests/integrity/test_dump_restore.py",
     'schemactl audit verify --db "postgresql://USER@HOST:5432/schemactl_restored"':
