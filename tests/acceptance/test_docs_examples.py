@@ -526,6 +526,9 @@ def live_db(pg: LocalServer) -> Iterator[str]:
         yield url
 
 
+# Each example runs its commands on a fresh project copy: about 170 s of test time, the largest
+# share of the default run. Slow: CI (.ci/run) runs them, and so does naming this file.
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["root", SUB_FOLDER])
 @pytest.mark.parametrize("block", RUNNABLE_BLOCKS, ids=[b.id for b in RUNNABLE_BLOCKS])
 def test_example(block: Block, where: str, pg: LocalServer, live_db: str, tmp_path: Path) -> None:
