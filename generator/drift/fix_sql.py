@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from generator.drift.fix_sequences import fix_sequences, identity_sql
 from generator.drift.report import (
     Statement,
     describe_statement,
@@ -74,6 +75,7 @@ def correct(
     out = _fix_using_index(out, live, spec)
     out, renamed = _renames(out, live, spec)
     changes = [c for c in changes if (c.kind, c.name) not in renamed]
+    out = fix_sequences(out, changes, live, spec)
     fallback, missing = _uncovered(out, changes, live, spec)
     out = _with_extensions_first(out + fallback)
     out += comment_statements(live, spec, recreated)
@@ -371,6 +373,8 @@ def fallback_sql(change: Change, live: Snapshot, spec: Snapshot) -> list[str] | 
         if action != "removed":
             sql.append(create_trigger(trigger, spec.triggers[(table, trigger)]))
         return sql
+    if kind == "identity":
+        return identity_sql(change, live, spec, split_label(name, live.columns, spec.columns))
     if kind == "column" and action == "changed":
         table, column = split_label(name, live.columns, spec.columns)
         a, b = live.columns[(table, column)], spec.columns[(table, column)]

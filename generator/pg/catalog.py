@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.pg import catalog_sequences
+
 IGNORED_TABLES = {"alembic_version"}
 
 
@@ -40,6 +42,8 @@ class Snapshot:
     indexes: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (table, def without the name)
     triggers: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, name) -> def without the name
     functions: dict[str, str] = field(default_factory=dict)  # name(args) -> body
+    sequences: dict[str, catalog_sequences.SequenceState] = field(default_factory=dict)  # not identity ones
+    identities: dict[tuple[str, str], catalog_sequences.IdentityState] = field(default_factory=dict)  # (table, column)
 
     def index_def(self, name: str) -> str | None:
         found = self.indexes.get(name)
@@ -97,6 +101,7 @@ _QUERIES = {
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
         WHERE n.nspname = 'public' AND d.objid IS NULL""",
+    "sequences": catalog_sequences.QUERY,
 }
 
 
@@ -128,6 +133,7 @@ def snapshot_from_rows(rows: dict[str, list[tuple[Any, ...]]]) -> Snapshot:
         s.triggers[(table, name)] = _strip_trigger_name(definition, name)
     for name, body in rows["functions"]:
         s.functions[name] = body.strip()
+    s.sequences, s.identities = catalog_sequences.read_rows(rows.get("sequences", []), IGNORED_TABLES)
     return s
 
 
@@ -272,6 +278,7 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
         a, b = source.functions.get(name), target.functions.get(name)
         if a != b:
             out.append(Change("function", name, "added" if a is None else "removed" if b is None else "changed"))
+    out += catalog_sequences.compare(source, target, common, Change)
     return out
 
 

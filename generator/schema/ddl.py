@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
-from generator.schema import guards
+from generator.schema import guards, sequences_ddl
 from generator.schema.metadata import build_metadata, ddl_dialect
 from generator.spec import naming
 from generator.spec.model import Spec
@@ -29,6 +29,7 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
         values = ", ".join(guards.quote_literal(v) for v in enum.values)
         out.append(f"CREATE TYPE {naming.quote_ident(name)} AS ENUM ({values})")
     out += guards.enum_comments(spec)
+    out += sequences_ddl.before_tables(spec)
     for table in _sorted_tables(md):
         # include_foreign_key_constraints=[]: FKs are added after all tables (cycles are fine then).
         out.append(str(CreateTable(table, include_foreign_key_constraints=[]).compile(dialect=dialect)).strip())
@@ -44,6 +45,7 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
             out += guards.append_only_create(table.name)
         if spec_table is not None and spec_table.hash_chain is not None:
             out += guards.chain_guard_for(spec_table)
+    out += sequences_ddl.after_tables(spec)
     out += foreign_keys(spec)
     return out
 

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
 from generator.schema import guards
+from generator.schema.sequences_ddl import identity_kwargs
 from generator.spec import naming
 from generator.spec.model import NO_DEFAULT, ColumnSpec, IndexSpec, Spec, TableSpec
 from generator.spec.source import gc_paused
@@ -109,7 +110,7 @@ def _column(spec: Spec, col: ColumnSpec, enums: dict[str, pg.ENUM]) -> sa.Column
     assert col.ctype is not None, f"unvalidated spec: {col.name} has an unknown type"
     args: list[Any] = [col.name, sa_type(col.ctype, enums)]
     if col.identity is not None:
-        args.append(sa.Identity(always=col.identity == "always"))
+        args.append(sa.Identity(always=col.identity == "always", **identity_kwargs(col)))
     return sa.Column(
         *args,
         autoincrement="auto" if col.identity is not None else False,  # no implicit SERIAL

@@ -20,6 +20,7 @@ from generator.spec.model import (
     TableSpec,
     build_settings,
 )
+from generator.spec.sequences import check_sequences
 from generator.spec.source import Source
 from generator.spec.types import (
     ALIASES,
@@ -41,7 +42,8 @@ GIN_TYPES = {"jsonb", "tsvector"}
 def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
-                  _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged):
+                  _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged,
+                  check_sequences):
         problems.extend(check(spec, source))
     return problems
 

@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.spec import naming
+from generator.spec.sequences import (
+    IdentityOptions,
+    SequenceSpec,
+    build_sequences,
+    identity_kind,
+    identity_options,
+)
 from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
 
@@ -106,6 +113,7 @@ class ColumnSpec:
     renamed_from: str | None = None
     references: ReferenceSpec | None = None
     path: Path = ()
+    identity_options: IdentityOptions | None = None  # the mapping form of identity: (spec/sequences.py)
 
     @property
     def has_default(self) -> bool:
@@ -225,6 +233,7 @@ class Spec:
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     source: Any = field(default=None, compare=False, repr=False)  # the parsed YAML, for positions
     unmanaged: tuple[UnmanagedSpec, ...] = ()
+    sequences: dict[str, SequenceSpec] = field(default_factory=dict)
 
     def referenced_column(self, ref: ReferenceSpec) -> str | None:
         """The column a reference points at (explicit, or the single primary key)."""
@@ -267,6 +276,7 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         settings=settings,
         raw=data,
         unmanaged=build_unmanaged(data),
+        sequences=build_sequences(data),
     )
 
 
@@ -408,7 +418,8 @@ def _column(name: str, body: dict[str, Any], enum_names: frozenset[str], path: P
         unique=bool(body.get("unique", False)),
         default=body.get("default", NO_DEFAULT),
         default_sql=body.get("default_sql"),
-        identity=body.get("identity"),
+        identity=identity_kind(body.get("identity")),
+        identity_options=identity_options(body.get("identity")),
         renamed_from=body.get("renamed_from"),
         references=ReferenceSpec(
             ref["table"], ref.get("column"), ref.get("on_delete", "restrict"), ref.get("on_update", "no action"),

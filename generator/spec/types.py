@@ -55,9 +55,9 @@ FOREIGN_TYPES = {
 }
 # PostgreSQL types and kinds the spec does not describe (yet): said as such, not "did you mean".
 UNSUPPORTED_TYPES = {
-    "serial": "serial types (sequences) are",
-    "bigserial": "serial types (sequences) are",
-    "smallserial": "serial types (sequences) are",
+    "serial": "serial types are",
+    "bigserial": "serial types are",
+    "smallserial": "serial types are",
     "money": "money is",
     "xml": "xml is",
     "tsvector": "full-text search types are",
@@ -77,7 +77,8 @@ UNSUPPORTED_TYPES = {
     **{t: "range types are" for t in ("int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange")},
     **{t: "multirange types are" for t in ("int4multirange", "int8multirange", "nummultirange", "tsmultirange", "tstzmultirange", "datemultirange")},
 }
-_SERIAL_HINT = "; use integer or bigint with identity: by default"
+_SERIAL_HINT = ("; serial is a shorthand, not a type: write integer (bigint for bigserial) with identity: by default, "
+                "or a sequence under sequences: and default_sql: \"nextval('<sequence>'::regclass)\" (docs/spec.md, Sequences)")
 
 # Zero-argument SQL functions a default may call, and the base type each returns.
 DEFAULT_FUNCTIONS = {

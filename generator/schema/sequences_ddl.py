@@ -1,0 +1,116 @@
+"""The DDL of sequences and identity options (generator.spec.sequences). Pure.
+
+Order in the spec's script (``generator.schema.ddl.ddl_script``): every ``CREATE SEQUENCE``
+before the tables (a column default ``nextval('s'::regclass)`` needs the sequence to exist),
+then, once the tables exist, ``ALTER SEQUENCE ... OWNED BY``, ``COMMENT ON SEQUENCE`` and the
+renames of identity sequences whose name the spec gives (``sequence:`` in an identity
+mapping; SQLAlchemy's Identity has no SEQUENCE NAME, so the sequence PostgreSQL named
+``<table>_<column>_seq`` is renamed: the same catalog, which pg_dump prints as SEQUENCE NAME).
+Identity options themselves ride on ``sa.Identity`` in CREATE TABLE (``identity_kwargs``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.spec.model import ColumnSpec, Spec
+from generator.spec.naming import quote_ident
+from generator.spec.sequences import SequenceOptions, SequenceSpec
+from generator.spec.types import quote_literal
+
+_NAMEDATALEN = 64
+
+
+def options_clause(opts: SequenceOptions, type_: str | None = None) -> str:
+    """``AS bigint START WITH 5 INCREMENT BY 1 ...``: only the options written."""
+    parts = [f"AS {type_}"] if type_ else []
+    for key, word in (("start", "START WITH"), ("increment", "INCREMENT BY"), ("min", "MINVALUE"),
+                      ("max", "MAXVALUE"), ("cache", "CACHE")):
+        value = getattr(opts, key)
+        if value is not None:
+            parts.append(f"{word} {int(value)}")
+    if opts.cycle is not None:
+        parts.append("CYCLE" if opts.cycle else "NO CYCLE")
+    return " ".join(parts)
+
+
+def create_sequence(seq: SequenceSpec) -> str:
+    return f"CREATE SEQUENCE {quote_ident(seq.name)} {options_clause(seq.options, seq.type)}".rstrip()
+
+
+def owned_by(seq: SequenceSpec) -> str | None:
+    owner = seq.owner
+    if owner is None:
+        return None
+    return f"ALTER SEQUENCE {quote_ident(seq.name)} OWNED BY {quote_ident(owner[0])}.{quote_ident(owner[1])}"
+
+
+def comment_on(name: str, comment: str | None) -> str:
+    return f"COMMENT ON SEQUENCE {quote_ident(name)} IS {quote_literal(comment) if comment else 'NULL'}"
+
+
+def before_tables(spec: Spec) -> list[str]:
+    """CREATE SEQUENCE for every sequence of the spec."""
+    return [create_sequence(seq) for seq in spec.sequences.values()]
+
+
+def after_tables(spec: Spec) -> list[str]:
+    """OWNED BY, comments, and identity sequence renames, once the tables exist."""
+    out: list[str] = []
+    for seq in spec.sequences.values():
+        owner = owned_by(seq)
+        if owner:
+            out.append(owner)
+        if seq.comment:
+            out.append(comment_on(seq.name, seq.comment))
+    for table in spec.tables.values():
+        for col in table.columns.values():
+            rename = identity_rename(table.name, col)
+            if rename:
+                out.append(rename)
+    return out
+
+
+def identity_rename(table: str, col: ColumnSpec) -> str | None:
+    """ALTER SEQUENCE <PostgreSQL's name> RENAME TO <the spec's>, when the spec names it."""
+    opts = col.identity_options
+    if col.identity is None or opts is None or opts.sequence is None:
+        return None
+    default = identity_sequence_name(table, col.name)
+    if default == opts.sequence:
+        return None
+    return f"ALTER SEQUENCE {quote_ident(default)} RENAME TO {quote_ident(opts.sequence)}"
+
+
+def identity_kwargs(col: ColumnSpec) -> dict[str, Any]:
+    """The options of ``sa.Identity`` for a column's identity mapping."""
+    opts = col.identity_options
+    if opts is None:
+        return {}
+    o = opts.options
+    values = {"start": o.start, "increment": o.increment, "minvalue": o.min, "maxvalue": o.max, "cache": o.cache, "cycle": o.cycle}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def identity_sequence_name(table: str, column: str) -> str:
+    """The name PostgreSQL chooses for an identity sequence (makeObjectName: ``<table>_<column>_seq``
+    with the longer part cut, by bytes on character boundaries, to fit 63 bytes)."""
+    a, b = table.encode(), column.encode()
+    avail = _NAMEDATALEN - 1 - (1 + len("seq") + 1)
+    la, lb = len(a), len(b)
+    while la + lb > avail:
+        if la > lb:
+            la -= 1
+        else:
+            lb -= 1
+    return f"{_clip(table, la)}_{_clip(column, lb)}_seq"
+
+
+def _clip(text: str, nbytes: int) -> str:
+    out = b""
+    for ch in text:
+        enc = ch.encode()
+        if len(out) + len(enc) > nbytes:
+            break
+        out += enc
+    return out.decode()
