@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.adopt import write_sequences
 from generator.adopt.yamltext import Block, emit
 from generator.pg.introspect import Column, Constraint, Database, Index, Relation
 
@@ -173,17 +174,21 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
                 out.append(Unsupported("trigger", f"public.{r.name}.{trig}", "", f"{_RELKIND[r.kind]} public.{r.name}"))
             for rule in r.rules:
                 out.append(Unsupported("rule", f"public.{r.name}.{rule}", "", f"{_RELKIND[r.kind]} public.{r.name}"))
+    sequences: dict[str, Any] = {}  # generator.adopt.write_sequences
     for s in db.sequences:
         if s.schema != "public" or s.dependency == "i":
             continue
+        seq_rel = public.get(s.name)
+        if write_sequences.writable(s, set(bad_tables) | excluded) and seq_rel is not None:
+            sequences[s.name] = write_sequences.sequence_body(s, seq_rel.comment)
+            if seq_rel.acl:
+                plan.skipped_grants.add(s.name)
+                out.append(Unsupported("grant", f"SEQUENCE public.{s.name}", "privileges are not in the spec"))
+            continue
         plan.skipped_relations.add(s.name)
         owner = f" (owned by {s.owner_table}.{s.owner_column})" if s.owner_table else ""
-        out.append(Unsupported("sequence", f"public.{s.name}", "sequences are not in the spec yet" + owner))
-
-    identity_options = {
-        (s.owner_table, s.owner_column): s for s in db.sequences
-        if s.dependency == "i" and not _default_identity(s.start, s.increment, s.minimum, s.maximum, s.cache, s.cycle, s.type)
-    }
+        out.append(Unsupported("sequence", f"public.{s.name}", "owned by a table the spec leaves out" + owner))
+    owned = sequences
     tables: dict[str, dict[str, Any]] = {}
     for r in public.values():
         if r.kind not in ("r", "p") or r.name in excluded:
@@ -196,14 +201,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             continue
         tables[r.name] = _table(r, plan, bad_tables, excluded, owned, enum_names, ext_names)
         for c in r.columns:
-            seq = identity_options.get((f"public.{r.name}", c.name))
-            if seq is not None:
-                plan.skipped_relations.add(seq.name)
-                plan.unsupported.append(Unsupported(
-                    "identity options", f"public.{r.name}.{c.name}",
-                    f"sequence {seq.name}: START {seq.start} INCREMENT {seq.increment} MINVALUE {seq.minimum} "
-                    f"MAXVALUE {seq.maximum} CACHE {seq.cache}{' CYCLE' if seq.cycle else ''}; the spec writes the defaults",
-                ))
+            if c.identity:
+                tables[r.name]["columns"].items[c.name]["identity"] = write_sequences.identity_body(db, r.name, c)
 
     order = _dependency_order(tables)
     plan.tables = order
@@ -215,20 +214,14 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         top["extensions"] = extensions
     if enums:
         top["enums"] = Block(dict(sorted(enums.items())))
+    if sequences:
+        top["sequences"] = Block({name: Block(body) for name, body in sorted(sequences.items())})
     top["tables"] = Block({name: Block(tables[name]) for name in order})
     plan.unsupported = sorted(set(out), key=lambda u: (u.kind, u.name))
     if plan.unsupported:  # the spec says what it leaves alone: diff sets their differences aside
         top["unmanaged"] = [{"kind": k, "name": n} for k, n in dict.fromkeys((u.kind, u.name) for u in plan.unsupported)]
     plan.spec = Block(top)
     return plan
-
-
-_TYPE_MAX = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
-
-
-def _default_identity(start: int, increment: int, minimum: int, maximum: int, cache: int, cycle: bool, type_: str) -> bool:
-    """The options ``GENERATED ... AS IDENTITY`` gives a sequence when none are written."""
-    return (start, increment, minimum, cache, cycle) == (1, 1, 1, 1, False) and maximum == _TYPE_MAX.get(type_)
 
 
 def _lacks_comments(tables: dict[str, dict[str, Any]], enums: dict[str, Any]) -> bool:
@@ -356,10 +349,12 @@ def _default(c: Column, table: str, plan: ImportPlan, owned: dict) -> dict[str, 
     if c.default is None:
         return {}
     seq = _NEXTVAL.match(c.default)
+    if seq is not None and write_sequences.names_written(seq.group(1).replace("''", "'"), set(owned)):
+        return {"default_sql": c.default}
     if seq is not None:
         plan.skipped_parts.add((table, f"default {c.name}"))
         plan.unsupported.append(Unsupported(
-            "column default", f"public.{table}.{c.name}", f"{c.default}: sequences are not in the spec yet",
+            "column default", f"public.{table}.{c.name}", f"{c.default}: a sequence the spec does not write",
             "sequence public." + seq.group(1).replace("''", "'"),
         ))
         return {}

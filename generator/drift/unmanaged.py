@@ -119,7 +119,7 @@ class Allowance:
             if kind == "column default":
                 self.parts.add((table, f"default {part}"))
             elif kind == "identity options":
-                pass  # identity options are not compared by diff (UNCHECKED)
+                self.parts.add((table, f"identity {part}"))
             else:
                 self.parts.add((table, part))
                 if kind in ("constraint", "primary key options"):
@@ -197,6 +197,8 @@ class Allowance:
         if kind == "column" and (table, f"default {rest}") in self.parts and detail.startswith("default:"):
             return True
         if kind == "trigger" and (table, rest) in self.parts:
+            return True
+        if kind == "identity" and (table, f"identity {rest}") in self.parts:
             return True
         return kind == "constraint" and any(part == name for _t, part in self.parts)
 
