@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from generator.pg.introspect import Column, Database, Sequence
@@ -21,7 +20,6 @@ from generator.schema.sequences_ddl import identity_sequence_name
 from generator.spec.naming import quote_ident
 from generator.spec.sequences import SEQUENCE_TYPES, SequenceOptions
 
-NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)$")
 _KEYS = ("start", "increment", "min", "max", "cache", "cycle")
 
 
@@ -69,12 +67,6 @@ def writable(s: Sequence, excluded_or_bad: set[str]) -> bool:
         return True
     schema, _, table = s.owner_table.partition(".")
     return schema == "public" and table not in excluded_or_bad
-
-
-def nextval_target(default: str | None) -> str | None:
-    """The sequence text of a ``nextval('<text>'::regclass)`` default, unescaped, else None."""
-    m = NEXTVAL.match(default or "")
-    return m.group(1).replace("''", "'") if m else None
 
 
 def names_written(text: str, written: set[str]) -> bool:

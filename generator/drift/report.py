@@ -39,7 +39,7 @@ UNCHECKED = (
     "objects outside the public schema (other schemas are not compared at all)",
     "storage parameters of tables (fillfactor, autovacuum_*), tablespaces, column STORAGE and compression",
     "column statistics targets, extended statistics (CREATE STATISTICS), replica identity",
-    "identity and sequence options (START, INCREMENT, CACHE) and sequences' current values",
+    "sequences' current values (last_value: data, not schema; their options and identity options are compared)",
     "extension versions (ignored on purpose: the dev server may be another major version) and the schema an extension lives in",
     "comments on anything but tables, columns and enum types (indexes, constraints, functions, triggers)",
     "a function's attributes (volatility, SECURITY DEFINER, settings) when the live role is not a member of its owner's role: only its body is compared then",

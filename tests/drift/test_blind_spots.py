@@ -31,7 +31,6 @@ UNSEEN = {
     "statistics_target": "ALTER TABLE users ALTER COLUMN email SET STATISTICS 500",
     "extended_statistics": "CREATE STATISTICS st_users ON status, role FROM users",
     "replica_identity": "ALTER TABLE users REPLICA IDENTITY FULL",
-    "identity_increment": "ALTER TABLE audit_logs ALTER COLUMN id SET INCREMENT BY 2",
     "sequence_value": "SELECT setval(pg_get_serial_sequence('audit_logs', 'id'), 1000)",
     "index_comment": "COMMENT ON INDEX ix_users_status IS 'x'",
     "constraint_comment": "COMMENT ON CONSTRAINT ck_machines_axes_range ON machines IS 'x'",
