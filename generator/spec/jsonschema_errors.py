@@ -147,9 +147,10 @@ def _to_problems(source: Source, error: Any, schema_name: str = "schema", limit:
 
         # An alternative of another type (a mapping where a string was given) says least:
         # prefer what the alternatives of the instance's own type found wrong.
-        own_type = [e for e in error.context if e.validator != "type" or e.path]
+        other_type = {e.relative_schema_path[0] for e in error.context if e.validator == "type" and not e.path}
+        own_type = [e for e in error.context if e.relative_schema_path[0] not in other_type]
         best = jsonschema.exceptions.best_match(own_type or error.context)
-        if best is not None and tuple(best.absolute_path) != path:
+        if best is not None and (tuple(best.absolute_path) != path or (own_type and other_type)):
             return _to_problems(source, best, schema_name)
         if error.validator_value and all(("type" in s) for s in error.validator_value if isinstance(s, dict)):
             types = [s["type"] for s in error.validator_value]

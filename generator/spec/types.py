@@ -55,9 +55,9 @@ FOREIGN_TYPES = {
 }
 # PostgreSQL types and kinds the spec does not describe (yet): said as such, not "did you mean".
 UNSUPPORTED_TYPES = {
-    "serial": "serial types are",
-    "bigserial": "serial types are",
-    "smallserial": "serial types are",
+    "serial": "serial types (sequences) are",
+    "bigserial": "serial types (sequences) are",
+    "smallserial": "serial types (sequences) are",
     "money": "money is",
     "xml": "xml is",
     "tsvector": "full-text search types are",
@@ -77,8 +77,8 @@ UNSUPPORTED_TYPES = {
     **{t: "range types are" for t in ("int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange")},
     **{t: "multirange types are" for t in ("int4multirange", "int8multirange", "nummultirange", "tsmultirange", "tstzmultirange", "datemultirange")},
 }
-_SERIAL_HINT = ("; serial is a shorthand, not a type: write integer (bigint for bigserial) with identity: by default, "
-                "or a sequence under sequences: and default_sql: \"nextval('<sequence>'::regclass)\" (docs/spec.md, Sequences)")
+_SERIAL_HINT = "; use integer or bigint with identity: by default"
+SERIAL_TYPES = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 
 # Zero-argument SQL functions a default may call, and the base type each returns.
 DEFAULT_FUNCTIONS = {
@@ -158,6 +158,12 @@ def parse_type(text: str, enums: set[str] | frozenset[str] = frozenset()) -> Col
         return ColumnType(name, array=array)
     if name in FOREIGN_TYPES:
         raise TypeProblem(f"unknown type {text!r}: {FOREIGN_TYPES[name]}")
+    if name in SERIAL_TYPES:  # a shorthand, not a type (docs/spec.md, Sequences)
+        raise TypeProblem(
+            f"type {text!r} is a shorthand for a sequence and a column default, not a type: write "
+            f"{SERIAL_TYPES[name]} with identity: by default, or a sequence under sequences: and "
+            f"default_sql: \"nextval('<sequence>'::regclass)\""
+        )
     if name in UNSUPPORTED_TYPES:
         hint = _SERIAL_HINT if name.endswith("serial") else ""
         raise TypeProblem(f"type {text!r}: {UNSUPPORTED_TYPES[name]} not supported by the spec yet{hint}")
