@@ -39,6 +39,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
 from generator.migrate import ops as xops
+from generator.migrate import sequence_ops
 from generator.pg.catalog import Snapshot, read_snapshot, same_check_definition
 from generator.schema import guards
 from generator.schema.metadata import sql_text
@@ -101,6 +102,8 @@ class AutogenSupport:
         self._redefined_uniques(body, drops, post)
         self._redefined_primary_keys(drops, post)
         self._identities(post)
+        sequence_ops.no_implicit_serial(body, work)
+        sequence_ops.sequence_fixups(work, target, pre, post, last)
         self._guards_on_existing(post)
         upgrade_ops.ops[:] = [*self.prepend, *first, *drops, *pre, *body, *post, *removals, *last]
 

@@ -571,6 +571,8 @@ def describe_op(op: Any) -> str:
             return f"rename index {op.old_name} to {op.new_name}"
         case x.RenameConstraintOp():
             return f"rename constraint {op.old_name} to {op.new_name}"
+    if hasattr(op, "summary"):  # ops of generator.migrate.sequence_ops
+        return str(op.summary())
     return type(op).__name__
 
 
@@ -618,6 +620,8 @@ def destructive_steps(upgrade_ops: Any) -> list[str]:
     for op in _flat(upgrade_ops):
         if isinstance(op, ops.DropTableOp | ops.DropColumnOp | x.DropEnumValueOp | x.DropEnumOp):
             out.append(describe_op(op) + " (its data is lost)")
+        elif getattr(op, "destructive_note", None):  # generator.migrate.sequence_ops.DropSequenceOp
+            out.append(describe_op(op) + op.destructive_note)
         elif isinstance(op, ops.AlterColumnOp) and _is_narrowing(op):
             out.append(describe_op(op) + " (the type narrows: values may not fit)")
     return out
