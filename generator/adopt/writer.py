@@ -179,6 +179,10 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         if s.schema != "public" or s.dependency == "i":
             continue
         seq_rel = public.get(s.name)
+        if seq_rel is not None and seq_rel.persistence == "u":
+            plan.skipped_relations.add(s.name)
+            out.append(Unsupported("sequence", f"public.{s.name}", "UNLOGGED sequences are not in the spec"))
+            continue
         if write_sequences.writable(s, set(bad_tables) | excluded) and seq_rel is not None:
             sequences[s.name] = write_sequences.sequence_body(s, seq_rel.comment)
             if seq_rel.acl:
