@@ -139,7 +139,9 @@ def test_skip_unsupported_writes_the_rest_with_a_comment_block(source_of, pg: Lo
     assert listed == REFUSED["appfuncs"]
     data = yaml.safe_load(text)
     assert sorted(data["tables"]) == ["audit_entry", "note", "tenant"]  # tag's type is a domain
-    assert "default_sql" not in data["tables"]["audit_entry"]["columns"]["id"]  # nextval: skipped, listed
+    # the serial column: its sequence and nextval default are written (sequences are in the spec)
+    assert data["tables"]["audit_entry"]["columns"]["id"]["default_sql"] == "nextval('audit_entry_id_seq'::regclass)"
+    assert data["sequences"]["audit_entry_id_seq"]["owned_by"] == "audit_entry.id"
 
 
 def test_exclude_leaves_tables_out_and_says_so(source_of, pg: LocalServer, run_cli) -> None:

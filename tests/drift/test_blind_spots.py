@@ -47,7 +47,6 @@ MIGRA_ONLY = {
     "row_level_security": ("ALTER TABLE users ENABLE ROW LEVEL SECURITY", ("table", "users", "changed")),
     "policy": ("CREATE POLICY p ON users USING (true)", ("policy", "users.p", "removed")),
     "view": ("CREATE VIEW v AS SELECT 1 AS x", ("view", "v", "removed")),
-    "sequence": ("CREATE SEQUENCE s", ("sequence", "s", "removed")),
     "trigger_disabled": (
         "ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only_row",
         ("trigger", "audit_logs.audit_logs_append_only_row", "changed"),
