@@ -16,9 +16,8 @@ from typing import Any
 from generator.spec.model import ColumnSpec, Spec
 from generator.spec.naming import quote_ident
 from generator.spec.sequences import SequenceOptions, SequenceSpec
+from generator.spec.sequences import default_identity_sequence as identity_sequence_name
 from generator.spec.types import quote_literal
-
-_NAMEDATALEN = 64
 
 
 def options_clause(opts: SequenceOptions, type_: str | None = None) -> str:
@@ -90,27 +89,3 @@ def identity_kwargs(col: ColumnSpec) -> dict[str, Any]:
     o = opts.options
     values = {"start": o.start, "increment": o.increment, "minvalue": o.min, "maxvalue": o.max, "cache": o.cache, "cycle": o.cycle}
     return {k: v for k, v in values.items() if v is not None}
-
-
-def identity_sequence_name(table: str, column: str) -> str:
-    """The name PostgreSQL chooses for an identity sequence (makeObjectName: ``<table>_<column>_seq``
-    with the longer part cut, by bytes on character boundaries, to fit 63 bytes)."""
-    a, b = table.encode(), column.encode()
-    avail = _NAMEDATALEN - 1 - (1 + len("seq") + 1)
-    la, lb = len(a), len(b)
-    while la + lb > avail:
-        if la > lb:
-            la -= 1
-        else:
-            lb -= 1
-    return f"{_clip(table, la)}_{_clip(column, lb)}_seq"
-
-
-def _clip(text: str, nbytes: int) -> str:
-    out = b""
-    for ch in text:
-        enc = ch.encode()
-        if len(out) + len(enc) > nbytes:
-            break
-        out += enc
-    return out.decode()

@@ -137,9 +137,26 @@ def identity_options(value: Any) -> IdentityOptions | None:
 
 def default_identity_sequence(table: str, column: str) -> str:
     """The name PostgreSQL gives an identity (or serial) sequence when none is written:
-    ``<table>_<column>_seq`` (ChooseRelationName; a longer one is truncated, and import
-    then writes the name)."""
-    return f"{table}_{column}_seq"
+    ``<table>_<column>_seq`` (makeObjectName: the longer of the two parts is cut, by bytes on
+    character boundaries, until the name fits 63 bytes)."""
+    a, b = len(table.encode()), len(column.encode())
+    avail = 63 - len("__seq")
+    while a + b > avail:
+        if a > b:
+            a -= 1
+        else:
+            b -= 1
+    return f"{_clip(table, a)}_{_clip(column, b)}_seq"
+
+
+def _clip(text: str, nbytes: int) -> str:
+    out, size = [], 0
+    for ch in text:
+        size += len(ch.encode())
+        if size > nbytes:
+            break
+        out.append(ch)
+    return "".join(out)
 
 
 # ------------------------------------------------------------------ semantic checks
@@ -197,6 +214,10 @@ def check_sequences(spec: Any, source: Source) -> Iterator[Problem]:
             yield source.problem(seq.path + (key,), f"{where}: {message}")
     for table in spec.tables.values():
         for col in table.columns.values():
+            if col.identity is not None and default_identity_sequence(table.name, col.name) in spec.sequences:
+                seq = spec.sequences[default_identity_sequence(table.name, col.name)]
+                yield source.problem(seq.path, f"sequence {seq.name}: PostgreSQL gives this name to the identity "
+                                     f"sequence of {table.name}.{col.name}; rename the sequence", key=True)
             opts = getattr(col, "identity_options", None)
             if opts is None or col.ctype is None:
                 continue
