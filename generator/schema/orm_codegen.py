@@ -37,6 +37,7 @@ from generator.errors import CodegenError
 from generator.schema import guards
 from generator.schema.metadata import server_default
 from generator.schema.pysource import check_source, docstring, identifier, literal
+from generator.schema.sequences_ddl import after_tables, before_tables, identity_kwargs
 from generator.spec import naming
 from generator.spec.model import ColumnSpec, IndexSpec, Spec, TableSpec
 from generator.spec.types import ColumnType
@@ -287,7 +288,7 @@ def render(spec: Spec) -> str:
     out: list[str] = [HEADER]
     out.append(_MODULE_DOC.format(tables=len(spec.tables), enums=len(spec.enums)))
     out.append(_PRELUDE.replace("@NAMING_CONVENTION@", _naming_convention()))
-    out.append(_extensions(spec))
+    out.append(_extensions(spec) + _sequences(spec))
     out += _enums(spec, names)
     formats = _format_patterns(spec)
     out.append(_tables_of_formats(formats, names))
@@ -435,6 +436,18 @@ def _extensions(spec: Spec) -> str:
     for name in spec.extensions:
         ddl = 'CREATE EXTENSION IF NOT EXISTS "{}"'.format(name.replace('"', '""'))
         lines.append(f"sa.event.listen(Base.metadata, \"before_create\", sa.DDL({_q(ddl)}))")
+    return "\n".join(lines) + "\n"
+
+
+def _sequences(spec: Spec) -> str:
+    """The spec's sequences (and its identity sequence names), for create_all in test
+    databases: created before the tables, owned and named after them."""
+    before, after = before_tables(spec), after_tables(spec)
+    if not before and not after:
+        return ""
+    lines = ["", "# Sequences (for create_all in test databases): before the tables, OWNED BY and names after."]
+    lines += [f"sa.event.listen(Base.metadata, \"before_create\", sa.DDL({_q(ddl.replace('%', '%%'))}))" for ddl in before]
+    lines += [f"sa.event.listen(Base.metadata, \"after_create\", sa.DDL({_q(ddl.replace('%', '%%'))}))" for ddl in after]
     return "\n".join(lines) + "\n"
 
 
@@ -672,7 +685,8 @@ def _column_args(spec: Spec, table: TableSpec, c: _Column) -> list[str]:
     col = c.spec
     parts = [c.sql_type]
     if col.identity is not None:
-        parts.append(f"sa.Identity(always={col.identity == 'always'})")
+        options = "".join(f", {k}={v!r}" for k, v in identity_kwargs(col).items())
+        parts.append(f"sa.Identity(always={col.identity == 'always'}{options})")
     if col.references is not None:
         ref = col.references
         target = spec.referenced_column(ref)
