@@ -42,6 +42,7 @@ SPEC_BUILD_CODE = (
     "spec",
     "schema/metadata.py",
     "schema/ddl.py",
+    "schema/domains_ddl.py",
     "schema/guards.py",
     "drift/materialize.py",
     "drift/spec_db.py",

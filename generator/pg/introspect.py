@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.pg.introspect_domains import DomainInfo, read_domains
+
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
 # Every query takes the schema list as its one parameter ($1 -> %(schemas)s) and returns rows
@@ -305,6 +307,7 @@ class Database:
     others: list[tuple[str, str, str]]  # (kind, schema, name)
     server_version: int = 0
     unread_schemas: list[str] = field(default_factory=list)  # user schemas the caller did not ask for
+    domains: list[DomainInfo] = field(default_factory=list)  # generator.pg.introspect_domains
 
 
 def read_database(conn: Any, schemas: list[str]) -> Database:
@@ -323,7 +326,10 @@ def read_database(conn: Any, schemas: list[str]) -> Database:
             cur.execute(sql, params)
             rows[key] = list(cur.fetchall())
         version = raw.info.server_version
-    return _build(rows, version)
+        domains = read_domains(cur, params)
+    db = _build(rows, version)
+    db.domains = domains
+    return db
 
 
 def _build(rows: dict[str, list[tuple[Any, ...]]], version: int) -> Database:
