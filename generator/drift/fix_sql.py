@@ -38,6 +38,7 @@ from generator.drift.report import (
     is_destructive,
     split_label,
 )
+from generator.drift.fix_domains import DOMAIN_KINDS, domain_statements, fix_generated, place_domains
 from generator.pg.catalog import Change, Snapshot
 from generator.spec import naming
 from generator.spec.types import quote_literal
@@ -74,10 +75,12 @@ def correct(
     out = _fix_using_index(out, live, spec)
     out, renamed = _renames(out, live, spec)
     changes = [c for c in changes if (c.kind, c.name) not in renamed]
+    out = fix_generated(out, changes, live, spec)
+    first, last, domain_missing = domain_statements(changes, live, spec)
     fallback, missing = _uncovered(out, changes, live, spec)
-    out = _with_extensions_first(out + fallback)
+    out = place_domains(_with_extensions_first(out + fallback), first, last)
     out += comment_statements(live, spec, recreated)
-    return out, missing
+    return out, missing + domain_missing
 
 
 # ------------------------------------------------------------------ 1. enum values
@@ -336,7 +339,7 @@ def _uncovered(out: list[Statement], changes: list[Change], live: Snapshot, spec
     fallback: list[Statement] = []
     missing: list[str] = []
     for change in changes:
-        if change.kind in ("comment", "enum") or any(explained(sql, [change], tables) for sql in statements):
+        if change.kind in ("comment", "enum", *DOMAIN_KINDS) or any(explained(sql, [change], tables) for sql in statements):
             continue
         sql = fallback_sql(change, live, spec)
         if sql is None:

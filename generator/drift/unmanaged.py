@@ -194,6 +194,8 @@ class Allowance:
             return True
         if kind in ("trigger", "comment") and rest and table in self.relations:  # on a skipped view
             return True
+        if kind == "domain check" and table in self.types:  # "domain.check" of an unmanaged domain
+            return True
         if kind == "column" and (table, f"default {rest}") in self.parts and detail.startswith("default:"):
             return True
         if kind == "trigger" and (table, rest) in self.parts:
