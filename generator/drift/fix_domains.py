@@ -212,3 +212,17 @@ def fix_generated(out: list[Statement], changes: list[Change], live: Snapshot, s
 def _about(sql: str, label: str) -> bool:
     d = describe_statement(sql)
     return bool(d and d.kind == "column" and d.name == label)
+
+
+# ------------------------------------------------------------------ what migra gets wrong about domains
+
+
+def hide_domain_enums(inspector: object, domains: dict[str, Domain]) -> None:
+    """schemainspect reads a domain over an enum as an enum without values (its query joins
+    pg_enum through the base type), and migra then writes ``create type ... as enum ()`` for
+    it; domains are this module's, so they leave migra's view."""
+    enums = getattr(inspector, "enums", None)
+    if not enums:
+        return
+    for key in [k for k, e in enums.items() if getattr(e, "schema", "") == "public" and getattr(e, "name", "") in domains]:
+        del enums[key]
