@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.adopt.write_domains import generated, plan_domains
+from generator.adopt.write_domains import Words, generated, plan_domains
 from generator.adopt.yamltext import Block, emit
 from generator.pg.introspect import Column, Constraint, Database, Index, Relation
 
@@ -130,8 +130,15 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         plan.skipped_types.add(t.name)
         out.append(Unsupported(_TYPEKIND.get(t.kind, "type"), qualified(t.schema, t.name), "not in the spec's vocabulary"))
     enum_names = {t.name for t in db.types if t.kind == "e" and t.schema == "public" and not t.extension}
-    domains, domain_names = plan_domains(db, plan, enum_names, ext_names)
-    enum_names = enum_names | domain_names  # known type names (a column's type; a literal's cast)
+    found = plan_domains(db, Words(_base_type, _check_sql, _literal_default), enum_names, ext_names)
+    domains = found.domains
+    enum_names = enum_names | found.names  # known type names (a column's type; a literal's cast)
+    for name, why in found.refused:
+        plan.skipped_types.add(name)
+        out.append(Unsupported("domain", f"public.{name}", why))
+    for name in found.grants:
+        out.append(Unsupported("grant", f"DOMAIN public.{name}", "privileges are not in the spec"))
+        plan.skipped_grants.add(name)
 
     public = {r.name: r for r in db.relations if r.schema == "public" and not r.extension}
     excluded = {

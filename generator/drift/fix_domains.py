@@ -132,10 +132,6 @@ def place_domains(out: list[Statement], first: list[Statement], last: list[State
 # ------------------------------------------------------------------ generated columns
 
 
-def _generation(col: object) -> tuple[str, str | None]:
-    return getattr(col, "generated", ""), getattr(col, "default", None)
-
-
 def generated_columns(changes: list[Change], live: Snapshot, spec: Snapshot) -> dict[tuple[str, str], list[str]]:
     """(table, column) -> the statements that make it as the spec has it, for every column
     whose generation differs (or a generated column the script adds)."""

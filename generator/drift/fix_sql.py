@@ -30,6 +30,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from generator.drift.fix_domains import (
+    DOMAIN_KINDS,
+    domain_statements,
+    fix_generated,
+    place_domains,
+)
 from generator.drift.report import (
     Statement,
     describe_statement,
@@ -38,7 +44,6 @@ from generator.drift.report import (
     is_destructive,
     split_label,
 )
-from generator.drift.fix_domains import DOMAIN_KINDS, domain_statements, fix_generated, place_domains
 from generator.pg.catalog import Change, Snapshot
 from generator.spec import naming
 from generator.spec.types import quote_literal

@@ -45,6 +45,7 @@ SPEC_BUILD_CODE = (
     "schema/domains_ddl.py",
     "schema/guards.py",
     "drift/materialize.py",
+    "drift/generated_guard.py",
     "drift/spec_db.py",
 )
 

@@ -235,7 +235,7 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
     """What differs from ``source`` to ``target`` (what must change in source to match target)."""
     out: list[Change] = []
     _sets(out, "extension", source.extensions, target.extensions)
-    out += compare_domains(source.domains, target.domains, show_value)
+    out += [Change(*c) for c in compare_domains(source.domains, target.domains, show_value, same_check_definition)]
     for name in sorted(set(source.enums) | set(target.enums)):
         a, b = source.enums.get(name), target.enums.get(name)
         if a is None or b is None:

@@ -56,16 +56,16 @@ def read_domains(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, Domain]:
     }
 
 
-def compare_domains(source: dict[str, Domain], target: dict[str, Domain], show: Any) -> list[Any]:
-    """Changes turning ``source``'s domains into ``target``'s: ``domain`` added/removed/changed
-    (base type, not null, default, collation), ``domain check`` per CHECK, ``comment``."""
-    from generator.pg.catalog import Change, same_check_definition
-
-    out: list[Change] = []
+def compare_domains(source: dict[str, Domain], target: dict[str, Domain], show: Any,
+                    same_check_definition: Any) -> list[tuple[str, str, str, str]]:
+    """Changes (kind, name, action, detail: ``generator.pg.catalog.Change``'s fields) turning
+    ``source``'s domains into ``target``'s: ``domain`` added/removed/changed (base type, not
+    null, default, collation), ``domain check`` per CHECK, ``comment``."""
+    out: list[tuple[str, str, str, str]] = []
     for name in sorted(set(source) | set(target)):
         a, b = source.get(name), target.get(name)
         if a is None or b is None:
-            out.append(Change("domain", name, "added" if a is None else "removed"))
+            out.append(("domain", name, "added" if a is None else "removed", ""))
             continue
         details = [
             f"{what}: {show(x)} -> {show(y)}"
@@ -78,16 +78,16 @@ def compare_domains(source: dict[str, Domain], target: dict[str, Domain], show: 
             if x != y
         ]
         if details:
-            out.append(Change("domain", name, "changed", "; ".join(details)))
+            out.append(("domain", name, "changed", "; ".join(details)))
         mine, theirs = dict(a.checks), dict(b.checks)
         for check in sorted(set(mine) | set(theirs)):
             x, y = mine.get(check), theirs.get(check)
             if x is None or y is None:
-                out.append(Change("domain check", f"{name}.{check}", "added" if x is None else "removed", x or y or ""))
+                out.append(("domain check", f"{name}.{check}", "added" if x is None else "removed", x or y or ""))
             elif not same_check_definition(x, y):
-                out.append(Change("domain check", f"{name}.{check}", "changed", f"{x} -> {y}"))
+                out.append(("domain check", f"{name}.{check}", "changed", f"{x} -> {y}"))
         if a.comment != b.comment:
-            out.append(Change("comment", f"domain {name}", "changed"))
+            out.append(("comment", f"domain {name}", "changed", ""))
     return out
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 
 from generator.spec import naming
 from generator.spec.domains import DomainSpec, GeneratedSpec
-from generator.spec.model import NO_DEFAULT, Spec
+from generator.spec.model import Spec
 from generator.spec.types import literal_sql
 
 
@@ -39,12 +39,11 @@ def _virtual(element: VirtualComputed, compiler: Any, **kw: Any) -> str:
     return f"GENERATED ALWAYS AS ({sql}) VIRTUAL"
 
 
-def computed(generated: GeneratedSpec) -> sa.Computed:
-    from generator.schema.metadata import sql_text
-
+def computed(generated: GeneratedSpec, sql: sa.TextClause) -> sa.Computed:
+    """The column's ``Computed``; ``sql`` is ``generated.sql`` as ``metadata.sql_text`` made it."""
     if generated.stored:
-        return sa.Computed(sql_text(generated.sql), persisted=True)
-    return VirtualComputed(sql_text(generated.sql))
+        return sa.Computed(sql, persisted=True)
+    return VirtualComputed(sql)
 
 
 def create_domain_sql(spec: Spec, d: DomainSpec) -> str:
@@ -75,7 +74,7 @@ def domain_default_sql(spec: Spec, d: DomainSpec) -> str | None:
 
     if d.default_sql is not None:
         return d.default_sql
-    if not d.has_literal_default or d.default is NO_DEFAULT or d.ctype is None:
+    if not d.has_literal_default or d.ctype is None:
         return None
     root = root_type(spec, d.ctype)
     return literal_sql(root or d.ctype, d.default)

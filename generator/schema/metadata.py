@@ -114,7 +114,7 @@ def _column(spec: Spec, col: ColumnSpec, enums: dict[str, pg.ENUM]) -> sa.Column
     if col.identity is not None:
         args.append(sa.Identity(always=col.identity == "always"))
     if col.generated is not None:
-        args.append(computed(col.generated))
+        args.append(computed(col.generated, sql_text(col.generated.sql)))
     return sa.Column(
         *args,
         autoincrement="auto" if col.identity is not None else False,  # no implicit SERIAL

@@ -25,11 +25,10 @@ from generator.spec.types import ColumnType, TypeProblem, check_default, parse_t
 
 if TYPE_CHECKING:
     from generator.errors import Problem
-    from generator.spec.model import Spec
     from generator.spec.source import Source
 
-_UNSET: Any = object()
-
+# generator.spec.model.Spec (which imports this module: named, not imported, here)
+Spec = Any
 
 @dataclass(frozen=True)
 class DomainCheckSpec:
@@ -44,16 +43,13 @@ class DomainSpec:
     type_text: str
     ctype: ColumnType | None  # None when the base type is unknown (reported by the checks)
     nullable: bool = True
-    default: Any = _UNSET  # a literal (see has_literal_default)
+    default: Any = None  # a literal, when has_literal_default (None is one: NULL)
     default_sql: str | None = None
     collation: str | None = None
     checks: tuple[DomainCheckSpec, ...] = ()
     comment: str = ""
     path: Path = ()
-
-    @property
-    def has_literal_default(self) -> bool:
-        return self.default is not _UNSET
+    has_literal_default: bool = False  # ``default:`` is given (a plain flag: a Spec is pickled)
 
 
 @dataclass(frozen=True)
@@ -90,8 +86,9 @@ def build_domains(data: Any, enum_names: frozenset[str]) -> dict[str, DomainSpec
             for i, ck in enumerate(body.get("checks") or ()) if isinstance(ck, dict)
         )
         out[name] = DomainSpec(
-            name, body["type"], ctype, bool(body.get("nullable", True)), body.get("default", _UNSET),
+            name, body["type"], ctype, bool(body.get("nullable", True)), body.get("default"),
             body.get("default_sql"), body.get("collation"), checks, body.get("comment", ""), path,
+            "default" in body,
         )
     return {name: out[name] for name in creation_order(out)}
 
@@ -172,9 +169,11 @@ def check_domains(spec: Spec, source: Source) -> Iterator[Problem]:
             if len(ck.name.encode()) > MAX_IDENTIFIER_BYTES:
                 yield source.problem(ck.path + ("name",), f"{where}: check name {ck.name} is longer than 63 bytes")
     for table in spec.tables.values():
+        bodies = (source.data.get("tables") or {}).get(table.name) or {}
         for col in table.columns.values():
             where = f"{table.name}.{col.name}"
-            if col.ctype is not None and col.ctype.domain and col.default is not _no_default():
+            literal = "default" in ((bodies.get("columns") or {}).get(col.name) or {})
+            if col.ctype is not None and col.ctype.domain and literal:
                 root = root_type(spec, col.ctype)
                 if root is not None:
                     enum = spec.enums.get(root.base) if root.enum else None
@@ -184,16 +183,10 @@ def check_domains(spec: Spec, source: Source) -> Iterator[Problem]:
                         yield source.problem(col.path + ("default",), f"{where}: {exc}")
             if col.generated is None:
                 continue
-            if col.default is not _no_default() or col.default_sql is not None:
+            if literal or col.default_sql is not None:
                 yield source.problem(col.generated.path, f"{where}: a generated column cannot also have a default")
             if col.identity is not None:
                 yield source.problem(col.generated.path, f"{where}: a generated column cannot also be an identity")
-
-
-def _no_default() -> Any:  # model imports this module: its sentinel is read late
-    from generator.spec.model import NO_DEFAULT
-
-    return NO_DEFAULT
 
 
 def fragments(spec: Spec) -> list[tuple[str, tuple, str, str, str]]:

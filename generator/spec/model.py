@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.spec import naming
-from generator.spec.source import Path
 from generator.spec.domains import DomainSpec, GeneratedSpec, build_domains, build_generated
+from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
 
 
