@@ -222,3 +222,34 @@ def hide_domain_enums(inspector: object, domains: dict[str, Domain]) -> None:
         return
     for key in [k for k, e in enums.items() if getattr(e, "schema", "") == "public" and getattr(e, "name", "") in domains]:
         del enums[key]
+
+
+def mark_virtual_columns(inspector: object, columns: dict[tuple[str, str], object]) -> None:
+    """schemainspect reads only whether a column is generated, and migra writes every
+    generated column it creates (in CREATE TABLE or ADD COLUMN) as STORED: the catalog
+    snapshot's ``attgenerated`` marks the VIRTUAL ones (PostgreSQL 18), whose creation clause
+    then says VIRTUAL (``_patch_creation_clause``)."""
+    _patch_creation_clause()
+    for table in getattr(inspector, "tables", {}).values():
+        if getattr(table, "schema", "") != "public":
+            continue
+        for name, column in getattr(table, "columns", {}).items():
+            found = columns.get((table.name, name))
+            column._schemactl_virtual = getattr(found, "generated", "") == "v"
+
+
+def _patch_creation_clause() -> None:
+    from schemainspect.inspected import ColumnInfo
+
+    if getattr(ColumnInfo, "_schemactl_virtual_patched", False):
+        return
+    stored = ColumnInfo.creation_clause
+
+    def creation_clause(self: object) -> str:
+        text = stored.fget(self)  # type: ignore[attr-defined]
+        if getattr(self, "_schemactl_virtual", False) and text.endswith(" stored"):
+            return text[: -len(" stored")] + " virtual"
+        return text
+
+    ColumnInfo.creation_clause = property(creation_clause)
+    ColumnInfo._schemactl_virtual_patched = True

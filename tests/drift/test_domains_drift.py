@@ -100,3 +100,60 @@ def test_a_database_with_two_extra_domains_is_not_in_sync(built: str, pg: LocalS
         assert [(c["kind"], c["name"], c["action"]) for c in report["changes"]] == [
             ("domain", "short_text", "removed"), ("domain", "year", "removed")]
         _converge(run_cli, url, pg.url())
+
+
+VIRTUAL_CASES = {
+    # case: (SQL drifting the database, the changes diff must report)
+    "virtual_expression_changed": ("ALTER TABLE parts ALTER COLUMN volume SET EXPRESSION AS (id * 3)",
+                                   {("column", "parts.volume", "changed")}),
+    "virtual_is_plain_in_the_database": ("ALTER TABLE parts DROP COLUMN volume; ALTER TABLE parts ADD COLUMN volume bigint",
+                                         {("column", "parts.volume", "changed")}),
+    "plain_is_virtual_in_the_database": ("ALTER TABLE parts DROP COLUMN label; "
+                                         "ALTER TABLE parts ADD COLUMN label text GENERATED ALWAYS AS (id::text) VIRTUAL",
+                                         {("column", "parts.label", "changed")}),
+    "virtual_is_stored_in_the_database": ("ALTER TABLE parts DROP COLUMN volume; "
+                                          "ALTER TABLE parts ADD COLUMN volume bigint GENERATED ALWAYS AS (id * 2) STORED",
+                                          {("column", "parts.volume", "changed")}),
+    "virtual_column_missing": ("ALTER TABLE parts DROP COLUMN volume", {("column", "parts.volume", "added")}),
+}
+
+
+@pytest.fixture
+def virtual_project(project: Path) -> Path:
+    spec = project / "schema.yaml"
+    # a virtual column's expression may not use a user-defined type (a domain): over id
+    spec.write_text(spec.read_text() + '      volume: {type: bigint, generated: {sql: "id * 2", stored: false}}\n')
+    return project
+
+
+@pytest.mark.parametrize("case", sorted(VIRTUAL_CASES))
+def test_virtual_generated_columns_on_18(virtual_project: Path, pg18: LocalServer, run_cli, case: str) -> None:
+    """PostgreSQL 18's VIRTUAL columns: created as such by the fix SQL (migra writes STORED),
+    their expression changed with SET EXPRESSION, and a virtual column that must become a
+    plain one keeps its values without DROP EXPRESSION (which 18 refuses for virtual columns)."""
+    sql, changes = VIRTUAL_CASES[case]
+    with scratch_database(pg18.url(), prefix="drift_domains") as base:
+        run_cli("diff", "--db", base, "--dev-db", pg18.url(), cwd=virtual_project)
+        _converge(run_cli, base, pg18.url())
+        with psycopg.connect(libpq_url(base)) as conn:
+            kind = conn.execute("SELECT attgenerated FROM pg_attribute WHERE attrelid = 'parts'::regclass AND attname = 'volume'").fetchone()
+        assert kind == ("v",)
+        with clone(pg18.url(), base) as url:
+            execute(url, sql)
+            result = run_cli("diff", "--db", url, "--dev-db", pg18.url(), "--format", "json")
+            assert result.code == 2, result.output
+            report = json.loads(result.stdout)
+            assert {(c["kind"], c["name"], c["action"]) for c in report["changes"]} == changes, report["changes"]
+            assert all("default:" not in c["detail"] for c in report["changes"])
+            _converge(run_cli, url, pg18.url())
+
+
+def test_a_virtual_column_is_refused_on_17_at_its_line(virtual_project: Path, pg17: LocalServer, run_cli) -> None:
+    with scratch_database(pg17.url(), prefix="drift_domains") as url:
+        result = run_cli("diff", "--db", url, "--dev-db", pg17.url(), cwd=virtual_project)
+    assert result.code == 1
+    assert "Traceback" not in result.output
+    lines = [ln for ln in (result.stdout + result.stderr).splitlines() if "virtual generated column" in ln]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("schema.yaml:")
+    assert "parts.volume: a virtual generated column (stored: false) needs PostgreSQL 18 or later, and the dev server is PostgreSQL 17.6" in lines[0]
