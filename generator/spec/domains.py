@@ -150,8 +150,9 @@ def check_domains(spec: Spec, source: Source) -> Iterator[Problem]:
             continue
         root = root_type(spec, d.ctype)
         if root is None:
-            yield source.problem(d.path + ("type",), f"{where}: its base type is a domain based on itself")
-            continue
+            if _in_cycle(spec, d.name):
+                yield source.problem(d.path + ("type",), f"{where}: its base type is a domain based on itself")
+            continue  # else a domain it is based on has an unknown type, reported there
         ext = EXTENSION_TYPES.get(root.base)
         if ext and ext not in spec.extensions:
             yield source.problem(d.path + ("type",), f"{where}: type {root.base} needs extension {ext!r}; add it under extensions")
@@ -187,6 +188,19 @@ def check_domains(spec: Spec, source: Source) -> Iterator[Problem]:
                 yield source.problem(col.generated.path, f"{where}: a generated column cannot also have a default")
             if col.identity is not None:
                 yield source.problem(col.generated.path, f"{where}: a generated column cannot also be an identity")
+
+
+def _in_cycle(spec: Spec, name: str) -> bool:
+    seen: set[str] = set()
+    current = spec.domains.get(name)
+    while current is not None and current.ctype is not None and current.ctype.domain:
+        if current.ctype.base == name:
+            return True
+        if current.ctype.base in seen:
+            return False
+        seen.add(current.ctype.base)
+        current = spec.domains.get(current.ctype.base)
+    return False
 
 
 def fragments(spec: Spec) -> list[tuple[str, tuple, str, str, str]]:
