@@ -28,7 +28,7 @@ import re
 
 from generator.drift.report import Statement, describe_statement, is_destructive, split_label
 from generator.pg.catalog import Change, Snapshot
-from generator.pg.catalog_domains import Domain
+from generator.pg.catalog_domains import Domain, create_domain, generated_column_def, regenerate_sql
 from generator.spec import naming
 from generator.spec.types import quote_literal
 
@@ -41,21 +41,6 @@ def _q(name: str) -> str:
 
 def _qualified(name: str) -> str:
     return f"{_q('public')}.{_q(name)}"
-
-
-def create_domain(name: str, d: Domain) -> list[str]:
-    sql = f"CREATE DOMAIN {_qualified(name)} AS {d.base}"
-    if d.collation is not None:
-        sql += f" COLLATE {_q(d.collation)}"
-    if d.default is not None:
-        sql += f" DEFAULT {d.default}"
-    if d.not_null:
-        sql += " NOT NULL"
-    sql += "".join(f" CONSTRAINT {_q(check)} {definition}" for check, definition in d.checks)
-    out = [sql]
-    if d.comment is not None:
-        out.append(f"COMMENT ON DOMAIN {_qualified(name)} IS {quote_literal(d.comment)}")
-    return out
 
 
 def _mentions(base: str, name: str) -> bool:
@@ -146,45 +131,12 @@ def generated_columns(changes: list[Change], live: Snapshot, spec: Snapshot) -> 
         a = live.columns.get((table, column))
         if a is None:  # added by the script
             if b.generated:
-                out[(table, column)] = [f"ALTER TABLE {_qualified(table)} ADD COLUMN {_column_def(column, b)}"]
+                out[(table, column)] = [f"ALTER TABLE {_qualified(table)} ADD COLUMN {generated_column_def(column, b)}"]
             continue
         if not (a.generated or b.generated) or "generated:" not in change.detail:
             continue
-        out[(table, column)] = _regenerate(table, column, a, b)
+        out[(table, column)] = regenerate_sql(table, column, a, b)
     return out
-
-
-def _column_def(column: str, col: object) -> str:
-    kind = "VIRTUAL" if col.generated == "v" else "STORED"  # type: ignore[attr-defined]
-    not_null = " NOT NULL" if col.not_null else ""  # type: ignore[attr-defined]
-    return f"{_q(column)} {col.type} GENERATED ALWAYS AS ({col.default}) {kind}{not_null}"  # type: ignore[attr-defined]
-
-
-def _regenerate(table: str, column: str, a: object, b: object) -> list[str]:
-    t = f"ALTER TABLE {_qualified(table)}"
-    c = _q(column)
-    ga, gb = a.generated, b.generated  # type: ignore[attr-defined]
-    if ga and gb and ga == gb:
-        return [f"{t} ALTER COLUMN {c} SET EXPRESSION AS ({b.default})"]  # type: ignore[attr-defined]
-    if ga == "s" and not gb:
-        out = [f"{t} ALTER COLUMN {c} DROP EXPRESSION"]
-        if b.default is not None:  # type: ignore[attr-defined]
-            out.append(f"{t} ALTER COLUMN {c} SET DEFAULT {b.default}")  # type: ignore[attr-defined]
-        return out
-    if ga == "v" and not gb:
-        tmp = _q(f"{column}__schemactl_new"[:63])
-        out = [
-            f"{t} ADD COLUMN {tmp} {b.type}",  # type: ignore[attr-defined]
-            f"UPDATE {_qualified(table)} SET {tmp} = {c}",
-            f"{t} DROP COLUMN {c}",
-            f"{t} RENAME COLUMN {tmp} TO {c}",
-        ]
-        if b.default is not None:  # type: ignore[attr-defined]
-            out.append(f"{t} ALTER COLUMN {c} SET DEFAULT {b.default}")  # type: ignore[attr-defined]
-        if b.not_null:  # type: ignore[attr-defined]
-            out.append(f"{t} ALTER COLUMN {c} SET NOT NULL")
-        return out
-    return [f"{t} DROP COLUMN {c}", f"{t} ADD COLUMN {_column_def(column, b)}"]
 
 
 def fix_generated(out: list[Statement], changes: list[Change], live: Snapshot, spec: Snapshot) -> list[Statement]:

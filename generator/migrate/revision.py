@@ -499,6 +499,7 @@ def describe_op(op: Any) -> str:
     from alembic.operations import ops
 
     from generator.migrate import ops as x
+    from generator.migrate.domain_ops import DomainSqlOp
 
     table = getattr(op, "table_name", None)
     match op:
@@ -571,6 +572,8 @@ def describe_op(op: Any) -> str:
             return f"rename index {op.old_name} to {op.new_name}"
         case x.RenameConstraintOp():
             return f"rename constraint {op.old_name} to {op.new_name}"
+        case DomainSqlOp():
+            return op.summary
     return type(op).__name__
 
 

@@ -16,6 +16,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+SCHEMA = "public"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _qualified(name: str) -> str:
+    return f"{_q(SCHEMA)}.{_q(name)}"
+
+
+def _literal(text: str) -> str:
+    if "\\" in text:
+        return "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + text.replace("'", "''") + "'"
+
 
 @dataclass(frozen=True)
 class Domain:
@@ -111,3 +127,54 @@ def generated_detail(a: Any, b: Any) -> tuple[str, str | None, str | None] | Non
     if x == y:
         return None
     return ("generated", x, y)
+
+
+# ------------------------------------------------------------------ SQL from snapshot values
+
+
+def create_domain(name: str, d: Domain) -> list[str]:
+    sql = f"CREATE DOMAIN {_qualified(name)} AS {d.base}"
+    if d.collation is not None:
+        sql += f" COLLATE {_q(d.collation)}"
+    if d.default is not None:
+        sql += f" DEFAULT {d.default}"
+    if d.not_null:
+        sql += " NOT NULL"
+    sql += "".join(f" CONSTRAINT {_q(check)} {definition}" for check, definition in d.checks)
+    out = [sql]
+    if d.comment is not None:
+        out.append(f"COMMENT ON DOMAIN {_qualified(name)} IS {_literal(d.comment)}")
+    return out
+
+
+def generated_column_def(column: str, col: object) -> str:
+    kind = "VIRTUAL" if col.generated == "v" else "STORED"  # type: ignore[attr-defined]
+    not_null = " NOT NULL" if col.not_null else ""  # type: ignore[attr-defined]
+    return f"{_q(column)} {col.type} GENERATED ALWAYS AS ({col.default}) {kind}{not_null}"  # type: ignore[attr-defined]
+
+
+def regenerate_sql(table: str, column: str, a: object, b: object) -> list[str]:
+    t = f"ALTER TABLE {_qualified(table)}"
+    c = _q(column)
+    ga, gb = a.generated, b.generated  # type: ignore[attr-defined]
+    if ga and gb and ga == gb:
+        return [f"{t} ALTER COLUMN {c} SET EXPRESSION AS ({b.default})"]  # type: ignore[attr-defined]
+    if ga == "s" and not gb:
+        out = [f"{t} ALTER COLUMN {c} DROP EXPRESSION"]
+        if b.default is not None:  # type: ignore[attr-defined]
+            out.append(f"{t} ALTER COLUMN {c} SET DEFAULT {b.default}")  # type: ignore[attr-defined]
+        return out
+    if ga == "v" and not gb:
+        tmp = _q(f"{column}__schemactl_new"[:63])
+        out = [
+            f"{t} ADD COLUMN {tmp} {b.type}",  # type: ignore[attr-defined]
+            f"UPDATE {_qualified(table)} SET {tmp} = {c}",
+            f"{t} DROP COLUMN {c}",
+            f"{t} RENAME COLUMN {tmp} TO {c}",
+        ]
+        if b.default is not None:  # type: ignore[attr-defined]
+            out.append(f"{t} ALTER COLUMN {c} SET DEFAULT {b.default}")  # type: ignore[attr-defined]
+        if b.not_null:  # type: ignore[attr-defined]
+            out.append(f"{t} ALTER COLUMN {c} SET NOT NULL")
+        return out
+    return [f"{t} DROP COLUMN {c}", f"{t} ADD COLUMN {generated_column_def(column, b)}"]
