@@ -42,6 +42,7 @@ from generator.migrate import domain_ops
 from generator.migrate import ops as xops
 from generator.pg.catalog import Snapshot, read_snapshot, same_check_definition
 from generator.schema import guards
+from generator.schema.domains_ddl import VirtualComputed
 from generator.schema.metadata import sql_text
 from generator.spec import naming
 from generator.spec.model import Spec
@@ -76,6 +77,8 @@ class AutogenSupport:
         if type_ == "type" and isinstance(obj, pg.ENUM):
             autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
             return f"postgresql.ENUM(name={obj.name!r}, create_type=False)"
+        if type_ == "server_default" and isinstance(obj, VirtualComputed):  # Alembic would render it STORED
+            return domain_ops.render_virtual(obj, autogen_context)
         if type_ == "type" and isinstance(obj, pg.DOMAIN):  # created by op.domain_sql (generator.migrate.domain_ops)
             autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
             return f"postgresql.DOMAIN(name={obj.name!r}, data_type=sa.types.NullType(), create_type=False)"

@@ -186,3 +186,11 @@ def drop_phantom_nullability(body: list[Any], work: Snapshot, target: Snapshot) 
             kept.append(op)
         table_ops.ops[:] = kept
     body[:] = [op for op in body if not (isinstance(op, ops.ModifyTableOps) and not op.ops)]
+
+
+def render_virtual(computed: Any, autogen_context: Any) -> str:
+    """A VIRTUAL generated column's ``Computed`` in a revision (Alembic renders every Computed
+    as ``sa.Computed(...)``, which SQLAlchemy compiles to STORED)."""
+    autogen_context.imports.add("from generator.schema.domains_ddl import VirtualComputed")
+    sql = str(computed.sqltext.text) if hasattr(computed.sqltext, "text") else str(computed.sqltext)
+    return f"VirtualComputed(sa.text({sql!r}))"

@@ -32,6 +32,12 @@ class VirtualComputed(sa.Computed):
 
     inherit_cache = True
 
+    def _copy(self, **kw: Any) -> sa.Computed:
+        """A copy that stays virtual (``Computed._copy`` makes a plain, STORED, Computed;
+        Alembic copies the columns of the tables it orders)."""
+        copied = super()._copy(**kw)
+        return self._schema_item_copy(VirtualComputed(copied.sqltext))
+
 
 @compiles(VirtualComputed, "postgresql")
 def _virtual(element: VirtualComputed, compiler: Any, **kw: Any) -> str:
