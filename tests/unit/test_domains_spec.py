@@ -107,3 +107,23 @@ def test_new_fragment_kinds_accept_one_expression(text: str, kind: str) -> None:
 def test_new_fragment_kinds_refuse_anything_else(text: str, kind: str) -> None:
     with pytest.raises(FragmentProblem):
         check_fragment(text, kind)  # type: ignore[arg-type]
+
+
+def test_models_map_a_domain_to_its_base_type_and_mark_generated_columns_computed(tmp_path, monkeypatch) -> None:
+    import importlib.util
+    import sys
+
+    from generator.schema.orm_codegen import render
+
+    path = tmp_path / "domain_models.py"
+    path.write_text(render(parse_spec(BASE)))
+    spec = importlib.util.spec_from_file_location("domain_models", path)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "domain_models", module)
+    spec.loader.exec_module(module)
+    table = module.Part.__table__
+    assert str(table.c.code.type) == "TEXT" and str(table.c.width.type) == "NUMERIC(10, 2)"
+    assert str(table.c.tags.type.item_type) == "TEXT"
+    assert table.c.area.computed is not None and table.c.area.computed.persisted is True
+    assert table.c.half.computed is not None
+    assert table.c.code.computed is None
