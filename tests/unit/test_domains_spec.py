@@ -127,3 +127,25 @@ def test_models_map_a_domain_to_its_base_type_and_mark_generated_columns_compute
     assert table.c.area.computed is not None and table.c.area.computed.persisted is True
     assert table.c.half.computed is not None
     assert table.c.code.computed is None
+
+
+SEEDS_SPEC = BASE.replace("      tags: {type: \"part_code[]\"}\n", "      tags: {type: \"part_code[]\"}\n      name: {type: text, unique: true}\n")
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ("{name: a, code: P-001, width: 2.5, unit: mm, tags: [P-002]}", None),
+    ("{name: a, width: wide}", "parts[0].width: value 'wide' does not fit type numeric(10,2)"),
+    ("{name: a, unit: cm}", "parts[0].unit: "),
+    ("{name: a, area: 4}", "parts[0].area: a generated column (PostgreSQL computes it); leave it out"),
+])
+def test_seed_values_of_domain_columns_are_checked_against_the_base_type(row: str, expected: str | None) -> None:
+    from generator.seeds.spec import parse_seeds
+
+    spec = parse_spec(SEEDS_SPEC)
+    text = f"version: 1\ntables:\n  parts:\n    key: [name]\n    rows:\n      - {row}\n"
+    if expected is None:
+        parse_seeds(text, spec)
+        return
+    with pytest.raises(SpecError) as exc:
+        parse_seeds(text, spec)
+    assert any(expected in str(p) for p in exc.value.problems), [str(p) for p in exc.value.problems]
