@@ -43,6 +43,7 @@ class DomainSqlOp(_Op):
 
     def __init__(self, summary: str, statements: list[str], undo: list[str], undo_summary: str = "") -> None:
         self.summary, self.statements, self.undo, self.undo_summary = summary, list(statements), list(undo), undo_summary
+        self.loses_data = False  # set by generated_changes: a plain column's values replaced (the destructive gate)
 
     @classmethod
     def domain_sql(cls, operations: Operations, summary: str, statements: list[str], undo: list[str],
@@ -157,8 +158,10 @@ def generated_changes(work: Snapshot, target: Snapshot) -> list[DomainSqlOp]:
         if not (a.generated or b.generated) or (a.generated, a.default) == (b.generated, b.default):
             continue
         table, column = key
-        out.append(DomainSqlOp(f"change generated column {table}.{column}", regenerate_sql(table, column, a, b),
-                               regenerate_sql(table, column, b, a)))
+        op = DomainSqlOp(f"change generated column {table}.{column}", regenerate_sql(table, column, a, b),
+                         regenerate_sql(table, column, b, a))
+        op.loses_data = not a.generated  # a plain column becomes generated: its values are replaced
+        out.append(op)
     return out
 
 

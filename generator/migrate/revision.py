@@ -623,6 +623,8 @@ def destructive_steps(upgrade_ops: Any) -> list[str]:
             out.append(describe_op(op) + " (its data is lost)")
         elif isinstance(op, ops.AlterColumnOp) and _is_narrowing(op):
             out.append(describe_op(op) + " (the type narrows: values may not fit)")
+        elif getattr(op, "loses_data", False):  # generator.migrate.domain_ops: a plain column made generated
+            out.append(describe_op(op) + " (its values are replaced by the generation expression)")
     return out
 
 
