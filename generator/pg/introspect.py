@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.pg.introspect_domains import DomainInfo, read_domains
+from generator.pg.introspect_domains import QUERY as DOMAINS_QUERY
+from generator.pg.introspect_domains import DomainInfo, domains_from_rows
 
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
@@ -171,6 +172,7 @@ QUERIES: dict[str, str] = {
         UNION ALL SELECT 'language', '', l.lanname FROM pg_language l
           WHERE l.oid >= 16384 AND NOT {_EXT.format(cls="'pg_language'", oid="l.oid")}
         ORDER BY 1, 2, 3""",
+    "domains": DOMAINS_QUERY,  # generator.pg.introspect_domains
 }
 
 
@@ -326,9 +328,8 @@ def read_database(conn: Any, schemas: list[str]) -> Database:
             cur.execute(sql, params)
             rows[key] = list(cur.fetchall())
         version = raw.info.server_version
-        domains = read_domains(cur, params)
     db = _build(rows, version)
-    db.domains = domains
+    db.domains = domains_from_rows(rows["domains"])
     return db
 
 

@@ -1,7 +1,7 @@
 """Domains of the user schemas, for ``schemactl import``. Knows no spec.
 
-One query (``read_domains``), run by ``generator.pg.introspect.read_database`` beside the
-others: each domain with its base type as the column query describes a column's (typname,
+One query (``QUERY``), run by ``generator.pg.introspect.read_database`` with the others
+(``QUERIES["domains"]``): each domain with its base type as the column query describes a column's (typname,
 schema, typtype, typmod, the element of an array), NOT NULL, default (``pg_type.typdefault``,
 as PostgreSQL deparsed it), an explicit collation, comment, and its CHECKs as
 ``pg_get_constraintdef`` prints them (with ``convalidated``: a NOT VALID one). PostgreSQL 18's
@@ -59,9 +59,9 @@ class DomainInfo:
     check_comments: int  # CHECKs with a comment
 
 
-def read_domains(cur: Any, params: dict[str, Any]) -> list[DomainInfo]:
-    cur.execute(QUERY, params)
+def domains_from_rows(rows: list[tuple[Any, ...]]) -> list[DomainInfo]:
+    """The rows of ``QUERY`` (run by ``read_database`` as its ``domains`` query)."""
     return [
         DomainInfo(*row[:17], tuple((n, d, v == "true") for n, d, v in (row[17] or ())), int(row[18]))
-        for row in cur.fetchall()
+        for row in rows
     ]
