@@ -172,7 +172,7 @@ def parse_type(text: str, enums: set[str] | frozenset[str] = frozenset(),
     known = ", ".join(sorted(SIMPLE_TYPES | SIZED_TYPES))
     enum_note = f"; enums declared: {', '.join(sorted(enums))}" if enums else "; no enums are declared"
     raise TypeProblem(
-        f"unknown type {_short(text)} (known types: {known}{enum_note}; domains declared under domains: are types too; composite types are not supported by the spec yet)"
+        f"unknown type {_short(text)} (known types: {known}{enum_note}; domains and composite types are not supported by the spec yet)"
     )
 
 
