@@ -457,6 +457,8 @@ def _unmanaged(spec: Spec, source: Source) -> Iterator[Problem]:
             defined = "tables:"
         elif e.kind in _TYPE_KINDS and rest in spec.enums:
             defined = "enums:"
+        elif e.kind in _TYPE_KINDS and rest in spec.domains:
+            defined = "domains:"
         elif e.kind == "index" and rest in indexes:
             defined = f"tables: {indexes[rest]}: indexes:"
         elif e.kind in ("constraint", "foreign key") and tuple(rest.split(".", 1)) in constraints:

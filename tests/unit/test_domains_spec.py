@@ -149,3 +149,8 @@ def test_seed_values_of_domain_columns_are_checked_against_the_base_type(row: st
     with pytest.raises(SpecError) as exc:
         parse_seeds(text, spec)
     assert any(expected in str(p) for p in exc.value.problems), [str(p) for p in exc.value.problems]
+
+
+def test_an_unmanaged_entry_may_not_name_a_domain_of_the_spec() -> None:
+    text = BASE + "unmanaged:\n  - {kind: domain, name: public.part_code}\n"
+    assert any("unmanaged: domain public.part_code is defined by the spec itself (domains:)" in p for p in problems(text))
