@@ -154,3 +154,10 @@ def test_seed_values_of_domain_columns_are_checked_against_the_base_type(row: st
 def test_an_unmanaged_entry_may_not_name_a_domain_of_the_spec() -> None:
     text = BASE + "unmanaged:\n  - {kind: domain, name: public.part_code}\n"
     assert any("unmanaged: domain public.part_code is defined by the spec itself (domains:)" in p for p in problems(text))
+
+
+def test_the_data_dictionary_shows_a_generated_column_as_generated() -> None:
+    from generator.schema.docs import data_dictionary
+
+    text = data_dictionary(parse_spec(BASE))
+    assert "generated: width * width (stored)" in text and "generated: id / 2 (virtual)" in text
