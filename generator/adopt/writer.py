@@ -6,8 +6,8 @@ the adoption syntax of issue 15: ``settings: {naming: verbatim}``, ``name:`` eve
 cannot say (``Unsupported``: kind, qualified name, why). Nothing is dropped silently: the CLI
 refuses (exit 1) when ``unsupported`` is not empty, unless ``--skip-unsupported``.
 
-A column the spec cannot express (a type outside its vocabulary, a domain, a generated
-column, a collation) makes its whole table unsupported, and with it every foreign key that
+A column the spec cannot express (a type outside its vocabulary, a domain the spec cannot
+write, a collation) makes its whole table unsupported, and with it every foreign key that
 points at that table (listed as depending on it). Objects of other kinds (a trigger, a
 policy, an index with an expression, a serial column's sequence and default) are skipped one
 by one, their table kept.
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.adopt import write_sequences
+from generator.adopt.write_domains import Words, generated, plan_domains
 from generator.adopt.yamltext import Block, emit
 from generator.pg.introspect import Column, Constraint, Database, Index, Relation
 
@@ -115,6 +116,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         if t.schema != "public":
             out.append(Unsupported(_TYPEKIND.get(t.kind, "enum" if t.kind == "e" else "type"), qualified(t.schema, t.name), "", f"schema {t.schema}"))
             continue
+        if t.kind == "d":
+            continue  # generator.adopt.write_domains
         if t.kind == "e":
             body: dict[str, Any] = {}
             if t.comment:
@@ -128,6 +131,15 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         plan.skipped_types.add(t.name)
         out.append(Unsupported(_TYPEKIND.get(t.kind, "type"), qualified(t.schema, t.name), "not in the spec's vocabulary"))
     enum_names = {t.name for t in db.types if t.kind == "e" and t.schema == "public" and not t.extension}
+    found = plan_domains(db, Words(_base_type, _check_sql, _literal_default), enum_names, ext_names)
+    domains = found.domains
+    enum_names = enum_names | found.names  # known type names (a column's type; a literal's cast)
+    for name, why in found.refused:
+        plan.skipped_types.add(name)
+        out.append(Unsupported("domain", f"public.{name}", why))
+    for name in found.grants:
+        out.append(Unsupported("grant", f"DOMAIN public.{name}", "privileges are not in the spec"))
+        plan.skipped_grants.add(name)
 
     public = {r.name: r for r in db.relations if r.schema == "public" and not r.extension}
     excluded = {
@@ -220,6 +232,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         top["enums"] = Block(dict(sorted(enums.items())))
     if sequences:
         top["sequences"] = Block({name: Block(body) for name, body in sorted(sequences.items())})
+    if domains:
+        top["domains"] = Block(domains)
     top["tables"] = Block({name: Block(tables[name]) for name in order})
     plan.unsupported = sorted(set(out), key=lambda u: (u.kind, u.name))
     if plan.unsupported:  # the spec says what it leaves alone: diff sets their differences aside
@@ -247,7 +261,7 @@ def column_type(c: Column, enum_names: set[str], ext_names: set[str]) -> str | N
 
 
 def _base_type(name: str, schema: str, kind: str, typmod: int, enum_names: set[str], ext_names: set[str]) -> str | None:
-    if kind == "e":
+    if kind in ("e", "d"):  # an enum, or a domain the spec writes (generator.adopt.write_domains)
         return name if schema == "public" and name in enum_names else None
     if kind != "b":
         return None
@@ -295,8 +309,6 @@ def _table_problem(r: Relation, enum_names: set[str], ext_names: set[str]) -> st
     for c in r.columns:
         if column_type(c, enum_names, ext_names) is None:
             problems.append(f"column {c.name}: type {c.formatted} is not in the spec's vocabulary")
-        elif c.generated:
-            problems.append(f"column {c.name}: generated columns are not in the spec yet")
         elif c.collation:
             problems.append(f"column {c.name}: a column collation is not in the spec")
         elif c.statistics or c.storage or c.compression or c.options:
@@ -398,6 +410,8 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
             col["nullable"] = False
         if c.identity:
             col["identity"] = "always" if c.identity == "a" else "by default"
+        elif c.generated:
+            col["generated"] = generated(c)
         else:
             default = _default(c, name, plan, owned)
             literal = _literal_default(default["default_sql"], col["type"], enum_names) if default else None

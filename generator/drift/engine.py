@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from generator.drift.fix_domains import hide_domain_enums, mark_virtual_columns
 from generator.errors import DatabaseError
 from generator.pg.catalog import Change, Snapshot, compare, read_snapshot, same_check_definition
 
@@ -185,6 +186,9 @@ def engine_statements(
     from migra import Migration
 
     _same_check_definitions(source.inspector, target.inspector)
+    for side in (source, target):
+        hide_domain_enums(side.inspector, side.snapshot.domains)
+        mark_virtual_columns(side.inspector, side.snapshot.columns)
     m = Migration(
         source.inspector, target.inspector, ignore_extension_versions=ignore_extension_versions
     )

@@ -31,6 +31,12 @@ import re
 from collections.abc import Callable
 
 from generator.drift.fix_sequences import fix_sequences, identity_sql
+from generator.drift.fix_domains import (
+    DOMAIN_KINDS,
+    domain_statements,
+    fix_generated,
+    place_domains,
+)
 from generator.drift.report import (
     Statement,
     describe_statement,
@@ -76,10 +82,12 @@ def correct(
     out, renamed = _renames(out, live, spec)
     changes = [c for c in changes if (c.kind, c.name) not in renamed]
     out = fix_sequences(out, changes, live, spec)
+    out = fix_generated(out, changes, live, spec)
+    first, last, domain_missing = domain_statements(changes, live, spec)
     fallback, missing = _uncovered(out, changes, live, spec)
-    out = _with_extensions_first(out + fallback)
+    out = place_domains(_with_extensions_first(out + fallback), first, last)
     out += comment_statements(live, spec, recreated)
-    return out, missing
+    return out, missing + domain_missing
 
 
 # ------------------------------------------------------------------ 1. enum values
@@ -338,7 +346,7 @@ def _uncovered(out: list[Statement], changes: list[Change], live: Snapshot, spec
     fallback: list[Statement] = []
     missing: list[str] = []
     for change in changes:
-        if change.kind in ("comment", "enum") or any(explained(sql, [change], tables) for sql in statements):
+        if change.kind in ("comment", "enum", *DOMAIN_KINDS) or any(explained(sql, [change], tables) for sql in statements):
             continue
         sql = fallback_sql(change, live, spec)
         if sql is None:

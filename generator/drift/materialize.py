@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from generator.drift.generated_guard import refuse_virtual_columns
 from generator.schema.ddl import ddl_script
 from generator.spec.model import Spec
 
@@ -60,6 +61,7 @@ def materialize(conn: Any, spec: Spec, metadata: sa.MetaData | None = None) -> N
     SpecError naming the statement's object, the fragment's line and PostgreSQL's message,
     never the script.
     """
+    refuse_virtual_columns(conn, spec)
     run_statements(conn, ddl_script(spec, metadata), spec)
 
 

@@ -42,9 +42,11 @@ SPEC_BUILD_CODE = (
     "spec",
     "schema/metadata.py",
     "schema/ddl.py",
+    "schema/domains_ddl.py",
     "schema/guards.py",
     "schema/sequences_ddl.py",
     "drift/materialize.py",
+    "drift/generated_guard.py",
     "drift/spec_db.py",
 )
 

@@ -178,6 +178,8 @@ class Allowance:
             table, _, rest = tag.partition(".")
         if table in self.tables_whole or (rest and table in self.relations):  # a view's column comment, trigger
             return True
+        if kind == "CHECK CONSTRAINT" and table in self.types:  # a skipped domain's NOT VALID check
+            return True
         if kind == "ROW SECURITY":
             return tag in self.rls
         if kind == "DEFAULT":
@@ -193,6 +195,8 @@ class Allowance:
         if base in self.relations or base in self.routines or base in self.types or table in self.tables_whole:
             return True
         if kind in ("trigger", "comment") and rest and table in self.relations:  # on a skipped view
+            return True
+        if kind == "domain check" and table in self.types:  # "domain.check" of an unmanaged domain
             return True
         if kind == "column" and (table, f"default {rest}") in self.parts and detail.startswith("default:"):
             return True

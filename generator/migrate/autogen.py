@@ -38,10 +38,12 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
+from generator.migrate import domain_ops
 from generator.migrate import ops as xops
 from generator.migrate import sequence_ops
 from generator.pg.catalog import Snapshot, read_snapshot, same_check_definition
 from generator.schema import guards
+from generator.schema.domains_ddl import VirtualComputed
 from generator.schema.metadata import sql_text
 from generator.spec import naming
 from generator.spec.model import Spec
@@ -76,6 +78,11 @@ class AutogenSupport:
         if type_ == "type" and isinstance(obj, pg.ENUM):
             autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
             return f"postgresql.ENUM(name={obj.name!r}, create_type=False)"
+        if type_ == "server_default" and isinstance(obj, VirtualComputed):  # Alembic would render it STORED
+            return domain_ops.render_virtual(obj, autogen_context)
+        if type_ == "type" and isinstance(obj, pg.DOMAIN):  # created by op.domain_sql (generator.migrate.domain_ops)
+            autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+            return f"postgresql.DOMAIN(name={obj.name!r}, data_type=sa.types.NullType(), create_type=False)"
         return False
 
     # --- the fix-ups -----------------------------------------------------------------------
@@ -93,7 +100,11 @@ class AutogenSupport:
         pre += [xops.CreateExtensionOp(e) for e in sorted(target.extensions - work.extensions)]
         last += [xops.DropExtensionOp(e) for e in sorted(work.extensions - target.extensions)]
         self._enums(first, pre, removals, last)
+        domains_first, domains_last = domain_ops.domain_changes(work, target)  # after new enums, before tables
+        pre += domains_first
+        last[:0] = domains_last  # before the enum drops: a domain may be over one
         body = _order_table_ops(self._guards_on_table_ops(body))
+        domain_ops.drop_phantom_nullability(body, work, target)
         self._tidy_alters(body)
         self._defaults(body, post)
         self._casts(body)
@@ -105,6 +116,7 @@ class AutogenSupport:
         sequence_ops.no_implicit_serial(body, work)
         sequence_ops.sequence_fixups(work, target, pre, post, last)
         self._guards_on_existing(post)
+        post += domain_ops.generated_changes(work, target)
         upgrade_ops.ops[:] = [*self.prepend, *first, *drops, *pre, *body, *post, *removals, *last]
 
     def _enums(self, first: list, pre: list, removals: list, last: list) -> None:
@@ -217,7 +229,7 @@ class AutogenSupport:
         for key in sorted(set(work.columns) & set(target.columns)):
             a, b = work.columns[key], target.columns[key]
             table, column = key
-            if a.default == b.default or a.identity or b.identity or table not in self.metadata.tables:
+            if a.default == b.default or a.identity or b.identity or a.generated or b.generated or table not in self.metadata.tables:
                 continue
             meta_col = self.metadata.tables[table].c[column]
             alter = _find_alter(body, table, column)

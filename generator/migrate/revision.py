@@ -499,6 +499,7 @@ def describe_op(op: Any) -> str:
     from alembic.operations import ops
 
     from generator.migrate import ops as x
+    from generator.migrate.domain_ops import DomainSqlOp
 
     table = getattr(op, "table_name", None)
     match op:
@@ -571,6 +572,8 @@ def describe_op(op: Any) -> str:
             return f"rename index {op.old_name} to {op.new_name}"
         case x.RenameConstraintOp():
             return f"rename constraint {op.old_name} to {op.new_name}"
+        case DomainSqlOp():
+            return op.summary
     if hasattr(op, "summary"):  # ops of generator.migrate.sequence_ops
         return str(op.summary())
     return type(op).__name__
@@ -624,6 +627,8 @@ def destructive_steps(upgrade_ops: Any) -> list[str]:
             out.append(describe_op(op) + op.destructive_note)
         elif isinstance(op, ops.AlterColumnOp) and _is_narrowing(op):
             out.append(describe_op(op) + " (the type narrows: values may not fit)")
+        elif getattr(op, "loses_data", False):  # generator.migrate.domain_ops: a plain column made generated
+            out.append(describe_op(op) + " (its values are replaced by the generation expression)")
     return out
 
 

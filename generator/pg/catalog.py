@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.pg import catalog_sequences
+from generator.pg.catalog_domains import QUERIES as DOMAIN_QUERIES
+from generator.pg.catalog_domains import Domain, compare_domains, generated_detail, read_domains
 
 IGNORED_TABLES = {"alembic_version"}
 
@@ -29,6 +31,7 @@ class Column:
     default: str | None
     identity: str  # '' | 'a' (always) | 'd' (by default)
     comment: str | None
+    generated: str = ""  # '' | 's' (stored) | 'v' (virtual): then ``default`` is its expression
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Snapshot:
     functions: dict[str, str] = field(default_factory=dict)  # name(args) -> body
     sequences: dict[str, catalog_sequences.SequenceState] = field(default_factory=dict)  # not identity ones
     identities: dict[tuple[str, str], catalog_sequences.IdentityState] = field(default_factory=dict)  # (table, column)
+    domains: dict[str, Domain] = field(default_factory=dict)  # generator.pg.catalog_domains
 
     def index_def(self, name: str) -> str | None:
         found = self.indexes.get(name)
@@ -76,7 +80,7 @@ _QUERIES = {
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')""",
     "columns": """
         SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-               pg_get_expr(d.adbin, d.adrelid), a.attidentity, col_description(c.oid, a.attnum)
+               pg_get_expr(d.adbin, d.adrelid), a.attidentity, col_description(c.oid, a.attnum), a.attgenerated
         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -102,6 +106,7 @@ _QUERIES = {
         LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
         WHERE n.nspname = 'public' AND d.objid IS NULL""",
     "sequences": catalog_sequences.QUERY,
+    **DOMAIN_QUERIES,
 }
 
 
@@ -120,9 +125,10 @@ def snapshot_from_rows(rows: dict[str, list[tuple[Any, ...]]]) -> Snapshot:
     for name, comment in rows["tables"]:
         if name not in IGNORED_TABLES:
             s.tables[name] = comment
-    for table, col, typ, notnull, default, identity, comment in rows["columns"]:
+    for table, col, typ, notnull, default, identity, comment, *generated in rows["columns"]:
         if table not in IGNORED_TABLES:
-            s.columns[(table, col)] = Column(typ, bool(notnull), default, identity or "", comment)
+            s.columns[(table, col)] = Column(typ, bool(notnull), default, identity or "", comment, "".join(generated))
+    s.domains = read_domains(rows)
     for table, name, contype, definition in rows["constraints"]:
         if table not in IGNORED_TABLES:
             s.constraints[(table, name)] = (contype, normalize_bool_groups(definition))
@@ -234,6 +240,7 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
     """What differs from ``source`` to ``target`` (what must change in source to match target)."""
     out: list[Change] = []
     _sets(out, "extension", source.extensions, target.extensions)
+    out += [Change(*c) for c in compare_domains(source.domains, target.domains, show_value, same_check_definition)]
     for name in sorted(set(source.enums) | set(target.enums)):
         a, b = source.enums.get(name), target.enums.get(name)
         if a is None or b is None:
@@ -262,8 +269,9 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
             for what, x, y in (
                 ("type", a.type, b.type),
                 ("not null", a.not_null, b.not_null),
-                ("default", a.default, b.default),
+                ("default", a.default if not a.generated else None, b.default if not b.generated else None),
                 ("identity", _IDENTITY.get(a.identity, a.identity), _IDENTITY.get(b.identity, b.identity)),
+                generated_detail(a, b) or ("generated", None, None),
             )
             if x != y
         ]

@@ -14,6 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.pg.introspect_domains import QUERY as DOMAINS_QUERY
+from generator.pg.introspect_domains import DomainInfo, domains_from_rows
+
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
 # Every query takes the schema list as its one parameter ($1 -> %(schemas)s) and returns rows
@@ -169,6 +172,7 @@ QUERIES: dict[str, str] = {
         UNION ALL SELECT 'language', '', l.lanname FROM pg_language l
           WHERE l.oid >= 16384 AND NOT {_EXT.format(cls="'pg_language'", oid="l.oid")}
         ORDER BY 1, 2, 3""",
+    "domains": DOMAINS_QUERY,  # generator.pg.introspect_domains
 }
 
 
@@ -305,6 +309,7 @@ class Database:
     others: list[tuple[str, str, str]]  # (kind, schema, name)
     server_version: int = 0
     unread_schemas: list[str] = field(default_factory=list)  # user schemas the caller did not ask for
+    domains: list[DomainInfo] = field(default_factory=list)  # generator.pg.introspect_domains
 
 
 def read_database(conn: Any, schemas: list[str]) -> Database:
@@ -323,7 +328,9 @@ def read_database(conn: Any, schemas: list[str]) -> Database:
             cur.execute(sql, params)
             rows[key] = list(cur.fetchall())
         version = raw.info.server_version
-    return _build(rows, version)
+    db = _build(rows, version)
+    db.domains = domains_from_rows(rows["domains"])
+    return db
 
 
 def _build(rows: dict[str, list[tuple[Any, ...]]], version: int) -> Database:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
 from generator.schema import guards, sequences_ddl
+from generator.schema.domains_ddl import create_domains
 from generator.schema.metadata import build_metadata, ddl_dialect
 from generator.spec import naming
 from generator.spec.model import Spec
@@ -30,6 +31,7 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
         out.append(f"CREATE TYPE {naming.quote_ident(name)} AS ENUM ({values})")
     out += guards.enum_comments(spec)
     out += sequences_ddl.before_tables(spec)
+    out += create_domains(spec)  # after the enums (a domain may be over one), before the tables
     for table in _sorted_tables(md):
         # include_foreign_key_constraints=[]: FKs are added after all tables (cycles are fine then).
         out.append(str(CreateTable(table, include_foreign_key_constraints=[]).compile(dialect=dialect)).strip())

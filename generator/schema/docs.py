@@ -80,6 +80,8 @@ def erd_for(spec: Spec, output: str | None) -> str:
 def _default_text(col: ColumnSpec) -> str:
     if col.identity:
         return f"identity ({col.identity})"
+    if col.generated is not None:
+        return f"generated: {col.generated.sql} ({'stored' if col.generated.stored else 'virtual'})"
     if col.default_sql:
         return col.default_sql
     if col.default is NO_DEFAULT or col.ctype is None:

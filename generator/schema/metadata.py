@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import conv
 
 from generator.schema import guards
 from generator.schema.sequences_ddl import identity_kwargs
+from generator.schema.domains_ddl import computed, domain_type
 from generator.spec import naming
 from generator.spec.model import NO_DEFAULT, ColumnSpec, IndexSpec, Spec, TableSpec
 from generator.spec.source import gc_paused
@@ -70,6 +71,8 @@ def build_metadata(spec: Spec) -> sa.MetaData:
 def sa_type(ctype: ColumnType, enums: dict[str, pg.ENUM]) -> sa.types.TypeEngine:
     if ctype.enum:
         inner: Any = enums[ctype.base]
+    elif ctype.domain:
+        inner = domain_type(ctype.base)
     elif ctype.base == "varchar":
         inner = sa.String(ctype.length)
     elif ctype.base == "char":
@@ -111,6 +114,8 @@ def _column(spec: Spec, col: ColumnSpec, enums: dict[str, pg.ENUM]) -> sa.Column
     args: list[Any] = [col.name, sa_type(col.ctype, enums)]
     if col.identity is not None:
         args.append(sa.Identity(always=col.identity == "always", **identity_kwargs(col)))
+    if col.generated is not None:
+        args.append(computed(col.generated, sql_text(col.generated.sql)))
     return sa.Column(
         *args,
         autoincrement="auto" if col.identity is not None else False,  # no implicit SERIAL

@@ -39,6 +39,7 @@ from generator.schema.metadata import server_default
 from generator.schema.pysource import check_source, docstring, identifier, literal
 from generator.schema.sequences_ddl import after_tables, before_tables, identity_kwargs
 from generator.spec import naming
+from generator.spec.domains import root_type
 from generator.spec.model import ColumnSpec, IndexSpec, Spec, TableSpec
 from generator.spec.types import ColumnType
 
@@ -568,6 +569,8 @@ def _column(spec: Spec, col: ColumnSpec, names: Names) -> _Column:
     ctype = col.ctype
     if ctype is None:
         raise CodegenError(f"{col.name}: unknown type {_q(col.type_text)}", "run schemactl validate and fix the type")
+    if ctype.domain:  # the ORM maps the domain's base type (the database checks the domain)
+        ctype = root_type(spec, ctype) or ctype
     sql_type, annotation = _type(ctype, names)
     if ctype.base in ("json", "jsonb") and col.nullable:
         sql_type = sql_type[:-1] + "none_as_null=True)"
@@ -702,6 +705,9 @@ def _column_args(spec: Spec, table: TableSpec, c: _Column) -> list[str]:
         parts.append("primary_key=True")
         if col.identity is None:
             parts.append("autoincrement=False")
+    if col.generated is not None:  # computed by PostgreSQL: the ORM never writes it
+        stored = ", persisted=True" if col.generated.stored else ""
+        parts.append(f"sa.Computed({_text(col.generated.sql)}{stored})")
     parts.append(f"nullable={col.nullable}")
     default = server_default(col)
     if default is not None:

@@ -23,11 +23,12 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from generator.errors import Problem, SpecError
+from generator.spec.domains import root_type
 from generator.spec.model import ColumnSpec, ReferenceSpec, Spec, TableSpec
 from generator.spec.source import Source, capped, load_yaml
 from generator.spec.types import ColumnType, TypeProblem, check_default, is_function_default
@@ -208,6 +209,8 @@ class _Checker:
                 self.problem(cpath, f"{where}: no column {name!r} in table {table.name}{_close(name, list(table.columns))}", key=True)
             elif name in MANAGED_COLUMNS:
                 self.problem(cpath, f"{where}.{name}: set by the database and schemactl seed; leave it out", key=True)
+            elif column.generated is not None:
+                self.problem(cpath, f"{where}.{name}: a generated column (PostgreSQL computes it); leave it out", key=True)
             elif (column.identity is not None or (column.primary_key and column.has_default)) and name not in (key or ()):
                 natural = f" ({', '.join(key)})" if key else ""
                 self.problem(cpath, f"{where}.{name}: a generated surrogate key; seeds identify rows by their natural key{natural}, leave it out", key=True)
@@ -216,6 +219,8 @@ class _Checker:
             elif key and name in key and value is None:
                 self.problem(cpath, f"{where}.{name}: the natural key must not be null")
             else:
+                if column.ctype is not None and column.ctype.domain:  # checked against the domain's base type
+                    column = replace(column, ctype=root_type(self.spec, column.ctype) or column.ctype)
                 message = value_problem(column, value, self._enum_values(column))
                 if message:
                     self.problem(cpath, f"{where}.{name}: {message}")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from generator.errors import Problem
 from generator.spec import naming
+from generator.spec.domains import check_domains
 from generator.spec.model import (
     NO_DEFAULT,
     ColumnSpec,
@@ -43,7 +44,7 @@ def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
                   _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged,
-                  check_sequences):
+                  check_sequences, check_domains):
         problems.extend(check(spec, source))
     return problems
 
@@ -79,7 +80,7 @@ def _types_and_defaults(spec: Spec, source: Source) -> Iterator[Problem]:
             ext = EXTENSION_TYPES.get(col.ctype.base)
             if ext and ext not in spec.extensions:
                 yield source.problem(col.path + ("type",), f"{where}: type {col.ctype.base} needs extension {ext!r}; add it under extensions")
-            if col.default is not NO_DEFAULT:
+            if col.default is not NO_DEFAULT and not col.ctype.domain:  # a domain's: check_domains
                 enum = spec.enums.get(col.ctype.base) if col.ctype.enum else None
                 try:
                     check_default(col.ctype, col.default, list(enum.values) if enum else None)
@@ -457,6 +458,8 @@ def _unmanaged(spec: Spec, source: Source) -> Iterator[Problem]:
             defined = "tables:"
         elif e.kind in _TYPE_KINDS and rest in spec.enums:
             defined = "enums:"
+        elif e.kind in _TYPE_KINDS and rest in spec.domains:
+            defined = "domains:"
         elif e.kind == "index" and rest in indexes:
             defined = f"tables: {indexes[rest]}: indexes:"
         elif e.kind in ("constraint", "foreign key") and tuple(rest.split(".", 1)) in constraints:
@@ -469,6 +472,7 @@ def _unmanaged(spec: Spec, source: Source) -> Iterator[Problem]:
 def _sql_fragments(spec: Spec, source: Source) -> Iterator[Problem]:
     """Every SQL fragment (CHECK, index WHERE, default_sql) is exactly one expression
     (``generator.spec.sql_fragments``), reported at the fragment's own line."""
+    from generator.spec.domains import fragments as domain_fragments
     from generator.spec.sql_fragments import FragmentProblem, check_fragment
 
     def check(text: object, kind: Kind, path: tuple, where: str) -> Iterator[Problem]:
@@ -488,6 +492,8 @@ def _sql_fragments(spec: Spec, source: Source) -> Iterator[Problem]:
         for i, ix in enumerate(table.indexes):
             if ix.where is not None:
                 yield from check(ix.where, "where", ix.path + ("where",), f"index #{i + 1} on {table.name}")
+    for text, kind, path, what, _table in domain_fragments(spec):
+        yield from check(text, kind, path, what)
 
 
 def _hash_chains(spec: Spec, source: Source) -> Iterator[Problem]:

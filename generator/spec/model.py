@@ -19,6 +19,7 @@ from generator.spec.sequences import (
     identity_kind,
     identity_options,
 )
+from generator.spec.domains import DomainSpec, GeneratedSpec, build_domains, build_generated
 from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
 
@@ -114,10 +115,12 @@ class ColumnSpec:
     references: ReferenceSpec | None = None
     path: Path = ()
     identity_options: IdentityOptions | None = None  # the mapping form of identity: (spec/sequences.py)
+    generated: GeneratedSpec | None = None  # generator.spec.domains
 
     @property
     def has_default(self) -> bool:
-        return self.default is not NO_DEFAULT or self.default_sql is not None or self.identity is not None
+        return (self.default is not NO_DEFAULT or self.default_sql is not None or self.identity is not None
+                or self.generated is not None)
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,7 @@ class Spec:
     source: Any = field(default=None, compare=False, repr=False)  # the parsed YAML, for positions
     unmanaged: tuple[UnmanagedSpec, ...] = ()
     sequences: dict[str, SequenceSpec] = field(default_factory=dict)
+    domains: dict[str, DomainSpec] = field(default_factory=dict)  # generator.spec.domains
 
     def referenced_column(self, ref: ReferenceSpec) -> str | None:
         """The column a reference points at (explicit, or the single primary key)."""
@@ -263,8 +267,10 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
     settings = build_settings(data)
     enums = {name: _enum(name, body) for name, body in (data.get("enums") or {}).items()}
     enum_names = frozenset(enums)
+    domains = build_domains(data, enum_names)
     tables = {
-        name: _table(name, body, enum_names, settings) for name, body in (data.get("tables") or {}).items()
+        name: _table(name, body, enum_names, settings, frozenset(domains))
+        for name, body in (data.get("tables") or {}).items()
     }
     tables = {name: _with_foreign_keys(t, (data.get("tables") or {})[name], tables) for name, t in tables.items()}
     return Spec(
@@ -277,6 +283,7 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         raw=data,
         unmanaged=build_unmanaged(data),
         sequences=build_sequences(data),
+        domains=domains,
     )
 
 
@@ -335,11 +342,12 @@ def _enum(name: str, body: dict[str, Any]) -> EnumSpec:
     return EnumSpec(name, tuple(values), body.get("comment", ""), body.get("renamed_from"), tuple(renames), ("enums", name))
 
 
-def _table(name: str, body: dict[str, Any], enum_names: frozenset[str], settings: SettingsSpec | None = None) -> TableSpec:
+def _table(name: str, body: dict[str, Any], enum_names: frozenset[str], settings: SettingsSpec | None = None,
+           domain_names: frozenset[str] = frozenset()) -> TableSpec:
     settings = settings or SettingsSpec()
     path: Path = ("tables", name)
     columns = {
-        cname: _column(cname, cbody, enum_names, path + ("columns", cname))
+        cname: _column(cname, cbody, enum_names, path + ("columns", cname), domain_names)
         for cname, cbody in (body.get("columns") or {}).items()
     }
     pk_body = body.get("primary_key")
@@ -401,9 +409,10 @@ def _replace(column: ColumnSpec, **changes: Any) -> ColumnSpec:
     return replace(column, **changes)
 
 
-def _column(name: str, body: dict[str, Any], enum_names: frozenset[str], path: Path) -> ColumnSpec:
+def _column(name: str, body: dict[str, Any], enum_names: frozenset[str], path: Path,
+            domain_names: frozenset[str] = frozenset()) -> ColumnSpec:
     try:
-        ctype: ColumnType | None = parse_type(body["type"], enum_names)
+        ctype: ColumnType | None = parse_type(body["type"], enum_names, domain_names)
     except TypeProblem:
         ctype = None
     primary_key = bool(body.get("primary_key", False))
@@ -428,6 +437,7 @@ def _column(name: str, body: dict[str, Any], enum_names: frozenset[str], path: P
         if ref
         else None,
         path=path,
+        generated=build_generated(body.get("generated"), path + ("generated",)),
     )
 
 

@@ -30,7 +30,7 @@ from pglast import ast, parse_sql
 from pglast.enums import ConstrType, LimitOption, SetOperation
 from pglast.parser import ParseError, scan
 
-Kind = Literal["check", "where", "default"]
+Kind = Literal["check", "where", "default", "domain_check", "generated"]
 
 # Where each kind of fragment goes, with %s for the fragment; mirrors the DDL that
 # SQLAlchemy renders (CHECK (...), DEFAULT ..., CREATE INDEX ... WHERE ...).
@@ -38,6 +38,8 @@ _CONTEXT: dict[str, str] = {
     "check": "ALTER TABLE t ADD CONSTRAINT c CHECK ({})",
     "where": "CREATE INDEX i ON t (c) WHERE {}",
     "default": "CREATE TABLE t (c integer DEFAULT {})",
+    "domain_check": "CREATE DOMAIN d AS integer CONSTRAINT c CHECK ({})",
+    "generated": "CREATE TABLE t (c integer GENERATED ALWAYS AS ({}) STORED)",
 }
 
 _CLAUSES = {
@@ -52,7 +54,8 @@ _CLAUSES = {
 # of its tree, recurse per nesting level (100,000 chained "+" crash the process).
 MAX_LENGTH = 10_000
 
-_WHAT = {"check": "CHECK", "where": "index WHERE", "default": "default_sql"}
+_WHAT = {"check": "CHECK", "where": "index WHERE", "default": "default_sql", "domain_check": "domain CHECK",
+         "generated": "generated column expression"}
 
 
 class FragmentProblem(ValueError):
@@ -217,13 +220,21 @@ def _placed(stmts: Any, kind: str) -> Any:
         if not isinstance(stmt, ast.IndexStmt) or len(stmt.indexParams or ()) != 1:
             return None
         return stmt.whereClause
+    if kind == "domain_check":
+        if not isinstance(stmt, ast.CreateDomainStmt) or stmt.collClause is not None or len(stmt.constraints or ()) != 1:
+            return None
+        constraint = stmt.constraints[0]
+        if constraint.contype != ConstrType.CONSTR_CHECK or constraint.conname != "c":
+            return None
+        return constraint.raw_expr
+    wanted = ConstrType.CONSTR_GENERATED if kind == "generated" else ConstrType.CONSTR_DEFAULT
     if not isinstance(stmt, ast.CreateStmt) or len(stmt.tableElts or ()) != 1:
         return None
     column = stmt.tableElts[0]
     if not isinstance(column, ast.ColumnDef) or column.collClause is not None:
         return None
     constraints = column.constraints or ()
-    if len(constraints) != 1 or constraints[0].contype != ConstrType.CONSTR_DEFAULT:
+    if len(constraints) != 1 or constraints[0].contype != wanted:
         return None
     return constraints[0].raw_expr
 
@@ -240,6 +251,9 @@ def fragments(spec: Any) -> list[tuple[str, tuple, str, str]]:
         for i, ix in enumerate(table.indexes):
             if ix.where is not None:
                 out.append((ix.where, ix.path + ("where",), f"WHERE of index #{i + 1} on {table.name}", table.name))
+    from generator.spec.domains import fragments as domain_fragments
+
+    out += [(text, path, what, table) for text, _kind, path, what, table in domain_fragments(spec)]
     return out
 
 

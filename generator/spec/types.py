@@ -113,6 +113,7 @@ class ColumnType:
     scale: int | None = None  # numeric scale
     array: bool = False
     enum: bool = False
+    domain: bool = False  # a domain declared under domains: (generator.spec.domains)
 
     def sql(self) -> str:
         text = self.base
@@ -121,12 +122,16 @@ class ColumnType:
         return text + ("[]" if self.array else "")
 
 
-def parse_type(text: str, enums: set[str] | frozenset[str] = frozenset()) -> ColumnType:
-    """Parse a spec type such as ``varchar(64)``, ``numeric(8,3)``, ``job_status`` or ``text[]``."""
-    if isinstance(text, str):  # an enum's name exactly, whatever it holds ("Order Status")
+def parse_type(text: str, enums: set[str] | frozenset[str] = frozenset(),
+               domains: set[str] | frozenset[str] = frozenset()) -> ColumnType:
+    """Parse a spec type such as ``varchar(64)``, ``numeric(8,3)``, ``job_status`` or ``text[]``;
+    the names in ``domains`` are known types the way enum names are."""
+    if isinstance(text, str):  # an enum's or domain's name exactly, whatever it holds ("Order Status")
         base, array = (text[:-2], True) if text.endswith("[]") else (text, False)
         if base in enums:
             return ColumnType(base, array=array, enum=True)
+        if base in domains:
+            return ColumnType(base, array=array, domain=True)
     m = _TYPE_RE.match(_SPACES.sub(" ", text.lower()).strip(" ")) if isinstance(text, str) else None
     if not m:
         raise TypeProblem(f"cannot parse type {_short(text) if isinstance(text, str) else repr(text)}")

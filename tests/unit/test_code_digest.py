@@ -17,7 +17,8 @@ def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "generator"
     for rel in ("spec/model.py", "schema/ddl.py", "schema/metadata.py", "schema/guards.py", "schema/sequences_ddl.py",
                 "schema/docs.py", "drift/materialize.py", "drift/spec_db.py", "drift/report.py", "migrate/ops.py",
-                "pg/dbcache.py", "spec/schemas/schema.schema.json"):
+                "pg/dbcache.py", "spec/schemas/schema.schema.json",
+                "schema/domains_ddl.py", "drift/generated_guard.py"):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(f"# {rel}\n")
     monkeypatch.setattr(dbcache, "_PACKAGE", root)
