@@ -41,9 +41,18 @@ GIN_TYPES = {"jsonb", "tsvector"}
 def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
-                  _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged):
+                  _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged,
+                  _user_types):
         problems.extend(check(spec, source))
     return problems
+
+
+def _user_types(spec: Spec, source: Source) -> Iterator[Problem]:
+    """``types:`` and column collations (generator.spec.user_types)."""
+    from generator.spec.user_types import check_columns, check_types
+
+    yield from check_types(spec.types, frozenset(spec.enums), set(spec.tables), source)
+    yield from check_columns(spec, source)
 
 
 def _enums(spec: Spec, source: Source) -> Iterator[Problem]:
@@ -455,6 +464,8 @@ def _unmanaged(spec: Spec, source: Source) -> Iterator[Problem]:
             defined = "tables:"
         elif e.kind in _TYPE_KINDS and rest in spec.enums:
             defined = "enums:"
+        elif e.kind in _TYPE_KINDS and rest in spec.types:
+            defined = "types:"
         elif e.kind == "index" and rest in indexes:
             defined = f"tables: {indexes[rest]}: indexes:"
         elif e.kind in ("constraint", "foreign key") and tuple(rest.split(".", 1)) in constraints:

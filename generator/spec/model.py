@@ -14,6 +14,7 @@ from typing import Any
 from generator.spec import naming
 from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
+from generator.spec.user_types import TypeSpec, build_types
 
 
 class _NoDefault:
@@ -106,6 +107,7 @@ class ColumnSpec:
     renamed_from: str | None = None
     references: ReferenceSpec | None = None
     path: Path = ()
+    collation: str | None = None  # COLLATE (issue 16)
 
     @property
     def has_default(self) -> bool:
@@ -225,6 +227,7 @@ class Spec:
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     source: Any = field(default=None, compare=False, repr=False)  # the parsed YAML, for positions
     unmanaged: tuple[UnmanagedSpec, ...] = ()
+    types: dict[str, TypeSpec] = field(default_factory=dict)  # types: (composite, range)
 
     def referenced_column(self, ref: ReferenceSpec) -> str | None:
         """The column a reference points at (explicit, or the single primary key)."""
@@ -267,6 +270,7 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         settings=settings,
         raw=data,
         unmanaged=build_unmanaged(data),
+        types=build_types(data, enum_names),
     )
 
 
@@ -417,6 +421,7 @@ def _column(name: str, body: dict[str, Any], enum_names: frozenset[str], path: P
         if ref
         else None,
         path=path,
+        collation=body.get("collation"),
     )
 
 
