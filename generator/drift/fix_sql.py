@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from generator.drift.fix_types import fix_types
 from generator.drift.report import (
     Statement,
     describe_statement,
@@ -74,6 +75,7 @@ def correct(
     out = _fix_using_index(out, live, spec)
     out, renamed = _renames(out, live, spec)
     changes = [c for c in changes if (c.kind, c.name) not in renamed]
+    out, changes = fix_types(out, changes, live, spec)
     fallback, missing = _uncovered(out, changes, live, spec)
     out = _with_extensions_first(out + fallback)
     out += comment_statements(live, spec, recreated)

@@ -564,6 +564,10 @@ def _column(spec: Spec, col: ColumnSpec, names: Names) -> _Column:
 
 
 def _type(ctype: ColumnType, names: Names) -> tuple[str, str]:
+    if ctype.opaque or (ctype.array and ctype.dims > 1):
+        from generator.schema.opaque_sa import orm_type
+
+        return orm_type(ctype)
     if ctype.enum:
         inner = (names.enum_types[ctype.base], names.enum_classes[ctype.base])
     elif ctype.base == "varchar":

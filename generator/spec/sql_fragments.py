@@ -240,6 +240,23 @@ def fragments(spec: Any) -> list[tuple[str, tuple, str, str]]:
         for i, ix in enumerate(table.indexes):
             if ix.where is not None:
                 out.append((ix.where, ix.path + ("where",), f"WHERE of index #{i + 1} on {table.name}", table.name))
+    out += opaque_type_fragments(spec)
+    return out
+
+
+def opaque_type_fragments(spec: Any) -> list[tuple[str, tuple, str, str]]:
+    """The types PostgreSQL judges (issue 16), as the DDL writes them, so a type it does not
+    know is reported at the column's (or the composite attribute's) type."""
+    out = []
+    for table in spec.tables.values():
+        for col in table.columns.values():
+            if col.ctype is not None and col.ctype.opaque:
+                out.append((col.ctype.sql(), col.path + ("type",), f"type of {table.name}.{col.name}", table.name))
+    for t in getattr(spec, "types", {}).values():
+        for attr in t.attributes + ((t.subtype,) if t.subtype else ()):
+            if attr.ctype is not None and attr.ctype.opaque:
+                path = attr.path + (("type",) if t.kind == "composite" else ())
+                out.append((attr.ctype.sql(), path, f"type {t.name}", ""))
     return out
 
 
