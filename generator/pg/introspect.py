@@ -63,7 +63,9 @@ QUERIES: dict[str, str] = {
                a.attcollation <> t.typcollation, col_description(a.attrelid, a.attnum),
                a.attacl IS NOT NULL, a.attstattarget IS NOT NULL AND a.attstattarget >= 0,
                a.attstorage <> t.typstorage, COALESCE(a.attcompression, '') <> '',
-               a.attoptions IS NOT NULL, a.attndims
+               a.attoptions IS NOT NULL, a.attndims,
+               CASE WHEN a.attcollation <> t.typcollation
+                    THEN (SELECT co.collname FROM pg_collation co WHERE co.oid = a.attcollation) END
         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
@@ -195,6 +197,7 @@ class Column:
     storage: bool  # a non-default storage
     compression: bool
     options: bool  # attribute options (n_distinct, ...)
+    collation_name: str | None = None  # the collation, when not the type's default (issue 16)
 
 
 @dataclass(frozen=True)
@@ -305,6 +308,8 @@ class Database:
     others: list[tuple[str, str, str]]  # (kind, schema, name)
     server_version: int = 0
     unread_schemas: list[str] = field(default_factory=list)  # user schemas the caller did not ask for
+    composites: dict[str, list[Any]] = field(default_factory=dict)  # "schema.name" -> attributes (introspect_types)
+    ranges: dict[str, Any] = field(default_factory=dict)  # "schema.name" -> RangeInfo (introspect_types)
 
 
 def read_database(conn: Any, schemas: list[str]) -> Database:
@@ -323,7 +328,12 @@ def read_database(conn: Any, schemas: list[str]) -> Database:
             cur.execute(sql, params)
             rows[key] = list(cur.fetchall())
         version = raw.info.server_version
-    return _build(rows, version)
+        from generator.pg.introspect_types import read_type_details
+
+        composites, ranges = read_type_details(cur, schemas)
+    db = _build(rows, version)
+    db.composites, db.ranges = composites, ranges
+    return db
 
 
 def _build(rows: dict[str, list[tuple[Any, ...]]], version: int) -> Database:
@@ -332,7 +342,7 @@ def _build(rows: dict[str, list[tuple[Any, ...]]], version: int) -> Database:
     for r in rows["columns"]:
         rel = by_oid.get(r[0])
         if rel is not None:
-            rel.columns.append(Column(*r[1:22]))
+            rel.columns.append(Column(*r[1:22], collation_name=r[23]))
     for r in rows["constraints"]:
         rel = by_oid.get(r[0])
         if rel is None:

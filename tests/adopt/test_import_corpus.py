@@ -18,7 +18,7 @@ from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "import_corpus"
-SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile"]
+SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "shopfloor"]
 REFUSED = {
     "schemas": {
         "enum sales.order_status",
