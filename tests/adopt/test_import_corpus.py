@@ -219,7 +219,7 @@ KINDS_SKIPPED = {
     "default privileges postgres", "foreign key public.other.other_g_fkey", "foreign key public.third.third_q_fk",
     "grant TABLE public.third", "index public.plain_nnd_ix", "index public.third_incl",
     "index public.third_lower_note", "index public.third_opc", "materialized view public.mv",
-    "range type public.floatrange", "sequence public.free_seq", "table public.gen", "table public.nopk",
+    "sequence public.free_seq", "table public.gen", "table public.nopk",
     "table public.scratchpad", "table public.withopts",
 }
 
