@@ -41,6 +41,7 @@ KIND = "spec"  # the spec's database in the kept-database store (generator.pg.db
 SPEC_BUILD_CODE = (
     "spec",
     "schema/metadata.py",
+    "schema/opaque_sa.py",
     "schema/ddl.py",
     "schema/guards.py",
     "drift/materialize.py",

@@ -22,11 +22,9 @@ from generator.spec.model import (
 )
 from generator.spec.source import Source
 from generator.spec.types import (
-    ALIASES,
+    BUILTIN_TYPE_NAMES,
     EXTENSION_TYPES,
     INTEGER_TYPES,
-    SIMPLE_TYPES,
-    SIZED_TYPES,
     TypeProblem,
     check_default,
     parse_type,
@@ -381,22 +379,6 @@ SAFE_EXTENSIONS = frozenset({
     "pg_stat_statements", "vector", "postgis",
 })
 
-
-# Types PostgreSQL resolves in pg_catalog before any enum of the same name in public (every
-# base and pseudo type of pg_catalog 17/18 not named pg_*, plus the spec's own type words).
-BUILTIN_TYPE_NAMES = frozenset("""
-aclitem any anyarray anycompatible anycompatiblearray anycompatiblemultirange anycompatiblenonarray
-anycompatiblerange anyelement anyenum anymultirange anynonarray anyrange bit bool box bpchar bytea
-char cid cidr circle cstring date datemultirange daterange event_trigger fdw_handler float4 float8
-gtsvector index_am_handler inet int2 int2vector int4 int4multirange int4range int8 int8multirange
-int8range internal interval json jsonb jsonpath language_handler line lseg macaddr macaddr8 money
-name numeric nummultirange numrange oid oidvector path point polygon record refcursor regclass
-regcollation regconfig regdictionary regnamespace regoper regoperator regproc regprocedure regrole
-regtype table_am_handler text tid time timestamp timestamptz timetz trigger tsm_handler
-tsmultirange tsquery tsrange tstzmultirange tstzrange tsvector txid_snapshot unknown uuid varbit
-varchar void xid xid8 xml
-integer smallint bigint real boolean decimal float double character varying dec int citext
-""".split()) | SIMPLE_TYPES | SIZED_TYPES | frozenset(ALIASES)
 
 RESERVED_RELATIONS = {
     "alembic_version": "Alembic's version table",

@@ -59,6 +59,22 @@ UNSUPPORTED_TYPES = {
     "bigserial": "serial types (sequences) are",
     "smallserial": "serial types (sequences) are",
 }
+# Types PostgreSQL resolves in pg_catalog before any enum of the same name in public (every
+# base and pseudo type of pg_catalog 17/18 not named pg_*, plus the spec's own type words).
+BUILTIN_TYPE_NAMES = frozenset("""
+aclitem any anyarray anycompatible anycompatiblearray anycompatiblemultirange anycompatiblenonarray
+anycompatiblerange anyelement anyenum anymultirange anynonarray anyrange bit bool box bpchar bytea
+char cid cidr circle cstring date datemultirange daterange event_trigger fdw_handler float4 float8
+gtsvector index_am_handler inet int2 int2vector int4 int4multirange int4range int8 int8multirange
+int8range internal interval json jsonb jsonpath language_handler line lseg macaddr macaddr8 money
+name numeric nummultirange numrange oid oidvector path point polygon record refcursor regclass
+regcollation regconfig regdictionary regnamespace regoper regoperator regproc regprocedure regrole
+regtype table_am_handler text tid time timestamp timestamptz timetz trigger tsm_handler
+tsmultirange tsquery tsrange tstzmultirange tstzrange tsvector txid_snapshot unknown uuid varbit
+varchar void xid xid8 xml
+integer smallint bigint real boolean decimal float double character varying dec int citext
+""".split()) | SIMPLE_TYPES | SIZED_TYPES | frozenset(ALIASES)
+
 _SERIAL_HINT = "; use integer or bigint with identity: by default"
 
 # Zero-argument SQL functions a default may call, and the base type each returns.
@@ -152,8 +168,6 @@ def parse_type(text: str, enums: set[str] | frozenset[str] = frozenset()) -> Col
     opaque = _opaque(text, enums)
     # Only a close spelling of a known word is a suggestion ('year' is not a misspelled
     # 'bytea'), and never for a real PostgreSQL type ('timetz' is not a misspelled 'time').
-    from generator.spec.checks import BUILTIN_TYPE_NAMES
-
     if opaque.opaque and opaque.opaque_name not in BUILTIN_TYPE_NAMES and name not in BUILTIN_TYPE_NAMES:
         close = difflib.get_close_matches(name, sorted(SIMPLE_TYPES | SIZED_TYPES | set(enums) | set(ALIASES)), n=1, cutoff=0.75)
         if close:

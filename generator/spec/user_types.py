@@ -178,8 +178,8 @@ def check_columns(spec: Any, source: Any) -> Iterator[Any]:
     miss of a declared type's name, and whether the type takes a collation."""
     import difflib
 
-    from generator.spec.checks import BUILTIN_TYPE_NAMES
     from generator.spec.opaque_types import EXTENSION_TYPE_NAMES
+    from generator.spec.types import BUILTIN_TYPE_NAMES
 
     declared = sorted(spec.types)
     for table in spec.tables.values():
