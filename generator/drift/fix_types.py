@@ -76,8 +76,9 @@ def fix_types(out: list[Statement], changes: list[Change], live: Snapshot, spec:
         elif b is None:
             late.append(f"DROP TYPE {_qualified(change.name)}")
         elif a is not None:
-            sql = _alter_composite(change.name, a, b) if a.startswith("composite") and b.startswith("composite") else None
-            if sql is None and not _uses(live, change.name):
+            used = _uses(live, change.name)
+            sql = _alter_composite(change.name, a, b, used) if a.startswith("composite") and b.startswith("composite") else None
+            if sql is None and not used:
                 sql = [f"DROP TYPE {_qualified(change.name)}", create_type(change.name, b)]
             if sql is None:
                 left.append(change)
@@ -103,9 +104,10 @@ def _after_enums(out: list[Statement]) -> int:
     return at
 
 
-def _alter_composite(name: str, a: str, b: str) -> list[str] | None:
+def _alter_composite(name: str, a: str, b: str, used: bool = False) -> list[str] | None:
     """ALTER TYPE statements turning attributes ``a`` into ``b``, or None when the order of
-    the attributes cannot come out the same (ADD ATTRIBUTE appends)."""
+    the attributes cannot come out the same (ADD ATTRIBUTE appends), or when an attribute's
+    type or collation changes on a type a column ``used`` (PostgreSQL refuses that)."""
     old = {_attr_name(x): x for x in attributes(a)}
     new = [(_attr_name(x), x) for x in attributes(b)]
     kept = [n for n in old if n in dict(new)]
@@ -117,6 +119,8 @@ def _alter_composite(name: str, a: str, b: str) -> list[str] | None:
     actions = [f"DROP ATTRIBUTE {_q(n)}" for n in old if n not in dict(new)]
     for n, item in new:
         if n in old and old[n] != item:
+            if used:
+                return None
             actions.append(f"ALTER ATTRIBUTE {_q(n)} TYPE {item[len(_q(n)) + 1:]}")
         elif n not in old:
             actions.append(f"ADD ATTRIBUTE {item}")

@@ -100,3 +100,20 @@ def test_a_type_postgresql_does_not_know_is_reported_at_the_column(run_cli, pg: 
     first = result.output
     assert re.search(rf"schema\.yaml:{line}:\d+: .*type \"vectr\" does not exist", first), result.stderr
     assert not scratch_databases(pg.url())
+
+
+def test_a_composite_type_in_use_whose_attribute_changed_type_has_no_fix(run_cli, pg: LocalServer, empty_db: str, tmp_path: Path) -> None:
+    """PostgreSQL cannot ALTER ATTRIBUTE ... TYPE of a type a column uses: said, not attempted."""
+    root = project(tmp_path)
+    psql_apply(pg, empty_db, run_cli("diff", "--db", empty_db, "--dev-db", pg.url(), "--format", "sql", cwd=root).stdout)
+    execute_autocommit(empty_db, "ALTER TABLE things DROP COLUMN item", "ALTER TABLE things DROP COLUMN items",
+                       'ALTER TYPE inventory_item ALTER ATTRIBUTE name TYPE text COLLATE "POSIX"',
+                       "ALTER TABLE things ADD COLUMN item inventory_item", "ALTER TABLE things ADD COLUMN items inventory_item[]")
+    report = json.loads(run_cli("diff", "--db", empty_db, "--dev-db", pg.url(), "--format", "json", cwd=root).stdout)
+    assert report["complete"] is False
+    assert any(m.startswith("type inventory_item: changed") for m in report["missing_sql"]), report["missing_sql"]
+
+
+def test_a_changed_composite_type_is_altered_in_place_and_converges(run_cli, pg: LocalServer, empty_db: str, tmp_path: Path) -> None:
+    found = _drifted(run_cli, pg, empty_db, project(tmp_path), "ALTER TYPE inventory_item DROP ATTRIBUTE tags")
+    assert found == {("type", "inventory_item", "changed")}
