@@ -571,7 +571,7 @@ def describe_op(op: Any) -> str:
             return f"rename index {op.old_name} to {op.new_name}"
         case x.RenameConstraintOp():
             return f"rename constraint {op.old_name} to {op.new_name}"
-    return type(op).__name__
+    return op.summary() if hasattr(op, "summary") else type(op).__name__
 
 
 def summarize(upgrade_ops: Any) -> list[str]:
@@ -589,6 +589,7 @@ def _is_narrowing(op: Any) -> bool:
         a, b = old.compile(dialect=dialect).lower(), new.compile(dialect=dialect).lower()
     except Exception:
         return True
+    a, b = (re.sub(r' collate "(?:[^"]|"")*"$', "", t) for t in (a, b))  # a collation change keeps every value
     if a == b or b in ("text", "varchar", "character varying"):
         return False  # every value has a text form (unbounded: nothing is cut)
     la = re.match(r"(varchar|character varying)\((\d+)\)", a)
