@@ -14,7 +14,7 @@ import re
 
 from generator.drift.report import Statement
 from generator.pg.catalog import Change, Snapshot
-from generator.pg.catalog_types import attributes
+from generator.schema.types_sql import alter_composite, create_type, literal
 
 SCHEMA = "public"
 
@@ -25,17 +25,6 @@ def _q(name: str) -> str:
 
 def _qualified(name: str) -> str:
     return f"{_q(SCHEMA)}.{_q(name)}"
-
-
-def _literal(text: str | None) -> str:
-    from generator.spec.types import quote_literal
-
-    return "NULL" if text is None else quote_literal(text)
-
-
-def create_type(name: str, definition: str) -> str:
-    kind, _, body = definition.partition(" ")
-    return f"CREATE TYPE {_qualified(name)} AS {'RANGE ' if kind == 'range' else ''}{body}"
 
 
 def _uses(snapshot: Snapshot, name: str) -> bool:
@@ -59,7 +48,7 @@ def fix_types(out: list[Statement], changes: list[Change], live: Snapshot, spec:
     type_changes = [c for c in changes if c.kind == "type" and c.name in names]
     added_tables = {c.name for c in changes if c.kind == "table" and c.action == "added"}
     comments = [
-        f"COMMENT ON TYPE {_qualified(name)} IS {_literal(spec.user_type_comments.get(name))}"
+        f"COMMENT ON TYPE {_qualified(name)} IS {literal(spec.user_type_comments.get(name))}"
         for name in sorted(spec.user_types)
         if (live.user_type_comments.get(name) if name in live.user_types else None) != spec.user_type_comments.get(name)
     ]
@@ -77,7 +66,7 @@ def fix_types(out: list[Statement], changes: list[Change], live: Snapshot, spec:
             late.append(f"DROP TYPE {_qualified(change.name)}")
         elif a is not None:
             used = _uses(live, change.name)
-            sql = _alter_composite(change.name, a, b, used) if a.startswith("composite") and b.startswith("composite") else None
+            sql = alter_composite(change.name, a, b, used) if a.startswith("composite") and b.startswith("composite") else None
             if sql is None and not used:
                 sql = [f"DROP TYPE {_qualified(change.name)}", create_type(change.name, b)]
             if sql is None:
@@ -104,33 +93,4 @@ def _after_enums(out: list[Statement]) -> int:
     return at
 
 
-def _alter_composite(name: str, a: str, b: str, used: bool = False) -> list[str] | None:
-    """ALTER TYPE statements turning attributes ``a`` into ``b``, or None when the order of
-    the attributes cannot come out the same (ADD ATTRIBUTE appends), or when an attribute's
-    type or collation changes on a type a column ``used`` (PostgreSQL refuses that)."""
-    old = {_attr_name(x): x for x in attributes(a)}
-    new = [(_attr_name(x), x) for x in attributes(b)]
-    kept = [n for n in old if n in dict(new)]
-    if [n for n, _ in new if n in old] != kept:
-        return None
-    first_added = next((i for i, (n, _) in enumerate(new) if n not in old), len(new))
-    if any(n in old for n, _ in new[first_added:]):
-        return None  # an added attribute before a kept one
-    actions = [f"DROP ATTRIBUTE {_q(n)}" for n in old if n not in dict(new)]
-    for n, item in new:
-        if n in old and old[n] != item:
-            if used:
-                return None
-            actions.append(f"ALTER ATTRIBUTE {_q(n)} TYPE {item[len(_q(n)) + 1:]}")
-        elif n not in old:
-            actions.append(f"ADD ATTRIBUTE {item}")
-    return [f"ALTER TYPE {_qualified(name)} {', '.join(actions)}"] if actions else []
 
-
-def _attr_name(item: str) -> str:
-    if item.startswith('"'):
-        end = item.index('"', 1)
-        while item[end + 1 : end + 2] == '"':
-            end = item.index('"', end + 2)
-        return item[1:end].replace('""', '"')
-    return item.split(" ", 1)[0]

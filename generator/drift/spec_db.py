@@ -42,6 +42,7 @@ SPEC_BUILD_CODE = (
     "spec",
     "schema/metadata.py",
     "schema/opaque_sa.py",
+    "schema/types_sql.py",
     "schema/ddl.py",
     "schema/guards.py",
     "drift/materialize.py",

@@ -721,6 +721,3 @@ def _r_alter_column_type(ctx: Any, op: AlterColumnTypeOp) -> str:
 @renderers.dispatch_for(RenameColumnOp)
 def _r_rename_column(ctx: Any, op: RenameColumnOp) -> str:
     return _call("rename_column", op.table_name, op.old_name, op.new_name)
-
-
-from generator.migrate import type_ops as _type_ops  # noqa: E402,F401  (registers the types: ops)

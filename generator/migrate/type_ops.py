@@ -13,8 +13,8 @@ from typing import Any
 from alembic.autogenerate import renderers
 from alembic.operations import Operations
 
-from generator.drift.fix_types import _alter_composite, create_type
 from generator.migrate.ops import _call, _execute, _Op, _q
+from generator.schema.types_sql import alter_composite, create_type
 
 
 @Operations.register_operation("create_user_type")
@@ -89,8 +89,8 @@ def user_type_ops(work: Any, target: Any) -> tuple[list[Any], list[Any]]:
             early.append(CreateUserTypeOp(name, b))
         elif b is None:
             late.append(DropUserTypeOp(name, a))
-        elif a.startswith("composite") and b.startswith("composite") and _alter_composite(name, a, b) \
-                and _alter_composite(name, b, a):
+        elif a.startswith("composite") and b.startswith("composite") and alter_composite(name, a, b) \
+                and alter_composite(name, b, a):
             early.append(AlterUserTypeOp(name, b, a))
         else:
             early += [DropUserTypeOp(name, a), CreateUserTypeOp(name, b)]
@@ -112,7 +112,7 @@ def _drop_user_type(operations: Operations, op: DropUserTypeOp) -> None:
 
 @Operations.implementation_for(AlterUserTypeOp)
 def _alter_user_type(operations: Operations, op: AlterUserTypeOp) -> None:
-    for sql in _alter_composite(op.name, op.existing, op.definition) or ():
+    for sql in alter_composite(op.name, op.existing, op.definition) or ():
         _execute(operations, sql)
 
 

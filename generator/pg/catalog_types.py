@@ -64,21 +64,3 @@ def compare_types(out: list[Any], change: Any, source: Any, target: Any) -> None
             out.append(change("type", name, "changed", f"{a[name]} -> {b[name]}"))
         if source.user_type_comments.get(name) != target.user_type_comments.get(name):
             out.append(change("comment", f"type {name}", "changed"))
-
-
-def attributes(definition: str) -> list[str]:
-    """``composite ("a" text, "b" numeric(10,2))`` -> ['"a" text', '"b" numeric(10,2)']: split at
-    ", " outside double quotes and parentheses (format_type writes ``numeric(10,2)``)."""
-    body = definition[definition.index("(") + 1 : -1]
-    parts, depth, quoted, start = [], 0, False, 0
-    for i, ch in enumerate(body):
-        if ch == '"':
-            quoted = not quoted
-        elif not quoted and ch in "()":
-            depth += 1 if ch == "(" else -1
-        elif not quoted and depth == 0 and body.startswith(", ", i):
-            parts.append(body[start:i])
-            start = i + 2
-    if body[start:]:
-        parts.append(body[start:])
-    return parts

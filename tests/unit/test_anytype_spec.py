@@ -8,12 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.schema import CreateTable
 
-from generator.drift.fix_types import _alter_composite, create_type
 from generator.errors import SpecError
-from generator.pg.catalog_types import attributes
 from generator.schema.ddl import ddl_script
 from generator.schema.metadata import build_metadata, ddl_dialect
 from generator.schema.opaque_sa import OpaqueType, orm_type
+from generator.schema.types_sql import alter_composite, attributes, create_type
 from generator.spec import parse_spec
 from generator.spec.opaque_types import OpaqueTypeProblem, parse_opaque
 from generator.spec.types import parse_type
@@ -147,8 +146,8 @@ def test_models_map_opaque_types_to_python_types() -> None:
 def test_fix_sql_alters_a_composite_type_in_place_when_the_order_allows() -> None:
     a = 'composite ("a" text, "b" numeric(10,2))'
     assert attributes(a) == ['"a" text', '"b" numeric(10,2)']
-    assert _alter_composite("p", a, 'composite ("a" text COLLATE "C", "b" numeric(10,2), "c" integer)') == [
+    assert alter_composite("p", a, 'composite ("a" text COLLATE "C", "b" numeric(10,2), "c" integer)') == [
         'ALTER TYPE "public"."p" ALTER ATTRIBUTE "a" TYPE text COLLATE "C", ADD ATTRIBUTE "c" integer']
-    assert _alter_composite("p", a, 'composite ("a" text)') == ['ALTER TYPE "public"."p" DROP ATTRIBUTE "b"']
-    assert _alter_composite("p", a, 'composite ("c" integer, "a" text)') is None  # ADD ATTRIBUTE appends
+    assert alter_composite("p", a, 'composite ("a" text)') == ['ALTER TYPE "public"."p" DROP ATTRIBUTE "b"']
+    assert alter_composite("p", a, 'composite ("c" integer, "a" text)') is None  # ADD ATTRIBUTE appends
     assert create_type("r", "range (subtype = double precision)") == 'CREATE TYPE "public"."r" AS RANGE (subtype = double precision)'
