@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from pglast import ast, parse_sql
 from pglast.parser import ParseError, scan
@@ -74,6 +75,8 @@ def _parse(text: str) -> OpaqueType | str:
     except (ParseError, RecursionError) as exc:
         return f"cannot parse type {_short(text)}: {exc.args[0] if exc.args else exc}"
     type_name = _single_type_name(stmts)
+    if type_name == "typmods":
+        return f"cannot parse type {_short(text)}: a type modifier must be a number (vector(3), numeric(10,2))"
     if type_name is None:
         return f"type {_short(text)} is not exactly one type name (a collation goes under collation:, a default under default:)"
     if type_name.setof or type_name.pct_type:
@@ -86,7 +89,7 @@ def _parse(text: str) -> OpaqueType | str:
     return OpaqueType(rendered, name, dims)
 
 
-def _single_type_name(stmts: tuple) -> ast.TypeName | None:
+def _single_type_name(stmts: tuple) -> Any:
     if len(stmts) != 1 or not isinstance(stmts[0].stmt, ast.SelectStmt):
         return None
     select = stmts[0].stmt
@@ -105,7 +108,7 @@ def _single_type_name(stmts: tuple) -> ast.TypeName | None:
         return None
     typmods = cast.typeName.typmods or ()
     if any(not isinstance(m, ast.A_Const) or m.isnull for m in typmods):
-        return None  # a type modifier is a constant: vector(3), numeric(10,2), bit(8)
+        return "typmods"  # a type modifier is a constant: vector(3), numeric(10,2), bit(8)
     return cast.typeName
 
 

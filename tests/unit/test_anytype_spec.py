@@ -55,7 +55,7 @@ def test_a_known_type_with_more_dimensions_keeps_its_checks() -> None:
 
 @pytest.mark.parametrize("text", [
     "int); DROP TABLE x; --", "text; SELECT 1", 'text COLLATE "C"', "int /* hidden */", "setof text",
-    "vector(1+2)", "numeric(a)", "int DEFAULT 1", "text[] x", "int)",
+    "vector(1+2)", "numeric(a)", "int DEFAULT 1", "text[] x", "int)", "numeric(\u0668,2)",
 ])
 def test_hostile_type_text_is_refused(text: str) -> None:
     with pytest.raises(OpaqueTypeProblem):
