@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.pg.introspect_types import ATTRIBUTES, RANGES, type_details
+
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
 # Every query takes the schema list as its one parameter ($1 -> %(schemas)s) and returns rows
@@ -171,6 +173,8 @@ QUERIES: dict[str, str] = {
         UNION ALL SELECT 'language', '', l.lanname FROM pg_language l
           WHERE l.oid >= 16384 AND NOT {_EXT.format(cls="'pg_language'", oid="l.oid")}
         ORDER BY 1, 2, 3""",
+    "type_attributes": ATTRIBUTES,  # composite and range types (introspect_types)
+    "type_ranges": RANGES,
 }
 
 
@@ -328,9 +332,7 @@ def read_database(conn: Any, schemas: list[str]) -> Database:
             cur.execute(sql, params)
             rows[key] = list(cur.fetchall())
         version = raw.info.server_version
-        from generator.pg.introspect_types import read_type_details
-
-        composites, ranges = read_type_details(cur, schemas)
+    composites, ranges = type_details(rows["type_attributes"], rows["type_ranges"])
     db = _build(rows, version)
     db.composites, db.ranges = composites, ranges
     return db

@@ -58,13 +58,11 @@ class RangeInfo:
     multirange_schema: str | None
 
 
-def read_type_details(cur: Any, schemas: list[str]) -> tuple[dict[str, list[Attribute]], dict[str, RangeInfo]]:
-    """({"schema.name": attributes}, {"schema.name": range}) through a psycopg cursor."""
-    params = {"schemas": list(schemas)}
+def type_details(attribute_rows: list[tuple[Any, ...]], range_rows: list[tuple[Any, ...]]
+                 ) -> tuple[dict[str, list[Attribute]], dict[str, RangeInfo]]:
+    """({"schema.name": attributes}, {"schema.name": range}) from the rows of ATTRIBUTES and RANGES."""
     composites: dict[str, list[Attribute]] = {}
-    cur.execute(ATTRIBUTES, params)
-    for schema, name, *rest in cur.fetchall():
+    for schema, name, *rest in attribute_rows:
         composites.setdefault(f"{schema}.{name}", []).append(Attribute(*rest))
-    cur.execute(RANGES, params)
-    ranges = {f"{schema}.{name}": RangeInfo(*rest) for schema, name, *rest in cur.fetchall()}
+    ranges = {f"{schema}.{name}": RangeInfo(*rest) for schema, name, *rest in range_rows}
     return composites, ranges
