@@ -51,9 +51,36 @@ def opaque_type(ctype: ColumnType, collation: str | None) -> OpaqueType:
 
 
 def orm_type(ctype: ColumnType) -> tuple[str, str]:
-    """The models module's type and annotation of an opaque type: a known mapping, else the
-    type text itself (``sa.types.NullType`` passes values through) as ``Any``."""
-    inner = ORM_TYPES.get(ctype.opaque_name, ("sa.types.NullType()", "Any"))
+    """The models module's type and annotation of an opaque type: a known mapping, else
+    ``_Opaque("<the type>")`` (OPAQUE_CLASS, values passed through as the driver gives them)
+    as ``Any``."""
+    import json
+
+    opaque = f"_Opaque({json.dumps(ctype.sql())})"  # a JSON string is a Python string literal
     if ctype.array:
-        return "sa.types.NullType()", f"list[{inner[1]}]" if ctype.dims == 1 else "list[Any]"
-    return inner
+        inner = ORM_TYPES.get(ctype.opaque_name, ("", "Any"))[1] if ctype.dims == 1 else "Any"
+        return opaque, f"list[{inner}]"
+    return ORM_TYPES.get(ctype.opaque_name, (opaque, "Any"))
+
+
+def uses_opaque(spec: Any) -> bool:
+    """Whether the models module of ``spec`` needs OPAQUE_CLASS."""
+    return any(
+        c.ctype is not None and (c.ctype.opaque or (c.ctype.array and c.ctype.dims > 1))
+        for t in spec.tables.values() for c in t.columns.values()
+    )
+
+
+# Written into the models module (which imports nothing of the tool) when a column needs it.
+OPAQUE_CLASS = '''
+class _Opaque(sa.types.UserDefinedType):
+    """A column type the models do not map (docs/spec.md, Types): rendered as its name."""
+
+    cache_ok = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return self.name
+'''

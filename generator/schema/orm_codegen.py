@@ -288,6 +288,10 @@ def render(spec: Spec) -> str:
     out.append(_MODULE_DOC.format(tables=len(spec.tables), enums=len(spec.enums)))
     out.append(_PRELUDE.replace("@NAMING_CONVENTION@", _naming_convention()))
     out.append(_extensions(spec))
+    from generator.schema.opaque_sa import OPAQUE_CLASS, uses_opaque
+
+    if uses_opaque(spec):  # only then, so a spec without such types renders as before
+        out.append(OPAQUE_CLASS)
     out += _enums(spec, names)
     formats = _format_patterns(spec)
     out.append(_tables_of_formats(formats, names))

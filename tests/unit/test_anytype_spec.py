@@ -139,8 +139,8 @@ def test_metadata_renders_the_canonical_text() -> None:
 
 def test_models_map_opaque_types_to_python_types() -> None:
     assert orm_type(parse_type("tsvector")) == ("pg.TSVECTOR()", "str")
-    assert orm_type(parse_type("vector(3)")) == ("sa.types.NullType()", "Any")
-    assert orm_type(parse_type("point[]")) == ("sa.types.NullType()", "list[Any]")
+    assert orm_type(parse_type("vector(3)")) == ('_Opaque("vector(3)")', "Any")
+    assert orm_type(parse_type("point[]")) == ('_Opaque("point[]")', "list[Any]")
 
 
 def test_fix_sql_alters_a_composite_type_in_place_when_the_order_allows() -> None:
@@ -151,3 +151,30 @@ def test_fix_sql_alters_a_composite_type_in_place_when_the_order_allows() -> Non
     assert alter_composite("p", a, 'composite ("a" text)') == ['ALTER TYPE "public"."p" DROP ATTRIBUTE "b"']
     assert alter_composite("p", a, 'composite ("c" integer, "a" text)') is None  # ADD ATTRIBUTE appends
     assert create_type("r", "range (subtype = double precision)") == 'CREATE TYPE "public"."r" AS RANGE (subtype = double precision)'
+
+
+def test_models_of_a_spec_with_types_by_name_import_and_map_them(tmp_path) -> None:
+    """``schemactl models`` on the shopfloor-like fixture: the module imports, the columns keep
+    the types the metadata gives the DDL where the ORM knows one."""
+    import importlib.util
+    from pathlib import Path
+
+    from generator.schema.orm_codegen import render
+    from generator.spec import load_spec
+
+    source = render(load_spec(Path(__file__).resolve().parents[1] / "fixtures" / "anytype" / "schema.yaml"))
+    path = tmp_path / "anytype_models.py"
+    path.write_text(source, encoding="utf-8")
+    module_spec = importlib.util.spec_from_file_location("anytype_models", path)
+    import sys
+
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules["anytype_models"] = module  # SQLAlchemy resolves Mapped[...] through it
+    try:
+        module_spec.loader.exec_module(module)
+    finally:
+        del sys.modules["anytype_models"]
+    table = module.Base.metadata.tables["things"]
+    assert isinstance(table.c.doc.type, pg.TSVECTOR) and isinstance(table.c.price.type, pg.MONEY)
+    assert str(table.c.item.type.compile(dialect=pg.dialect())) == "inventory_item"
+    assert str(table.c.grid.type.compile(dialect=pg.dialect())) == "integer[][]"
