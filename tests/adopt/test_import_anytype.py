@@ -55,3 +55,15 @@ def test_vector_round_trips_on_18(pg18: LocalServer, run_cli, tmp_path: Path) ->
         CREATE TABLE item (id int PRIMARY KEY, embedding vector(3), history vector(3)[]);""")
     assert spec["tables"]["item"]["columns"]["embedding"]["type"] == "vector(3)"
     assert spec["extensions"] == ["vector"]
+
+
+def test_an_icu_collation_round_trips_on_17(pg17: LocalServer, run_cli, tmp_path: Path) -> None:
+    """The 17.6 build has ICU (the 18.6 wheel does not): "und-x-icu" on a column and on a
+    composite attribute, written and proven."""
+    with psycopg.connect(libpq_url(pg17.url())) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_collation WHERE collname = 'und-x-icu'").fetchone()[0] == 1
+    spec = _round_trip(pg17, run_cli, tmp_path, """
+        CREATE TYPE tagged AS (tag text COLLATE "und-x-icu", n integer);
+        CREATE TABLE word (id int PRIMARY KEY, w text COLLATE "und-x-icu", t tagged);""")
+    assert spec["tables"]["word"]["columns"]["w"]["collation"] == "und-x-icu"
+    assert spec["types"]["tagged"]["composite"]["tag"] == {"type": "text", "collation": "und-x-icu"}

@@ -178,3 +178,10 @@ def test_models_of_a_spec_with_types_by_name_import_and_map_them(tmp_path) -> No
     assert isinstance(table.c.doc.type, pg.TSVECTOR) and isinstance(table.c.price.type, pg.MONEY)
     assert str(table.c.item.type.compile(dialect=pg.dialect())) == "inventory_item"
     assert str(table.c.grid.type.compile(dialect=pg.dialect())) == "integer[][]"
+
+
+def test_the_erd_writes_any_type_as_a_mermaid_word() -> None:
+    from generator.schema.docs import erd_mermaid
+
+    text = erd_mermaid(spec('      x: {type: "bit(8)"}\n      y: {type: \'"My Type"[]\'}\n      z: {type: "timestamp(3) with time zone"}'))
+    assert "pg_catalog_bit_8 x" in text and "_My_Type__array y" in text and "timestamp_3_with_time_zone z" in text
