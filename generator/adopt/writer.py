@@ -22,6 +22,7 @@ from typing import Any
 
 from generator.adopt import write_sequences
 from generator.adopt.write_domains import Words, generated, plan_domains
+from generator.adopt.write_types import type_body, type_by_name
 from generator.adopt.yamltext import Block, emit
 from generator.pg.introspect import Column, Constraint, Database, Index, Relation
 
@@ -110,6 +111,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         if name != "public" and name not in db.unread_schemas:
             plan.skipped_schemas.add(name)
             out.append(Unsupported("schema", name, "the spec has only the public schema"))
+    enum_names = {t.name for t in db.types if t.kind == "e" and t.schema == "public" and not t.extension}
+    user_types: dict[str, Any] = {}
     for t in db.types:
         if t.extension:
             continue
@@ -128,8 +131,17 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
                 out.append(Unsupported("grant", f"TYPE public.{t.name}", "privileges are not in the spec"))
                 plan.skipped_grants.add(t.name)
             continue
+        why = "not in the spec's vocabulary"
+        if t.kind in ("c", "r"):
+            body, why = type_body(qualified(t.schema, t.name), t.kind, t.comment, db, enum_names)
+            if body is not None:
+                user_types[t.name] = body
+                if t.acl:
+                    out.append(Unsupported("grant", f"TYPE public.{t.name}", "privileges are not in the spec"))
+                    plan.skipped_grants.add(t.name)
+                continue
         plan.skipped_types.add(t.name)
-        out.append(Unsupported(_TYPEKIND.get(t.kind, "type"), qualified(t.schema, t.name), "not in the spec's vocabulary"))
+        out.append(Unsupported(_TYPEKIND.get(t.kind, "type"), qualified(t.schema, t.name), why))
     enum_names = {t.name for t in db.types if t.kind == "e" and t.schema == "public" and not t.extension}
     found = plan_domains(db, Words(_base_type, _check_sql, _literal_default), enum_names, ext_names)
     domains = found.domains
@@ -234,6 +246,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         top["sequences"] = Block({name: Block(body) for name, body in sorted(sequences.items())})
     if domains:
         top["domains"] = Block(domains)
+    if user_types:
+        top["types"] = Block(dict(sorted(user_types.items())))
     top["tables"] = Block({name: Block(tables[name]) for name in order})
     plan.unsupported = sorted(set(out), key=lambda u: (u.kind, u.name))
     if plan.unsupported:  # the spec says what it leaves alone: diff sets their differences aside
@@ -256,8 +270,11 @@ def column_type(c: Column, enum_names: set[str], ext_names: set[str]) -> str | N
     """The spec's type text for a column, or None when the spec has no word for it."""
     if c.element_name is not None:
         inner = _base_type(c.element_name, c.element_schema or "", c.element_kind or "", c.typmod, enum_names, ext_names)
-        return None if inner is None else inner + "[]"
-    return _base_type(c.type_name, c.type_schema, c.type_kind, c.typmod, enum_names, ext_names)
+        if inner is None:  # any other type by name (issue 16)
+            return type_by_name(c.formatted, c.element_kind, c.element_schema, enum_names)
+        return inner + "[]"
+    found = _base_type(c.type_name, c.type_schema, c.type_kind, c.typmod, enum_names, ext_names)
+    return found if found is not None else type_by_name(c.formatted, c.type_kind, c.type_schema, enum_names)
 
 
 def _base_type(name: str, schema: str, kind: str, typmod: int, enum_names: set[str], ext_names: set[str]) -> str | None:
@@ -309,7 +326,7 @@ def _table_problem(r: Relation, enum_names: set[str], ext_names: set[str]) -> st
     for c in r.columns:
         if column_type(c, enum_names, ext_names) is None:
             problems.append(f"column {c.name}: type {c.formatted} is not in the spec's vocabulary")
-        elif c.collation:
+        elif c.collation and not c.collation_name:
             problems.append(f"column {c.name}: a column collation is not in the spec")
         elif c.statistics or c.storage or c.compression or c.options:
             problems.append(f"column {c.name}: storage, compression or statistics settings are not in the spec")
@@ -416,6 +433,8 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
             default = _default(c, name, plan, owned)
             literal = _literal_default(default["default_sql"], col["type"], enum_names) if default else None
             col.update(literal or default)
+        if c.collation_name:
+            col["collation"] = c.collation_name
         if c.name in single_fk:
             col["references"] = single_fk[c.name]
         if c.comment:

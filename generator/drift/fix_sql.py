@@ -37,6 +37,7 @@ from generator.drift.fix_domains import (
     fix_generated,
     place_domains,
 )
+from generator.drift.fix_types import fix_types
 from generator.drift.report import (
     Statement,
     describe_statement,
@@ -84,6 +85,7 @@ def correct(
     out = fix_sequences(out, changes, live, spec)
     out = fix_generated(out, changes, live, spec)
     first, last, domain_missing = domain_statements(changes, live, spec)
+    out, changes = fix_types(out, changes, live, spec)
     fallback, missing = _uncovered(out, changes, live, spec)
     out = place_domains(_with_extensions_first(out + fallback), first, last)
     out += comment_statements(live, spec, recreated)

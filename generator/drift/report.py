@@ -279,6 +279,8 @@ def explains(change: Change, d: Described) -> bool:
         return True  # a created or dropped table brings its columns, indexes, constraints
     if change.kind == "constraint" and d.kind == "index" and change.name == d.name:
         return True  # the index behind a PRIMARY KEY / UNIQUE constraint
+    if change.kind == "type" and d.kind == "type":
+        return change.name == d.name  # a composite or range type (generator.drift.fix_types)
     kind = _SAME_KIND.get(d.kind, d.kind)
     if change.kind != kind:
         return False

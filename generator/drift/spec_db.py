@@ -41,6 +41,8 @@ KIND = "spec"  # the spec's database in the kept-database store (generator.pg.db
 SPEC_BUILD_CODE = (
     "spec",
     "schema/metadata.py",
+    "schema/opaque_sa.py",
+    "schema/types_sql.py",
     "schema/ddl.py",
     "schema/domains_ddl.py",
     "schema/guards.py",

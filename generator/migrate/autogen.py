@@ -41,10 +41,12 @@ from sqlalchemy.sql.elements import conv
 from generator.migrate import domain_ops
 from generator.migrate import ops as xops
 from generator.migrate import sequence_ops
+from generator.migrate.type_ops import user_type_ops
 from generator.pg.catalog import Snapshot, read_snapshot, same_check_definition
 from generator.schema import guards
 from generator.schema.domains_ddl import VirtualComputed
 from generator.schema.metadata import sql_text
+from generator.schema.opaque_sa import OpaqueType
 from generator.spec import naming
 from generator.spec.model import Spec
 
@@ -83,6 +85,9 @@ class AutogenSupport:
         if type_ == "type" and isinstance(obj, pg.DOMAIN):  # created by op.domain_sql (generator.migrate.domain_ops)
             autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
             return f"postgresql.DOMAIN(name={obj.name!r}, data_type=sa.types.NullType(), create_type=False)"
+        if type_ == "type" and isinstance(obj, OpaqueType):
+            autogen_context.imports.add("from generator.schema.opaque_sa import OpaqueType")
+            return repr(obj)
         return False
 
     # --- the fix-ups -----------------------------------------------------------------------
@@ -100,6 +105,9 @@ class AutogenSupport:
         pre += [xops.CreateExtensionOp(e) for e in sorted(target.extensions - work.extensions)]
         last += [xops.DropExtensionOp(e) for e in sorted(work.extensions - target.extensions)]
         self._enums(first, pre, removals, last)
+        types_early, types_late = user_type_ops(work, target)  # types: after enums, before tables
+        pre += types_early
+        last[:0] = types_late
         domains_first, domains_last = domain_ops.domain_changes(work, target)  # after new enums, before tables
         pre += domains_first
         last[:0] = domains_last  # before the enum drops: a domain may be over one
@@ -290,6 +298,7 @@ class AutogenSupport:
         """Whether PostgreSQL casts ``source`` to ``target`` in ALTER COLUMN TYPE without USING:
         the same type, an implicit or assignment cast, or I/O conversion to a string type. A
         type the database does not have yet (an enum created in this revision) is not."""
+        source, target = source.split(" COLLATE ")[0], target.split(" COLLATE ")[0]  # to_regtype reads a type name
         return bool(self.connection.exec_driver_sql(_ASSIGNABLE, {"a": source, "b": target}).scalar())
 
     def _checks(self, drops: list, post: list) -> None:

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from generator.migrate import (  # noqa: F401  (importing registers the custom ops and the plugin)
     autogen,
     ops,
+    type_ops,
 )
 from generator.migrate.api import MIGRATION_LOCK_KEY
 from generator.schema.metadata import build_metadata

@@ -594,6 +594,7 @@ def _is_narrowing(op: Any) -> bool:
         a, b = old.compile(dialect=dialect).lower(), new.compile(dialect=dialect).lower()
     except Exception:
         return True
+    a, b = (re.sub(r' collate "(?:[^"]|"")*"$', "", t) for t in (a, b))  # a collation change keeps every value
     if a == b or b in ("text", "varchar", "character varying"):
         return False  # every value has a text form (unbounded: nothing is cut)
     la = re.match(r"(varchar|character varying)\((\d+)\)", a)

@@ -20,6 +20,7 @@ from typing import Any
 from generator.pg import catalog_sequences
 from generator.pg.catalog_domains import QUERIES as DOMAIN_QUERIES
 from generator.pg.catalog_domains import Domain, compare_domains, generated_detail, read_domains
+from generator.pg import catalog_types
 
 IGNORED_TABLES = {"alembic_version"}
 
@@ -48,6 +49,8 @@ class Snapshot:
     sequences: dict[str, catalog_sequences.SequenceState] = field(default_factory=dict)  # not identity ones
     identities: dict[tuple[str, str], catalog_sequences.IdentityState] = field(default_factory=dict)  # (table, column)
     domains: dict[str, Domain] = field(default_factory=dict)  # generator.pg.catalog_domains
+    user_types: dict[str, str] = field(default_factory=dict)  # composite/range name -> definition (catalog_types)
+    user_type_comments: dict[str, str | None] = field(default_factory=dict)
 
     def index_def(self, name: str) -> str | None:
         found = self.indexes.get(name)
@@ -79,10 +82,13 @@ _QUERIES = {
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')""",
     "columns": """
-        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+               || CASE WHEN a.attcollation <> t.typcollation
+                       THEN ' COLLATE ' || quote_ident((SELECT co.collname FROM pg_collation co WHERE co.oid = a.attcollation))
+                       ELSE '' END, a.attnotnull,
                pg_get_expr(d.adbin, d.adrelid), a.attidentity, col_description(c.oid, a.attnum), a.attgenerated
         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid
         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped""",
     "constraints": """
@@ -103,10 +109,11 @@ _QUERIES = {
     "functions": """
         SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.prosrc
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
+        LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype IN ('e', 'i')
         WHERE n.nspname = 'public' AND d.objid IS NULL""",
     "sequences": catalog_sequences.QUERY,
     **DOMAIN_QUERIES,
+    "user_types": catalog_types.QUERY,
 }
 
 
@@ -140,6 +147,7 @@ def snapshot_from_rows(rows: dict[str, list[tuple[Any, ...]]]) -> Snapshot:
     for name, body in rows["functions"]:
         s.functions[name] = body.strip()
     s.sequences, s.identities = catalog_sequences.read_rows(rows.get("sequences", []), IGNORED_TABLES)
+    s.user_types, s.user_type_comments = catalog_types.read_rows(rows.get("user_types", []))
     return s
 
 
@@ -250,6 +258,7 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
             out.append(Change("enum", name, "changed", _enum_detail(a, b)))
         if source.enum_comments.get(name) != target.enum_comments.get(name):
             out.append(Change("comment", f"type {name}", "changed"))
+    catalog_types.compare_types(out, Change, source, target)
     for name in sorted(set(source.tables) | set(target.tables)):
         if name not in source.tables or name not in target.tables:
             out.append(Change("table", name, "added" if name not in source.tables else "removed"))

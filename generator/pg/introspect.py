@@ -16,6 +16,7 @@ from typing import Any
 
 from generator.pg.introspect_domains import QUERY as DOMAINS_QUERY
 from generator.pg.introspect_domains import DomainInfo, domains_from_rows
+from generator.pg.introspect_types import ATTRIBUTES, RANGES, type_details
 
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
@@ -66,7 +67,9 @@ QUERIES: dict[str, str] = {
                a.attcollation <> t.typcollation, col_description(a.attrelid, a.attnum),
                a.attacl IS NOT NULL, a.attstattarget IS NOT NULL AND a.attstattarget >= 0,
                a.attstorage <> t.typstorage, COALESCE(a.attcompression, '') <> '',
-               a.attoptions IS NOT NULL, a.attndims
+               a.attoptions IS NOT NULL, a.attndims,
+               CASE WHEN a.attcollation <> t.typcollation
+                    THEN (SELECT co.collname FROM pg_collation co WHERE co.oid = a.attcollation) END
         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
@@ -173,6 +176,8 @@ QUERIES: dict[str, str] = {
           WHERE l.oid >= 16384 AND NOT {_EXT.format(cls="'pg_language'", oid="l.oid")}
         ORDER BY 1, 2, 3""",
     "domains": DOMAINS_QUERY,  # generator.pg.introspect_domains
+    "type_attributes": ATTRIBUTES,  # composite and range types (introspect_types)
+    "type_ranges": RANGES,
 }
 
 
@@ -199,6 +204,7 @@ class Column:
     storage: bool  # a non-default storage
     compression: bool
     options: bool  # attribute options (n_distinct, ...)
+    collation_name: str | None = None  # the collation, when not the type's default (issue 16)
 
 
 @dataclass(frozen=True)
@@ -310,6 +316,8 @@ class Database:
     server_version: int = 0
     unread_schemas: list[str] = field(default_factory=list)  # user schemas the caller did not ask for
     domains: list[DomainInfo] = field(default_factory=list)  # generator.pg.introspect_domains
+    composites: dict[str, list[Any]] = field(default_factory=dict)  # "schema.name" -> attributes (introspect_types)
+    ranges: dict[str, Any] = field(default_factory=dict)  # "schema.name" -> RangeInfo (introspect_types)
 
 
 def read_database(conn: Any, schemas: list[str]) -> Database:
@@ -328,8 +336,10 @@ def read_database(conn: Any, schemas: list[str]) -> Database:
             cur.execute(sql, params)
             rows[key] = list(cur.fetchall())
         version = raw.info.server_version
+    composites, ranges = type_details(rows["type_attributes"], rows["type_ranges"])
     db = _build(rows, version)
     db.domains = domains_from_rows(rows["domains"])
+    db.composites, db.ranges = composites, ranges
     return db
 
 
@@ -339,7 +349,7 @@ def _build(rows: dict[str, list[tuple[Any, ...]]], version: int) -> Database:
     for r in rows["columns"]:
         rel = by_oid.get(r[0])
         if rel is not None:
-            rel.columns.append(Column(*r[1:22]))
+            rel.columns.append(Column(*r[1:22], collation_name=r[23]))
     for r in rows["constraints"]:
         rel = by_oid.get(r[0])
         if rel is None:

@@ -19,6 +19,18 @@ from generator.schema.domains_ddl import create_domains
 from generator.schema.metadata import build_metadata, ddl_dialect
 from generator.spec import naming
 from generator.spec.model import Spec
+from generator.spec.user_types import create_type_sql, type_comment_sql, types_in_order
+
+
+def user_types_ddl(spec: Spec) -> list[str]:
+    """CREATE TYPE (and COMMENT ON TYPE) for ``types:``, used types first."""
+    out: list[str] = []
+    for t in types_in_order(spec.types):
+        out.append(create_type_sql(t))
+        comment = type_comment_sql(t)
+        if comment:
+            out.append(comment)
+    return out
 
 
 def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
@@ -30,6 +42,7 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
         values = ", ".join(guards.quote_literal(v) for v in enum.values)
         out.append(f"CREATE TYPE {naming.quote_ident(name)} AS ENUM ({values})")
     out += guards.enum_comments(spec)
+    out += user_types_ddl(spec)  # types: after enums (they may use them), before tables
     out += sequences_ddl.before_tables(spec)
     out += create_domains(spec)  # after the enums (a domain may be over one), before the tables
     for table in _sorted_tables(md):

@@ -11,7 +11,8 @@ from generator.spec.types import literal_sql
 
 def _mermaid_type(col: ColumnSpec) -> str:
     text = col.ctype.sql() if col.ctype else col.type_text
-    return text.replace(" ", "_").replace("(", "_").replace(")", "").replace(",", "_").replace("[]", "_array")
+    text = text.replace(" ", "_").replace("(", "_").replace(")", "").replace(",", "_").replace("[]", "_array")
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text)  # any type by name: pg_catalog.bit(8), "My Type"
 
 
 def _entity(name: str) -> str:

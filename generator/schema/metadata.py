@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import conv
 from generator.schema import guards
 from generator.schema.sequences_ddl import identity_kwargs
 from generator.schema.domains_ddl import computed, domain_type
+from generator.schema.opaque_sa import needs_opaque, opaque_type
 from generator.spec import naming
 from generator.spec.model import NO_DEFAULT, ColumnSpec, IndexSpec, Spec, TableSpec
 from generator.spec.source import gc_paused
@@ -68,7 +69,9 @@ def build_metadata(spec: Spec) -> sa.MetaData:
     return md
 
 
-def sa_type(ctype: ColumnType, enums: dict[str, pg.ENUM]) -> sa.types.TypeEngine:
+def sa_type(ctype: ColumnType, enums: dict[str, pg.ENUM], collation: str | None = None) -> sa.types.TypeEngine:
+    if needs_opaque(ctype, collation):
+        return opaque_type(ctype, collation)
     if ctype.enum:
         inner: Any = enums[ctype.base]
     elif ctype.domain:
@@ -111,7 +114,7 @@ def server_default(col: ColumnSpec) -> sa.sql.elements.TextClause | None:
 
 def _column(spec: Spec, col: ColumnSpec, enums: dict[str, pg.ENUM]) -> sa.Column:
     assert col.ctype is not None, f"unvalidated spec: {col.name} has an unknown type"
-    args: list[Any] = [col.name, sa_type(col.ctype, enums)]
+    args: list[Any] = [col.name, sa_type(col.ctype, enums, col.collation)]
     if col.identity is not None:
         args.append(sa.Identity(always=col.identity == "always", **identity_kwargs(col)))
     if col.generated is not None:
@@ -185,6 +188,10 @@ def attach_extras(md: sa.MetaData, spec: Spec) -> None:
     # sa.DDL text is a Python %-format string (DDL % context): "%%" is one "%" once formatted.
     for statement in guards.enum_comments(spec):
         event.listen(md, "after_create", sa.DDL(statement.replace("%", "%%")))
+    from generator.spec.user_types import create_type_sql, types_in_order
+
+    for t in types_in_order(spec.types):  # types: before the tables that use them
+        event.listen(md, "before_create", sa.DDL(create_type_sql(t).replace("%", "%%")))
     for table in spec.tables.values():
         if table.append_only:
             t = md.tables[table.name]

@@ -290,6 +290,10 @@ def render(spec: Spec) -> str:
     out.append(_MODULE_DOC.format(tables=len(spec.tables), enums=len(spec.enums)))
     out.append(_PRELUDE.replace("@NAMING_CONVENTION@", _naming_convention()))
     out.append(_extensions(spec) + _sequences(spec))
+    from generator.schema.opaque_sa import OPAQUE_CLASS, uses_opaque
+
+    if uses_opaque(spec):  # only then, so a spec without such types renders as before
+        out.append(OPAQUE_CLASS)
     out += _enums(spec, names)
     formats = _format_patterns(spec)
     out.append(_tables_of_formats(formats, names))
@@ -580,6 +584,10 @@ def _column(spec: Spec, col: ColumnSpec, names: Names) -> _Column:
 
 
 def _type(ctype: ColumnType, names: Names) -> tuple[str, str]:
+    if ctype.opaque or (ctype.array and ctype.dims > 1):
+        from generator.schema.opaque_sa import orm_type
+
+        return orm_type(ctype)
     if ctype.enum:
         inner = (names.enum_types[ctype.base], names.enum_classes[ctype.base])
     elif ctype.base == "varchar":

@@ -46,7 +46,7 @@ def _code_digest() -> bytes:
     digest = hashlib.sha256()
     digest.update(sys.version.encode())
     digest.update(str(getattr(yaml, "__version__", "")).encode())
-    digest.update(_dist_names("jsonschema", "referencing").encode())
+    digest.update(_dist_names("jsonschema", "referencing", "pglast").encode())
     files = [
         p
         for p in _SPEC_PACKAGE.rglob("*")

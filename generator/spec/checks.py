@@ -24,11 +24,9 @@ from generator.spec.model import (
 from generator.spec.sequences import check_sequences
 from generator.spec.source import Source
 from generator.spec.types import (
-    ALIASES,
+    BUILTIN_TYPE_NAMES,
     EXTENSION_TYPES,
     INTEGER_TYPES,
-    SIMPLE_TYPES,
-    SIZED_TYPES,
     TypeProblem,
     check_default,
     parse_type,
@@ -44,9 +42,17 @@ def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
                   _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged,
-                  check_sequences, check_domains):
+                  check_sequences, check_domains, _user_types):
         problems.extend(check(spec, source))
     return problems
+
+
+def _user_types(spec: Spec, source: Source) -> Iterator[Problem]:
+    """``types:`` and column collations (generator.spec.user_types)."""
+    from generator.spec.user_types import check_columns, check_types
+
+    yield from check_types(spec.types, frozenset(spec.enums), set(spec.tables), source)
+    yield from check_columns(spec, source)
 
 
 def _enums(spec: Spec, source: Source) -> Iterator[Problem]:
@@ -376,22 +382,6 @@ SAFE_EXTENSIONS = frozenset({
 })
 
 
-# Types PostgreSQL resolves in pg_catalog before any enum of the same name in public (every
-# base and pseudo type of pg_catalog 17/18 not named pg_*, plus the spec's own type words).
-BUILTIN_TYPE_NAMES = frozenset("""
-aclitem any anyarray anycompatible anycompatiblearray anycompatiblemultirange anycompatiblenonarray
-anycompatiblerange anyelement anyenum anymultirange anynonarray anyrange bit bool box bpchar bytea
-char cid cidr circle cstring date datemultirange daterange event_trigger fdw_handler float4 float8
-gtsvector index_am_handler inet int2 int2vector int4 int4multirange int4range int8 int8multirange
-int8range internal interval json jsonb jsonpath language_handler line lseg macaddr macaddr8 money
-name numeric nummultirange numrange oid oidvector path point polygon record refcursor regclass
-regcollation regconfig regdictionary regnamespace regoper regoperator regproc regprocedure regrole
-regtype table_am_handler text tid time timestamp timestamptz timetz trigger tsm_handler
-tsmultirange tsquery tsrange tstzmultirange tstzrange tsvector txid_snapshot unknown uuid varbit
-varchar void xid xid8 xml
-integer smallint bigint real boolean decimal float double character varying dec int citext
-""".split()) | SIMPLE_TYPES | SIZED_TYPES | frozenset(ALIASES)
-
 RESERVED_RELATIONS = {
     "alembic_version": "Alembic's version table",
     "alembic_version_pkc": "the primary key of Alembic's version table",
@@ -460,6 +450,8 @@ def _unmanaged(spec: Spec, source: Source) -> Iterator[Problem]:
             defined = "enums:"
         elif e.kind in _TYPE_KINDS and rest in spec.domains:
             defined = "domains:"
+        elif e.kind in _TYPE_KINDS and rest in spec.types:
+            defined = "types:"
         elif e.kind == "index" and rest in indexes:
             defined = f"tables: {indexes[rest]}: indexes:"
         elif e.kind in ("constraint", "foreign key") and tuple(rest.split(".", 1)) in constraints:

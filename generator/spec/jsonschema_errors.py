@@ -169,7 +169,7 @@ _UNSUPPORTED_KEYS = {
         "domains": "domains", "sequences": "sequences", "views": "views",
         "materialized_views": "materialized views", "functions": "functions",
         "procedures": "procedures", "triggers": "triggers", "schemas": "schemas",
-        "types": "composite and range types", "roles": "roles", "grants": "grants",
+        "roles": "roles", "grants": "grants",
         "policies": "row-level security policies", "comments": "separate comments",
     },
     ("tables", "*"): {

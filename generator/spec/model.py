@@ -22,6 +22,7 @@ from generator.spec.sequences import (
 from generator.spec.domains import DomainSpec, GeneratedSpec, build_domains, build_generated
 from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
+from generator.spec.user_types import TypeSpec, build_types
 
 
 class _NoDefault:
@@ -116,6 +117,7 @@ class ColumnSpec:
     path: Path = ()
     identity_options: IdentityOptions | None = None  # the mapping form of identity: (spec/sequences.py)
     generated: GeneratedSpec | None = None  # generator.spec.domains
+    collation: str | None = None  # COLLATE (issue 16)
 
     @property
     def has_default(self) -> bool:
@@ -238,6 +240,7 @@ class Spec:
     unmanaged: tuple[UnmanagedSpec, ...] = ()
     sequences: dict[str, SequenceSpec] = field(default_factory=dict)
     domains: dict[str, DomainSpec] = field(default_factory=dict)  # generator.spec.domains
+    types: dict[str, TypeSpec] = field(default_factory=dict)  # types: (composite, range)
 
     def referenced_column(self, ref: ReferenceSpec) -> str | None:
         """The column a reference points at (explicit, or the single primary key)."""
@@ -284,6 +287,7 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         unmanaged=build_unmanaged(data),
         sequences=build_sequences(data),
         domains=domains,
+        types=build_types(data, enum_names),
     )
 
 
@@ -438,6 +442,7 @@ def _column(name: str, body: dict[str, Any], enum_names: frozenset[str], path: P
         else None,
         path=path,
         generated=build_generated(body.get("generated"), path + ("generated",)),
+        collation=body.get("collation"),
     )
 
 

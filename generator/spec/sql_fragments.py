@@ -254,6 +254,23 @@ def fragments(spec: Any) -> list[tuple[str, tuple, str, str]]:
     from generator.spec.domains import fragments as domain_fragments
 
     out += [(text, path, what, table) for text, _kind, path, what, table in domain_fragments(spec)]
+    out += opaque_type_fragments(spec)
+    return out
+
+
+def opaque_type_fragments(spec: Any) -> list[tuple[str, tuple, str, str]]:
+    """The types PostgreSQL judges (issue 16), as the DDL writes them, so a type it does not
+    know is reported at the column's (or the composite attribute's) type."""
+    out = []
+    for table in spec.tables.values():
+        for col in table.columns.values():
+            if col.ctype is not None and col.ctype.opaque:
+                out.append((col.ctype.sql(), col.path + ("type",), f"type of {table.name}.{col.name}", table.name))
+    for t in getattr(spec, "types", {}).values():
+        for attr in t.attributes + ((t.subtype,) if t.subtype else ()):
+            if attr.ctype is not None and attr.ctype.opaque:
+                path = attr.path + (("type",) if t.kind == "composite" else ())
+                out.append((attr.ctype.sql(), path, f"type {t.name}", ""))
     return out
 
 

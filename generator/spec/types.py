@@ -53,30 +53,28 @@ FOREIGN_TYPES = {
     "float": "write double precision (or real for 4 bytes)",
     "unsigned": "PostgreSQL has no unsigned integers; use a larger integer type with a check",
 }
-# PostgreSQL types and kinds the spec does not describe (yet): said as such, not "did you mean".
+# PostgreSQL types the spec refuses with a hint (helper `seqs` owns sequences).
 UNSUPPORTED_TYPES = {
     "serial": "serial types (sequences) are",
     "bigserial": "serial types (sequences) are",
     "smallserial": "serial types (sequences) are",
-    "money": "money is",
-    "xml": "xml is",
-    "tsvector": "full-text search types are",
-    "tsquery": "full-text search types are",
-    "timetz": "time with time zone is",
-    "time with time zone": "time with time zone is",
-    "bit": "bit strings are",
-    "bit varying": "bit strings are",
-    "varbit": "bit strings are",
-    "macaddr8": "macaddr8 is",
-    "hstore": "hstore is",
-    "ltree": "ltree is",
-    "oid": "object identifier types are",
-    "regclass": "object identifier types are",
-    "pg_lsn": "pg_lsn is",
-    **{t: "geometric types are" for t in ("point", "line", "lseg", "box", "path", "polygon", "circle")},
-    **{t: "range types are" for t in ("int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange")},
-    **{t: "multirange types are" for t in ("int4multirange", "int8multirange", "nummultirange", "tsmultirange", "tstzmultirange", "datemultirange")},
 }
+# Types PostgreSQL resolves in pg_catalog before any enum of the same name in public (every
+# base and pseudo type of pg_catalog 17/18 not named pg_*, plus the spec's own type words).
+BUILTIN_TYPE_NAMES = frozenset("""
+aclitem any anyarray anycompatible anycompatiblearray anycompatiblemultirange anycompatiblenonarray
+anycompatiblerange anyelement anyenum anymultirange anynonarray anyrange bit bool box bpchar bytea
+char cid cidr circle cstring date datemultirange daterange event_trigger fdw_handler float4 float8
+gtsvector index_am_handler inet int2 int2vector int4 int4multirange int4range int8 int8multirange
+int8range internal interval json jsonb jsonpath language_handler line lseg macaddr macaddr8 money
+name numeric nummultirange numrange oid oidvector path point polygon record refcursor regclass
+regcollation regconfig regdictionary regnamespace regoper regoperator regproc regprocedure regrole
+regtype table_am_handler text tid time timestamp timestamptz timetz trigger tsm_handler
+tsmultirange tsquery tsrange tstzmultirange tstzrange tsvector txid_snapshot unknown uuid varbit
+varchar void xid xid8 xml
+integer smallint bigint real boolean decimal float double character varying dec int citext
+""".split()) | SIMPLE_TYPES | SIZED_TYPES | frozenset(ALIASES)
+
 _SERIAL_HINT = "; use integer or bigint with identity: by default"
 SERIAL_TYPES = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 
@@ -114,12 +112,15 @@ class ColumnType:
     array: bool = False
     enum: bool = False
     domain: bool = False  # a domain declared under domains: (generator.spec.domains)
+    opaque: bool = False  # a type schemactl does not know: ``base`` is its canonical text (opaque_types)
+    dims: int = 1  # array dimensions, when ``array``
+    opaque_name: str = ""  # the bare name of an opaque type ("vector" for vector(3))
 
     def sql(self) -> str:
         text = self.base
         if self.length is not None:
             text += f"({self.length}" + (f",{self.scale}" if self.scale is not None else "") + ")"
-        return text + ("[]" if self.array else "")
+        return text + ("[]" * self.dims if self.array else "")
 
 
 def parse_type(text: str, enums: set[str] | frozenset[str] = frozenset(),
@@ -134,7 +135,9 @@ def parse_type(text: str, enums: set[str] | frozenset[str] = frozenset(),
             return ColumnType(base, array=array, domain=True)
     m = _TYPE_RE.match(_SPACES.sub(" ", text.lower()).strip(" ")) if isinstance(text, str) else None
     if not m:
-        raise TypeProblem(f"cannot parse type {_short(text) if isinstance(text, str) else repr(text)}")
+        if not isinstance(text, str):
+            raise TypeProblem(f"cannot parse type {text!r}")
+        return _opaque(text, enums)
     name, length, scale, array = m.group(1), m.group(2), m.group(3), bool(m.group(4))
     name = ALIASES.get(name, name)
     if name in enums and text.strip().rstrip("[]").strip() == name:
@@ -159,6 +162,8 @@ def parse_type(text: str, enums: set[str] | frozenset[str] = frozenset(),
         return ColumnType(name, int(length), None, array)
     if name in SIMPLE_TYPES:
         if length is not None:
+            if name in ("time", "timestamp", "timestamptz", "interval") and scale is None:
+                return _opaque(text, enums)  # timestamp(3): a precision PostgreSQL judges
             raise TypeProblem(f"type {name} takes no length")
         return ColumnType(name, array=array)
     if name in FOREIGN_TYPES:
@@ -172,15 +177,30 @@ def parse_type(text: str, enums: set[str] | frozenset[str] = frozenset(),
     if name in UNSUPPORTED_TYPES:
         hint = _SERIAL_HINT if name.endswith("serial") else ""
         raise TypeProblem(f"type {text!r}: {UNSUPPORTED_TYPES[name]} not supported by the spec yet{hint}")
-    # Only a close spelling is a suggestion: 'year' is not a misspelled 'bytea'.
-    close = difflib.get_close_matches(name, sorted(SIMPLE_TYPES | SIZED_TYPES | set(enums) | set(ALIASES)), n=1, cutoff=0.75)
-    if close:
-        raise TypeProblem(f"unknown type {_short(text)} (did you mean {close[0]!r}?)")
-    known = ", ".join(sorted(SIMPLE_TYPES | SIZED_TYPES))
-    enum_note = f"; enums declared: {', '.join(sorted(enums))}" if enums else "; no enums are declared"
-    raise TypeProblem(
-        f"unknown type {_short(text)} (known types: {known}{enum_note}; domains and composite types are not supported by the spec yet)"
-    )
+    opaque = _opaque(text, enums)
+    # Only a close spelling of a known word is a suggestion ('year' is not a misspelled
+    # 'bytea'), and never for a real PostgreSQL type ('timetz' is not a misspelled 'time').
+    if opaque.opaque and opaque.opaque_name not in BUILTIN_TYPE_NAMES and name not in BUILTIN_TYPE_NAMES:
+        close = difflib.get_close_matches(name, sorted(SIMPLE_TYPES | SIZED_TYPES | set(enums) | set(ALIASES)), n=1, cutoff=0.75)
+        if close:
+            raise TypeProblem(f"unknown type {_short(text)} (did you mean {close[0]!r}?)")
+    return opaque
+
+
+def _opaque(text: str, enums: set[str] | frozenset[str]) -> ColumnType:
+    """A type schemactl does not know, read as exactly one PostgreSQL type name (or an array
+    of a known type with more dimensions): PostgreSQL judges it when the spec is built."""
+    from generator.spec.opaque_types import OpaqueTypeProblem, parse_opaque
+
+    try:
+        found = parse_opaque(text)
+    except OpaqueTypeProblem as exc:
+        raise TypeProblem(str(exc)) from None
+    if found.dims:
+        element = parse_type(found.element, enums)
+        if not element.opaque:
+            return ColumnType(element.base, element.length, element.scale, True, element.enum, dims=found.dims)
+    return ColumnType(found.element, array=found.dims > 0, opaque=True, dims=max(found.dims, 1), opaque_name=found.name)
 
 
 def is_function_default(value: Any) -> bool:
@@ -195,13 +215,21 @@ def check_default(ctype: ColumnType, value: Any, enum_values: list[str] | None =
         returns = DEFAULT_FUNCTIONS.get(call)
         if returns is None:
             raise TypeProblem(f"unknown default function {value!r} (known: {', '.join(DEFAULT_FUNCTIONS)}; use default_sql for anything else)")
+        if ctype.opaque and not ctype.array:
+            return  # timestamp(3) with time zone: PostgreSQL judges the fit
         if ctype.array or ctype.base not in _FUNCTION_FITS[returns]:
             raise TypeProblem(f"default {value} returns {returns}, which does not fit type {ctype.sql()}")
+        return
+    if ctype.opaque and not ctype.array:
+        if not isinstance(value, str | int | float | bool):
+            raise TypeProblem(f"default of type {ctype.sql()} must be a string or a number (PostgreSQL reads it)")
         return
     if ctype.array:
         if not isinstance(value, list):
             raise TypeProblem(f"default of array type {ctype.sql()} must be a list")
-        element = ColumnType(ctype.base, ctype.length, ctype.scale, False, ctype.enum)
+        if ctype.dims > 1:
+            raise TypeProblem(f"default of multi-dimensional array type {ctype.sql()}: use default_sql")
+        element = ColumnType(ctype.base, ctype.length, ctype.scale, False, ctype.enum, ctype.opaque, 1, ctype.opaque_name)
         for item in value:
             check_default(element, item, enum_values)
         return

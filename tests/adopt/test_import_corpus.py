@@ -18,7 +18,7 @@ from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "import_corpus"
-SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop"]
+SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop", "shopfloor"]
 REFUSED = {
     "schemas": {
         "enum sales.order_status",
@@ -234,7 +234,7 @@ KINDS_SKIPPED = {
     "default privileges postgres", "foreign key public.other.other_g_fkey", "foreign key public.third.third_q_fk",
     "grant TABLE public.third", "index public.plain_nnd_ix", "index public.third_incl",
     "index public.third_lower_note", "index public.third_opc", "materialized view public.mv",
-    "range type public.floatrange", "table public.gen", "table public.nopk",
+    "table public.gen", "table public.nopk",
     "table public.scratchpad", "table public.withopts",
 }
 

@@ -51,7 +51,6 @@ MIGRA_ONLY = {
         "ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only_row",
         ("trigger", "audit_logs.audit_logs_append_only_row", "changed"),
     ),
-    "column_collation": ('ALTER TABLE users ALTER COLUMN display_name TYPE text COLLATE "C"', ("column", "users.display_name", "changed")),
     "unlogged": ("ALTER TABLE notifications SET UNLOGGED", ("table", "notifications", "changed")),
 }
 
