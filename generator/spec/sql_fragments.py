@@ -30,7 +30,7 @@ from pglast import ast, parse_sql
 from pglast.enums import ConstrType, LimitOption, SetOperation
 from pglast.parser import ParseError, scan
 
-Kind = Literal["check", "where", "default"]
+Kind = Literal["check", "where", "default", "index_expression"]
 
 # Where each kind of fragment goes, with %s for the fragment; mirrors the DDL that
 # SQLAlchemy renders (CHECK (...), DEFAULT ..., CREATE INDEX ... WHERE ...).
@@ -38,6 +38,7 @@ _CONTEXT: dict[str, str] = {
     "check": "ALTER TABLE t ADD CONSTRAINT c CHECK ({})",
     "where": "CREATE INDEX i ON t (c) WHERE {}",
     "default": "CREATE TABLE t (c integer DEFAULT {})",
+    "index_expression": "CREATE INDEX i ON t (({}))",  # also an exclusion element's expression
 }
 
 _CLAUSES = {
@@ -52,7 +53,7 @@ _CLAUSES = {
 # of its tree, recurse per nesting level (100,000 chained "+" crash the process).
 MAX_LENGTH = 10_000
 
-_WHAT = {"check": "CHECK", "where": "index WHERE", "default": "default_sql"}
+_WHAT = {"check": "CHECK", "where": "index WHERE", "default": "default_sql", "index_expression": "index expression"}
 
 
 class FragmentProblem(ValueError):
@@ -217,6 +218,13 @@ def _placed(stmts: Any, kind: str) -> Any:
         if not isinstance(stmt, ast.IndexStmt) or len(stmt.indexParams or ()) != 1:
             return None
         return stmt.whereClause
+    if kind == "index_expression":
+        if not isinstance(stmt, ast.IndexStmt) or len(stmt.indexParams or ()) != 1 or stmt.whereClause is not None:
+            return None
+        elem = stmt.indexParams[0]
+        if elem.collation or elem.opclass or elem.ordering or elem.nulls_ordering:
+            return None
+        return elem.expr
     if not isinstance(stmt, ast.CreateStmt) or len(stmt.tableElts or ()) != 1:
         return None
     column = stmt.tableElts[0]
@@ -240,6 +248,15 @@ def fragments(spec: Any) -> list[tuple[str, tuple, str, str]]:
         for i, ix in enumerate(table.indexes):
             if ix.where is not None:
                 out.append((ix.where, ix.path + ("where",), f"WHERE of index #{i + 1} on {table.name}", table.name))
+            for j, item in enumerate(ix.columns):
+                if item.expression is not None:
+                    out.append((item.expression, ix.path + ("columns", j, "expression"), f"expression of index #{i + 1} on {table.name}", table.name))
+        for ex in getattr(table, "exclusions", ()):
+            if ex.where is not None:
+                out.append((ex.where, ex.path + ("where",), f"WHERE of exclusion {ex.name} on {table.name}", table.name))
+            for j, el in enumerate(ex.elements):
+                if el.expression is not None:
+                    out.append((el.expression, ex.path + ("elements", j, "expression"), f"expression of exclusion {ex.name} on {table.name}", table.name))
     return out
 
 
