@@ -43,6 +43,7 @@ SPEC_BUILD_CODE = (
     "schema/metadata.py",
     "schema/ddl.py",
     "schema/guards.py",
+    "schema/index_forms_ddl.py",
     "drift/materialize.py",
     "drift/spec_db.py",
 )
