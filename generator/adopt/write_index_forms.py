@@ -27,11 +27,7 @@ def _value(arg: Any) -> Any:
         text = arg.sval
         if text.isdigit() and len(text) < 10 and (text == "0" or not text.startswith("0")):
             return int(text)
-        if text in ("on", "true"):
-            return True
-        if text in ("off", "false"):
-            return False
-        return text
+        return text  # on/off stay words: PostgreSQL keeps the text as written
     if isinstance(arg, ast.Integer):
         return arg.ival
     raise ValueError("an unusual parameter value")

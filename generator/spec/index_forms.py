@@ -55,7 +55,7 @@ def storage_problems(params: object, what: str) -> list[str]:
     for key, value in params.items():
         if not isinstance(key, str) or STORAGE_NAME.match(key) is None:
             out.append(f"{what}: parameter name {key!r} is not a lower-case name")
-        elif isinstance(value, bool) or not isinstance(value, (str, int, float)) or STORAGE_VALUE.match(str(value)) is None:
+        elif not isinstance(value, (str, int, float)) or STORAGE_VALUE.match(storage_value(value)) is None:
             out.append(f"{what}: value of {key} must be a number, true/false or a word ({value!r})")
     return out
 

@@ -85,7 +85,7 @@ def _index_items(table: TableSpec, source: Source) -> Iterator[Problem]:
             for problem in storage_problems(dict(item.opclass_params), what):
                 yield source.problem(path + ("opclass_params",), problem)
         if any(item.expression is not None for item in ix.columns) and not ix.explicit_name:
-            yield source.problem(ix.path, f"{what}: an index with an expression needs a name:")
+            yield source.problem(ix.path, f"{what}: an index with an expression needs a name (add name: ix_<table>_<what>)")
         yield from _include(ix.include, table, ix.path, what, source)
         for problem in storage_problems(dict(ix.with_params), what):
             yield source.problem(ix.path + ("with",), problem)
