@@ -30,6 +30,10 @@ def _value(arg: Any) -> Any:
         return text  # on/off stay words: PostgreSQL keeps the text as written
     if isinstance(arg, ast.Integer):
         return arg.ival
+    if isinstance(arg, ast.Float):
+        return arg.fval
+    if isinstance(arg, ast.TypeName) and len(arg.names or ()) == 1:  # a bare word: off
+        return arg.names[0].sval
     raise ValueError("an unusual parameter value")
 
 
