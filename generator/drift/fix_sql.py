@@ -38,6 +38,7 @@ from generator.drift.report import (
     is_destructive,
     split_label,
 )
+from generator.drift.fix_not_valid import keep_not_valid
 from generator.pg.catalog import Change, Snapshot
 from generator.spec import naming
 from generator.spec.types import quote_literal
@@ -72,6 +73,7 @@ def correct(
             if recreate:
                 recreated.add(change.name)
     out = _fix_using_index(out, live, spec)
+    out = keep_not_valid(out, spec)  # generator.drift.fix_not_valid
     out, renamed = _renames(out, live, spec)
     changes = [c for c in changes if (c.kind, c.name) not in renamed]
     fallback, missing = _uncovered(out, changes, live, spec)
