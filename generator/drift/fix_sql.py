@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from generator.drift.fix_not_valid import keep_not_valid
 from generator.drift.report import (
     Statement,
     describe_statement,
@@ -38,7 +39,6 @@ from generator.drift.report import (
     is_destructive,
     split_label,
 )
-from generator.drift.fix_not_valid import keep_not_valid
 from generator.pg.catalog import Change, Snapshot
 from generator.spec import naming
 from generator.spec.types import quote_literal
