@@ -39,6 +39,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
 from generator.migrate import ops as xops
+from generator.migrate.index_form_ops import index_form_ops, without_handled
 from generator.pg.catalog import Snapshot, read_snapshot, same_check_definition
 from generator.schema import guards
 from generator.schema.metadata import sql_text
@@ -102,6 +103,9 @@ class AutogenSupport:
         self._redefined_primary_keys(drops, post)
         self._identities(post)
         self._guards_on_existing(post)
+        form_drops, form_creates, handled = index_form_ops(work, target)  # generator.migrate.index_form_ops
+        drops, body, post = (without_handled(drops, handled) + form_drops, without_handled(body, handled),
+                             without_handled(post, handled) + form_creates)
         upgrade_ops.ops[:] = [*self.prepend, *first, *drops, *pre, *body, *post, *removals, *last]
 
     def _enums(self, first: list, pre: list, removals: list, last: list) -> None:

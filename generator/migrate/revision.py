@@ -501,6 +501,8 @@ def describe_op(op: Any) -> str:
     from generator.migrate import ops as x
 
     table = getattr(op, "table_name", None)
+    if isinstance(getattr(op, "summary", None), str):  # generator.migrate.index_form_ops.DDLOp
+        return op.summary
     match op:
         case ops.CreateTableOp():
             return f"create table {op.table_name}"
