@@ -23,6 +23,9 @@ definitions PostgreSQL rendered (pg_get_constraintdef, pg_get_indexdef, format_t
    migra does not compare): DROP and re-create the index, constraint or trigger from the
    spec's definition; extensions and column type/nullability/default likewise. Anything
    else is reported as having no SQL (``DiffReport.missing_sql``).
+6. A CHECK or foreign key the spec keeps NOT VALID: migra adds it ``NOT VALID not valid`` and
+   validates it; it is added from the spec's definition instead, never validated
+   (``generator.drift.fix_not_valid``).
 """
 
 from __future__ import annotations
