@@ -108,3 +108,18 @@ def test_index_expression_fragments(text: str) -> None:
 def test_index_expression_fragments_refused(text: str) -> None:
     with pytest.raises(FragmentProblem):
         check_fragment(text, "index_expression")
+
+
+def test_seed_keys_leave_out_what_on_conflict_cannot_arbitrate() -> None:
+    """ON CONFLICT refuses deferrable keys as arbiters, and cannot name an expression by columns."""
+    from generator.seeds.spec import unique_keys
+
+    assert unique_keys(build_spec(yaml.safe_load(SPEC)).tables["booking"]) == []
+
+
+def test_data_dictionary_names_expressions_and_exclusions() -> None:
+    from generator.schema.docs import data_dictionary
+
+    text = data_dictionary(build_spec(yaml.safe_load(SPEC)))
+    assert "| lower(email) text_pattern_ops desc nulls last, room desc |" in text
+    assert "| `no_overlap` | exclusion gist | room with =, tstzrange(starts, ends) with public.&amp;&amp; |" in text
