@@ -100,6 +100,11 @@ def special_constraint(entry: tuple[str, str] | None) -> bool:
     return False
 
 
+def _key_columns(definition: str) -> list[str]:
+    c = parse_sql(f"ALTER TABLE t ADD {definition}")[0].stmt.cmds[0].def_
+    return [k.sval for k in c.keys]
+
+
 def _create_index(name: str, definition: str) -> str:
     return re.sub(r"^CREATE (UNIQUE )?INDEX ON ", lambda m: f"CREATE {m.group(1) or ''}INDEX {q(name)} ON ", definition, count=1)
 
@@ -132,12 +137,27 @@ def index_form_ops(work: Snapshot, target: Snapshot) -> tuple[list[DDLOp], list[
         table, name = key
         w, t = work.constraints.get(key), target.constraints.get(key)
         on_new = table in new and t is not None and (t[0] == "x" or (t[0] == "c" and special_constraint(t)))
+        alter = f"ALTER TABLE {q(table)}"
+        if table in new and t is not None and t[0] == "f" and t[1].endswith(" NOT VALID"):
+            # CREATE TABLE made it valid (PostgreSQL ignores NOT VALID there): add it again, NOT VALID
+            valid = t[1].removesuffix(" NOT VALID")
+            creates.append(DDLOp([f"{alter} DROP CONSTRAINT {q(name)}", f"{alter} ADD CONSTRAINT {q(name)} {t[1]}"],
+                                 [f"{alter} DROP CONSTRAINT {q(name)}", f"{alter} ADD CONSTRAINT {q(name)} {valid}"],
+                                 f"make foreign key {name} on {table} NOT VALID", f"validate foreign key {name} on {table}", name))
+            continue
+        if table in new and t is not None and t[0] == "p" and special_constraint(t):
+            # Alembic's create_table writes a primary key without DEFERRABLE / INCLUDE
+            plain = f"PRIMARY KEY ({', '.join(map(q, _key_columns(t[1])))})"
+            creates.append(DDLOp([f"{alter} DROP CONSTRAINT {q(name)}", f"{alter} ADD CONSTRAINT {q(name)} {t[1]}"],
+                                 [f"{alter} DROP CONSTRAINT {q(name)}", f"{alter} ADD CONSTRAINT {q(name)} {plain}"],
+                                 f"add primary key options of {name} on {table}",
+                                 f"drop primary key options of {name} on {table}", name))
+            continue
         if not on_new and (table not in common or not (special_constraint(w) or special_constraint(t))):
             continue
         handled.add(name)
         if w == t and not on_new:
             continue
-        alter = f"ALTER TABLE {q(table)}"
         if w is not None and not on_new:
             drops.append(DDLOp([f"{alter} DROP CONSTRAINT {q(name)}"], [f"{alter} ADD CONSTRAINT {q(name)} {w[1]}"],
                                f"drop constraint {name} on {table}", f"add constraint {name} on {table}", name))
