@@ -117,8 +117,6 @@ def exclusion_entry(k: Constraint, index: Index | None) -> dict[str, Any] | str:
     """An exclusion constraint as an ``exclusions:`` entry, or why it cannot be one."""
     if index is not None and index.tablespace:
         return "an exclusion constraint in a tablespace is not in the spec"
-    if k.comment:
-        return "comments on constraints are not in the spec"
     try:
         stmt = parse_sql(f"ALTER TABLE t ADD {k.definition}")[0].stmt
         c = stmt.cmds[0].def_

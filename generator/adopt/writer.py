@@ -452,7 +452,7 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
                 out.append(Unsupported("constraint", f"public.{name}.{k.name}", entry))
                 continue
             exclusions.append(entry)
-        if k.type in ("u", "c", "f"):
+        if k.type in ("u", "c", "f", "x"):
             out.extend(_constraint_comments(r, k, plan))
     if uniques:
         body["unique"] = uniques

@@ -199,6 +199,7 @@ CREATE TABLE other (id int PRIMARY KEY, a int, b int, g int REFERENCES gen (id),
 CREATE TABLE third (id int PRIMARY KEY, p int REFERENCES plain (id) DEFERRABLE INITIALLY DEFERRED, q int, note text);
 ALTER TABLE third ADD CONSTRAINT third_q_fk FOREIGN KEY (q) REFERENCES plain (id) NOT VALID;
 COMMENT ON CONSTRAINT third_p_fkey ON third IS 'a comment on a constraint';
+COMMENT ON CONSTRAINT no_overlap ON plain IS 'an exclusion is written, its comment is not';
 CREATE INDEX third_lower_note ON third (lower(note));
 CREATE INDEX third_incl ON third (p) INCLUDE (note);
 CREATE INDEX third_opc ON third (note text_pattern_ops);
@@ -215,6 +216,7 @@ ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC;
 """
 KINDS_SKIPPED = {
     "comment CONSTRAINT third_p_fkey ON public.third", "comment INDEX public.third_ok",
+    "comment CONSTRAINT no_overlap ON public.plain",
     "default privileges postgres", "foreign key public.other.other_g_fkey",
     "grant TABLE public.third", "materialized view public.mv",
     "range type public.floatrange", "sequence public.free_seq", "table public.gen", "table public.nopk",
