@@ -8,6 +8,7 @@ names and values; INCLUDE columns exist; ``initially_deferred`` needs ``deferrab
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -74,9 +75,20 @@ def _include(columns: tuple[str, ...], table: TableSpec, path: tuple, what: str,
             yield source.problem(path + ("include", j), f"{what}: include column {name!r} does not exist")
 
 
+_METHOD = re.compile(r"[a-z_][a-z0-9_]*\Z")
+
+
+def _method(using: object, path: tuple, what: str, source: Source) -> Iterator[Problem]:
+    """An access method is a lower-case name (``settings: {naming: verbatim}`` lets names be
+    anything, but not this one: it is no object of the user's)."""
+    if isinstance(using, str) and _METHOD.match(using) is None:
+        yield source.problem(path + ("using",), f"{what}: access method {using!r} is not a lower-case name")
+
+
 def _index_items(table: TableSpec, source: Source) -> Iterator[Problem]:
     for i, ix in enumerate(table.indexes):
         what = f"index #{i + 1} on {table.name}"
+        yield from _method(ix.using, ix.path, what, source)
         for j, item in enumerate(ix.columns):
             path = ix.path + ("columns", j)
             if item.expression is not None:
@@ -109,6 +121,7 @@ def _exclusions(table: TableSpec, source: Source) -> Iterator[Problem]:
     seen: set[str] = {ix.name for ix in table.indexes} | {u.name for u in table.uniques} | {table.primary_key_name}
     for ex in table.exclusions:
         what = f"exclusion {ex.name} on {table.name}"
+        yield from _method(ex.using, ex.path, what, source)
         if naming.too_long(ex.name):
             yield source.problem(ex.path + ("name",), f"{what}: name is over PostgreSQL's 63 bytes; shorten it")
         if ex.name in seen or ex.name in spec_relations(table):
