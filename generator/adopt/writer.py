@@ -23,8 +23,9 @@ from typing import Any
 from generator.adopt import write_sequences
 from generator.adopt.write_domains import Words, generated, plan_domains
 from generator.adopt.write_types import type_body, type_by_name
+from generator.adopt.write_index_forms import check_entry, exclusion_entry, index_entry, key_options
 from generator.adopt.yamltext import Block, emit
-from generator.pg.introspect import Column, Constraint, Database, Index, Relation
+from generator.pg.introspect import Column, Constraint, Database, Relation
 
 # typname -> the spec's type word (docs/spec.md, Columns)
 _SIMPLE = {
@@ -340,12 +341,6 @@ def _table_problem(r: Relation, enum_names: set[str], ext_names: set[str]) -> st
     return "; ".join(problems)
 
 
-def _check_sql(definition: str) -> str | None:
-    """``CHECK ((qty > 0))`` -> ``(qty > 0)`` (pg_get_constraintdef writes ``CHECK (%s)``);
-    None for the NO INHERIT / NOT VALID forms."""
-    if not definition.startswith("CHECK (") or definition.endswith((" NO INHERIT", " NOT VALID", " NOT ENFORCED")):
-        return None
-    return definition[len("CHECK (") : -1]
 
 
 # defaults written as the spec's literals (``default:``) rather than ``default_sql``: only
@@ -413,7 +408,7 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
             out.append(Unsupported("foreign key", f"public.{name}.{k.name}", problem, because))
             continue
         ref: dict[str, Any] = {"table": k.ref_table}
-        if len(k.columns) == 1 and not k.deferrable and k.match == "s" and k.columns[0] not in single_fk:
+        if len(k.columns) == 1 and not k.deferrable and k.match == "s" and k.validated and k.columns[0] not in single_fk:
             ref["column"] = k.ref_columns[0]
             ref["name"] = k.name
             ref["on_delete"] = _ACTIONS[k.on_delete]
@@ -448,41 +443,48 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
     if pk is not None:
         body["primary_key"] = {"name": pk.name, "columns": list(pk.columns)}
         pk_index = next((ix for ix in r.indexes if ix.primary), None)
-        if pk_index is not None and (pk_index.options or pk_index.tablespace or pk.deferrable or pk_index.key_count != pk_index.column_count):
+        if pk_index is not None and (pk_index.options or pk_index.tablespace):
             plan.skipped_parts.add((name, pk.name))
             plan.skipped_relations.add(pk.name)  # its index, whose options differ too
             # the spec keeps the key (primary_key:), so the entry names only its options
-            out.append(Unsupported("primary key options", f"public.{name}.{pk.name}", "primary key options (deferrable, INCLUDE, storage) are not in the spec"))
+            out.append(Unsupported("primary key options", f"public.{name}.{pk.name}", "primary key storage parameters or a tablespace are not in the spec"))
+        body["primary_key"].update(key_options(pk, pk_index))
         for k_ in _constraint_comments(r, pk, plan):
             out.append(k_)
     if multi_fk:
         body["foreign_keys"] = multi_fk
     uniques = []
     checks = []
+    exclusions: list[dict[str, Any]] = []
     for k in sorted(r.constraints, key=lambda k: k.name):
         if k.type == "u":
             index = next((ix for ix in r.indexes if ix.name == k.name), None)
-            if k.deferrable or index is None or index.options or index.tablespace or index.key_count != index.column_count:
+            if index is None or index.options or index.tablespace:
                 plan.skipped_parts.add((name, k.name))
                 plan.skipped_relations.add(k.name)  # its index
-                out.append(Unsupported("constraint", f"public.{name}.{k.name}", "a deferrable unique, or one with INCLUDE or storage parameters, is not in the spec"))
+                out.append(Unsupported("constraint", f"public.{name}.{k.name}", "a unique constraint with storage parameters or a tablespace is not in the spec"))
                 continue
             u: dict[str, Any] = {"name": k.name, "columns": list(k.columns)}
             if index.nulls_not_distinct:
                 u["nulls_not_distinct"] = True
+            u.update(key_options(k, index))
             uniques.append(u)
         elif k.type == "c":
-            sql = _check_sql(k.definition)
-            if sql is None or not k.local or not k.validated:
+            check = check_entry(k)
+            if check is None:
                 plan.skipped_parts.add((name, k.name))
-                out.append(Unsupported("constraint", f"public.{name}.{k.name}", f"{k.definition}: NOT VALID / NO INHERIT / NOT ENFORCED checks are not in the spec"))
+                out.append(Unsupported("constraint", f"public.{name}.{k.name}", f"{k.definition}: NOT ENFORCED or inherited checks are not in the spec"))
                 continue
-            checks.append({"name": k.name, "sql": sql})
+            checks.append(check)
         elif k.type == "x":
-            plan.skipped_parts.add((name, k.name))
-            plan.skipped_relations.add(k.name)
-            out.append(Unsupported("constraint", f"public.{name}.{k.name}", "exclusion constraints are not in the spec yet"))
-        if k.type in ("u", "c", "f"):
+            entry = exclusion_entry(k, next((ix for ix in r.indexes if ix.name == k.name), None))
+            if isinstance(entry, str):
+                plan.skipped_parts.add((name, k.name))
+                plan.skipped_relations.add(k.name)
+                out.append(Unsupported("constraint", f"public.{name}.{k.name}", entry))
+                continue
+            exclusions.append(entry)
+        if k.type in ("u", "c", "f", "x"):
             out.extend(_constraint_comments(r, k, plan))
     if uniques:
         body["unique"] = uniques
@@ -490,18 +492,11 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
     for ix in sorted(r.indexes, key=lambda i: i.name):
         if ix.constraint:
             continue
-        problem = _index_problem(ix)
-        if problem:
+        entry = index_entry(ix)
+        if isinstance(entry, str):
             plan.skipped_relations.add(ix.name)
-            out.append(Unsupported("index", f"public.{ix.name}", f"on {name}: {problem}"))
+            out.append(Unsupported("index", f"public.{ix.name}", f"on {name}: {entry}"))
             continue
-        entry: dict[str, Any] = {"name": ix.name, "columns": [_index_column(c, o) for c, o in zip(ix.columns, ix.column_options, strict=True)]}
-        if ix.unique:
-            entry["unique"] = True
-        if ix.method != "btree":
-            entry["using"] = ix.method
-        if ix.predicate:
-            entry["where"] = ix.predicate
         indexes.append(entry)
         if ix.comment:
             plan.skipped_comments.add(f"INDEX {ix.name}")
@@ -510,6 +505,8 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
         body["indexes"] = indexes
     if checks:
         body["checks"] = checks
+    if exclusions:
+        body["exclusions"] = exclusions
     for trig in r.triggers:
         plan.skipped_parts.add((name, trig))
         out.append(Unsupported("trigger", f"public.{name}.{trig}", "triggers are not in the spec yet"))
@@ -549,6 +546,8 @@ def _table_fk(k: Constraint) -> dict[str, Any]:
             fk["initially_deferred"] = True
     if k.match == "f":
         fk["match"] = "full"
+    if not k.validated:
+        fk["not_valid"] = True
     return fk
 
 
@@ -561,43 +560,13 @@ def _fk_problem(k: Constraint, bad: dict[str, str], excluded: set[str]) -> str:
         return "references an excluded table"
     if k.definition.endswith(" NOT ENFORCED"):
         return "NOT ENFORCED foreign keys (PostgreSQL 18) are not in the spec"
-    if not k.validated:
-        return "NOT VALID foreign keys are not in the spec"
     if k.match == "p" or k.delete_set_columns or not k.local:
         return "MATCH PARTIAL / ON DELETE SET NULL (columns) are not in the spec"
     return ""
 
 
-def _index_problem(ix: Index) -> str:
-    if ix.expressions:
-        return "an expression index is not in the spec yet"
-    if ix.key_count != ix.column_count:
-        return "INCLUDE columns are not in the spec"
-    if not ix.default_opclasses:
-        return "an operator class is not in the spec"
-    if not ix.default_collations:
-        return "an index collation is not in the spec"
-    if ix.options or ix.tablespace:
-        return "index storage parameters or a tablespace are not in the spec"
-    if ix.method not in ("btree", "gin", "gist", "hash", "brin", "spgist"):
-        return f"index method {ix.method} is not in the spec"
-    if ix.nulls_not_distinct:
-        return "NULLS NOT DISTINCT on an index is not in the spec"
-    if not ix.valid:
-        return "an invalid index (a failed CREATE INDEX CONCURRENTLY)"
-    return ""
 
 
-def _index_column(name: str, option: int) -> str:
-    desc, nulls_first = bool(option & 1), bool(option & 2)
-    text = name
-    if desc:
-        text += " desc"
-        if not nulls_first:
-            text += " nulls last"
-    elif nulls_first:
-        text += " nulls first"
-    return text
 
 
 def _dependency_order(tables: dict[str, dict[str, Any]]) -> list[str]:

@@ -23,6 +23,9 @@ definitions PostgreSQL rendered (pg_get_constraintdef, pg_get_indexdef, format_t
    migra does not compare): DROP and re-create the index, constraint or trigger from the
    spec's definition; extensions and column type/nullability/default likewise. Anything
    else is reported as having no SQL (``DiffReport.missing_sql``).
+6. A CHECK or foreign key the spec keeps NOT VALID: migra adds it ``NOT VALID not valid`` and
+   validates it; it is added from the spec's definition instead, never validated
+   (``generator.drift.fix_not_valid``).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from generator.drift.fix_domains import (
     place_domains,
 )
 from generator.drift.fix_types import fix_types
+from generator.drift.fix_not_valid import keep_not_valid
 from generator.drift.report import (
     Statement,
     describe_statement,
@@ -80,6 +84,7 @@ def correct(
             if recreate:
                 recreated.add(change.name)
     out = _fix_using_index(out, live, spec)
+    out = keep_not_valid(out, spec)  # generator.drift.fix_not_valid
     out, renamed = _renames(out, live, spec)
     changes = [c for c in changes if (c.kind, c.name) not in renamed]
     out = fix_sequences(out, changes, live, spec)

@@ -47,6 +47,7 @@ SPEC_BUILD_CODE = (
     "schema/domains_ddl.py",
     "schema/guards.py",
     "schema/sequences_ddl.py",
+    "schema/index_forms_ddl.py",
     "drift/materialize.py",
     "drift/generated_guard.py",
     "drift/spec_db.py",

@@ -42,6 +42,7 @@ from generator.migrate import domain_ops
 from generator.migrate import ops as xops
 from generator.migrate import sequence_ops
 from generator.migrate.type_ops import user_type_ops
+from generator.migrate.index_form_ops import index_form_ops, without_handled
 from generator.pg.catalog import Snapshot, read_snapshot, same_check_definition
 from generator.schema import guards
 from generator.schema.domains_ddl import VirtualComputed
@@ -125,6 +126,9 @@ class AutogenSupport:
         sequence_ops.sequence_fixups(work, target, pre, post, last)
         self._guards_on_existing(post)
         post += domain_ops.generated_changes(work, target)
+        form_drops, form_creates, handled = index_form_ops(work, target)  # generator.migrate.index_form_ops
+        drops, body, post = (without_handled(drops, handled) + form_drops, without_handled(body, handled),
+                             without_handled(post, handled) + form_creates)
         upgrade_ops.ops[:] = [*self.prepend, *first, *drops, *pre, *body, *post, *removals, *last]
 
     def _enums(self, first: list, pre: list, removals: list, last: list) -> None:

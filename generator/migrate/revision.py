@@ -502,6 +502,8 @@ def describe_op(op: Any) -> str:
     from generator.migrate.domain_ops import DomainSqlOp
 
     table = getattr(op, "table_name", None)
+    if isinstance(getattr(op, "summary", None), str):  # generator.migrate.index_form_ops.DDLOp
+        return op.summary
     match op:
         case ops.CreateTableOp():
             return f"create table {op.table_name}"

@@ -110,7 +110,8 @@ QUERIES: dict[str, str] = {
                   JOIN pg_type t ON t.oid = a.atttypid),
                EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x')),
                COALESCE((SELECT x2.indnullsnotdistinct FROM pg_index x2 WHERE x2.indexrelid = x.indexrelid), false),
-               x.indisvalid
+               x.indisvalid,
+               ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, false) FROM generate_series(1, x.indnkeyatts) k)
         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = i.relam
         WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p', 'm')
@@ -249,6 +250,7 @@ class Index:
     constraint: bool  # backs a primary key, unique or exclusion constraint
     nulls_not_distinct: bool
     valid: bool
+    items: tuple[str, ...] = ()  # each key item as pg_get_indexdef(index, k) prints it
 
 
 @dataclass
@@ -365,11 +367,11 @@ def _build(rows: dict[str, list[tuple[Any, ...]]], version: int) -> Database:
         if rel is None:
             continue
         (name, definition, unique, primary, nkey, natts, exprs, pred, method, options, tablespace, comment,
-         cols, indoption, defopc, defcoll, constraint, nnd, valid) = r[1:]
+         cols, indoption, defopc, defcoll, constraint, nnd, valid, items) = r[1:]
         rel.indexes.append(Index(
             name, definition, unique, primary, nkey, natts, exprs, pred, method, options is not None, tablespace,
             comment, tuple(cols or ()), tuple(indoption or ())[:nkey], bool(defopc) if defopc is not None else True,
-            bool(defcoll) if defcoll is not None else True, constraint, bool(nnd), valid,
+            bool(defcoll) if defcoll is not None else True, constraint, bool(nnd), valid, tuple(items or ()),
         ))
     for oid, name in rows["triggers"]:
         if oid in by_oid:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
-from generator.schema import guards, sequences_ddl
+from generator.schema import guards, index_forms_ddl, sequences_ddl
 from generator.schema.domains_ddl import create_domains
 from generator.schema.metadata import build_metadata, ddl_dialect
 from generator.spec import naming
@@ -56,6 +56,8 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
         for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
             out.append(str(CreateIndex(index).compile(dialect=dialect)))
         spec_table = spec.tables.get(table.name)
+        if spec_table is not None:
+            out += index_forms_ddl.late_statements(spec_table)
         if spec_table is not None and spec_table.append_only:
             out += guards.append_only_create(table.name)
         if spec_table is not None and spec_table.hash_chain is not None:
@@ -98,5 +100,7 @@ def foreign_keys(spec: Spec) -> list[str]:
                 sql += f" ON UPDATE {fk.on_update.upper()}"
             if fk.deferrable:
                 sql += " DEFERRABLE INITIALLY DEFERRED" if fk.initially_deferred else " DEFERRABLE"
+            if fk.not_valid:
+                sql += " NOT VALID"
             out.append(sql)
     return out

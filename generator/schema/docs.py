@@ -142,11 +142,15 @@ def data_dictionary(spec: Spec) -> str:
             nnd = " NULLS NOT DISTINCT" if u.nulls_not_distinct else ""
             rows.append(f"| {_code(u.name)} | unique{nnd} | {_cell(', '.join(u.columns))} |")
         for ix in table.indexes:
-            cols = ", ".join(f"{c.name}{' desc' if c.descending else ''}{f' nulls {c.nulls}' if c.nulls else ''}" for c in ix.columns)
+            cols = ", ".join(f"{c.expression or c.name}{f' {c.opclass}' if c.opclass else ''}{' desc' if c.descending else ''}"
+                             f"{f' nulls {c.nulls}' if c.nulls else ''}" for c in ix.columns)
             kind = f"{'unique ' if ix.unique else ''}{ix.using}" + (f" where {_code(ix.where)}" if ix.where else "")
             rows.append(f"| {_code(ix.name)} | {kind} | {_cell(cols)} |")
         for ck in table.checks:
             rows.append(f"| {_code(ck.name)} | check | {_code(ck.sql)} |")
+        for ex in table.exclusions:
+            elements = ", ".join(f"{el.expression or el.column} with {el.operator}" for el in ex.elements)
+            rows.append(f"| {_code(ex.name)} | exclusion {ex.using} | {_cell(elements)} |")
         for fk in table.fks:
             if not fk.column_level:
                 rows.append(f"| {_code(fk.name)} | foreign key → {_code(fk.ref_table)} ({_cell(', '.join(fk.ref_columns))}) "

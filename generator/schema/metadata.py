@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
-from generator.schema import guards
+from generator.schema import guards, index_forms_ddl
 from generator.schema.sequences_ddl import identity_kwargs
 from generator.schema.domains_ddl import computed, domain_type
 from generator.schema.opaque_sa import needs_opaque, opaque_type
@@ -130,16 +130,31 @@ def _column(spec: Spec, col: ColumnSpec, enums: dict[str, pg.ENUM]) -> sa.Column
 
 def _table(md: sa.MetaData, spec: Spec, table: TableSpec, enums: dict[str, pg.ENUM]) -> sa.Table:
     items: list[Any] = [_column(spec, c, enums) for c in table.columns.values()]
-    items.append(sa.PrimaryKeyConstraint(*table.primary_key, name=conv(table.primary_key_name)))
+    items.append(sa.PrimaryKeyConstraint(*table.primary_key, name=conv(table.primary_key_name), **_key_options(
+        table.pk_deferrable, table.pk_initially_deferred, table.pk_include)))
     for u in table.uniques:
         kw = {"postgresql_nulls_not_distinct": True} if u.nulls_not_distinct else {}
+        kw.update(_key_options(u.deferrable, u.initially_deferred, u.include))
         items.append(sa.UniqueConstraint(*u.columns, name=conv(u.name), **kw))
     for ck in table.checks:
-        items.append(sa.CheckConstraint(sql_text(ck.sql), name=conv(ck.name)))
+        if not index_forms_ddl.is_late_check(ck):  # NOT VALID / NO INHERIT: ddl_script adds them
+            items.append(sa.CheckConstraint(sql_text(ck.sql), name=conv(ck.name)))
+    items.extend(_index(None, ix) for ix in table.indexes if not index_forms_ddl.is_plain(ix))
     t = sa.Table(table.name, md, *items, comment=table.comment or None)
     for ix in table.indexes:
-        _index(t, ix)
+        if index_forms_ddl.is_plain(ix):
+            _index(t, ix)
     return t
+
+
+def _key_options(deferrable: bool, initially_deferred: bool, include: tuple[str, ...]) -> dict[str, Any]:
+    kw: dict[str, Any] = {}
+    if deferrable:
+        kw["deferrable"] = True
+        kw["initially"] = "DEFERRED" if initially_deferred else "IMMEDIATE"
+    if include:
+        kw["postgresql_include"] = list(include)
+    return kw
 
 
 def _foreign_keys(md: sa.MetaData, table: TableSpec) -> None:
@@ -162,7 +177,16 @@ def _foreign_keys(md: sa.MetaData, table: TableSpec) -> None:
         )
 
 
-def _index(t: sa.Table, ix: IndexSpec) -> sa.Index:
+def _index(t: sa.Table | None, ix: IndexSpec) -> sa.Index:
+    """The index; with ``t`` None, one of text elements (generator.schema.index_forms_ddl),
+    to be passed to the Table."""
+    kw: dict[str, Any] = index_forms_ddl.index_options(ix)
+    if ix.using != "btree":
+        kw["postgresql_using"] = ix.using
+    if ix.where:
+        kw["postgresql_where"] = sql_text(ix.where)
+    if t is None:
+        return sa.Index(conv(ix.name), *index_forms_ddl.text_elements(ix), unique=ix.unique, **kw)
     exprs: list[Any] = []
     for c in ix.columns:
         e: Any = t.c[c.name]
@@ -173,11 +197,6 @@ def _index(t: sa.Table, ix: IndexSpec) -> sa.Index:
         elif c.nulls == "last":
             e = e.nulls_last()
         exprs.append(e)
-    kw: dict[str, Any] = {}
-    if ix.using != "btree":
-        kw["postgresql_using"] = ix.using
-    if ix.where:
-        kw["postgresql_where"] = sql_text(ix.where)
     return sa.Index(conv(ix.name), *exprs, unique=ix.unique, **kw)
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import CodegenError
-from generator.schema import guards
+from generator.schema import guards, index_forms_ddl
 from generator.schema.metadata import server_default
 from generator.schema.pysource import check_source, docstring, identifier, literal
 from generator.schema.sequences_ddl import after_tables, before_tables, identity_kwargs
@@ -653,19 +653,31 @@ def _append_only(table: TableSpec, cls: str) -> list[str]:
     return lines
 
 
+def _key_options(deferrable: bool, initially_deferred: bool, include: tuple[str, ...]) -> str:
+    """``deferrable=``, ``initially=`` and ``postgresql_include=`` of a key, as arguments."""
+    out = ""
+    if deferrable:
+        out += f", deferrable=True, initially={_q('DEFERRED' if initially_deferred else 'IMMEDIATE')}"
+    if include:
+        out += f", postgresql_include={list(include)!r}"
+    return out
+
+
 def _table_args(table: TableSpec) -> list[str]:
     """Constraints name their columns by SQL name (the Table's column keys; the attributes
     map to them); names that are not the convention's are ``conv()``."""
     args: list[str] = []
     pk_cols = ", ".join(_q(c) for c in table.primary_key)
+    pk_extra = _key_options(table.pk_deferrable, table.pk_initially_deferred, table.pk_include)
     if table.primary_key_name == naming.pk_name(table.name):
-        args.append(f"sa.PrimaryKeyConstraint({pk_cols})")  # pk_<table>, by the convention
+        args.append(f"sa.PrimaryKeyConstraint({pk_cols}{pk_extra})")  # pk_<table>, by the convention
     else:
-        args.append(f"sa.PrimaryKeyConstraint({pk_cols}, name=conv({_q(table.primary_key_name)}))")
+        args.append(f"sa.PrimaryKeyConstraint({pk_cols}, name=conv({_q(table.primary_key_name)}){pk_extra})")
     for u in table.uniques:
         cols = ", ".join(_q(c) for c in u.columns)
         name = "" if u.name == naming.uq_name(table.name, u.columns) else f", name=conv({_q(u.name)})"
         extra = ", postgresql_nulls_not_distinct=True" if u.nulls_not_distinct else ""
+        extra += _key_options(u.deferrable, u.initially_deferred, u.include)
         args.append(f"sa.UniqueConstraint({cols}{name}{extra})")
     for ck in table.checks:
         if ck.name == naming.ck_name(table.name, ck.short_name):
@@ -689,6 +701,7 @@ def _table_args(table: TableSpec) -> list[str]:
         if fk.match:
             parts.append(f"match={_q(fk.match.upper())}")
         args.append(f"sa.ForeignKeyConstraint({', '.join(parts)})")
+    args += [_index(table, ix, "", None) for ix in table.indexes if not index_forms_ddl.is_plain(ix)]
     return args
 
 
@@ -774,13 +787,17 @@ def _validators(spec: Spec, table: TableSpec, formats: dict[tuple[str, str], _Fo
 def _indexes(table: TableSpec, cls: str, names: Names) -> list[str]:
     lines = []
     for ix in table.indexes:
-        lines.append(_index(table, ix, cls, names))
+        if index_forms_ddl.is_plain(ix):  # the others: in __table_args__ (text items need the Table)
+            lines.append(_index(table, ix, cls, names))
     return lines
 
 
-def _index(table: TableSpec, ix: IndexSpec, cls: str, names: Names) -> str:
+def _index(table: TableSpec, ix: IndexSpec, cls: str, names: Names | None) -> str:
     exprs = []
     for c in ix.columns:
+        if names is None:
+            exprs.append(_text(index_forms_ddl.element_sql(c)))
+            continue
         e = f"{cls}.{names.attributes[table.name][c.name]}"
         if c.descending:
             e += ".desc()"
@@ -797,7 +814,8 @@ def _index(table: TableSpec, ix: IndexSpec, cls: str, names: Names) -> str:
         args.append(f"postgresql_using={_q(ix.using)}")
     if ix.where:
         args.append(f"postgresql_where={_text(ix.where)}")
-    comment = f"  # {ix.name}" if conventional else ""
+    args += [f"{key}={value!r}" for key, value in index_forms_ddl.index_options(ix).items()]
+    comment = f"  # {ix.name}" if conventional and names is not None else ""
     return f"sa.Index({', '.join(args)}){comment}"
 
 

@@ -336,10 +336,11 @@ def unique_keys(table: TableSpec) -> list[tuple[str, ...]]:
     """Column sets ON CONFLICT can name: the primary key, unique columns and constraints, and
     non-partial unique indexes."""
     keys: list[tuple[str, ...]] = []
-    if table.primary_key:
+    if table.primary_key and not table.pk_deferrable:  # a deferrable key is no ON CONFLICT arbiter
         keys.append(tuple(table.primary_key))
-    keys += [u.columns for u in table.uniques]
-    keys += [ix.column_names for ix in table.indexes if ix.unique and ix.where is None]
+    keys += [u.columns for u in table.uniques if not u.deferrable]
+    keys += [ix.column_names for ix in table.indexes
+             if ix.unique and ix.where is None and all(c.expression is None for c in ix.columns)]
     return list(dict.fromkeys(keys))
 
 

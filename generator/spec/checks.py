@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from generator.errors import Problem
 from generator.spec import naming
 from generator.spec.domains import check_domains
+from generator.spec.index_forms_checks import index_form_problems
 from generator.spec.model import (
     NO_DEFAULT,
     ColumnSpec,
@@ -42,7 +43,7 @@ def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
                   _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged,
-                  check_sequences, check_domains, _user_types):
+                  check_sequences, check_domains, _user_types, index_form_problems):
         problems.extend(check(spec, source))
     return problems
 
@@ -224,9 +225,11 @@ def _indexes_and_uniques(spec: Spec, source: Source) -> Iterator[Problem]:
         seen: dict[tuple[object, ...], int] = {}
         for i, ix in enumerate(table.indexes):
             for j, col in enumerate(ix.columns):
+                if col.expression is not None:
+                    continue  # generator.spec.index_forms_checks
                 if col.name not in table.columns:
                     yield source.problem(ix.path + ("columns", j), f"index on {table.name}: column {col.name!r} does not exist{_suggest(col.name, table)}")
-                elif ix.using == "gin":
+                elif ix.using == "gin" and col.opclass is None:
                     ctype = table.columns[col.name].ctype
                     if ctype is not None and not (ctype.array or ctype.base in GIN_TYPES):
                         yield source.problem(ix.path + ("using",), f"index on {table.name}: GIN needs a jsonb or array column, {col.name} is {ctype.sql()}")

@@ -20,6 +20,7 @@ from generator.spec.sequences import (
     identity_options,
 )
 from generator.spec.domains import DomainSpec, GeneratedSpec, build_domains, build_generated
+from generator.spec.index_forms import ExclusionSpec, build_exclusions, item_fields, with_params
 from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
 from generator.spec.user_types import TypeSpec, build_types
@@ -98,6 +99,7 @@ class ForeignKeySpec:
     match: str | None = None  # None | "simple" | "full"
     column_level: bool = False  # from a column's references:
     path: Path = ()
+    not_valid: bool = False  # added NOT VALID (existing rows not checked)
 
 
 @dataclass(frozen=True)
@@ -127,9 +129,13 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class IndexColumn:
-    name: str
+    name: str  # "" for an expression
     descending: bool = False
     nulls: str | None = None  # "first" | "last"
+    expression: str | None = None  # generator.spec.index_forms: the mapping form
+    opclass: str | None = None
+    opclass_params: tuple[tuple[str, str], ...] = ()
+    collation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,9 @@ class IndexSpec:
     using: str = "btree"
     where: str | None = None
     path: Path = ()
+    include: tuple[str, ...] = ()
+    with_params: tuple[tuple[str, str], ...] = ()
+    nulls_not_distinct: bool = False
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -156,6 +165,9 @@ class UniqueSpec:
     nulls_not_distinct: bool = False
     path: Path = ()
     explicit_name: bool = True
+    deferrable: bool = False
+    initially_deferred: bool = False
+    include: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +177,8 @@ class CheckSpec:
     name: str
     sql: str
     path: Path = ()
+    not_valid: bool = False
+    no_inherit: bool = False
 
 
 @dataclass(frozen=True)
@@ -194,6 +208,10 @@ class TableSpec:
     primary_key_name: str = ""
     explicit_pk_name: bool = False
     fks: tuple[ForeignKeySpec, ...] = ()
+    exclusions: tuple[ExclusionSpec, ...] = ()
+    pk_deferrable: bool = False
+    pk_initially_deferred: bool = False
+    pk_include: tuple[str, ...] = ()
 
     def foreign_keys(self) -> list[tuple[ColumnSpec, ReferenceSpec]]:
         return [(c, c.references) for c in self.columns.values() if c.references is not None]
@@ -323,7 +341,7 @@ def _with_foreign_keys(table: TableSpec, body: dict[str, Any], tables: dict[str,
             name or naming.fk_name(table.name, list(columns), ref_table), name is not None,
             fk.get("on_delete", "restrict"), fk.get("on_update", "no action"),
             fk.get("deferrable"), bool(fk.get("initially_deferred", False)), fk.get("match"),
-            path=table.path + ("foreign_keys", i),
+            path=table.path + ("foreign_keys", i), not_valid=bool(fk.get("not_valid", False)),
         ))
     return _replace_table(table, fks=tuple(fks))
 
@@ -356,7 +374,8 @@ def _table(name: str, body: dict[str, Any], enum_names: frozenset[str], settings
     }
     pk_body = body.get("primary_key")
     pk_name = None
-    if isinstance(pk_body, dict):  # {name, columns}
+    pk_options = pk_body if isinstance(pk_body, dict) else {}
+    if isinstance(pk_body, dict):  # {name, columns, deferrable, initially_deferred, include}
         pk_name = pk_body.get("name")
         pk_body = pk_body.get("columns")
     pk = tuple(pk_body or [c.name for c in columns.values() if c.primary_key])
@@ -377,11 +396,15 @@ def _table(name: str, body: dict[str, Any], enum_names: frozenset[str], settings
                 bool(u.get("nulls_not_distinct", False)),
                 path + ("unique", i),
                 u.get("name") is not None,
+                bool(u.get("deferrable", False)),
+                bool(u.get("initially_deferred", False)),
+                tuple(u.get("include") or ()),
             )
         )
     indexes = [_index(name, i, ix, path + ("indexes", i), columns) for i, ix in enumerate(body.get("indexes") or [])]
     checks = [
-        CheckSpec(name, ck["name"], ck["name"] if settings.verbatim else naming.ck_name(name, ck["name"]), ck["sql"], path + ("checks", i))
+        CheckSpec(name, ck["name"], ck["name"] if settings.verbatim else naming.ck_name(name, ck["name"]), ck["sql"], path + ("checks", i),
+                  bool(ck.get("not_valid", False)), bool(ck.get("no_inherit", False)))
         for i, ck in enumerate(body.get("checks") or [])
     ]
     return TableSpec(
@@ -398,6 +421,10 @@ def _table(name: str, body: dict[str, Any], enum_names: frozenset[str], settings
         hash_chain=_hash_chain(body.get("hash_chain"), path + ("hash_chain",)),
         primary_key_name=pk_name or naming.pk_name(name),
         explicit_pk_name=pk_name is not None,
+        exclusions=build_exclusions(name, body.get("exclusions"), path),
+        pk_deferrable=bool(pk_options.get("deferrable", False)),
+        pk_initially_deferred=bool(pk_options.get("initially_deferred", False)),
+        pk_include=tuple(pk_options.get("include") or ()),
     )
 
 
@@ -450,6 +477,9 @@ def _index(table: str, position: int, body: dict[str, Any], path: Path,
            columns: dict[str, ColumnSpec] | None = None) -> IndexSpec:
     cols: list[IndexColumn] = []
     for text in body["columns"]:
+        if isinstance(text, dict):  # the mapping form: {expression|column, opclass, collation, order, nulls}
+            cols.append(IndexColumn(**item_fields(text)))
+            continue
         if columns is not None and text in columns:  # a column's name, whatever it holds
             cols.append(IndexColumn(text))
             continue
@@ -474,4 +504,7 @@ def _index(table: str, position: int, body: dict[str, Any], path: Path,
         using=body.get("using", "btree"),
         where=body.get("where"),
         path=path,
+        include=tuple(body.get("include") or ()),
+        with_params=with_params(body),
+        nulls_not_distinct=bool(body.get("nulls_not_distinct", False)),
     )

@@ -30,7 +30,7 @@ from pglast import ast, parse_sql
 from pglast.enums import ConstrType, LimitOption, SetOperation
 from pglast.parser import ParseError, scan
 
-Kind = Literal["check", "where", "default", "domain_check", "generated"]
+Kind = Literal["check", "where", "default", "domain_check", "generated", "index_expression"]
 
 # Where each kind of fragment goes, with %s for the fragment; mirrors the DDL that
 # SQLAlchemy renders (CHECK (...), DEFAULT ..., CREATE INDEX ... WHERE ...).
@@ -40,6 +40,7 @@ _CONTEXT: dict[str, str] = {
     "default": "CREATE TABLE t (c integer DEFAULT {})",
     "domain_check": "CREATE DOMAIN d AS integer CONSTRAINT c CHECK ({})",
     "generated": "CREATE TABLE t (c integer GENERATED ALWAYS AS ({}) STORED)",
+    "index_expression": "CREATE INDEX i ON t (({}))",  # also an exclusion element's expression
 }
 
 _CLAUSES = {
@@ -55,7 +56,7 @@ _CLAUSES = {
 MAX_LENGTH = 10_000
 
 _WHAT = {"check": "CHECK", "where": "index WHERE", "default": "default_sql", "domain_check": "domain CHECK",
-         "generated": "generated column expression"}
+         "generated": "generated column expression", "index_expression": "index expression"}
 
 
 class FragmentProblem(ValueError):
@@ -220,6 +221,13 @@ def _placed(stmts: Any, kind: str) -> Any:
         if not isinstance(stmt, ast.IndexStmt) or len(stmt.indexParams or ()) != 1:
             return None
         return stmt.whereClause
+    if kind == "index_expression":
+        if not isinstance(stmt, ast.IndexStmt) or len(stmt.indexParams or ()) != 1 or stmt.whereClause is not None:
+            return None
+        elem = stmt.indexParams[0]
+        if elem.collation or elem.opclass or elem.ordering or elem.nulls_ordering:
+            return None
+        return elem.expr
     if kind == "domain_check":
         if not isinstance(stmt, ast.CreateDomainStmt) or stmt.collClause is not None or len(stmt.constraints or ()) != 1:
             return None
@@ -251,6 +259,15 @@ def fragments(spec: Any) -> list[tuple[str, tuple, str, str]]:
         for i, ix in enumerate(table.indexes):
             if ix.where is not None:
                 out.append((ix.where, ix.path + ("where",), f"WHERE of index #{i + 1} on {table.name}", table.name))
+            for j, item in enumerate(ix.columns):
+                if item.expression is not None:
+                    out.append((item.expression, ix.path + ("columns", j, "expression"), f"expression of index #{i + 1} on {table.name}", table.name))
+        for ex in getattr(table, "exclusions", ()):
+            if ex.where is not None:
+                out.append((ex.where, ex.path + ("where",), f"WHERE of exclusion {ex.name} on {table.name}", table.name))
+            for j, el in enumerate(ex.elements):
+                if el.expression is not None:
+                    out.append((el.expression, ex.path + ("elements", j, "expression"), f"expression of exclusion {ex.name} on {table.name}", table.name))
     from generator.spec.domains import fragments as domain_fragments
 
     out += [(text, path, what, table) for text, _kind, path, what, table in domain_fragments(spec)]

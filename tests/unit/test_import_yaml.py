@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import yaml
 
-from generator.adopt.writer import _dependency_order, _index_column
+from generator.adopt.write_index_forms import _element, _short
+from generator.adopt.writer import _dependency_order
 from generator.adopt.yamltext import Block, emit, scalar
 
 HOSTILE = [
@@ -46,7 +47,13 @@ def test_tables_come_referenced_first_then_by_name() -> None:
 
 
 def test_index_column_order_words() -> None:
-    assert _index_column("x", 0) == "x"
-    assert _index_column("x", 3) == "x desc"  # DESC defaults to NULLS FIRST
-    assert _index_column("x", 1) == "x desc nulls last"
-    assert _index_column("x", 2) == "x nulls first"
+    from pglast import parse_sql
+
+    def words(item: str) -> object:
+        return _short(_element(parse_sql(f"CREATE INDEX i ON t ({item})")[0].stmt.indexParams[0]))
+
+    assert words("x") == "x"
+    assert words("x DESC") == "x desc"  # DESC defaults to NULLS FIRST
+    assert words("x DESC NULLS LAST") == "x desc nulls last"
+    assert words("x NULLS FIRST") == "x nulls first"
+    assert words("x text_pattern_ops DESC") == {"column": "x", "opclass": "text_pattern_ops", "order": "desc"}
