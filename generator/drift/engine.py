@@ -190,7 +190,10 @@ def engine_statements(
     )
     m.set_safety(False)
     m.add_all_changes(privileges=False)
-    return [s.strip() for s in m.statements if s.strip() and not _ignored(s)]
+    from generator.drift import partition_sql  # a partition's copies of its parent's objects
+
+    statements = [s.strip() for s in m.statements if s.strip() and not _ignored(s)]
+    return partition_sql.correct(statements, source.snapshot, target.snapshot)
 
 
 def _quote_enum_values() -> None:

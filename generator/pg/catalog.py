@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.pg import catalog_partitions
+
 IGNORED_TABLES = {"alembic_version"}
 
 
@@ -40,6 +42,13 @@ class Snapshot:
     indexes: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (table, def without the name)
     triggers: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, name) -> def without the name
     functions: dict[str, str] = field(default_factory=dict)  # name(args) -> body
+    # generator.pg.catalog_partitions: partitioning, and the objects derived from a parent's
+    partitions: dict[str, tuple[str, str]] = field(default_factory=dict)  # partition -> (parent, bound)
+    partition_keys: dict[str, str] = field(default_factory=dict)  # partitioned table -> pg_get_partkeydef
+    inherits: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table -> parents (not partitions)
+    derived_columns: set[tuple[str, str]] = field(default_factory=set)
+    derived_constraints: set[tuple[str, str]] = field(default_factory=set)
+    derived_indexes: dict[str, str] = field(default_factory=dict)  # index -> table
 
     def index_def(self, name: str) -> str | None:
         found = self.indexes.get(name)
@@ -97,6 +106,7 @@ _QUERIES = {
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
         WHERE n.nspname = 'public' AND d.objid IS NULL""",
+    "partitioning": catalog_partitions.QUERY,
 }
 
 
@@ -128,6 +138,7 @@ def snapshot_from_rows(rows: dict[str, list[tuple[Any, ...]]]) -> Snapshot:
         s.triggers[(table, name)] = _strip_trigger_name(definition, name)
     for name, body in rows["functions"]:
         s.functions[name] = body.strip()
+    catalog_partitions.apply(s, rows.get("partitioning", []))
     return s
 
 
@@ -272,6 +283,7 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
         a, b = source.functions.get(name), target.functions.get(name)
         if a != b:
             out.append(Change("function", name, "added" if a is None else "removed" if b is None else "changed"))
+    catalog_partitions.compare(out, source, target)
     return out
 
 

@@ -18,6 +18,7 @@ from generator.schema import guards
 from generator.schema.metadata import build_metadata, ddl_dialect
 from generator.spec import naming
 from generator.spec.model import Spec
+from generator.spec.partitions import partition_ddl
 
 
 def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
@@ -37,9 +38,11 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
         for col in table.columns:
             if col.comment:
                 out.append(str(SetColumnComment(col).compile(dialect=dialect)))
+        spec_table = spec.tables.get(table.name)
+        if spec_table is not None and spec_table.partitions:
+            out += partition_ddl(spec_table)  # before the indexes: PostgreSQL names the partitions' copies alike
         for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
             out.append(str(CreateIndex(index).compile(dialect=dialect)))
-        spec_table = spec.tables.get(table.name)
         if spec_table is not None and spec_table.append_only:
             out += guards.append_only_create(table.name)
         if spec_table is not None and spec_table.hash_chain is not None:

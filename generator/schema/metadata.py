@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
-from generator.schema import guards
+from generator.schema import guards, partitioning
 from generator.spec import naming
 from generator.spec.model import NO_DEFAULT, ColumnSpec, IndexSpec, Spec, TableSpec
 from generator.spec.source import gc_paused
@@ -62,6 +62,7 @@ def build_metadata(spec: Spec) -> sa.MetaData:
             _table(md, spec, table, enums)
         for table in spec.tables.values():
             _foreign_keys(md, table)
+        partitioning.add_inheritance(md, spec)
         attach_extras(md, spec)
     return md
 
@@ -127,7 +128,7 @@ def _table(md: sa.MetaData, spec: Spec, table: TableSpec, enums: dict[str, pg.EN
         items.append(sa.UniqueConstraint(*u.columns, name=conv(u.name), **kw))
     for ck in table.checks:
         items.append(sa.CheckConstraint(sql_text(ck.sql), name=conv(ck.name)))
-    t = sa.Table(table.name, md, *items, comment=table.comment or None)
+    t = sa.Table(table.name, md, *items, comment=table.comment or None, **partitioning.table_kwargs(table))
     for ix in table.indexes:
         _index(t, ix)
     return t
@@ -179,6 +180,7 @@ def attach_extras(md: sa.MetaData, spec: Spec) -> None:
     # sa.DDL text is a Python %-format string (DDL % context): "%%" is one "%" once formatted.
     for statement in guards.enum_comments(spec):
         event.listen(md, "after_create", sa.DDL(statement.replace("%", "%%")))
+    partitioning.attach_partition_ddl(md, spec)
     for table in spec.tables.values():
         if table.append_only:
             t = md.tables[table.name]

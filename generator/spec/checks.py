@@ -41,7 +41,8 @@ GIN_TYPES = {"jsonb", "tsvector"}
 def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
-                  _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged):
+                  _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged,
+                  _partitions):
         problems.extend(check(spec, source))
     return problems
 
@@ -511,6 +512,12 @@ def _hash_chains(spec: Spec, source: Source) -> Iterator[Problem]:
             yield source.problem(chain.path, f"{where} needs a single primary-key column with identity: always (chains are in id order)")
         if naming.too_long(naming.chain_guard(table.name)):
             yield source.problem(chain.path, f"{where}: trigger name {naming.chain_guard(table.name)!r} is over 63 bytes")
+
+
+def _partitions(spec: Spec, source: Source) -> Iterator[Problem]:
+    from generator.spec import partitions
+
+    yield from partitions.check(spec, source)
 
 
 def _suggest(name: str, table: TableSpec) -> str:

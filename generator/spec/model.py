@@ -12,6 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.spec import naming
+from generator.spec.partitions import (
+    PartitionBy,
+    PartitionSpec,
+    build_partition_by,
+    build_partitions,
+)
 from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
 
@@ -181,6 +187,9 @@ class TableSpec:
     primary_key_name: str = ""
     explicit_pk_name: bool = False
     fks: tuple[ForeignKeySpec, ...] = ()
+    partition_by: PartitionBy | None = None  # generator.spec.partitions
+    partitions: tuple[PartitionSpec, ...] = ()
+    inherits: tuple[str, ...] = ()
 
     def foreign_keys(self) -> list[tuple[ColumnSpec, ReferenceSpec]]:
         return [(c, c.references) for c in self.columns.values() if c.references is not None]
@@ -376,6 +385,9 @@ def _table(name: str, body: dict[str, Any], enum_names: frozenset[str], settings
         hash_chain=_hash_chain(body.get("hash_chain"), path + ("hash_chain",)),
         primary_key_name=pk_name or naming.pk_name(name),
         explicit_pk_name=pk_name is not None,
+        partition_by=build_partition_by(body.get("partition_by"), path),
+        partitions=build_partitions(name, body.get("partitions"), path),
+        inherits=tuple(str(p) for p in body.get("inherits") or ()),
     )
 
 

@@ -1,0 +1,80 @@
+"""migra's SQL for partitioned and inherited tables, corrected. Pure.
+
+migra treats each partition as a table of its own: for a partition added or removed it also
+creates or drops the partition's copies of the parent's indexes, primary key and foreign keys
+(which PostgreSQL creates and drops with the partition, or refuses to drop alone: "cannot drop
+inherited constraint"), and for an index or identity added on the parent it adds the same
+to every partition (which PostgreSQL already did: the script fails, once per partition). A
+partitioned table with 55 partitions gave a script that failed in 114 places. So:
+
+- every statement about an object PostgreSQL derives from the parent (a partition's indexes,
+  keys, foreign keys and columns, an inheriting table's inherited columns) goes; the
+  partition itself is created (``CREATE TABLE ... PARTITION OF``) or dropped by migra's own
+  statement, and the parent's statement reaches every partition;
+- ``CREATE INDEX ... ON ONLY parent`` (how ``pg_get_indexdef`` prints a partitioned table's
+  index, and migra copies) makes an index of the parent alone, invalid until one is attached
+  per partition: it becomes ``CREATE INDEX ... ON parent``, which PostgreSQL cascades;
+- a partition whose bound or parent changed (migra is blind to it): ``DETACH PARTITION`` and
+  ``ATTACH PARTITION`` with the spec's bound (``fallback_sql``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from generator.drift.report import _bare
+from generator.pg.catalog import Change, Snapshot
+from generator.spec import naming
+
+_NAME = r'(?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?'
+_ALTER = re.compile(rf"^alter\s+table\s+(?:only\s+)?(?:if\s+exists\s+)?(?P<table>{_NAME})\s+(?P<rest>.*)$", re.I | re.S)
+_COLUMN = re.compile(r'^(?:add|drop|alter)\s+column\s+(?:if\s+(?:not\s+)?exists\s+)?(?P<name>"(?:[^"]|"")+"|[\w$]+)', re.I)
+_CREATE_INDEX = re.compile(rf"^create\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?(?P<name>{_NAME})\s+on\s+(?P<only>only\s+)?(?P<table>{_NAME})", re.I)
+_DROP_INDEX = re.compile(rf"^drop\s+index\s+(?:concurrently\s+)?(?:if\s+exists\s+)?(?P<name>{_NAME})", re.I)
+_CREATE_TABLE = re.compile(rf"^create\s+table\s+(?P<table>{_NAME})\s+partition\s+of\s", re.I)
+
+
+def correct(statements: list[str], source: Snapshot, target: Snapshot) -> list[str]:
+    """migra's statements from ``source`` to ``target`` without those about derived objects."""
+    if not (source.partitions or target.partitions or source.inherits or target.inherits):
+        return statements
+    partitions = set(source.partitions) | set(target.partitions)
+    derived_indexes = set(source.derived_indexes) | set(target.derived_indexes)
+    derived_columns = source.derived_columns | target.derived_columns
+    partitioned = set(source.partition_keys) | set(target.partition_keys)
+    out = []
+    for sql in statements:
+        text = sql.strip()
+        if m := _ALTER.match(text):
+            table = _bare(m["table"])
+            c = _COLUMN.match(m["rest"].strip())
+            if table in partitions:
+                continue  # a partition's columns, keys, foreign keys and identity are its parent's
+            if c and (table, _bare(c["name"])) in derived_columns:
+                continue
+        elif m := _CREATE_INDEX.match(text):
+            table = _bare(m["table"])
+            if table in partitions or _bare(m["name"]) in derived_indexes:
+                continue
+            if m["only"] and table in partitioned:
+                text = text[: m.start("only")] + text[m.end("only"):]
+        elif m := _DROP_INDEX.match(text):
+            if _bare(m["name"]) in derived_indexes:
+                continue
+        out.append(text)
+    return out
+
+
+def fallback_sql(change: Change, live: Snapshot, spec: Snapshot) -> list[str] | None:
+    """DETACH / ATTACH for a partition whose parent or bound differs; None for other changes."""
+    if change.kind != "partition":
+        return None
+    q = naming.quote_ident
+    name = change.name
+    before, after = live.partitions.get(name), spec.partitions.get(name)
+    sql = []
+    if before is not None:
+        sql.append(f"ALTER TABLE {q(before[0])} DETACH PARTITION {q(name)}")
+    if after is not None:
+        sql.append(f"ALTER TABLE {q(after[0])} ATTACH PARTITION {q(name)} {after[1]}")
+    return sql

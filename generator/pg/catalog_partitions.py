@@ -1,0 +1,93 @@
+"""Partitions and inheritance in the catalog snapshot (generator.pg.catalog). Knows no spec.
+
+A partition's indexes, keys and foreign keys are PostgreSQL's copies of its parent's (an index
+attached to the parent's index, a constraint with ``conparentid``), and an inheriting table's
+inherited columns and CHECKs are its parent's: they are one object with the parent's, so the
+snapshot sets them aside (``derived_*``: the fix SQL must not touch them either) and compares
+the partitioning itself: each partition's parent and bound (``pg_get_expr(relpartbound)``),
+each partitioned table's key (``pg_get_partkeydef``) and each table's parents (``pg_inherits``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from generator.pg.catalog import Change, Snapshot
+
+# one row per fact: (what, table, name, detail)
+QUERY = """
+    SELECT 'partition', c.relname, p.relname, pg_get_expr(c.relpartbound, c.oid)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_inherits i ON i.inhrelid = c.oid JOIN pg_class p ON p.oid = i.inhparent
+    WHERE n.nspname = 'public' AND c.relispartition AND c.relkind IN ('r', 'p')
+    UNION ALL
+    SELECT 'key', c.relname, '', pg_get_partkeydef(c.oid)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind = 'p'
+    UNION ALL
+    SELECT 'inherits', c.relname, p.relname, i.inhseqno::text
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_inherits i ON i.inhrelid = c.oid JOIN pg_class p ON p.oid = i.inhparent
+    WHERE n.nspname = 'public' AND NOT c.relispartition AND c.relkind IN ('r', 'p')
+    UNION ALL
+    SELECT 'column', c.relname, a.attname, ''
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+      AND NOT a.attislocal
+    UNION ALL
+    SELECT 'constraint', c.relname, k.conname, ''
+    FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND (k.conparentid <> 0 OR NOT k.conislocal)
+    UNION ALL
+    SELECT 'index', c.relname, i.relname, ''
+    FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = x.indexrelid)
+    ORDER BY 1, 2, 3"""
+
+
+def apply(s: Snapshot, rows: list[tuple[Any, ...]]) -> None:
+    """Record the partitioning facts and take the derived objects out of the compared ones."""
+    parents: dict[str, list[tuple[int, str]]] = {}
+    for what, table, name, detail in rows:
+        if what == "partition":
+            s.partitions[table] = (name, detail)
+        elif what == "key":
+            s.partition_keys[table] = detail
+        elif what == "inherits":
+            parents.setdefault(table, []).append((int(detail), name))
+        elif what == "column":
+            if s.columns.pop((table, name), None) is not None:
+                s.derived_columns.add((table, name))
+        elif what == "constraint":
+            if s.constraints.pop((table, name), None) is not None:
+                s.derived_constraints.add((table, name))
+        elif what == "index":
+            if s.indexes.pop(name, None) is not None:
+                s.derived_indexes[name] = table
+    s.inherits = {t: tuple(p for _n, p in sorted(ps)) for t, ps in parents.items()}
+
+
+def compare(out: list[Change], source: Snapshot, target: Snapshot) -> None:
+    from generator.pg.catalog import Change
+
+    common = set(source.tables) & set(target.tables)
+    for name in sorted(common):
+        a, b = source.partitions.get(name), target.partitions.get(name)
+        if a != b:
+            out.append(Change("partition", name, "changed", f"{_show(a)} -> {_show(b)}"))
+        ka, kb = source.partition_keys.get(name), target.partition_keys.get(name)
+        if ka != kb:
+            out.append(Change("table", name, "changed", f"partition by: {ka or 'none'} -> {kb or 'none'}"))
+        ia, ib = source.inherits.get(name, ()), target.inherits.get(name, ())
+        if ia != ib:
+            out.append(Change("table", name, "changed", f"inherits: {', '.join(ia) or 'none'} -> {', '.join(ib) or 'none'}"))
+
+
+def _show(p: tuple[str, str] | None) -> str:
+    return "not a partition" if p is None else f"partition of {p[0]} {p[1]}"
+
+
+def is_partition(name: str, *snapshots: Snapshot) -> bool:
+    return any(name in s.partitions for s in snapshots)
