@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.adopt import write_partitions
 from generator.adopt.yamltext import Block, emit
 from generator.pg.introspect import Column, Constraint, Database, Index, Relation
 
@@ -129,6 +130,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     enum_names = {t.name for t in db.types if t.kind == "e" and t.schema == "public" and not t.extension}
 
     public = {r.name: r for r in db.relations if r.schema == "public" and not r.extension}
+    write_partitions.prepare(public)  # what a partition or child has from its parent is the parent's
     excluded = {
         r.name for r in public.values()
         if r.kind in ("r", "p") and any(fnmatch.fnmatchcase(r.name, p) or fnmatch.fnmatchcase(f"public.{r.name}", p) for p in exclude)
@@ -160,7 +162,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     for r in public.values():
         if r.kind not in ("r", "p") or r.name in excluded:
             continue
-        reason = _table_problem(r, enum_names, ext_names)
+        reason = write_partitions.table_problem(r, public) or (
+            "" if r.partition else _table_problem(r, enum_names, ext_names))
         if reason:
             bad_tables[r.name] = reason
     for r in public.values():
@@ -194,7 +197,10 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             plan.skipped_relations.update(s.name for s in db.sequences if s.owner_table == f"public.{r.name}")
             out.append(Unsupported("table", f"public.{r.name}", bad_tables[r.name]))
             continue
+        if r.partition:
+            continue  # written under its parent (write_partitions.nest)
         tables[r.name] = _table(r, plan, bad_tables, excluded, owned, enum_names, ext_names)
+        write_partitions.add_partitioning(r, tables[r.name])
         for c in r.columns:
             seq = identity_options.get((f"public.{r.name}", c.name))
             if seq is not None:
@@ -205,6 +211,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
                     f"MAXVALUE {seq.maximum} CACHE {seq.cache}{' CYCLE' if seq.cycle else ''}; the spec writes the defaults",
                 ))
 
+    write_partitions.nest(tables, public, plan, bad_tables, excluded)
     order = _dependency_order(tables)
     plan.tables = order
     settings: dict[str, Any] = {"naming": "verbatim"}
@@ -278,12 +285,6 @@ def _base_type(name: str, schema: str, kind: str, typmod: int, enum_names: set[s
 
 def _table_problem(r: Relation, enum_names: set[str], ext_names: set[str]) -> str:
     """Why the table cannot be written at all, or ''."""
-    if r.kind == "p":
-        return "partitioned table (partitions are not in the spec yet)"
-    if r.partition:
-        return "partition of a partitioned table (partitions are not in the spec yet)"
-    if r.inheritance:
-        return "table inheritance is not in the spec"
     if r.persistence == "u":
         return "UNLOGGED is not in the spec"
     if r.options:
@@ -577,6 +578,7 @@ def _dependency_order(tables: dict[str, dict[str, Any]]) -> list[str]:
     for name, body in tables.items():
         targets = [col["references"]["table"] for col in body["columns"].items.values() if col.get("references")]
         targets += [fk["references"]["table"] for fk in body.get("foreign_keys", [])]
+        targets += body.get("inherits", [])  # a parent before the tables that inherit it
         deps[name].update(t for t in targets if t != name and t in tables)
     dependents: dict[str, list[str]] = {name: [] for name in tables}
     for name, targets in deps.items():
