@@ -184,14 +184,16 @@ def engine_statements(
     _quote_enum_values()
     from migra import Migration
 
+    from generator.drift import partition_sql  # a partition's copies of its parent's objects
+
+    partition_sql.patch_engine()
+
     _same_check_definitions(source.inspector, target.inspector)
     m = Migration(
         source.inspector, target.inspector, ignore_extension_versions=ignore_extension_versions
     )
     m.set_safety(False)
     m.add_all_changes(privileges=False)
-    from generator.drift import partition_sql  # a partition's copies of its parent's objects
-
     statements = [s.strip() for s in m.statements if s.strip() and not _ignored(s)]
     return partition_sql.correct(statements, source.snapshot, target.snapshot)
 

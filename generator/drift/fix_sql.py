@@ -350,7 +350,7 @@ def _uncovered(out: list[Statement], changes: list[Change], live: Snapshot, spec
 def fallback_sql(change: Change, live: Snapshot, spec: Snapshot) -> list[str] | None:
     """SQL for one change, from the spec's definitions; None when schemactl cannot write it."""
     kind, name, action = change.kind, change.name, change.action
-    if kind == "partition":
+    if kind in ("partition", "inheritance"):
         from generator.drift.partition_sql import fallback_sql as partition_fallback
 
         return partition_fallback(change, live, spec)

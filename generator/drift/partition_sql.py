@@ -31,6 +31,8 @@ _ALTER = re.compile(rf"^alter\s+table\s+(?:only\s+)?(?:if\s+exists\s+)?(?P<table
 _COLUMN = re.compile(r'^(?:add|drop|alter)\s+column\s+(?:if\s+(?:not\s+)?exists\s+)?(?P<name>"(?:[^"]|"")+"|[\w$]+)', re.I)
 _CREATE_INDEX = re.compile(rf"^create\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?(?P<name>{_NAME})\s+on\s+(?P<only>only\s+)?(?P<table>{_NAME})", re.I)
 _DROP_INDEX = re.compile(rf"^drop\s+index\s+(?:concurrently\s+)?(?:if\s+exists\s+)?(?P<name>{_NAME})", re.I)
+_CONSTRAINT = re.compile(r'^(?P<verb>add|validate)\s+constraint\s+(?P<name>"(?:[^"]|"")+"|[\w$]+)', re.I)
+_NOT_VALID = re.compile(r"\s+not\s+valid(?=\s*;?\s*$)", re.I)
 _CREATE_TABLE = re.compile(rf"^create\s+table\s+(?P<table>{_NAME})\s+partition\s+of\s", re.I)
 
 
@@ -43,15 +45,25 @@ def correct(statements: list[str], source: Snapshot, target: Snapshot) -> list[s
     derived_columns = source.derived_columns | target.derived_columns
     partitioned = set(source.partition_keys) | set(target.partition_keys)
     out = []
+    validated_now: set[tuple[str, str]] = set()
     for sql in statements:
         text = sql.strip()
         if m := _ALTER.match(text):
             table = _bare(m["table"])
-            c = _COLUMN.match(m["rest"].strip())
+            rest = m["rest"].strip()
+            c = _COLUMN.match(rest)
             if table in partitions:
                 continue  # a partition's columns, keys, foreign keys and identity are its parent's
             if c and (table, _bare(c["name"])) in derived_columns:
                 continue
+            k = _CONSTRAINT.match(rest)
+            if k and table in partitioned:  # no NOT VALID foreign key on a partitioned table
+                key = (table, _bare(k["name"]))
+                if k["verb"].lower() == "validate" and key in validated_now:
+                    continue
+                if k["verb"].lower() == "add" and _NOT_VALID.search(text):
+                    text = _NOT_VALID.sub("", text)
+                    validated_now.add(key)
         elif m := _CREATE_INDEX.match(text):
             table = _bare(m["table"])
             if table in partitions or _bare(m["name"]) in derived_indexes:
@@ -65,12 +77,26 @@ def correct(statements: list[str], source: Snapshot, target: Snapshot) -> list[s
     return out
 
 
+def patch_engine() -> None:
+    """Make migra leave a table's parent alone: its ATTACH PARTITION names an attribute
+    schemainspect does not have (an AttributeError ends the diff) and swaps the two tables;
+    ``fallback_sql`` writes DETACH/ATTACH and INHERIT/NO INHERIT from the catalog instead."""
+    from schemainspect.pg import obj
+
+    obj.InspectedSelectable.attach_detach_statements = lambda self, before: []
+
+
 def fallback_sql(change: Change, live: Snapshot, spec: Snapshot) -> list[str] | None:
-    """DETACH / ATTACH for a partition whose parent or bound differs; None for other changes."""
-    if change.kind != "partition":
-        return None
+    """DETACH / ATTACH for a partition whose parent or bound differs, NO INHERIT / INHERIT
+    for a table whose parents differ; None for other changes."""
     q = naming.quote_ident
     name = change.name
+    if change.kind == "inheritance":
+        old, new = live.inherits.get(name, ()), spec.inherits.get(name, ())
+        return ([f"ALTER TABLE {q(name)} NO INHERIT {q(p)}" for p in old if p not in new]
+                + [f"ALTER TABLE {q(name)} INHERIT {q(p)}" for p in new if p not in old])
+    if change.kind != "partition":
+        return None
     before, after = live.partitions.get(name), spec.partitions.get(name)
     sql = []
     if before is not None:

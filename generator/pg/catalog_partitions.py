@@ -72,6 +72,18 @@ def apply(s: Snapshot, rows: list[tuple[Any, ...]]) -> None:
 def compare(out: list[Change], source: Snapshot, target: Snapshot) -> None:
     from generator.pg.catalog import Change
 
+    # a table that is a partition (or inherits) on one side only: its columns, keys and
+    # indexes there are the parent's; the DETACH/ATTACH (INHERIT) below is the change
+    columns = {f"{t}.{c}" for t, c in source.derived_columns | target.derived_columns}
+    moved = _moved(source, target)
+    constraints = {n for t, n in source.derived_constraints | target.derived_constraints if t in moved}
+    indexes = set(source.derived_indexes) | set(target.derived_indexes)
+    out[:] = [c for c in out if not (
+        (c.kind == "column" and c.name in columns)
+        or (c.kind == "constraint" and c.name in constraints)
+        or (c.kind == "index" and c.name in indexes)
+    )]
+
     common = set(source.tables) & set(target.tables)
     for name in sorted(common):
         a, b = source.partitions.get(name), target.partitions.get(name)
@@ -82,7 +94,13 @@ def compare(out: list[Change], source: Snapshot, target: Snapshot) -> None:
             out.append(Change("table", name, "changed", f"partition by: {ka or 'none'} -> {kb or 'none'}"))
         ia, ib = source.inherits.get(name, ()), target.inherits.get(name, ())
         if ia != ib:
-            out.append(Change("table", name, "changed", f"inherits: {', '.join(ia) or 'none'} -> {', '.join(ib) or 'none'}"))
+            out.append(Change("inheritance", name, "changed", f"inherits: {', '.join(ia) or 'none'} -> {', '.join(ib) or 'none'}"))
+
+
+def _moved(source: Snapshot, target: Snapshot) -> set[str]:
+    """Tables whose parent differs between the two sides."""
+    names = set(source.partitions) | set(target.partitions) | set(source.inherits) | set(target.inherits)
+    return {n for n in names if source.partitions.get(n) != target.partitions.get(n) or source.inherits.get(n) != target.inherits.get(n)}
 
 
 def _show(p: tuple[str, str] | None) -> str:
