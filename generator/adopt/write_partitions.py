@@ -10,12 +10,12 @@ before the table is written (``prepare``), as the catalog snapshot does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from generator.adopt.yamltext import Block
 
 if TYPE_CHECKING:
-    from generator.adopt.writer import ImportPlan
     from generator.pg.introspect import Relation
 
 _STRATEGY = {"RANGE": "range", "LIST": "list", "HASH": "hash"}
@@ -81,10 +81,10 @@ def add_partitioning(r: Relation, body: dict[str, Any]) -> None:
         body["partition_by"] = key
 
 
-def nest(tables: dict[str, dict[str, Any]], public: dict[str, Relation], plan: ImportPlan,
-         problems: dict[str, str], excluded: set[str]) -> None:
-    """Write each partition under its parent (sub-partitions under theirs), in name order."""
-    from generator.adopt.writer import Unsupported
+def nest(tables: dict[str, dict[str, Any]], public: dict[str, Relation], plan: Any,
+         problems: dict[str, str], excluded: set[str], Unsupported: Callable[..., Any]) -> None:  # noqa: N803
+    """Write each partition under its parent (sub-partitions under theirs), in name order;
+    ``plan`` is the writer's ImportPlan, ``Unsupported`` its class (no import cycle)."""
 
     entries: dict[str, dict[str, Any]] = {}
     children: dict[str, list[str]] = {}

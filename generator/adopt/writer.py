@@ -211,7 +211,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
                     f"MAXVALUE {seq.maximum} CACHE {seq.cache}{' CYCLE' if seq.cycle else ''}; the spec writes the defaults",
                 ))
 
-    write_partitions.nest(tables, public, plan, bad_tables, excluded)
+    write_partitions.nest(tables, public, plan, bad_tables, excluded, Unsupported)
     order = _dependency_order(tables)
     plan.tables = order
     settings: dict[str, Any] = {"naming": "verbatim"}

@@ -43,6 +43,7 @@ SPEC_BUILD_CODE = (
     "schema/metadata.py",
     "schema/ddl.py",
     "schema/guards.py",
+    "schema/partitioning.py",
     "drift/materialize.py",
     "drift/spec_db.py",
 )

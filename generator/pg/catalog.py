@@ -283,7 +283,7 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
         a, b = source.functions.get(name), target.functions.get(name)
         if a != b:
             out.append(Change("function", name, "added" if a is None else "removed" if b is None else "changed"))
-    catalog_partitions.compare(out, source, target)
+    out.extend(Change(*c) for c in catalog_partitions.compare(out, source, target))
     return out
 
 

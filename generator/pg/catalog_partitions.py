@@ -10,10 +10,11 @@ each partitioned table's key (``pg_get_partkeydef``) and each table's parents (`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from generator.pg.catalog import Change, Snapshot
+# generator.pg.catalog imports this module: its Snapshot is Any here, and changes are
+# returned as (kind, name, action, detail) for it to wrap
+Snapshot = Any
 
 # one row per fact: (what, table, name, detail)
 QUERY = """
@@ -69,9 +70,9 @@ def apply(s: Snapshot, rows: list[tuple[Any, ...]]) -> None:
     s.inherits = {t: tuple(p for _n, p in sorted(ps)) for t, ps in parents.items()}
 
 
-def compare(out: list[Change], source: Snapshot, target: Snapshot) -> None:
-    from generator.pg.catalog import Change
-
+def compare(out: list[Any], source: Snapshot, target: Snapshot) -> list[tuple[str, str, str, str]]:
+    """Take the changes of derived objects out of ``out``; the partitioning's own changes."""
+    found: list[tuple[str, str, str, str]] = []
     # a table that is a partition (or inherits) on one side only: its columns, keys and
     # indexes there are the parent's; the DETACH/ATTACH (INHERIT) below is the change
     columns = {f"{t}.{c}" for t, c in source.derived_columns | target.derived_columns}
@@ -88,13 +89,14 @@ def compare(out: list[Change], source: Snapshot, target: Snapshot) -> None:
     for name in sorted(common):
         a, b = source.partitions.get(name), target.partitions.get(name)
         if a != b:
-            out.append(Change("partition", name, "changed", f"{_show(a)} -> {_show(b)}"))
+            found.append(("partition", name, "changed", f"{_show(a)} -> {_show(b)}"))
         ka, kb = source.partition_keys.get(name), target.partition_keys.get(name)
         if ka != kb:
-            out.append(Change("table", name, "changed", f"partition by: {ka or 'none'} -> {kb or 'none'}"))
+            found.append(("table", name, "changed", f"partition by: {ka or 'none'} -> {kb or 'none'}"))
         ia, ib = source.inherits.get(name, ()), target.inherits.get(name, ())
         if ia != ib:
-            out.append(Change("inheritance", name, "changed", f"inherits: {', '.join(ia) or 'none'} -> {', '.join(ib) or 'none'}"))
+            found.append(("inheritance", name, "changed", f"inherits: {', '.join(ia) or 'none'} -> {', '.join(ib) or 'none'}"))
+    return found
 
 
 def _moved(source: Snapshot, target: Snapshot) -> set[str]:
@@ -106,6 +108,3 @@ def _moved(source: Snapshot, target: Snapshot) -> set[str]:
 def _show(p: tuple[str, str] | None) -> str:
     return "not a partition" if p is None else f"partition of {p[0]} {p[1]}"
 
-
-def is_partition(name: str, *snapshots: Snapshot) -> bool:
-    return any(name in s.partitions for s in snapshots)

@@ -20,8 +20,10 @@ from generator.spec.source import Path
 
 if TYPE_CHECKING:
     from generator.errors import Problem
-    from generator.spec.model import Spec, TableSpec
     from generator.spec.source import Source
+
+# generator.spec.model imports this module: its Spec and TableSpec are Any here
+Spec = TableSpec = Any
 
 STRATEGIES = ("range", "list", "hash")
 _BARE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*\Z")
@@ -78,13 +80,6 @@ def walk(partitions: tuple[PartitionSpec, ...]) -> Iterator[PartitionSpec]:
     for p in partitions:
         yield p
         yield from walk(p.partitions)
-
-
-def all_partitions(spec: Spec) -> Iterator[tuple[TableSpec, PartitionSpec]]:
-    """(root table, partition) for every partition of the spec, parents first."""
-    for table in spec.tables.values():
-        for p in walk(table.partitions):
-            yield table, p
 
 
 def is_column_item(item: str, columns: Any) -> bool:
