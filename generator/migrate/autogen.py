@@ -39,6 +39,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
 from generator.migrate import ops as xops
+from generator.migrate import partition_ops
 from generator.pg.catalog import Snapshot, read_snapshot, same_check_definition
 from generator.schema import guards
 from generator.schema.metadata import sql_text
@@ -92,6 +93,7 @@ class AutogenSupport:
         pre += [xops.CreateExtensionOp(e) for e in sorted(target.extensions - work.extensions)]
         last += [xops.DropExtensionOp(e) for e in sorted(work.extensions - target.extensions)]
         self._enums(first, pre, removals, last)
+        body = partition_ops.fixups(body, post, work, target)  # partitions: not in the MetaData
         body = _order_table_ops(self._guards_on_table_ops(body))
         self._tidy_alters(body)
         self._defaults(body, post)
@@ -175,6 +177,8 @@ class AutogenSupport:
 
     def _guards_on_existing(self, post: list) -> None:
         for name in sorted(set(self.work.tables) & set(self.target.tables)):
+            if name not in self.spec.tables:
+                continue  # a partition: its guards are its parent's (cloned triggers)
             has, wants = self._has_guard(self.work, name), self._has_guard(self.target, name)
             if wants and not has:
                 post.append(xops.CreateAppendOnlyGuardOp(name))

@@ -571,7 +571,8 @@ def describe_op(op: Any) -> str:
             return f"rename index {op.old_name} to {op.new_name}"
         case x.RenameConstraintOp():
             return f"rename constraint {op.old_name} to {op.new_name}"
-    return type(op).__name__
+    describe = getattr(op, "describe", None)  # generator.migrate.partition_ops
+    return describe() if callable(describe) else type(op).__name__
 
 
 def summarize(upgrade_ops: Any) -> list[str]:
@@ -616,7 +617,7 @@ def destructive_steps(upgrade_ops: Any) -> list[str]:
 
     out = []
     for op in _flat(upgrade_ops):
-        if isinstance(op, ops.DropTableOp | ops.DropColumnOp | x.DropEnumValueOp | x.DropEnumOp):
+        if isinstance(op, ops.DropTableOp | ops.DropColumnOp | x.DropEnumValueOp | x.DropEnumOp) or getattr(op, "loses_data", False):
             out.append(describe_op(op) + " (its data is lost)")
         elif isinstance(op, ops.AlterColumnOp) and _is_narrowing(op):
             out.append(describe_op(op) + " (the type narrows: values may not fit)")
