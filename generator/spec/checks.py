@@ -507,7 +507,9 @@ def _hash_chains(spec: Spec, source: Source) -> Iterator[Problem]:
                     yield source.problem(path, f"{where}: column {name!r} must be nullable: false")
         if not table.append_only:
             yield source.problem(chain.path, f"{where} needs append_only: true (a chain whose rows can change proves nothing)")
-        pk = table.columns.get(table.primary_key[0]) if len(table.primary_key) == 1 else None
+        # a partitioned table's key also holds its partition key columns (PostgreSQL's rule)
+        rest = set(table.primary_key[1:]) - set(table.partition_by.items if table.partition_by else ())
+        pk = table.columns.get(table.primary_key[0]) if table.primary_key and not rest else None
         if pk is None or pk.identity is None:
             yield source.problem(chain.path, f"{where} needs a single primary-key column with identity: always (chains are in id order)")
         if naming.too_long(naming.chain_guard(table.name)):
