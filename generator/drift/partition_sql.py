@@ -33,6 +33,8 @@ _CREATE_INDEX = re.compile(rf"^create\s+(?:unique\s+)?index\s+(?:concurrently\s+
 _DROP_INDEX = re.compile(rf"^drop\s+index\s+(?:concurrently\s+)?(?:if\s+exists\s+)?(?P<name>{_NAME})", re.I)
 _CONSTRAINT = re.compile(r'^(?P<verb>add|validate)\s+constraint\s+(?P<name>"(?:[^"]|"")+"|[\w$]+)', re.I)
 _NOT_VALID = re.compile(r"\s+not\s+valid(?=\s*;?\s*$)", re.I)
+_USING_INDEX = re.compile(r'^add\s+constraint\s+(?P<name>"(?:[^"]|"")+"|[\w$]+)\s+(?:primary\s+key|unique)\s+using\s+index\s', re.I)
+_DROP_TABLE = re.compile(rf"^drop\s+table\s+(?:if\s+exists\s+)?(?P<table>{_NAME})\s*;?\s*$", re.I)
 _CREATE_TABLE = re.compile(rf"^create\s+table\s+(?P<table>{_NAME})\s+partition\s+of\s", re.I)
 
 
@@ -44,10 +46,23 @@ def correct(statements: list[str], source: Snapshot, target: Snapshot) -> list[s
     derived_indexes = set(source.derived_indexes) | set(target.derived_indexes)
     derived_columns = source.derived_columns | target.derived_columns
     partitioned = set(source.partition_keys) | set(target.partition_keys)
+    dropped = {_bare(m["table"]) for sql in statements if (m := _DROP_TABLE.match(sql.strip()))}
+    # ADD CONSTRAINT ... USING INDEX is refused on a partitioned table: the key is added with
+    # its definition instead (PostgreSQL builds the index, on every partition)
+    using_index = {}
+    for sql in statements:
+        if (m := _ALTER.match(sql.strip())) and _bare(m["table"]) in partitioned and (u := _USING_INDEX.match(m["rest"].strip())):
+            key = (_bare(m["table"]), _bare(u["name"]))
+            if key in target.constraints:
+                using_index[key[1]] = key
     out = []
     validated_now: set[tuple[str, str]] = set()
     for sql in statements:
         text = sql.strip()
+        if (m := _DROP_TABLE.match(text)) and _dropped_with_parent(_bare(m["table"]), source, dropped):
+            continue  # dropped just before its parent, below (migra drops the parent first)
+        if m := _DROP_TABLE.match(text):
+            out += _partition_drops(_bare(m["table"]), source, dropped)
         if m := _ALTER.match(text):
             table = _bare(m["table"])
             rest = m["rest"].strip()
@@ -56,6 +71,10 @@ def correct(statements: list[str], source: Snapshot, target: Snapshot) -> list[s
                 continue  # a partition's columns, keys, foreign keys and identity are its parent's
             if c and (table, _bare(c["name"])) in derived_columns:
                 continue
+            u = _USING_INDEX.match(rest)
+            if u and (table, _bare(u["name"])) == using_index.get(_bare(u["name"])):
+                name = _bare(u["name"])
+                text = f"alter table {m['table']} add constraint {naming.quote_ident(name)} {target.constraints[(table, name)][1]};"
             k = _CONSTRAINT.match(rest)
             if k and table in partitioned:  # no NOT VALID foreign key on a partitioned table
                 key = (table, _bare(k["name"]))
@@ -66,7 +85,7 @@ def correct(statements: list[str], source: Snapshot, target: Snapshot) -> list[s
                     validated_now.add(key)
         elif m := _CREATE_INDEX.match(text):
             table = _bare(m["table"])
-            if table in partitions or _bare(m["name"]) in derived_indexes:
+            if table in partitions or _bare(m["name"]) in derived_indexes or using_index.get(_bare(m["name"]), ("",))[0] == table:
                 continue
             if m["only"] and table in partitioned:
                 text = text[: m.start("only")] + text[m.end("only"):]
@@ -74,6 +93,24 @@ def correct(statements: list[str], source: Snapshot, target: Snapshot) -> list[s
             if _bare(m["name"]) in derived_indexes:
                 continue
         out.append(text)
+    return out
+
+
+def _dropped_with_parent(name: str, source: Snapshot, dropped: set[str]) -> bool:
+    parent = source.partitions.get(name, (None, ""))[0]
+    while parent is not None:
+        if parent in dropped:
+            return True
+        parent = source.partitions.get(parent, (None, ""))[0]
+    return False
+
+
+def _partition_drops(parent: str, source: Snapshot, dropped: set[str]) -> list[str]:
+    """DROP TABLE for the dropped partitions of ``parent``, deepest first."""
+    out = []
+    for name in sorted(n for n, (p, _b) in source.partitions.items() if p == parent and n in dropped):
+        out += _partition_drops(name, source, dropped)
+        out.append(f'drop table "public".{naming.quote_ident(name)};')
     return out
 
 

@@ -172,3 +172,17 @@ def test_sixty_partitions_drifted_at_once_converge(run_cli, pg: LocalServer, pro
         psql(url, sql)
         again = _diff(run_cli, url, pg.url(), project, "json")
         assert again.code == 0, again.stdout
+
+
+def test_a_missing_partitioned_table_is_created_with_its_partitions(run_cli, pg: LocalServer, project: Path) -> None:
+    with scratch_database(pg.url(), prefix="schemactl_partdrift") as url:
+        build_from_spec(url, project)
+        psql(url, "DROP TABLE reading;\n")
+        found = _diff(run_cli, url, pg.url(), project, "json")
+        assert found.code == 2, found.output
+        names = {c["name"] for c in json.loads(found.stdout)["changes"] if (c["kind"], c["action"]) == ("table", "added")}
+        assert names == {"reading", "reading_default", *(m[0] for m in months(60))}
+        script = _diff(run_cli, url, pg.url(), project, "sql")
+        psql(url, script.stdout)
+        again = _diff(run_cli, url, pg.url(), project, "json")
+        assert again.code == 0, again.stdout
