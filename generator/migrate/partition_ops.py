@@ -20,6 +20,7 @@ from alembic.operations import ops as alembic_ops
 
 from generator.migrate.ops import _call, _execute, _Op
 from generator.spec import naming
+from generator.spec.types import quote_literal
 
 
 def _q(name: str) -> str:
@@ -32,15 +33,16 @@ def _create_sql(name: str, parent: str, bound: str, key: str | None) -> str:
 
 @Operations.register_operation("create_partition")
 class CreatePartitionOp(_Op):
-    def __init__(self, name: str, parent: str, bound: str, key: str | None = None) -> None:
-        self.name, self.parent, self.bound, self.key = name, parent, bound, key
+    def __init__(self, name: str, parent: str, bound: str, key: str | None = None, comment: str | None = None) -> None:
+        self.name, self.parent, self.bound, self.key, self.comment = name, parent, bound, key, comment
 
     @classmethod
-    def create_partition(cls, operations: Operations, name: str, parent: str, bound: str, key: str | None = None) -> Any:
-        return operations.invoke(cls(name, parent, bound, key))
+    def create_partition(cls, operations: Operations, name: str, parent: str, bound: str, key: str | None = None,
+                         comment: str | None = None) -> Any:
+        return operations.invoke(cls(name, parent, bound, key, comment))
 
     def reverse(self) -> DropPartitionOp:
-        return DropPartitionOp(self.name, self.parent, self.bound, self.key)
+        return DropPartitionOp(self.name, self.parent, self.bound, self.key, self.comment)
 
     def describe(self) -> str:
         return f"create partition {self.name} of {self.parent} {self.bound}"
@@ -48,17 +50,18 @@ class CreatePartitionOp(_Op):
 
 @Operations.register_operation("drop_partition")
 class DropPartitionOp(_Op):
-    def __init__(self, name: str, parent: str, bound: str, key: str | None = None) -> None:
-        self.name, self.parent, self.bound, self.key = name, parent, bound, key
+    def __init__(self, name: str, parent: str, bound: str, key: str | None = None, comment: str | None = None) -> None:
+        self.name, self.parent, self.bound, self.key, self.comment = name, parent, bound, key, comment
 
     @classmethod
-    def drop_partition(cls, operations: Operations, name: str, parent: str, bound: str, key: str | None = None) -> Any:
-        return operations.invoke(cls(name, parent, bound, key))
+    def drop_partition(cls, operations: Operations, name: str, parent: str, bound: str, key: str | None = None,
+                       comment: str | None = None) -> Any:
+        return operations.invoke(cls(name, parent, bound, key, comment))
 
     loses_data = True  # generator.migrate.revision.destructive_steps
 
     def reverse(self) -> CreatePartitionOp:
-        return CreatePartitionOp(self.name, self.parent, self.bound, self.key)
+        return CreatePartitionOp(self.name, self.parent, self.bound, self.key, self.comment)
 
     def describe(self) -> str:
         return f"drop partition {self.name} of {self.parent}"
@@ -99,6 +102,8 @@ class DetachPartitionOp(_Op):
 @Operations.implementation_for(CreatePartitionOp)
 def _create_partition(operations: Operations, op: CreatePartitionOp) -> None:
     _execute(operations, _create_sql(op.name, op.parent, op.bound, op.key))
+    if op.comment:
+        _execute(operations, f"COMMENT ON TABLE {_q(op.name)} IS {quote_literal(op.comment)}")
 
 
 @Operations.implementation_for(DropPartitionOp)
@@ -118,12 +123,16 @@ def _detach_partition(operations: Operations, op: DetachPartitionOp) -> None:
 
 @renderers.dispatch_for(CreatePartitionOp)
 def _r_create_partition(ctx: Any, op: CreatePartitionOp) -> str:
-    return _call("create_partition", op.name, op.parent, op.bound, **({"key": op.key} if op.key else {}))
+    return _call("create_partition", op.name, op.parent, op.bound, **_optional(op))
 
 
 @renderers.dispatch_for(DropPartitionOp)
 def _r_drop_partition(ctx: Any, op: DropPartitionOp) -> str:
-    return _call("drop_partition", op.name, op.parent, op.bound, **({"key": op.key} if op.key else {}))
+    return _call("drop_partition", op.name, op.parent, op.bound, **_optional(op))
+
+
+def _optional(op: CreatePartitionOp | DropPartitionOp) -> dict[str, str]:
+    return {k: v for k, v in (("key", op.key), ("comment", op.comment)) if v}
 
 
 @renderers.dispatch_for(AttachPartitionOp)
@@ -140,14 +149,18 @@ def _r_detach_partition(ctx: Any, op: DetachPartitionOp) -> str:
 
 
 def fixups(body: list, post: list, work: Any, target: Any) -> list:
-    """Alembic's table ops without those about partitions and inherited columns; the
-    partition ops appended to ``post`` (parents before their partitions, drops deepest first)."""
+    """Alembic's table ops without those about partitions and inherited columns, after the
+    partition drops (deepest first); the other partition ops go to the front of ``post``
+    (after the table ops: a new parent exists by then), parents before their partitions."""
     partitions = set(work.partitions) | set(target.partitions)
     derived = work.derived_columns | target.derived_columns
     kept = []
     for op in body:
         if isinstance(op, (alembic_ops.DropTableOp, alembic_ops.CreateTableOp)) and op.table_name in partitions:
             continue
+        if isinstance(op, alembic_ops.DropTableOp) and op.table_name in work.partition_keys:
+            # Alembic's reflection has no partition key: the downgrade re-creates it partitioned
+            op.table_kw["postgresql_partition_by"] = work.partition_keys[op.table_name]
         if isinstance(op, alembic_ops.ModifyTableOps):
             if op.table_name in partitions:
                 continue
@@ -159,14 +172,12 @@ def fixups(body: list, post: list, work: Any, target: Any) -> list:
     for name in _parents_first(work):
         if name not in target.partitions:
             parent, bound = work.partitions[name]
-            drops.insert(0, DropPartitionOp(name, parent, bound, work.partition_keys.get(name)))
+            drops.insert(0, DropPartitionOp(name, parent, bound, work.partition_keys.get(name), work.tables.get(name)))
     for name in _parents_first(target):
         parent, bound = target.partitions[name]
         before = work.partitions.get(name)
         if name not in work.tables:
-            creates.append(CreatePartitionOp(name, parent, bound, target.partition_keys.get(name)))
-            if target.tables.get(name):
-                creates.append(alembic_ops.CreateTableCommentOp(name, target.tables[name]))
+            creates.append(CreatePartitionOp(name, parent, bound, target.partition_keys.get(name), target.tables.get(name)))
         elif before != (parent, bound):
             if before is not None:
                 moves.append(DetachPartitionOp(name, before[0], before[1]))
@@ -175,9 +186,9 @@ def fixups(body: list, post: list, work: Any, target: Any) -> list:
         if work.tables.get(name) != target.tables.get(name):
             post.append(alembic_ops.CreateTableCommentOp(name, target.tables.get(name), existing_comment=work.tables.get(name))
                         if target.tables.get(name) else alembic_ops.DropTableCommentOp(name, existing_comment=work.tables.get(name)))
-    post[:0] = drops + [m for m in moves if isinstance(m, DetachPartitionOp)] + creates + [
+    post[:0] = [m for m in moves if isinstance(m, DetachPartitionOp)] + creates + [
         m for m in moves if isinstance(m, AttachPartitionOp)]
-    return kept
+    return drops + kept  # before a dropped parent's DROP TABLE (which would take them along)
 
 
 def _parents_first(snapshot: Any) -> list[str]:
