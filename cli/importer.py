@@ -28,7 +28,7 @@ database of the dev server (--dev-db) it matches the source under the drift engi
 nothing is written and exit 1 lists them.
 
 Objects the spec cannot express yet (views, functions, triggers, sequences, domains,
-partitions, policies, grants, other schemas, ...) are never dropped silently: exit 1 names
+policies, grants, other schemas, ...) are never dropped silently: exit 1 names
 each one. --skip-unsupported writes the rest with a comment block listing each skipped object.
 
 --baseline -m MSG also writes migrations/ with a first revision that creates the schema

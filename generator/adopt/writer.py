@@ -24,6 +24,7 @@ from generator.adopt import write_sequences
 from generator.adopt.write_domains import Words, generated, plan_domains
 from generator.adopt.write_types import type_body, type_by_name
 from generator.adopt.write_index_forms import check_entry, exclusion_entry, index_entry, key_options
+from generator.adopt import write_partitions
 from generator.adopt.yamltext import Block, emit
 from generator.pg.introspect import Column, Constraint, Database, Relation
 
@@ -155,6 +156,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         plan.skipped_grants.add(name)
 
     public = {r.name: r for r in db.relations if r.schema == "public" and not r.extension}
+    write_partitions.prepare(public)  # what a partition or child has from its parent is the parent's
     excluded = {
         r.name for r in public.values()
         if r.kind in ("r", "p") and any(fnmatch.fnmatchcase(r.name, p) or fnmatch.fnmatchcase(f"public.{r.name}", p) for p in exclude)
@@ -186,7 +188,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     for r in public.values():
         if r.kind not in ("r", "p") or r.name in excluded:
             continue
-        reason = _table_problem(r, enum_names, ext_names)
+        reason = write_partitions.table_problem(r, public) or (
+            "" if r.partition else _table_problem(r, enum_names, ext_names))
         if reason:
             bad_tables[r.name] = reason
     for r in public.values():
@@ -228,11 +231,15 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             plan.skipped_relations.update(s.name for s in db.sequences if s.owner_table == f"public.{r.name}")
             out.append(Unsupported("table", f"public.{r.name}", bad_tables[r.name]))
             continue
+        if r.partition:
+            continue  # written under its parent (write_partitions.nest)
         tables[r.name] = _table(r, plan, bad_tables, excluded, owned, enum_names, ext_names)
+        write_partitions.add_partitioning(r, tables[r.name])
         for c in r.columns:
             if c.identity:
                 tables[r.name]["columns"].items[c.name]["identity"] = write_sequences.identity_body(db, r.name, c)
 
+    write_partitions.nest(tables, public, plan, bad_tables, excluded, Unsupported)
     order = _dependency_order(tables)
     plan.tables = order
     settings: dict[str, Any] = {"naming": "verbatim"}
@@ -307,12 +314,6 @@ def _base_type(name: str, schema: str, kind: str, typmod: int, enum_names: set[s
 
 def _table_problem(r: Relation, enum_names: set[str], ext_names: set[str]) -> str:
     """Why the table cannot be written at all, or ''."""
-    if r.kind == "p":
-        return "partitioned table (partitions are not in the spec yet)"
-    if r.partition:
-        return "partition of a partitioned table (partitions are not in the spec yet)"
-    if r.inheritance:
-        return "table inheritance is not in the spec"
     if r.persistence == "u":
         return "UNLOGGED is not in the spec"
     if r.options:
@@ -578,6 +579,7 @@ def _dependency_order(tables: dict[str, dict[str, Any]]) -> list[str]:
     for name, body in tables.items():
         targets = [col["references"]["table"] for col in body["columns"].items.values() if col.get("references")]
         targets += [fk["references"]["table"] for fk in body.get("foreign_keys", [])]
+        targets += body.get("inherits", [])  # a parent before the tables that inherit it
         deps[name].update(t for t in targets if t != name and t in tables)
     dependents: dict[str, list[str]] = {name: [] for name in tables}
     for name, targets in deps.items():

@@ -185,6 +185,10 @@ def engine_statements(
     _quote_enum_values()
     from migra import Migration
 
+    from generator.drift import partition_sql  # a partition's copies of its parent's objects
+
+    partition_sql.patch_engine()
+
     _same_check_definitions(source.inspector, target.inspector)
     for side in (source, target):
         hide_domain_enums(side.inspector, side.snapshot.domains)
@@ -194,7 +198,8 @@ def engine_statements(
     )
     m.set_safety(False)
     m.add_all_changes(privileges=False)
-    return [s.strip() for s in m.statements if s.strip() and not _ignored(s)]
+    statements = [s.strip() for s in m.statements if s.strip() and not _ignored(s)]
+    return partition_sql.correct(statements, source.snapshot, target.snapshot)
 
 
 def _quote_enum_values() -> None:

@@ -367,12 +367,16 @@ def _uncovered(out: list[Statement], changes: list[Change], live: Snapshot, spec
 def fallback_sql(change: Change, live: Snapshot, spec: Snapshot) -> list[str] | None:
     """SQL for one change, from the spec's definitions; None when schemactl cannot write it."""
     kind, name, action = change.kind, change.name, change.action
+    if kind in ("partition", "inheritance"):
+        from generator.drift.partition_sql import fallback_sql as partition_fallback
+
+        return partition_fallback(change, live, spec)
     if kind == "extension":
         return [f"CREATE EXTENSION IF NOT EXISTS {ident(name)}"] if action == "added" else [f"DROP EXTENSION {ident(name)}"]
     if kind == "index":
         sql = [f"DROP INDEX {qualified(name)}"] if action != "added" else []
         if action != "removed":
-            sql.append(create_index(name, spec.indexes[name][1]))
+            sql.append(create_index(name, spec.indexes[name][1]).replace(" ON ONLY ", " ON ", 1))  # cascades to partitions
         return sql
     if kind == "constraint":
         table = next((t for (t, n) in (spec.constraints if action != "removed" else live.constraints) if n == name), None)

@@ -43,6 +43,7 @@ from generator.migrate import ops as xops
 from generator.migrate import sequence_ops
 from generator.migrate.type_ops import user_type_ops
 from generator.migrate.index_form_ops import index_form_ops, without_handled
+from generator.migrate import partition_ops
 from generator.pg.catalog import Snapshot, read_snapshot, same_check_definition
 from generator.schema import guards
 from generator.schema.domains_ddl import VirtualComputed
@@ -112,6 +113,7 @@ class AutogenSupport:
         domains_first, domains_last = domain_ops.domain_changes(work, target)  # after new enums, before tables
         pre += domains_first
         last[:0] = domains_last  # before the enum drops: a domain may be over one
+        body = partition_ops.fixups(body, post, work, target)  # partitions: not in the MetaData
         body = _order_table_ops(self._guards_on_table_ops(body))
         domain_ops.drop_phantom_nullability(body, work, target)
         self._tidy_alters(body)
@@ -202,6 +204,8 @@ class AutogenSupport:
 
     def _guards_on_existing(self, post: list) -> None:
         for name in sorted(set(self.work.tables) & set(self.target.tables)):
+            if name not in self.spec.tables:
+                continue  # a partition: its guards are its parent's (cloned triggers)
             has, wants = self._has_guard(self.work, name), self._has_guard(self.target, name)
             if wants and not has:
                 post.append(xops.CreateAppendOnlyGuardOp(name))

@@ -499,7 +499,6 @@ def describe_op(op: Any) -> str:
     from alembic.operations import ops
 
     from generator.migrate import ops as x
-    from generator.migrate.domain_ops import DomainSqlOp
 
     table = getattr(op, "table_name", None)
     if isinstance(getattr(op, "summary", None), str):  # generator.migrate.index_form_ops.DDLOp
@@ -574,10 +573,12 @@ def describe_op(op: Any) -> str:
             return f"rename index {op.old_name} to {op.new_name}"
         case x.RenameConstraintOp():
             return f"rename constraint {op.old_name} to {op.new_name}"
-        case DomainSqlOp():
-            return op.summary
-    if hasattr(op, "summary"):  # ops of generator.migrate.sequence_ops
-        return str(op.summary())
+    for attr in ("describe", "summary"):  # the ops of generator.migrate.*_ops: a method or a text
+        value = getattr(op, attr, None)
+        if callable(value):
+            return str(value())
+        if isinstance(value, str) and value:
+            return value
     return type(op).__name__
 
 

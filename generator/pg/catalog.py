@@ -21,6 +21,7 @@ from generator.pg import catalog_sequences
 from generator.pg.catalog_domains import QUERIES as DOMAIN_QUERIES
 from generator.pg.catalog_domains import Domain, compare_domains, generated_detail, read_domains
 from generator.pg import catalog_types
+from generator.pg import catalog_partitions
 
 IGNORED_TABLES = {"alembic_version"}
 
@@ -51,6 +52,13 @@ class Snapshot:
     domains: dict[str, Domain] = field(default_factory=dict)  # generator.pg.catalog_domains
     user_types: dict[str, str] = field(default_factory=dict)  # composite/range name -> definition (catalog_types)
     user_type_comments: dict[str, str | None] = field(default_factory=dict)
+    # generator.pg.catalog_partitions: partitioning, and the objects derived from a parent's
+    partitions: dict[str, tuple[str, str]] = field(default_factory=dict)  # partition -> (parent, bound)
+    partition_keys: dict[str, str] = field(default_factory=dict)  # partitioned table -> pg_get_partkeydef
+    inherits: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table -> parents (not partitions)
+    derived_columns: set[tuple[str, str]] = field(default_factory=set)
+    derived_constraints: set[tuple[str, str]] = field(default_factory=set)
+    derived_indexes: dict[str, str] = field(default_factory=dict)  # index -> table
 
     def index_def(self, name: str) -> str | None:
         found = self.indexes.get(name)
@@ -114,6 +122,7 @@ _QUERIES = {
     "sequences": catalog_sequences.QUERY,
     **DOMAIN_QUERIES,
     "user_types": catalog_types.QUERY,
+    "partitioning": catalog_partitions.QUERY,
 }
 
 
@@ -148,6 +157,7 @@ def snapshot_from_rows(rows: dict[str, list[tuple[Any, ...]]]) -> Snapshot:
         s.functions[name] = body.strip()
     s.sequences, s.identities = catalog_sequences.read_rows(rows.get("sequences", []), IGNORED_TABLES)
     s.user_types, s.user_type_comments = catalog_types.read_rows(rows.get("user_types", []))
+    catalog_partitions.apply(s, rows.get("partitioning", []))
     return s
 
 
@@ -296,6 +306,7 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
         if a != b:
             out.append(Change("function", name, "added" if a is None else "removed" if b is None else "changed"))
     out += catalog_sequences.compare(source, target, common, Change)
+    out.extend(Change(*c) for c in catalog_partitions.compare(out, source, target))
     return out
 
 

@@ -144,6 +144,32 @@ QUERIES: dict[str, str] = {
              AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('i', 'a')
         LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
         WHERE n.nspname = ANY(%(schemas)s) AND c.relkind = 'S' ORDER BY c.oid""",
+    # partitioning and inheritance: (what, relation oid, name, detail); see _partitioning
+    "partitioning": """
+        SELECT 'key', c.oid, '', pg_get_partkeydef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = ANY(%(schemas)s) AND c.relkind = 'p'
+        UNION ALL SELECT 'bound', c.oid, '', pg_get_expr(c.relpartbound, c.oid)
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = ANY(%(schemas)s) AND c.relispartition AND c.relkind IN ('r', 'p')
+        UNION ALL SELECT 'parent', i.inhrelid, pn.nspname || '.' || p.relname, lpad(i.inhseqno::text, 6, '0')
+          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+          WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p')
+        UNION ALL SELECT 'inherited column', a.attrelid, a.attname, ''
+          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+            AND NOT a.attislocal
+        UNION ALL SELECT 'derived constraint', k.conrelid, k.conname, ''
+          FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = ANY(%(schemas)s) AND (k.conparentid <> 0 OR NOT k.conislocal)
+        UNION ALL SELECT 'derived index', x.indrelid, i.relname, ''
+          FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = ANY(%(schemas)s) AND EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = x.indexrelid)
+        UNION ALL SELECT 'derived trigger', t.tgrelid, t.tgname, ''
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = ANY(%(schemas)s) AND t.tgparentid <> 0
+        ORDER BY 1, 2, 4, 3""",
     # objects in the user schemas of kinds the spec has no word for, not owned by an extension
     "others": f"""
         SELECT 'collation', n.nspname, c.collname FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
@@ -277,6 +303,12 @@ class Relation:
     triggers: list[str] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
+    # partitioning and inheritance (generator.adopt.write_partitions)
+    partition_key: str | None = None  # pg_get_partkeydef of a partitioned table
+    bound: str | None = None  # pg_get_expr(relpartbound) of a partition
+    parents: list[str] = field(default_factory=list)  # "schema.name", in inhseqno order
+    inherited_columns: set[str] = field(default_factory=set)
+    derived: set[tuple[str, str]] = field(default_factory=set)  # ("constraint"|"index"|"trigger", name) copied from a parent
 
 
 @dataclass(frozen=True)
@@ -373,6 +405,7 @@ def _build(rows: dict[str, list[tuple[Any, ...]]], version: int) -> Database:
             comment, tuple(cols or ()), tuple(indoption or ())[:nkey], bool(defopc) if defopc is not None else True,
             bool(defcoll) if defcoll is not None else True, constraint, bool(nnd), valid, tuple(items or ()),
         ))
+    _partitioning(by_oid, rows.get("partitioning", []))
     for oid, name in rows["triggers"]:
         if oid in by_oid:
             by_oid[oid].triggers.append(name)
@@ -403,6 +436,23 @@ def _build(rows: dict[str, list[tuple[Any, ...]]], version: int) -> Database:
         others=[tuple(r) for r in rows["others"]],  # type: ignore[misc]
         server_version=version,
     )
+
+
+def _partitioning(by_oid: dict[int, Relation], rows: list[tuple[Any, ...]]) -> None:
+    for what, oid, name, detail in rows:
+        rel = by_oid.get(oid)
+        if rel is None:
+            continue
+        if what == "key":
+            rel.partition_key = detail
+        elif what == "bound":
+            rel.bound = detail
+        elif what == "parent":
+            rel.parents.append(name)
+        elif what == "inherited column":
+            rel.inherited_columns.add(name)
+        else:
+            rel.derived.add((what.split()[1], name))
 
 
 def user_schemas(conn: Any) -> list[str]:

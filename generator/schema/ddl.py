@@ -31,6 +31,7 @@ def user_types_ddl(spec: Spec) -> list[str]:
         if comment:
             out.append(comment)
     return out
+from generator.spec.partitions import partition_ddl
 
 
 def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
@@ -53,9 +54,11 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
         for col in table.columns:
             if col.comment:
                 out.append(str(SetColumnComment(col).compile(dialect=dialect)))
+        spec_table = spec.tables.get(table.name)
+        if spec_table is not None and spec_table.partitions:
+            out += partition_ddl(spec_table)  # before the indexes: PostgreSQL names the partitions' copies alike
         for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
             out.append(str(CreateIndex(index).compile(dialect=dialect)))
-        spec_table = spec.tables.get(table.name)
         if spec_table is not None:
             out += index_forms_ddl.late_statements(spec_table)
         if spec_table is not None and spec_table.append_only:

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
-from generator.schema import guards, index_forms_ddl
+from generator.schema import guards, index_forms_ddl, partitioning
 from generator.schema.sequences_ddl import identity_kwargs
 from generator.schema.domains_ddl import computed, domain_type
 from generator.schema.opaque_sa import needs_opaque, opaque_type
@@ -65,6 +65,7 @@ def build_metadata(spec: Spec) -> sa.MetaData:
             _table(md, spec, table, enums)
         for table in spec.tables.values():
             _foreign_keys(md, table)
+        partitioning.add_inheritance(md, spec)
         attach_extras(md, spec)
     return md
 
@@ -140,7 +141,7 @@ def _table(md: sa.MetaData, spec: Spec, table: TableSpec, enums: dict[str, pg.EN
         if not index_forms_ddl.is_late_check(ck):  # NOT VALID / NO INHERIT: ddl_script adds them
             items.append(sa.CheckConstraint(sql_text(ck.sql), name=conv(ck.name)))
     items.extend(_index(None, ix) for ix in table.indexes if not index_forms_ddl.is_plain(ix))
-    t = sa.Table(table.name, md, *items, comment=table.comment or None)
+    t = sa.Table(table.name, md, *items, comment=table.comment or None, **partitioning.table_kwargs(table))
     for ix in table.indexes:
         if index_forms_ddl.is_plain(ix):
             _index(t, ix)
@@ -211,6 +212,7 @@ def attach_extras(md: sa.MetaData, spec: Spec) -> None:
 
     for t in types_in_order(spec.types):  # types: before the tables that use them
         event.listen(md, "before_create", sa.DDL(create_type_sql(t).replace("%", "%%")))
+    partitioning.attach_partition_ddl(md, spec)
     for table in spec.tables.values():
         if table.append_only:
             t = md.tables[table.name]

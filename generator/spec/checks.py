@@ -43,7 +43,7 @@ def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
                   _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged,
-                  check_sequences, check_domains, _user_types, index_form_problems):
+                  check_sequences, check_domains, _user_types, index_form_problems, _partitions):
         problems.extend(check(spec, source))
     return problems
 
@@ -509,11 +509,19 @@ def _hash_chains(spec: Spec, source: Source) -> Iterator[Problem]:
                     yield source.problem(path, f"{where}: column {name!r} must be nullable: false")
         if not table.append_only:
             yield source.problem(chain.path, f"{where} needs append_only: true (a chain whose rows can change proves nothing)")
-        pk = table.columns.get(table.primary_key[0]) if len(table.primary_key) == 1 else None
+        # a partitioned table's key also holds its partition key columns (PostgreSQL's rule)
+        rest = set(table.primary_key[1:]) - set(table.partition_by.items if table.partition_by else ())
+        pk = table.columns.get(table.primary_key[0]) if table.primary_key and not rest else None
         if pk is None or pk.identity is None:
             yield source.problem(chain.path, f"{where} needs a single primary-key column with identity: always (chains are in id order)")
         if naming.too_long(naming.chain_guard(table.name)):
             yield source.problem(chain.path, f"{where}: trigger name {naming.chain_guard(table.name)!r} is over 63 bytes")
+
+
+def _partitions(spec: Spec, source: Source) -> Iterator[Problem]:
+    from generator.spec import partitions
+
+    yield from partitions.check(spec, source)
 
 
 def _suggest(name: str, table: TableSpec) -> str:

@@ -21,6 +21,12 @@ from generator.spec.sequences import (
 )
 from generator.spec.domains import DomainSpec, GeneratedSpec, build_domains, build_generated
 from generator.spec.index_forms import ExclusionSpec, build_exclusions, item_fields, with_params
+from generator.spec.partitions import (
+    PartitionBy,
+    PartitionSpec,
+    build_partition_by,
+    build_partitions,
+)
 from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
 from generator.spec.user_types import TypeSpec, build_types
@@ -212,6 +218,9 @@ class TableSpec:
     pk_deferrable: bool = False
     pk_initially_deferred: bool = False
     pk_include: tuple[str, ...] = ()
+    partition_by: PartitionBy | None = None  # generator.spec.partitions
+    partitions: tuple[PartitionSpec, ...] = ()
+    inherits: tuple[str, ...] = ()
 
     def foreign_keys(self) -> list[tuple[ColumnSpec, ReferenceSpec]]:
         return [(c, c.references) for c in self.columns.values() if c.references is not None]
@@ -425,6 +434,9 @@ def _table(name: str, body: dict[str, Any], enum_names: frozenset[str], settings
         pk_deferrable=bool(pk_options.get("deferrable", False)),
         pk_initially_deferred=bool(pk_options.get("initially_deferred", False)),
         pk_include=tuple(pk_options.get("include") or ()),
+        partition_by=build_partition_by(body.get("partition_by"), path),
+        partitions=build_partitions(name, body.get("partitions"), path),
+        inherits=tuple(str(p) for p in body.get("inherits") or ()),
     )
 
 

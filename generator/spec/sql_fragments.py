@@ -30,7 +30,7 @@ from pglast import ast, parse_sql
 from pglast.enums import ConstrType, LimitOption, SetOperation
 from pglast.parser import ParseError, scan
 
-Kind = Literal["check", "where", "default", "domain_check", "generated", "index_expression"]
+Kind = Literal["check", "where", "default", "domain_check", "generated", "index_expression", "partition"]
 
 # Where each kind of fragment goes, with %s for the fragment; mirrors the DDL that
 # SQLAlchemy renders (CHECK (...), DEFAULT ..., CREATE INDEX ... WHERE ...).
@@ -41,6 +41,7 @@ _CONTEXT: dict[str, str] = {
     "domain_check": "CREATE DOMAIN d AS integer CONSTRAINT c CHECK ({})",
     "generated": "CREATE TABLE t (c integer GENERATED ALWAYS AS ({}) STORED)",
     "index_expression": "CREATE INDEX i ON t (({}))",  # also an exclusion element's expression
+    "partition": "CREATE TABLE t (c integer) PARTITION BY RANGE (({}))",  # generator.spec.partitions
 }
 
 _CLAUSES = {
@@ -56,7 +57,8 @@ _CLAUSES = {
 MAX_LENGTH = 10_000
 
 _WHAT = {"check": "CHECK", "where": "index WHERE", "default": "default_sql", "domain_check": "domain CHECK",
-         "generated": "generated column expression", "index_expression": "index expression"}
+         "generated": "generated column expression", "index_expression": "index expression",
+         "partition": "partition key expression"}
 
 
 class FragmentProblem(ValueError):
@@ -221,6 +223,8 @@ def _placed(stmts: Any, kind: str) -> Any:
         if not isinstance(stmt, ast.IndexStmt) or len(stmt.indexParams or ()) != 1:
             return None
         return stmt.whereClause
+    if kind == "partition":
+        return _placed_partition_key(stmt)
     if kind == "index_expression":
         if not isinstance(stmt, ast.IndexStmt) or len(stmt.indexParams or ()) != 1 or stmt.whereClause is not None:
             return None
@@ -325,3 +329,58 @@ def fragment_at(spec: Any, statement: str, error: Any) -> tuple[tuple, str]:
         table = spec.tables[created.group(1)]
         return table.path, f"table {table.name}"
     return (), ""
+
+
+# ------------------------------------------------------------------ partitions (generator.spec.partitions)
+
+
+def _placed_partition_key(stmt: Any) -> Any:
+    spec = stmt.partspec if isinstance(stmt, ast.CreateStmt) else None
+    if spec is None or len(spec.partParams or ()) != 1 or len(stmt.tableElts or ()) != 1:
+        return None
+    elem = spec.partParams[0]
+    if elem.name is not None or elem.collation or elem.opclass:
+        return None
+    return elem.expr
+
+
+_BOUND_FORMS = {"range": ("r", "FOR VALUES FROM (...) TO (...)"), "list": ("l", "FOR VALUES IN (...)"),
+                "hash": ("h", "FOR VALUES WITH (MODULUS m, REMAINDER r)")}
+
+
+def check_partition_bound(text: str, strategy: str | None = None) -> None:
+    """Raise FragmentProblem unless ``text`` is exactly one partition bound (``FOR VALUES ...``
+    or ``DEFAULT``, as ``pg_get_expr(relpartbound)`` prints it), of the form ``strategy``
+    (range, list, hash) takes when given: ``CREATE TABLE p PARTITION OF t <text>`` must parse
+    to that one statement with nothing but the bound, whose values hold no subquery, parameter
+    or refused function."""
+    what = "bound"
+    if not isinstance(text, str) or not text.strip():
+        raise FragmentProblem(f"{what} is empty; write FOR VALUES ... or DEFAULT")
+    if len(text) > MAX_LENGTH or "\x00" in text:
+        raise FragmentProblem(f"{what} is too long or holds a NUL character")
+    try:
+        tokens = scan(text)
+    except ParseError as exc:
+        raise FragmentProblem(f"{what} is not valid SQL: {_reason(exc)}") from None
+    for token in tokens:
+        if token.name in ("SQL_COMMENT", "C_COMMENT") or token.name == "ASCII_59":
+            raise FragmentProblem(f"{what} holds a comment or ';' at character {token.start + 1}; write exactly one partition bound")
+    try:
+        stmts = parse_sql("CREATE TABLE p PARTITION OF t " + text)
+    except ParseError as exc:
+        raise FragmentProblem(f"{what} is not one partition bound (FOR VALUES ... or DEFAULT): {_reason(exc)}") from None
+    stmt = stmts[0].stmt if len(stmts) == 1 else None
+    if not isinstance(stmt, ast.CreateStmt) or stmt.partbound is None or any(
+        getattr(stmt, name) not in (None, (), [], False)
+        for name in ("tableElts", "partspec", "constraints", "options", "tablespacename", "accessMethod", "ofTypename")
+    ) or len(stmt.inhRelations or ()) != 1:
+        raise FragmentProblem(f"{what} must be exactly one partition bound (FOR VALUES ... or DEFAULT), nothing after it")
+    bound = stmt.partbound
+    for values in (bound.listdatums, bound.lowerdatums, bound.upperdatums):
+        for value in values or ():
+            _refuse_inside(value, what)
+    if strategy in _BOUND_FORMS and not bound.is_default and bound.strategy != _BOUND_FORMS[strategy][0]:
+        raise FragmentProblem(f"{what} of a {strategy} partition is written {_BOUND_FORMS[strategy][1]} (or DEFAULT)")
+    if strategy == "hash" and bound.is_default:
+        raise FragmentProblem("a hash-partitioned table has no DEFAULT partition (PostgreSQL's rule)")
