@@ -363,7 +363,7 @@ def _literal_problem(ctype: ColumnType, value: Any, enum_values: list[str] | Non
     if ctype.array:
         if not isinstance(value, list):
             return f"a value of array type {ctype.sql()} must be a list"
-        element = ColumnType(ctype.base, ctype.length, ctype.scale, False, ctype.enum, ctype.opaque, 1, ctype.opaque_name)
+        element = replace(ctype, array=False, dims=1)
         for item in value:
             message = None if item is None else _literal_problem(element, item, enum_values)
             if message:

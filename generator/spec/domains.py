@@ -148,6 +148,9 @@ def check_domains(spec: Spec, source: Source) -> Iterator[Problem]:
             except TypeProblem as exc:
                 yield source.problem(d.path + ("type",), f"{where}: {exc}")
             continue
+        if d.ctype.opaque and (d.ctype.opaque_name or d.ctype.base) == d.name:  # type: its own name
+            yield source.problem(d.path + ("type",), f"{where}: its base type is a domain based on itself")
+            continue
         root = root_type(spec, d.ctype)
         if root is None:
             if _in_cycle(spec, d.name):

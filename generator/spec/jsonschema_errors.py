@@ -166,21 +166,19 @@ def _to_problems(source: Source, error: Any, schema_name: str = "schema", limit:
 # instead of "did you mean" a key that happens to be spelled alike.
 _UNSUPPORTED_KEYS = {
     (): {
-        "domains": "domains", "sequences": "sequences", "views": "views",
-        "materialized_views": "materialized views", "functions": "functions",
+        "views": "views", "materialized_views": "materialized views", "functions": "functions",
         "procedures": "procedures", "triggers": "triggers", "schemas": "schemas",
         "roles": "roles", "grants": "grants",
         "policies": "row-level security policies", "comments": "separate comments",
     },
     ("tables", "*"): {
-        "triggers": "triggers", "partition_by": "partitioned tables", "partition": "partitioned tables",
-        "partitions": "partitioned tables",
-        "policies": "row-level security policies", "grants": "grants", "inherits": "table inheritance",
-        "exclude": "exclusion constraints", "tablespace": "tablespaces",
+        "triggers": "triggers",
+        "policies": "row-level security policies", "grants": "grants",
+        "tablespace": "tablespaces",
     },
     ("tables", "*", "columns", "*"): {
-        "generated": "generated columns", "collation": "collations", "collate": "collations",
-        "sequence": "sequences (use identity:)", "check": "column checks (use checks: on the table)",
+        "sequence": "sequences (use identity:, or a sequence under sequences: and default_sql:)",
+        "check": "column checks (use checks: on the table)",
     },
 }
 

@@ -13,7 +13,7 @@ import json
 import math
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
@@ -199,7 +199,7 @@ def _opaque(text: str, enums: set[str] | frozenset[str]) -> ColumnType:
     if found.dims:
         element = parse_type(found.element, enums)
         if not element.opaque:
-            return ColumnType(element.base, element.length, element.scale, True, element.enum, dims=found.dims)
+            return replace(element, array=True, dims=found.dims)
     return ColumnType(found.element, array=found.dims > 0, opaque=True, dims=max(found.dims, 1), opaque_name=found.name)
 
 
@@ -229,7 +229,7 @@ def check_default(ctype: ColumnType, value: Any, enum_values: list[str] | None =
             raise TypeProblem(f"default of array type {ctype.sql()} must be a list")
         if ctype.dims > 1:
             raise TypeProblem(f"default of multi-dimensional array type {ctype.sql()}: use default_sql")
-        element = ColumnType(ctype.base, ctype.length, ctype.scale, False, ctype.enum, ctype.opaque, 1, ctype.opaque_name)
+        element = replace(ctype, array=False, dims=1)
         for item in value:
             check_default(element, item, enum_values)
         return

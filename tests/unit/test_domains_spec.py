@@ -71,7 +71,7 @@ def test_domains_and_generated_columns_validate_and_build_in_order() -> None:
     (("metric_unit: {type: unit, default: mm}", "metric_unit: {type: unit, default: cm}"),
      "schema.yaml:17:38: domain metric_unit: default 'cm' is not a value of enum unit (mm, inch)"),
     (("big_length: {type: length_mm, default: 10}", "big_length: {type: big_length}"),
-     "schema.yaml:15:22: domain big_length: unknown type 'big_length'"),
+     "schema.yaml:15:22: domain big_length: its base type is a domain based on itself"),
     (("part_code_not_p999", "part_code_format"), "schema.yaml:13:16: domain part_code: two checks are named part_code_format"),
     (("metric_unit: {type: unit", "unit: {type: unit"), "schema.yaml:17:3: domain unit: an enum or table has the same name"),
     (("width: {type: length_mm, default: 5}", "width: {type: length_mm, default: five}"),
