@@ -20,11 +20,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.adopt import write_sequences
+from generator.adopt import write_partitions, write_sequences
 from generator.adopt.write_domains import Words, generated, plan_domains
-from generator.adopt.write_types import type_body, type_by_name
 from generator.adopt.write_index_forms import check_entry, exclusion_entry, index_entry, key_options
-from generator.adopt import write_partitions
+from generator.adopt.write_types import type_body, type_by_name
 from generator.adopt.yamltext import Block, emit
 from generator.pg.introspect import Column, Constraint, Database, Relation
 
@@ -342,6 +341,14 @@ def _table_problem(r: Relation, enum_names: set[str], ext_names: set[str]) -> st
     return "; ".join(problems)
 
 
+
+
+def _check_sql(definition: str) -> str | None:
+    """``CHECK ((qty > 0))`` -> ``(qty > 0)`` (pg_get_constraintdef writes ``CHECK (%s)``);
+    None for the NO INHERIT / NOT VALID forms (a domain's check: generator.adopt.write_domains)."""
+    if not definition.startswith("CHECK (") or definition.endswith((" NO INHERIT", " NOT VALID", " NOT ENFORCED")):
+        return None
+    return definition[len("CHECK (") : -1]
 
 
 # defaults written as the spec's literals (``default:``) rather than ``default_sql``: only

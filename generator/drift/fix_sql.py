@@ -33,15 +33,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from generator.drift.fix_sequences import fix_sequences, identity_sql
 from generator.drift.fix_domains import (
     DOMAIN_KINDS,
     domain_statements,
     fix_generated,
     place_domains,
 )
-from generator.drift.fix_types import fix_types
 from generator.drift.fix_not_valid import keep_not_valid
+from generator.drift.fix_sequences import fix_sequences, identity_sql
+from generator.drift.fix_types import fix_types
 from generator.drift.report import (
     Statement,
     describe_statement,

@@ -38,12 +38,10 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
-from generator.migrate import domain_ops
+from generator.migrate import domain_ops, partition_ops, sequence_ops
 from generator.migrate import ops as xops
-from generator.migrate import sequence_ops
-from generator.migrate.type_ops import user_type_ops
 from generator.migrate.index_form_ops import index_form_ops, without_handled
-from generator.migrate import partition_ops
+from generator.migrate.type_ops import user_type_ops
 from generator.pg.catalog import Snapshot, read_snapshot, same_check_definition
 from generator.schema import guards
 from generator.schema.domains_ddl import VirtualComputed

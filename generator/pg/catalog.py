@@ -17,11 +17,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.pg import catalog_sequences
+from generator.pg import catalog_partitions, catalog_sequences, catalog_types
 from generator.pg.catalog_domains import QUERIES as DOMAIN_QUERIES
 from generator.pg.catalog_domains import Domain, compare_domains, generated_detail, read_domains
-from generator.pg import catalog_types
-from generator.pg import catalog_partitions
 
 IGNORED_TABLES = {"alembic_version"}
 

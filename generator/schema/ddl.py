@@ -19,6 +19,7 @@ from generator.schema.domains_ddl import create_domains
 from generator.schema.metadata import build_metadata, ddl_dialect
 from generator.spec import naming
 from generator.spec.model import Spec
+from generator.spec.partitions import partition_ddl
 from generator.spec.user_types import create_type_sql, type_comment_sql, types_in_order
 
 
@@ -31,7 +32,6 @@ def user_types_ddl(spec: Spec) -> list[str]:
         if comment:
             out.append(comment)
     return out
-from generator.spec.partitions import partition_ddl
 
 
 def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:

@@ -17,9 +17,9 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
 from generator.schema import guards, index_forms_ddl, partitioning
-from generator.schema.sequences_ddl import identity_kwargs
 from generator.schema.domains_ddl import computed, domain_type
 from generator.schema.opaque_sa import needs_opaque, opaque_type
+from generator.schema.sequences_ddl import identity_kwargs
 from generator.spec import naming
 from generator.spec.model import NO_DEFAULT, ColumnSpec, IndexSpec, Spec, TableSpec
 from generator.spec.source import gc_paused

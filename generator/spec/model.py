@@ -12,13 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.spec import naming
-from generator.spec.sequences import (
-    IdentityOptions,
-    SequenceSpec,
-    build_sequences,
-    identity_kind,
-    identity_options,
-)
 from generator.spec.domains import DomainSpec, GeneratedSpec, build_domains, build_generated
 from generator.spec.index_forms import ExclusionSpec, build_exclusions, item_fields, with_params
 from generator.spec.partitions import (
@@ -26,6 +19,13 @@ from generator.spec.partitions import (
     PartitionSpec,
     build_partition_by,
     build_partitions,
+)
+from generator.spec.sequences import (
+    IdentityOptions,
+    SequenceSpec,
+    build_sequences,
+    identity_kind,
+    identity_options,
 )
 from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
