@@ -175,6 +175,8 @@ def value_sql(table: SeedTable, column: str, value: Any) -> str:
 
 def compared(table: SeedTable, alias: str, column: str) -> str:
     """A column in an IS DISTINCT FROM comparison (json has no equality operator; jsonb does)."""
+    if column in table.text_compared:  # a type without an equality operator (point, xml): its text
+        return f"{alias}.{quote_ident(column)}::text"
     return f"{alias}.{quote_ident(column)}" + ("::jsonb" if column in table.json_columns else "")
 
 

@@ -61,6 +61,7 @@ class SeedTable:
     json_columns: frozenset[str] = frozenset()
     array_columns: frozenset[str] = frozenset()
     references: dict[str, Reference] = field(default_factory=dict)
+    text_compared: frozenset[str] = frozenset()  # opaque types (point, xml: no "="): compared as text
     has_updated_at: bool = False
     # Every foreign key in the schema that points at this table: (table, column, referenced column).
     referenced_by: tuple[tuple[str, str, str], ...] = ()
@@ -329,6 +330,7 @@ class _Checker:
             references={k: v for k, v in references.items() if any(k in r for r in rows)},
             has_updated_at="updated_at" in table.columns,
             referenced_by=tuple(referenced_by),
+            text_compared=frozenset(c.name for c in columns if c.ctype and (c.ctype.opaque or c.ctype.dims > 1)),
         )
 
 
