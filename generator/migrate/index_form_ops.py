@@ -13,14 +13,12 @@ exact. Alembic's own ops on the same names are left out (``handled``).
 from __future__ import annotations
 
 import re
-import warnings
 from typing import Any
 
 from alembic.autogenerate import renderers
 from alembic.operations import Operations
 from pglast import ast, parse_sql
 from pglast.parser import ParseError
-from sqlalchemy.exc import SAWarning
 
 from generator.migrate.ops import _execute, _Op
 from generator.pg.catalog import Snapshot
@@ -28,10 +26,6 @@ from generator.spec import naming
 
 q = naming.quote_ident
 
-# SQLAlchemy reflects a unique constraint's INCLUDE as ``dialect_options``, which Alembic's
-# comparison passes back as an unknown keyword: a warning about its own internals that
-# would reach the user's terminal on every generate. Those constraints are compared here.
-warnings.filterwarnings("ignore", "Can't validate argument 'dialect_options'", SAWarning)
 
 
 @Operations.register_operation("execute_ddl")

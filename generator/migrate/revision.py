@@ -20,6 +20,7 @@ import contextlib
 import re
 import shutil
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -334,7 +335,9 @@ def _plan(root: Path, spec: Spec, metadata: Any, head_url: str, target: Any) -> 
                     render_as_batch=False,
                 )
                 mc = MigrationContext.configure(conn, opts=opts)
-                script = produce_migrations(mc, metadata)
+                with warnings.catch_warnings():
+                    _quiet_reflection()
+                    script = produce_migrations(mc, metadata)
                 upgrade_ops = script.upgrade_ops
                 downgrade_ops = upgrade_ops.reverse()
                 ctx = AutogenContext(mc, metadata=metadata)
@@ -493,6 +496,17 @@ def _flat(upgrade_ops: Any) -> list[Any]:
         else:
             out.append(op)
     return out
+
+
+def _quiet_reflection() -> None:
+    """Silence what SQLAlchemy says while Alembic reflects the head database, which concerns
+    its own reflection and not the user's schema: a type it cannot map (a composite, range or
+    extension type: compared by generator.pg.catalog instead) and a unique's INCLUDE passed
+    back as an unknown keyword (compared by generator.migrate.index_form_ops)."""
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", "Did not recognize type", SAWarning)
+    warnings.filterwarnings("ignore", "Can't validate argument 'dialect_options'", SAWarning)
 
 
 def describe_op(op: Any) -> str:
