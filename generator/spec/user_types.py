@@ -194,6 +194,33 @@ def check_columns(spec: Any, source: Any) -> Iterator[Any]:
                     close = difflib.get_close_matches(ctype.opaque_name, declared, n=1, cutoff=0.75)
                     if close:
                         yield source.problem(col.path + ("type",), f"{where}: unknown type {col.type_text!r} (did you mean {close[0]!r}?)")
+                    elif _surely_unknown(ctype, spec.extensions):
+                        yield source.problem(col.path + ("type",), f"{where}: unknown type {col.type_text!r}: not a PostgreSQL "
+                                             "type, nor declared under enums, domains or types, nor a type of a listed "
+                                             "extension (a type of another extension: list it under extensions)")
             problem = collation_problem(ctype, col.collation)
             if problem:
                 yield source.problem(col.path + ("collation",), f"{where}: {problem}")
+
+
+# Extensions known to add no column types: with only these (and those of
+# generator.spec.opaque_types.EXTENSION_TYPE_NAMES) listed, a type name that is neither built
+# in nor declared cannot exist, and validate says so; any other extension may add types, and
+# then PostgreSQL judges the name when the spec is built.
+TYPELESS_EXTENSIONS = frozenset({
+    "pgcrypto", "uuid-ossp", "pg_trgm", "btree_gist", "btree_gin", "pg_stat_statements", "unaccent",
+    "fuzzystrmatch", "tablefunc", "plpgsql", "tsm_system_rows", "tsm_system_time",
+    "bloom",
+})
+# Extensions whose every type generator.spec.opaque_types.EXTENSION_TYPE_NAMES lists (postgis
+# has more than it names, earthdistance adds ``earth``: with those, PostgreSQL judges).
+_FULLY_KNOWN = frozenset({"citext", "hstore", "ltree", "vector", "cube", "seg", "isn"})
+
+
+def _surely_unknown(ctype: Any, extensions: Any) -> bool:
+    """True when ``ctype`` (opaque, unqualified, not declared, not built in) cannot name a type
+    of the database the spec builds: every extension listed is one whose types are known."""
+    if "." in ctype.base or ctype.opaque_name.startswith("pg_"):  # another schema's; pg_lsn, pg_snapshot, ...
+        return False
+    known = TYPELESS_EXTENSIONS | _FULLY_KNOWN
+    return all(e in known for e in extensions)

@@ -89,8 +89,19 @@ def test_a_changed_range_type_is_drift(run_cli, pg: LocalServer, empty_db: str, 
     assert any(c["kind"] == "type" and c["name"] == "floatrange" and c["action"] == "changed" for c in changes), changes
 
 
-def test_a_type_postgresql_does_not_know_is_reported_at_the_column(run_cli, pg: LocalServer, empty_db: str, tmp_path: Path) -> None:
+def test_a_type_that_cannot_exist_is_refused_by_validate(run_cli, tmp_path: Path) -> None:
+    """Every extension the spec lists is one whose types schemactl knows, so an unknown name
+    that is neither built in nor declared cannot exist: validate says so at its line."""
     text = SPEC.read_text(encoding="utf-8").replace("doc: {type: tsvector}", "doc: {type: vectr}")
+    result = run_cli("validate", cwd=project(tmp_path, text))
+    assert result.code == 1, result.output
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "vectr" in row)
+    assert re.search(rf"schema\.yaml:{line}:\d+: .*unknown type 'vectr': not a PostgreSQL type", result.output), result.output
+
+
+def test_a_type_postgresql_does_not_know_is_reported_at_the_column(run_cli, pg: LocalServer, empty_db: str, tmp_path: Path) -> None:
+    """A schema-qualified name may be another schema's type: validate lets PostgreSQL judge it."""
+    text = SPEC.read_text(encoding="utf-8").replace("doc: {type: tsvector}", "doc: {type: public.vectr}")
     root = project(tmp_path, text)
     assert run_cli("validate", cwd=root).code == 0  # well-formed: PostgreSQL judges it
     result = run_cli("diff", "--db", empty_db, "--dev-db", pg.url(), cwd=root)
@@ -98,7 +109,7 @@ def test_a_type_postgresql_does_not_know_is_reported_at_the_column(run_cli, pg: 
     assert "Traceback" not in result.output
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "vectr" in row)
     first = result.output
-    assert re.search(rf"schema\.yaml:{line}:\d+: .*type \"vectr\" does not exist", first), result.stderr
+    assert re.search(rf"schema\.yaml:{line}:\d+: .*type \"public\.vectr\" does not exist", first), result.stderr
     assert not scratch_databases(pg.url())
 
 
