@@ -57,6 +57,22 @@ def test_vector_round_trips_on_18(pg18: LocalServer, run_cli, tmp_path: Path) ->
     assert spec["extensions"] == ["vector"]
 
 
+
+def test_vector_indexes_of_extension_access_methods_round_trip_on_18(pg18: LocalServer, run_cli, tmp_path: Path) -> None:
+    """issue 16 item 6: an extension's access methods (pgvector's hnsw and ivfflat), with an
+    operator class and storage parameters per index, are written and proven like btree."""
+    spec = _round_trip(pg18, run_cli, tmp_path, """
+        CREATE EXTENSION vector;
+        CREATE TABLE item (id int PRIMARY KEY, embedding vector(3));
+        CREATE INDEX item_embedding_hnsw ON item USING hnsw (embedding vector_cosine_ops) WITH (m = 8, ef_construction = 32);
+        CREATE INDEX item_embedding_ivf ON item USING ivfflat (embedding vector_l2_ops) WITH (lists = 4);""")
+    indexes = {ix["name"]: ix for ix in spec["tables"]["item"]["indexes"]}
+    assert indexes["item_embedding_hnsw"]["using"] == "hnsw"
+    assert indexes["item_embedding_hnsw"]["columns"] == [{"column": "embedding", "opclass": "vector_cosine_ops"}]
+    assert indexes["item_embedding_hnsw"]["with"] == {"m": 8, "ef_construction": 32}
+    assert indexes["item_embedding_ivf"]["using"] == "ivfflat"
+
+
 def test_an_icu_collation_round_trips_on_17(pg17: LocalServer, run_cli, tmp_path: Path) -> None:
     """The 17.6 build has ICU (the 18.6 wheel does not): "und-x-icu" on a column and on a
     composite attribute, written and proven."""
