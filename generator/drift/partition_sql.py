@@ -32,6 +32,7 @@ _COLUMN = re.compile(r'^(?:add|drop|alter)\s+column\s+(?:if\s+(?:not\s+)?exists\
 _CREATE_INDEX = re.compile(rf"^create\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?(?P<name>{_NAME})\s+on\s+(?P<only>only\s+)?(?P<table>{_NAME})", re.I)
 _DROP_INDEX = re.compile(rf"^drop\s+index\s+(?:concurrently\s+)?(?:if\s+exists\s+)?(?P<name>{_NAME})", re.I)
 _CONSTRAINT = re.compile(r'^(?P<verb>add|validate)\s+constraint\s+(?P<name>"(?:[^"]|"")+"|[\w$]+)', re.I)
+_DROP_CONSTRAINT = re.compile(r'^drop\s+constraint\s+(?:if\s+exists\s+)?(?P<name>"(?:[^"]|"")+"|[\w$]+)', re.I)
 _NOT_VALID = re.compile(r"\s+not\s+valid(?=\s*;?\s*$)", re.I)
 _USING_INDEX = re.compile(r'^add\s+constraint\s+(?P<name>"(?:[^"]|"")+"|[\w$]+)\s+(?:primary\s+key|unique)\s+using\s+index\s', re.I)
 _DROP_TABLE = re.compile(rf"^drop\s+table\s+(?:if\s+exists\s+)?(?P<table>{_NAME})\s*;?\s*$", re.I)
@@ -45,6 +46,9 @@ def correct(statements: list[str], source: Snapshot, target: Snapshot) -> list[s
     partitions = set(source.partitions) | set(target.partitions)
     derived_indexes = set(source.derived_indexes) | set(target.derived_indexes)
     derived_columns = source.derived_columns | target.derived_columns
+    # a foreign key referencing a partitioned table has one clone per partition (conparentid),
+    # on the referencing table itself: PostgreSQL adds and drops them with the parent's key
+    derived_constraints = source.derived_constraints | target.derived_constraints
     partitioned = set(source.partition_keys) | set(target.partition_keys)
     dropped = {_bare(m["table"]) for sql in statements if (m := _DROP_TABLE.match(sql.strip()))}
     # ADD CONSTRAINT ... USING INDEX is refused on a partitioned table: the key is added with
@@ -70,6 +74,8 @@ def correct(statements: list[str], source: Snapshot, target: Snapshot) -> list[s
             if table in partitions:
                 continue  # a partition's columns, keys, foreign keys and identity are its parent's
             if c and (table, _bare(c["name"])) in derived_columns:
+                continue
+            if (dk := _CONSTRAINT.match(rest) or _DROP_CONSTRAINT.match(rest)) and (table, _bare(dk["name"])) in derived_constraints:
                 continue
             u = _USING_INDEX.match(rest)
             if u and (table, _bare(u["name"])) == using_index.get(_bare(u["name"])):

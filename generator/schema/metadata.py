@@ -140,10 +140,10 @@ def _table(md: sa.MetaData, spec: Spec, table: TableSpec, enums: dict[str, pg.EN
     for ck in table.checks:
         if not index_forms_ddl.is_late_check(ck):  # NOT VALID / NO INHERIT: ddl_script adds them
             items.append(sa.CheckConstraint(sql_text(ck.sql), name=conv(ck.name)))
-    items.extend(_index(None, ix) for ix in table.indexes if not index_forms_ddl.is_plain(ix))
+    items.extend(_index(None, ix) for ix in table.indexes if not _on_own_columns(table, ix))
     t = sa.Table(table.name, md, *items, comment=table.comment or None, **partitioning.table_kwargs(table))
     for ix in table.indexes:
-        if index_forms_ddl.is_plain(ix):
+        if _on_own_columns(table, ix):
             _index(t, ix)
     return t
 
@@ -176,6 +176,13 @@ def _foreign_keys(md: sa.MetaData, table: TableSpec) -> None:
                 match=fk.match.upper() if fk.match else None,
             )
         )
+
+
+def _on_own_columns(table: TableSpec, ix: IndexSpec) -> bool:
+    """A plain index on the table's own columns: built from Column objects. Any other (index
+    forms, or an inheriting table's index on a column it inherits, which is not among its
+    ``columns:``) is built from text elements."""
+    return index_forms_ddl.is_plain(ix) and all(c.name in table.columns for c in ix.columns)
 
 
 def _index(t: sa.Table | None, ix: IndexSpec) -> sa.Index:

@@ -22,6 +22,7 @@ from generator.spec.model import (
     TableSpec,
     build_settings,
 )
+from generator.spec.partitions import inherited_columns
 from generator.spec.sequences import check_sequences
 from generator.spec.source import Source
 from generator.spec.types import (
@@ -139,9 +140,9 @@ def _references(spec: Spec, source: Source) -> Iterator[Problem]:
                 yield source.problem(path + ("column",), f"{where}: {ref.table}.{target_col} is neither a primary key nor unique, so it cannot be referenced")
             if col.ctype and referred.ctype and col.ctype.sql() != referred.ctype.sql() and not _compatible(col, referred):
                 yield source.problem(col.path + ("type",), f"{where}: type {col.ctype.sql()} does not match {ref.table}.{target_col} ({referred.ctype.sql()})")
-            if ref.on_delete == "set null" and not col.nullable:
+            if ref.on_delete == "set null" and not col.nullable and not spec.settings.verbatim:
                 yield source.problem(path + ("on_delete",), f"{where}: on_delete set null needs a nullable column")
-            if ref.on_delete == "set default" and not col.has_default:
+            if ref.on_delete == "set default" and not col.has_default and not spec.settings.verbatim:
                 yield source.problem(path + ("on_delete",), f"{where}: on_delete set default needs a default on the column")
 
 
@@ -182,14 +183,17 @@ def _foreign_keys(spec: Spec, source: Source) -> Iterator[Problem]:
                 col, referred = table.columns.get(name), target.columns[ref_name]
                 if col is not None and col.ctype and referred.ctype and col.ctype.sql() != referred.ctype.sql() and not _compatible(col, referred):
                     yield source.problem(fk.path + ("columns", j), f"{where}: {table.name}.{name} ({col.ctype.sql()}) does not match {fk.ref_table}.{ref_name} ({referred.ctype.sql()})")
-            yield from _fk_actions(fk, table, source, where)
+            yield from _fk_actions(fk, table, source, where, verbatim=spec.settings.verbatim)
 
 
-def _fk_actions(fk: ForeignKeySpec, table: TableSpec, source: Source, where: str) -> Iterator[Problem]:
+def _fk_actions(fk: ForeignKeySpec, table: TableSpec, source: Source, where: str, *, verbatim: bool = False) -> Iterator[Problem]:
+    """A set null / set default action on a NOT NULL / default-less column fails when a row is
+    deleted: refused in a written spec, but kept under ``naming: verbatim`` (an imported
+    database's own key, which PostgreSQL accepted: pagila's payment.rental_id has one)."""
     cols = [table.columns[c] for c in fk.columns if c in table.columns]
-    if fk.on_delete == "set null" and any(not c.nullable for c in cols):
+    if fk.on_delete == "set null" and any(not c.nullable for c in cols) and not verbatim:
         yield source.problem(fk.path + ("on_delete",), f"{where}: on_delete set null needs nullable columns")
-    if fk.on_delete == "set default" and any(not c.has_default for c in cols):
+    if fk.on_delete == "set default" and any(not c.has_default for c in cols) and not verbatim:
         yield source.problem(fk.path + ("on_delete",), f"{where}: on_delete set default needs a default on every column")
     if fk.initially_deferred and not fk.deferrable:
         yield source.problem(fk.path + ("initially_deferred",), f"{where}: initially_deferred needs deferrable: true")
@@ -223,10 +227,13 @@ def _is_unique(table: TableSpec, column: str) -> bool:
 def _indexes_and_uniques(spec: Spec, source: Source) -> Iterator[Problem]:
     for table in spec.tables.values():
         seen: dict[tuple[object, ...], int] = {}
+        inherited = inherited_columns(spec, table) if table.inherits else {}  # an index may cover them
         for i, ix in enumerate(table.indexes):
             for j, col in enumerate(ix.columns):
                 if col.expression is not None:
                     continue  # generator.spec.index_forms_checks
+                if col.name in inherited and col.name not in table.columns:
+                    continue
                 if col.name not in table.columns:
                     yield source.problem(ix.path + ("columns", j), f"index on {table.name}: column {col.name!r} does not exist{_suggest(col.name, table)}")
                 elif ix.using == "gin" and col.opclass is None:
