@@ -20,7 +20,12 @@ from __future__ import annotations
 
 from generator.drift.report import Statement, describe_statement
 from generator.pg.catalog import Change, Snapshot
-from generator.pg.catalog_sequences import IdentityState, SequenceState, default_identity
+from generator.pg.catalog_sequences import (
+    IdentityState,
+    SequenceState,
+    created_identity_sequence,
+    default_identity,
+)
 from generator.spec import naming
 from generator.spec.types import quote_literal
 
@@ -121,12 +126,16 @@ def identity_sql(change: Change, live: Snapshot, spec: Snapshot, key: tuple[str,
     if want is None:
         return []  # the identity goes: the column change drops it with its sequence
     have = live.identities.get(key)
-    col = live.columns.get(key)
+    col = live.columns.get(key) or spec.columns.get(key)
     old = have.options() if have is not None else default_identity(col.type if col else "bigint")
     out = []
     clauses = _options(want.options(), old, prefix="SET ")
+    if clauses and key not in live.columns:
+        clauses.append("RESTART")  # a column the script creates: no value was drawn (a MINVALUE above 1 needs it)
     if clauses:
         out.append(f"ALTER TABLE {_q(table)} ALTER COLUMN {naming.quote_ident(column)} " + " ".join(clauses))
-    if have is not None and have.sequence != want.sequence:
-        out.append(f"ALTER SEQUENCE {_q(have.sequence)} RENAME TO {naming.quote_ident(want.sequence)}")
+    # a column the script creates (migra's bare identity) has PostgreSQL's sequence name
+    current = have.sequence if have is not None else created_identity_sequence(table, column) if key not in live.columns else None
+    if current is not None and current != want.sequence:
+        out.append(f"ALTER SEQUENCE {_q(current)} RENAME TO {naming.quote_ident(want.sequence)}")
     return out

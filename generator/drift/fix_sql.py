@@ -45,7 +45,7 @@ from generator.drift.fix_types import fix_types
 from generator.drift.report import (
     Statement,
     describe_statement,
-    explained,
+    explains,
     index_tables,
     is_destructive,
     split_label,
@@ -348,12 +348,14 @@ def create_trigger(name: str, definition: str) -> str:
 
 
 def _uncovered(out: list[Statement], changes: list[Change], live: Snapshot, spec: Snapshot) -> tuple[list[Statement], list[str]]:
-    statements = [s.sql for s in out]
     tables = index_tables(live, spec)
+    # what each statement touches; a statement that touches nothing (a session setting, or the
+    # ``select 1; -- ...`` left where an exclusion constraint's index was) fixes no change
+    touched = [d for s in out if (d := describe_statement(s.sql, tables)) is not None]
     fallback: list[Statement] = []
     missing: list[str] = []
     for change in changes:
-        if change.kind in ("comment", "enum", *DOMAIN_KINDS) or any(explained(sql, [change], tables) for sql in statements):
+        if change.kind in ("comment", "enum", *DOMAIN_KINDS) or any(explains(change, d) for d in touched):
             continue
         sql = fallback_sql(change, live, spec)
         if sql is None:

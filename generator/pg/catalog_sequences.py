@@ -125,11 +125,14 @@ def compare(source: Any, target: Any, common_tables: set[str], Change: Any) -> l
             out.append(Change("sequence", name, "changed", sequence_detail(a, b)))
     for key in sorted(set(source.identities) | set(target.identities)):
         table, column = key
+        col_a, col_b = source.columns.get(key), target.columns.get(key)
+        if col_a is None and col_b is not None and key in target.identities:
+            out += _created_identity(key, target.identities[key], col_b.type, Change)
+            continue  # the column (or its table) is added: migra writes its identity bare
         if table not in common_tables:
             continue
-        col_a, col_b = source.columns.get(key), target.columns.get(key)
         if col_a is None or col_b is None:
-            continue  # the column is added or removed as a whole
+            continue  # the column is removed as a whole
         x, y = source.identities.get(key), target.identities.get(key)
         if x is not None and y is not None:
             names = ("sequence", *OPTION_NAMES)
@@ -145,3 +148,21 @@ def compare(source: Any, target: Any, common_tables: set[str], Change: Any) -> l
         if ax != by:
             out.append(Change("identity", f"{table}.{column}", "changed", identity_detail(ax, by, names)))
     return out
+
+
+def created_identity_sequence(table: str, column: str) -> str:
+    """The name PostgreSQL gives the sequence of an identity column it creates (when free)."""
+    return f"{table}_{column}_seq"
+
+
+def _created_identity(key: tuple[str, str], want: IdentityState, type_: str, Change: Any) -> list[Any]:  # noqa: N803
+    """An identity column created by migra's bare ``GENERATED ... AS IDENTITY``: a change
+    when its options or its sequence's name are not the ones PostgreSQL gives it, so the fix
+    SQL sets them (without it, a table built from the fix SQL had START 1, CACHE 1, ...)."""
+    table, column = key
+    names = ("sequence", *OPTION_NAMES)
+    a = (created_identity_sequence(table, column), *default_identity(type_))
+    b = (want.sequence, *want.options())
+    if a == b:
+        return []
+    return [Change("identity", f"{table}.{column}", "changed", identity_detail(a, b, names))]
