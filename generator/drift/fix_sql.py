@@ -45,6 +45,7 @@ from generator.drift.fix_types import fix_types
 from generator.drift.report import (
     Statement,
     describe_statement,
+    explained,
     explains,
     index_tables,
     is_destructive,
@@ -349,13 +350,20 @@ def create_trigger(name: str, definition: str) -> str:
 
 def _uncovered(out: list[Statement], changes: list[Change], live: Snapshot, spec: Snapshot) -> tuple[list[Statement], list[str]]:
     tables = index_tables(live, spec)
-    # what each statement touches; a statement that touches nothing (a session setting, or the
-    # ``select 1; -- ...`` left where an exclusion constraint's index was) fixes no change
-    touched = [d for s in out if (d := describe_statement(s.sql, tables)) is not None]
+    # A statement describe_statement cannot name (migra's ``select 1; -- CREATE INDEX ...``
+    # left where an exclusion constraint's index was, a COMMENT ON ...) counts as fixing any
+    # change, as explained() has it; but an identity's options are set by identity_sql alone:
+    # such a statement in the script left a created table's identity options unset.
+    statements = [s.sql for s in out]
+    named = [d for sql in statements if (d := describe_statement(sql, tables)) is not None]
     fallback: list[Statement] = []
     missing: list[str] = []
     for change in changes:
-        if change.kind in ("comment", "enum", *DOMAIN_KINDS) or any(explains(change, d) for d in touched):
+        if change.kind in ("comment", "enum", *DOMAIN_KINDS):
+            continue
+        if change.kind == "identity" and any(explains(change, d) for d in named):
+            continue
+        if change.kind != "identity" and any(explained(sql, [change], tables) for sql in statements):
             continue
         sql = fallback_sql(change, live, spec)
         if sql is None:
