@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from generator.adopt.write_types import type_by_name
 from generator.adopt.yamltext import Block
 from generator.pg.introspect import Database
 from generator.pg.introspect_domains import DomainInfo
@@ -62,10 +63,15 @@ def plan_domains(db: Database, words: Words, enum_names: set[str], ext_names: se
 
 
 def _type(d: DomainInfo, words: Words, names: set[str], ext_names: set[str]) -> str | None:
+    """As a column's type (generator.adopt.writer.column_type): a word of the spec, else any
+    type by name (a composite or range type of ``types:``, an extension's type, ...)."""
     if d.element_name is not None:
         inner = words.base_type(d.element_name, d.element_schema or "", d.element_kind or "", d.typmod, names, ext_names)
-        return None if inner is None else inner + "[]"
-    return words.base_type(d.type_name, d.type_schema, d.type_kind, d.typmod, names, ext_names)
+        if inner is None:
+            return type_by_name(d.formatted, d.element_kind, d.element_schema, names)
+        return inner + "[]"
+    found = words.base_type(d.type_name, d.type_schema, d.type_kind, d.typmod, names, ext_names)
+    return found if found is not None else type_by_name(d.formatted, d.type_kind, d.type_schema, names)
 
 
 def _problem(d: DomainInfo, words: Words, names: set[str], ext_names: set[str]) -> str:

@@ -36,6 +36,7 @@ _DROP_CONSTRAINT = re.compile(r'^drop\s+constraint\s+(?:if\s+exists\s+)?(?P<name
 _NOT_VALID = re.compile(r"\s+not\s+valid(?=\s*;?\s*$)", re.I)
 _USING_INDEX = re.compile(r'^add\s+constraint\s+(?P<name>"(?:[^"]|"")+"|[\w$]+)\s+(?:primary\s+key|unique)\s+using\s+index\s', re.I)
 _DROP_TABLE = re.compile(rf"^drop\s+table\s+(?:if\s+exists\s+)?(?P<table>{_NAME})\s*;?\s*$", re.I)
+_CREATE_PLAIN = re.compile(rf"^create\s+table\s+(?P<table>{_NAME})\s*\(", re.I)
 _CREATE_TABLE = re.compile(rf"^create\s+table\s+(?P<table>{_NAME})\s+partition\s+of\s", re.I)
 
 
@@ -63,6 +64,13 @@ def correct(statements: list[str], source: Snapshot, target: Snapshot) -> list[s
     validated_now: set[tuple[str, str]] = set()
     for sql in statements:
         text = sql.strip()
+        if (m := _CREATE_PLAIN.match(text)) and _bare(m["table"]) in target.partitions and _bare(m["table"]) in target.partition_keys:
+            # a partition that is partitioned itself: migra writes its columns and then
+            # "partition by <its bound>" (a syntax error); PostgreSQL's form instead
+            name = _bare(m["table"])
+            parent, bound = target.partitions[name]
+            text = (f'create table "public".{naming.quote_ident(name)} partition of "public".{naming.quote_ident(parent)} '
+                    f"{bound} partition by {target.partition_keys[name]};")
         if (m := _DROP_TABLE.match(text)) and _dropped_with_parent(_bare(m["table"]), source, dropped):
             continue  # dropped just before its parent, below (migra drops the parent first)
         if m := _DROP_TABLE.match(text):

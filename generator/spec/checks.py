@@ -238,7 +238,8 @@ def _indexes_and_uniques(spec: Spec, source: Source) -> Iterator[Problem]:
                     yield source.problem(ix.path + ("columns", j), f"index on {table.name}: column {col.name!r} does not exist{_suggest(col.name, table)}")
                 elif ix.using == "gin" and col.opclass is None:
                     ctype = table.columns[col.name].ctype
-                    if ctype is not None and not (ctype.array or ctype.base in GIN_TYPES):
+                    # a domain's base type (an array domain, say) is PostgreSQL's to judge
+                    if ctype is not None and ctype.base not in spec.domains and not (ctype.array or ctype.base in GIN_TYPES):
                         yield source.problem(ix.path + ("using",), f"index on {table.name}: GIN needs a jsonb or array column, {col.name} is {ctype.sql()}")
             if ix.using in ("gin", "brin", "hash") and any(c.descending or c.nulls for c in ix.columns):
                 yield source.problem(ix.path + ("columns",), f"index on {table.name}: {ix.using} indexes have no column order")

@@ -21,7 +21,7 @@ from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "import_corpus"
-CASES = ["rentalchain", "saasapp", "enterprise"]
+CASES = ["rentalchain", "saasapp", "enterprise", "sensornet"]
 
 
 def psql(url: str, sql: str) -> None:
