@@ -18,7 +18,7 @@ from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "import_corpus"
-SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop", "shopfloor", "bookings", "partitions", "tenantevents"]
+SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop", "shopfloor", "bookings", "partitions", "tenantevents", "reporting"]
 REFUSED = {
     "schemas": {
         "enum sales.order_status",
@@ -219,7 +219,7 @@ KINDS_SKIPPED = {
     "comment CONSTRAINT third_p_fkey ON public.third", "comment INDEX public.third_ok",
     "comment CONSTRAINT no_overlap ON public.plain",
     "default privileges postgres",
-    "grant TABLE public.third", "materialized view public.mv", "table public.nopk",
+    "grant TABLE public.third", "table public.nopk",
     "table public.scratchpad", "table public.withopts",
 }
 
