@@ -4,8 +4,8 @@ comparison: the query as PostgreSQL prints it (``pg_get_viewdef``), the options
 view is populated (WITH [NO] DATA), comments on the view and its columns, and the indexes of
 materialized views (which ``catalog.compare`` leaves out: they are not on a table).
 
-``dependencies`` reads pg_depend through pg_rewrite: which view reads which relation, for
-ordering creates and drops by the database's own graph (issue 17 item 6).
+``ViewState.reads`` is pg_depend through the view's rewrite rule: the relations and columns it
+reads, for ordering drops and creates by the database's own graph (issue 17 item 6).
 """
 
 from __future__ import annotations
@@ -19,31 +19,16 @@ QUERY = """
            coalesce((SELECT array_agg(a.attname || '=' || col_description(c.oid, a.attnum) ORDER BY a.attnum)
                      FROM pg_attribute a
                      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-                       AND col_description(c.oid, a.attnum) IS NOT NULL), '{}')
+                       AND col_description(c.oid, a.attnum) IS NOT NULL), '{}'),
+           coalesce((SELECT array_agg(DISTINCT t.relname || coalesce('.' || a.attname, ''))
+                     FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+                       AND d.refclassid = 'pg_class'::regclass
+                     JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> c.oid
+                     LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
+                     WHERE r.ev_class = c.oid AND t.relnamespace = c.relnamespace), '{}')
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_depend d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype = 'e'
     WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm') AND d.objid IS NULL"""
-
-# view -> relation it reads (tables, views, materialized views), public only
-DEPENDENCIES = """
-    SELECT DISTINCT v.relname, t.relname
-    FROM pg_rewrite r JOIN pg_class v ON v.oid = r.ev_class
-    JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
-    JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid
-    JOIN pg_namespace n ON n.oid = v.relnamespace JOIN pg_namespace tn ON tn.oid = t.relnamespace
-    WHERE n.nspname = 'public' AND tn.nspname = 'public' AND v.relkind IN ('v', 'm')"""
-
-# (view, column of a table it reads)
-COLUMN_DEPENDENCIES = """
-    SELECT DISTINCT v.relname, t.relname, a.attname
-    FROM pg_rewrite r JOIN pg_class v ON v.oid = r.ev_class
-    JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
-         AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0
-    JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid
-    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
-    JOIN pg_namespace n ON n.oid = v.relnamespace
-    WHERE n.nspname = 'public' AND v.relkind IN ('v', 'm')"""
-
 
 @dataclass(frozen=True)
 class ViewState:
@@ -53,6 +38,7 @@ class ViewState:
     options: tuple[str, ...]  # sorted reloptions: check_option=local, security_barrier=true, ...
     populated: bool
     column_comments: tuple[tuple[str, str], ...]
+    reads: frozenset[str] = frozenset()  # pg_depend: "relation" and "relation.column" it reads (public)
 
     @property
     def kind(self) -> str:
@@ -61,10 +47,11 @@ class ViewState:
 
 def read_rows(rows: list[tuple[Any, ...]]) -> dict[str, ViewState]:
     out: dict[str, ViewState] = {}
-    for name, relkind, definition, comment, options, populated, col_comments in rows:
+    for name, relkind, definition, comment, options, populated, col_comments, *reads in rows:
         comments = tuple(tuple(item.split("=", 1)) for item in col_comments)
         out[name] = ViewState(relkind == "m", normalize(definition), comment,
-                              tuple(sorted(o.lower() for o in options)), bool(populated), comments)  # type: ignore[arg-type]
+                              tuple(sorted(o.lower() for o in options)), bool(populated), comments,  # type: ignore[arg-type]
+                              frozenset(reads[0]) if reads else frozenset())
     return out
 
 
