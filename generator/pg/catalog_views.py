@@ -10,6 +10,7 @@ reads, for ordering drops and creates by the database's own graph (issue 17 item
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,3 +108,128 @@ def compare(source: Any, target: Any, change: Any) -> list[Any]:
         elif x[1] != y[1]:
             out.append(change("index", key, "changed", f"{x[1]} -> {y[1]}"))
     return out
+
+
+# ---------------------------------------------------------------- SQL from snapshot values
+# (shared by the fix SQL of ``diff``, generator.drift.fix_views, and the revision ops,
+# generator.migrate.view_ops)
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(name: str) -> str:
+    return f'"public".{quote(name)}'
+
+
+def literal(text: str | None) -> str:
+    if text is None:
+        return "NULL"
+    body = "'" + text.replace("'", "''") + "'"
+    return "E" + body.replace("\\", "\\\\") if "\\" in text else body
+
+
+def keyword(v: ViewState) -> str:
+    return "MATERIALIZED VIEW" if v.materialized else "VIEW"
+
+
+def order(views: dict[str, ViewState]) -> list[str]:
+    """Names of ``views``, each after the views it reads (pg_depend), by name otherwise."""
+    done: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str, path: frozenset[str]) -> None:
+        if name in seen or name in path:
+            return
+        for read in sorted(views[name].reads):
+            dep = read.split(".", 1)[0]
+            if dep in views and dep != name:
+                visit(dep, path | {name})
+        seen.add(name)
+        done.append(name)
+
+    for name in sorted(views):
+        visit(name, frozenset())
+    return done
+
+
+def create_index(name: str, definition: str) -> str:
+    return re.sub(r"^CREATE (UNIQUE )?INDEX ON ", lambda m: f"CREATE {m.group(1) or ''}INDEX {quote(name)} ON ",
+                  definition, count=1)
+
+
+def comment_sql(name: str, v: ViewState, old: ViewState | None = None) -> list[str]:
+    out = []
+    if (old is None and v.comment is not None) or (old is not None and old.comment != v.comment):
+        out.append(f"COMMENT ON {keyword(v)} {qualified(name)} IS {literal(v.comment)}")
+    new_cols, old_cols = dict(v.column_comments), dict(old.column_comments) if old else {}
+    for column in sorted(set(new_cols) | set(old_cols)):
+        if new_cols.get(column) != old_cols.get(column):
+            out.append(f"COMMENT ON COLUMN {qualified(name)}.{quote(column)} IS {literal(new_cols.get(column))}")
+    return out
+
+
+def create_sql(name: str, v: ViewState, indexes: dict[str, tuple[str, str]]) -> list[str]:
+    """CREATE, comments and indexes of one view as the snapshot has it."""
+    if v.materialized:
+        out = [f"CREATE MATERIALIZED VIEW {qualified(name)} AS\n{v.definition}\nWITH {'DATA' if v.populated else 'NO DATA'}"]
+    else:
+        options = ", ".join(f"{k} = {literal(val)}" for k, _, val in (o.partition("=") for o in v.options))
+        out = [f"CREATE VIEW {qualified(name)}{f' WITH ({options})' if options else ''} AS\n{v.definition}"]
+    out += comment_sql(name, v)
+    out += [create_index(i, d) for i, (t, d) in sorted(indexes.items()) if t == name]
+    return out
+
+
+def drop_sql(name: str, v: ViewState) -> str:
+    return f"DROP {keyword(v)} {qualified(name)}"
+
+
+@dataclass
+class ViewPlan:
+    """What turns ``live``'s views into ``spec``'s around the other changes."""
+
+    drop: list[str]  # live views to drop first, dependents first
+    create: list[str]  # spec views to create last, in read order
+    in_place: dict[str, list[str]]  # view -> comment/index statements for views that stay
+
+
+def plan(changes: list[Any], live: Any, spec: Any) -> ViewPlan:
+    """Which views are dropped and created around ``changes`` (catalog.compare's)."""
+    lv: dict[str, ViewState] = getattr(live, "views", {})
+    sv: dict[str, ViewState] = getattr(spec, "views", {})
+    drop: set[str] = set()
+    for change in changes:
+        if change.kind in ("view", "materialized view") and change.name in lv and change.action != "added":
+            drop.add(change.name)
+    broken_tables = {c.name for c in changes if c.kind == "table" and c.action == "removed"}
+    broken_columns = {c.name for c in changes if c.kind == "column" and (
+        c.action == "removed" or (c.action == "changed" and "type:" in c.detail))}
+    changed_types = {c.name.split(" ")[-1] for c in changes if c.kind in ("enum", "domain", "type") and c.action != "added"}
+    for name, v in lv.items():
+        if any(r in broken_columns or r.split(".", 1)[0] in broken_tables for r in v.reads):
+            drop.add(name)
+        if any(re.search(rf"\b{re.escape(t)}\b", v.definition) for t in changed_types):
+            drop.add(name)
+    grew = True
+    while grew:  # and every view that reads a dropped view
+        grew = False
+        for name, v in lv.items():
+            if name not in drop and any(r.split(".", 1)[0] in drop for r in v.reads):
+                drop.add(name)
+                grew = True
+    in_place: dict[str, list[str]] = {}
+    for name in sorted(set(lv) & set(sv) - drop):
+        sqls = comment_sql(name, sv[name], lv[name])
+        for index in sorted(set(live.indexes) | set(spec.indexes)):
+            a, b = live.indexes.get(index), spec.indexes.get(index)
+            if ((a and a[0] == name) or (b and b[0] == name)) and a != b:
+                if a is not None:
+                    sqls.append(f"DROP INDEX {qualified(index)}")
+                if b is not None:
+                    sqls.append(create_index(index, b[1]))
+        if sqls:
+            in_place[name] = sqls
+    return ViewPlan([n for n in reversed(order(lv)) if n in drop],
+                    [n for n in order(sv) if n not in lv or n in drop], in_place)
