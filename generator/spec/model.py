@@ -317,7 +317,7 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         sequences=build_sequences(data),
         domains=domains,
         types=build_types(data, enum_names),
-        views=build_views(data),
+        views=build_views(data, _index),
     )
 
 

@@ -15,7 +15,7 @@ Pure: no SQLAlchemy, no database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,6 @@ from generator.spec.source import Path
 
 if TYPE_CHECKING:
     from generator.errors import Problem
-    from generator.spec.model import IndexSpec
     from generator.spec.source import Source
 
 CHECK_OPTIONS = ("local", "cascaded")
@@ -43,7 +42,7 @@ class ViewSpec:
     security_barrier: bool = False
     security_invoker: bool = False
     with_data: bool = True
-    indexes: tuple[IndexSpec, ...] = ()
+    indexes: tuple[Any, ...] = ()  # generator.spec.model.IndexSpec (the table index form)
     triggers: tuple[Any, ...] = field(default=(), compare=False)  # helper `functions` builds these
     path: Path = ()
 
@@ -52,10 +51,9 @@ class ViewSpec:
         return "materialized view" if self.materialized else "view"
 
 
-def build_views(data: Any) -> dict[str, ViewSpec]:
-    """``views:`` of a spec's data (malformed entries are the JSON Schema's to report)."""
-    from generator.spec.model import _index  # model imports this module
-
+def build_views(data: Any, build_index: Callable[..., Any]) -> dict[str, ViewSpec]:
+    """``views:`` of a spec's data (malformed entries are the JSON Schema's to report);
+    ``build_index(view, position, body, path)`` is the model's table index builder."""
     body = data.get("views") if isinstance(data, dict) else None
     if not isinstance(body, dict):
         return {}
@@ -69,7 +67,7 @@ def build_views(data: Any) -> dict[str, ViewSpec]:
             (c, b["comment"]) for c, b in cols.items() if isinstance(b, dict) and isinstance(b.get("comment"), str)
         ) if isinstance(cols, dict) else ()
         indexes = tuple(
-            _index(name, i, ix, path + ("indexes", i))
+            build_index(name, i, ix, path + ("indexes", i))
             for i, ix in enumerate(v.get("indexes") or ())
             if isinstance(ix, dict) and isinstance(ix.get("columns"), list)
         )
