@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 CHECK_OPTIONS = ("local", "cascaded")
 PLAIN_ONLY = ("check_option", "security_barrier", "security_invoker", "triggers")
 MATERIALIZED_ONLY = ("with_data", "indexes")
+# helper `functions` builds INSTEAD OF triggers from ViewSpec.triggers and sets this to True
+TRIGGERS_BUILT = False
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,9 @@ def check_views(spec: Any, source: Source) -> Iterator[Problem]:
             if key in raw:
                 other = "materialized views" if not v.materialized else "plain views (not materialized)"
                 yield source.problem(v.path + (key,), f"{where}: {key} is only for {other}", key=True)
+        if v.triggers and not TRIGGERS_BUILT:
+            yield source.problem(v.path + ("triggers",), f"{where}: INSTEAD OF triggers on views are not built yet; "
+                                 "remove triggers: (or create them in a reviewed revision)")
         for ix in v.indexes:
             if ix.name in relations or ix.name in spec.views:
                 yield source.problem(ix.path, f"{where}: index name {ix.name!r} is already used by another relation")
