@@ -20,8 +20,8 @@ import psycopg
 from alembic_utils.pg_materialized_view import PGMaterializedView
 from alembic_utils.pg_view import PGView
 
-from generator.pg.catalog_views import ViewState, create_sql, drop_sql, plan
 from generator.pg.catalog import Change
+from generator.pg.catalog_views import ViewState, create_sql, drop_sql, plan
 from generator.pg.server import LocalServer
 
 BASE = """CREATE TABLE t (id int PRIMARY KEY, amount int NOT NULL, status text NOT NULL);
