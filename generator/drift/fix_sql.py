@@ -42,6 +42,7 @@ from generator.drift.fix_domains import (
 from generator.drift.fix_not_valid import keep_not_valid
 from generator.drift.fix_sequences import fix_sequences, identity_sql
 from generator.drift.fix_types import fix_types
+from generator.drift.fix_views import fix_views
 from generator.drift.report import (
     Statement,
     describe_statement,
@@ -92,8 +93,10 @@ def correct(
     out = fix_generated(out, changes, live, spec)
     first, last, domain_missing = domain_statements(changes, live, spec)
     out, changes = fix_types(out, changes, live, spec)
+    out, changes, view_drops, view_creates = fix_views(out, changes, live, spec)
     fallback, missing = _uncovered(out, changes, live, spec)
     out = place_domains(_with_extensions_first(out + fallback), first, last)
+    out = view_drops + out + view_creates  # generator.drift.fix_views: around every other change
     out += comment_statements(live, spec, recreated)
     return out, missing + domain_missing
 

@@ -47,6 +47,7 @@ SPEC_BUILD_CODE = (
     "schema/domains_ddl.py",
     "schema/guards.py",
     "schema/sequences_ddl.py",
+    "schema/views_ddl.py",
     "schema/index_forms_ddl.py",
     "schema/partitioning.py",
     "drift/materialize.py",

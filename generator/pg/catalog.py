@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.pg import catalog_partitions, catalog_sequences, catalog_types
+from generator.pg import catalog_partitions, catalog_sequences, catalog_types, catalog_views
 from generator.pg.catalog_domains import QUERIES as DOMAIN_QUERIES
 from generator.pg.catalog_domains import Domain, compare_domains, generated_detail, read_domains
 
@@ -57,6 +57,7 @@ class Snapshot:
     derived_columns: set[tuple[str, str]] = field(default_factory=set)
     derived_constraints: set[tuple[str, str]] = field(default_factory=set)
     derived_indexes: dict[str, str] = field(default_factory=dict)  # index -> table
+    views: dict[str, catalog_views.ViewState] = field(default_factory=dict)  # generator.pg.catalog_views
 
     def index_def(self, name: str) -> str | None:
         found = self.indexes.get(name)
@@ -121,6 +122,7 @@ _QUERIES = {
     **DOMAIN_QUERIES,
     "user_types": catalog_types.QUERY,
     "partitioning": catalog_partitions.QUERY,
+    "views": catalog_views.QUERY,
 }
 
 
@@ -156,6 +158,7 @@ def snapshot_from_rows(rows: dict[str, list[tuple[Any, ...]]]) -> Snapshot:
     s.sequences, s.identities = catalog_sequences.read_rows(rows.get("sequences", []), IGNORED_TABLES)
     s.user_types, s.user_type_comments = catalog_types.read_rows(rows.get("user_types", []))
     catalog_partitions.apply(s, rows.get("partitioning", []))
+    s.views = catalog_views.read_rows(rows.get("views", []))
     return s
 
 
@@ -305,6 +308,7 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
             out.append(Change("function", name, "added" if a is None else "removed" if b is None else "changed"))
     out += catalog_sequences.compare(source, target, common, Change)
     out.extend(Change(*c) for c in catalog_partitions.compare(out, source, target))
+    out += catalog_views.compare(source, target, Change)
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
-from generator.schema import guards, index_forms_ddl, sequences_ddl
+from generator.schema import guards, index_forms_ddl, sequences_ddl, views_ddl
 from generator.schema.domains_ddl import create_domains
 from generator.schema.metadata import build_metadata, ddl_dialect
 from generator.spec import naming
@@ -67,6 +67,7 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
             out += guards.chain_guard_for(spec_table)
     out += sequences_ddl.after_tables(spec)
     out += foreign_keys(spec)
+    out += views_ddl.after_tables(spec)  # views last: after the tables they read
     return out
 
 

@@ -30,6 +30,7 @@ from generator.spec.sequences import (
 from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
 from generator.spec.user_types import TypeSpec, build_types
+from generator.spec.views import ViewSpec, build_views
 
 
 class _NoDefault:
@@ -268,6 +269,7 @@ class Spec:
     sequences: dict[str, SequenceSpec] = field(default_factory=dict)
     domains: dict[str, DomainSpec] = field(default_factory=dict)  # generator.spec.domains
     types: dict[str, TypeSpec] = field(default_factory=dict)  # types: (composite, range)
+    views: dict[str, ViewSpec] = field(default_factory=dict)  # generator.spec.views
 
     def referenced_column(self, ref: ReferenceSpec) -> str | None:
         """The column a reference points at (explicit, or the single primary key)."""
@@ -315,6 +317,7 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         sequences=build_sequences(data),
         domains=domains,
         types=build_types(data, enum_names),
+        views=build_views(data, _index),
     )
 
 

@@ -46,7 +46,6 @@ UNSEEN = {
 MIGRA_ONLY = {
     "row_level_security": ("ALTER TABLE users ENABLE ROW LEVEL SECURITY", ("table", "users", "changed")),
     "policy": ("CREATE POLICY p ON users USING (true)", ("policy", "users.p", "removed")),
-    "view": ("CREATE VIEW v AS SELECT 1 AS x", ("view", "v", "removed")),
     "trigger_disabled": (
         "ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only_row",
         ("trigger", "audit_logs.audit_logs_append_only_row", "changed"),
