@@ -22,6 +22,7 @@ from generator.spec.model import (
     TableSpec,
     build_settings,
 )
+from generator.spec.functions import check_functions
 from generator.spec.sequences import check_sequences
 from generator.spec.source import Source
 from generator.spec.types import (
@@ -43,7 +44,8 @@ def check_spec(spec: Spec, source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
                   _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged,
-                  check_sequences, check_domains, _user_types, index_form_problems, _partitions):
+                  check_sequences, check_domains, _user_types, index_form_problems, _partitions,
+                  check_functions):
         problems.extend(check(spec, source))
     return problems
 

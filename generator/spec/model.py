@@ -20,6 +20,14 @@ from generator.spec.partitions import (
     build_partition_by,
     build_partitions,
 )
+from generator.spec.functions import (
+    AggregateSpec,
+    FunctionSpec,
+    TriggerSpec,
+    build_aggregates,
+    build_functions,
+    build_triggers,
+)
 from generator.spec.sequences import (
     IdentityOptions,
     SequenceSpec,
@@ -268,6 +276,9 @@ class Spec:
     sequences: dict[str, SequenceSpec] = field(default_factory=dict)
     domains: dict[str, DomainSpec] = field(default_factory=dict)  # generator.spec.domains
     types: dict[str, TypeSpec] = field(default_factory=dict)  # types: (composite, range)
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)  # generator.spec.functions
+    aggregates: dict[str, AggregateSpec] = field(default_factory=dict)
+    triggers: dict[str, tuple[TriggerSpec, ...]] = field(default_factory=dict)  # relation -> its triggers
 
     def referenced_column(self, ref: ReferenceSpec) -> str | None:
         """The column a reference points at (explicit, or the single primary key)."""
@@ -315,6 +326,9 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         sequences=build_sequences(data),
         domains=domains,
         types=build_types(data, enum_names),
+        functions=build_functions(data),
+        aggregates=build_aggregates(data),
+        triggers=build_triggers(data),
     )
 
 
