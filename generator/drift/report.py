@@ -270,7 +270,7 @@ def describe_statement(sql: str, index_tables: dict[str, str] | None = None) -> 
     return None
 
 
-_SAME_KIND = {"type": "enum"}
+_SAME_KIND = {"type": "enum", "procedure": "function", "aggregate": "function"}
 
 
 def explains(change: Change, d: Described) -> bool:

@@ -6,8 +6,8 @@ hash-chain guards (generator.schema.guards), which are ordinary functions and tr
 
 - ``Snapshot.functions[name(args)]``: ``pg_get_functiondef`` (arguments, return type,
   language, volatility, strictness, security, SET options, cost, rows, parallel, leakproof and
-  body, all as PostgreSQL prints them); for an aggregate, a line of its pg_aggregate
-  attributes (pg_get_functiondef refuses aggregates);
+  body, all as PostgreSQL prints them); for an aggregate, the CREATE AGGREGATE statement
+  its pg_aggregate attributes make (pg_get_functiondef refuses aggregates);
 - ``Snapshot.function_comments[name(args)]``;
 - ``Snapshot.triggers[(table, name)]``: ``pg_get_triggerdef`` without the name (as before),
   ``Snapshot.trigger_states[(table, name)]``: ``tgenabled`` (O origin, A always, R replica,
@@ -21,12 +21,13 @@ from typing import Any
 FUNCTIONS_QUERY = """
     SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
            CASE WHEN p.prokind = 'a' THEN
-                  (SELECT 'AGGREGATE ' || p.proname || '(' || pg_get_function_arguments(p.oid) || ')'
-                          || ' SFUNC ' || a.aggtransfn::regproc::text || ' STYPE ' || format_type(a.aggtranstype, NULL)
-                          || coalesce(' FINALFUNC ' || nullif(a.aggfinalfn, 0)::regproc::text, '')
-                          || coalesce(' COMBINEFUNC ' || nullif(a.aggcombinefn, 0)::regproc::text, '')
-                          || coalesce(' INITCOND ' || quote_literal(a.agginitval), '')
-                          || ' PARALLEL ' || p.proparallel::text
+                  (SELECT 'CREATE AGGREGATE public.' || quote_ident(p.proname) || '(' || pg_get_function_arguments(p.oid) || ') ('
+                          || 'SFUNC = ' || a.aggtransfn::regproc::text || ', STYPE = ' || format_type(a.aggtranstype, NULL)
+                          || coalesce(', FINALFUNC = ' || nullif(a.aggfinalfn, 0)::regproc::text, '')
+                          || coalesce(', COMBINEFUNC = ' || nullif(a.aggcombinefn, 0)::regproc::text, '')
+                          || coalesce(', INITCOND = ' || quote_literal(a.agginitval), '')
+                          || ', PARALLEL = ' || CASE p.proparallel WHEN 's' THEN 'SAFE' WHEN 'r' THEN 'RESTRICTED' ELSE 'UNSAFE' END
+                          || ')'
                    FROM pg_aggregate a WHERE a.aggfnoid = p.oid)
                 ELSE pg_get_functiondef(p.oid) END,
            obj_description(p.oid, 'pg_proc')

@@ -165,4 +165,4 @@ def test_function_and_trigger_drift_is_reported_and_fixed(run_cli, pg: LocalServ
         assert script.code == 2
         apply_script(url, script.stdout)
         again = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
-        assert again.code == 0, (script.stdout, again.stdout)
+        assert again.code == 0, (script.stdout, json.loads(again.stdout)["changes"])
