@@ -48,6 +48,7 @@ SPEC_BUILD_CODE = (
     "schema/guards.py",
     "schema/sequences_ddl.py",
     "schema/index_forms_ddl.py",
+    "schema/functions_ddl.py",
     "schema/partitioning.py",
     "drift/materialize.py",
     "drift/generated_guard.py",

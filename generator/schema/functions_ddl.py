@@ -5,6 +5,7 @@ parsed in ``generator.spec.functions_sql``.
 
 from __future__ import annotations
 
+from generator.spec.functions import FunctionSpec
 from generator.spec.functions_sql import (
     aggregate_identity,
     comment_sql,
@@ -14,7 +15,6 @@ from generator.spec.functions_sql import (
     enable_trigger,
     identity,
 )
-from generator.spec.functions import FunctionSpec
 from generator.spec.model import Spec
 from generator.spec.naming import quote_ident
 

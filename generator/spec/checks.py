@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from generator.errors import Problem
 from generator.spec import naming
 from generator.spec.domains import check_domains
+from generator.spec.functions_checks import check_functions
 from generator.spec.index_forms_checks import index_form_problems
 from generator.spec.model import (
     NO_DEFAULT,
@@ -22,7 +23,6 @@ from generator.spec.model import (
     TableSpec,
     build_settings,
 )
-from generator.spec.functions import check_functions
 from generator.spec.sequences import check_sequences
 from generator.spec.source import Source
 from generator.spec.types import (

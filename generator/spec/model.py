@@ -13,13 +13,6 @@ from typing import Any
 
 from generator.spec import naming
 from generator.spec.domains import DomainSpec, GeneratedSpec, build_domains, build_generated
-from generator.spec.index_forms import ExclusionSpec, build_exclusions, item_fields, with_params
-from generator.spec.partitions import (
-    PartitionBy,
-    PartitionSpec,
-    build_partition_by,
-    build_partitions,
-)
 from generator.spec.functions import (
     AggregateSpec,
     FunctionSpec,
@@ -27,6 +20,13 @@ from generator.spec.functions import (
     build_aggregates,
     build_functions,
     build_triggers,
+)
+from generator.spec.index_forms import ExclusionSpec, build_exclusions, item_fields, with_params
+from generator.spec.partitions import (
+    PartitionBy,
+    PartitionSpec,
+    build_partition_by,
+    build_partitions,
 )
 from generator.spec.sequences import (
     IdentityOptions,
