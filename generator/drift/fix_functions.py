@@ -12,18 +12,13 @@ from __future__ import annotations
 
 from generator.drift.report import Statement, describe_statement
 from generator.pg.catalog import Change, Snapshot
+from generator.pg.catalog_functions import routine
 
 _STATE = {"origin": "ENABLE", "always": "ENABLE ALWAYS", "replica": "ENABLE REPLICA", "disabled": "DISABLE"}
 
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def routine(key: str) -> str:
-    """``public."name"(args)`` of a snapshot key ``name(args)``."""
-    name, _, args = key.partition("(")
-    return f"public.{_ident(name)}({args}"
 
 
 def _kind(definition: str | None) -> str:

@@ -44,6 +44,12 @@ TRIGGERS_QUERY = """
 ENABLED = {"O": "origin", "A": "always", "R": "replica", "D": "disabled"}
 
 
+def routine(key: str) -> str:
+    """``public."name"(args)`` of a snapshot key ``name(args)``: what DROP/COMMENT ON name."""
+    name, _, args = key.partition("(")
+    return 'public."' + name.replace('"', '""') + '"(' + args
+
+
 def read_functions(s: Any, rows: list[tuple[Any, ...]]) -> None:
     for name, definition, *comment in rows:
         s.functions[name] = (definition or "").strip()
