@@ -28,6 +28,10 @@ def _kind(definition: str | None) -> str:
 def function_sql(change: Change, live: Snapshot, spec: Snapshot) -> list[str] | None:
     """The fallback for a function change no statement of migra's covers."""
     key, action = change.name, change.action
+    if action != "removed" and key not in spec.functions:
+        return None
+    if action == "changed" and _kind(spec.functions[key]) != "AGGREGATE":
+        return [spec.functions[key]]  # CREATE OR REPLACE: triggers that use it stay
     sql = []
     if action != "added":
         sql.append(f"DROP {_kind(live.functions.get(key))} {routine(key)}")
