@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from generator.drift import fix_functions
 from generator.drift.fix_domains import (
     DOMAIN_KINDS,
     domain_statements,
@@ -98,6 +99,7 @@ def correct(
     out = place_domains(_with_extensions_first(out + fallback), first, last)
     out = view_drops + out + view_creates  # generator.drift.fix_views: around every other change
     out += comment_statements(live, spec, recreated)
+    out += fix_functions.after(out, live, spec)  # comments and enabled states of functions and triggers
     return out, missing + domain_missing
 
 
@@ -405,6 +407,8 @@ def fallback_sql(change: Change, live: Snapshot, spec: Snapshot) -> list[str] | 
         if action != "removed":
             sql.append(create_trigger(trigger, spec.triggers[(table, trigger)]))
         return sql
+    if kind == "function":
+        return fix_functions.function_sql(change, live, spec)
     if kind == "identity":
         return identity_sql(change, live, spec, split_label(name, live.columns, spec.columns))
     if kind == "column" and action == "changed":

@@ -41,8 +41,7 @@ UNCHECKED = (
     "column statistics targets, extended statistics (CREATE STATISTICS), replica identity",
     "sequences' current values (last_value: data, not schema; their options and identity options are compared)",
     "extension versions (ignored on purpose: the dev server may be another major version) and the schema an extension lives in",
-    "comments on anything but tables, columns, enum types and views (indexes, constraints, functions, triggers)",
-    "a function's attributes (volatility, SECURITY DEFINER, settings) when the live role is not a member of its owner's role: only its body is compared then",
+    "comments on anything but tables, columns, enum types, views, functions and triggers (indexes, constraints)",
     "column order, database- and role-level settings (ALTER DATABASE/ROLE ... SET), publications, event triggers",
     "data: seeds, enum values in use, rows that a changed CHECK would now reject",
 )
@@ -270,7 +269,7 @@ def describe_statement(sql: str, index_tables: dict[str, str] | None = None) -> 
     return None
 
 
-_SAME_KIND = {"type": "enum"}
+_SAME_KIND = {"type": "enum", "procedure": "function", "aggregate": "function"}
 
 
 def explains(change: Change, d: Described) -> bool:

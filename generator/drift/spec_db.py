@@ -49,6 +49,7 @@ SPEC_BUILD_CODE = (
     "schema/sequences_ddl.py",
     "schema/views_ddl.py",
     "schema/index_forms_ddl.py",
+    "schema/functions_ddl.py",
     "schema/partitioning.py",
     "drift/materialize.py",
     "drift/generated_guard.py",

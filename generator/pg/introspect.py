@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.pg import introspect_functions
 from generator.pg.introspect_domains import QUERY as DOMAINS_QUERY
 from generator.pg.introspect_domains import DomainInfo, domains_from_rows
 from generator.pg.introspect_types import ATTRIBUTES, RANGES, type_details
@@ -356,6 +357,8 @@ class Database:
     composites: dict[str, list[Any]] = field(default_factory=dict)  # "schema.name" -> attributes (introspect_types)
     ranges: dict[str, Any] = field(default_factory=dict)  # "schema.name" -> RangeInfo (introspect_types)
     views: dict[int, Any] = field(default_factory=dict)  # relation oid -> ViewInfo (introspect_views)
+    functions: list[Any] = field(default_factory=list)  # generator.pg.introspect_functions.FunctionInfo
+    triggers: list[Any] = field(default_factory=list)  # generator.pg.introspect_functions.TriggerInfo
 
 
 def read_database(conn: Any, schemas: list[str]) -> Database:
@@ -379,6 +382,8 @@ def read_database(conn: Any, schemas: list[str]) -> Database:
     db.domains = domains_from_rows(rows["domains"])
     db.composites, db.ranges = composites, ranges
     db.views = views_from_rows(rows["views"])
+    if "public" in schemas:
+        db.functions, db.triggers = introspect_functions.read(raw)
     return db
 
 

@@ -13,6 +13,14 @@ from typing import Any
 
 from generator.spec import naming
 from generator.spec.domains import DomainSpec, GeneratedSpec, build_domains, build_generated
+from generator.spec.functions import (
+    AggregateSpec,
+    FunctionSpec,
+    TriggerSpec,
+    build_aggregates,
+    build_functions,
+    build_triggers,
+)
 from generator.spec.index_forms import ExclusionSpec, build_exclusions, item_fields, with_params
 from generator.spec.partitions import (
     PartitionBy,
@@ -270,6 +278,9 @@ class Spec:
     domains: dict[str, DomainSpec] = field(default_factory=dict)  # generator.spec.domains
     types: dict[str, TypeSpec] = field(default_factory=dict)  # types: (composite, range)
     views: dict[str, ViewSpec] = field(default_factory=dict)  # generator.spec.views
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)  # generator.spec.functions
+    aggregates: dict[str, AggregateSpec] = field(default_factory=dict)
+    triggers: dict[str, tuple[TriggerSpec, ...]] = field(default_factory=dict)  # relation -> its triggers
 
     def referenced_column(self, ref: ReferenceSpec) -> str | None:
         """The column a reference points at (explicit, or the single primary key)."""
@@ -318,6 +329,9 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         domains=domains,
         types=build_types(data, enum_names),
         views=build_views(data, _index),
+        functions=build_functions(data),
+        aggregates=build_aggregates(data),
+        triggers=build_triggers(data),
     )
 
 

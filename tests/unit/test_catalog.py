@@ -113,7 +113,7 @@ def test_constraints_indexes_triggers() -> None:
 def test_functions() -> None:
     a = Snapshot(functions={"f()": "BEGIN END", "gone()": "x"})
     b = Snapshot(functions={"f()": "BEGIN RAISE; END", "new(integer)": "y"})
-    assert changes(a, b) == ["function f(): changed", "function gone(): removed", "function new(integer): added"]
+    assert changes(a, b) == ["function f(): changed (BEGIN END -> BEGIN RAISE; END)", "function gone(): removed", "function new(integer): added"]
 
 
 def test_compare_is_directional() -> None:

@@ -15,7 +15,7 @@ from generator.pg import dbcache
 def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the generator package's layout, with one file per folder."""
     root = tmp_path / "generator"
-    for rel in ("spec/model.py", "schema/ddl.py", "schema/metadata.py", "schema/opaque_sa.py", "schema/types_sql.py", "schema/guards.py", "schema/sequences_ddl.py", "schema/index_forms_ddl.py", "schema/partitioning.py",
+    for rel in ("spec/model.py", "schema/ddl.py", "schema/metadata.py", "schema/opaque_sa.py", "schema/types_sql.py", "schema/guards.py", "schema/sequences_ddl.py", "schema/index_forms_ddl.py", "schema/functions_ddl.py", "schema/partitioning.py",
                 "schema/docs.py", "drift/materialize.py", "drift/spec_db.py", "drift/report.py", "migrate/ops.py",
                 "pg/dbcache.py", "spec/schemas/schema.schema.json",
                 "schema/domains_ddl.py", "drift/generated_guard.py"):
