@@ -33,10 +33,6 @@ def create_view(v: ViewSpec, or_replace: bool = False) -> str:
     return text
 
 
-def drop_view(name: str, materialized: bool) -> str:
-    return f"DROP {'MATERIALIZED VIEW' if materialized else 'VIEW'} {q(name)}"
-
-
 def comment_sql(v: ViewSpec) -> list[str]:
     out = []
     if v.comment:
