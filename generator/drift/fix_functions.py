@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from generator.drift.report import Statement, describe_statement
 from generator.pg.catalog import Change, Snapshot
-from generator.pg.catalog_functions import routine
+from generator.pg.catalog_functions import routine, split_key
 
 _STATE = {"origin": "ENABLE", "always": "ENABLE ALWAYS", "replica": "ENABLE REPLICA", "disabled": "DISABLE"}
 
@@ -50,7 +50,7 @@ def after(out: list[Statement], live: Snapshot, spec: Snapshot) -> list[Statemen
     sql: list[str] = []
     for key, definition in sorted(spec.functions.items()):
         comment = spec.function_comments.get(key)
-        bare = key.partition("(")[0]
+        bare = split_key(key)[0]
         redone = key not in live.functions or any(k != "trigger" and n == bare for k, n in touched)
         if live.function_comments.get(key) != comment or (redone and comment is not None):
             sql.append(f"COMMENT ON {_kind(definition)} {routine(key)} IS {_literal(comment)}")

@@ -22,7 +22,7 @@ from alembic.operations import Operations
 
 from generator.migrate.ops import _call, _execute, _lit, _Op, _q
 from generator.pg.catalog import Snapshot
-from generator.pg.catalog_functions import routine
+from generator.pg.catalog_functions import routine, split_key
 from generator.spec import naming
 
 _STATE = {"origin": "ENABLE", "always": "ENABLE ALWAYS", "replica": "ENABLE REPLICA", "disabled": "DISABLE"}
@@ -97,7 +97,7 @@ def _trigger_drop(key: tuple[str, str]) -> str:
 def function_fixups(work: Snapshot, target: Snapshot, first: list, post: list, last: list) -> None:
     """The function and trigger ops that turn ``work`` (head) into ``target`` (the spec)."""
     guards = _guards(work, target)
-    fns = [k for k in sorted(set(work.functions) | set(target.functions)) if k.partition("(")[0] not in guards]
+    fns = [k for k in sorted(set(work.functions) | set(target.functions)) if split_key(k)[0] not in guards]
     for key in fns:
         a, b = work.functions.get(key), target.functions.get(key)
         if a is None and b is not None:

@@ -44,10 +44,29 @@ TRIGGERS_QUERY = """
 ENABLED = {"O": "origin", "A": "always", "R": "replica", "D": "disabled"}
 
 
+def split_key(key: str) -> tuple[str, str]:
+    """``(name, "(args)")`` of a snapshot key ``name(args)``. The name is any text (a verbatim
+    spec may put ``(`` or ``$$`` in it); the arguments are PostgreSQL's own rendering, so the
+    split is the ``(`` matching the key's last ``)``, found from the right (quoted type names
+    in the arguments are skipped)."""
+    depth, quoted = 0, False
+    for i in range(len(key) - 1, -1, -1):
+        ch = key[i]
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch == ")":
+            depth += 1
+        elif not quoted and ch == "(":
+            depth -= 1
+            if depth == 0:
+                return key[:i], key[i:]
+    return key, "()"
+
+
 def routine(key: str) -> str:
     """``public."name"(args)`` of a snapshot key ``name(args)``: what DROP/COMMENT ON name."""
-    name, _, args = key.partition("(")
-    return 'public."' + name.replace('"', '""') + '"(' + args
+    name, args = split_key(key)
+    return 'public."' + name.replace('"', '""') + '"' + args
 
 
 def read_functions(s: Any, rows: list[tuple[Any, ...]]) -> None:
