@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.adopt import write_partitions, write_sequences
+from generator.adopt import write_functions, write_partitions, write_sequences, write_views
 from generator.adopt.write_domains import Words, generated, plan_domains
 from generator.adopt.write_index_forms import check_entry, exclusion_entry, index_entry, key_options
 from generator.adopt.write_types import type_body, type_by_name
@@ -73,6 +73,9 @@ class ImportPlan:
     skipped_relations: set[str] = field(default_factory=set)  # public relation names (tables, views, sequences, indexes)
     skipped_parts: set[tuple[str, str]] = field(default_factory=set)  # (table, sub-object): constraints, triggers, policies, defaults
     skipped_routines: set[str] = field(default_factory=set)  # "name(args)"
+    functions: dict[str, Any] = field(default_factory=dict)  # generator.adopt.write_functions: written ones
+    triggers: dict[tuple[str, str], Any] = field(default_factory=dict)  # (table, name) -> TriggerInfo
+    guards: set[str] = field(default_factory=set)
     skipped_types: set[str] = field(default_factory=set)
     skipped_rls: set[str] = field(default_factory=set)
     skipped_grants: set[str] = field(default_factory=set)
@@ -172,9 +175,16 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         if r.schema != "public" and not r.extension and f"{r.schema}.{r.name}" not in identity_seqs:
             kind = "table" if r.kind in ("r", "p") else _RELKIND.get(r.kind, "relation")
             out.append(Unsupported(kind, qualified(r.schema, r.name), "", f"schema {r.schema}"))
+    tables_of_db = [r.name for r in db.relations if r.schema == "public" and r.kind in ("r", "p")]
+    functions, aggregates, refused = write_functions.plan_functions(db, tables_of_db)
+    written = {f.identity for f in db.functions if f.identity not in refused}
+    plan.functions, plan.guards = functions, write_functions.guard_names(tables_of_db)
+    plan.triggers = {(t.table, t.name): t for t in db.triggers}
     for schema, name, kind in db.routines:
         if schema != "public":
             out.append(Unsupported(_PROKIND.get(kind, "function"), qualified(schema, name), "", f"schema {schema}"))
+        elif name in written:
+            continue
         else:
             plan.skipped_routines.add(name)
             out.append(Unsupported(_PROKIND.get(kind, "function"), qualified(schema, name), "not in the spec yet"))
@@ -192,7 +202,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         if reason:
             bad_tables[r.name] = reason
     for r in public.values():
-        if r.kind in ("v", "m", "f"):
+        if r.kind == "f":  # views and materialized views: generator.adopt.write_views, after the tables
             plan.skipped_relations.add(r.name)
             out.append(Unsupported(_RELKIND[r.kind], f"public.{r.name}", "not in the spec yet"))
             for ix in r.indexes:
@@ -239,6 +249,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
                 tables[r.name]["columns"].items[c.name]["identity"] = write_sequences.identity_body(db, r.name, c)
 
     write_partitions.nest(tables, public, plan, bad_tables, excluded, Unsupported)
+    written = {r.name for r in public.values() if r.kind in ("r", "p") and r.name not in bad_tables and r.name not in excluded}
+    views = write_views.write_views(db, public, written, excluded, plan, out, Unsupported)
     order = _dependency_order(tables)
     plan.tables = order
     settings: dict[str, Any] = {"naming": "verbatim"}
@@ -255,7 +267,13 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         top["domains"] = Block(domains)
     if user_types:
         top["types"] = Block(dict(sorted(user_types.items())))
+    if functions:
+        top["functions"] = Block({n: Block(b) for n, b in sorted(functions.items())})
+    if aggregates:
+        top["aggregates"] = Block({n: Block(b) for n, b in sorted(aggregates.items())})
     top["tables"] = Block({name: Block(tables[name]) for name in order})
+    if views:
+        top["views"] = Block({name: Block(body) for name, body in views.items()})
     plan.unsupported = sorted(set(out), key=lambda u: (u.kind, u.name))
     if plan.unsupported:  # the spec says what it leaves alone: diff sets their differences aside
         top["unmanaged"] = [{"kind": k, "name": n} for k, n in dict.fromkeys((u.kind, u.name) for u in plan.unsupported)]
@@ -515,9 +533,17 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
         body["checks"] = checks
     if exclusions:
         body["exclusions"] = exclusions
+    triggers = []
     for trig in r.triggers:
+        info = plan.triggers.get((name, trig))
+        entry, why = write_functions.trigger_body(info, plan.functions, plan.guards) if info else (None, "")
+        if entry is not None:
+            triggers.append(entry)
+            continue
         plan.skipped_parts.add((name, trig))
-        out.append(Unsupported("trigger", f"public.{name}.{trig}", "triggers are not in the spec yet"))
+        out.append(Unsupported("trigger", f"public.{name}.{trig}", why or "triggers are not in the spec yet"))
+    if triggers:
+        body["triggers"] = triggers
     for pol in r.policies:
         plan.skipped_parts.add((name, pol))
         out.append(Unsupported("policy", f"public.{name}.{pol}", "policies are not in the spec yet"))

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from generator.drift import fix_functions
 from generator.drift.fix_domains import (
     DOMAIN_KINDS,
     domain_statements,
@@ -42,6 +43,7 @@ from generator.drift.fix_domains import (
 from generator.drift.fix_not_valid import keep_not_valid
 from generator.drift.fix_sequences import fix_sequences, identity_sql
 from generator.drift.fix_types import fix_types
+from generator.drift.fix_views import fix_views
 from generator.drift.report import (
     Statement,
     describe_statement,
@@ -92,9 +94,12 @@ def correct(
     out = fix_generated(out, changes, live, spec)
     first, last, domain_missing = domain_statements(changes, live, spec)
     out, changes = fix_types(out, changes, live, spec)
+    out, changes, view_drops, view_creates = fix_views(out, changes, live, spec)
     fallback, missing = _uncovered(out, changes, live, spec)
     out = place_domains(_with_extensions_first(out + fallback), first, last)
+    out = view_drops + out + view_creates  # generator.drift.fix_views: around every other change
     out += comment_statements(live, spec, recreated)
+    out += fix_functions.after(out, live, spec)  # comments and enabled states of functions and triggers
     return out, missing + domain_missing
 
 
@@ -402,6 +407,8 @@ def fallback_sql(change: Change, live: Snapshot, spec: Snapshot) -> list[str] | 
         if action != "removed":
             sql.append(create_trigger(trigger, spec.triggers[(table, trigger)]))
         return sql
+    if kind == "function":
+        return fix_functions.function_sql(change, live, spec)
     if kind == "identity":
         return identity_sql(change, live, spec, split_label(name, live.columns, spec.columns))
     if kind == "column" and action == "changed":

@@ -13,7 +13,7 @@ The per-object summary is the catalog's, with two clean-ups:
 - an index that only backs a PRIMARY KEY / UNIQUE / EXCLUDE constraint of the same name is
   reported once, as the constraint;
 - engine statements no catalog change explains (objects the catalog does not snapshot:
-  views, sequences, policies, row-level security, a disabled trigger, a column collation,
+  policies, row-level security, a disabled trigger, a column collation,
   ...) become changes of their own, named from the statement, so nothing the engine finds
   is silent.
 
@@ -41,8 +41,7 @@ UNCHECKED = (
     "column statistics targets, extended statistics (CREATE STATISTICS), replica identity",
     "sequences' current values (last_value: data, not schema; their options and identity options are compared)",
     "extension versions (ignored on purpose: the dev server may be another major version) and the schema an extension lives in",
-    "comments on anything but tables, columns and enum types (indexes, constraints, functions, triggers)",
-    "a function's attributes (volatility, SECURITY DEFINER, settings) when the live role is not a member of its owner's role: only its body is compared then",
+    "comments on anything but tables, columns, enum types, views, functions and triggers (indexes, constraints)",
     "column order, database- and role-level settings (ALTER DATABASE/ROLE ... SET), publications, event triggers",
     "data: seeds, enum values in use, rows that a changed CHECK would now reject",
 )
@@ -270,7 +269,7 @@ def describe_statement(sql: str, index_tables: dict[str, str] | None = None) -> 
     return None
 
 
-_SAME_KIND = {"type": "enum"}
+_SAME_KIND = {"type": "enum", "procedure": "function", "aggregate": "function"}
 
 
 def explains(change: Change, d: Described) -> bool:

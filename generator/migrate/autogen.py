@@ -38,7 +38,7 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
-from generator.migrate import domain_ops, partition_ops, sequence_ops
+from generator.migrate import domain_ops, function_ops, partition_ops, sequence_ops, view_ops
 from generator.migrate import ops as xops
 from generator.migrate.index_form_ops import index_form_ops, without_handled
 from generator.migrate.type_ops import user_type_ops
@@ -126,10 +126,12 @@ class AutogenSupport:
         sequence_ops.sequence_fixups(work, target, pre, post, last)
         self._guards_on_existing(post)
         post += domain_ops.generated_changes(work, target)
+        function_ops.function_fixups(work, target, drops, post, last)  # functions and triggers
         form_drops, form_creates, handled = index_form_ops(work, target)  # generator.migrate.index_form_ops
         drops, body, post = (without_handled(drops, handled) + form_drops, without_handled(body, handled),
                              without_handled(post, handled) + form_creates)
-        upgrade_ops.ops[:] = [*self.prepend, *first, *drops, *pre, *body, *post, *removals, *last]
+        views_first, views_last = view_ops.view_fixups(work, target)  # around everything else (pg_depend order)
+        upgrade_ops.ops[:] = [*self.prepend, *views_first, *first, *drops, *pre, *body, *post, *removals, *views_last, *last]
 
     def _enums(self, first: list, pre: list, removals: list, last: list) -> None:
         """Enum types and their values. Per type: renames (from the spec's hints), then

@@ -17,7 +17,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.pg import catalog_partitions, catalog_sequences, catalog_types
+from generator.pg import (
+    catalog_functions,
+    catalog_partitions,
+    catalog_sequences,
+    catalog_types,
+    catalog_views,
+)
 from generator.pg.catalog_domains import QUERIES as DOMAIN_QUERIES
 from generator.pg.catalog_domains import Domain, compare_domains, generated_detail, read_domains
 
@@ -44,7 +50,10 @@ class Snapshot:
     constraints: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # (table, name) -> (type, def)
     indexes: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (table, def without the name)
     triggers: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, name) -> def without the name
-    functions: dict[str, str] = field(default_factory=dict)  # name(args) -> body
+    functions: dict[str, str] = field(default_factory=dict)  # name(args) -> pg_get_functiondef (catalog_functions)
+    function_comments: dict[str, str | None] = field(default_factory=dict)
+    trigger_states: dict[tuple[str, str], str] = field(default_factory=dict)  # origin | always | replica | disabled
+    trigger_comments: dict[tuple[str, str], str | None] = field(default_factory=dict)
     sequences: dict[str, catalog_sequences.SequenceState] = field(default_factory=dict)  # not identity ones
     identities: dict[tuple[str, str], catalog_sequences.IdentityState] = field(default_factory=dict)  # (table, column)
     domains: dict[str, Domain] = field(default_factory=dict)  # generator.pg.catalog_domains
@@ -57,6 +66,7 @@ class Snapshot:
     derived_columns: set[tuple[str, str]] = field(default_factory=set)
     derived_constraints: set[tuple[str, str]] = field(default_factory=set)
     derived_indexes: dict[str, str] = field(default_factory=dict)  # index -> table
+    views: dict[str, catalog_views.ViewState] = field(default_factory=dict)  # generator.pg.catalog_views
 
     def index_def(self, name: str) -> str | None:
         found = self.indexes.get(name)
@@ -107,20 +117,13 @@ _QUERIES = {
         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'public'""",
-    "triggers": """
-        SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid)
-        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND NOT t.tgisinternal""",
-    "functions": """
-        SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.prosrc
-        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype IN ('e', 'i')
-        WHERE n.nspname = 'public' AND d.objid IS NULL""",
+    "triggers": catalog_functions.TRIGGERS_QUERY,
+    "functions": catalog_functions.FUNCTIONS_QUERY,
     "sequences": catalog_sequences.QUERY,
     **DOMAIN_QUERIES,
     "user_types": catalog_types.QUERY,
     "partitioning": catalog_partitions.QUERY,
+    "views": catalog_views.QUERY,
 }
 
 
@@ -149,13 +152,14 @@ def snapshot_from_rows(rows: dict[str, list[tuple[Any, ...]]]) -> Snapshot:
     for table, name, definition in rows["indexes"]:
         if table not in IGNORED_TABLES:
             s.indexes[name] = (table, normalize_bool_groups(_strip_index_name(definition, name)))
-    for table, name, definition in rows["triggers"]:
+    for table, name, definition, *_ in rows["triggers"]:
         s.triggers[(table, name)] = _strip_trigger_name(definition, name)
-    for name, body in rows["functions"]:
-        s.functions[name] = body.strip()
+    catalog_functions.read_trigger_extras(s, rows["triggers"])
+    catalog_functions.read_functions(s, rows["functions"])
     s.sequences, s.identities = catalog_sequences.read_rows(rows.get("sequences", []), IGNORED_TABLES)
     s.user_types, s.user_type_comments = catalog_types.read_rows(rows.get("user_types", []))
     catalog_partitions.apply(s, rows.get("partitioning", []))
+    s.views = catalog_views.read_rows(rows.get("views", []))
     return s
 
 
@@ -299,12 +303,10 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
     _keyed(out, "constraint", source.constraints, target.constraints, common, lambda k: k[1], lambda v: v[1])
     _keyed(out, "index", source.indexes, target.indexes, common, lambda k: k, lambda v: v[1], table_of=lambda v: v[0])
     _keyed(out, "trigger", source.triggers, target.triggers, common, lambda k: f"{k[0]}.{k[1]}", lambda v: v)
-    for name in sorted(set(source.functions) | set(target.functions)):
-        a, b = source.functions.get(name), target.functions.get(name)
-        if a != b:
-            out.append(Change("function", name, "added" if a is None else "removed" if b is None else "changed"))
+    catalog_functions.compare(out, Change, source, target, common)
     out += catalog_sequences.compare(source, target, common, Change)
     out.extend(Change(*c) for c in catalog_partitions.compare(out, source, target))
+    out += catalog_views.compare(source, target, Change)
     return out
 
 

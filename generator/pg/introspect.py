@@ -14,9 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.pg import introspect_functions
 from generator.pg.introspect_domains import QUERY as DOMAINS_QUERY
 from generator.pg.introspect_domains import DomainInfo, domains_from_rows
 from generator.pg.introspect_types import ATTRIBUTES, RANGES, type_details
+from generator.pg.introspect_views import QUERY as VIEWS_QUERY
+from generator.pg.introspect_views import views_from_rows
 
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
@@ -205,6 +208,7 @@ QUERIES: dict[str, str] = {
     "domains": DOMAINS_QUERY,  # generator.pg.introspect_domains
     "type_attributes": ATTRIBUTES,  # composite and range types (introspect_types)
     "type_ranges": RANGES,
+    "views": VIEWS_QUERY,
 }
 
 
@@ -352,6 +356,9 @@ class Database:
     domains: list[DomainInfo] = field(default_factory=list)  # generator.pg.introspect_domains
     composites: dict[str, list[Any]] = field(default_factory=dict)  # "schema.name" -> attributes (introspect_types)
     ranges: dict[str, Any] = field(default_factory=dict)  # "schema.name" -> RangeInfo (introspect_types)
+    views: dict[int, Any] = field(default_factory=dict)  # relation oid -> ViewInfo (introspect_views)
+    functions: list[Any] = field(default_factory=list)  # generator.pg.introspect_functions.FunctionInfo
+    triggers: list[Any] = field(default_factory=list)  # generator.pg.introspect_functions.TriggerInfo
 
 
 def read_database(conn: Any, schemas: list[str]) -> Database:
@@ -374,6 +381,9 @@ def read_database(conn: Any, schemas: list[str]) -> Database:
     db = _build(rows, version)
     db.domains = domains_from_rows(rows["domains"])
     db.composites, db.ranges = composites, ranges
+    db.views = views_from_rows(rows["views"])
+    if "public" in schemas:
+        db.functions, db.triggers = introspect_functions.read(raw)
     return db
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
-from generator.schema import guards, index_forms_ddl, sequences_ddl
+from generator.schema import functions_ddl, guards, index_forms_ddl, sequences_ddl, views_ddl
 from generator.schema.domains_ddl import create_domains
 from generator.schema.metadata import build_metadata, ddl_dialect
 from generator.spec import naming
@@ -46,6 +46,7 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
     out += user_types_ddl(spec)  # types: after enums (they may use them), before tables
     out += sequences_ddl.before_tables(spec)
     out += create_domains(spec)  # after the enums (a domain may be over one), before the tables
+    out += functions_ddl.before_tables(spec)  # functions: a default or CHECK may call one
     for table in _sorted_tables(md):
         # include_foreign_key_constraints=[]: FKs are added after all tables (cycles are fine then).
         out.append(str(CreateTable(table, include_foreign_key_constraints=[]).compile(dialect=dialect)).strip())
@@ -65,8 +66,11 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
             out += guards.append_only_create(table.name)
         if spec_table is not None and spec_table.hash_chain is not None:
             out += guards.chain_guard_for(spec_table)
+        out += functions_ddl.table_triggers(spec, table.name)
     out += sequences_ddl.after_tables(spec)
     out += foreign_keys(spec)
+    out += functions_ddl.after_tables(spec)
+    out += views_ddl.after_tables(spec)  # views last: after the tables they read
     return out
 
 

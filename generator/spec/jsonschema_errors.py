@@ -166,13 +166,12 @@ def _to_problems(source: Source, error: Any, schema_name: str = "schema", limit:
 # instead of "did you mean" a key that happens to be spelled alike.
 _UNSUPPORTED_KEYS = {
     (): {
-        "views": "views", "materialized_views": "materialized views", "functions": "functions",
-        "procedures": "procedures", "triggers": "triggers", "schemas": "schemas",
+        "procedures": "procedures (under functions:, kind: procedure)", "triggers": "triggers (under a table's triggers:)",
+        "schemas": "schemas",
         "roles": "roles", "grants": "grants",
         "policies": "row-level security policies", "comments": "separate comments",
     },
     ("tables", "*"): {
-        "triggers": "triggers",
         "policies": "row-level security policies", "grants": "grants",
         "tablespace": "tablespaces",
     },

@@ -13,6 +13,14 @@ from typing import Any
 
 from generator.spec import naming
 from generator.spec.domains import DomainSpec, GeneratedSpec, build_domains, build_generated
+from generator.spec.functions import (
+    AggregateSpec,
+    FunctionSpec,
+    TriggerSpec,
+    build_aggregates,
+    build_functions,
+    build_triggers,
+)
 from generator.spec.index_forms import ExclusionSpec, build_exclusions, item_fields, with_params
 from generator.spec.partitions import (
     PartitionBy,
@@ -30,6 +38,7 @@ from generator.spec.sequences import (
 from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
 from generator.spec.user_types import TypeSpec, build_types
+from generator.spec.views import ViewSpec, build_views
 
 
 class _NoDefault:
@@ -268,6 +277,10 @@ class Spec:
     sequences: dict[str, SequenceSpec] = field(default_factory=dict)
     domains: dict[str, DomainSpec] = field(default_factory=dict)  # generator.spec.domains
     types: dict[str, TypeSpec] = field(default_factory=dict)  # types: (composite, range)
+    views: dict[str, ViewSpec] = field(default_factory=dict)  # generator.spec.views
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)  # generator.spec.functions
+    aggregates: dict[str, AggregateSpec] = field(default_factory=dict)
+    triggers: dict[str, tuple[TriggerSpec, ...]] = field(default_factory=dict)  # relation -> its triggers
 
     def referenced_column(self, ref: ReferenceSpec) -> str | None:
         """The column a reference points at (explicit, or the single primary key)."""
@@ -315,6 +328,10 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         sequences=build_sequences(data),
         domains=domains,
         types=build_types(data, enum_names),
+        views=build_views(data, _index),
+        functions=build_functions(data),
+        aggregates=build_aggregates(data),
+        triggers=build_triggers(data),
     )
 
 

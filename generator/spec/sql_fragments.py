@@ -30,7 +30,7 @@ from pglast import ast, parse_sql
 from pglast.enums import ConstrType, LimitOption, SetOperation
 from pglast.parser import ParseError, scan
 
-Kind = Literal["check", "where", "default", "domain_check", "generated", "index_expression", "partition"]
+Kind = Literal["check", "where", "default", "domain_check", "generated", "index_expression", "partition", "trigger_when"]
 
 # Where each kind of fragment goes, with %s for the fragment; mirrors the DDL that
 # SQLAlchemy renders (CHECK (...), DEFAULT ..., CREATE INDEX ... WHERE ...).
@@ -42,6 +42,7 @@ _CONTEXT: dict[str, str] = {
     "generated": "CREATE TABLE t (c integer GENERATED ALWAYS AS ({}) STORED)",
     "index_expression": "CREATE INDEX i ON t (({}))",  # also an exclusion element's expression
     "partition": "CREATE TABLE t (c integer) PARTITION BY RANGE (({}))",  # generator.spec.partitions
+    "trigger_when": "CREATE TRIGGER g BEFORE UPDATE ON t FOR EACH ROW WHEN ({}) EXECUTE FUNCTION f()",  # spec/functions.py
 }
 
 _CLAUSES = {
@@ -58,7 +59,7 @@ MAX_LENGTH = 10_000
 
 _WHAT = {"check": "CHECK", "where": "index WHERE", "default": "default_sql", "domain_check": "domain CHECK",
          "generated": "generated column expression", "index_expression": "index expression",
-         "partition": "partition key expression"}
+         "partition": "partition key expression", "trigger_when": "trigger WHEN"}
 
 
 class FragmentProblem(ValueError):
@@ -225,6 +226,9 @@ def _placed(stmts: Any, kind: str) -> Any:
         return stmt.whereClause
     if kind == "partition":
         return _placed_partition_key(stmt)
+    if kind == "trigger_when":
+        ok = isinstance(stmt, ast.CreateTrigStmt) and not stmt.args and not stmt.columns and not stmt.transitionRels
+        return stmt.whenClause if ok else None
     if kind == "index_expression":
         if not isinstance(stmt, ast.IndexStmt) or len(stmt.indexParams or ()) != 1 or stmt.whereClause is not None:
             return None

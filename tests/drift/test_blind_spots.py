@@ -34,7 +34,6 @@ UNSEEN = {
     "sequence_value": "SELECT setval(pg_get_serial_sequence('audit_logs', 'id'), 1000)",
     "index_comment": "COMMENT ON INDEX ix_users_status IS 'x'",
     "constraint_comment": "COMMENT ON CONSTRAINT ck_machines_axes_range ON machines IS 'x'",
-    "function_comment": "COMMENT ON FUNCTION audit_logs_append_only() IS 'x'",
     "database_setting": "DO $$BEGIN EXECUTE format('ALTER DATABASE %I SET work_mem = %L', current_database(), '64MB'); END$$",
     "publication": "CREATE PUBLICATION drift_probe_pub FOR TABLE users",
     "column_order": (
@@ -46,11 +45,6 @@ UNSEEN = {
 MIGRA_ONLY = {
     "row_level_security": ("ALTER TABLE users ENABLE ROW LEVEL SECURITY", ("table", "users", "changed")),
     "policy": ("CREATE POLICY p ON users USING (true)", ("policy", "users.p", "removed")),
-    "view": ("CREATE VIEW v AS SELECT 1 AS x", ("view", "v", "removed")),
-    "trigger_disabled": (
-        "ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only_row",
-        ("trigger", "audit_logs.audit_logs_append_only_row", "changed"),
-    ),
     "unlogged": ("ALTER TABLE notifications SET UNLOGGED", ("table", "notifications", "changed")),
 }
 
@@ -68,6 +62,21 @@ def test_not_compared(run_cli, pg17: LocalServer, head17: str, probe_role: str, 
     with drifted(pg17.url(), head17, case) as url:
         result = run_cli("diff", "--db", url, "--dev-db", pg17.url(), "--format", "json")
     assert result.code == 0, f"{name} is detected now; update UNCHECKED and docs/drift.md: {result.stdout}"
+
+
+def test_a_disabled_guard_trigger_is_seen_by_the_catalog(run_cli, pg17: LocalServer, head17: str) -> None:
+    """tgenabled is compared by the catalog since issue 17 (migra alone saw it before)."""
+    sql = "ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only_row"
+    case = Case("trigger_disabled", "probe", sql, (("trigger", "audit_logs.audit_logs_append_only_row", "changed"),))
+    with drifted(pg17.url(), head17, case) as url:
+        result = run_cli("diff", "--db", url, "--dev-db", pg17.url(), "--format", "json")
+        assert result.code == 2, result.output
+        changes = json.loads(result.stdout)["changes"]
+        assert [(c["kind"], c["name"], c["action"], c["detail"]) for c in changes] == [
+            ("trigger", "audit_logs.audit_logs_append_only_row", "changed", "enabled: disabled -> origin")]
+        script = run_cli("diff", "--db", url, "--dev-db", pg17.url(), "--format", "sql")
+        apply_script(url, script.stdout)
+        assert run_cli("diff", "--db", url, "--dev-db", pg17.url()).code == 0
 
 
 @pytest.mark.parametrize("name", sorted(MIGRA_ONLY))

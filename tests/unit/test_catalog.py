@@ -113,7 +113,7 @@ def test_constraints_indexes_triggers() -> None:
 def test_functions() -> None:
     a = Snapshot(functions={"f()": "BEGIN END", "gone()": "x"})
     b = Snapshot(functions={"f()": "BEGIN RAISE; END", "new(integer)": "y"})
-    assert changes(a, b) == ["function f(): changed", "function gone(): removed", "function new(integer): added"]
+    assert changes(a, b) == ["function f(): changed (BEGIN END -> BEGIN RAISE; END)", "function gone(): removed", "function new(integer): added"]
 
 
 def test_compare_is_directional() -> None:
@@ -167,3 +167,14 @@ def test_an_index_renamed_compares_as_removed_and_added_with_the_same_definition
     found = compare(a, b)
     assert [(c.name, c.action) for c in found] == [("ix_jobs_state", "added"), ("ix_jobs_status", "removed")]
     assert found[0].detail == found[1].detail
+
+
+def test_a_function_key_splits_at_the_arguments_postgresql_printed() -> None:
+    """A verbatim name may hold "(" or SQL: the split is the "(" matching the last ")", so the
+    name is quoted whole and nothing of it lands in the argument list (hostile corpus:
+    verbatim_names_stay_names)."""
+    from generator.pg.catalog_functions import routine, split_key
+
+    assert split_key("f(integer, text)") == ("f", "(integer, text)")
+    assert routine("x(integer); DROP TABLE y; --(text)") == 'public."x(integer); DROP TABLE y; --"(text)'
+    assert split_key('g(text, "we(ird")') == ("g", '(text, "we(ird")')

@@ -15,10 +15,10 @@ from generator.pg import dbcache
 def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the generator package's layout, with one file per folder."""
     root = tmp_path / "generator"
-    for rel in ("spec/model.py", "schema/ddl.py", "schema/metadata.py", "schema/opaque_sa.py", "schema/types_sql.py", "schema/guards.py", "schema/sequences_ddl.py", "schema/index_forms_ddl.py", "schema/partitioning.py",
-                "schema/docs.py", "drift/materialize.py", "drift/spec_db.py", "drift/report.py", "migrate/ops.py",
-                "pg/dbcache.py", "spec/schemas/schema.schema.json",
-                "schema/domains_ddl.py", "drift/generated_guard.py"):
+    # every file the two keys name (a folder gets one file), plus files that build nothing
+    named = [rel if "." in rel.rsplit("/", 1)[-1] else f"{rel}/model.py" for rel in (*SPEC_BUILD_CODE, *HEAD_BUILD_CODE)]
+    for rel in dict.fromkeys([*named, "spec/model.py", "spec/schemas/schema.schema.json", "schema/docs.py",
+                              "drift/report.py", "pg/dbcache.py", "migrate/ops.py"]):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(f"# {rel}\n")
     monkeypatch.setattr(dbcache, "_PACKAGE", root)

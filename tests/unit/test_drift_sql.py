@@ -149,9 +149,18 @@ def test_fallbacks_for_columns_constraints_triggers_extensions() -> None:
 
 def test_a_change_without_sql_is_reported_missing() -> None:
     live = Snapshot(functions={"f()": "a"})
-    spec = Snapshot(functions={"f()": "b"})
+    spec = Snapshot()  # a change schemactl has no definition for
     _, missing = correct([], [Change("function", "f()", "changed")], live, spec)
     assert missing == ["function f(): changed"]
+
+
+def test_a_changed_function_migra_misses_is_replaced_and_an_aggregate_recreated() -> None:
+    live = Snapshot(functions={"f()": "a", "agg(text)": "CREATE AGGREGATE public.agg(text) (SFUNC = textcat, STYPE = text)"})
+    spec = Snapshot(functions={"f()": "CREATE OR REPLACE FUNCTION public.f() ...",
+                               "agg(text)": "CREATE AGGREGATE public.agg(text) (SFUNC = textcat, STYPE = text, INITCOND = '')"})
+    assert fallback_sql(Change("function", "f()", "changed"), live, spec) == ["CREATE OR REPLACE FUNCTION public.f() ..."]
+    assert fallback_sql(Change("function", "agg(text)", "changed"), live, spec) == [
+        'DROP AGGREGATE public."agg"(text)', spec.functions["agg(text)"]]
 
 
 def test_create_index_puts_the_name_back() -> None:

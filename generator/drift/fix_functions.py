@@ -1,0 +1,70 @@
+"""Fix SQL for functions, procedures, aggregates and triggers where migra is blind or wrong
+(generator.pg.catalog_functions has the comparison):
+
+- migra writes nothing for aggregates: CREATE AGGREGATE (the snapshot's definition is that
+  statement) / DROP AGGREGATE;
+- migra ignores comments on functions and triggers, and a trigger it drops and re-creates
+  loses its comment and its enabled state (``ALTER TABLE ... DISABLE TRIGGER``); migra does
+  not compare the enabled state at all.
+"""
+
+from __future__ import annotations
+
+from generator.drift.report import Statement, describe_statement
+from generator.pg.catalog import Change, Snapshot
+from generator.pg.catalog_functions import routine, split_key
+
+_STATE = {"origin": "ENABLE", "always": "ENABLE ALWAYS", "replica": "ENABLE REPLICA", "disabled": "DISABLE"}
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _kind(definition: str | None) -> str:
+    return "AGGREGATE" if (definition or "").startswith("CREATE AGGREGATE ") else "ROUTINE"
+
+
+def function_sql(change: Change, live: Snapshot, spec: Snapshot) -> list[str] | None:
+    """The fallback for a function change no statement of migra's covers."""
+    key, action = change.name, change.action
+    if action != "removed" and key not in spec.functions:
+        return None
+    if action == "changed" and _kind(spec.functions[key]) != "AGGREGATE":
+        return [spec.functions[key]]  # CREATE OR REPLACE: triggers that use it stay
+    sql = []
+    if action != "added":
+        sql.append(f"DROP {_kind(live.functions.get(key))} {routine(key)}")
+    if action != "removed":
+        sql.append(spec.functions[key])
+    return sql
+
+
+def after(out: list[Statement], live: Snapshot, spec: Snapshot) -> list[Statement]:
+    """Comments of functions and triggers, and triggers' enabled states, last in the script."""
+    touched = set()
+    for s in out:
+        d = describe_statement(s.sql)
+        if d is not None and d.kind in ("trigger", "function", "procedure", "aggregate"):
+            touched.add((d.kind, d.name))
+    sql: list[str] = []
+    for key, definition in sorted(spec.functions.items()):
+        comment = spec.function_comments.get(key)
+        bare = split_key(key)[0]
+        redone = key not in live.functions or any(k != "trigger" and n == bare for k, n in touched)
+        if live.function_comments.get(key) != comment or (redone and comment is not None):
+            sql.append(f"COMMENT ON {_kind(definition)} {routine(key)} IS {_literal(comment)}")
+    for (table, name) in sorted(spec.triggers):
+        on = f"public.{_ident(table)}"
+        redone = (table, name) not in live.triggers or ("trigger", f"{table}.{name}") in touched
+        state = spec.trigger_states.get((table, name), "origin")
+        if live.trigger_states.get((table, name), "origin") != state or (redone and state != "origin"):
+            sql.append(f"ALTER TABLE {on} {_STATE[state]} TRIGGER {_ident(name)}")
+        comment = spec.trigger_comments.get((table, name))
+        if live.trigger_comments.get((table, name)) != comment or (redone and comment is not None):
+            sql.append(f"COMMENT ON TRIGGER {_ident(name)} ON {on} IS {_literal(comment)}")
+    return [Statement(s, False, "schemactl", "") for s in sql]
+
+
+def _literal(text: str | None) -> str:
+    return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
