@@ -10,23 +10,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 from drift_helpers import execute_autocommit, scratch_databases
+from psqlrun import psql
 
-from generator.pg.server import LocalServer, wheel_bin_dir
+from generator.pg.server import LocalServer
 
 SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "anytype" / "schema.yaml"
-
-
-def psql_apply(server: LocalServer, url: str, script: str) -> None:
-    done = subprocess.run(
-        [str(wheel_bin_dir() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d",
-         url.replace("postgresql+psycopg://", "postgresql://", 1), "-f", "-"],
-        input=script, capture_output=True, text=True, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def project(tmp_path: Path, text: str | None = None) -> Path:
@@ -44,7 +35,7 @@ def test_fix_sql_builds_every_kind_on_an_empty_database(run_cli, pg: LocalServer
     result = run_cli("diff", "--db", empty_db, "--dev-db", pg.url(), "--format", "sql", cwd=root)
     assert result.code == 2, result.output
     assert "CREATE TYPE" in result.stdout, result.stdout
-    psql_apply(pg, empty_db, result.stdout)
+    psql(empty_db, result.stdout)
     again = run_cli("diff", "--db", empty_db, "--dev-db", pg.url(), "--format", "json", cwd=root)
     assert again.code == 0, again.stdout
     types = execute_autocommit(empty_db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
@@ -55,13 +46,13 @@ def test_fix_sql_builds_every_kind_on_an_empty_database(run_cli, pg: LocalServer
 
 def _drifted(run_cli, pg: LocalServer, url: str, root: Path, *statements: str) -> set[tuple[str, str, str]]:
     result = run_cli("diff", "--db", url, "--dev-db", pg.url(), "--format", "sql", cwd=root)
-    psql_apply(pg, url, result.stdout)
+    psql(url, result.stdout)
     execute_autocommit(url, *statements)
     report = run_cli("diff", "--db", url, "--dev-db", pg.url(), "--format", "json", cwd=root)
     assert report.code == 2, report.output
     found = {(c["kind"], c["name"], c["action"]) for c in json.loads(report.stdout)["changes"]}
     fix = run_cli("diff", "--db", url, "--dev-db", pg.url(), "--format", "sql", cwd=root)
-    psql_apply(pg, url, fix.stdout)
+    psql(url, fix.stdout)
     again = run_cli("diff", "--db", url, "--dev-db", pg.url(), "--format", "json", cwd=root)
     assert again.code == 0, again.stdout
     return found
@@ -80,7 +71,7 @@ def test_an_extra_composite_type_is_drift_and_the_fix_drops_it(run_cli, pg: Loca
 def test_a_changed_range_type_is_drift(run_cli, pg: LocalServer, empty_db: str, tmp_path: Path) -> None:
     root = project(tmp_path)
     result = run_cli("diff", "--db", empty_db, "--dev-db", pg.url(), "--format", "sql", cwd=root)
-    psql_apply(pg, empty_db, result.stdout)
+    psql(empty_db, result.stdout)
     execute_autocommit(empty_db, "ALTER TABLE things DROP COLUMN fr", "DROP TYPE floatrange",
                        "CREATE TYPE floatrange AS RANGE (subtype = double precision)", "ALTER TABLE things ADD COLUMN fr floatrange")
     report = run_cli("diff", "--db", empty_db, "--dev-db", pg.url(), "--format", "json", cwd=root)
@@ -116,7 +107,7 @@ def test_a_type_postgresql_does_not_know_is_reported_at_the_column(run_cli, pg: 
 def test_a_composite_type_in_use_whose_attribute_changed_type_has_no_fix(run_cli, pg: LocalServer, empty_db: str, tmp_path: Path) -> None:
     """PostgreSQL cannot ALTER ATTRIBUTE ... TYPE of a type a column uses: said, not attempted."""
     root = project(tmp_path)
-    psql_apply(pg, empty_db, run_cli("diff", "--db", empty_db, "--dev-db", pg.url(), "--format", "sql", cwd=root).stdout)
+    psql(empty_db, run_cli("diff", "--db", empty_db, "--dev-db", pg.url(), "--format", "sql", cwd=root).stdout)
     execute_autocommit(empty_db, "ALTER TABLE things DROP COLUMN item", "ALTER TABLE things DROP COLUMN items",
                        'ALTER TYPE inventory_item ALTER ATTRIBUTE name TYPE text COLLATE "POSIX"',
                        "ALTER TABLE things ADD COLUMN item inventory_item", "ALTER TABLE things ADD COLUMN items inventory_item[]")

@@ -10,26 +10,17 @@ proven (upgrade, downgrade, upgrade).
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import psycopg
 import pytest
+from psqlrun import psql
 
 from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "import_corpus"
 CASES = ["rentalchain", "saasapp", "enterprise", "sensornet"]
-
-
-def psql(url: str, sql: str) -> None:
-    exe = shutil.which("psql")
-    assert exe, "psql is needed to apply the script as an operator would"
-    run = subprocess.run([exe, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", libpq_url(url)], input=sql,
-                         text=True, capture_output=True, timeout=300)
-    assert run.returncode == 0, run.stderr
 
 
 def load(url: str, sql: str) -> None:

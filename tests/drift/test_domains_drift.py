@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from drift_corpus import CASES_DIR, Case, clone, execute, parse_case
-from drift_helpers import apply_script
+from psqlrun import converge
 
 from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
@@ -43,20 +43,12 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _converge(run_cli, url: str, dev: str) -> None:
-    script = run_cli("diff", "--db", url, "--dev-db", dev, "--format", "sql")
-    assert script.code == 2, script.output
-    apply_script(url, script.stdout)
-    again = run_cli("diff", "--db", url, "--dev-db", dev, "--format", "json")
-    assert again.code == 0, again.stdout
-
-
 @pytest.fixture
 def built(project: Path, pg: LocalServer, run_cli) -> Iterator[str]:
     """A database brought from empty to the spec by diff's own fix SQL."""
     with scratch_database(pg.url(), prefix="drift_domains") as url:
         run_cli("diff", "--db", url, "--dev-db", pg.url(), cwd=project)
-        _converge(run_cli, url, pg.url())
+        converge(run_cli, url, pg.url())
         yield url
 
 
@@ -87,7 +79,7 @@ def test_domain_case_is_detected_and_fixed(built: str, pg: LocalServer, run_cli,
         for change in report["changes"]:
             if change["kind"] == "column" and change["name"] in ("parts.area", "parts.label", "parts.code_key"):
                 assert "default:" not in change["detail"], change  # a generation expression is not a default
-        _converge(run_cli, url, pg.url())
+        converge(run_cli, url, pg.url())
 
 
 def test_a_database_with_two_extra_domains_is_not_in_sync(built: str, pg: LocalServer, run_cli) -> None:
@@ -99,7 +91,7 @@ def test_a_database_with_two_extra_domains_is_not_in_sync(built: str, pg: LocalS
         report = json.loads(result.stdout)
         assert [(c["kind"], c["name"], c["action"]) for c in report["changes"]] == [
             ("domain", "short_text", "removed"), ("domain", "year", "removed")]
-        _converge(run_cli, url, pg.url())
+        converge(run_cli, url, pg.url())
 
 
 VIRTUAL_CASES = {
@@ -134,7 +126,7 @@ def test_virtual_generated_columns_on_18(virtual_project: Path, pg18: LocalServe
     sql, changes = VIRTUAL_CASES[case]
     with scratch_database(pg18.url(), prefix="drift_domains") as base:
         run_cli("diff", "--db", base, "--dev-db", pg18.url(), cwd=virtual_project)
-        _converge(run_cli, base, pg18.url())
+        converge(run_cli, base, pg18.url())
         with psycopg.connect(libpq_url(base)) as conn:
             kind = conn.execute("SELECT attgenerated FROM pg_attribute WHERE attrelid = 'parts'::regclass AND attname = 'volume'").fetchone()
         assert kind == ("v",)
@@ -145,7 +137,7 @@ def test_virtual_generated_columns_on_18(virtual_project: Path, pg18: LocalServe
             report = json.loads(result.stdout)
             assert {(c["kind"], c["name"], c["action"]) for c in report["changes"]} == changes, report["changes"]
             assert all("default:" not in c["detail"] for c in report["changes"])
-            _converge(run_cli, url, pg18.url())
+            converge(run_cli, url, pg18.url())
 
 
 def test_a_virtual_column_is_refused_on_17_at_its_line(virtual_project: Path, pg17: LocalServer, run_cli) -> None:

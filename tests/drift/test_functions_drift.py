@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from checkout import copy_project
 from drift_corpus import execute
-from drift_helpers import apply_script
+from psqlrun import converge
 
 from generator.pg.database import scratch_database
 from generator.pg.server import LocalServer
@@ -161,8 +161,4 @@ def test_function_and_trigger_drift_is_reported_and_fixed(run_cli, pg: LocalServ
         report = json.loads(result.stdout)
         found = {(c["kind"], c["name"], c["action"]) for c in report["changes"]}
         assert found == expected, report["changes"]
-        script = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "sql", cwd=project)
-        assert script.code == 2
-        apply_script(url, script.stdout)
-        again = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
-        assert again.code == 0, (script.stdout, json.loads(again.stdout)["changes"])
+        converge(run_cli, url, pg.url(), cwd=project)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from drift_helpers import apply_script
+from psqlrun import converge
 
 from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
@@ -105,8 +105,4 @@ def test_index_form_drift_is_found_and_fixed(case: str, pg: LocalServer, run_cli
         assert result.code == 2, result.output
         found = {(c["kind"], c["name"], c["action"]) for c in json.loads(result.stdout)["changes"]}
         assert found == expected
-        script = run_cli("diff", "--db", url, "--dev-db", pg.url(), "--format", "sql", cwd=project)
-        assert script.code == 2, script.output
-        apply_script(url, script.stdout)
-        again = run_cli("diff", "--db", url, "--dev-db", pg.url(), "--format", "json", cwd=project)
-        assert again.code == 0, (script.stdout, again.stdout)
+        converge(run_cli, url, pg.url(), cwd=project)

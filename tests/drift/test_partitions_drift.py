@@ -13,15 +13,14 @@ own schema, which has no partitioned table, so these cases carry their own spec.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from checkout import copy_project
 from drift_helpers import scratch_databases
+from psqlrun import psql
 
-from generator.pg.database import libpq_url, scratch_database
+from generator.pg.database import scratch_database
 from generator.pg.server import LocalServer
 
 
@@ -69,14 +68,6 @@ def spec_text(partitions: int) -> str:
         "      contract_no: {type: text, primary_key: true}",
     ]
     return "\n".join(lines) + "\n"
-
-
-def psql(url: str, sql: str) -> None:
-    exe = shutil.which("psql")
-    assert exe, "psql is needed to apply the script as an operator would"
-    run = subprocess.run([exe, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", libpq_url(url)], input=sql,
-                         text=True, capture_output=True, timeout=300)
-    assert run.returncode == 0, run.stderr
 
 
 def build_from_spec(url: str, project: Path) -> None:

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from checkout import copy_project
 from drift_corpus import execute
-from drift_helpers import apply_script, execute_autocommit
+from drift_helpers import execute_autocommit
+from psqlrun import converge
 
 from generator.pg.database import scratch_database
 from generator.pg.server import LocalServer
@@ -91,11 +92,7 @@ def test_sequence_drift_is_reported_and_fixed(run_cli, pg: LocalServer, project:
         found = {(c["kind"], c["name"], c["action"]) for c in report["changes"]}
         assert found == expected, report["changes"]
         assert report["complete"] is True
-        script = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "sql", cwd=project)
-        assert script.code == 2
-        apply_script(url, script.stdout)
-        again = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
-        assert again.code == 0, again.stdout
+        converge(run_cli, url, pg.url(), cwd=project)
 
 
 def test_a_new_sequence_is_created_with_the_specs_options(run_cli, pg: LocalServer, project: Path) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from drift_corpus import CASES_DIR, Case, clone, execute, parse_case
-from drift_helpers import apply_script
+from psqlrun import converge
 
 from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
@@ -42,21 +42,12 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _converge(run_cli, url: str, dev: str) -> str:
-    script = run_cli("diff", "--db", url, "--dev-db", dev, "--format", "sql")
-    assert script.code == 2, script.output
-    apply_script(url, script.stdout)
-    again = run_cli("diff", "--db", url, "--dev-db", dev, "--format", "json")
-    assert again.code == 0, again.stdout
-    return script.stdout
-
-
 @pytest.fixture
 def built(project: Path, pg: LocalServer, run_cli) -> Iterator[str]:
     """A database brought from empty to the spec by diff's own fix SQL."""
     with scratch_database(pg.url(), prefix="drift_views") as url:
         run_cli("diff", "--db", url, "--dev-db", pg.url(), cwd=project)
-        _converge(run_cli, url, pg.url())
+        converge(run_cli, url, pg.url())
         yield url
 
 
@@ -85,4 +76,4 @@ def test_view_case_is_detected_and_fixed(built: str, pg: LocalServer, run_cli, c
         report = json.loads(result.stdout)
         found = {(c["kind"], c["name"], c["action"]) for c in report["changes"]}
         assert found == expected(case), report["changes"]
-        _converge(run_cli, url, pg.url())
+        converge(run_cli, url, pg.url())

