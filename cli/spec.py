@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
     ) -> None:
-        """Print a Markdown data dictionary built from the spec's comments: enums, tables, columns, keys, indexes, checks."""
+        """Print a Markdown data dictionary built from the spec's comments: enums, types, domains, sequences, tables (columns, keys, indexes, checks), views, functions, aggregates and triggers."""
         from generator.schema.docs import data_dictionary
 
         _emit(data_dictionary(ctx.obj.load_spec()), output)
