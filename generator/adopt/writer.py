@@ -354,8 +354,6 @@ def _table_problem(r: Relation, enum_names: set[str], ext_names: set[str]) -> st
         renamed = k.name != default and len(default.encode()) <= 63  # a longer one PostgreSQL truncates: the proof checks it
         if k.type == "n" and (renamed or not k.validated or k.no_inherit):
             problems.append(f"NOT NULL constraint {k.name}: a named, NOT VALID or NO INHERIT NOT NULL is not in the spec")
-    if not any(ix.primary for ix in r.indexes):
-        problems.append("no primary key (the spec requires one)")
     return "; ".join(problems)
 
 
@@ -477,6 +475,8 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
         body["primary_key"].update(key_options(pk, pk_index))
         for k_ in _constraint_comments(r, pk, plan):
             out.append(k_)
+    else:
+        body["primary_key"] = []  # a table without one, said so (the spec asks every table)
     if multi_fk:
         body["foreign_keys"] = multi_fk
     uniques = []

@@ -160,7 +160,10 @@ def data_dictionary(spec: Spec) -> str:
                             f"on delete {fk.on_delete} | {_cell(', '.join(fk.columns))} |")
         if rows:
             out += ["| constraint / index | kind | definition |", "|---|---|---|", *rows, ""]
-        out.append(f"Primary key: {_code(table.primary_key_name)} ({_cell(', '.join(table.primary_key))})")
+        if table.primary_key:
+            out.append(f"Primary key: {_code(table.primary_key_name)} ({_cell(', '.join(table.primary_key))})")
+        else:
+            out.append("No primary key.")
         out.append("")
     out += after_tables(spec, _cell, _code)
     return "\n".join(out)

@@ -131,8 +131,9 @@ def _column(spec: Spec, col: ColumnSpec, enums: dict[str, pg.ENUM]) -> sa.Column
 
 def _table(md: sa.MetaData, spec: Spec, table: TableSpec, enums: dict[str, pg.ENUM]) -> sa.Table:
     items: list[Any] = [_column(spec, c, enums) for c in table.columns.values()]
-    items.append(sa.PrimaryKeyConstraint(*table.primary_key, name=conv(table.primary_key_name), **_key_options(
-        table.pk_deferrable, table.pk_initially_deferred, table.pk_include)))
+    if table.primary_key:  # primary_key: [] is a table without one
+        items.append(sa.PrimaryKeyConstraint(*table.primary_key, name=conv(table.primary_key_name), **_key_options(
+            table.pk_deferrable, table.pk_initially_deferred, table.pk_include)))
     for u in table.uniques:
         kw = {"postgresql_nulls_not_distinct": True} if u.nulls_not_distinct else {}
         kw.update(_key_options(u.deferrable, u.initially_deferred, u.include))

@@ -624,6 +624,9 @@ def _table_class(spec: Spec, table: TableSpec, formats: dict[tuple[str, str], _F
             lines.append(f"        {_q(c.spec.name)},")
         lines += [f"        {p}," for p in _column_args(spec, table, c)]
         lines.append("    )")
+    if not table.primary_key:  # the ORM needs an identity for a row: all columns (the database has no key)
+        lines.append("    # no primary key in the database: the ORM identifies a row by all its columns")
+        lines.append(f"    __mapper_args__ = {{\"primary_key\": [{', '.join(attrs[c.spec.name] for c in columns)}]}}")
     rels = _relationships(spec, table, names)
     if rels:
         lines.append("")
@@ -669,7 +672,9 @@ def _table_args(table: TableSpec) -> list[str]:
     args: list[str] = []
     pk_cols = ", ".join(_q(c) for c in table.primary_key)
     pk_extra = _key_options(table.pk_deferrable, table.pk_initially_deferred, table.pk_include)
-    if table.primary_key_name == naming.pk_name(table.name):
+    if not table.primary_key:
+        pass  # primary_key: []: the class maps its rows by all columns (__mapper_args__)
+    elif table.primary_key_name == naming.pk_name(table.name):
         args.append(f"sa.PrimaryKeyConstraint({pk_cols}{pk_extra})")  # pk_<table>, by the convention
     else:
         args.append(f"sa.PrimaryKeyConstraint({pk_cols}, name=conv({_q(table.primary_key_name)}){pk_extra})")

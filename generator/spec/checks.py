@@ -117,8 +117,9 @@ def _keys(spec: Spec, source: Source) -> Iterator[Problem]:
         for i, name in enumerate(table.primary_key):
             if name not in table.columns:
                 yield source.problem(pk_path + (i,), f"table {table.name}: primary key column {name!r} does not exist{_suggest(name, table)}")
-        if not table.primary_key:
-            yield source.problem(table.path, f"table {table.name}: has no primary key; mark a column primary_key: true", key=True)
+        if not table.primary_key and not table.no_primary_key:
+            yield source.problem(table.path, f"table {table.name}: has no primary key; mark a column primary_key: true "
+                                 "(or write primary_key: [] for a table that has none)", key=True)
 
 
 def _references(spec: Spec, source: Source) -> Iterator[Problem]:
@@ -132,7 +133,7 @@ def _references(spec: Spec, source: Source) -> Iterator[Problem]:
                 continue
             target_col = spec.referenced_column(ref)
             if target_col is None:
-                if target.primary_key:  # no primary key at all is reported on the table itself
+                if target.primary_key or target.no_primary_key:  # an omitted key is reported on the table itself
                     yield source.problem(path, f"{where}: table {ref.table} has no single-column primary key; name the column to reference")
                 continue
             referred = target.columns.get(target_col)
@@ -168,7 +169,10 @@ def _foreign_keys(spec: Spec, source: Source) -> Iterator[Problem]:
                 yield source.problem(fk.path + ("references", "table"), f"{where}: references missing table {fk.ref_table!r}{_suggest_table(fk.ref_table, spec)}")
                 continue
             if not fk.ref_columns:
-                continue  # the referred table has no primary key: reported on that table
+                if target.no_primary_key:
+                    yield source.problem(fk.path + ("references",), f"{where}: table {fk.ref_table} has no primary key; "
+                                         "name the referenced columns (references: {table, columns})")
+                continue  # an omitted primary key is reported on that table
             ref_path = fk.path + ("references", "columns")
             missing = False
             for j, name in enumerate(fk.ref_columns):
@@ -286,8 +290,10 @@ def _names(spec: Spec, source: Source) -> Iterator[Problem]:
             yield source.problem(table.path + ("renamed_from",), f"table {table.name}: renamed_from names {RESERVED_RELATIONS[table.renamed_from]}, which no spec table can be")
     for table in spec.tables.values():
         pk_path = table.path + (("primary_key", "name") if table.explicit_pk_name else ())
-        yield from claim(table.primary_key_name, f"primary key of {table.name}", pk_path, key=True)
-        constraints: dict[str, str] = {table.primary_key_name: f"the primary key of {table.name}"}
+        constraints: dict[str, str] = {}
+        if not table.no_primary_key:
+            yield from claim(table.primary_key_name, f"primary key of {table.name}", pk_path, key=True)
+            constraints[table.primary_key_name] = f"the primary key of {table.name}"
 
         def constraint(name: str, what: str, path: tuple, constraints: dict[str, str] = constraints) -> Iterator[Problem]:
             # pg_constraint: one name per table (the pk's and uniques' also share pg_class)

@@ -222,6 +222,7 @@ class TableSpec:
     hash_chain: HashChainSpec | None = None
     primary_key_name: str = ""
     explicit_pk_name: bool = False
+    no_primary_key: bool = False  # primary_key: [] (an adopted table without one)
     fks: tuple[ForeignKeySpec, ...] = ()
     exclusions: tuple[ExclusionSpec, ...] = ()
     pk_deferrable: bool = False
@@ -447,6 +448,7 @@ def _table(name: str, body: dict[str, Any], enum_names: frozenset[str], settings
         hash_chain=_hash_chain(body.get("hash_chain"), path + ("hash_chain",)),
         primary_key_name=pk_name or naming.pk_name(name),
         explicit_pk_name=pk_name is not None,
+        no_primary_key=isinstance(body.get("primary_key"), list) and not body["primary_key"],
         exclusions=build_exclusions(name, body.get("exclusions"), path),
         pk_deferrable=bool(pk_options.get("deferrable", False)),
         pk_initially_deferred=bool(pk_options.get("initially_deferred", False)),

@@ -46,16 +46,16 @@ def test_a_view_over_what_the_spec_leaves_out_is_named(pg: LocalServer, run_cli)
     with scratch_database(pg.url(), prefix="schemactl_importsrc") as url:
         with psycopg.connect(libpq_url(url), autocommit=True) as conn:
             conn.execute("CREATE TABLE t (id int PRIMARY KEY, x int)")
-            conn.execute("CREATE TABLE nopk (a int)")  # a table the spec cannot say (no primary key)
+            conn.execute("CREATE UNLOGGED TABLE scratch (a int PRIMARY KEY)")  # a table the spec cannot say (UNLOGGED)
             conn.execute("CREATE FUNCTION twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 2'")
-            conn.execute("CREATE VIEW on_nopk AS SELECT a FROM nopk")
+            conn.execute("CREATE VIEW on_nopk AS SELECT a FROM scratch")
             conn.execute("CREATE VIEW over_on_nopk AS SELECT a FROM on_nopk")
             conn.execute("CREATE VIEW calls AS SELECT twice(x) AS y FROM t")
             conn.execute("CREATE VIEW fine AS SELECT id FROM t")
         run = run_cli("import", "--db", url, "--dev-db", pg.url())
         assert run.code == 1
         lines = {line.strip()[2:] for line in run.stderr.splitlines() if line.strip().startswith("- ")}
-        assert "view public.on_nopk: it reads table public.nopk, which the spec leaves out" in lines
+        assert "view public.on_nopk: it reads table public.scratch, which the spec leaves out" in lines
         assert "view public.over_on_nopk: it reads view public.on_nopk, which the spec leaves out" in lines
         assert "view public.calls: it calls public.twice(integer), which the spec leaves out" in lines
         assert not any(line.startswith("view public.fine") for line in lines)
