@@ -21,8 +21,10 @@ from alembic.autogenerate import renderers
 from alembic.operations import Operations
 
 from generator.migrate.ops import _call, _execute, _lit, _Op, _q
-from generator.pg.catalog import Snapshot
+from generator.pg.catalog import Snapshot, compare
 from generator.pg.catalog_functions import routine, split_key
+from generator.pg.catalog_view_triggers import common_views
+from generator.pg.catalog_view_triggers import planned as planned_views
 from generator.spec import naming
 
 _STATE = {"origin": "ENABLE", "always": "ENABLE ALWAYS", "replica": "ENABLE REPLICA", "disabled": "DISABLE"}
@@ -119,9 +121,10 @@ def function_fixups(work: Snapshot, target: Snapshot, first: list, post: list, l
                 return f"COMMENT ON {_kind(d)} {routine(k)} IS {_lit(c) if c is not None else 'NULL'}"
             post.append(RoutineSqlOp(f"comment on function {key}", [comment(target.function_comments.get(key))],
                                      [comment(work.function_comments.get(key))]))
-    common = set(work.tables) & set(target.tables)
+    planned = planned_views(work, target, compare(work, target))  # their triggers go with the view ops
+    common = (set(work.tables) & set(target.tables)) | (common_views(work, target) - planned)
     for key in sorted(set(work.triggers) | set(target.triggers)):
-        if key[1] in guards:
+        if key[1] in guards or key[0] in planned:
             continue
         a, b = work.triggers.get(key), target.triggers.get(key)
         label = f"{key[0]}.{key[1]}"
@@ -130,6 +133,8 @@ def function_fixups(work: Snapshot, target: Snapshot, first: list, post: list, l
         elif b is None and a is not None:
             if key[0] in common:
                 first.append(RoutineSqlOp(f"drop trigger {label}", [_trigger_drop(key)], _trigger_create(work, key)))
+            elif key[0] in work.tables:  # DROP TABLE takes it; the downgrade re-creates the table, then it
+                first.append(RoutineSqlOp(f"drop trigger {label} (with its table)", [], _trigger_create(work, key)))
         elif a != b:
             first.append(RoutineSqlOp(f"drop trigger {label} (redefined)", [_trigger_drop(key)], _trigger_create(work, key)))
             post.append(RoutineSqlOp(f"create trigger {label} (redefined)", _trigger_create(target, key), [_trigger_drop(key)]))
