@@ -53,6 +53,7 @@ class Snapshot:
     triggers: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, name) -> def without the name
     functions: dict[str, str] = field(default_factory=dict)  # name(args) -> pg_get_functiondef (catalog_functions)
     function_comments: dict[str, str | None] = field(default_factory=dict)
+    function_users: set[str] = field(default_factory=set)  # functions tables need (pg_depend; catalog_functions)
     trigger_states: dict[tuple[str, str], str] = field(default_factory=dict)  # origin | always | replica | disabled
     trigger_comments: dict[tuple[str, str], str | None] = field(default_factory=dict)
     sequences: dict[str, catalog_sequences.SequenceState] = field(default_factory=dict)  # not identity ones

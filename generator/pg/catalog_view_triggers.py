@@ -6,7 +6,7 @@
 - they are compared like a table's when the view is on both sides (``common_views``);
 - a view dropped and created again around a change (``catalog_views.plan``) loses them, so
   the view's own create statements re-create them (``create_sql``), and the trigger ops of
-  ``diff`` and ``generate`` leave such a view's triggers to the view plan (``planned``);
+  ``diff`` and ``generate`` leave such a view's triggers to the view plan;
 - PostgreSQL cannot enable or disable a trigger on a view: there is no state to set.
 """
 
@@ -45,14 +45,6 @@ def create_trigger_sql(s: Any, key: tuple[str, str]) -> list[str]:
 def create_sql(s: Any, view: str) -> list[str]:
     """The statements re-creating every trigger ``s`` has on ``view``."""
     return [sql for key in trigger_keys(s, view) for sql in create_trigger_sql(s, key)]
-
-
-def planned(live: Any, spec: Any, changes: list[Any]) -> set[str]:
-    """Views the view plan drops or creates (their triggers go with them)."""
-    from generator.pg.catalog_views import plan
-
-    p = plan(changes, live, spec)
-    return set(p.drop) | set(p.create)
 
 
 _TRIGGER_STATEMENT = re.compile(

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from generator.schema import functions_ddl, views_ddl
+from generator.schema import functions_ddl
+from generator.schema.late_ddl import late_statements
 from generator.spec.functions_sql import aggregate_identity, identity
 from generator.spec.model import Spec
 from generator.spec.naming import quote_ident
@@ -30,8 +31,7 @@ def routine_lines(spec: Spec, classes: dict[str, str], q: Callable[[str], str]) 
     for table in spec.tables:
         for ddl in functions_ddl.table_triggers(spec, table):
             lines.append(_listen(f"{classes[table]}.__table__", "after_create", ddl, q))
-    lines += [_listen(meta, "after_create", ddl, q) for ddl in functions_ddl.after_tables(spec)]
-    lines += [_listen(meta, "after_create", ddl, q) for ddl in views_ddl.after_tables(spec)]
+    lines += [_listen(meta, "after_create", ddl, q) for ddl in late_statements(spec)]
     for v in reversed(creation_order(spec.views)):
         keyword = "MATERIALIZED VIEW" if v.materialized else "VIEW"
         lines.append(_listen(meta, "before_drop", f"DROP {keyword} IF EXISTS {quote_ident(v.name)}", q))
