@@ -7,8 +7,8 @@ when this file is stale, and another proves that these classes produce an empty 
 diff against a database upgraded to head through migrations/ (docs/models.md).
 
 The production schema comes from the migrations, never from ``Base.metadata.create_all``; the
-latter (extensions and enum types included) is for throwaway test databases and lacks only
-what the ORM cannot express: enum comments and the append-only triggers of audit_logs.
+latter (extensions, enum types, functions, triggers and views included, as DDL hooks) is for
+throwaway test databases.
 """
 
 from __future__ import annotations
@@ -586,7 +586,7 @@ class User(Base):
         pg.TIMESTAMP(timezone=True),
         nullable=False,
         server_default=sa.text("now()"),
-        comment="Last update time; set by the application on every UPDATE.",
+        comment="Last update time; set on every UPDATE by the touch_updated_at trigger.",
     )
     deleted_at: Mapped[datetime.datetime | None] = mapped_column(
         pg.TIMESTAMP(timezone=True),
@@ -761,7 +761,7 @@ class License(Base):
         pg.TIMESTAMP(timezone=True),
         nullable=False,
         server_default=sa.text("now()"),
-        comment="Last update time; set by the application on every UPDATE.",
+        comment="Last update time; set on every UPDATE by the touch_updated_at trigger.",
     )
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -870,7 +870,7 @@ class Invoice(Base):
         pg.TIMESTAMP(timezone=True),
         nullable=False,
         server_default=sa.text("now()"),
-        comment="Last update time; set by the application on every UPDATE.",
+        comment="Last update time; set on every UPDATE by the touch_updated_at trigger.",
     )
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -976,7 +976,7 @@ class Payment(Base):
         pg.TIMESTAMP(timezone=True),
         nullable=False,
         server_default=sa.text("now()"),
-        comment="Last update time; set by the application on every UPDATE.",
+        comment="Last update time; set on every UPDATE by the touch_updated_at trigger.",
     )
 
     invoice: Mapped[Invoice] = relationship(foreign_keys=[invoice_id])
@@ -1075,7 +1075,7 @@ class Model(Base):
         pg.TIMESTAMP(timezone=True),
         nullable=False,
         server_default=sa.text("now()"),
-        comment="Last update time; set by the application on every UPDATE.",
+        comment="Last update time; set on every UPDATE by the touch_updated_at trigger.",
     )
     deleted_at: Mapped[datetime.datetime | None] = mapped_column(
         pg.TIMESTAMP(timezone=True),
@@ -1184,7 +1184,7 @@ class Job(Base):
         pg.TIMESTAMP(timezone=True),
         nullable=False,
         server_default=sa.text("now()"),
-        comment="Last update time; set by the application on every UPDATE.",
+        comment="Last update time; set on every UPDATE by the touch_updated_at trigger.",
     )
     started_at: Mapped[datetime.datetime | None] = mapped_column(
         pg.TIMESTAMP(timezone=True),
@@ -1289,7 +1289,7 @@ class CamRun(Base):
         pg.TIMESTAMP(timezone=True),
         nullable=False,
         server_default=sa.text("now()"),
-        comment="Last update time; set by the application on every UPDATE.",
+        comment="Last update time; set on every UPDATE by the touch_updated_at trigger.",
     )
     started_at: Mapped[datetime.datetime | None] = mapped_column(
         pg.TIMESTAMP(timezone=True),
@@ -1382,7 +1382,7 @@ class SimRun(Base):
         pg.TIMESTAMP(timezone=True),
         nullable=False,
         server_default=sa.text("now()"),
-        comment="Last update time; set by the application on every UPDATE.",
+        comment="Last update time; set on every UPDATE by the touch_updated_at trigger.",
     )
     started_at: Mapped[datetime.datetime | None] = mapped_column(
         pg.TIMESTAMP(timezone=True),
@@ -1644,7 +1644,7 @@ class ErpMesSync(Base):
         pg.TIMESTAMP(timezone=True),
         nullable=False,
         server_default=sa.text("now()"),
-        comment="Last update time; set by the application on every UPDATE.",
+        comment="Last update time; set on every UPDATE by the touch_updated_at trigger.",
     )
 
     @validates("entity_type", "direction", "status")
@@ -1891,7 +1891,7 @@ class Machine(Base):
         pg.TIMESTAMP(timezone=True),
         nullable=False,
         server_default=sa.text("now()"),
-        comment="Last update time; set by the application or seeder on every UPDATE.",
+        comment="Last update time; set on every UPDATE (application or seeder) by the touch_updated_at trigger.",
     )
 
     @validates("kind")
@@ -1971,7 +1971,7 @@ class Material(Base):
         pg.TIMESTAMP(timezone=True),
         nullable=False,
         server_default=sa.text("now()"),
-        comment="Last update time; set by the application or seeder on every UPDATE.",
+        comment="Last update time; set on every UPDATE (application or seeder) by the touch_updated_at trigger.",
     )
 
     @validates("category")
@@ -2079,7 +2079,7 @@ class Tool(Base):
         pg.TIMESTAMP(timezone=True),
         nullable=False,
         server_default=sa.text("now()"),
-        comment="Last update time; set by the application or seeder on every UPDATE.",
+        comment="Last update time; set on every UPDATE (application or seeder) by the touch_updated_at trigger.",
     )
 
     @validates("type", "material")
@@ -2096,6 +2096,47 @@ class Tool(Base):
 
 
 sa.Index(None, Tool.type)  # ix_tools_type
+
+
+# Functions, triggers and views (for create_all in test databases; the migrations create them).
+sa.event.listen(Base.metadata, "before_create", sa.DDL('CREATE FUNCTION "touch_updated_at"()\nRETURNS trigger\nLANGUAGE plpgsql\nVOLATILE\nPARALLEL UNSAFE\nAS $body$BEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND\n$body$'))
+sa.event.listen(Base.metadata, "before_create", sa.DDL('COMMENT ON FUNCTION "touch_updated_at"() IS \'BEFORE UPDATE row trigger of every table with an updated_at column: sets it to now() (the transaction\'\'s start time), whatever the UPDATE wrote.\''))
+sa.event.listen(User.__table__, "after_create", sa.DDL('CREATE TRIGGER "users_touch_updated_at" BEFORE UPDATE ON "users" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"()'))
+sa.event.listen(User.__table__, "after_create", sa.DDL('COMMENT ON TRIGGER "users_touch_updated_at" ON "users" IS \'Keeps updated_at at the time of the last UPDATE.\''))
+sa.event.listen(License.__table__, "after_create", sa.DDL('CREATE TRIGGER "licenses_touch_updated_at" BEFORE UPDATE ON "licenses" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"()'))
+sa.event.listen(License.__table__, "after_create", sa.DDL('COMMENT ON TRIGGER "licenses_touch_updated_at" ON "licenses" IS \'Keeps updated_at at the time of the last UPDATE.\''))
+sa.event.listen(Invoice.__table__, "after_create", sa.DDL('CREATE TRIGGER "invoices_touch_updated_at" BEFORE UPDATE ON "invoices" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"()'))
+sa.event.listen(Invoice.__table__, "after_create", sa.DDL('COMMENT ON TRIGGER "invoices_touch_updated_at" ON "invoices" IS \'Keeps updated_at at the time of the last UPDATE.\''))
+sa.event.listen(Payment.__table__, "after_create", sa.DDL('CREATE TRIGGER "payments_touch_updated_at" BEFORE UPDATE ON "payments" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"()'))
+sa.event.listen(Payment.__table__, "after_create", sa.DDL('COMMENT ON TRIGGER "payments_touch_updated_at" ON "payments" IS \'Keeps updated_at at the time of the last UPDATE.\''))
+sa.event.listen(Model.__table__, "after_create", sa.DDL('CREATE TRIGGER "models_touch_updated_at" BEFORE UPDATE ON "models" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"()'))
+sa.event.listen(Model.__table__, "after_create", sa.DDL('COMMENT ON TRIGGER "models_touch_updated_at" ON "models" IS \'Keeps updated_at at the time of the last UPDATE.\''))
+sa.event.listen(Job.__table__, "after_create", sa.DDL('CREATE TRIGGER "jobs_touch_updated_at" BEFORE UPDATE ON "jobs" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"()'))
+sa.event.listen(Job.__table__, "after_create", sa.DDL('COMMENT ON TRIGGER "jobs_touch_updated_at" ON "jobs" IS \'Keeps updated_at at the time of the last UPDATE.\''))
+sa.event.listen(CamRun.__table__, "after_create", sa.DDL('CREATE TRIGGER "cam_runs_touch_updated_at" BEFORE UPDATE ON "cam_runs" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"()'))
+sa.event.listen(CamRun.__table__, "after_create", sa.DDL('COMMENT ON TRIGGER "cam_runs_touch_updated_at" ON "cam_runs" IS \'Keeps updated_at at the time of the last UPDATE.\''))
+sa.event.listen(SimRun.__table__, "after_create", sa.DDL('CREATE TRIGGER "sim_runs_touch_updated_at" BEFORE UPDATE ON "sim_runs" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"()'))
+sa.event.listen(SimRun.__table__, "after_create", sa.DDL('COMMENT ON TRIGGER "sim_runs_touch_updated_at" ON "sim_runs" IS \'Keeps updated_at at the time of the last UPDATE.\''))
+sa.event.listen(ErpMesSync.__table__, "after_create", sa.DDL('CREATE TRIGGER "erp_mes_sync_touch_updated_at" BEFORE UPDATE ON "erp_mes_sync" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"()'))
+sa.event.listen(ErpMesSync.__table__, "after_create", sa.DDL('COMMENT ON TRIGGER "erp_mes_sync_touch_updated_at" ON "erp_mes_sync" IS \'Keeps updated_at at the time of the last UPDATE.\''))
+sa.event.listen(Machine.__table__, "after_create", sa.DDL('CREATE TRIGGER "machines_touch_updated_at" BEFORE UPDATE ON "machines" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"()'))
+sa.event.listen(Machine.__table__, "after_create", sa.DDL('COMMENT ON TRIGGER "machines_touch_updated_at" ON "machines" IS \'Keeps updated_at at the time of the last UPDATE.\''))
+sa.event.listen(Material.__table__, "after_create", sa.DDL('CREATE TRIGGER "materials_touch_updated_at" BEFORE UPDATE ON "materials" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"()'))
+sa.event.listen(Material.__table__, "after_create", sa.DDL('COMMENT ON TRIGGER "materials_touch_updated_at" ON "materials" IS \'Keeps updated_at at the time of the last UPDATE.\''))
+sa.event.listen(Tool.__table__, "after_create", sa.DDL('CREATE TRIGGER "tools_touch_updated_at" BEFORE UPDATE ON "tools" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"()'))
+sa.event.listen(Tool.__table__, "after_create", sa.DDL('COMMENT ON TRIGGER "tools_touch_updated_at" ON "tools" IS \'Keeps updated_at at the time of the last UPDATE.\''))
+sa.event.listen(Base.metadata, "after_create", sa.DDL('CREATE VIEW "customer_invoice_totals" AS\nSELECT i.user_id,\n       count(*) AS invoices,\n       count(*) FILTER (WHERE i.status = \'draft\') AS draft_invoices,\n       coalesce(sum(i.amount_cents) FILTER (WHERE i.status IN (\'issued\', \'paid\', \'refunded\')), 0) AS billed_cents,\n       coalesce(sum(i.amount_cents) FILTER (WHERE i.status = \'paid\'), 0) AS paid_cents,\n       coalesce(sum(i.amount_cents) FILTER (WHERE i.status = \'issued\'), 0) AS outstanding_cents,\n       coalesce(sum(i.amount_cents) FILTER (WHERE i.status = \'issued\' AND i.due_at < now()), 0) AS overdue_cents,\n       max(i.issued_at) AS last_issued_at\nFROM invoices i\nWHERE i.currency = \'TRY\'\nGROUP BY i.user_id'))
+sa.event.listen(Base.metadata, "after_create", sa.DDL('COMMENT ON VIEW "customer_invoice_totals" IS \'Reporting: invoice totals per customer in TRY (minor units). Drafts and void invoices are counted but not billed; refunded ones are billed and refunded.\''))
+sa.event.listen(Base.metadata, "after_create", sa.DDL('COMMENT ON COLUMN "customer_invoice_totals"."user_id" IS \'The billed account (users.id).\''))
+sa.event.listen(Base.metadata, "after_create", sa.DDL('COMMENT ON COLUMN "customer_invoice_totals"."invoices" IS \'Invoices in TRY, any status.\''))
+sa.event.listen(Base.metadata, "after_create", sa.DDL('COMMENT ON COLUMN "customer_invoice_totals"."draft_invoices" IS \'Of those, still drafts.\''))
+sa.event.listen(Base.metadata, "after_create", sa.DDL('COMMENT ON COLUMN "customer_invoice_totals"."billed_cents" IS \'Sum of amount_cents of issued, paid and refunded invoices.\''))
+sa.event.listen(Base.metadata, "after_create", sa.DDL('COMMENT ON COLUMN "customer_invoice_totals"."paid_cents" IS \'Sum of amount_cents of paid invoices.\''))
+sa.event.listen(Base.metadata, "after_create", sa.DDL('COMMENT ON COLUMN "customer_invoice_totals"."outstanding_cents" IS \'Sum of amount_cents of issued, not yet paid invoices.\''))
+sa.event.listen(Base.metadata, "after_create", sa.DDL('COMMENT ON COLUMN "customer_invoice_totals"."overdue_cents" IS \'Part of outstanding_cents past due_at.\''))
+sa.event.listen(Base.metadata, "after_create", sa.DDL('COMMENT ON COLUMN "customer_invoice_totals"."last_issued_at" IS \'Latest issued_at; NULL if none was issued.\''))
+sa.event.listen(Base.metadata, "before_drop", sa.DDL('DROP VIEW IF EXISTS "customer_invoice_totals"'))
+sa.event.listen(Base.metadata, "after_drop", sa.DDL('DROP FUNCTION IF EXISTS "touch_updated_at"()'))
 
 
 __all__ += [

@@ -5,13 +5,15 @@ the indexes of materialized views.
 A view is written only when everything it reads is written too: a table or view the spec
 leaves out, a relation outside ``public`` or a user-defined function (not in the spec yet)
 leaves it out, named, and so every view that reads it. Its triggers and privileges are named
-as unsupported (triggers: helper ``functions``), the view itself still imports.
+as unsupported, the view itself still imports; INSTEAD OF row triggers on a plain view whose
+function the spec writes are written under the view (``triggers:``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from generator.adopt import write_functions
 from generator.adopt.write_index_forms import index_entry
 from generator.pg.introspect import Database, Relation
 from generator.spec.view_sql import ViewSqlProblem, check_view_sql
@@ -112,9 +114,18 @@ def _body(r: Relation, db: Database, plan: Any, out: list, unsupported: Any) -> 
             out.append(unsupported("comment", f"INDEX public.{ix.name}", "comments on indexes are not in the spec"))
     if indexes:
         body["indexes"] = indexes
-    for trig in r.triggers:
+    triggers = []
+    for trig in r.triggers:  # INSTEAD OF triggers of a plain view: the table trigger form
+        info = plan.triggers.get((r.name, trig)) if r.kind == "v" else None
+        entry, why = write_functions.trigger_body(info, plan.functions, plan.guards) if info else (None, "")
+        if entry is not None and entry.get("timing") == "instead of" and "enabled" not in entry:
+            triggers.append(entry)
+            continue
         plan.skipped_parts.add((r.name, trig))
-        out.append(unsupported("trigger", f"public.{r.name}.{trig}", "triggers are not in the spec yet"))
+        out.append(unsupported("trigger", f"public.{r.name}.{trig}",
+                               why or "only INSTEAD OF row triggers on plain views are in the spec"))
+    if triggers:
+        body["triggers"] = triggers
     for rule in r.rules:
         plan.skipped_parts.add((r.name, rule))
         out.append(unsupported("rule", f"public.{r.name}.{rule}", "rules are not in the spec"))

@@ -68,3 +68,23 @@ def after(out: list[Statement], live: Snapshot, spec: Snapshot) -> list[Statemen
 
 def _literal(text: str | None) -> str:
     return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
+
+
+def functions_first(out: list[Statement], spec: Snapshot) -> list[Statement]:
+    """migra writes functions after the tables; a function that a CHECK, default or index of
+    the spec depends on (pg_depend of the spec's database: ``Snapshot.function_users``) moves
+    to just before the first CREATE TABLE, so the table's statement finds it (issue 17 item 6).
+    migra's script runs with check_function_bodies off, so a sql body may name a table that
+    does not exist yet."""
+    users = {split_key(k)[0] for k in getattr(spec, "function_users", set())}
+    if not users:
+        return out
+    moved, rest = [], []
+    for s in out:
+        d = describe_statement(s.sql)
+        is_create = s.sql.lstrip().lower().startswith("create")
+        (moved if d is not None and d.kind == "function" and d.name in users and is_create else rest).append(s)
+    at = next((i for i, s in enumerate(rest) if s.sql.lstrip().lower().startswith("create table")), None)
+    if not moved or at is None:
+        return out
+    return rest[:at] + moved + rest[at:]

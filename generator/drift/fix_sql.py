@@ -98,6 +98,7 @@ def correct(
     fallback, missing = _uncovered(out, changes, live, spec)
     out = place_domains(_with_extensions_first(out + fallback), first, last)
     out = view_drops + out + view_creates  # generator.drift.fix_views: around every other change
+    out = fix_functions.functions_first(out, spec)  # functions a table needs, before the tables
     out += comment_statements(live, spec, recreated)
     out += fix_functions.after(out, live, spec)  # comments and enabled states of functions and triggers
     return out, missing + domain_missing

@@ -23,6 +23,7 @@ import re
 
 from generator.drift.report import Statement
 from generator.pg.catalog import Change, Snapshot
+from generator.pg.catalog_view_triggers import trigger_relation
 from generator.pg.catalog_views import ViewState, create_sql, drop_sql, plan
 
 VIEW_KINDS = ("view", "materialized view")
@@ -61,15 +62,29 @@ def fix_views(out: list[Statement], changes: list[Change], live: Snapshot, spec:
         return out, changes, [], []
     matview_indexes = {i for i, (t, _d) in live.indexes.items() if t in lv} | {
         i for i, (t, _d) in spec.indexes.items() if t in sv}
-    kept = [s for s in out if not _about_views(s.sql, set(lv) | set(sv), matview_indexes)]
     p = plan(changes, live, spec)
+    planned = set(p.drop) | set(p.create)  # their INSTEAD OF triggers go with them (catalog_view_triggers)
+    kept = [s for s in out if not _about_views(s.sql, set(lv) | set(sv), matview_indexes)
+            and trigger_relation(s.sql) not in planned]
     note = "views are dropped before the change and created again after it"
     drops = [Statement(drop_sql(n, lv[n]), n not in sv, "schemactl", note if n in sv else "") for n in p.drop]
     creates = [Statement(sql, False, "schemactl", "migra writes no view options, comments or WITH NO DATA")
-               for n in p.create for sql in create_sql(n, sv[n], spec.indexes)]
+               for n in p.create for sql in create_sql(n, sv[n], spec.indexes, spec)]
     creates += [Statement(sql, sql.startswith("DROP"), "schemactl", "") for sqls in p.in_place.values() for sql in sqls]
     rest = [c for c in changes if not (
         c.kind in VIEW_KINDS
         or (c.kind == "comment" and c.name.startswith(("view ", "materialized view ")))
-        or (c.kind == "index" and c.name in matview_indexes))]
+        or (c.kind == "index" and c.name in matview_indexes)
+        or (c.kind in ("trigger", "comment") and _trigger_of(c, live, spec) in planned))]
     return kept, rest, drops, creates
+
+
+def _trigger_of(change: Change, live: Snapshot, spec: Snapshot) -> str | None:
+    """The relation of a trigger change (``trigger v.t``, ``comment`` on ``trigger v.t``)."""
+    label = change.name[len("trigger "):] if change.kind == "comment" else change.name
+    if change.kind == "comment" and not change.name.startswith("trigger "):
+        return None
+    for table, name in set(live.triggers) | set(spec.triggers):
+        if f"{table}.{name}" == label:
+            return table
+    return None

@@ -126,7 +126,7 @@ class AutogenSupport:
         sequence_ops.sequence_fixups(work, target, pre, post, last)
         self._guards_on_existing(post)
         post += domain_ops.generated_changes(work, target)
-        function_ops.function_fixups(work, target, drops, post, last)  # functions and triggers
+        function_ops.function_fixups(work, target, drops, post, last, pre)  # functions and triggers
         form_drops, form_creates, handled = index_form_ops(work, target)  # generator.migrate.index_form_ops
         drops, body, post = (without_handled(drops, handled) + form_drops, without_handled(body, handled),
                              without_handled(post, handled) + form_creates)

@@ -21,8 +21,10 @@ from alembic.autogenerate import renderers
 from alembic.operations import Operations
 
 from generator.migrate.ops import _call, _execute, _lit, _Op, _q
-from generator.pg.catalog import Snapshot
+from generator.pg.catalog import Snapshot, compare
 from generator.pg.catalog_functions import routine, split_key
+from generator.pg.catalog_view_triggers import common_views
+from generator.pg.catalog_views import plan
 from generator.spec import naming
 
 _STATE = {"origin": "ENABLE", "always": "ENABLE ALWAYS", "replica": "ENABLE REPLICA", "disabled": "DISABLE"}
@@ -94,15 +96,29 @@ def _trigger_drop(key: tuple[str, str]) -> str:
     return f"DROP TRIGGER {_q(key[1])} ON public.{_q(key[0])}"
 
 
-def function_fixups(work: Snapshot, target: Snapshot, first: list, post: list, last: list) -> None:
-    """The function and trigger ops that turn ``work`` (head) into ``target`` (the spec)."""
+def function_fixups(work: Snapshot, target: Snapshot, first: list, post: list, last: list,
+                    pre: list | None = None) -> None:
+    """The function and trigger ops that turn ``work`` (head) into ``target`` (the spec).
+
+    Placement by dependency (issue 17 item 6): a new function that a constraint, default or
+    index of the target depends on (pg_depend of the proof database: ``function_users``) goes
+    to ``pre``, before the tables; a language sql function whose body reads a view of the
+    target goes first in ``last``, after the views are created; the others to ``post``."""
+    from generator.migrate.function_order import reads_views
+
     guards = _guards(work, target)
     fns = [k for k in sorted(set(work.functions) | set(target.functions)) if split_key(k)[0] not in guards]
+    late: list = []
     for key in fns:
         a, b = work.functions.get(key), target.functions.get(key)
         if a is None and b is not None:
-            post.append(RoutineSqlOp(f"create function {key}", _function_create(target, key),
-                                     [f"DROP {_kind(b)} {routine(key)}"]))
+            op = RoutineSqlOp(f"create function {key}", _function_create(target, key), [f"DROP {_kind(b)} {routine(key)}"])
+            if pre is not None and key in getattr(target, "function_users", set()):
+                pre.append(op)
+            elif reads_views(b, set(target.views)):
+                late.append(op)
+            else:
+                post.append(op)
         elif b is None and a is not None:
             last.append(RoutineSqlOp(f"drop function {key}", [f"DROP {_kind(a)} {routine(key)}"],
                                      _function_create(work, key)))
@@ -112,16 +128,19 @@ def function_fixups(work: Snapshot, target: Snapshot, first: list, post: list, l
                 down = [f"DROP AGGREGATE {routine(key)}", *_function_create(work, key)]
             else:
                 up, down = [b], [a]
-            post.append(RoutineSqlOp(f"replace function {key}", up, down))
+            (late if reads_views(b, set(target.views) - set(work.views)) else post).append(
+                RoutineSqlOp(f"replace function {key}", up, down))
         if (a is not None and b is not None and (a == b or _kind(a) != "AGGREGATE")
                 and work.function_comments.get(key) != target.function_comments.get(key)):  # OR REPLACE keeps it
             def comment(c: str | None, k: str = key, d: str = b or "") -> str:
                 return f"COMMENT ON {_kind(d)} {routine(k)} IS {_lit(c) if c is not None else 'NULL'}"
             post.append(RoutineSqlOp(f"comment on function {key}", [comment(target.function_comments.get(key))],
                                      [comment(work.function_comments.get(key))]))
-    common = set(work.tables) & set(target.tables)
+    p = plan(compare(work, target), work, target)
+    planned = set(p.drop) | set(p.create)  # views the view ops drop or create: their triggers go with them
+    common = (set(work.tables) & set(target.tables)) | (common_views(work, target) - planned)
     for key in sorted(set(work.triggers) | set(target.triggers)):
-        if key[1] in guards:
+        if key[1] in guards or key[0] in planned:
             continue
         a, b = work.triggers.get(key), target.triggers.get(key)
         label = f"{key[0]}.{key[1]}"
@@ -130,6 +149,8 @@ def function_fixups(work: Snapshot, target: Snapshot, first: list, post: list, l
         elif b is None and a is not None:
             if key[0] in common:
                 first.append(RoutineSqlOp(f"drop trigger {label}", [_trigger_drop(key)], _trigger_create(work, key)))
+            elif key[0] in work.tables:  # DROP TABLE takes it; the downgrade re-creates the table, then it
+                first.append(RoutineSqlOp(f"drop trigger {label} (with its table)", [], _trigger_create(work, key)))
         elif a != b:
             first.append(RoutineSqlOp(f"drop trigger {label} (redefined)", [_trigger_drop(key)], _trigger_create(work, key)))
             post.append(RoutineSqlOp(f"create trigger {label} (redefined)", _trigger_create(target, key), [_trigger_drop(key)]))
@@ -143,3 +164,4 @@ def function_fixups(work: Snapshot, target: Snapshot, first: list, post: list, l
                 stmt = f"COMMENT ON TRIGGER {_q(key[1])} ON public.{_q(key[0])} IS {{}}"
                 post.append(RoutineSqlOp(f"comment on trigger {label}", [stmt.format(_lit(d) if d is not None else "NULL")],
                                          [stmt.format(_lit(c) if c is not None else "NULL")]))
+    last[:0] = late

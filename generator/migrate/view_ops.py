@@ -60,9 +60,9 @@ def view_fixups(work: Snapshot, target: Snapshot) -> tuple[list[ViewSqlOp], list
     if not work.views and not target.views:
         return [], []
     p = plan(compare(work, target), work, target)
-    first = [ViewSqlOp(n, [drop_sql(n, work.views[n])], create_sql(n, work.views[n], work.indexes),
+    first = [ViewSqlOp(n, [drop_sql(n, work.views[n])], create_sql(n, work.views[n], work.indexes, work),
                        f"drop {work.views[n].kind}") for n in p.drop]
-    last = [ViewSqlOp(n, create_sql(n, target.views[n], target.indexes), [drop_sql(n, target.views[n])],
+    last = [ViewSqlOp(n, create_sql(n, target.views[n], target.indexes, target), [drop_sql(n, target.views[n])],
                       f"create {target.views[n].kind}") for n in p.create]
     for n, sqls in p.in_place.items():
         back = plan(compare(target, work), target, work).in_place.get(n, [])

@@ -26,6 +26,7 @@ from generator.pg import (
 )
 from generator.pg.catalog_domains import QUERIES as DOMAIN_QUERIES
 from generator.pg.catalog_domains import Domain, compare_domains, generated_detail, read_domains
+from generator.pg.catalog_view_triggers import common_views
 
 IGNORED_TABLES = {"alembic_version"}
 
@@ -52,6 +53,7 @@ class Snapshot:
     triggers: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, name) -> def without the name
     functions: dict[str, str] = field(default_factory=dict)  # name(args) -> pg_get_functiondef (catalog_functions)
     function_comments: dict[str, str | None] = field(default_factory=dict)
+    function_users: set[str] = field(default_factory=set)  # functions tables need (pg_depend; catalog_functions)
     trigger_states: dict[tuple[str, str], str] = field(default_factory=dict)  # origin | always | replica | disabled
     trigger_comments: dict[tuple[str, str], str | None] = field(default_factory=dict)
     sequences: dict[str, catalog_sequences.SequenceState] = field(default_factory=dict)  # not identity ones
@@ -302,8 +304,9 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
             out.append(Change("comment", f"column {label}", "changed"))
     _keyed(out, "constraint", source.constraints, target.constraints, common, lambda k: k[1], lambda v: v[1])
     _keyed(out, "index", source.indexes, target.indexes, common, lambda k: k, lambda v: v[1], table_of=lambda v: v[0])
-    _keyed(out, "trigger", source.triggers, target.triggers, common, lambda k: f"{k[0]}.{k[1]}", lambda v: v)
-    catalog_functions.compare(out, Change, source, target, common)
+    with_views = common | common_views(source, target)  # INSTEAD OF triggers on views both sides have
+    _keyed(out, "trigger", source.triggers, target.triggers, with_views, lambda k: f"{k[0]}.{k[1]}", lambda v: v)
+    catalog_functions.compare(out, Change, source, target, with_views)
     out += catalog_sequences.compare(source, target, common, Change)
     out.extend(Change(*c) for c in catalog_partitions.compare(out, source, target))
     out += catalog_views.compare(source, target, Change)

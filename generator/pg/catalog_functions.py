@@ -9,6 +9,9 @@ hash-chain guards (generator.schema.guards), which are ordinary functions and tr
   body, all as PostgreSQL prints them); for an aggregate, the CREATE AGGREGATE statement
   its pg_aggregate attributes make (pg_get_functiondef refuses aggregates);
 - ``Snapshot.function_comments[name(args)]``;
+- ``Snapshot.function_users``: the functions a CHECK or other constraint, a column default or
+  generated expression, or an index depends on (pg_depend): a revision creates them before
+  the tables (issue 17 item 6);
 - ``Snapshot.triggers[(table, name)]``: ``pg_get_triggerdef`` without the name (as before),
   ``Snapshot.trigger_states[(table, name)]``: ``tgenabled`` (O origin, A always, R replica,
   D disabled), ``Snapshot.trigger_comments[(table, name)]``.
@@ -30,7 +33,12 @@ FUNCTIONS_QUERY = """
                           || ')'
                    FROM pg_aggregate a WHERE a.aggfnoid = p.oid)
                 ELSE pg_get_functiondef(p.oid) END,
-           obj_description(p.oid, 'pg_proc')
+           obj_description(p.oid, 'pg_proc'),
+           EXISTS (SELECT 1 FROM pg_depend u
+                   WHERE u.refclassid = 'pg_proc'::regclass AND u.refobjid = p.oid
+                     AND (u.classid IN ('pg_constraint'::regclass, 'pg_attrdef'::regclass)
+                          OR (u.classid = 'pg_class'::regclass
+                              AND EXISTS (SELECT 1 FROM pg_index x WHERE x.indexrelid = u.objid))))
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype IN ('e', 'i')
     WHERE n.nspname = 'public' AND d.objid IS NULL"""
@@ -73,6 +81,8 @@ def read_functions(s: Any, rows: list[tuple[Any, ...]]) -> None:
     for name, definition, *comment in rows:
         s.functions[name] = (definition or "").strip()
         s.function_comments[name] = comment[0] if comment else None
+        if len(comment) > 1 and comment[1]:
+            s.function_users.add(name)
 
 
 def read_trigger_extras(s: Any, rows: list[tuple[Any, ...]]) -> None:

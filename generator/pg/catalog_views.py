@@ -170,8 +170,9 @@ def comment_sql(name: str, v: ViewState, old: ViewState | None = None) -> list[s
     return out
 
 
-def create_sql(name: str, v: ViewState, indexes: dict[str, tuple[str, str]]) -> list[str]:
-    """CREATE, comments and indexes of one view as the snapshot has it."""
+def create_sql(name: str, v: ViewState, indexes: dict[str, tuple[str, str]], snapshot: Any = None) -> list[str]:
+    """CREATE, comments and indexes of one view as the snapshot has it; with ``snapshot``,
+    the view's INSTEAD OF triggers too (generator.pg.catalog_view_triggers)."""
     if v.materialized:
         out = [f"CREATE MATERIALIZED VIEW {qualified(name)} AS\n{v.definition}\nWITH {'DATA' if v.populated else 'NO DATA'}"]
     else:
@@ -179,6 +180,10 @@ def create_sql(name: str, v: ViewState, indexes: dict[str, tuple[str, str]]) -> 
         out = [f"CREATE VIEW {qualified(name)}{f' WITH ({options})' if options else ''} AS\n{v.definition}"]
     out += comment_sql(name, v)
     out += [create_index(i, d) for i, (t, d) in sorted(indexes.items()) if t == name]
+    if snapshot is not None and not v.materialized:
+        from generator.pg.catalog_view_triggers import create_sql as trigger_sql
+
+        out += trigger_sql(snapshot, name)
     return out
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
-from generator.schema import functions_ddl, guards, index_forms_ddl, sequences_ddl, views_ddl
+from generator.schema import functions_ddl, guards, index_forms_ddl, sequences_ddl
 from generator.schema.domains_ddl import create_domains
+from generator.schema.late_ddl import late_statements
 from generator.schema.metadata import build_metadata, ddl_dialect
 from generator.spec import naming
 from generator.spec.model import Spec
@@ -69,8 +70,7 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
         out += functions_ddl.table_triggers(spec, table.name)
     out += sequences_ddl.after_tables(spec)
     out += foreign_keys(spec)
-    out += functions_ddl.after_tables(spec)
-    out += views_ddl.after_tables(spec)  # views last: after the tables they read
+    out += late_statements(spec)  # late functions and views, each after what it reads (generator.schema.late_ddl)
     return out
 
 

@@ -20,11 +20,12 @@ from generator.spec.naming import quote_ident
 
 
 def _after_tables(fn: FunctionSpec, spec: Spec) -> bool:
-    """Whether ``fn`` needs the tables first: a language sql body is checked at CREATE time,
-    and a table's row type may be an argument or the return type (``setof jobs``)."""
-    words = {w.strip('"').lower() for a in fn.arguments for w in a.type.replace("(", " ").split()}
-    words |= {w.strip('"').lower() for w in (fn.returns or "").replace("(", " ").replace(",", " ").split()}
-    return fn.language == "sql" or bool(words & {t.lower() for t in spec.tables})
+    """Whether ``fn`` needs the tables first (generator.spec.dependencies: a language sql
+    body that reads a table or view, a table's row type as an argument or the return type;
+    never a function a table's CHECK, default or index calls)."""
+    from generator.spec.dependencies import after_tables
+
+    return after_tables(fn, spec)
 
 
 def _functions(spec: Spec, fns: list[FunctionSpec]) -> list[str]:
@@ -47,8 +48,14 @@ def before_tables(spec: Spec) -> list[str]:
     return out
 
 
+def function_statements(spec: Spec, fn: FunctionSpec) -> list[str]:
+    """CREATE FUNCTION/PROCEDURE of one function, and its comment."""
+    return _functions(spec, [fn])
+
+
 def after_tables(spec: Spec) -> list[str]:
-    """The functions that need the tables (language sql, a table's row type)."""
+    """The functions that need the tables (a sql body reading them, a table's row type); the
+    spec's script interleaves them with the views (generator.schema.late_ddl)."""
     return _functions(spec, [f for f in spec.functions.values() if _after_tables(f, spec)])
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from generator.errors import CodegenError
 from generator.schema import guards, index_forms_ddl
 from generator.schema.metadata import server_default
+from generator.schema.orm_routines import routine_lines
 from generator.schema.pysource import check_source, docstring, identifier, literal
 from generator.schema.sequences_ddl import after_tables, before_tables, identity_kwargs
 from generator.spec import naming
@@ -299,6 +300,7 @@ def render(spec: Spec) -> str:
     out.append(_tables_of_formats(formats, names))
     for table in spec.tables.values():
         out.append(_table_class(spec, table, formats, names))
+    out += routine_lines(spec, names.classes, _q)
     out.append(_exports(spec, names))
     text = "\n".join(out).rstrip() + "\n"
     check_source(text, "models module")
@@ -313,8 +315,8 @@ when this file is stale, and another proves that these classes produce an empty 
 diff against a database upgraded to head through migrations/ (docs/models.md).
 
 The production schema comes from the migrations, never from ``Base.metadata.create_all``; the
-latter (extensions and enum types included) is for throwaway test databases and lacks only
-what the ORM cannot express: enum comments and the append-only triggers of audit_logs.
+latter (extensions, enum types, functions, triggers and views included, as DDL hooks) is for
+throwaway test databases.
 """
 '''
 

@@ -64,8 +64,12 @@ def view_statements(v: ViewSpec) -> list[str]:
 
 
 def after_tables(spec: Spec) -> list[str]:
-    """Every view of the spec, in creation order."""
+    """Every view of the spec, in creation order, each followed by its INSTEAD OF triggers."""
+    from generator.schema.functions_ddl import table_triggers
+
     out: list[str] = []
     for v in creation_order(spec.views):
         out += view_statements(v)
+        if not v.materialized:
+            out += table_triggers(spec, v.name)
     return out

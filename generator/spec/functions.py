@@ -82,7 +82,7 @@ class AggregateSpec:
 @dataclass(frozen=True)
 class TriggerSpec:
     name: str
-    table: str  # the relation it is on (a table; views later)
+    table: str  # the relation it is on: a table, or a plain view (INSTEAD OF)
     timing: str
     events: tuple[str, ...]
     columns: tuple[str, ...]
@@ -149,28 +149,38 @@ def build_aggregates(data: Any) -> dict[str, AggregateSpec]:
 
 
 def build_triggers(data: Any) -> dict[str, tuple[TriggerSpec, ...]]:
-    """The triggers of every table, by table name (in the spec's order)."""
-    tables = data.get("tables") if isinstance(data, dict) else None
+    """The triggers of every table, then of every plain view (INSTEAD OF), by relation name
+    (in the spec's order)."""
     out: dict[str, tuple[TriggerSpec, ...]] = {}
-    for table, tbody in (tables.items() if isinstance(tables, dict) else ()):
-        items = tbody.get("triggers") if isinstance(tbody, dict) else None
-        if not isinstance(items, list):
-            continue
-        found = []
-        for i, item in enumerate(items):
-            if not isinstance(item, dict):
-                continue
-            ref = item.get("referencing") if isinstance(item.get("referencing"), dict) else {}
-            found.append(TriggerSpec(
-                str(item.get("name", "")), table, str(item.get("timing", "before")),
-                tuple(str(e) for e in item.get("events") or () if isinstance(e, str)),
-                tuple(str(c) for c in item.get("columns") or () if isinstance(c, str)),
-                str(item.get("level", "row")), _text(item.get("when")), str(item.get("function", "")),
-                tuple(str(a) for a in item.get("arguments") or ()),
-                _text(ref.get("old_table")), _text(ref.get("new_table")), item.get("constraint") is True,
-                item.get("deferrable") is True, item.get("initially_deferred") is True,
-                str(item.get("enabled", "origin")), str(item.get("comment", "") or ""),
-                ("tables", table, "triggers", i),
-            ))
-        out[table] = tuple(found)
+    for section in ("tables", "views"):
+        relations = data.get(section) if isinstance(data, dict) else None
+        for table, tbody in (relations.items() if isinstance(relations, dict) else ()):
+            if table in out:
+                continue  # a view named like a table: refused by check_views
+            found = _relation_triggers(section, table, tbody)
+            if found is not None:
+                out[table] = found
     return out
+
+
+def _relation_triggers(section: str, table: str, tbody: Any) -> tuple[TriggerSpec, ...] | None:
+    items = tbody.get("triggers") if isinstance(tbody, dict) else None
+    if not isinstance(items, list):
+        return None
+    found = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        ref = item.get("referencing") if isinstance(item.get("referencing"), dict) else {}
+        found.append(TriggerSpec(
+            str(item.get("name", "")), table, str(item.get("timing", "before")),
+            tuple(str(e) for e in item.get("events") or () if isinstance(e, str)),
+            tuple(str(c) for c in item.get("columns") or () if isinstance(c, str)),
+            str(item.get("level", "row")), _text(item.get("when")), str(item.get("function", "")),
+            tuple(str(a) for a in item.get("arguments") or ()),
+            _text(ref.get("old_table")), _text(ref.get("new_table")), item.get("constraint") is True,
+            item.get("deferrable") is True, item.get("initially_deferred") is True,
+            str(item.get("enabled", "origin")), str(item.get("comment", "") or ""),
+            (section, table, "triggers", i),
+        ))
+    return tuple(found)

@@ -90,19 +90,25 @@ def check_functions(spec: Any, source: Source) -> Iterator[Problem]:
         except OpaqueTypeProblem as exc:
             yield source.problem(agg.path + ("stype",), f"{where}: {exc}")
         # sfunc/finalfunc/combinefunc: a function of the spec or a built-in one (textcat); PostgreSQL judges
+    from generator.spec.view_triggers import is_view_trigger, view_trigger_problems
+
     for table, triggers in spec.triggers.items():
         tspec = spec.tables.get(table)
         seen: set[str] = set()
         for trig in triggers:
+            if is_view_trigger(spec, trig):  # INSTEAD OF triggers on a view: generator.spec.view_triggers
+                yield from _function_problems(spec, trig, seen, source)
+                yield from view_trigger_problems(spec, trig, source)
+                continue
             yield from _trigger_problems(spec, tspec, trig, seen, source)
 
 
-def _trigger_problems(spec: Any, table: Any, trig: TriggerSpec, seen: set[str], source: Source) -> Iterator[Problem]:
-    from generator.spec.sql_fragments import FragmentProblem, check_fragment
-
+def _function_problems(spec: Any, trig: TriggerSpec, seen: set[str], source: Source) -> Iterator[Problem]:
+    """The name (unique on its relation, 63 bytes) and the function (the spec's, returning trigger)."""
     where = f"trigger {trig.table}.{trig.name}"
     if trig.name in seen:
-        yield source.problem(trig.path + ("name",), f"{where}: a trigger of the table has the same name")
+        yield source.problem(trig.path + ("name",), f"{where}: a trigger of the {'view' if trig.path[:1] == ('views',) else 'table'} "
+                             "has the same name")
     seen.add(trig.name)
     if naming.too_long(trig.name):
         yield source.problem(trig.path + ("name",), f"{where}: name is over 63 bytes")
@@ -111,6 +117,13 @@ def _trigger_problems(spec: Any, table: Any, trig: TriggerSpec, seen: set[str], 
         yield source.problem(trig.path + ("function",), f"{where}: function {trig.function!r} is not a function of the spec")
     elif not fn.returns_trigger:
         yield source.problem(trig.path + ("function",), f"{where}: function {trig.function!r} must return trigger")
+
+
+def _trigger_problems(spec: Any, table: Any, trig: TriggerSpec, seen: set[str], source: Source) -> Iterator[Problem]:
+    from generator.spec.sql_fragments import FragmentProblem, check_fragment
+
+    where = f"trigger {trig.table}.{trig.name}"
+    yield from _function_problems(spec, trig, seen, source)
     if trig.timing == "instead of":
         yield source.problem(trig.path + ("timing",), f"{where}: INSTEAD OF triggers are for views; a table takes before or after")
     if not trig.events:

@@ -4,9 +4,9 @@ A view is a name, a query (``sql:``: exactly one SELECT, VALUES or WITH ... SELE
 with PostgreSQL's parser, see ``generator.spec.view_sql``), a comment, optional column
 comments, and its options: ``check_option`` (local | cascaded), ``security_barrier`` and
 ``security_invoker`` on plain views; ``materialized: true`` with ``with_data`` (default
-true) and ``indexes:`` (the table index form) on materialized ones. ``triggers:`` belong to
-helper ``functions`` (INSTEAD OF triggers on plain views): the model keeps the raw list in
-``ViewSpec.triggers`` for them to build on.
+true) and ``indexes:`` (the table index form) on materialized ones. ``triggers:`` on a plain
+view are INSTEAD OF triggers in the table trigger form: ``Spec.triggers`` holds them by the
+view's name (generator.spec.functions), ``generator.spec.view_triggers`` checks them.
 
 Views are created after the tables, in an order where a view comes after the views its query
 reads (``creation_order``: the spec's order, each view moved after the views it names).
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 CHECK_OPTIONS = ("local", "cascaded")
 PLAIN_ONLY = ("check_option", "security_barrier", "security_invoker", "triggers")
 MATERIALIZED_ONLY = ("with_data", "indexes")
-# helper `functions` builds INSTEAD OF triggers from ViewSpec.triggers and sets this to True
-TRIGGERS_BUILT = False
+# INSTEAD OF triggers on plain views are built (generator.spec.view_triggers; Spec.triggers)
+TRIGGERS_BUILT = True
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ def _named(data: dict) -> set[str]:
     return {f"{e['kind']} {e['name']}" for e in data["unmanaged"]}
 
 
-@pytest.mark.parametrize("case", ["appfuncs", "dvdrental"])
+@pytest.mark.parametrize("case", ["appfuncs"])  # dvdrental imports whole since INSTEAD OF triggers on views
 def test_diff_of_a_skip_unsupported_import_is_in_sync_and_names_what_it_leaves_unchecked(
     case: str, source_of, pg: LocalServer, run_cli, tmp_path: Path
 ) -> None:

@@ -178,8 +178,19 @@ def render_docs(volume: Volume) -> str:
             "```",
             "",
         ]
+    out += _kept_sections()
     out += _notes()
     return "\n".join(out).rstrip() + "\n"
+
+
+def _kept_sections() -> list[str]:
+    """The page's "## Reporting: ..." section, which tests/integrity/test_reporting_view.py writes."""
+    existing = QUERIES_MD.read_text(encoding="utf-8")
+    start = existing.find("## Reporting: ")
+    if start < 0:
+        return []
+    end = existing.find("\n## ", start + 3)
+    return existing[start:end + 1 if end >= 0 else None].rstrip("\n").split("\n") + [""]
 
 
 def _shown(value: str) -> str:

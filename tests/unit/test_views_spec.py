@@ -132,9 +132,3 @@ def test_the_ddl_creates_views_after_the_tables_in_read_order() -> None:
     ]
     assert "COMMENT ON COLUMN \"top\".\"id\" IS 'The id.'" in script
     assert script.index(views[0]) > max(i for i, s in enumerate(script) if s.startswith("CREATE TABLE"))
-
-
-def test_view_triggers_are_refused_until_they_are_built() -> None:
-    """Never silently dropped: INSTEAD OF triggers (helper `functions`) are not built here."""
-    assert "view a: INSTEAD OF triggers on views are not built yet" in _problems(
-        '  a: {sql: "SELECT id FROM jobs", triggers: [{name: t}]}\n')
