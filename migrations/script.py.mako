@@ -27,6 +27,11 @@ Unproven: ${unproven}
 
 Rollback: ${doc(rollback_note)}
 % endif
+% if hazards:
+
+Hazards (docs/online-migrations.md):
+${doc(hazards)}
+% endif
 """
 from __future__ import annotations
 
