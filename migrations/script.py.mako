@@ -40,6 +40,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
+% if lint_notes:
+
+${lint_notes}
+% endif
 
 # revision identifiers, used by Alembic.
 revision: str = ${repr(up_revision)}

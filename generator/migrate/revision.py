@@ -413,6 +413,10 @@ def _write(
     if hazards_note:
         kwargs["hazards"] = hazards_note
     if plan is not None:
+        from generator.migrate.online_ops import squawk_explanations
+
+        kwargs["lint_notes"] = "\n".join(squawk_explanations(plan.upgrade_ops))
+    if plan is not None:
         kwargs.update(
             upgrades=_strip_banner(plan.upgrade_code),
             downgrades=_strip_banner(plan.downgrade_code),

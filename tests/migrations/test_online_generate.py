@@ -121,3 +121,15 @@ def test_online_upgrade_fails_cleanly_on_violating_rows(online_project, empty_db
         migrate.upgrade(root, empty_db, "head")
     assert getattr(getattr(failed.value, "orig", failed.value), "sqlstate", None) in ("23514", None)
     assert migrate.status(root, empty_db).current == ["0001"]
+
+
+def test_online_revision_is_lint_clean(online_project) -> None:
+    """issue 18: squawk finds nothing in the online revision's offline SQL (0002, after the
+    baseline 0001, whose CREATE TABLEs squawk would flag for int/varchar choices of the spec)."""
+    from generator.lint.squawk import lint
+
+    root, _ = online_project
+    report = lint(root, since="0001")
+    assert report.revisions == ["0002"]
+    assert [f.as_dict() for f in report.findings] == []
+    assert report.status == "clean"
