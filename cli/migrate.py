@@ -54,10 +54,9 @@ def register(app: typer.Typer) -> None:
         migrations/versions/. Exit 0 written or no changes, 1 error, 2 (with --check) a revision is needed.
         """
         from generator.drift.spec_db import cache_key
-        from generator.migrate.revision import generate as run_generate
-
         from generator.errors import MigrationError
         from generator.migrate.online_hazards import KINDS, unknown_kinds
+        from generator.migrate.revision import generate as run_generate
 
         state: State = ctx.obj
         if unknown_kinds(allow_hazard):

@@ -38,7 +38,9 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
-from generator.migrate import domain_ops, function_ops, online_hazards, online_ops, partition_ops, sequence_ops, view_ops
+from generator.migrate import domain_ops, function_ops, partition_ops, sequence_ops, view_ops
+from generator.migrate import online_hazards as online_hazards
+from generator.migrate import online_ops as online_ops
 from generator.migrate import ops as xops
 from generator.migrate.index_form_ops import index_form_ops, without_handled
 from generator.migrate.type_ops import user_type_ops
