@@ -68,7 +68,7 @@ def spec_timeouts(raw: Any) -> Timeouts:
     return Timeouts(
         str(lock) if _valid_duration(lock) else str(DEFAULTS["lock_timeout"]),
         str(statement) if _valid_duration(statement) else str(DEFAULTS["statement_timeout"]),
-        retries if isinstance(retries, int) and not isinstance(retries, bool) and 0 <= retries <= 100 else 3,
+        retries if isinstance(retries, int) and not isinstance(retries, bool) and 0 <= retries <= 10 else 3,
     )
 
 
