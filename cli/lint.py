@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         db: str | None = typer.Option(None, "--db", help="Lint only the revisions not yet applied to this database."),
         since: str | None = typer.Option(None, "--since", metavar="REV", help="Lint only the revisions after REV "
-                                         "(base: all); default: lint_since in alembic.ini's [alembic] section."),
+                                         "(base: all); default: the id in migrations/lint_since.txt."),
         pg_version: str = typer.Option("17", "--pg-version", help="The PostgreSQL version squawk assumes."),
         format: LintFormat = format_option(LintFormat),
     ) -> None:

@@ -12,8 +12,8 @@ explained rule in that revision are listed as ``explained``, not as findings.
 
 Which revisions: all of them after the baseline, or with ``db_url`` only those not yet
 applied to that database. The baseline is ``since`` (a revision id: lint only the revisions
-after it; ``"base"``: everything), else alembic.ini's ``lint_since`` in ``[alembic]``: the
-committed chain that ran before schemactl generated online-safe revisions is not rewritten
+after it; ``"base"``: everything), else the id in migrations/lint_since.txt: the committed
+chain that ran before schemactl generated online-safe revisions is not rewritten
 (docs/online-migrations.md says why), so the project names its last revision there.
 """
 
@@ -134,18 +134,20 @@ def explanations(source: str) -> tuple[dict[str, str], bool]:
     return rules, len(BARE_IGNORE.findall(source)) > honoured
 
 
+BASELINE_FILE = "migrations/lint_since.txt"
+
+
 def baseline(root: Path, since: str | None) -> str | None:
+    """``since`` ("base": none), else the revision id in migrations/lint_since.txt (lines
+    starting with # are comments), else none."""
     if since is not None:
         return None if since == "base" else since
-    from configparser import ConfigParser
-
-    ini = root / "alembic.ini"
-    if not ini.is_file():
+    path = root / BASELINE_FILE
+    if not path.is_file():
         return None
-    parser = ConfigParser(interpolation=None)
-    parser.read(ini, encoding="utf-8")
-    value = parser.get("alembic", "lint_since", fallback="").strip()
-    return value or None
+    lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
+    ids = [ln for ln in lines if ln and not ln.startswith("#")]
+    return ids[0] if ids else None
 
 
 def select(root: Path, db_url: str | None, since: str | None) -> tuple[list[Any], str | None]:
@@ -159,7 +161,7 @@ def select(root: Path, db_url: str | None, since: str | None) -> tuple[list[Any]
     base = baseline(root, since)
     if base is not None and base not in ids:
         raise MigrationError(f"lint baseline {base!r} is not a revision of migrations/",
-                             "pass --since with a revision id (see alembic history) or base; or fix lint_since in alembic.ini")
+                             f"pass --since with a revision id (see alembic history) or base; or fix {BASELINE_FILE}")
     if base is not None:
         chain = chain[ids.index(base) + 1:]
     if db_url is not None:

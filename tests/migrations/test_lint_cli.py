@@ -1,5 +1,5 @@
 """``schemactl lint`` (issue 18 item 3) on the committed chain, in-process: the baseline in
-alembic.ini (lint_since = 0009) leaves nothing to lint, ``--since base`` finds squawk's
+migrations/lint_since.txt (0009) leaves nothing to lint, ``--since base`` finds squawk's
 findings in the chain written before online-safe generation, ``--db`` lints only what the
 database has not applied, and the error paths are one line."""
 
@@ -52,5 +52,5 @@ def test_lint_unknown_baseline_is_one_line(run_cli) -> None:
     assert result.code == 1
     assert result.stderr.strip().splitlines() == [
         "error: lint baseline '9999' is not a revision of migrations/",
-        "hint: pass --since with a revision id (see alembic history) or base; or fix lint_since in alembic.ini",
+        "hint: pass --since with a revision id (see alembic history) or base; or fix migrations/lint_since.txt",
     ]
