@@ -47,7 +47,7 @@ from generator.pg.catalog import Snapshot
 
 DEFAULTS = {"lock_timeout": "5s", "statement_timeout": "15min", "lock_retries": 3}
 RETRYABLE = {"55P03", "40P01"}  # lock_not_available (lock_timeout), deadlock_detected
-_DURATION = re.compile(r"^\s*\d+\s*(us|ms|s|min|h|d)?\s*$")
+_DURATION = re.compile(r"[0-9]+ ?(us|ms|s|min|h|d)?")  # as the spec's JSON Schema: 5s, 500ms, 15min
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def spec_timeouts(raw: Any) -> Timeouts:
 
 
 def _valid_duration(value: Any) -> bool:
-    return isinstance(value, str | int) and not isinstance(value, bool) and bool(_DURATION.match(str(value)))
+    return isinstance(value, str | int) and not isinstance(value, bool) and bool(_DURATION.fullmatch(str(value).strip()))
 
 
 def run_time_timeouts(context: Any, lock_timeout: str, statement_timeout: str, lock_retries: int) -> Timeouts:
