@@ -41,6 +41,7 @@ def register(app: typer.Typer) -> None:
         message: str | None = typer.Option(None, "--message", "-m", help="What the revision does; becomes its docstring and file name."),
         check: bool = typer.Option(False, "--check", help="Write nothing; exit 2 if the spec needs a new revision (for CI)."),
         allow_destructive: bool = typer.Option(False, "--allow-destructive", help="Permit steps that lose data (drops, narrowing types)."),
+        allow_hazard: list[str] = typer.Option([], "--allow-hazard", metavar="KIND", help="Permit a hazardous step on tables with rows: table_rewrite, access_exclusive, data_loss, enum_value_removal (repeatable; docs/online-migrations.md)."),
         empty: bool = typer.Option(False, "--empty", help="Write an empty revision (e.g. a base anchor)."),
         dev_db: str | None = typer.Option(None, "--dev-db", help=DEV_HELP),
         format: GenerateFormat = format_option(GenerateFormat),
@@ -53,9 +54,15 @@ def register(app: typer.Typer) -> None:
         migrations/versions/. Exit 0 written or no changes, 1 error, 2 (with --check) a revision is needed.
         """
         from generator.drift.spec_db import cache_key
+        from generator.errors import MigrationError
+        from generator.migrate.online_hazards import KINDS, unknown_kinds
         from generator.migrate.revision import generate as run_generate
 
         state: State = ctx.obj
+        if unknown_kinds(allow_hazard):
+            raise MigrationError(f"--allow-hazard {unknown_kinds(allow_hazard)[0]}: no such hazard",
+                                 f"pass one of {', '.join(KINDS)}")
+        _need_migrations(state)
         spec = state.load_spec()
         dev = _dev(state, dev_db)
         _warn_unproven(state)
@@ -65,6 +72,7 @@ def register(app: typer.Typer) -> None:
             with OUT.stderr.status("generating...") as status:
                 result = run_generate(
                     state.root, spec, dev.url, message, check=check, allow_destructive=allow_destructive,
+                    allow_hazards=tuple(allow_hazard),
                     empty=empty, progress=lambda phrase: status.update(phrase + "..."), spec_key=cache_key(state.spec),
                 )
         reporter(format).report(result)
@@ -125,6 +133,26 @@ def register(app: typer.Typer) -> None:
         st = migrate.status(state.root, live.url)
         reporter(format).report(st)
         raise typer.Exit(2 if check and st.pending else 0)
+
+
+def _need_migrations(state: State) -> None:
+    """A project without migrations/ (or its env.py and script.py.mako): one line with a hint,
+    not Alembic's CommandError."""
+    from generator.errors import MigrationError
+
+    folder = state.root / "migrations"
+    missing = [name for name in ("env.py", "script.py.mako") if not (folder / name).is_file()]
+    if not folder.is_dir():
+        raise MigrationError(
+            f"this project has no migrations/ folder (looked in {folder})",
+            "copy migrations/env.py and migrations/script.py.mako from schemactl's repository (or run `alembic init "
+            "migrations` and replace its env.py), then run schemactl generate again",
+        )
+    if missing:
+        raise MigrationError(
+            f"migrations/ has no {' or '.join(missing)}",
+            "copy them from schemactl's repository (migrations/env.py runs generator.migrate.env)",
+        )
 
 
 def _generate_lock(state: State):

@@ -148,6 +148,27 @@ def generate(result: Any) -> None:
         else:
             proof = result.timings.get("proof", 0)
             OUT.note(f"[green]wrote[/] {shown_path(result.path)} (revision {result.revision}, proven in {proof:.1f}s)")
+        if result.hazards:
+            OUT.note(f"hazards ({len(result.hazards)}, listed in the revision's docstring):")
+            for hazard in result.hazards:
+                OUT.note(f"  {hazard}")
+
+
+@_renders("generator.lint.squawk.LintReport")
+def lint(result: Any) -> None:
+    for f in result.findings:
+        OUT.line(f"{f.revision} ({f.file}): sql line {f.line}: {f.rule}: {f.message}")
+        if f.statement:
+            OUT.line(f"    {f.statement}")
+    for note in result.notes:
+        OUT.note(f"warning: {note}")
+    explained = sum(e.count for e in result.explained)
+    scope = f"{len(result.revisions)} revision(s)" + (f" after {result.baseline}" if result.baseline else "")
+    if result.findings:
+        OUT.note(f"[yellow]findings[/]: {len(result.findings)} squawk finding(s) in {scope} "
+                 f"({explained} explained in revision headers)")
+    else:
+        OUT.note(f"[green]clean[/]: no squawk findings in {scope} ({explained} explained in revision headers)")
 
 
 # ------------------------------------------------------------------------------ import

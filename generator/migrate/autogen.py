@@ -39,6 +39,8 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
 from generator.migrate import domain_ops, function_ops, partition_ops, sequence_ops, view_ops
+from generator.migrate import online_hazards as online_hazards
+from generator.migrate import online_ops as online_ops
 from generator.migrate import ops as xops
 from generator.migrate.index_form_ops import index_form_ops, without_handled
 from generator.migrate.type_ops import user_type_ops
@@ -58,6 +60,7 @@ class AutogenSupport:
     connection: Any
     target_factory: Callable[[], Snapshot]
     prepend: list[Any] = field(default_factory=list)  # rename ops from the pre-pass
+    hazards: list[Any] = field(default_factory=list)  # generator.migrate.online_hazards, set by fixups
 
     @cached_property
     def work(self) -> Snapshot:
@@ -132,6 +135,9 @@ class AutogenSupport:
                              without_handled(post, handled) + form_creates)
         views_first, views_last = view_ops.view_fixups(work, target)  # around everything else (pg_depend order)
         upgrade_ops.ops[:] = [*self.prepend, *views_first, *first, *drops, *pre, *body, *post, *removals, *views_last, *last]
+        # issue 18: online forms for tables that exist at head, timeouts first, and the hazards
+        upgrade_ops.ops[:] = online_ops.make_online(upgrade_ops.ops, work, target, online_ops.spec_timeouts(self.spec.raw))
+        self.hazards = online_hazards.find_hazards(upgrade_ops.ops, work, target, self.connection)
 
     def _enums(self, first: list, pre: list, removals: list, last: list) -> None:
         """Enum types and their values. Per type: renames (from the spec's hints), then

@@ -215,6 +215,10 @@ def revision_directives(root: Path):
             if not revision_context.command_args.get("rev_id"):
                 script.rev_id = next_revision_id(root)
             template_args["rollback_note"] = rollback_note(script.upgrade_ops)
+            from generator.migrate.online_ops import timeouts_first
+
+            for downgrade in script.downgrade_ops_list:  # op.set_timeouts first in the downgrade too
+                timeouts_first(downgrade)
         template_args["unproven"] = UNPROVEN_NOTE.split(" ", 1)[1]
         ids = ", ".join(str(s.rev_id) for s in directives)
         print(

@@ -49,6 +49,7 @@ class Plan:
     imports: set[str]
     summary: list[str]
     destructive: list[str]
+    hazards: list[Any] = field(default_factory=list)  # generator.migrate.online_hazards.Hazard
 
     @property
     def empty(self) -> bool:
@@ -72,6 +73,7 @@ class GenerateResult:
     down_revision: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     leftover: list[str] = field(default_factory=list)
+    hazards: list[str] = field(default_factory=list)  # "kind: step (why)", generator.migrate.online_hazards
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +85,7 @@ class GenerateResult:
             "operations": list(self.summary),
             "destructive": list(self.destructive),
             "leftover": list(self.leftover),
+            "hazards": list(self.hazards),
             "timings": self.timings,
         }
 
@@ -116,6 +119,7 @@ def generate(
     *,
     check: bool = False,
     allow_destructive: bool = False,
+    allow_hazards: tuple[str, ...] | list[str] = (),
     empty: bool = False,
     progress: Progress = _noop,
     spec_key: str = "",
@@ -165,11 +169,16 @@ def generate(
                 plan.destructive,
                 timings=timer.timings,
                 down_revision=down_revision,
+                hazards=[str(h) for h in plan.hazards],
             )
         if not message:
             raise MigrationError("a revision needs a message", 'pass -m "what changed"')
         if plan is not None and plan.destructive and not allow_destructive:
             raise DestructiveChange(plan.destructive)
+        if plan is not None:
+            from generator.migrate.online_hazards import check_allowed
+
+            check_allowed(plan.hazards, allow_hazards, allow_destructive)
         with timer.step("clone", "copying the head database for the proof"):
             head_url = _writable_head(scratch, root, dev_url, head_url)
         with scratch_dir(root, "schemactl-rev") as tmp:  # .schemactl/tmp, reaped if killed (generator.pg.scratch)
@@ -201,6 +210,7 @@ def generate(
         revision=rev_id,
         down_revision=down_revision,
         timings=timer.timings,
+        hazards=[str(h) for h in plan.hazards] if plan else [],
     )
 
 
@@ -340,24 +350,40 @@ def _plan(root: Path, spec: Spec, metadata: Any, head_url: str, target: Any) -> 
                     script = produce_migrations(mc, metadata)
                 upgrade_ops = script.upgrade_ops
                 downgrade_ops = upgrade_ops.reverse()
+                from generator.migrate.online_ops import timeouts_first
+
+                timeouts_first(downgrade_ops)
                 ctx = AutogenContext(mc, metadata=metadata)
                 ctx.imports = set()
                 # private Alembic API (render_python_code drops ctx.imports): pinned by
                 # tests/unit/test_alembic_private_api.py, the reason pyproject caps alembic <2
                 up = alembic_render._indent(alembic_render._render_cmd_body(upgrade_ops, ctx))
                 down = alembic_render._indent(alembic_render._render_cmd_body(downgrade_ops, ctx))
+                destructive = destructive_steps(upgrade_ops)
                 return Plan(
                     upgrade_ops,
                     up,
                     down,
                     set(ctx.imports),
                     summarize(upgrade_ops),
-                    destructive_steps(upgrade_ops),
+                    destructive,
+                    _hazards(support.hazards, destructive),
                 )
             finally:
                 trans.rollback()
     finally:
         engine.dispose()
+
+
+def _hazards(lock_hazards: list[Any], destructive: list[str]) -> list[Any]:
+    """The revision's hazards: its destructive steps as ``data_loss`` (an enum value removal is
+    listed once, as ``enum_value_removal``), then the lock and rewrite hazards."""
+    from generator.migrate.online_hazards import Hazard
+
+    removals = [h for h in lock_hazards if h.kind == "enum_value_removal"]
+    loss = [Hazard("data_loss", step, "rows or values are lost") for step in destructive
+            if not any(h.step in step for h in removals)]
+    return loss + list(lock_hazards)
 
 
 def _write(
@@ -383,6 +409,13 @@ def _write(
     directory = migrate.script_directory(root, scripts)
     note = rollback_note(plan.upgrade_ops) if plan else "nothing to roll back."
     kwargs: dict[str, Any] = {"rollback_note": note}
+    hazards_note = "\n".join(f"- {h}" for h in plan.hazards) if plan and plan.hazards else ""
+    if hazards_note:
+        kwargs["hazards"] = hazards_note
+    if plan is not None:
+        from generator.migrate.online_ops import squawk_explanations
+
+        kwargs["lint_notes"] = "\n".join(squawk_explanations(plan.upgrade_ops))
     if plan is not None:
         kwargs.update(
             upgrades=_strip_banner(plan.upgrade_code),
@@ -408,7 +441,7 @@ def _write(
         message=message,
         **kwargs,
     )
-    check_source(text, "revision", (message, note))
+    check_source(text, "revision", (message, note, *([hazards_note] if hazards_note else [])))
     versions.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     if directory.hooks:  # post_write_hooks of alembic.ini (the operator's own configuration)
@@ -597,7 +630,7 @@ def describe_op(op: Any) -> str:
 
 
 def summarize(upgrade_ops: Any) -> list[str]:
-    return [describe_op(op) for op in _flat(upgrade_ops)]
+    return [text for op in _flat(upgrade_ops) if (text := describe_op(op))]  # set_timeouts says nothing
 
 
 def _is_narrowing(op: Any) -> bool:

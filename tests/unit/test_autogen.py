@@ -53,7 +53,9 @@ def plan(work: Snapshot, target: Snapshot, spec: object, *, body: list | None = 
     support.work = work  # normally read through the connection
     upgrade = ops.UpgradeOps(ops=list(body or []))
     support.fixups(upgrade)
-    return upgrade.ops
+    from generator.migrate.online_ops import SetTimeoutsOp  # issue 18: first in every revision
+
+    return [op for op in upgrade.ops if not isinstance(op, SetTimeoutsOp)]
 
 
 def enums(values: dict[str, tuple[str, ...]], comments: dict[str, str] | None = None) -> Snapshot:
@@ -187,7 +189,8 @@ def test_order_of_the_upgrade() -> None:
     ops_ = plan(work, target, spec, body=[marker], prepend=[renamed])
     assert [type(op).__name__ for op in ops_] == [
         "RenameColumnOp", "AddEnumValueOp", "DropConstraintOp", "CreateExtensionOp", "CreateEnumOp",
-        "AddColumnOp", "CreateCheckConstraintOp", "DropEnumValueOp", "DropExtensionOp", "DropEnumOp",
+        # issue 18: a CHECK on an existing table is added NOT VALID, then validated
+        "AddColumnOp", "AddConstraintOnlineOp", "DropEnumValueOp", "DropExtensionOp", "DropEnumOp",
     ]
 
 
@@ -208,10 +211,11 @@ def test_check_changed_under_the_same_name_is_dropped_and_recreated() -> None:
     assert [(type(op).__name__, str(op.constraint_name)) for op in ops_] == [
         ("DropConstraintOp", "ck_jobs_gone"),
         ("DropConstraintOp", "ck_jobs_positive"),
-        ("CreateCheckConstraintOp", "ck_jobs_new"),
-        ("CreateCheckConstraintOp", "ck_jobs_positive"),
+        # issue 18: on an existing table, added NOT VALID and validated (generator.migrate.online_ops)
+        ("AddConstraintOnlineOp", "ck_jobs_new"),
+        ("AddConstraintOnlineOp", "ck_jobs_positive"),
     ]
-    assert str(ops_[3].condition) == "id > 10"  # the spec's own text
+    assert ops_[3].definition == "CHECK ((id > 10))"  # the spec's database's rendering
     assert str(ops_[1].reverse().to_constraint().sqltext) == "((id > 0))"  # the catalog's, for the downgrade
 
 
@@ -220,8 +224,11 @@ def test_check_with_a_colon_keeps_it_as_text() -> None:
     target = with_table(constraints={("jobs", "ck_jobs_code"): ("c", "CHECK ((code <> ':x'::text))")})
     spec = spec_of(tables=DEFAULT_TABLES + "  checks:\n    - {name: code, sql: \"code <> ':x'\"}\n")
     (create,) = plan(work, target, spec)
-    rendered = str(create.to_constraint().sqltext.compile(compile_kwargs={"literal_binds": True}))
-    assert rendered == "code <> ':x'"
+    assert create.definition == "CHECK ((code <> ':x'::text))"  # issue 18: the online form, NOT VALID + VALIDATE
+    from generator.schema.metadata import sql_text
+
+    statement = sql_text(f"ALTER TABLE jobs ADD CONSTRAINT ck_jobs_code {create.definition} NOT VALID")
+    assert statement.compile().params == {}, "':x' stays text, not a bind parameter"
 
 
 def test_primary_key_over_other_columns() -> None:

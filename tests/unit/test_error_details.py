@@ -42,6 +42,8 @@ def _samples() -> dict[str, Callable[[], SchemactlError]]:
         ServerError,
         SpecError,
     )
+    from generator.lint.squawk import LintError
+    from generator.migrate.online_hazards import Hazard, HazardRefused
 
     return {
         "SchemactlError": lambda: SchemactlError("something failed", "do this"),
@@ -60,6 +62,9 @@ def _samples() -> dict[str, Callable[[], SchemactlError]]:
         "ProofFailed": lambda: ProofFailed("after the upgrade, the database still differs", ["column jobs.x differs"]),
         "DestructiveChange": lambda: DestructiveChange(["drop column jobs.y"]),
         "UnsupportedObjects": lambda: UnsupportedObjects([Unsupported("view", "public.open_orders", "not in the spec yet")]),
+        # issue 18
+        "HazardRefused": lambda: HazardRefused([Hazard("table_rewrite", "alter column jobs.x type integer -> bigint", "rewritten")]),
+        "LintError": lambda: LintError("squawk is not installed", "pip install squawk-cli"),
     }
 
 
@@ -150,13 +155,13 @@ def test_a_database_error_keeps_its_sqlstate() -> None:
 def test_every_error_raised_on_purpose_has_a_hint() -> None:
     """A user mistake is an `error:` line and a `hint:` line: every ``raise SomeError(...)``
     (or ``return SomeError(...)``) of a SchemactlError class with a message passes a hint
-    (read with ast; the constructors of SpecError, ProofFailed, DestructiveChange,
+    (read with ast; the constructors of SpecError, ProofFailed, DestructiveChange, HazardRefused,
     IdempotencyConflict and UnsupportedObjects supply their own)."""
     import ast
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    own = {"SpecError", "ProofFailed", "DestructiveChange", "IdempotencyConflict", "UnsupportedObjects"}
+    own = {"SpecError", "ProofFailed", "DestructiveChange", "IdempotencyConflict", "UnsupportedObjects", "HazardRefused"}
     names = {cls.__name__ for cls in _all_subclasses()} - own
     missing = []
     for package in ("generator", "cadb", "cli"):

@@ -193,7 +193,7 @@ def test_diff_drift(render) -> None:
 
 def test_generate(render) -> None:
     base = {"format_version": 1, "revision": None, "down_revision": "0009", "path": None, "operations": [],
-            "destructive": [], "leftover": [], "timings": {}}
+            "destructive": [], "leftover": [], "hazards": [], "timings": {}}
     check(render, GenerateResult("no_changes", down_revision="0009"), base | {"status": "no_changes"},
           "", "no_changes: the migrations already match the spec\n")
     needed = GenerateResult("needed", ["add column jobs.x", "drop column jobs.y"], ["drop column jobs.y"], down_revision="0009")
@@ -209,6 +209,38 @@ def test_generate(render) -> None:
     check(render, written, base | {"status": "written", "revision": "0010", "path": str(path),
                                    "operations": ["add column jobs.x"], "timings": {"proof": 1.25}},
           "  add column jobs.x\n", "wrote migrations/versions/0010_x.py (revision 0010, proven in 1.2s)\n")
+
+
+def test_generate_hazards(render) -> None:
+    """issue 18: the hazards of a revision are in the document and listed after the verdict."""
+    hazard = "index_build: create index ix_jobs_x on jobs (built CONCURRENTLY: writes go on, the build takes time)"
+    needed = GenerateResult("needed", ["create index ix_jobs_x on jobs"], down_revision="0009", hazards=[hazard])
+    out, err = render("json", needed)
+    assert json.loads(out)["hazards"] == [hazard]
+    out, err = render("text", needed)
+    assert out == "  create index ix_jobs_x on jobs\n"
+    assert err.endswith(f"hazards (1, listed in the revision's docstring):\n  {hazard}\n")
+
+
+def test_lint(render) -> None:
+    from generator.lint.squawk import Explained, Finding, LintReport
+
+    clean = LintReport(["0010"], baseline="0009", squawk_version="2.70.0",
+                       explained=[Explained("0010", "prefer-robust-stmts", "resumes", 3)])
+    check(render, clean, {"status": "clean", "format_version": 1, "revisions": ["0010"], "baseline": "0009",
+                          "squawk_version": "2.70.0", "findings": [],
+                          "explained": [{"revision": "0010", "rule": "prefer-robust-stmts", "reason": "resumes", "count": 3}],
+                          "notes": []},
+          "", "clean: no squawk findings in 1 revision(s) after 0009 (3 explained in revision headers)\n")
+    finding = Finding("0010", "migrations/versions/0010_x.py", 9, "require-concurrent-index-creation",
+                      "During normal index creation, table updates are blocked", "", 'CREATE INDEX "ix" ON t (a);')
+    found = LintReport(["0010"], [finding])
+    assert found.status == "findings"
+    out, err = render("text", found)
+    assert out == ("0010 (migrations/versions/0010_x.py): sql line 9: require-concurrent-index-creation: "
+                   "During normal index creation, table updates are blocked\n    CREATE INDEX \"ix\" ON t (a);\n")
+    assert err == "findings: 1 squawk finding(s) in 1 revision(s) (0 explained in revision headers)\n"
+    assert json.loads(render("json", found)[0])["findings"][0]["rule"] == "require-concurrent-index-creation"
 
 
 def test_import(render) -> None:

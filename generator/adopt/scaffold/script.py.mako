@@ -27,6 +27,11 @@ Unproven: ${unproven}
 
 Rollback: ${doc(rollback_note)}
 % endif
+% if hazards:
+
+Hazards (docs/online-migrations.md):
+${doc(hazards)}
+% endif
 """
 from __future__ import annotations
 
@@ -35,6 +40,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
+% if lint_notes:
+
+${lint_notes}
+% endif
 
 # revision identifiers, used by Alembic.
 revision: str = ${repr(up_revision)}

@@ -1,0 +1,1 @@
+"""``schemactl lint``: squawk over each revision's offline SQL (issue 18 item 3)."""
