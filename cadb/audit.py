@@ -11,7 +11,8 @@ Chain format v1 (docs/audit-chain.md is the auditor's version):
 
 Pure functions first (record, hash, ``verify_rows`` over any iterable of rows), then the I/O:
 ``append`` (lock the scope, read its head, insert, in the caller's transaction),
-``append_one`` (the same in a transaction of its own) and ``verify`` / ``iter_verify``
+``append_one`` (the same in a transaction of its own; usually a single statement that tries
+the lock, see ``_append_alone``) and ``verify`` / ``iter_verify``
 (stream the table through a server-side cursor).
 
 An append takes ``pg_advisory_xact_lock(scope_lock_key(scope))``, then inserts in a second
@@ -389,8 +390,12 @@ def append_one(
     actor_user_id: str | uuid.UUID | None = None,
 ) -> AuditEntry:
     """Append one row in a transaction of its own, committed before returning: the fast path
-    for an event that goes with no other change. One network round trip: BEGIN (READ
-    COMMITTED), the scope lock, the INSERT, COMMIT, pipelined as prepared statements.
+    for an event that goes with no other change. Usually one statement in one round trip, as
+    a plain INSERT: the INSERT, prepared, in an implicit transaction, taking the scope lock
+    with ``pg_try_advisory_xact_lock`` (``_append_alone``). When the lock is held by another
+    writer, or a row committed meanwhile makes the fork guards refuse the row, one more round
+    trip appends the safe way: BEGIN (READ COMMITTED), the scope lock (waiting), the INSERT,
+    COMMIT, pipelined.
 
     ``target`` is a SQLAlchemy Engine (a pooled connection is borrowed) or a psycopg 3
     Connection that is not inside a transaction (autocommit or idle). Same checks and errors
@@ -414,8 +419,11 @@ def _append_one(dbapi: Any, row: _Row) -> AuditEntry:
             "audit.append_one() commits a transaction of its own, but the connection is inside one",
             "use audit.append(conn, ...) to append in the caller's transaction",
         )
-    steps = [("begin", None), ("lock", row.lock_params()), ("insert", row.insert_params(dbapi.info.encoding)),
-             ("commit", None)]
+    params = row.insert_params(dbapi.info.encoding)
+    entry = _append_alone(dbapi, row, params)
+    if entry is not None:
+        return entry
+    steps = [("begin", None), ("lock", row.lock_params()), ("insert", params), ("commit", None)]
     for attempt in (1, 2, 3):
         try:
             results = _round_trip(dbapi, steps)
@@ -427,6 +435,26 @@ def _append_one(dbapi: Any, row: _Row) -> AuditEntry:
                 continue  # _round_trip corrected what it knows; once more, preparing
             raise _append_error(exc, row) from exc
         return row.entry(results[-2])
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _append_alone(dbapi: Any, row: _Row, params: list[bytes | None]) -> AuditEntry | None:
+    """The fast path of ``append_one``: one statement, its own implicit transaction (no BEGIN,
+    no COMMIT, no lock statement: what a plain INSERT costs in statements). It takes the scope
+    lock with ``pg_try_advisory_xact_lock`` and inserts only if it got it. None when it did not
+    (another writer holds the lock) or when the row would not extend the chain (its snapshot,
+    taken before it got the lock, missed a row a previous holder committed meanwhile: the fork
+    guards refuse it): the caller then appends the safe way (lock, then a new snapshot)."""
+    for attempt in (1, 2, 3):
+        try:
+            result = _round_trip(dbapi, [("try_insert", [*params, *row.lock_params()])])[0]
+        except psycopg.Error as exc:
+            if attempt < 3 and exc.sqlstate in _STALE_PREPARED:
+                continue
+            if _is_chain_conflict(exc) or exc.sqlstate in _SERIALIZATION:
+                return None
+            raise _append_error(exc, row) from exc
+        return row.entry(result) if result.ntuples else None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -508,6 +536,7 @@ class _Row(NamedTuple):
 # (so a connection that outlives a change of the SQL never runs the old one).
 _IDLE = pq.TransactionStatus.IDLE
 _STALE_PREPARED = {"26000", "42P05"}  # no such prepared statement / it exists already
+_SERIALIZATION = {"40001", "40P01"}  # (the session's default isolation is SERIALIZABLE; a deadlock)
 _PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 
@@ -669,12 +698,18 @@ def _check_actor(value: Any) -> uuid.UUID | None:
         ) from None
 
 
+def _is_chain_conflict(exc: psycopg.Error) -> bool:
+    """The unique fork guard, or the chain guard, refused the row: a row was committed to its
+    scope after the head was read."""
+    return (exc.sqlstate == "23505" and exc.diag.constraint_name in FORK_GUARDS) or (
+        exc.sqlstate == "23514" and exc.diag.constraint_name == CHAIN_GUARD
+    )
+
+
 def _append_error(exc: psycopg.Error, row: _Row) -> Exception:
     """The AuditError for a refused append, else the error as SQLAlchemy would raise it."""
     state = exc.sqlstate
-    if (state == "23505" and exc.diag.constraint_name in FORK_GUARDS) or (
-        state == "23514" and exc.diag.constraint_name == CHAIN_GUARD
-    ):  # the unique fork guard, or the chain guard (a row committed after the head was read)
+    if _is_chain_conflict(exc):
         return AuditChainConflict(
             f"another transaction appended to scope {row.scope_type}:{row.scope_id} after this "
             "transaction's snapshot was taken; appending here would fork the chain",
@@ -817,7 +852,16 @@ _INSERT_SQL = f"""
                          || convert_to({_CREATED_AT_TEXT.format("clock.at")}, 'UTF8') || $7::bytea), 'hex')
     FROM clock, (SELECT (SELECT chain_hash FROM audit_logs WHERE scope_type = $1 AND scope_id = $2
                          ORDER BY id DESC LIMIT 1) AS hash) AS head
+    {{where}}
     RETURNING id, prev_chain_hash, chain_hash, {_CREATED_AT_TEXT.format("created_at")}"""
+
+# append_one's fast path: the same INSERT alone in its transaction, inserting only if the scope
+# lock was free ($8: its key). Its snapshot is taken before the lock is granted, so a row a
+# previous holder committed in between is missed: the new row then links to the row before
+# it, which the fork guards refuse (23505 / 23514) and the caller takes the locked path. A row
+# that is stored read the clock after its predecessor committed: time order holds too.
+_TRY_INSERT_SQL = _INSERT_SQL.format(where="WHERE pg_try_advisory_xact_lock($8::bigint)")
+_INSERT_SQL = _INSERT_SQL.format(where="")
 
 
 def _named(**statements: str) -> dict[str, tuple[bytes, bytes]]:
@@ -827,7 +871,7 @@ def _named(**statements: str) -> dict[str, tuple[bytes, bytes]]:
 
 _STATEMENTS = _named(
     begin="BEGIN ISOLATION LEVEL READ COMMITTED", lock="SELECT pg_advisory_xact_lock($1::bigint)",
-    insert=_INSERT_SQL, commit="COMMIT",
+    insert=_INSERT_SQL, commit="COMMIT", try_insert=_TRY_INSERT_SQL,
 )
 
 # psycopg paramstyle. created_at is formatted by the server (cheaper than datetimes, and total:

@@ -547,6 +547,55 @@ def test_many_threads_with_append_one_on_one_scope_make_one_unforked_chain(audit
     assert all(a.created_at <= b.created_at for a, b in zip(by_id, by_id[1:], strict=False))
 
 
+def test_append_one_is_one_statement_when_the_scope_lock_is_free(audit_db: Engine) -> None:
+    with _psycopg(audit_db, autocommit=True) as conn:
+        for n in range(3):
+            audit.append_one(conn, scope_type="job", scope_id=f"j{n % 2}", event_type="job.created", payload={"n": n})
+        prepared = conn.execute("SELECT statement FROM pg_prepared_statements").fetchall()
+    # no BEGIN, lock statement or COMMIT was ever needed: only the INSERT that tries the lock
+    assert len(prepared) == 1 and "pg_try_advisory_xact_lock" in prepared[0][0]
+    report = verify(audit_db)
+    assert report.intact and sorted(s.rows for s in report.scopes) == [1, 2]
+
+
+def test_append_one_whose_snapshot_missed_a_row_appends_after_it(audit_db: Engine) -> None:
+    """A row committed between the fast path's snapshot and its insert (here by a direct
+    INSERT that takes no scope lock) makes the fork guard refuse the fast path's row; the
+    append is then made the locked way and links to that row."""
+    first = audit.append_one(audit_db, scope_type="job", scope_id="a", event_type="job.created", payload={})
+    created = "2030-01-01T00:00:00.000000Z"
+    record = audit.record_json(scope_type="job", scope_id="a", actor_user_id=None, event_type="job.started",
+                               payload_json="{}", created_at=created)
+    direct_hash = audit.chain_hash(first.chain_hash, record)
+    direct = audit_db.connect()
+    direct.begin()
+    direct.execute(sa.text(
+        "INSERT INTO audit_logs (scope_type, scope_id, event_type, payload, created_at, prev_chain_hash, chain_hash) "
+        "VALUES ('job', 'a', 'job.started', '{}', :created, :prev, :hash)"),
+        {"created": created, "prev": first.chain_hash, "hash": direct_hash})
+    results: list[audit.AuditEntry] = []
+    errors: list[BaseException] = []
+
+    def third() -> None:
+        try:
+            results.append(audit.append_one(audit_db, scope_type="job", scope_id="a", event_type="job.progress",
+                                            payload={"n": 3}))
+        except BaseException as exc:
+            errors.append(exc)
+
+    waiter = threading.Thread(target=third)
+    waiter.start()
+    time.sleep(0.5)  # the fast path got the (free) scope lock, missed the direct row and waits on its key
+    assert not results and not errors
+    direct.commit()
+    direct.close()
+    waiter.join(timeout=10)
+    assert not errors and results and results[0].prev_chain_hash == direct_hash
+    report = verify(audit_db)
+    assert report.intact and report.rows == 3
+    _assert_no_fork(audit_db)
+
+
 def test_append_one_and_append_in_a_transaction_share_the_scope_lock(audit_db: Engine) -> None:
     holder = audit_db.connect()
     holder.begin()
