@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import hashlib
 import json.encoder
+import multiprocessing
+import os
 import queue
 import re
 import secrets
@@ -44,12 +46,15 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import psycopg
+import psycopg.conninfo
+import psycopg.sql
 from psycopg import pq
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
@@ -727,26 +732,32 @@ def _append_error(exc: psycopg.Error, row: _Row) -> Exception:
 
 def verify(
     conn: Connection | Session, scope: Scope | tuple[str, str] | str | None = None, *,
-    progress: Callable[[int], None] | None = None, batch: int = 10_000,
+    progress: Callable[[int], None] | None = None, batch: int = 10_000, workers: int | None = None,
 ) -> VerifyReport:
     """Recompute every chain (or one ``scope``) and report per scope; see ``iter_verify``."""
     started = time.perf_counter()
     wanted = None if scope is None else Scope.parse(scope) if isinstance(scope, str) else Scope(*scope)
-    scopes = tuple(iter_verify(conn, wanted, progress=progress, batch=batch))
+    scopes = tuple(iter_verify(conn, wanted, progress=progress, batch=batch, workers=workers))
     return VerifyReport(scopes, wanted, time.perf_counter() - started)
 
 
 def iter_verify(
     conn: Connection | Session, scope: Scope | tuple[str, str] | str | None = None, *,
-    progress: Callable[[int], None] | None = None, batch: int = 5_000,
+    progress: Callable[[int], None] | None = None, batch: int = 5_000, workers: int | None = None,
 ) -> Iterator[ScopeResult]:
     """Stream audit_logs ordered by scope and id through a server-side cursor (``batch`` rows
     per FETCH, constant memory) and yield one ScopeResult per scope as it is finished.
 
-    ``progress(rows_so_far)`` is called after each batch. One statement, so one snapshot: rows
-    appended meanwhile are not seen, and what is seen is a prefix of every chain. The next
-    batch is fetched in a background thread while this one is checked, so the server's work
-    and ours overlap. Nothing is checked before the first ``next()``.
+    ``progress(rows_so_far)`` is called after each batch. One snapshot: rows appended
+    meanwhile are not seen, and what is seen is a prefix of every chain. The next batch is
+    fetched in a background thread while this one is checked, so the server's work and ours
+    overlap. Nothing is checked before the first ``next()``.
+
+    Every chain (no ``scope``) of a table the planner puts at ``PARALLEL_FROM`` rows or more
+    is checked by ``workers`` processes (default: the CPUs, at most ``MAX_WORKERS``; 1 turns
+    this off), each reading one range of scopes on a connection of its own in the caller's
+    snapshot (``pg_export_snapshot``), so the same rows are read; the results come in the same
+    order. Checking is CPU-bound Python, so this is what scales it past one core.
     """
     connection = _transactional(conn, "verify")
     where, params = "", {}
@@ -754,6 +765,11 @@ def iter_verify(
         wanted = Scope.parse(scope) if isinstance(scope, str) else Scope(*scope)
         where = "WHERE scope_type = %(scope_type)s AND scope_id = %(scope_id)s"
         params = {"scope_type": wanted.type, "scope_id": wanted.id}
+    elif (workers or _default_workers()) > 1:
+        parallel = _parallel_plan(connection, workers or _default_workers())
+        if parallel is not None:
+            yield from _verify_parallel(*parallel, progress=progress, batch=batch)
+            return
 
     def rows() -> Iterator[Sequence[Any]]:
         done = 0
@@ -764,6 +780,105 @@ def iter_verify(
                 progress(done)
 
     yield from verify_rows(rows())
+
+
+PARALLEL_FROM = 50_000  # rows (the planner's estimate); below, starting processes costs more than it saves
+MAX_WORKERS = 8
+
+
+def _default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+def _parallel_plan(connection: Connection, workers: int) -> tuple[str, str, list[dict[str, Any]]] | None:
+    """(conninfo, exported snapshot, one range of scopes per worker) or None: the table is
+    small, the server is a standby (which cannot export snapshots), or there is one scope."""
+    if not connection.in_transaction():
+        connection.begin()  # what SQLAlchemy's autobegin would do; the caller ends it
+    estimate = count_rows(connection)
+    if estimate is None or estimate < PARALLEL_FROM:
+        return None
+    dbapi = connection.connection.dbapi_connection
+    if connection.exec_driver_sql("SELECT pg_is_in_recovery()").scalar():
+        return None
+    # The snapshot first: the workers read as of now. The ranges are read afterwards in a newer
+    # snapshot, which does not matter: they only split the key space, and cover all of it.
+    snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+    sizes = connection.exec_driver_sql(
+        "SELECT scope_type, scope_id, count(*) FROM audit_logs GROUP BY 1, 2 ORDER BY 1, 2").all()
+    total = sum(n for _, _, n in sizes)
+    bounds: list[tuple[str, str]] = []  # the first scope of every range but the first
+    seen = 0
+    for scope_type, scope_id, n in sizes:
+        if seen >= total * (len(bounds) + 1) / workers and len(bounds) < workers - 1:
+            bounds.append((scope_type, scope_id))
+        seen += n
+    if not bounds:
+        return None
+    ranges = []
+    for lo, hi in zip([None, *bounds], [*bounds, None], strict=True):
+        conditions, params = [], {}
+        if lo is not None:
+            conditions.append("(scope_type, scope_id) >= (%(lo_type)s, %(lo_id)s)")
+            params.update(lo_type=lo[0], lo_id=lo[1])
+        if hi is not None:
+            conditions.append("(scope_type, scope_id) < (%(hi_type)s, %(hi_id)s)")
+            params.update(hi_type=hi[0], hi_id=hi[1])
+        ranges.append({"where": "WHERE " + " AND ".join(conditions), "params": params})
+    conninfo = psycopg.conninfo.make_conninfo(dbapi.info.dsn, password=dbapi.info.password)
+    return conninfo, snapshot, ranges
+
+
+def _verify_parallel(
+    conninfo: str, snapshot: str, ranges: list[dict[str, Any]], *,
+    progress: Callable[[int], None] | None, batch: int,
+) -> Iterator[ScopeResult]:
+    """One process per range; the results of range k are yielded once ranges 0..k are done."""
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    counts = context.Queue()
+    with ProcessPoolExecutor(len(ranges), mp_context=context, initializer=_worker_init, initargs=(counts,)) as pool:
+        futures = [pool.submit(_verify_range, conninfo, snapshot, r["where"], r["params"], batch) for r in ranges]
+        done = 0
+        for future in futures:
+            while not future.done():
+                with suppress(queue.Empty):
+                    done += counts.get(timeout=0.05)
+                    if progress is not None:
+                        progress(done)
+            yield from future.result()
+        while True:  # what is left of the counts
+            try:
+                done += counts.get_nowait()
+            except queue.Empty:
+                break
+        if progress is not None:
+            progress(done)
+
+
+_COUNTS: Any = None  # in a worker: the queue its row counts go to
+
+
+def _worker_init(counts: Any) -> None:
+    global _COUNTS
+    _COUNTS = counts
+
+
+def _verify_range(conninfo: str, snapshot: str, where: str, params: dict[str, Any], batch: int) -> list[ScopeResult]:
+    """In a worker process: verify the scopes ``where`` selects, in ``snapshot``."""
+    with psycopg.connect(conninfo) as dbapi:
+        dbapi.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        dbapi.read_only = True
+        dbapi.execute(psycopg.sql.SQL("SET TRANSACTION SNAPSHOT {}").format(psycopg.sql.Literal(snapshot)))
+        cursor = dbapi.cursor(name=f"schemactl_audit_verify_{secrets.token_hex(4)}")
+        cursor.execute(_VERIFY_SQL.format(where=where), params)
+
+        def rows() -> Iterator[Sequence[Any]]:
+            for part in _prefetched(cursor, batch):
+                yield from part
+                if _COUNTS is not None:
+                    _COUNTS.put(len(part))
+
+        return list(verify_rows(rows()))
 
 
 def _server_side_batches(connection: Connection, sql: str, params: dict[str, Any], batch: int) -> Iterator[list[Any]]:
@@ -779,6 +894,12 @@ def _server_side_batches(connection: Connection, sql: str, params: dict[str, Any
         if getattr(exc, "sqlstate", None) == "42P01":
             raise DatabaseError("the database has no audit_logs table", "run schemactl upgrade") from exc
         raise
+    yield from _prefetched(cursor, batch)
+
+
+def _prefetched(cursor: Any, batch: int) -> Iterator[list[Any]]:
+    """``cursor.fetchmany(batch)`` lists until the end, the next fetched by a background
+    thread while the caller works on the current one; the cursor is closed at the end."""
     batches: queue.Queue[Any] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
