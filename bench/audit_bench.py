@@ -28,7 +28,9 @@ What is measured, one row per transaction, every writer on its own connection (t
   (issue #8) are in ``TARGETS``, and ``*_target_met`` says whether each was reached.
 - ``verify_rows_s``: ``cadb.audit.verify`` over ``verify_rows`` rows in 1,000 chains
   (written by COPY beforehand, chained in Python, payloads shaped like a job's progress
-  event), through the CLI's code path.
+  event), through the CLI's code path: ``verify_workers`` processes (one per CPU, at most
+  ``audit.MAX_WORKERS``). ``verify_1proc_rows_s``: the same in one process (``workers=1``),
+  measured in the same rounds, interleaved.
 
 The phases run in ``rounds`` interleaved rounds (insert, then the appends, and again) and
 each rate is the median of its rounds, so a burst of load from a neighbour hits all of them.
@@ -192,12 +194,12 @@ def _verify_breakdown(url: str) -> dict[str, float]:
     }
 
 
-def _verify_rate(url: str) -> tuple[float, int]:
+def _verify_rate(url: str, workers: int | None = None) -> tuple[float, int]:
     engine = sa.create_engine(normalize_url(url))
     try:
         with engine.connect() as conn:
             began = time.perf_counter()
-            report = audit.verify(conn)
+            report = audit.verify(conn, workers=workers)
             elapsed = time.perf_counter() - began
     finally:
         engine.dispose()
@@ -261,9 +263,16 @@ def run_audit_bench(
             conn.execute("TRUNCATE bench_plain")  # (audit_logs itself refuses TRUNCATE)
         _fill_chains(libpq, SCOPES, per_scope)
         say("verifying")
-        rate, checked = _verify_rate(db_url)
+        one, parallel = [], []
+        for _ in range(rounds):  # interleaved, as the appends are
+            one.append(_verify_rate(db_url, workers=1)[0])
+            rate, checked = _verify_rate(db_url)
+            parallel.append(rate)
+        rate = statistics.median(parallel)
         result["verify_rows"] = checked
+        result["verify_workers"] = audit._default_workers()
         result["verify_rows_s"] = round(rate)
+        result["verify_1proc_rows_s"] = round(statistics.median(one))
         result["verify_us_per_row"] = round(1e6 / rate, 2)
         result.update(_verify_breakdown(libpq))
     for key, target in TARGETS.items():
@@ -287,8 +296,9 @@ def render(result: dict[str, Any]) -> str:
             f"{name:<34} {result[name + '_rows_s']:>9,} {ratio:>10} {target or '':>8}  {met}"
         )
     met = "yes" if result["verify_target_met"] else "NO"
-    lines.append(f"{'verify (' + format(result['verify_rows'], ',') + ' rows)':<34} "
+    lines.append(f"{'verify (' + format(result['verify_rows'], ',') + ' rows, ' + str(result['verify_workers']) + ' procs)':<34} "
                  f"{result['verify_rows_s']:>9,} {'':>10} {result['verify_target']:>8,}  {met}")
+    lines.append(f"{'verify, 1 process':<34} {result['verify_1proc_rows_s']:>9,}")
     lines.append(f"verify per row: {result['verify_us_per_row']} µs in all; fetch alone "
                  f"{result['verify_fetch_us_per_row']} µs (wall); on rows in memory (CPU): canonicalise "
                  f"{result['verify_canonicalise_us_per_row']} µs, sha256 {result['verify_sha256_us_per_row']} µs, "
