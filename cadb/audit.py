@@ -20,8 +20,10 @@ statement that reads the head itself. Two statements are needed: in READ COMMITT
 statement's snapshot is taken when it starts, so a head read in the statement that waited
 for the lock would miss the row its predecessor committed meanwhile (and fork, which the
 unique constraint ``uq_audit_logs_scope_prev`` would refuse). Both go in one libpq pipeline
-(one network round trip; ``append_one`` adds BEGIN and COMMIT to it): the server still runs
-the INSERT only after the lock statement has finished. The INSERT reads
+(one network round trip; ``append_one``'s safe path adds BEGIN and COMMIT to it): the server
+still runs the INSERT only after the lock statement has finished. ``append_one`` first tries
+the INSERT alone, taking the lock with ``pg_try_advisory_xact_lock`` (``_append_alone``): the
+fork guards refuse its row if its snapshot missed one, and the safe path follows. The INSERT reads
 ``clock_timestamp()`` once, after the lock was granted, stores it as created_at and splices
 it, formatted, between the record bytes Python sent, so the hashed instant is the stored one
 and a scope's rows are in time order; Python checks the returned hash before returning.
