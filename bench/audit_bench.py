@@ -75,6 +75,7 @@ TARGETS = {
     "verify_rows_s": 100_000,
 }
 SCOPES = 1000
+WARM_UP = 20  # untimed calls per writer before each phase
 
 _PLAIN_INSERT = """
     INSERT INTO bench_plain (scope_type, scope_id, actor_user_id, event_type, payload,
@@ -109,17 +110,22 @@ def _threads(
 ) -> tuple[float, float, float | None]:
     """(rows/s, client CPU µs per row, server CPU µs per row or None) of ``writers`` threads,
     each on its own connection, doing ``rows`` calls in all (``work(conn, writer, i)``);
-    connecting is not timed. CPU is what the writer threads and their backends used: unlike
+    connecting and ``WARM_UP`` calls per writer are not timed. CPU is what the writer threads and their backends used: unlike
     the rate, it hardly depends on what else the machine runs."""
     conns = [psycopg.connect(url, autocommit=True) for _ in range(writers)]
     start = threading.Barrier(writers + 1)
     errors: list[BaseException] = []
     client = [0.0] * writers
     pids = [c.info.backend_pid for c in conns]
-    server_before = [_backend_cpu(pid) for pid in pids]
-
     def run(w: int) -> None:
+        try:
+            for k in range(WARM_UP):  # untimed: the first calls on a connection prepare its statements
+                work(conns[w], w, rows + k * writers + w)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
         start.wait()
+        if errors:
+            return
         began = time.thread_time()
         try:
             for i in range(w, rows, writers):
@@ -131,6 +137,10 @@ def _threads(
     threads = [threading.Thread(target=run, args=(w,)) for w in range(writers)]
     for t in threads:
         t.start()
+    time.sleep(0.05)
+    while start.n_waiting < writers:  # every writer warmed up
+        time.sleep(0.01)
+    server_before = [_backend_cpu(pid) for pid in pids]
     start.wait()
     began = time.perf_counter()
     for t in threads:
