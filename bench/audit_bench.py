@@ -24,11 +24,17 @@ What is measured, one row per transaction, every writer on its own connection (t
   queue on its lock; for information).
 - ``append_in_txn_1000scopes_1w_rows_s``: ``cadb.audit.append`` inside
   ``engine.begin()`` (the caller's transaction through SQLAlchemy), for information.
+- ``*_client_cpu_us`` / ``*_server_cpu_us``: CPU per row of the writer threads and of their
+  server backends (from /proc, when the server runs on this machine), and
+  ``append_1000scopes_{1,4}w_cpu_ratio``: the INSERT's CPU per row (client + server) over the
+  append's. Rates swing with the load from other processes; CPU per row hardly does.
 - ``*_ratio``: an append rate over the plain-INSERT rate with as many writers; the targets
   (issue #8) are in ``TARGETS``, and ``*_target_met`` says whether each was reached.
 - ``verify_rows_s``: ``cadb.audit.verify`` over ``verify_rows`` rows in 1,000 chains
   (written by COPY beforehand, chained in Python, payloads shaped like a job's progress
-  event), through the CLI's code path.
+  event), through the CLI's code path: ``verify_workers`` processes (one per CPU, at most
+  ``audit.MAX_WORKERS``). ``verify_1proc_rows_s``: the same in one process (``workers=1``),
+  measured in the same rounds, interleaved.
 
 The phases run in ``rounds`` interleaved rounds (insert, then the appends, and again) and
 each rate is the median of its rounds, so a burst of load from a neighbour hits all of them.
@@ -69,6 +75,7 @@ TARGETS = {
     "verify_rows_s": 100_000,
 }
 SCOPES = 1000
+WARM_UP = 20  # untimed calls per writer before each phase
 
 _PLAIN_INSERT = """
     INSERT INTO bench_plain (scope_type, scope_id, actor_user_id, event_type, payload,
@@ -88,36 +95,66 @@ def _libpq(url: str) -> str:
     return normalize_url(url).replace("postgresql+psycopg://", "postgresql://", 1)
 
 
+def _backend_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of a server backend on this machine, from /proc; None
+    where there is no /proc (the figures are then left out)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _threads(
     writers: int, rows: int, work: Callable[[psycopg.Connection[Any], int, int], None], url: str
-) -> float:
-    """rows/s of ``writers`` threads, each on its own connection, doing ``rows`` calls in all
-    (``work(conn, writer, i)``); connecting is not timed."""
+) -> tuple[float, float, float | None]:
+    """(rows/s, client CPU µs per row, server CPU µs per row or None) of ``writers`` threads,
+    each on its own connection, doing ``rows`` calls in all (``work(conn, writer, i)``);
+    connecting and ``WARM_UP`` calls per writer are not timed. CPU is what the writer threads and their backends used: unlike
+    the rate, it hardly depends on what else the machine runs."""
     conns = [psycopg.connect(url, autocommit=True) for _ in range(writers)]
     start = threading.Barrier(writers + 1)
     errors: list[BaseException] = []
-
+    client = [0.0] * writers
+    pids = [c.info.backend_pid for c in conns]
     def run(w: int) -> None:
+        try:
+            for k in range(WARM_UP):  # untimed: the first calls on a connection prepare its statements
+                work(conns[w], w, rows + k * writers + w)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
         start.wait()
+        if errors:
+            return
+        began = time.thread_time()
         try:
             for i in range(w, rows, writers):
                 work(conns[w], w, i)
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
+        client[w] = time.thread_time() - began
 
     threads = [threading.Thread(target=run, args=(w,)) for w in range(writers)]
     for t in threads:
         t.start()
+    time.sleep(0.05)
+    while start.n_waiting < writers:  # every writer warmed up
+        time.sleep(0.01)
+    server_before = [_backend_cpu(pid) for pid in pids]
     start.wait()
     began = time.perf_counter()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - began
+    server_after = [_backend_cpu(pid) for pid in pids]
     for c in conns:
         c.close()
     if errors:
         raise errors[0]
-    return rows / elapsed
+    server = None
+    if None not in server_before and None not in server_after:
+        server = sum(a - b for a, b in zip(server_after, server_before, strict=True)) / rows * 1e6  # type: ignore[operator]
+    return rows / elapsed, sum(client) / rows * 1e6, server
 
 
 def _plain(conn: psycopg.Connection[Any], w: int, i: int) -> None:
@@ -192,12 +229,12 @@ def _verify_breakdown(url: str) -> dict[str, float]:
     }
 
 
-def _verify_rate(url: str) -> tuple[float, int]:
+def _verify_rate(url: str, workers: int | None = None) -> tuple[float, int]:
     engine = sa.create_engine(normalize_url(url))
     try:
         with engine.connect() as conn:
             began = time.perf_counter()
-            report = audit.verify(conn)
+            report = audit.verify(conn, workers=workers)
             elapsed = time.perf_counter() - began
     finally:
         engine.dispose()
@@ -230,13 +267,16 @@ def run_audit_bench(
             "insert_4w": (4, _plain), "append_1000scopes_4w": (4, _append_scopes), "append_global_4w": (4, _append_global),
         }
         rates: dict[str, list[float]] = {name: [] for name in phases}
+        cpu: dict[str, list[tuple[float, float | None]]] = {name: [] for name in phases}
         rates["append_in_txn_1000scopes_1w"] = []
         engine = sa.create_engine(normalize_url(db_url), pool_size=1)
         try:
             for r in range(rounds):
                 say(f"round {r + 1} of {rounds}: {len(rates)} phases of {rows} rows")
                 for name, (writers, work) in phases.items():
-                    rates[name].append(_threads(writers, rows, work, libpq))
+                    rate, client_us, server_us = _threads(writers, rows, work, libpq)
+                    rates[name].append(rate)
+                    cpu[name].append((client_us, server_us))
                 began = time.perf_counter()
                 for i in range(rows):
                     with engine.begin() as conn:
@@ -247,6 +287,16 @@ def run_audit_bench(
             engine.dispose()
         for name, values in rates.items():
             result[f"{name}_rows_s"] = round(statistics.median(values))
+        for name, pairs in cpu.items():
+            result[f"{name}_client_cpu_us"] = round(statistics.median(c for c, _ in pairs))
+            if all(s is not None for _, s in pairs):
+                result[f"{name}_server_cpu_us"] = round(statistics.median(s for _, s in pairs))  # type: ignore[type-var]
+        if "insert_1w_server_cpu_us" in result:  # CPU per row, client + server: the load-independent view
+            for name in ("append_1000scopes_1w", "append_1000scopes_4w"):
+                base = "insert_1w" if name.endswith("1w") else "insert_4w"
+                total = result[f"{name}_client_cpu_us"] + result[f"{name}_server_cpu_us"]
+                result[f"{name}_cpu_ratio"] = round(
+                    (result[f"{base}_client_cpu_us"] + result[f"{base}_server_cpu_us"]) / total, 3)
         for name in ("append_1000scopes_1w", "append_global_1w", "append_in_txn_1000scopes_1w"):
             result[f"{name}_ratio"] = round(
                 result[f"{name}_rows_s"] / result["insert_1w_rows_s"], 3
@@ -261,9 +311,16 @@ def run_audit_bench(
             conn.execute("TRUNCATE bench_plain")  # (audit_logs itself refuses TRUNCATE)
         _fill_chains(libpq, SCOPES, per_scope)
         say("verifying")
-        rate, checked = _verify_rate(db_url)
+        one, parallel = [], []
+        for _ in range(rounds):  # interleaved, as the appends are
+            one.append(_verify_rate(db_url, workers=1)[0])
+            rate, checked = _verify_rate(db_url)
+            parallel.append(rate)
+        rate = statistics.median(parallel)
         result["verify_rows"] = checked
+        result["verify_workers"] = audit._default_workers()
         result["verify_rows_s"] = round(rate)
+        result["verify_1proc_rows_s"] = round(statistics.median(one))
         result["verify_us_per_row"] = round(1e6 / rate, 2)
         result.update(_verify_breakdown(libpq))
     for key, target in TARGETS.items():
@@ -287,8 +344,15 @@ def render(result: dict[str, Any]) -> str:
             f"{name:<34} {result[name + '_rows_s']:>9,} {ratio:>10} {target or '':>8}  {met}"
         )
     met = "yes" if result["verify_target_met"] else "NO"
-    lines.append(f"{'verify (' + format(result['verify_rows'], ',') + ' rows)':<34} "
+    lines.append(f"{'verify (' + format(result['verify_rows'], ',') + ' rows, ' + str(result['verify_workers']) + ' procs)':<34} "
                  f"{result['verify_rows_s']:>9,} {'':>10} {result['verify_target']:>8,}  {met}")
+    lines.append(f"{'verify, 1 process':<34} {result['verify_1proc_rows_s']:>9,}")
+    if "append_1000scopes_1w_cpu_ratio" in result:
+        lines.append("CPU per row, client + server (µs): " + ", ".join(
+            f"{name} {result[name + '_client_cpu_us']} + {result[name + '_server_cpu_us']}"
+            for name in ("insert_1w", "append_1000scopes_1w", "insert_4w", "append_1000scopes_4w"))
+            + f"; INSERT/append CPU: {result['append_1000scopes_1w_cpu_ratio']:.2f} (1 writer), "
+            f"{result['append_1000scopes_4w_cpu_ratio']:.2f} (4)")
     lines.append(f"verify per row: {result['verify_us_per_row']} µs in all; fetch alone "
                  f"{result['verify_fetch_us_per_row']} µs (wall); on rows in memory (CPU): canonicalise "
                  f"{result['verify_canonicalise_us_per_row']} µs, sha256 {result['verify_sha256_us_per_row']} µs, "

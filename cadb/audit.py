@@ -11,7 +11,8 @@ Chain format v1 (docs/audit-chain.md is the auditor's version):
 
 Pure functions first (record, hash, ``verify_rows`` over any iterable of rows), then the I/O:
 ``append`` (lock the scope, read its head, insert, in the caller's transaction),
-``append_one`` (the same in a transaction of its own) and ``verify`` / ``iter_verify``
+``append_one`` (the same in a transaction of its own; usually a single statement that tries
+the lock, see ``_append_alone``) and ``verify`` / ``iter_verify``
 (stream the table through a server-side cursor).
 
 An append takes ``pg_advisory_xact_lock(scope_lock_key(scope))``, then inserts in a second
@@ -19,8 +20,10 @@ statement that reads the head itself. Two statements are needed: in READ COMMITT
 statement's snapshot is taken when it starts, so a head read in the statement that waited
 for the lock would miss the row its predecessor committed meanwhile (and fork, which the
 unique constraint ``uq_audit_logs_scope_prev`` would refuse). Both go in one libpq pipeline
-(one network round trip; ``append_one`` adds BEGIN and COMMIT to it): the server still runs
-the INSERT only after the lock statement has finished. The INSERT reads
+(one network round trip; ``append_one``'s safe path adds BEGIN and COMMIT to it): the server
+still runs the INSERT only after the lock statement has finished. ``append_one`` first tries
+the INSERT alone, taking the lock with ``pg_try_advisory_xact_lock`` (``_append_alone``): the
+fork guards refuse its row if its snapshot missed one, and the safe path follows. The INSERT reads
 ``clock_timestamp()`` once, after the lock was granted, stores it as created_at and splices
 it, formatted, between the record bytes Python sent, so the hashed instant is the stored one
 and a scope's rows are in time order; Python checks the returned hash before returning.
@@ -34,6 +37,8 @@ from __future__ import annotations
 
 import hashlib
 import json.encoder
+import multiprocessing
+import os
 import queue
 import re
 import secrets
@@ -43,12 +48,15 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import psycopg
+import psycopg.conninfo
+import psycopg.sql
 from psycopg import pq
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
@@ -389,8 +397,12 @@ def append_one(
     actor_user_id: str | uuid.UUID | None = None,
 ) -> AuditEntry:
     """Append one row in a transaction of its own, committed before returning: the fast path
-    for an event that goes with no other change. One network round trip: BEGIN (READ
-    COMMITTED), the scope lock, the INSERT, COMMIT, pipelined as prepared statements.
+    for an event that goes with no other change. Usually one statement in one round trip, as
+    a plain INSERT: the INSERT, prepared, in an implicit transaction, taking the scope lock
+    with ``pg_try_advisory_xact_lock`` (``_append_alone``). When the lock is held by another
+    writer, or a row committed meanwhile makes the fork guards refuse the row, one more round
+    trip appends the safe way: BEGIN (READ COMMITTED), the scope lock (waiting), the INSERT,
+    COMMIT, pipelined.
 
     ``target`` is a SQLAlchemy Engine (a pooled connection is borrowed) or a psycopg 3
     Connection that is not inside a transaction (autocommit or idle). Same checks and errors
@@ -414,8 +426,11 @@ def _append_one(dbapi: Any, row: _Row) -> AuditEntry:
             "audit.append_one() commits a transaction of its own, but the connection is inside one",
             "use audit.append(conn, ...) to append in the caller's transaction",
         )
-    steps = [("begin", None), ("lock", row.lock_params()), ("insert", row.insert_params(dbapi.info.encoding)),
-             ("commit", None)]
+    params = row.insert_params(dbapi.info.encoding)
+    entry = _append_alone(dbapi, row, params)
+    if entry is not None:
+        return entry
+    steps = [("begin", None), ("lock", row.lock_params()), ("insert", params), ("commit", None)]
     for attempt in (1, 2, 3):
         try:
             results = _round_trip(dbapi, steps)
@@ -427,6 +442,26 @@ def _append_one(dbapi: Any, row: _Row) -> AuditEntry:
                 continue  # _round_trip corrected what it knows; once more, preparing
             raise _append_error(exc, row) from exc
         return row.entry(results[-2])
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _append_alone(dbapi: Any, row: _Row, params: list[bytes | None]) -> AuditEntry | None:
+    """The fast path of ``append_one``: one statement, its own implicit transaction (no BEGIN,
+    no COMMIT, no lock statement: what a plain INSERT costs in statements). It takes the scope
+    lock with ``pg_try_advisory_xact_lock`` and inserts only if it got it. None when it did not
+    (another writer holds the lock) or when the row would not extend the chain (its snapshot,
+    taken before it got the lock, missed a row a previous holder committed meanwhile: the fork
+    guards refuse it): the caller then appends the safe way (lock, then a new snapshot)."""
+    for attempt in (1, 2, 3):
+        try:
+            result = _round_trip(dbapi, [("try_insert", [*params, *row.lock_params()])])[0]
+        except psycopg.Error as exc:
+            if attempt < 3 and exc.sqlstate in _STALE_PREPARED:
+                continue
+            if _is_chain_conflict(exc) or exc.sqlstate in _SERIALIZATION:
+                return None
+            raise _append_error(exc, row) from exc
+        return row.entry(result) if result.ntuples else None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -508,6 +543,7 @@ class _Row(NamedTuple):
 # (so a connection that outlives a change of the SQL never runs the old one).
 _IDLE = pq.TransactionStatus.IDLE
 _STALE_PREPARED = {"26000", "42P05"}  # no such prepared statement / it exists already
+_SERIALIZATION = {"40001", "40P01"}  # (the session's default isolation is SERIALIZABLE; a deadlock)
 _PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 
@@ -669,12 +705,18 @@ def _check_actor(value: Any) -> uuid.UUID | None:
         ) from None
 
 
+def _is_chain_conflict(exc: psycopg.Error) -> bool:
+    """The unique fork guard, or the chain guard, refused the row: a row was committed to its
+    scope after the head was read."""
+    return (exc.sqlstate == "23505" and exc.diag.constraint_name in FORK_GUARDS) or (
+        exc.sqlstate == "23514" and exc.diag.constraint_name == CHAIN_GUARD
+    )
+
+
 def _append_error(exc: psycopg.Error, row: _Row) -> Exception:
     """The AuditError for a refused append, else the error as SQLAlchemy would raise it."""
     state = exc.sqlstate
-    if (state == "23505" and exc.diag.constraint_name in FORK_GUARDS) or (
-        state == "23514" and exc.diag.constraint_name == CHAIN_GUARD
-    ):  # the unique fork guard, or the chain guard (a row committed after the head was read)
+    if _is_chain_conflict(exc):
         return AuditChainConflict(
             f"another transaction appended to scope {row.scope_type}:{row.scope_id} after this "
             "transaction's snapshot was taken; appending here would fork the chain",
@@ -692,26 +734,32 @@ def _append_error(exc: psycopg.Error, row: _Row) -> Exception:
 
 def verify(
     conn: Connection | Session, scope: Scope | tuple[str, str] | str | None = None, *,
-    progress: Callable[[int], None] | None = None, batch: int = 10_000,
+    progress: Callable[[int], None] | None = None, batch: int = 10_000, workers: int | None = None,
 ) -> VerifyReport:
     """Recompute every chain (or one ``scope``) and report per scope; see ``iter_verify``."""
     started = time.perf_counter()
     wanted = None if scope is None else Scope.parse(scope) if isinstance(scope, str) else Scope(*scope)
-    scopes = tuple(iter_verify(conn, wanted, progress=progress, batch=batch))
+    scopes = tuple(iter_verify(conn, wanted, progress=progress, batch=batch, workers=workers))
     return VerifyReport(scopes, wanted, time.perf_counter() - started)
 
 
 def iter_verify(
     conn: Connection | Session, scope: Scope | tuple[str, str] | str | None = None, *,
-    progress: Callable[[int], None] | None = None, batch: int = 5_000,
+    progress: Callable[[int], None] | None = None, batch: int = 5_000, workers: int | None = None,
 ) -> Iterator[ScopeResult]:
     """Stream audit_logs ordered by scope and id through a server-side cursor (``batch`` rows
     per FETCH, constant memory) and yield one ScopeResult per scope as it is finished.
 
-    ``progress(rows_so_far)`` is called after each batch. One statement, so one snapshot: rows
-    appended meanwhile are not seen, and what is seen is a prefix of every chain. The next
-    batch is fetched in a background thread while this one is checked, so the server's work
-    and ours overlap. Nothing is checked before the first ``next()``.
+    ``progress(rows_so_far)`` is called after each batch. One snapshot: rows appended
+    meanwhile are not seen, and what is seen is a prefix of every chain. The next batch is
+    fetched in a background thread while this one is checked, so the server's work and ours
+    overlap. Nothing is checked before the first ``next()``.
+
+    Every chain (no ``scope``) of a table the planner puts at ``PARALLEL_FROM`` rows or more
+    is checked by ``workers`` processes (default: the CPUs, at most ``MAX_WORKERS``; 1 turns
+    this off), each reading one range of scopes on a connection of its own in the caller's
+    snapshot (``pg_export_snapshot``), so the same rows are read; the results come in the same
+    order. Checking is CPU-bound Python, so this is what scales it past one core.
     """
     connection = _transactional(conn, "verify")
     where, params = "", {}
@@ -719,6 +767,11 @@ def iter_verify(
         wanted = Scope.parse(scope) if isinstance(scope, str) else Scope(*scope)
         where = "WHERE scope_type = %(scope_type)s AND scope_id = %(scope_id)s"
         params = {"scope_type": wanted.type, "scope_id": wanted.id}
+    elif (workers or _default_workers()) > 1:
+        parallel = _parallel_plan(connection, workers or _default_workers())
+        if parallel is not None:
+            yield from _verify_parallel(*parallel, progress=progress, batch=batch)
+            return
 
     def rows() -> Iterator[Sequence[Any]]:
         done = 0
@@ -729,6 +782,105 @@ def iter_verify(
                 progress(done)
 
     yield from verify_rows(rows())
+
+
+PARALLEL_FROM = 50_000  # rows (the planner's estimate); below, starting processes costs more than it saves
+MAX_WORKERS = 8
+
+
+def _default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+def _parallel_plan(connection: Connection, workers: int) -> tuple[str, str, list[dict[str, Any]]] | None:
+    """(conninfo, exported snapshot, one range of scopes per worker) or None: the table is
+    small, the server is a standby (which cannot export snapshots), or there is one scope."""
+    if not connection.in_transaction():
+        connection.begin()  # what SQLAlchemy's autobegin would do; the caller ends it
+    estimate = count_rows(connection)
+    if estimate is None or estimate < PARALLEL_FROM:
+        return None
+    dbapi = connection.connection.dbapi_connection
+    if connection.exec_driver_sql("SELECT pg_is_in_recovery()").scalar():
+        return None
+    # The snapshot first: the workers read as of now. The ranges are read afterwards in a newer
+    # snapshot, which does not matter: they only split the key space, and cover all of it.
+    snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+    sizes = connection.exec_driver_sql(
+        "SELECT scope_type, scope_id, count(*) FROM audit_logs GROUP BY 1, 2 ORDER BY 1, 2").all()
+    total = sum(n for _, _, n in sizes)
+    bounds: list[tuple[str, str]] = []  # the first scope of every range but the first
+    seen = 0
+    for scope_type, scope_id, n in sizes:
+        if seen >= total * (len(bounds) + 1) / workers and len(bounds) < workers - 1:
+            bounds.append((scope_type, scope_id))
+        seen += n
+    if not bounds:
+        return None
+    ranges = []
+    for lo, hi in zip([None, *bounds], [*bounds, None], strict=True):
+        conditions, params = [], {}
+        if lo is not None:
+            conditions.append("(scope_type, scope_id) >= (%(lo_type)s, %(lo_id)s)")
+            params.update(lo_type=lo[0], lo_id=lo[1])
+        if hi is not None:
+            conditions.append("(scope_type, scope_id) < (%(hi_type)s, %(hi_id)s)")
+            params.update(hi_type=hi[0], hi_id=hi[1])
+        ranges.append({"where": "WHERE " + " AND ".join(conditions), "params": params})
+    conninfo = psycopg.conninfo.make_conninfo(dbapi.info.dsn, password=dbapi.info.password)
+    return conninfo, snapshot, ranges
+
+
+def _verify_parallel(
+    conninfo: str, snapshot: str, ranges: list[dict[str, Any]], *,
+    progress: Callable[[int], None] | None, batch: int,
+) -> Iterator[ScopeResult]:
+    """One process per range; the results of range k are yielded once ranges 0..k are done."""
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    counts = context.Queue()
+    with ProcessPoolExecutor(len(ranges), mp_context=context, initializer=_worker_init, initargs=(counts,)) as pool:
+        futures = [pool.submit(_verify_range, conninfo, snapshot, r["where"], r["params"], batch) for r in ranges]
+        done = 0
+        for future in futures:
+            while not future.done():
+                with suppress(queue.Empty):
+                    done += counts.get(timeout=0.05)
+                    if progress is not None:
+                        progress(done)
+            yield from future.result()
+        while True:  # what is left of the counts
+            try:
+                done += counts.get_nowait()
+            except queue.Empty:
+                break
+        if progress is not None:
+            progress(done)
+
+
+_COUNTS: Any = None  # in a worker: the queue its row counts go to
+
+
+def _worker_init(counts: Any) -> None:
+    global _COUNTS
+    _COUNTS = counts
+
+
+def _verify_range(conninfo: str, snapshot: str, where: str, params: dict[str, Any], batch: int) -> list[ScopeResult]:
+    """In a worker process: verify the scopes ``where`` selects, in ``snapshot``."""
+    with psycopg.connect(conninfo) as dbapi:
+        dbapi.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        dbapi.read_only = True
+        dbapi.execute(psycopg.sql.SQL("SET TRANSACTION SNAPSHOT {}").format(psycopg.sql.Literal(snapshot)))
+        cursor = dbapi.cursor(name=f"schemactl_audit_verify_{secrets.token_hex(4)}")
+        cursor.execute(_VERIFY_SQL.format(where=where), params)
+
+        def rows() -> Iterator[Sequence[Any]]:
+            for part in _prefetched(cursor, batch):
+                yield from part
+                if _COUNTS is not None:
+                    _COUNTS.put(len(part))
+
+        return list(verify_rows(rows()))
 
 
 def _server_side_batches(connection: Connection, sql: str, params: dict[str, Any], batch: int) -> Iterator[list[Any]]:
@@ -744,6 +896,12 @@ def _server_side_batches(connection: Connection, sql: str, params: dict[str, Any
         if getattr(exc, "sqlstate", None) == "42P01":
             raise DatabaseError("the database has no audit_logs table", "run schemactl upgrade") from exc
         raise
+    yield from _prefetched(cursor, batch)
+
+
+def _prefetched(cursor: Any, batch: int) -> Iterator[list[Any]]:
+    """``cursor.fetchmany(batch)`` lists until the end, the next fetched by a background
+    thread while the caller works on the current one; the cursor is closed at the end."""
     batches: queue.Queue[Any] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
@@ -817,7 +975,16 @@ _INSERT_SQL = f"""
                          || convert_to({_CREATED_AT_TEXT.format("clock.at")}, 'UTF8') || $7::bytea), 'hex')
     FROM clock, (SELECT (SELECT chain_hash FROM audit_logs WHERE scope_type = $1 AND scope_id = $2
                          ORDER BY id DESC LIMIT 1) AS hash) AS head
+    {{where}}
     RETURNING id, prev_chain_hash, chain_hash, {_CREATED_AT_TEXT.format("created_at")}"""
+
+# append_one's fast path: the same INSERT alone in its transaction, inserting only if the scope
+# lock was free ($8: its key). Its snapshot is taken before the lock is granted, so a row a
+# previous holder committed in between is missed: the new row then links to the row before
+# it, which the fork guards refuse (23505 / 23514) and the caller takes the locked path. A row
+# that is stored read the clock after its predecessor committed: time order holds too.
+_TRY_INSERT_SQL = _INSERT_SQL.format(where="WHERE pg_try_advisory_xact_lock($8::bigint)")
+_INSERT_SQL = _INSERT_SQL.format(where="")
 
 
 def _named(**statements: str) -> dict[str, tuple[bytes, bytes]]:
@@ -827,7 +994,7 @@ def _named(**statements: str) -> dict[str, tuple[bytes, bytes]]:
 
 _STATEMENTS = _named(
     begin="BEGIN ISOLATION LEVEL READ COMMITTED", lock="SELECT pg_advisory_xact_lock($1::bigint)",
-    insert=_INSERT_SQL, commit="COMMIT",
+    insert=_INSERT_SQL, commit="COMMIT", try_insert=_TRY_INSERT_SQL,
 )
 
 # psycopg paramstyle. created_at is formatted by the server (cheaper than datetimes, and total:

@@ -1,8 +1,10 @@
 """Canonical JSON (RFC 8785, the JSON Canonicalization Scheme) and sha256: what every hash
 schemactl stores is built from. Pure: no files, no database.
 
-- ``canonical_json(value)``: the RFC 8785 bytes of a Python value (via the ``rfc8785``
-  package). Numbers are IEEE 754 doubles, as in JavaScript: integers must lie within
+- ``canonical_json(value)``: the RFC 8785 bytes of a Python value: by the C-accelerated
+  ``json`` module when the value is made of the exact JSON types and its output provably
+  equals RFC 8785 (about 3x faster; an append canonicalises every payload), else by the
+  ``rfc8785`` package, which also explains what it refuses. Numbers are IEEE 754 doubles, as in JavaScript: integers must lie within
   +-(2**53 - 1), NaN and infinities are refused.
 - ``canonical_json_from_text(text)``: the canonical bytes of a JSON document given as text,
   e.g. a ``jsonb`` column read back from PostgreSQL. Numbers are read as doubles, so a large
@@ -17,6 +19,7 @@ schemactl stores is built from. Pure: no files, no database.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import json.encoder
@@ -48,8 +51,22 @@ def canonical_json(value: Any) -> bytes:
     """The RFC 8785 canonical form of ``value`` as UTF-8 bytes.
 
     ``value`` is made of dict (str keys), list/tuple, str, int, float, bool and None.
-    Raises NotCanonicalJson naming the offending element otherwise.
+    Raises NotCanonicalJson naming the offending element otherwise. Values made only of the
+    exact JSON types (see ``_plain``) take the C fast path of ``canonical_json_from_text``
+    (the tests check it against ``rfc8785``); anything else goes to ``rfc8785`` itself.
     """
+    shape = _plain(value, 0)
+    if shape != _NOT_PLAIN:
+        with contextlib.suppress(ValueError, RecursionError):  # (on to rfc8785, which explains)
+            text = _FAST_ENCODE_VALUE(value)
+            if shape == _REREAD:
+                out = _fast_canonical(text)
+            else:
+                out = text.encode("utf-8")  # (a lone surrogate: UnicodeEncodeError, a ValueError)
+                if not (out.isascii() or _ASTRAL_UTF8.search(out) is None):
+                    out = None
+            if out is not None:
+                return out
     try:
         return rfc8785.dumps(value)
     # rfc8785 0.1.4 lets a UnicodeEncodeError out for a lone surrogate in a key
@@ -76,18 +93,15 @@ def canonical_json_from_text(text: str | bytes) -> bytes:
     """The canonical bytes of a JSON document given as text (numbers read as doubles)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    try:
-        out = "".join(_FAST_ENCODE(_FAST_DECODE(text), 0)).encode("utf-8")
-    except (_NotFast, ValueError):  # ValueError: NaN or infinity, a lone surrogate, bad JSON
-        return canonical_json(parse_json(text))
-    if out.isascii() or _ASTRAL_UTF8.search(out) is None:
-        return out
-    return canonical_json(parse_json(text))
+    out = _fast_canonical(text)
+    return canonical_json(parse_json(text)) if out is None else out
 
 
 def parse_json(text: str | bytes) -> Any:
     """``json.loads`` with JSON's number model: integers beyond +-(2**53 - 1) become floats
     (the double they denote), so ``canonical_json(parse_json(t))`` works for any number."""
+    if isinstance(text, str):
+        return _DECODER.decode(text)  # (what json.loads does with a str, minus a new decoder per call)
     return json.loads(text, parse_int=_int_or_double)
 
 
@@ -149,9 +163,72 @@ else:  # pragma: no cover - CPython without the _json accelerator
         return [_ENCODER.encode(value)]
 
 
+def _FAST_ENCODE_VALUE(value: Any) -> str:  # noqa: N802
+    """``value`` (of ``_plain`` types) as JSON text: floats by repr(), any key order."""
+    return "".join(_FAST_ENCODE(value, 0))
+
+
+def _fast_canonical(text: str) -> bytes | None:
+    """The RFC 8785 bytes of the JSON document ``text`` (numbers read as doubles) by the C
+    json module, or None where its output could differ from RFC 8785 (see above)."""
+    try:
+        out = "".join(_FAST_ENCODE(_FAST_DECODE(text), 0)).encode("utf-8")
+    except (_NotFast, ValueError, RecursionError):  # ValueError: NaN, a lone surrogate, bad JSON
+        return None
+    return out if out.isascii() or _ASTRAL_UTF8.search(out) is None else None
+
+
+_NOT_PLAIN, _DIRECT, _REREAD = 0, 1, 2
+
+
+def _plain(value: Any, depth: int) -> int:
+    """Is ``value`` made only of the exact types dict (str keys), list, tuple, str, int within
+    +-(2**53 - 1), finite float, bool and None, nested at most 64 deep? If not: _NOT_PLAIN.
+    Subclasses (IntEnum, OrderedDict, str enums), other key types (which json would turn into
+    strings) and large integers (which ``canonical_json`` refuses but the text path would read
+    as doubles) are not plain.
+
+    A plain value written by the C encoder (floats by repr()) reads back with JSON's number
+    model as ``value`` itself (repr() round-trips every double), so the canonical bytes of
+    that text are the canonical bytes of ``value``. _DIRECT: that text is already canonical
+    (every float is non-integral and at least 1e-4 in size, which repr() writes as RFC 8785
+    does; the astral check is still made); _REREAD: it holds a float repr() writes otherwise
+    (100.0, 1e-05), so it goes through ``_fast_canonical``."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return _DIRECT
+    if kind is int:
+        return _DIRECT if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER else _NOT_PLAIN
+    if kind is float:
+        if not math.isfinite(value):
+            return _NOT_PLAIN
+        return _REREAD if value.is_integer() or abs(value) < 1e-4 else _DIRECT
+    if depth >= 64:
+        return _NOT_PLAIN
+    if kind is dict:
+        if any(type(key) is not str for key in value):
+            return _NOT_PLAIN
+        items: Any = value.values()
+    elif kind is list or kind is tuple:
+        items = value
+    else:
+        return _NOT_PLAIN
+    shape = _DIRECT
+    for item in items:
+        inner = _plain(item, depth + 1)
+        if inner == _NOT_PLAIN:
+            return _NOT_PLAIN
+        if inner == _REREAD:
+            shape = _REREAD
+    return shape
+
+
 def _int_or_double(text: str) -> int | float:
     number = int(text)
     return number if -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER else float(text)
+
+
+_DECODER = json.JSONDecoder(parse_int=_int_or_double)
 
 
 def _as_doubles(value: Any) -> Any:

@@ -34,6 +34,10 @@ def verify(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     scope: str | None = typer.Option(None, "--scope", metavar="TYPE:ID", help="Verify one chain only, e.g. job:8c0f... or system:global."),
     format: VerifyFormat = format_option(VerifyFormat),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, metavar="N",
+        help="Processes that check a large table's chains in parallel, in one snapshot (default: one per CPU, at most 8; 1: this process only).",
+    ),
 ) -> None:
     """Recompute every chain (or one --scope) and report, per scope, the rows checked and the
     first broken row: its id and what is wrong (hash mismatch, wrong predecessor, gap).
@@ -56,7 +60,7 @@ def verify(
         with engine.connect() as conn, conn.begin():
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
             with _progress(audit.count_rows(conn, wanted)) as advance:
-                for result in audit.iter_verify(conn, wanted, progress=advance):
+                for result in audit.iter_verify(conn, wanted, progress=advance, workers=workers):
                     out.stream(result)  # text: a line per scope as it is verified
                     scopes.append(result)
     finally:

@@ -350,6 +350,56 @@ def test_a_removed_first_row_leaves_a_gap_at_the_new_first_row(audit_db: Engine)
     assert scope.broken_rows == 1
 
 
+def test_parallel_verify_finds_the_first_broken_row_of_every_scope_as_one_process_does(
+    audit_db: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Several processes, each verifying a range of scopes in the caller's snapshot, report
+    exactly what one process reports: every scope in order, its rows and head, and the first
+    broken row of each broken chain (tampered in scopes spread over all the ranges)."""
+    generate_chains(audit_db, scopes=30, per_scope=6)
+    with audit_db.connect() as conn:
+        ids = {s: conn.execute(sa.text("SELECT array_agg(id ORDER BY id) FROM audit_logs WHERE scope_id = :s"),
+                               {"s": f"job-{s}"}).scalar_one() for s in (1, 12, 25, 30)}
+    tamper(audit_db, TAMPERING["payload (value)"].replace("'{n}'", "'{attempt}'"), id=ids[1][3])
+    tamper(audit_db, TAMPERING["payload (value)"].replace("'{n}'", "'{attempt}'"), id=ids[1][4])  # the 2nd broken row
+    tamper(audit_db, "DELETE FROM audit_logs WHERE id = :id", id=ids[12][0])
+    tamper(audit_db, TAMPERING["prev_chain_hash"], id=ids[25][5])
+    tamper(audit_db, TAMPERING["created_at"], id=ids[30][2])
+    monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
+    parallel_runs = []
+    real = audit._verify_parallel
+    monkeypatch.setattr(audit, "_verify_parallel", lambda *a, **k: parallel_runs.append(len(a[2])) or real(*a, **k))
+
+    progress: list[int] = []
+    with audit_db.begin() as conn:
+        one = audit.verify(conn, workers=1)
+    with audit_db.begin() as conn:
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")  # as the CLI does
+        many = audit.verify(conn, workers=3, progress=progress.append)
+    assert parallel_runs == [3]
+    assert many.as_dict() == one.as_dict()
+    assert [(b.scope_id, b.first_break.id, b.first_break.kind, b.broken_rows) for b in many.broken] == [
+        ("job-1", ids[1][3], "hash_mismatch", 2), ("job-12", ids[12][1], "gap", 1),
+        ("job-25", ids[25][5], "wrong_predecessor", 1), ("job-30", ids[30][2], "hash_mismatch", 1),
+    ]
+    assert many.rows == 179 and len(many.scopes) == 30 and progress[-1] == 179
+
+
+def test_parallel_verify_reads_the_callers_snapshot(audit_db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    generate_chains(audit_db, scopes=4, per_scope=3)
+    monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
+    parallel_runs = []
+    real = audit._verify_parallel
+    monkeypatch.setattr(audit, "_verify_parallel", lambda *a, **k: parallel_runs.append(len(a[2])) or real(*a, **k))
+    with audit_db.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        conn.execute(sa.text("SELECT count(*) FROM audit_logs")).scalar_one()  # the snapshot is taken
+        audit.append_one(audit_db, scope_type="job", scope_id="job-1", event_type="job.progress", payload={})
+        report = audit.verify(conn, workers=2)
+        conn.rollback()
+    assert parallel_runs == [2]
+    assert report.intact and report.rows == 12  # the row appended after the snapshot is not read
+
+
 # ------------------------------------------------------------------------- concurrency
 
 
@@ -545,6 +595,55 @@ def test_many_threads_with_append_one_on_one_scope_make_one_unforked_chain(audit
     by_id = sorted(entries, key=lambda e: e.id)  # one chain, in id order and in time order
     assert [e.prev_chain_hash for e in by_id[1:]] == [e.chain_hash for e in by_id[:-1]]
     assert all(a.created_at <= b.created_at for a, b in zip(by_id, by_id[1:], strict=False))
+
+
+def test_append_one_is_one_statement_when_the_scope_lock_is_free(audit_db: Engine) -> None:
+    with _psycopg(audit_db, autocommit=True) as conn:
+        for n in range(3):
+            audit.append_one(conn, scope_type="job", scope_id=f"j{n % 2}", event_type="job.created", payload={"n": n})
+        prepared = conn.execute("SELECT statement FROM pg_prepared_statements").fetchall()
+    # no BEGIN, lock statement or COMMIT was ever needed: only the INSERT that tries the lock
+    assert len(prepared) == 1 and "pg_try_advisory_xact_lock" in prepared[0][0]
+    report = verify(audit_db)
+    assert report.intact and sorted(s.rows for s in report.scopes) == [1, 2]
+
+
+def test_append_one_whose_snapshot_missed_a_row_appends_after_it(audit_db: Engine) -> None:
+    """A row committed between the fast path's snapshot and its insert (here by a direct
+    INSERT that takes no scope lock) makes the fork guard refuse the fast path's row; the
+    append is then made the locked way and links to that row."""
+    first = audit.append_one(audit_db, scope_type="job", scope_id="a", event_type="job.created", payload={})
+    created = "2030-01-01T00:00:00.000000Z"
+    record = audit.record_json(scope_type="job", scope_id="a", actor_user_id=None, event_type="job.started",
+                               payload_json="{}", created_at=created)
+    direct_hash = audit.chain_hash(first.chain_hash, record)
+    direct = audit_db.connect()
+    direct.begin()
+    direct.execute(sa.text(
+        "INSERT INTO audit_logs (scope_type, scope_id, event_type, payload, created_at, prev_chain_hash, chain_hash) "
+        "VALUES ('job', 'a', 'job.started', '{}', :created, :prev, :hash)"),
+        {"created": created, "prev": first.chain_hash, "hash": direct_hash})
+    results: list[audit.AuditEntry] = []
+    errors: list[BaseException] = []
+
+    def third() -> None:
+        try:
+            results.append(audit.append_one(audit_db, scope_type="job", scope_id="a", event_type="job.progress",
+                                            payload={"n": 3}))
+        except BaseException as exc:
+            errors.append(exc)
+
+    waiter = threading.Thread(target=third)
+    waiter.start()
+    time.sleep(0.5)  # the fast path got the (free) scope lock, missed the direct row and waits on its key
+    assert not results and not errors
+    direct.commit()
+    direct.close()
+    waiter.join(timeout=10)
+    assert not errors and results and results[0].prev_chain_hash == direct_hash
+    report = verify(audit_db)
+    assert report.intact and report.rows == 3
+    _assert_no_fork(audit_db)
 
 
 def test_append_one_and_append_in_a_transaction_share_the_scope_lock(audit_db: Engine) -> None:

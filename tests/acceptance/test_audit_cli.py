@@ -130,3 +130,25 @@ def test_select_on_audit_logs_is_all_it_needs(run_cli, db) -> None:
         with engine.begin() as conn:
             conn.execute(sa.text(f"DROP OWNED BY {role}"))
             conn.execute(sa.text(f"DROP ROLE {role}"))
+
+
+def test_workers_check_ranges_of_scopes_in_parallel_with_the_same_output(run_cli, db, monkeypatch) -> None:
+    from cadb import audit
+
+    url, engine = db
+    ids = fill(engine, Scope("job", "j-1"), 3)
+    for n in range(2, 6):
+        fill(engine, Scope("job", f"j-{n}"), 2)
+    tamper(engine, "UPDATE audit_logs SET payload = '{\"n\": 7}' WHERE id = :id", id=ids[1])
+    with engine.begin() as conn:
+        conn.execute(sa.text("ANALYZE audit_logs"))  # the planner's row count decides
+    monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
+    runs = []
+    real = audit._verify_parallel
+    monkeypatch.setattr(audit, "_verify_parallel", lambda *a, **k: runs.append(len(a[2])) or real(*a, **k))
+    one = run_cli("audit", "verify", "--db", url, "--workers", "1")
+    three = run_cli("audit", "verify", "--db", url, "--workers", "3")
+    assert runs == [3]
+    assert (one.code, three.code) == (2, 2)
+    assert three.stdout == one.stdout and f"first broken row id {ids[1]}" in three.stdout.splitlines()[0]
+    assert run_cli("audit", "verify", "--db", url, "--workers", "0").code != 0  # refused by the option

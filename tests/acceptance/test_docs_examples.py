@@ -62,7 +62,7 @@ SUB_FOLDER = "docs"
 
 # Examples of schemactl/alembic that are not run, each with the reason (exact text).
 EXCLUDED: dict[str, str] = {
-    "schemactl audit verify [--db URL] [--scope TYPE:ID] [--format text|json]":
+    "schemactl audit verify [--db URL] [--scope TYPE:ID] [--format text|json] [--workers N]":
         "usage synopsis, not an example",
     "schemactl diff [--db URL] [--dev-db URL] [--format text|sql|json]":
         "usage synopsis, not an example",

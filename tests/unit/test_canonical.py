@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import enum
 import json
 import math
 import struct
@@ -201,3 +204,68 @@ def test_canonical_json_from_text_equals_rfc8785(value: object) -> None:
 def test_canonical_text_is_a_fixed_point(value: object) -> None:
     text = canonical_json_from_text(json.dumps(value))
     assert canonical_json_from_text(text) == text
+
+
+# ------------------------------------------- canonical_json's fast path (values) equals rfc8785
+
+class _Flag(enum.IntEnum):
+    ON = 1
+
+
+python_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([100.0, -0.0, 1e-05, 1e-7, 1e16, 1e21, 2.0**53, 0.0001, 123.456, 5e-324])
+    | st.text() | st.sampled_from(["\U0001f600", "\ufb33", "\ud800", "a\x00", '"\\\n\x1f\u2028', _Flag.ON]),
+    lambda children: st.lists(children, max_size=5) | st.lists(children, max_size=3).map(tuple)
+    | st.dictionaries(st.text(max_size=5) | st.sampled_from(["\U0001f600", "\ufb33", "\ud800"]), children, max_size=5),
+    max_leaves=20,
+)
+
+
+def _rfc8785_or_error(value: object) -> bytes | None:
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, UnicodeError, RecursionError):
+        return None
+
+
+@settings(max_examples=600, deadline=None)
+@given(python_values)
+@example({"\U0001f600": 1.5, "\ufb33": 2.5, "a": [1e21, 1e-7, 100.0, 0.0001, 9.999e-05, -0.0, 2**53 - 1]})
+@example({1: "an int key"})
+@example({"big": 2**53})
+@example((1.5, [2.5, ("x",)]))
+def test_canonical_json_of_a_value_equals_rfc8785(value: object) -> None:
+    """The differential property test of canonical_json's C fast path: the same bytes as the
+    rfc8785 package, or refused exactly when rfc8785 refuses."""
+    expected = _rfc8785_or_error(value)
+    if expected is None:
+        with pytest.raises(NotCanonicalJson):
+            canonical_json(value)
+    else:
+        assert canonical_json(value) == expected
+
+
+@pytest.mark.parametrize("value", [
+    {"attempt": 3, "job_id": "job-7", "note": "Çelik şaft", "metrics": {"cycle_time_s": 3.25, "toolpath_mm": 1234.5}},
+    [1, 2.5, "x", None, True, {"k": []}],
+    {"z": 100.0, "m": -0.0, "x": [2.0]},  # integral floats, which repr() writes as 100.0: read back first
+    ("a", ("b", 1)),
+])
+def test_plain_values_never_reach_rfc8785(value: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = rfc8785.dumps(value)
+    monkeypatch.setattr(rfc8785, "dumps", lambda _value: pytest.fail("took the rfc8785 path"))
+    assert canonical_json(value) == expected
+
+
+@pytest.mark.parametrize("value", [
+    {1: "x"}, {"n": 2**53}, {"tiny": 1e-05}, {"e": _Flag.ON}, {"\U0001f600": 1, "\ufb33": 2}, ["\ud800"], collections.OrderedDict(a=1),
+])
+def test_values_json_would_write_differently_take_the_rfc8785_path(value: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = rfc8785.dumps
+    monkeypatch.setattr(rfc8785, "dumps", lambda v: calls.append(v) or real(v))
+    with contextlib.suppress(NotCanonicalJson):
+        canonical_json(value)
+    assert calls == [value]
