@@ -90,7 +90,7 @@ def _register() -> None:
     if _registered:
         return
     _registered = True
-    from cli import audit, db, diff, importer, migrate, models, seed, spec, up
+    from cli import audit, db, diff, importer, migrate, models, preflight, seed, spec, up
 
     spec.register(app)  # validate, erd, docs
     up.register(app)
@@ -100,6 +100,7 @@ def _register() -> None:
     audit.register(app)
     models.register(app)
     importer.register(app)  # import
+    preflight.register(app)
     app.add_typer(db.db_app, name="db")
 
 

@@ -75,13 +75,19 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         revision: str = typer.Argument("head", help="Target revision (default: head)."),
         db: str | None = typer.Option(None, "--db", help=DB_HELP),
+        no_preflight: bool = typer.Option(False, "--no-preflight", help="Skip the read-only check of the pending revisions against the data (schemactl preflight)."),
     ) -> None:
-        """Upgrade the database to REVISION (default head). Concurrent upgrades wait on an advisory lock."""
+        """Upgrade the database to REVISION (default head). Concurrent upgrades wait on an advisory lock.
+
+        First runs schemactl preflight (read-only): when the data would make a pending revision
+        fail, prints the problems and stops before anything runs (exit 1); --no-preflight skips it."""
         from generator.migrate import api as migrate
 
         state: State = ctx.obj
         live = _live(state, db)
         migrate.status(state.root, live.url)  # refuses a database at a revision this repo doesn't know
+        if not no_preflight:
+            _preflight_gate(state, live)
         with OUT.stderr.status(f"upgrading to {revision} (waits if another upgrade holds the migration lock)..."):
             moved = migrate.upgrade(state.root, live.url, revision)
         applied = migrate.revisions_between(state.root, moved)
@@ -125,6 +131,25 @@ def register(app: typer.Typer) -> None:
         st = migrate.status(state.root, live.url)
         reporter(format).report(st)
         raise typer.Exit(2 if check and st.pending else 0)
+
+
+def _preflight_gate(state: State, live) -> None:
+    """schemactl preflight before an upgrade: its findings, then a refusal (docs/preflight.md)."""
+    from cli.preflight import run_preflight
+    from cli.text import preflight_lines
+    from generator.errors import MigrationError
+
+    report = run_preflight(state, None, live=live)
+    if report.status == "safe":
+        return
+    from rich.markup import escape
+
+    for line in preflight_lines(report):
+        OUT.note(escape(line))
+    raise MigrationError(
+        f"preflight: {len(report.findings)} problem(s) in the pending revisions; nothing was applied",
+        "fix the rows listed above (or the revision), or pass --no-preflight to upgrade anyway",
+    )
 
 
 def _generate_lock(state: State):

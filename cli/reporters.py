@@ -36,6 +36,7 @@ STATUSES = frozenset({
     "written", "no_changes", "needed", "unexpressible",  # generate, seed --revision, seed --check, import
     "intact", "broken",  # audit verify
     "at_head", "behind",  # status
+    "safe", "unsafe",  # preflight
     "error",
 })
 
@@ -49,7 +50,8 @@ SEED_REVISION = "generator.seeds.revision.SeedRevisionResult"
 VERIFY = "cadb.audit.VerifyReport"
 STATUS = "generator.migrate.api.Status"
 IMPORT = "generator.adopt.importer.ImportResult"
-RESULTS = (VALIDATE, DIFF, GENERATE, SEED, SEED_CHECK, SEED_REVISION, VERIFY, STATUS, IMPORT)
+PREFLIGHT = "generator.preflight.run.PreflightReport"
+RESULTS = (VALIDATE, DIFF, GENERATE, SEED, SEED_CHECK, SEED_REVISION, VERIFY, STATUS, IMPORT, PREFLIGHT)
 
 
 class Result(Protocol):

@@ -277,3 +277,41 @@ def status(st: Any) -> None:
     OUT.line(f"head:    {', '.join(st.heads) or '(no revisions)'}")
     OUT.line(f"pending: {', '.join(st.pending) if st.pending else 'none'}")
     OUT.line("at_head" if st.at_head else f"behind by {len(st.pending)} revision(s): run schemactl upgrade")
+
+
+# --------------------------------------------------------------------------- preflight
+
+
+@_renders("generator.preflight.run.PreflightReport")
+def preflight(report: Any) -> None:
+    for line in preflight_lines(report):
+        OUT.line(line)
+    from rich.markup import escape
+
+    for note in report.notes:
+        OUT.note(f"[dim]note: {escape(note)}[/]")
+    OUT.note(preflight_verdict(report))
+
+
+def preflight_lines(report: Any) -> list[str]:
+    lines = []
+    for f in report.findings:
+        where = f"{f.table}.{f.object}" if f.table and not f.object.startswith(f.table + ".") else f.object
+        keys = f" (keys {', '.join(_sample(k) for k in f.samples)})" if f.samples else ""
+        lines.append(f"{f.revision or '-'} {where}: {f.message}{keys}")
+    for t in report.tables:
+        lines.append(f"  {t.table}: {t.bytes:,} bytes, ~{t.rows:,} rows, ~{t.seconds:,.1f} s ({'; '.join(t.work)})")
+    return lines
+
+
+def _sample(key: Any) -> str:
+    return "(" + ", ".join(str(k) for k in key) + ")" if isinstance(key, list) else str(key)
+
+
+def preflight_verdict(report: Any) -> str:
+    pending = ", ".join(p["revision"] for p in report.pending)
+    if not report.pending:
+        return "[green]safe[/]: no pending revision"
+    if report.status == "safe":
+        return f"[green]safe[/]: {plural(report.probes, 'probe')} on the data found nothing that would make {pending} fail"
+    return f"[red]unsafe[/]: {plural(len(report.findings), 'problem')} in the pending revision(s) {pending}"

@@ -39,7 +39,8 @@ LAYERS = (
     Layer("migrate", ("generator.migrate",), ("cadb", "base", "spec", "schema", "pg", "drift")),
     Layer("seeds", ("generator.seeds",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate")),
     Layer("adopt", ("generator.adopt",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate")),
-    Layer("cli", ("cli",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate", "seeds", "adopt")),
+    Layer("preflight", ("generator.preflight",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate")),
+    Layer("cli", ("cli",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate", "seeds", "adopt", "preflight")),
 )
 
 
