@@ -191,6 +191,8 @@ def _alter(cmd: Any, table: str, plan: RevisionPlan, names: _Names, pending: dic
     target = names.target(table)
     sub = cmd.subtype
     if sub == AlterTableType.AT_SetNotNull:
+        if _checked_not_null(plan, target, cmd.name):  # the online pattern: CHECK (col IS NOT NULL) validated first
+            return
         plan.checks.append(Check(plan.revision, NOT_NULL, target, cmd.name, [cmd.name],
                                  added_column=(target, cmd.name) in names.added))
         plan.costs.append(Cost(plan.revision, target, SCAN, cmd.name))
@@ -220,6 +222,19 @@ def _alter(cmd: Any, table: str, plan: RevisionPlan, names: _Names, pending: dic
         if check is not None:
             plan.checks.append(check)
             plan.costs.append(Cost(plan.revision, target, SCAN, cmd.name))
+
+
+def _checked_not_null(plan: RevisionPlan, table: str, column: str) -> bool:
+    """A validated ``CHECK (col IS NOT NULL)`` on the column earlier in the revision: its rows
+    are already counted (and that step fails first), so SET NOT NULL adds no probe."""
+    from pglast import parse_sql
+
+    for check in plan.checks:
+        if check.kind == CHECK and check.table == table and check.expr:
+            text = _deparse(parse_sql(f"SELECT {_quote(column)} IS NOT NULL")[0].stmt.targetList[0].val)
+            if check.expr in (text, f"{column} IS NOT NULL"):
+                return True
+    return False
 
 
 def _constraint(con: Any, target: str, plan: RevisionPlan, names: _Names, pending: dict[tuple[str, str], Check],
