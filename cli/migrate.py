@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
         check: bool = typer.Option(False, "--check", help="Write nothing; exit 2 if the spec needs a new revision (for CI)."),
         allow_destructive: bool = typer.Option(False, "--allow-destructive", help="Permit steps that lose data (drops, narrowing types)."),
         empty: bool = typer.Option(False, "--empty", help="Write an empty revision (e.g. a base anchor)."),
+        no_data_proof: bool = typer.Option(False, "--no-data-proof", help="Skip the proof on synthetic rows (docs/preflight.md)."),
         dev_db: str | None = typer.Option(None, "--dev-db", help=DEV_HELP),
         format: GenerateFormat = format_option(GenerateFormat),
     ) -> None:
@@ -66,6 +67,7 @@ def register(app: typer.Typer) -> None:
                 result = run_generate(
                     state.root, spec, dev.url, message, check=check, allow_destructive=allow_destructive,
                     empty=empty, progress=lambda phrase: status.update(phrase + "..."), spec_key=cache_key(state.spec),
+                    data_proof=not no_data_proof,
                 )
         reporter(format).report(result)
         raise typer.Exit({"written": 0, "no_changes": 0, "needed": 2, "unexpressible": 1}[result.status])

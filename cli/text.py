@@ -147,7 +147,20 @@ def generate(result: Any) -> None:
             OUT.note(f"[yellow]a revision is needed[/]: {len(result.summary)} operation(s); run schemactl generate -m MSG")
         else:
             proof = result.timings.get("proof", 0)
+            data_proof_lines(result.data_proof)
             OUT.note(f"[green]wrote[/] {shown_path(result.path)} (revision {result.revision}, proven in {proof:.1f}s)")
+
+
+def data_proof_lines(proof: Any) -> None:
+    """The proof on synthetic rows: how many rows, and each table it could not fill, and why."""
+    if proof is None:
+        return
+    from rich.markup import escape
+
+    OUT.note(f"[dim]data proof: {plural(sum(proof.rows.values()), 'synthetic row')} in "
+             f"{plural(len(proof.rows), 'table')}, {proof.seconds:.1f}s[/]")
+    for table, why in sorted(proof.skipped.items()):
+        OUT.note(f"[yellow]data proof skipped {escape(table)}[/]: {escape(why)}")
 
 
 # ------------------------------------------------------------------------------ import

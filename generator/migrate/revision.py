@@ -72,6 +72,7 @@ class GenerateResult:
     down_revision: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     leftover: list[str] = field(default_factory=list)
+    data_proof: Any = None  # generator.migrate.data_proof.DataProof, when it ran
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +85,7 @@ class GenerateResult:
             "destructive": list(self.destructive),
             "leftover": list(self.leftover),
             "timings": self.timings,
+            "data_proof": self.data_proof.as_dict() if self.data_proof is not None else None,
         }
 
 
@@ -119,6 +121,7 @@ def generate(
     empty: bool = False,
     progress: Progress = _noop,
     spec_key: str = "",
+    data_proof: bool = True,
 ) -> GenerateResult:
     """Plan, prove and write a revision (or, with ``check``, only say whether one is needed).
 
@@ -190,6 +193,12 @@ def generate(
                     rev_id,
                     down_revision,
                 )
+            proof_on_data = None
+            if data_proof and not empty:  # the proof's copy is back at the previous head: fill it, upgrade it
+                from generator.migrate.data_proof import prove_on_data
+
+                with timer.step("data proof", "proving the revision on synthetic rows"):
+                    proof_on_data = prove_on_data(root, scripts, head_url, rev_id)
             final = root / "migrations" / "versions" / path.name
             final.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, final)
@@ -201,6 +210,7 @@ def generate(
         revision=rev_id,
         down_revision=down_revision,
         timings=timer.timings,
+        data_proof=proof_on_data,
     )
 
 
