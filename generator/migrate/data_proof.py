@@ -57,17 +57,22 @@ def _data_failure(exc: BaseException, rows: dict[str, int]) -> ProofFailed | Non
 
     seen: set[int] = set()
     stack: list[BaseException | None] = [exc]
+    statement = None  # SQLAlchemy's error carries the statement, the driver's error it wraps the diagnostics
     while stack:
         e = stack.pop()
         if e is None or id(e) in seen:
             continue
         seen.add(id(e))
+        statement = statement or getattr(e, "statement", None)
         if isinstance(e, psycopg.Error) and (e.sqlstate or "")[:2] in ("22", "23"):
             diag = e.diag
-            table = diag.table_name or "?"
+            table, column = diag.table_name, diag.column_name
+            if not table:  # a cast error names no table: the failing statement does
+                table, column = _statement_target(statement)
+            table = table or "?"
             where = ", ".join(x for x in (
                 f"table {table}",
-                f"column {diag.column_name}" if diag.column_name else "",
+                f"column {column}" if column else "",
                 f"constraint {diag.constraint_name}" if diag.constraint_name else "",
             ) if x)
             count = rows.get(table)
@@ -82,6 +87,23 @@ def _data_failure(exc: BaseException, rows: dict[str, int]) -> ProofFailed | Non
             )
         stack.extend([getattr(e, "orig", None), e.__cause__, e.__context__])
     return None
+
+
+def _statement_target(statement: str | None) -> tuple[str | None, str | None]:
+    """(table, column) of an ``ALTER TABLE t ALTER COLUMN c ...`` statement (pglast)."""
+    if not statement:
+        return None, None
+    from pglast import ast, parse_sql
+    from pglast.parser import ParseError
+
+    try:
+        stmt = parse_sql(statement)[0].stmt
+    except (ParseError, IndexError):
+        return None, None
+    if isinstance(stmt, ast.AlterTableStmt) and stmt.relation is not None:
+        names = [c.name for c in stmt.cmds or () if getattr(c, "name", None)]
+        return stmt.relation.relname, names[0] if names else None
+    return None, None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -18,7 +18,9 @@ head's catalog (``read_tables``), honours what it says, and lets the database ju
   ``length(col) <= n``): values are drawn inside them, spread from bound to bound; any other
   CHECK, trigger or exclusion decides by rejecting the row (each insert has its own savepoint).
 
-Columns with a default (identity, serial, ``now()``) are left to it. What cannot be satisfied
+Identity and generated columns are left to the database; a column with a default takes it in
+even rows and a value of its own in odd ones (so an enum column defaulting to ``queued``
+still holds every label). What cannot be satisfied
 is skipped with a reason (``Filled.skipped``), never guessed.
 """
 
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ROWS_PER_TABLE = 20
+WIDE = {"bigint": 3_000_000_000, "integer": 40_000}
 FUTURE = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
 NULL_EVERY = 5  # nullable columns hold NULL in rows 4, 9, 14, ... (0-based)
 
@@ -40,11 +43,12 @@ class Column:
     name: str
     type: str  # format_type
     not_null: bool
-    has_default: bool  # a default, identity or generated expression: left to the database
+    has_default: bool  # a default, identity or generated expression
     enum_labels: list[str] = field(default_factory=list)
     category: str = ""  # pg_type.typcategory of the base type
     max_length: int | None = None
     position: int = 0  # the column's place in the table
+    automatic: bool = False  # identity, generated or serial (nextval): always left to the database
 
 
 @dataclass
@@ -77,7 +81,8 @@ def read_tables(conn: Any) -> list[Table]:
     """The ordinary tables of schema public (partitioned parents too; not their partitions)."""
     cols = conn.execute(
         "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-        "a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '', "
+        "a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '', a.attidentity <> '' OR a.attgenerated <> '' OR coalesce((SELECT pg_get_expr(d.adbin, d.adrelid) "
+        "  FROM pg_attrdef d WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum), '') LIKE 'nextval(%', "
         "coalesce(array(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = bt.oid ORDER BY e.enumsortorder), '{}'), "
         "bt.typcategory::text, CASE WHEN a.atttypmod > 4 AND bt.typcategory = 'S' THEN a.atttypmod - 4 END "
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -88,10 +93,10 @@ def read_tables(conn: Any) -> list[Table]:
         "AND c.relname <> 'alembic_version' ORDER BY c.relname, a.attnum"
     ).fetchall()
     tables: dict[str, Table] = {}
-    for rel, name, typ, not_null, has_default, labels, category, max_length in cols:
+    for rel, name, typ, not_null, has_default, automatic, labels, category, max_length in cols:
         table = tables.setdefault(rel, Table(rel, []))
         table.columns.append(Column(name, typ, not_null, has_default, list(labels), category, max_length,
-                                    len(table.columns)))
+                                    len(table.columns), automatic))
     cons = conn.execute(
         "SELECT c.conrelid::regclass::text, c.contype::text, pg_get_constraintdef(c.oid), "
         "coalesce(array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, i) "
@@ -265,12 +270,15 @@ def value(col: Column, i: int, bounds: Bounds | None) -> Any:
     """A value (SQL text, cast to the column's type by the caller) for row ``i``; None is NULL."""
     if not col.not_null and i % NULL_EVERY == NULL_EVERY - 1:
         return None
+    turn = i // 2 if col.has_default else i  # a defaulted column gets a value in odd rows only
     if bounds and bounds.choices:
-        return str(bounds.choices[i % len(bounds.choices)])
+        return str(bounds.choices[turn % len(bounds.choices)])
     if col.enum_labels:
-        return col.enum_labels[i % len(col.enum_labels)]
+        return col.enum_labels[turn % len(col.enum_labels)]
     typ = col.type
     if col.category == "N":
+        if i == 2 and not bounds and typ in WIDE:  # beyond the next narrower type: a narrowing has something to refuse
+            return str(WIDE[typ])
         return _number(i, bounds, integral=typ in ("smallint", "integer", "bigint"))
     if col.category == "S" and bounds and bounds.pattern:
         matching = pattern_values(bounds.pattern)
@@ -278,7 +286,9 @@ def value(col: Column, i: int, bounds: Bounds | None) -> Any:
             return matching[i]
     if col.category == "S":
         limit = min(x for x in (col.max_length, bounds.max_length if bounds else None, 40) if x is not None)
-        text = f"v{i}-" + "x" * (i % 7)  # lengths vary: a narrowed length has something to refuse
+        text = f"v{i}-" + "x" * (i % 7)  # lengths vary, and row 1 is as long as the type allows:
+        if i == 1:                          # a narrowed length has something to refuse
+            text = text.ljust(limit, "x")
         if len(text) > limit:
             text = f"{i}"
         if len(text) > limit:
@@ -373,13 +383,15 @@ def _fill_table(conn: Any, table: Table, n: int, keys: dict[tuple[str, str], lis
 
     bounds = check_bounds(table.checks)
     fk_of = {c: fk for fk in table.fks for c in fk.columns}
-    wanted = [c for c in table.columns if not c.has_default or c.name in fk_of]
+    wanted = [c for c in table.columns if not c.automatic]
     returning = ", ".join(f"{q(c.name)}::text" for c in table.columns)  # as text: a key handed on as a literal
     inserted, stop, first_error = 0, "", ""
     for i in range(n):
         row: dict[str, Any] = {}
         for col in list(wanted):
             fk = fk_of.get(col.name)
+            if col.has_default and fk is None and i % 2 == 0:
+                continue  # even rows take the column's default, odd rows a value of their own
             try:
                 if fk is None:
                     row[col.name] = value(col, i, bounds.get(col.name))
