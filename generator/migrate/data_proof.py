@@ -67,8 +67,11 @@ def _data_failure(exc: BaseException, rows: dict[str, int]) -> ProofFailed | Non
         if isinstance(e, psycopg.Error) and (e.sqlstate or "")[:2] in ("22", "23"):
             diag = e.diag
             table, column = diag.table_name, diag.column_name
-            if not table:  # a cast error names no table: the failing statement does
+            if not table:  # a cast error names no table: the failing statement does (in a DO block: its context)
                 table, column = _statement_target(statement)
+                for line in (diag.context or "").splitlines():
+                    if not table and line.startswith('SQL statement "') and line.endswith('"'):
+                        table, column = _statement_target(line[len('SQL statement "'):-1])
             table = table or "?"
             where = ", ".join(x for x in (
                 f"table {table}",

@@ -44,8 +44,9 @@ DATA_REFUSED = {
     "column_type_needs_using": "table jobs, column",
     "column_type_narrowed": "table tools, column",
     "domains_created_changed_dropped": "table parts, column code",
-    "enum_value_removed": "[22P02]",
+    "enum_value_removed": "table jobs, column status",
     "enum_value_removed_used_by_default_and_check": "[22P02]",
+    "enum_values_renamed_added_removed": "table jobs, column status",
     "index_forms_added": "table rooms, constraint ix_rooms_email",
     "nullable_changed": "table tools, column name",
 }
