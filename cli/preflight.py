@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
         statement_timeout: str = typer.Option("30s", "--statement-timeout", help="Per probe query (a PostgreSQL interval)."),
         max_seconds: float = typer.Option(60.0, "--max-seconds", help="Estimated rewrite/index build/scan time per table above which it is a finding."),
         max_transaction_age: float = typer.Option(60.0, "--max-transaction-age", help="Seconds an open transaction of another session may be old before it is a finding."),
+        lock_timeout: str = typer.Option("5s", "--lock-timeout", help="How long a probe waits for a lock another session holds before that is a finding."),
     ) -> None:
         """Check the revisions not yet applied to the database against its rows, read-only.
 
@@ -33,14 +34,14 @@ def register(app: typer.Typer) -> None:
         rolled back. Exit 0 safe, 2 would fail or exceeds a threshold, 1 error (docs/preflight.md).
         """
         state: State = ctx.obj
-        report = run_preflight(state, db, statement_timeout, max_seconds, max_transaction_age)
+        report = run_preflight(state, db, statement_timeout, max_seconds, max_transaction_age, lock_timeout=lock_timeout)
         reporter(format).report(report)
         raise typer.Exit(0 if report.status == "safe" else 2)
 
 
 # the defaults are generator.preflight.run's (DEFAULT_*), repeated here so --help imports nothing
 def run_preflight(state: State, db: str | None, statement_timeout: str = "30s", max_seconds: float = 60.0,
-                  max_transaction_age: float = 60.0, live=None):
+                  max_transaction_age: float = 60.0, live=None, lock_timeout: str = "5s"):
     from generator.pg.database import resolve_live
     from generator.preflight.run import preflight as run
 
@@ -49,4 +50,4 @@ def run_preflight(state: State, db: str | None, statement_timeout: str = "30s", 
         OUT.note(f"[dim]database: {live.display} (from {live.source})[/]")
     with OUT.stderr.status("preflight: checking the pending revisions against the data..."):
         return run(state.root, live.url, statement_timeout=statement_timeout, max_seconds=max_seconds,
-                   max_transaction_age=max_transaction_age)
+                   max_transaction_age=max_transaction_age, lock_timeout=lock_timeout)

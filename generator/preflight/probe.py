@@ -232,11 +232,17 @@ END"""
         """table -> (bytes of the heap and its TOAST, estimated rows)."""
         if not tables:
             return {}
-        rows = self.query(
-            "SELECT t, pg_table_size(to_regclass(quote_ident(t))), greatest(c.reltuples, 0)::bigint "
-            "FROM unnest(%s::text[]) t JOIN pg_class c ON c.oid = to_regclass(quote_ident(t))",
-            (tables,),
-        )
+        import psycopg
+
+        sql = ("SELECT t, {size}, greatest(c.reltuples, 0)::bigint "
+               "FROM unnest(%s::text[]) t JOIN pg_class c ON c.oid = to_regclass(quote_ident(t))")
+        self.query("SAVEPOINT schemactl_sizes")
+        try:  # pg_table_size opens the table: a lock held by another session makes it wait (lock_timeout)
+            rows = self.query(sql.format(size="pg_table_size(c.oid)"), (tables,))
+            self.query("RELEASE SAVEPOINT schemactl_sizes")
+        except psycopg.Error:
+            self.query("ROLLBACK TO SAVEPOINT schemactl_sizes")  # the planner's figures need no lock
+            rows = self.query(sql.format(size="c.relpages::bigint * current_setting('block_size')::bigint"), (tables,))
         return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
 
     def long_transactions(self, tables: list[str], max_age: float) -> list[dict[str, Any]]:

@@ -23,6 +23,8 @@ DEFAULT_MAX_TRANSACTION_AGE = 60.0  # another session's transaction older than t
 SLOW = "slow"
 LONG_TRANSACTION = "long_transaction"
 PROBE_FAILED = "probe_failed"
+BLOCKED = "blocked"  # a probe waited longer than the lock timeout: another session holds a conflicting lock
+DEFAULT_LOCK_TIMEOUT = "5s"
 
 
 @dataclass
@@ -103,6 +105,7 @@ def preflight(
     statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT,
     max_seconds: float = DEFAULT_MAX_SECONDS,
     max_transaction_age: float = DEFAULT_MAX_TRANSACTION_AGE,
+    lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
 ) -> PreflightReport:
     current, pending = pending_revisions(root, url)
     report = PreflightReport(current, [{"revision": r, "message": m} for r, _, m in pending])
@@ -123,8 +126,8 @@ def preflight(
             prober = Prober(conn)
             prober.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             try:
-                prober.query("SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', '5s', true)",
-                             (statement_timeout,))
+                prober.query("SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true)",
+                             (statement_timeout, lock_timeout))
                 _run_checks(prober, plans, report)
                 _costs(prober, plans, report, max_seconds)
                 _blockers(prober, plans, report, max_transaction_age)
@@ -138,13 +141,23 @@ def preflight(
 
 
 def _run_checks(prober: Prober, plans: list[P.RevisionPlan], report: PreflightReport) -> None:
+    locked: set[str] = set()  # tables another session locks: probed once, then left
     for plan in plans:
         for check in plan.checks:
+            if check.table in locked:
+                report.notes.append(f"{plan.revision}: {check.kind} {check.table}.{check.object} not checked: the table is locked")
+                continue
             for obj, outcome in prober.probe(check):
                 report.probes += 1
                 table = check.table or obj.split(".", 1)[0]
                 if outcome.not_checked:
                     report.notes.append(f"{plan.revision}: {check.kind} {table}.{obj} not checked: {outcome.not_checked}")
+                elif outcome.sqlstate == "55P03":
+                    locked.add(table)
+                    report.findings.append(Finding(
+                        plan.revision, BLOCKED, table, obj, 0,
+                        message=f"another session holds a lock on {table} (the probe waited past lock_timeout): "
+                                "the migration would wait for it, and every query on the table behind the migration"))
                 elif outcome.error:
                     report.findings.append(Finding(
                         plan.revision, PROBE_FAILED if outcome.sqlstate != "57014" else SLOW, table, obj, 0,

@@ -117,3 +117,17 @@ def test_upgrade_runs_preflight_first(seeded: tuple[Path, str], run_cli) -> None
     # --no-preflight skips it: the upgrade itself then fails on the data, as preflight said
     skipped = run_cli("upgrade", "--db", url, "--no-preflight", cwd=root)
     assert skipped.code == 1 and "preflight" not in skipped.stderr
+
+
+def test_a_table_locked_by_another_session_is_a_blocked_finding_not_a_wait(seeded: tuple[Path, str]) -> None:
+    root, url = seeded
+    with psycopg.connect(libpq_url(url)) as other:
+        other.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE")
+        report = preflight(root, url, lock_timeout="200ms")
+        other.rollback()
+    blocked = [f for f in report.findings if f.kind == "blocked"]
+    # the first probe of items, and the enum probe (which finds items by its type); the other 5 are notes
+    assert [(f.table, f.object) for f in blocked] == [("items", "label"), ("items", "items.color (shade: blue)")]
+    assert sum("items." in n and "the table is locked" in n for n in report.notes) == 5
+    # the other tables were still probed
+    assert {(f.kind, f.table) for f in report.findings} >= {("not_null_column_without_default", "pairs"), ("check", "owners")}
