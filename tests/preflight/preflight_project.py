@@ -96,7 +96,7 @@ def downgrade() -> None:
 '''
 
 
-def make_project(root: Path, pending: bool = True) -> Path:
+def make_project(root: Path, pending: bool = True, revision: str | None = None) -> Path:
     """The project at ``root``: the repo's alembic.ini, env.py and schema.yaml (only so the CLI
     finds the project; preflight never reads it), revision 0001 and, with ``pending``, 0002."""
     versions = root / "migrations" / "versions"
@@ -107,7 +107,7 @@ def make_project(root: Path, pending: bool = True) -> Path:
         shutil.copy(REPO / "migrations" / name, root / "migrations" / name)
     (versions / "0001_base.py").write_text(BASE)
     if pending:
-        (versions / "0002_tighten.py").write_text(PENDING)
+        (versions / "0002_tighten.py").write_text(revision or PENDING)
     return root
 
 
@@ -123,3 +123,40 @@ SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
   UNION ALL SELECT 'enum:' || enumlabel FROM pg_enum
 ) s
 """
+
+
+# The same tightenings in the online forms of issue 18 (what `generate` writes for tables that
+# already exist): preflight must count the same rows, once each.
+ONLINE = '''"""tighten online
+
+Revision ID: 0002
+Revises: 0001
+"""
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute("SET lock_timeout = '5s'")
+    with op.get_context().autocommit_block():
+        op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_items_owner_id")
+        op.execute("CREATE INDEX CONCURRENTLY ix_items_owner_id ON items (owner_id)")
+        op.execute("CREATE UNIQUE INDEX CONCURRENTLY uq_items_code ON items (code)")
+    op.execute("ALTER TABLE items ADD CONSTRAINT uq_items_code UNIQUE USING INDEX uq_items_code")
+    op.execute("ALTER TABLE items ADD CONSTRAINT fk_items_owner FOREIGN KEY (owner_id) REFERENCES owners (id) NOT VALID")
+    op.execute("ALTER TABLE items VALIDATE CONSTRAINT fk_items_owner")
+    op.execute("ALTER TABLE items ADD CONSTRAINT ck_items_qty CHECK (qty >= 0) NOT VALID")
+    op.execute("ALTER TABLE items VALIDATE CONSTRAINT ck_items_qty")
+    op.execute("ALTER TABLE items ADD CONSTRAINT ck_items_label_not_null CHECK (label IS NOT NULL) NOT VALID")
+    op.execute("ALTER TABLE items VALIDATE CONSTRAINT ck_items_label_not_null")
+    op.execute("ALTER TABLE items ALTER COLUMN label SET NOT NULL")
+    op.execute("ALTER TABLE items DROP CONSTRAINT ck_items_label_not_null")
+
+
+def downgrade() -> None:
+    raise NotImplementedError
+'''

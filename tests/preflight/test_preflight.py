@@ -8,7 +8,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from preflight_project import CHECKSUM, make_project
+from preflight_project import CHECKSUM, ONLINE, make_project
 
 from generator.migrate import api as migrate
 from generator.pg.database import libpq_url
@@ -131,3 +131,24 @@ def test_a_table_locked_by_another_session_is_a_blocked_finding_not_a_wait(seede
     assert sum("items." in n and "the table is locked" in n for n in report.notes) == 5
     # the other tables were still probed
     assert {(f.kind, f.table) for f in report.findings} >= {("not_null_column_without_default", "pairs"), ("check", "owners")}
+
+
+def test_the_online_forms_are_probed_once_each_with_the_same_counts(tmp_path: Path, empty_db: str) -> None:
+    """Issue 18's done-when: an index, a FK, a CHECK, a NOT NULL and a UNIQUE added to existing
+    tables the online way (CONCURRENTLY + USING INDEX, NOT VALID + VALIDATE, a validated
+    CHECK (col IS NOT NULL) before SET NOT NULL)."""
+    root = make_project(tmp_path / "project", revision=ONLINE)
+    migrate.upgrade(root, empty_db, "0001")
+    before = checksum(empty_db)
+    report = preflight(root, empty_db)
+    assert checksum(empty_db) == before
+    assert {(f.kind, f.object): (f.count, f.samples) for f in report.findings} == {
+        (P.UNIQUE, "uq_items_code"): (2, [1, 2, 5, 6, 7]),
+        (P.FOREIGN_KEY, "fk_items_owner"): (2, [10, 11]),
+        (P.CHECK, "ck_items_qty"): (3, [3, 6, 9]),
+        (P.CHECK, "ck_items_label_not_null"): (7, [4, 8, 12, 16, 20]),
+    }
+    assert report.probes == 4
+    assert [w for t in report.tables for w in t.work] == [
+        "index_build 0002 (ix_items_owner_id)", "index_build 0002 (uq_items_code)",
+        "scan 0002 (fk_items_owner)", "scan 0002 (ck_items_qty)", "scan 0002 (ck_items_label_not_null)"]
