@@ -313,7 +313,8 @@ def preflight_lines(report: Any) -> list[str]:
         keys = f" (keys {', '.join(_sample(k) for k in f.samples)})" if f.samples else ""
         lines.append(f"{f.revision or '-'} {where}: {f.message}{keys}")
     for t in report.tables:
-        lines.append(f"  {t.table}: {t.bytes:,} bytes, ~{t.rows:,} rows, ~{t.seconds:,.1f} s ({'; '.join(t.work)})")
+        rows = f"~{t.rows:,} rows" if t.rows is not None else "rows not estimated (never analyzed)"
+        lines.append(f"  {t.table}: {t.bytes:,} bytes, {rows}, ~{t.seconds:,.1f} s ({'; '.join(t.work)})")
     return lines
 
 

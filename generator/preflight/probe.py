@@ -228,13 +228,14 @@ END"""
 
     # ------------------------------------------------------------------ sizes and blockers
 
-    def table_sizes(self, tables: list[str]) -> dict[str, tuple[int, int]]:
-        """table -> (bytes of the heap and its TOAST, estimated rows)."""
+    def table_sizes(self, tables: list[str]) -> dict[str, tuple[int, int | None]]:
+        """table -> (bytes of the heap and its TOAST, estimated rows: None when the table was
+        never vacuumed or analyzed)."""
         if not tables:
             return {}
         import psycopg
 
-        sql = ("SELECT t, {size}, greatest(c.reltuples, 0)::bigint "
+        sql = ("SELECT t, {size}, c.reltuples::bigint "
                "FROM unnest(%s::text[]) t JOIN pg_class c ON c.oid = to_regclass(quote_ident(t))")
         self.query("SAVEPOINT schemactl_sizes")
         try:  # pg_table_size opens the table: a lock held by another session makes it wait (lock_timeout)
@@ -243,7 +244,7 @@ END"""
         except psycopg.Error:
             self.query("ROLLBACK TO SAVEPOINT schemactl_sizes")  # the planner's figures need no lock
             rows = self.query(sql.format(size="c.relpages::bigint * current_setting('block_size')::bigint"), (tables,))
-        return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
+        return {r[0]: (int(r[1] or 0), int(r[2]) if r[2] is not None and r[2] >= 0 else None) for r in rows}
 
     def long_transactions(self, tables: list[str], max_age: float) -> list[dict[str, Any]]:
         """Other sessions of this database whose transaction is older than ``max_age`` seconds,

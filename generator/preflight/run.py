@@ -50,7 +50,7 @@ class Finding:
 class TableCost:
     table: str
     bytes: int
-    rows: int
+    rows: int | None  # pg_class.reltuples; None: never analyzed
     work: list[str]  # "rewrite 0010 (priority)", ...
     seconds: float
 
@@ -188,7 +188,7 @@ def _costs(prober: Prober, plans: list[P.RevisionPlan], report: PreflightReport,
             work.setdefault(cost.table, []).append(cost)
     sizes = prober.table_sizes(sorted(work))
     for table in sorted(work):
-        size, rows = sizes.get(table, (0, 0))
+        size, rows = sizes.get(table, (0, None))
         seconds = round(sum(size / RATES[c.what] for c in work[table]), 2)
         report.tables.append(TableCost(table, size, rows, [f"{c.what} {c.revision} ({c.object})" for c in work[table]], seconds))
         if seconds > max_seconds:

@@ -55,7 +55,7 @@ def test_each_seeded_violation_is_found_with_its_exact_count_and_keys(seeded: tu
     # the table the revision creates holds no rows: its CHECK is not probed
     assert not any(f.table == "tags" for f in report.findings)
     costs = {t.table: t for t in report.tables}
-    assert costs["items"].rows == 30 or costs["items"].bytes > 0
+    assert costs["items"].bytes > 0 and costs["items"].rows is None  # never analyzed: no estimate, not 0
     assert any(w.startswith("rewrite 0002") for w in costs["items"].work)
     assert any(w.startswith("index_build 0002 (ix_pairs_note)") for w in costs["pairs"].work)
 
