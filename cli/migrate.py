@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
         live = _live(state, db)
         migrate.status(state.root, live.url)  # refuses a database at a revision this repo doesn't know
         if not no_preflight:
-            _preflight_gate(state, live)
+            _preflight_gate(state, live, revision)
         with OUT.stderr.status(f"upgrading to {revision} (waits if another upgrade holds the migration lock)..."):
             moved = migrate.upgrade(state.root, live.url, revision)
         applied = migrate.revisions_between(state.root, moved)
@@ -135,13 +135,13 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(2 if check and st.pending else 0)
 
 
-def _preflight_gate(state: State, live) -> None:
+def _preflight_gate(state: State, live, revision: str) -> None:
     """schemactl preflight before an upgrade: its findings, then a refusal (docs/preflight.md)."""
     from cli.preflight import run_preflight
     from cli.text import preflight_lines
     from generator.errors import MigrationError
 
-    report = run_preflight(state, None, live=live)
+    report = run_preflight(state, None, live=live, target=revision)
     if report.status == "safe":
         return
     from rich.markup import escape

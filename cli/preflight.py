@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
 
 # the defaults are generator.preflight.run's (DEFAULT_*), repeated here so --help imports nothing
 def run_preflight(state: State, db: str | None, statement_timeout: str = "30s", max_seconds: float = 60.0,
-                  max_transaction_age: float = 60.0, live=None, lock_timeout: str = "5s"):
+                  max_transaction_age: float = 60.0, live=None, lock_timeout: str = "5s", target: str | None = None):
     from generator.pg.database import resolve_live
     from generator.preflight.run import preflight as run
 
@@ -50,4 +50,4 @@ def run_preflight(state: State, db: str | None, statement_timeout: str = "30s", 
         OUT.note(f"[dim]database: {live.display} (from {live.source})[/]")
     with OUT.stderr.status("preflight: checking the pending revisions against the data..."):
         return run(state.root, live.url, statement_timeout=statement_timeout, max_seconds=max_seconds,
-                   max_transaction_age=max_transaction_age, lock_timeout=lock_timeout)
+                   max_transaction_age=max_transaction_age, lock_timeout=lock_timeout, target=target)

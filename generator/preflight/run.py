@@ -85,13 +85,20 @@ class PreflightReport:
         }
 
 
-def pending_revisions(root: Path, url: str) -> tuple[list[str], list[tuple[str, str | None, str]]]:
+def pending_revisions(root: Path, url: str, target: str | None = None) -> tuple[list[str], list[tuple[str, str | None, str]]]:
+    """The database's current revisions and the pending ones (revision, down revision, message),
+    oldest first; with ``target`` (a revision id of ``upgrade REV``) only those up to it."""
     from generator.migrate import api as migrate
 
     st = migrate.status(root, url)
     script = migrate.script_directory(root)
+    pending = list(st.pending)
+    if target in st.current:
+        pending = []
+    elif target in pending:
+        pending = pending[: pending.index(target) + 1]
     out = []
-    for rev_id in st.pending:
+    for rev_id in pending:
         rev = script.get_revision(rev_id)
         down = rev.down_revision if isinstance(rev.down_revision, str) or rev.down_revision is None else rev.down_revision[0]
         out.append((rev_id, down, rev.doc or ""))
@@ -106,8 +113,9 @@ def preflight(
     max_seconds: float = DEFAULT_MAX_SECONDS,
     max_transaction_age: float = DEFAULT_MAX_TRANSACTION_AGE,
     lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
+    target: str | None = None,
 ) -> PreflightReport:
-    current, pending = pending_revisions(root, url)
+    current, pending = pending_revisions(root, url, target)
     report = PreflightReport(current, [{"revision": r, "message": m} for r, _, m in pending])
     if not pending:
         return report
