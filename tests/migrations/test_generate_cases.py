@@ -38,17 +38,18 @@ DOWN_TO_BASE = {"enum_created_with_first_table", "enum_dropped_with_last_user", 
 
 
 # cases whose "after" revision fails on rows the "before" schema accepts: the proof on synthetic
-# rows refuses it (one line naming these), then the case is proven with data_proof=False
+# rows refuses it (one line naming the table), then the case is proven with data_proof=False; only the
+# table is pinned where online-safe generation (issue 18) may make another step fail first
 DATA_REFUSED = {
-    "check_added_dropped_changed": "table parts, constraint ck_parts_material_code",
+    "check_added_dropped_changed": "table parts",
     "column_type_needs_using": "table jobs, column",
     "column_type_narrowed": "table tools, column",
-    "domains_created_changed_dropped": "table parts, column code",
+    "domains_created_changed_dropped": "table parts",
     "enum_value_removed": "table jobs, column status",
     "enum_value_removed_used_by_default_and_check": "[22P02]",
     "enum_values_renamed_added_removed": "table jobs, column status",
-    "index_forms_added": "table rooms, constraint ix_rooms_email",
-    "nullable_changed": "table tools, column name",
+    "index_forms_added": "table rooms",
+    "nullable_changed": "table tools",
 }
 
 
