@@ -90,7 +90,7 @@ def _register() -> None:
     if _registered:
         return
     _registered = True
-    from cli import audit, db, diff, importer, lint, migrate, models, seed, spec, up
+    from cli import audit, db, diff, importer, lint, migrate, models, preflight, seed, spec, up
 
     spec.register(app)  # validate, erd, docs
     up.register(app)
@@ -101,6 +101,7 @@ def _register() -> None:
     models.register(app)
     importer.register(app)  # import
     lint.register(app)  # lint (issue 18)
+    preflight.register(app)  # preflight (issue 18)
     app.add_typer(db.db_app, name="db")
 
 

@@ -43,6 +43,7 @@ def register(app: typer.Typer) -> None:
         allow_destructive: bool = typer.Option(False, "--allow-destructive", help="Permit steps that lose data (drops, narrowing types)."),
         allow_hazard: list[str] = typer.Option([], "--allow-hazard", metavar="KIND", help="Permit a hazardous step on tables with rows: table_rewrite, access_exclusive, data_loss, enum_value_removal (repeatable; docs/online-migrations.md)."),
         empty: bool = typer.Option(False, "--empty", help="Write an empty revision (e.g. a base anchor)."),
+        no_data_proof: bool = typer.Option(False, "--no-data-proof", help="Skip the proof on synthetic rows (docs/preflight.md)."),
         dev_db: str | None = typer.Option(None, "--dev-db", help=DEV_HELP),
         format: GenerateFormat = format_option(GenerateFormat),
     ) -> None:
@@ -74,6 +75,7 @@ def register(app: typer.Typer) -> None:
                     state.root, spec, dev.url, message, check=check, allow_destructive=allow_destructive,
                     allow_hazards=tuple(allow_hazard),
                     empty=empty, progress=lambda phrase: status.update(phrase + "..."), spec_key=cache_key(state.spec),
+                    data_proof=not no_data_proof,
                 )
         reporter(format).report(result)
         raise typer.Exit({"written": 0, "no_changes": 0, "needed": 2, "unexpressible": 1}[result.status])
@@ -83,13 +85,19 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         revision: str = typer.Argument("head", help="Target revision (default: head)."),
         db: str | None = typer.Option(None, "--db", help=DB_HELP),
+        no_preflight: bool = typer.Option(False, "--no-preflight", help="Skip the read-only check of the pending revisions against the data (schemactl preflight)."),
     ) -> None:
-        """Upgrade the database to REVISION (default head). Concurrent upgrades wait on an advisory lock."""
+        """Upgrade the database to REVISION (default head). Concurrent upgrades wait on an advisory lock.
+
+        First runs schemactl preflight (read-only): when the data would make a pending revision
+        fail, prints the problems and stops before anything runs (exit 1); --no-preflight skips it."""
         from generator.migrate import api as migrate
 
         state: State = ctx.obj
         live = _live(state, db)
         migrate.status(state.root, live.url)  # refuses a database at a revision this repo doesn't know
+        if not no_preflight:
+            _preflight_gate(state, live, revision)
         with OUT.stderr.status(f"upgrading to {revision} (waits if another upgrade holds the migration lock)..."):
             moved = migrate.upgrade(state.root, live.url, revision)
         applied = migrate.revisions_between(state.root, moved)
@@ -153,6 +161,23 @@ def _need_migrations(state: State) -> None:
             f"migrations/ has no {' or '.join(missing)}",
             "copy them from schemactl's repository (migrations/env.py runs generator.migrate.env)",
         )
+def _preflight_gate(state: State, live, revision: str) -> None:
+    """schemactl preflight before an upgrade: its findings, then a refusal (docs/preflight.md)."""
+    from cli.preflight import run_preflight
+    from cli.text import preflight_lines
+    from generator.errors import MigrationError
+
+    report = run_preflight(state, None, live=live, target=revision)
+    if report.status == "safe":
+        return
+    from rich.markup import escape
+
+    for line in preflight_lines(report):
+        OUT.note(escape(line))
+    raise MigrationError(
+        f"preflight: {len(report.findings)} problem(s) in the pending revisions; nothing was applied",
+        "fix the rows listed above (or the revision), or pass --no-preflight to upgrade anyway",
+    )
 
 
 def _generate_lock(state: State):

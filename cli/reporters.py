@@ -37,6 +37,7 @@ STATUSES = frozenset({
     "intact", "broken",  # audit verify
     "at_head", "behind",  # status
     "clean", "findings",  # lint
+    "safe", "unsafe",  # preflight
     "error",
 })
 
@@ -51,7 +52,8 @@ VERIFY = "cadb.audit.VerifyReport"
 STATUS = "generator.migrate.api.Status"
 IMPORT = "generator.adopt.importer.ImportResult"
 LINT = "generator.lint.squawk.LintReport"
-RESULTS = (VALIDATE, DIFF, GENERATE, SEED, SEED_CHECK, SEED_REVISION, VERIFY, STATUS, IMPORT, LINT)
+PREFLIGHT = "generator.preflight.run.PreflightReport"
+RESULTS = (VALIDATE, DIFF, GENERATE, SEED, SEED_CHECK, SEED_REVISION, VERIFY, STATUS, IMPORT, LINT, PREFLIGHT)
 
 
 class Result(Protocol):

@@ -147,6 +147,7 @@ def generate(result: Any) -> None:
             OUT.note(f"[yellow]a revision is needed[/]: {len(result.summary)} operation(s); run schemactl generate -m MSG")
         else:
             proof = result.timings.get("proof", 0)
+            data_proof_lines(result.data_proof)
             OUT.note(f"[green]wrote[/] {shown_path(result.path)} (revision {result.revision}, proven in {proof:.1f}s)")
         if result.hazards:
             OUT.note(f"hazards ({len(result.hazards)}, listed in the revision's docstring):")
@@ -169,6 +170,18 @@ def lint(result: Any) -> None:
                  f"({explained} explained in revision headers)")
     else:
         OUT.note(f"[green]clean[/]: no squawk findings in {scope} ({explained} explained in revision headers)")
+
+
+def data_proof_lines(proof: Any) -> None:
+    """The proof on synthetic rows: how many rows, and each table it could not fill, and why."""
+    if proof is None:
+        return
+    from rich.markup import escape
+
+    OUT.note(f"[dim]data proof: {plural(sum(proof.rows.values()), 'synthetic row')} in "
+             f"{plural(len(proof.rows), 'table')}, {proof.seconds:.1f}s[/]")
+    for table, why in sorted(proof.skipped.items()):
+        OUT.note(f"[yellow]data proof skipped {escape(table)}[/]: {escape(why)}")
 
 
 # ------------------------------------------------------------------------------ import
@@ -298,3 +311,42 @@ def status(st: Any) -> None:
     OUT.line(f"head:    {', '.join(st.heads) or '(no revisions)'}")
     OUT.line(f"pending: {', '.join(st.pending) if st.pending else 'none'}")
     OUT.line("at_head" if st.at_head else f"behind by {len(st.pending)} revision(s): run schemactl upgrade")
+
+
+# --------------------------------------------------------------------------- preflight
+
+
+@_renders("generator.preflight.run.PreflightReport")
+def preflight(report: Any) -> None:
+    for line in preflight_lines(report):
+        OUT.line(line)
+    from rich.markup import escape
+
+    for note in report.notes:
+        OUT.note(f"[dim]note: {escape(note)}[/]")
+    OUT.note(preflight_verdict(report))
+
+
+def preflight_lines(report: Any) -> list[str]:
+    lines = []
+    for f in report.findings:
+        where = f"{f.table}.{f.object}" if f.table and not f.object.startswith(f.table + ".") else f.object
+        keys = f" (keys {', '.join(_sample(k) for k in f.samples)})" if f.samples else ""
+        lines.append(f"{f.revision or '-'} {where}: {f.message}{keys}")
+    for t in report.tables:
+        rows = f"~{t.rows:,} rows" if t.rows is not None else "rows not estimated (never analyzed)"
+        lines.append(f"  {t.table}: {t.bytes:,} bytes, {rows}, ~{t.seconds:,.1f} s ({'; '.join(t.work)})")
+    return lines
+
+
+def _sample(key: Any) -> str:
+    return "(" + ", ".join(str(k) for k in key) + ")" if isinstance(key, list) else str(key)
+
+
+def preflight_verdict(report: Any) -> str:
+    pending = ", ".join(p["revision"] for p in report.pending)
+    if not report.pending:
+        return "[green]safe[/]: no pending revision"
+    if report.status == "safe":
+        return f"[green]safe[/]: {plural(report.probes, 'probe')} on the data found nothing that would make {pending} fail"
+    return f"[red]unsafe[/]: {plural(len(report.findings), 'problem')} in the pending revision(s) {pending}"

@@ -74,6 +74,7 @@ class GenerateResult:
     timings: dict[str, float] = field(default_factory=dict)
     leftover: list[str] = field(default_factory=list)
     hazards: list[str] = field(default_factory=list)  # "kind: step (why)", generator.migrate.online_hazards
+    data_proof: Any = None  # generator.migrate.data_proof.DataProof, when it ran
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +88,7 @@ class GenerateResult:
             "leftover": list(self.leftover),
             "hazards": list(self.hazards),
             "timings": self.timings,
+            "data_proof": self.data_proof.as_dict() if self.data_proof is not None else None,
         }
 
 
@@ -123,6 +125,7 @@ def generate(
     empty: bool = False,
     progress: Progress = _noop,
     spec_key: str = "",
+    data_proof: bool = True,
 ) -> GenerateResult:
     """Plan, prove and write a revision (or, with ``check``, only say whether one is needed).
 
@@ -199,6 +202,12 @@ def generate(
                     rev_id,
                     down_revision,
                 )
+            proof_on_data = None
+            if data_proof and not empty:  # the proof's copy is back at the previous head: fill it, upgrade it
+                from generator.migrate.data_proof import prove_on_data
+
+                with timer.step("data proof", "proving the revision on synthetic rows"):
+                    proof_on_data = prove_on_data(root, scripts, head_url, rev_id)
             final = root / "migrations" / "versions" / path.name
             final.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, final)
@@ -211,6 +220,7 @@ def generate(
         down_revision=down_revision,
         timings=timer.timings,
         hazards=[str(h) for h in plan.hazards] if plan else [],
+        data_proof=proof_on_data,
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from migration_helpers import CASES, revision_files
 
-from generator.errors import DestructiveChange
+from generator.errors import DestructiveChange, ProofFailed
 from generator.migrate import api as migrate
 from generator.migrate.online_hazards import KINDS
 from generator.migrate.revision import GenerateResult, generate
@@ -36,6 +36,22 @@ SLOW = {
 }
 # cases whose revisions are also run down to base on a fresh database: nothing may remain
 DOWN_TO_BASE = {"enum_created_with_first_table", "enum_dropped_with_last_user", "table_dropped", "sequences_and_identity_options", "serial_table_dropped"}
+
+
+# cases whose "after" revision fails on rows the "before" schema accepts: the proof on synthetic
+# rows refuses it (one line naming the table), then the case is proven with data_proof=False; only the
+# table is pinned where online-safe generation (issue 18) may make another step fail first
+DATA_REFUSED = {
+    "check_added_dropped_changed": "table parts",
+    "column_type_needs_using": "table jobs, column",
+    "column_type_narrowed": "table tools, column",
+    "domains_created_changed_dropped": "table parts",
+    "enum_value_removed": "table jobs, column status",
+    "enum_value_removed_used_by_default_and_check": "[22P02]",
+    "enum_values_renamed_added_removed": "table jobs, column status",
+    "index_forms_added": "table rooms",
+    "nullable_changed": "table tools",
+}
 
 
 def lines(path: Path) -> list[str]:
@@ -67,7 +83,13 @@ def test_generate_case(case: str, pg: LocalServer, new_project) -> None:
         assert revision_files(root) == ["0001_before.py"], "a refused revision must not be written"
 
     # issue 18: the cases are about what is generated; hazards are gated in test_online_hazards.py
-    result = run(root, folder / "after.yaml", dev, "after", allow_destructive=destructive.exists(), allow_hazards=KINDS)
+    if case in DATA_REFUSED:
+        with pytest.raises(ProofFailed, match=r"^data proof: ") as on_data:
+            run(root, folder / "after.yaml", dev, "after", allow_destructive=destructive.exists(), allow_hazards=KINDS)
+        assert DATA_REFUSED[case] in on_data.value.message
+        assert revision_files(root) == ["0001_before.py"], "a refused revision must not be written"
+    result = run(root, folder / "after.yaml", dev, "after", allow_destructive=destructive.exists(), allow_hazards=KINDS,
+                 data_proof=case not in DATA_REFUSED)
     assert result.status == "written"
     assert result.summary == lines(folder / "expected.txt")
     assert result.path is not None and result.path.is_file()

@@ -40,7 +40,8 @@ LAYERS = (
     Layer("seeds", ("generator.seeds",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate")),
     Layer("adopt", ("generator.adopt",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate")),
     Layer("lint", ("generator.lint",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate")),
-    Layer("cli", ("cli",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate", "seeds", "adopt", "lint")),
+    Layer("preflight", ("generator.preflight",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate")),
+    Layer("cli", ("cli",), ("cadb", "base", "spec", "schema", "pg", "drift", "migrate", "seeds", "adopt", "lint", "preflight")),
 )
 
 

@@ -27,6 +27,7 @@ from generator.adopt.writer import ImportPlan, Unsupported
 from generator.drift.report import UNCHECKED, DiffReport, Statement
 from generator.errors import Problem
 from generator.migrate.api import Status
+from generator.migrate.data_proof import DataProof
 from generator.migrate.revision import GenerateResult
 from generator.pg.catalog import Change
 from generator.seeds.apply import SeedReport, TableReport
@@ -193,7 +194,7 @@ def test_diff_drift(render) -> None:
 
 def test_generate(render) -> None:
     base = {"format_version": 1, "revision": None, "down_revision": "0009", "path": None, "operations": [],
-            "destructive": [], "leftover": [], "hazards": [], "timings": {}}
+            "destructive": [], "leftover": [], "hazards": [], "timings": {}, "data_proof": None}
     check(render, GenerateResult("no_changes", down_revision="0009"), base | {"status": "no_changes"},
           "", "no_changes: the migrations already match the spec\n")
     needed = GenerateResult("needed", ["add column jobs.x", "drop column jobs.y"], ["drop column jobs.y"], down_revision="0009")
@@ -209,6 +210,18 @@ def test_generate(render) -> None:
     check(render, written, base | {"status": "written", "revision": "0010", "path": str(path),
                                    "operations": ["add column jobs.x"], "timings": {"proof": 1.25}},
           "  add column jobs.x\n", "wrote migrations/versions/0010_x.py (revision 0010, proven in 1.2s)\n")
+    proof = DataProof({"jobs": 20, "users": 20}, {"audit_logs": "every synthetic row was rejected (x)"}, 0.5)
+    on_data = GenerateResult("written", ["add column jobs.x"], path=path, revision="0010", down_revision="0009",
+                             timings={"proof": 1.25}, data_proof=proof)
+    check(render, on_data, base | {"status": "written", "revision": "0010", "path": str(path),
+                                   "operations": ["add column jobs.x"], "timings": {"proof": 1.25},
+                                   "data_proof": {"rows": {"jobs": 20, "users": 20},
+                                                  "skipped": {"audit_logs": "every synthetic row was rejected (x)"},
+                                                  "seconds": 0.5}},
+          "  add column jobs.x\n",
+          "data proof: 40 synthetic rows in 2 tables, 0.5s\n"
+          "data proof skipped audit_logs: every synthetic row was rejected (x)\n"
+          "wrote migrations/versions/0010_x.py (revision 0010, proven in 1.2s)\n")
 
 
 def test_generate_hazards(render) -> None:
