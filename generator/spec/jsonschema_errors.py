@@ -168,11 +168,10 @@ _UNSUPPORTED_KEYS = {
     (): {
         "procedures": "procedures (under functions:, kind: procedure)", "triggers": "triggers (under a table's triggers:)",
         "schemas": "schemas",
-        "roles": "roles", "grants": "grants",
-        "policies": "row-level security policies", "comments": "separate comments",
+        "grants": "grants (under each object's grants:)",
+        "policies": "row-level security policies (under a table's policies:)", "comments": "separate comments",
     },
     ("tables", "*"): {
-        "policies": "row-level security policies", "grants": "grants",
         "tablespace": "tablespaces",
     },
     ("tables", "*", "columns", "*"): {
