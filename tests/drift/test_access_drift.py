@@ -1,0 +1,151 @@
+"""Row-level security, policies, grants and default privileges through `schemactl diff`, on
+every server of SCHEMACTL_TEST_PG (the tests/drift/test_functions_drift.py pattern).
+
+A small project whose spec enables and forces RLS on a table, has a permissive and a
+restrictive policy (one with a comment), table, column, sequence, view and function grants,
+and default privileges. Its database is built from the spec's own DDL, drifted by each case's
+SQL; `diff -f json` must report exactly the expected changes, and `diff -f sql`, applied as
+``psql -v ON_ERROR_STOP=1 -f`` does, must bring it back. The policy really filters rows: a
+NOLOGIN role (SET ROLE) sees only its tenant's rows.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+from checkout import copy_project
+from drift_corpus import execute
+from drift_helpers import apply_script
+
+from generator.pg.database import libpq_url, scratch_database
+from generator.pg.server import LocalServer
+from generator.schema.ddl import ddl_script
+from generator.spec import parse_spec
+
+SPEC = """\
+version: 1
+settings: {require_comments: false}
+roles: [rls_app_user, rls_reporting]
+functions:
+  current_tenant:
+    language: sql
+    volatility: stable
+    returns: bigint
+    body: "SELECT nullif(current_setting('app.tenant', true), '')::bigint"
+    grants:
+      - {role: rls_app_user, privileges: [execute]}
+sequences:
+  ticket_no: {grants: [{role: rls_app_user, privileges: [usage, select]}]}
+tables:
+  jobs:
+    columns:
+      id: {type: bigint, primary_key: true}
+      tenant_id: {type: bigint, nullable: false}
+      status: {type: text}
+    rls: {enabled: true, forced: true}
+    policies:
+      - name: tenant_isolation
+        roles: [rls_app_user]
+        using: "tenant_id = current_tenant()"
+        with_check: "tenant_id = current_tenant()"
+        comment: "One tenant per session."
+      - name: no_closed
+        as: restrictive
+        command: select
+        using: "status IS DISTINCT FROM 'closed'"
+    grants:
+      - {role: rls_reporting, privileges: [select]}
+      - {role: rls_app_user, privileges: [select, insert, delete]}
+      - {role: rls_app_user, privileges: [update], columns: [status], with_grant_option: true}
+views:
+  open_jobs:
+    sql: "SELECT id, tenant_id FROM jobs WHERE status = 'open'"
+    grants: [{role: rls_reporting, privileges: [select]}]
+default_privileges:
+  - {schema: public, on: tables, role: rls_reporting, privileges: [select]}
+"""
+
+CASES = {
+    "rls_disabled": ("ALTER TABLE jobs DISABLE ROW LEVEL SECURITY", {("row level security", "jobs", "changed")}),
+    "rls_not_forced": ("ALTER TABLE jobs NO FORCE ROW LEVEL SECURITY", {("row level security", "jobs", "changed")}),
+    "policy_added": ("DROP POLICY no_closed ON jobs", {("policy", "jobs.no_closed", "added")}),
+    "policy_removed": ("CREATE POLICY extra ON jobs FOR DELETE USING (false)", {("policy", "jobs.extra", "removed")}),
+    "policy_changed": (
+        "ALTER POLICY tenant_isolation ON jobs TO PUBLIC USING (true)", {("policy", "jobs.tenant_isolation", "changed")},
+    ),
+    "policy_comment_changed": (
+        "COMMENT ON POLICY tenant_isolation ON jobs IS 'other'",
+        {("comment", "policy jobs.tenant_isolation", "changed")},
+    ),
+    "grant_added": ("REVOKE SELECT ON jobs FROM rls_reporting", {("grant", "table jobs", "changed")}),
+    "grant_removed": ("GRANT TRUNCATE ON jobs TO rls_reporting", {("grant", "table jobs", "changed")}),
+    "column_grant_changed": (
+        "REVOKE UPDATE (status) ON jobs FROM rls_app_user; GRANT UPDATE (status) ON jobs TO rls_app_user",
+        {("grant", "table jobs", "changed")},
+    ),
+    "sequence_grant_removed": ("REVOKE USAGE ON SEQUENCE ticket_no FROM rls_app_user", {("grant", "sequence ticket_no", "changed")}),
+    "view_grant_extra": ("GRANT SELECT ON open_jobs TO rls_app_user", {("grant", "view open_jobs", "changed")}),
+    "function_public_execute": (
+        "GRANT EXECUTE ON FUNCTION current_tenant() TO PUBLIC", {("grant", "function current_tenant()", "changed")},
+    ),
+    "default_privileges_dropped": (
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE SELECT ON TABLES FROM rls_reporting",
+        {("default privileges", "current role on tables in schema public", "changed")},
+    ),
+}
+
+
+def build(url: str) -> None:
+    from generator.drift.materialize import execute_ddl
+    from generator.pg.database import connect
+
+    engine = connect(url)
+    try:
+        with engine.begin() as conn:
+            execute_ddl(conn, ddl_script(parse_spec(SPEC)))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "project", SPEC)
+
+
+def test_the_spec_builds_diffs_clean_and_the_policy_filters_rows(run_cli, pg: LocalServer, project: Path) -> None:
+    with scratch_database(pg.url(), prefix="drift_rls") as url:
+        build(url)
+        clean = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
+        assert clean.code == 0, clean.output
+        with psycopg.connect(libpq_url(url)) as conn:
+            conn.execute("INSERT INTO jobs VALUES (1, 1, 'open'), (2, 1, 'closed'), (3, 2, 'open'), (4, 2, 'open')")
+            assert conn.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'rls_app_user'").fetchone() == (False,)
+            conn.execute("SET ROLE rls_app_user")
+            conn.execute("SET app.tenant = '2'")
+            assert conn.execute("SELECT count(*) FROM jobs").fetchone() == (2,)  # tenant 2's rows only
+            conn.execute("SET app.tenant = '1'")
+            assert conn.execute("SELECT id FROM jobs").fetchall() == [(1,)]  # the restrictive policy hides closed
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("INSERT INTO jobs VALUES (5, 2, 'open')")  # WITH CHECK: not this tenant
+            conn.rollback()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_access_drift_is_reported_and_fixed(run_cli, pg: LocalServer, project: Path, name: str) -> None:
+    sql, expected = CASES[name]
+    with scratch_database(pg.url(), prefix="drift_rls") as url:
+        build(url)
+        execute(url, sql)
+        result = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
+        assert result.code == 2, result.output
+        report = json.loads(result.stdout)
+        found = {(c["kind"], c["name"], c["action"]) for c in report["changes"]}
+        assert found == expected, report["changes"]
+        script = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "sql", cwd=project)
+        assert script.code == 2
+        apply_script(url, script.stdout)
+        again = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
+        assert again.code == 0, (script.stdout, json.loads(again.stdout)["changes"])
