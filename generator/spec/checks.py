@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from generator.errors import Problem
 from generator.spec import naming
-from generator.spec.domains import check_domains
 from generator.spec.access import check_access
+from generator.spec.domains import check_domains
 from generator.spec.functions_checks import check_functions
 from generator.spec.index_forms_checks import index_form_problems
 from generator.spec.model import (
