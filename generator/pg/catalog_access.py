@@ -182,3 +182,13 @@ def compare(source: Any, target: Any, existing: dict[str, tuple[set[str], set[st
         if x != y:
             out.append(change("default privileges", default_label(*key), "changed", _grant_detail(x, y)))
     return out
+
+
+def read_database(raw: Any) -> AccessState:
+    """The access rules of ``public`` through a psycopg connection (import's reading)."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    with raw.cursor() as cur:
+        for key, sql in QUERIES.items():
+            cur.execute(sql)
+            rows[key] = list(cur.fetchall())
+    return read_rows(rows)

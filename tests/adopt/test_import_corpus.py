@@ -18,7 +18,7 @@ from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "import_corpus"
-SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop", "shopfloor", "bookings", "partitions", "tenantevents", "rentalchain", "saasapp", "enterprise", "sensornet", "reporting"]
+SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop", "shopfloor", "bookings", "partitions", "tenantevents", "rentalchain", "saasapp", "enterprise", "sensornet", "reporting", "appfuncs"]
 REFUSED = {
     "schemas": {
         "enum sales.order_status",
@@ -28,10 +28,6 @@ REFUSED = {
         "table person.person",
         "table sales.customer",
         "table sales.sales_order",
-    },
-    "appfuncs": {
-        "policy public.note.note_tenant_isolation",
-        "row level security public.note",
     },
     "dvdrental": {
         "trigger public.actor_info.actor_info_ins",
@@ -102,19 +98,20 @@ def test_skip_unsupported_round_trips_the_dvdrental_shape(source_of, pg: LocalSe
     assert "imported 4 tables to stdout: round trip proven; 1 object skipped" in run.stderr  # payment is partitioned
 
 
-def test_skip_unsupported_writes_the_rest_with_a_comment_block(source_of, pg: LocalServer, run_cli, tmp_path: Path) -> None:
+def test_appfuncs_imports_its_policy_and_row_level_security(source_of, pg: LocalServer, run_cli, tmp_path: Path) -> None:
+    """The case refused until issue 17's RLS round (a policy and RLS only) imports whole."""
     import yaml
 
     url = source_of("appfuncs")
     out = tmp_path / "schema.yaml"
     run = run_cli("import", "--db", url, "--dev-db", pg.url(), "-o", str(out), "--skip-unsupported", cwd=tmp_path)
     assert run.code == 0, run.output
-    assert "round trip proven; 2 objects skipped" in run.stderr
+    assert "round trip proven" in run.stderr and "skipped" not in run.stderr
     text = out.read_text(encoding="utf-8")
-    header = [line for line in text.splitlines() if line.startswith("#")]
-    listed = {line[len("#   - "):].split(":")[0] for line in header if line.startswith("#   - ")}
-    assert listed == REFUSED["appfuncs"]
+    assert "unmanaged" not in text
     data = yaml.safe_load(text)
+    assert data["tables"]["note"]["rls"] == {"enabled": True}
+    assert data["tables"]["note"]["policies"] == [{"name": "note_tenant_isolation", "using": "(tenant_id = current_tenant())"}]
     assert sorted(data["tables"]) == ["audit_entry", "note", "tag", "tenant"]  # tag's type is a domain
     assert data["domains"] == {"short_text": {"type": "text", "checks": [{"name": "short_text_check", "sql": "(length(VALUE) <= 80)"}]}}
     # the serial column: its sequence and nextval default are written (sequences are in the spec)
