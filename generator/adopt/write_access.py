@@ -21,8 +21,12 @@ def _sorted_privileges(privileges: set[str]) -> list[str]:
     return sorted(privileges, key=lambda p: (_ORDER.index(p) if p in _ORDER else len(_ORDER), p))
 
 
-def grant_entries(grants: set[Grant], roles: set[str]) -> list[dict[str, Any]]:
-    """The ``grants:`` list of one object's entries."""
+def grant_entries(grants: set[Grant], roles: set[str], order: dict[Grant, int] | None = None) -> list[dict[str, Any]]:
+    """The ``grants:`` list of one object's entries, in their ACL's order (a grantee's first
+    entry): granted again in that order, the ACL reads the same in pg_dump."""
+    rank: dict[str, int] = {}
+    for g in sorted(grants, key=lambda g: (order or {}).get(g, 0)):
+        rank.setdefault(g.grantee, len(rank))
     whole: dict[tuple[str, bool], set[str]] = {}
     by_column: dict[tuple[str, bool, str], set[str]] = {}
     for g in grants:
@@ -34,9 +38,9 @@ def grant_entries(grants: set[Grant], roles: set[str]) -> list[dict[str, Any]]:
     for (grantee, grantable, privilege), cols in by_column.items():
         columns.setdefault((grantee, grantable, tuple(sorted(cols))), set()).add(privilege)
     out: list[dict[str, Any]] = []
-    for (grantee, grantable), privileges in sorted(whole.items()):
+    for (grantee, grantable), privileges in sorted(whole.items(), key=lambda i: (rank[i[0][0]], i[0])):
         out.append(_entry(grantee, privileges, (), grantable))
-    for (grantee, grantable, cols), privileges in sorted(columns.items()):
+    for (grantee, grantable, cols), privileges in sorted(columns.items(), key=lambda i: (rank[i[0][0]], i[0])):
         out.append(_entry(grantee, privileges, cols, grantable))
     roles.update(g.grantee for g in grants if g.grantee != "public")
     return out
@@ -84,7 +88,7 @@ def table_access(access: AccessState, table: str, body: dict[str, Any], roles: s
 def object_grants(access: AccessState, kind: str, name: str, body: dict[str, Any], roles: set[str]) -> None:
     grants = access.grants_of(kind, name)
     if grants:
-        body["grants"] = grant_entries(grants, roles)
+        body["grants"] = grant_entries(grants, roles, access.acl_order)
 
 
 def function_grants(access: AccessState, name: str, body: dict[str, Any], roles: set[str]) -> None:
@@ -94,7 +98,7 @@ def function_grants(access: AccessState, name: str, body: dict[str, Any], roles:
     for key in keys:
         grants = access.grants_of("function", key)
         if {(g.grantee, g.privilege, g.grantable) for g in grants} != default or any(g.column for g in grants):
-            body["grants"] = grant_entries(grants, roles)
+            body["grants"] = grant_entries(grants, roles, access.acl_order)
     if not keys:
         body["grants"] = []  # EXECUTE revoked from PUBLIC, granted to nobody
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-_GRANTEE = "CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END, lower(a.privilege_type), a.is_grantable"
+_GRANTEE = ("CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END, lower(a.privilege_type), "
+            "a.is_grantable, a.n")
+_ACL = "(grantor, grantee, privilege_type, is_grantable, n)"  # WITH ORDINALITY: the ACL's own order
 _RELKIND = "CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'view' ELSE 'table' END"
 
 QUERIES = {
@@ -35,18 +37,18 @@ QUERIES = {
         WHERE n.nspname = 'public'""",
     "grants": f"""
         SELECT {_RELKIND}, c.relname, '', {_GRANTEE}
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(c.relacl) a
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(c.relacl) WITH ORDINALITY a{_ACL}
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND a.grantee <> c.relowner
         UNION ALL
         SELECT {_RELKIND}, c.relname, t.attname, {_GRANTEE}
         FROM pg_attribute t JOIN pg_class c ON c.oid = t.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        CROSS JOIN LATERAL aclexplode(t.attacl) a
+        CROSS JOIN LATERAL aclexplode(t.attacl) WITH ORDINALITY a{_ACL}
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND t.attnum > 0 AND NOT t.attisdropped
           AND a.grantee <> c.relowner
         UNION ALL
         SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', {_GRANTEE}
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+        CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) WITH ORDINALITY a{_ACL}
         WHERE n.nspname = 'public' AND a.grantee <> p.proowner
           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype IN ('e', 'i'))""",
     "default_acl": f"""
@@ -54,7 +56,7 @@ QUERIES = {
                     ELSE pg_get_userbyid(d.defaclrole) END,
                coalesce(n.nspname, ''), d.defaclobjtype::text, {_GRANTEE}
         FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
-        CROSS JOIN LATERAL aclexplode(d.defaclacl) a
+        CROSS JOIN LATERAL aclexplode(d.defaclacl) WITH ORDINALITY a{_ACL}
         WHERE a.grantee <> d.defaclrole""",
 }
 
@@ -106,6 +108,7 @@ class AccessState:
     policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
     policy_comments: dict[tuple[str, str], str | None] = field(default_factory=dict)
     grants: set[Grant] = field(default_factory=set)
+    acl_order: dict[Grant, int] = field(default_factory=dict)  # position in its ACL (import writes that order)
     default_acl: set[DefaultGrant] = field(default_factory=set)
 
     def grants_of(self, kind: str, name: str) -> set[Grant]:
@@ -119,8 +122,11 @@ def read_rows(rows: dict[str, list[tuple[Any, ...]]]) -> AccessState:
     for table, name, permissive, cmd, roles, using, check, comment in rows.get("policies", []):
         out.policies[(table, name)] = Policy(bool(permissive), COMMANDS.get(cmd, cmd), tuple(roles or ()), using, check)
         out.policy_comments[(table, name)] = comment
-    out.grants = {Grant(*r[:5], bool(r[5])) for r in rows.get("grants", [])}
-    for for_role, schema, objtype, grantee, privilege, grantable in rows.get("default_acl", []):
+    for r in rows.get("grants", []):
+        g = Grant(*r[:5], bool(r[5]))
+        out.grants.add(g)
+        out.acl_order[g] = r[6] if len(r) > 6 else 0
+    for for_role, schema, objtype, grantee, privilege, grantable, *_n in rows.get("default_acl", []):
         on = DEFAULT_OBJTYPES.get(objtype, objtype)
         if not schema and (on, grantee, privilege) in _BUILT_IN_DEFAULTS:
             continue  # what PostgreSQL grants anyway

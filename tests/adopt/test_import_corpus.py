@@ -18,7 +18,7 @@ from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "import_corpus"
-SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop", "shopfloor", "bookings", "partitions", "tenantevents", "rentalchain", "saasapp", "enterprise", "sensornet", "reporting", "appfuncs"]
+SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop", "shopfloor", "bookings", "partitions", "tenantevents", "rentalchain", "saasapp", "enterprise", "sensornet", "reporting", "appfuncs", "tenantacl"]
 REFUSED = {
     "schemas": {
         "enum sales.order_status",
