@@ -14,7 +14,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
-from generator.schema import access_ddl, functions_ddl, guards, index_forms_ddl, sequences_ddl, views_ddl
+from generator.schema import (
+    access_ddl,
+    functions_ddl,
+    guards,
+    index_forms_ddl,
+    sequences_ddl,
+    views_ddl,
+)
 from generator.schema.domains_ddl import create_domains
 from generator.schema.metadata import build_metadata, ddl_dialect
 from generator.spec import naming
