@@ -21,7 +21,7 @@ import re
 
 from generator.drift.report import Statement, describe_statement
 from generator.pg.catalog import Change, Snapshot
-from generator.pg.catalog_access import DefaultGrant, Grant, Policy
+from generator.pg.catalog_access import DefaultGrant, Grant, Policy, default_label
 from generator.pg.catalog_functions import routine
 from generator.spec.naming import quote_ident
 from generator.spec.types import quote_literal
@@ -35,7 +35,7 @@ _NOTE = "migra writes no grants, FORCE ROW LEVEL SECURITY or policy comments"
 
 
 def _table(name: str) -> str:
-    return f"public.{quote_ident(name)}"
+    return f"{quote_ident('public')}.{quote_ident(name)}"
 
 
 def _role(name: str) -> str:
@@ -93,6 +93,9 @@ def fix_access(out: list[Statement], changes: list[Change], live: Snapshot, spec
     """(migra's statements without those about policies and RLS, the changes left for the
     other fixers, statements to run first, statements to run last)."""
     kept = [s for s in out if not _MIGRA_ACCESS.match(s.sql)]
+    # only what is still drift (the changes unmanaged: entries set aside are gone), and what
+    # the script creates or drops and creates again
+    found = {(c.kind, c.name) for c in changes}
     rest = [c for c in changes if c.kind not in ACCESS_KINDS and not (c.kind == "comment" and c.name.startswith("policy "))]
     a, b = live.access, spec.access
     dropped = _dropped(kept)
@@ -101,7 +104,10 @@ def fix_access(out: list[Statement], changes: list[Change], live: Snapshot, spec
     for table in sorted(b.rls.keys() | a.rls.keys()):
         if table not in spec.tables:
             continue
-        x = a.rls.get(table, (False, False)) if table in live.tables and ("table", table) not in dropped else (False, False)
+        fresh = table not in live.tables or ("table", table) in dropped
+        if not fresh and ("row level security", table) not in found:
+            continue
+        x = a.rls.get(table, (False, False)) if not fresh else (False, False)
         y = b.rls.get(table, (False, False))
         if x[0] != y[0]:
             last.append(f"ALTER TABLE {_table(table)} {'ENABLE' if y[0] else 'DISABLE'} ROW LEVEL SECURITY")
@@ -110,6 +116,9 @@ def fix_access(out: list[Statement], changes: list[Change], live: Snapshot, spec
     for key in sorted(a.policies.keys() | b.policies.keys()):
         table, name = key
         fresh = table not in live.tables or ("table", table) in dropped
+        label = f"{table}.{name}"
+        if not fresh and ("policy", label) not in found and ("comment", f"policy {label}") not in found:
+            continue
         x = None if fresh else a.policies.get(key)
         y = b.policies.get(key) if table in spec.tables else None
         if x is not None and x != y:
@@ -125,11 +134,15 @@ def fix_access(out: list[Statement], changes: list[Change], live: Snapshot, spec
         if not _exists(spec, kind, name):
             continue
         fresh = not _exists(live, kind, name) or (kind, name.split("(", 1)[0]) in dropped
+        if not fresh and ("grant", f"{kind} {name}") not in found:
+            continue
         default = {Grant(kind, name, "", *d) for d in _DEFAULTS.get(kind, ())}
         have = default if fresh else a.grants_of(kind, name)
         last += grant_statements(_target(kind, name), have, b.grants_of(kind, name))
     for key in sorted({(d.for_role, d.schema, d.on) for d in a.default_acl | b.default_acl}):
         for_role, schema, on = key
+        if ("default privileges", default_label(*key)) not in found:
+            continue
         prefix = "ALTER DEFAULT PRIVILEGES" + (f" FOR ROLE {quote_ident(for_role)}" if for_role else "") + (
             f" IN SCHEMA {quote_ident(schema)}" if schema else "")
         have = {d for d in a.default_acl if (d.for_role, d.schema, d.on) == key}

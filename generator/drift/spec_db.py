@@ -50,6 +50,7 @@ SPEC_BUILD_CODE = (
     "schema/views_ddl.py",
     "schema/index_forms_ddl.py",
     "schema/functions_ddl.py",
+    "schema/access_ddl.py",
     "schema/partitioning.py",
     "drift/materialize.py",
     "drift/generated_guard.py",

@@ -209,8 +209,7 @@ ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC;
 KINDS_SKIPPED = {
     "comment CONSTRAINT third_p_fkey ON public.third", "comment INDEX public.third_ok",
     "comment CONSTRAINT no_overlap ON public.plain",
-    "default privileges postgres",
-    "grant TABLE public.third", "table public.nopk",
+    "table public.nopk",
     "table public.scratchpad", "table public.withopts",
 }
 
