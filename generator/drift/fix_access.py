@@ -97,8 +97,22 @@ def fix_access(out: list[Statement], changes: list[Change], live: Snapshot, spec
     # the script creates or drops and creates again
     found = {(c.kind, c.name) for c in changes}
     rest = [c for c in changes if c.kind not in ACCESS_KINDS and not (c.kind == "comment" and c.name.startswith("policy "))]
+    first, last = access_statements(live, spec, _dropped(kept), found)
+    return (kept, rest, [Statement(s, False, "schemactl", _NOTE) for s in first],
+            [Statement(s, s.startswith("REVOKE") or " REVOKE " in s, "schemactl", _NOTE) for s in last])
+
+
+def access_statements(live: Snapshot, spec: Snapshot, dropped: set[tuple[str, str]],
+                      found: set[tuple[str, str]] | None = None) -> tuple[list[str], list[str]]:
+    """(DROP POLICY statements to run first, the RLS, policy, grant and default-privilege
+    statements to run last) that turn ``live``'s access rules into ``spec``'s. ``dropped``:
+    (kind, name) of objects the script drops and creates again; ``found``: the (kind, name)
+    of the changes still to fix (None: every difference)."""
+    if found is None:
+        from generator.pg.catalog import compare
+
+        found = {(c.kind, c.name) for c in compare(live, spec)}
     a, b = live.access, spec.access
-    dropped = _dropped(kept)
     first: list[str] = []
     last: list[str] = []
     for table in sorted(b.rls.keys() | a.rls.keys()):
@@ -117,8 +131,9 @@ def fix_access(out: list[Statement], changes: list[Change], live: Snapshot, spec
         table, name = key
         fresh = table not in live.tables or ("table", table) in dropped
         label = f"{table}.{name}"
-        if not fresh and ("policy", label) not in found and ("comment", f"policy {label}") not in found:
-            continue
+        gone = table not in spec.tables and ("table", table) in found  # dropped with its table, but first:
+        if not fresh and not gone and ("policy", label) not in found and ("comment", f"policy {label}") not in found:
+            continue  # a function its policy calls may be dropped before the table
         x = None if fresh else a.policies.get(key)
         y = b.policies.get(key) if table in spec.tables else None
         if x is not None and x != y:
@@ -148,5 +163,4 @@ def fix_access(out: list[Statement], changes: list[Change], live: Snapshot, spec
         have = {d for d in a.default_acl if (d.for_role, d.schema, d.on) == key}
         want = {d for d in b.default_acl if (d.for_role, d.schema, d.on) == key}
         last += [f"{prefix} {s}" for s in grant_statements(on.upper(), have, want)]
-    return (kept, rest, [Statement(s, False, "schemactl", _NOTE) for s in first],
-            [Statement(s, s.startswith("REVOKE") or " REVOKE " in s, "schemactl", _NOTE) for s in last])
+    return first, last
