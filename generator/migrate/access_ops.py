@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.drift.fix_access import access_statements
 from generator.migrate.index_form_ops import DDLOp
 from generator.pg.catalog import Snapshot, compare
 from generator.pg.catalog_views import plan
@@ -29,6 +28,7 @@ def _recreated_views(source: Snapshot, target: Snapshot) -> set[tuple[str, str]]
 
 def access_fixups(work: Snapshot, target: Snapshot) -> tuple[list[Any], list[Any]]:
     """(ops to run first, ops to run last) of the upgrade."""
+    from generator.drift.fix_access import access_statements  # not at import: the head's build never needs it
     up_first, up_last = access_statements(work, target, _recreated_views(work, target))
     down_first, down_last = access_statements(target, work, _recreated_views(target, work))
     first = [DDLOp(up_first, down_last, "drop changed or removed policies", "give back row-level security, policies and grants")] \
