@@ -53,6 +53,7 @@ PRIVILEGES = {
     "schema": ("usage", "create"),
     "type": ("usage",),
 }
+_KNOWN = frozenset(p for ps in PRIVILEGES.values() for p in ps)
 DEFAULT_ON = {"tables": "table", "sequences": "sequence", "functions": "function", "types": "type", "schemas": "schema"}
 # What each kind holds by default (besides its owner): granted to PUBLIC
 PUBLIC_DEFAULT = {"function": ("execute",), "type": ("usage",)}
@@ -215,7 +216,7 @@ def check_access(spec: Any, source: Source) -> Iterator[Problem]:
         for g in grants:
             allowed = PRIVILEGES["column" if g.columns else kind]
             for p in g.privileges:
-                if p not in allowed:
+                if p not in allowed and p in _KNOWN:  # an unknown word is the JSON Schema's to report
                     what = f"a column grant on {name}" if g.columns else f"{kind} {name}"
                     yield source.problem(g.path + ("privileges",), f"{what}: privilege {p!r} does not apply (allowed: {', '.join(allowed)}, all)")
             if not g.privileges:
@@ -248,7 +249,7 @@ def check_access(spec: Any, source: Source) -> Iterator[Problem]:
     for d in access.default_privileges:
         kind = DEFAULT_ON.get(d.on, d.on)
         for p in d.privileges:
-            if p not in PRIVILEGES.get(kind, ()):
+            if p not in PRIVILEGES.get(kind, ()) and p in _KNOWN:
                 yield source.problem(d.path + ("privileges",), f"default privileges on {d.on}: privilege {p!r} does not apply")
         if d.on == "schemas" and d.schema:
             yield source.problem(d.path + ("schema",), "default privileges on schemas cannot be limited to a schema (PostgreSQL refuses IN SCHEMA)")
