@@ -28,7 +28,9 @@ def _recreated_views(source: Snapshot, target: Snapshot) -> set[tuple[str, str]]
 
 def access_fixups(work: Snapshot, target: Snapshot) -> tuple[list[Any], list[Any]]:
     """(ops to run first, ops to run last) of the upgrade."""
-    from generator.drift.fix_access import access_statements  # not at import: the head's build never needs it
+    from generator.drift.fix_access import (
+        access_statements,  # not at import: the head's build never needs it
+    )
     up_first, up_last = access_statements(work, target, _recreated_views(work, target))
     down_first, down_last = access_statements(target, work, _recreated_views(target, work))
     first = [DDLOp(up_first, down_last, "drop changed or removed policies", "give back row-level security, policies and grants")] \

@@ -106,7 +106,7 @@ def test_public_is_never_listed_as_a_role() -> None:
 
 def test_an_unknown_privilege_is_refused_by_the_json_schema() -> None:
     found = problems("    grants: [{role: app_user, privileges: [read]}]\n")
-    assert len(found) == 1 and found[0][:2] == (14, 43) and "read" in found[0][2]
+    assert len(found) == 1 and found[0][:2] == (14, 44) and "read" in found[0][2]
 
 
 @pytest.mark.parametrize("text", [
