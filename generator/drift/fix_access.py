@@ -26,11 +26,13 @@ from generator.pg.catalog_functions import routine
 from generator.spec.naming import quote_ident
 from generator.spec.types import quote_literal
 
-ACCESS_KINDS = ("row level security", "policy", "grant", "default privileges")
+ACCESS_KINDS = ("row level security", "policy", "grant", "default privileges", "role")
 _MIGRA_ACCESS = re.compile(
     r"^\s*((create|drop|alter)\s+policy\b|alter\s+table\s+.*\s(enable|disable)\s+row\s+level\s+security\s*;?\s*$)",
     re.IGNORECASE | re.DOTALL)
 _DEFAULTS = {"function": {("public", "execute", False)}}
+_ROLE_NOTE = ("a role the spec names is missing on this server: roles are cluster-wide, so schemactl never "
+              "creates one on a target; create it (without the comment) if it should exist")
 _NOTE = "migra writes no grants, FORCE ROW LEVEL SECURITY or policy comments"
 
 
@@ -98,7 +100,9 @@ def fix_access(out: list[Statement], changes: list[Change], live: Snapshot, spec
     found = {(c.kind, c.name) for c in changes}
     rest = [c for c in changes if c.kind not in ACCESS_KINDS and not (c.kind == "comment" and c.name.startswith("policy "))]
     first, last = access_statements(live, spec, _dropped(kept), found)
-    return (kept, rest, [Statement(s, False, "schemactl", _NOTE) for s in first],
+    roles = [Statement(f"-- CREATE ROLE {quote_ident(c.name)} NOLOGIN", False, "schemactl", _ROLE_NOTE)
+             for c in changes if c.kind == "role"]
+    return (kept, rest, roles + [Statement(s, False, "schemactl", _NOTE) for s in first],
             [Statement(s, s.startswith("REVOKE") or " REVOKE " in s, "schemactl", _NOTE) for s in last])
 
 

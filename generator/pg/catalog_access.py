@@ -58,6 +58,7 @@ QUERIES = {
         FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
         CROSS JOIN LATERAL aclexplode(d.defaclacl) WITH ORDINALITY a{_ACL}
         WHERE a.grantee <> d.defaclrole""",
+    "roles": "SELECT rolname FROM pg_roles",
 }
 
 COMMANDS = {"*": "all", "r": "select", "a": "insert", "w": "update", "d": "delete"}
@@ -110,6 +111,13 @@ class AccessState:
     grants: set[Grant] = field(default_factory=set)
     acl_order: dict[Grant, int] = field(default_factory=dict)  # position in its ACL (import writes that order)
     default_acl: set[DefaultGrant] = field(default_factory=set)
+    cluster_roles: set[str] = field(default_factory=set)  # every role of the server (never compared as such)
+
+    def used_roles(self) -> set[str]:
+        """The roles the grants, policies and default privileges name."""
+        found = {g.grantee for g in self.grants} | {r for p in self.policies.values() for r in p.roles}
+        found |= {d.grantee for d in self.default_acl} | {d.for_role for d in self.default_acl}
+        return found - {"public", ""}
 
     def grants_of(self, kind: str, name: str) -> set[Grant]:
         return {g for g in self.grants if g.kind == kind and g.name == name}
@@ -122,6 +130,7 @@ def read_rows(rows: dict[str, list[tuple[Any, ...]]]) -> AccessState:
     for table, name, permissive, cmd, roles, using, check, comment in rows.get("policies", []):
         out.policies[(table, name)] = Policy(bool(permissive), COMMANDS.get(cmd, cmd), tuple(roles or ()), using, check)
         out.policy_comments[(table, name)] = comment
+    out.cluster_roles = {r[0] for r in rows.get("roles", [])}
     for r in rows.get("grants", []):
         g = Grant(*r[:5], bool(r[5]))
         out.grants.add(g)
@@ -154,6 +163,9 @@ def compare(source: Any, target: Any, existing: dict[str, tuple[set[str], set[st
     grants come with it)."""
     a, b = source.access, target.access
     out = []
+    if a.cluster_roles:  # a role the target's rules name that the source's server lacks
+        out += [change("role", r, "added", "missing on this server; roles are cluster-wide: the operator creates them")
+                for r in sorted(b.used_roles() - a.cluster_roles)]
     common = set(source.tables) & set(target.tables)
     for table in sorted((set(a.rls) | set(b.rls)) & common):
         x, y = a.rls.get(table, (False, False)), b.rls.get(table, (False, False))

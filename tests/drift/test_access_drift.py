@@ -149,3 +149,28 @@ def test_access_drift_is_reported_and_fixed(run_cli, pg: LocalServer, project: P
         apply_script(url, script.stdout)
         again = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
         assert again.code == 0, (script.stdout, json.loads(again.stdout)["changes"])
+
+
+
+def test_a_role_missing_on_the_target_server_is_reported_with_a_commented_create_role(
+        run_cli, pg17: LocalServer, pg18: LocalServer, project: Path) -> None:
+    """Roles are cluster-wide: the dev server (18 here) has the spec's roles, created NOLOGIN
+    by the build; a target server (17) without one gets a `role` change and a commented
+    CREATE ROLE, never the statement itself (the operator decides)."""
+    spec = SPEC.replace("roles: [rls_app_user, rls_reporting]", "roles: [rls_app_user, rls_reporting, rls_auditor]").replace(
+        "      - {role: rls_app_user, privileges: [update], columns: [status], with_grant_option: true}\n",
+        "      - {role: rls_app_user, privileges: [update], columns: [status], with_grant_option: true}\n"
+        "      - {role: rls_auditor, privileges: [select]}\n")
+    (project / "schema.yaml").write_text(spec, encoding="utf-8")
+    with scratch_database(pg17.url(), prefix="drift_rls") as url:
+        build(url)
+        execute(pg17.url(), "DROP ROLE IF EXISTS rls_auditor")
+        result = run_cli("diff", "--db", url, "--dev-db", pg18.url(), "-f", "json", cwd=project)
+        assert result.code == 2, result.output
+        found = {(c["kind"], c["name"], c["action"]) for c in json.loads(result.stdout)["changes"]}
+        assert found == {("role", "rls_auditor", "added"), ("grant", "table jobs", "changed")}
+        script = run_cli("diff", "--db", url, "--dev-db", pg18.url(), "-f", "sql", cwd=project).stdout
+        assert '-- CREATE ROLE "rls_auditor" NOLOGIN;' in script.splitlines()
+        assert not any(line.startswith("CREATE ROLE") for line in script.splitlines())
+        with psycopg.connect(libpq_url(pg17.url())) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'rls_auditor'").fetchone() == (0,)
