@@ -168,8 +168,8 @@ _UNSUPPORTED_KEYS = {
     (): {
         "procedures": "procedures (under functions:, kind: procedure)", "triggers": "triggers (under a table's triggers:)",
         "schemas": "schemas",
-        "grants": "grants (under each object's grants:)",
-        "policies": "row-level security policies (under a table's policies:)", "comments": "separate comments",
+        "grants": "top-level grants (write grants: on each object)",
+        "policies": "top-level policies (write policies: on each table)", "comments": "separate comments",
     },
     ("tables", "*"): {
         "tablespace": "tablespaces",
