@@ -93,7 +93,9 @@ def _spec_error(spec: Spec, statement: str, exc: Exception):
     from generator.pg.database import explain_extension_privilege
     from generator.spec.sql_fragments import fragment_at
 
-    privilege = explain_extension_privilege(statement, exc)
+    from generator.schema.access_ddl import explain_role_privilege
+
+    privilege = explain_extension_privilege(statement, exc) or explain_role_privilege(statement, exc)
     if privilege is not None:  # the dev role, not the spec, is at fault
         return privilege
 

@@ -6,6 +6,7 @@ their comments, grants and default privileges. Pure.
 
 from __future__ import annotations
 
+from generator.errors import DatabaseError
 from generator.spec.access import (
     PUBLIC,
     default_privilege_sql,
@@ -52,3 +53,17 @@ def last(spec: Spec) -> list[str]:
         out += [grant_sql(target, g) for g in grants]
     out += [default_privilege_sql(d) for d in access.default_privileges]
     return out
+
+
+def explain_role_privilege(statement: str, exc: BaseException) -> DatabaseError | None:
+    """The creation of a role the spec names, refused to a dev role without CREATEROLE
+    (SQLSTATE 42501), as one line naming the fix; None for any other failure."""
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) != "42501" or not statement.startswith("DO $schemactl_role"):
+        return None
+    name = statement.split("WHERE rolname = '", 1)[-1].split("') THEN", 1)[0].replace("''", "'")
+    return DatabaseError(
+        f"the dev database user may not create role {name!r}, which the spec's grants or policies name",
+        f'create it once on the dev server (CREATE ROLE "{name}" NOLOGIN), or give the dev user CREATEROLE',
+        sqlstate="42501",
+    )

@@ -174,3 +174,28 @@ def test_a_role_missing_on_the_target_server_is_reported_with_a_commented_create
         assert not any(line.startswith("CREATE ROLE") for line in script.splitlines())
         with psycopg.connect(libpq_url(pg17.url())) as conn:
             assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'rls_auditor'").fetchone() == (0,)
+
+
+def test_a_dev_role_that_cannot_create_a_named_role_gets_one_line(run_cli, pg: LocalServer, project: Path) -> None:
+    """The spec's build creates a missing role NOLOGIN; a dev user without CREATEROLE is told
+    which role and how to fix it, in one line (exit 1), not PostgreSQL's error on a DO block."""
+    from drift_helpers import execute_autocommit
+
+    from generator.pg.server import free_port
+
+    n = free_port()
+    dev, missing = f"rls_dev_nocreaterole_{n}", f"rls_missing_{n}"
+    (project / "schema.yaml").write_text(SPEC.replace("roles: [rls_app_user, rls_reporting]",
+                                                      f"roles: [rls_app_user, rls_reporting, {missing}]"), encoding="utf-8")
+    execute_autocommit(pg.url(), f"CREATE ROLE {dev} LOGIN CREATEDB NOCREATEROLE", *(
+        f"DO $$BEGIN CREATE ROLE {r} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END$$"
+        for r in ("rls_app_user", "rls_reporting")))  # the roles it may find: only the missing one is refused
+    try:
+        with scratch_database(pg.url(), prefix="drift_rls") as url:
+            result = run_cli("diff", "--db", url, "--dev-db", pg.url().replace("postgres@", f"{dev}@", 1), cwd=project)
+        assert result.code == 1, result.output
+        assert f"the dev database user may not create role '{missing}'" in result.stderr
+        assert f'CREATE ROLE "{missing}" NOLOGIN' in result.stderr
+        assert "Traceback" not in result.output
+    finally:
+        execute_autocommit(pg.url(), f"DROP ROLE {dev}")
