@@ -96,7 +96,7 @@ def correct(
     first, last, domain_missing = domain_statements(changes, live, spec)
     out, changes = fix_types(out, changes, live, spec)
     out, changes, view_drops, view_creates = fix_views(out, changes, live, spec)
-    out, changes, access_first, access_last = fix_access(out, changes, live, spec)  # generator.drift.fix_access
+    out, changes, access_first, access_last = fix_access(out, changes, live, spec, view_drops)  # generator.drift.fix_access
     fallback, missing = _uncovered(out, changes, live, spec)
     out = place_domains(_with_extensions_first(out + fallback), first, last)
     out = access_first + view_drops + out + view_creates  # generator.drift.fix_views: around every other change

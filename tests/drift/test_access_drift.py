@@ -63,7 +63,7 @@ tables:
 views:
   open_jobs:
     sql: "SELECT id, tenant_id FROM jobs WHERE status = 'open'"
-    grants: [{role: rls_reporting, privileges: [select]}]
+    grants: [{role: rls_reporting, privileges: [select]}, {role: rls_app_user, privileges: [select]}]
 default_privileges:
   - {schema: public, on: tables, role: rls_reporting, privileges: [select]}
 """
@@ -87,7 +87,12 @@ CASES = {
         {("grant", "table jobs", "changed")},
     ),
     "sequence_grant_removed": ("REVOKE USAGE ON SEQUENCE ticket_no FROM rls_app_user", {("grant", "sequence ticket_no", "changed")}),
-    "view_grant_extra": ("GRANT SELECT ON open_jobs TO rls_app_user", {("grant", "view open_jobs", "changed")}),
+    "view_grant_extra": ("GRANT UPDATE ON open_jobs TO rls_app_user", {("grant", "view open_jobs", "changed")}),
+    "view_recreated_keeps_its_grants": (  # the fix drops and creates the view: its grants come back
+        "DROP VIEW open_jobs; CREATE VIEW open_jobs AS SELECT id, tenant_id::text AS tenant_id FROM jobs "
+        "WHERE status = 'open'; GRANT SELECT ON open_jobs TO rls_reporting, rls_app_user",
+        {("view", "open_jobs", "changed")},
+    ),
     "function_public_execute": (
         "GRANT EXECUTE ON FUNCTION current_tenant() TO PUBLIC", {("grant", "function current_tenant()", "changed")},
     ),
