@@ -290,6 +290,10 @@ def fragments(spec: Any) -> list[tuple[str, tuple, str, str]]:
 
     out += [(text, path, what, table) for text, _kind, path, what, table in domain_fragments(spec)]
     out += opaque_type_fragments(spec)
+    for table, policies in getattr(getattr(spec, "access", None), "policies", {}).items():  # spec/access.py
+        for p in policies:
+            out += [(text, p.path + (key,), f"{key} of policy {p.name} on {table}", table)
+                    for key, text in (("using", p.using), ("with_check", p.with_check)) if text is not None]
     return out
 
 
@@ -333,7 +337,7 @@ def fragment_at(spec: Any, statement: str, error: Any) -> tuple[tuple, str]:
             best = min(hits, key=lambda s: s[1] - s[0])
             return best[3], best[4]
     column = re.search(r'column "([^"]+)"', message)
-    named = [s for s in spans if column and column.group(1) in s[2]]
+    named = [s for s in spans if column and re.search(rf"(?<![\w$]){re.escape(column.group(1))}(?![\w$])", s[2])]
     if len(named) == 1 or (named and len({s[3] for s in named}) == 1):
         return named[0][3], named[0][4]
     if len({s[3] for s in spans}) == 1:

@@ -204,3 +204,14 @@ def test_a_dev_role_that_cannot_create_a_named_role_gets_one_line(run_cli, pg: L
         assert "Traceback" not in result.output
     finally:
         execute_autocommit(pg.url(), f"DROP ROLE {dev}")
+
+
+def test_a_policy_postgresql_refuses_is_reported_at_its_line(run_cli, pg: LocalServer, project: Path) -> None:
+    (project / "schema.yaml").write_text(SPEC.replace('using: "tenant_id = current_tenant()"',
+                                                      'using: "tenant = current_tenant()"'), encoding="utf-8")
+    with scratch_database(pg.url(), prefix="drift_rls") as url:
+        result = run_cli("diff", "--db", url, "--dev-db", pg.url(), cwd=project)
+    assert result.code == 1, result.output
+    line = next(i for i, text in enumerate(SPEC.splitlines(), 1) if 'using: "tenant_id = current_tenant()"' in text)
+    assert f"schema.yaml:{line}:16: PostgreSQL refused the spec (using of policy tenant_isolation on jobs): " \
+           'column "tenant" does not exist' in result.output
