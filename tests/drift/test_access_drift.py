@@ -215,3 +215,15 @@ def test_a_policy_postgresql_refuses_is_reported_at_its_line(run_cli, pg: LocalS
     line = next(i for i, text in enumerate(SPEC.splitlines(), 1) if 'using: "tenant_id = current_tenant()"' in text)
     assert f"schema.yaml:{line}:16: PostgreSQL refused the spec (using of policy tenant_isolation on jobs): " \
            'column "tenant" does not exist' in result.output
+
+
+def test_an_unmanaged_grant_entry_leaves_that_object_s_privileges_alone(run_cli, pg: LocalServer, project: Path) -> None:
+    (project / "schema.yaml").write_text(SPEC + 'unmanaged: [{kind: grant, name: "TABLE public.jobs"}]\n', encoding="utf-8")
+    with scratch_database(pg.url(), prefix="drift_rls") as url:
+        build(url)
+        execute(url, "GRANT TRUNCATE ON jobs TO rls_reporting; REVOKE USAGE ON SEQUENCE ticket_no FROM rls_app_user")
+        result = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
+        assert result.code == 2, result.output  # the sequence's grants are still managed
+        report = json.loads(result.stdout)
+        assert [(c["kind"], c["name"]) for c in report["changes"]] == [("grant", "sequence ticket_no")]
+        assert not any("jobs" in s["sql"] for s in report["statements"]), report["statements"]
