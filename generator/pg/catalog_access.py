@@ -109,9 +109,9 @@ class AccessState:
     policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
     policy_comments: dict[tuple[str, str], str | None] = field(default_factory=dict)
     grants: set[Grant] = field(default_factory=set)
-    acl_order: dict[Grant, int] = field(default_factory=dict)  # position in its ACL (import writes that order)
+    acl_order: dict[Grant, int] = field(default_factory=dict, compare=False)  # position in its ACL (import writes that order)
     default_acl: set[DefaultGrant] = field(default_factory=set)
-    cluster_roles: set[str] = field(default_factory=set)  # every role of the server (never compared as such)
+    cluster_roles: set[str] = field(default_factory=set, compare=False)  # every role of the server (never compared as such)
 
     def used_roles(self) -> set[str]:
         """The roles the grants, policies and default privileges name."""
