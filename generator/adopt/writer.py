@@ -20,7 +20,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.adopt import write_functions, write_partitions, write_sequences, write_views
+from generator.adopt import (
+    write_access,
+    write_functions,
+    write_partitions,
+    write_sequences,
+    write_views,
+)
 from generator.adopt.write_domains import Words, generated, plan_domains
 from generator.adopt.write_index_forms import check_entry, exclusion_entry, index_entry, key_options
 from generator.adopt.write_types import type_body, type_by_name
@@ -81,6 +87,7 @@ class ImportPlan:
     skipped_grants: set[str] = field(default_factory=set)
     skipped_comments: set[str] = field(default_factory=set)  # pg_dump's COMMENT tags, unquoted: "INDEX ix"
     skipped_default_acl: bool = False
+    roles: set[str] = field(default_factory=set)  # the roles written entries name (generator.adopt.write_access)
 
     def text(self, header: list[str] | None = None) -> str:
         lines = [f"# {h}" if h else "#" for h in (header or [])]
@@ -189,8 +196,12 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             plan.skipped_routines.add(name)
             out.append(Unsupported(_PROKIND.get(kind, "function"), qualified(schema, name), "not in the spec yet"))
     for kind, schema, name in db.others:
+        if kind == "default privileges" and schema in ("", "public") and db.access is not None:
+            continue  # generator.adopt.write_access
         out.append(Unsupported(kind, qualified(schema, name) if schema else name, "not in the spec"))
         plan.skipped_default_acl |= kind == "default privileges"
+        if schema == "public" and kind != "default privileges":
+            plan.skipped_relations.add(name)  # a statistics object, collation, ...: its pg_dump entry
 
     # tables first: which can be written whole
     bad_tables: dict[str, str] = {}
@@ -222,9 +233,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             continue
         if write_sequences.writable(s, set(bad_tables) | excluded) and seq_rel is not None:
             sequences[s.name] = write_sequences.sequence_body(s, seq_rel.comment)
-            if seq_rel.acl:
-                plan.skipped_grants.add(s.name)
-                out.append(Unsupported("grant", f"SEQUENCE public.{s.name}", "privileges are not in the spec"))
+            if db.access is not None:
+                write_access.object_grants(db.access, "sequence", s.name, sequences[s.name], plan.roles)
             continue
         plan.skipped_relations.add(s.name)
         owner = f" (owned by {s.owner_table}.{s.owner_column})" if s.owner_table else ""
@@ -242,7 +252,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             continue
         if r.partition:
             continue  # written under its parent (write_partitions.nest)
-        tables[r.name] = _table(r, plan, bad_tables, excluded, owned, enum_names, ext_names)
+        tables[r.name] = _table(r, plan, bad_tables, excluded, owned, enum_names, ext_names, db.access)
         write_partitions.add_partitioning(r, tables[r.name])
         for c in r.columns:
             if c.identity:
@@ -251,12 +261,20 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     write_partitions.nest(tables, public, plan, bad_tables, excluded, Unsupported)
     written = {r.name for r in public.values() if r.kind in ("r", "p") and r.name not in bad_tables and r.name not in excluded}
     views = write_views.write_views(db, public, written, excluded, plan, out, Unsupported)
+    if db.access is not None:  # generator.adopt.write_access: grants of views and functions, default privileges
+        for vname, vbody in views.items():
+            write_access.object_grants(db.access, "view", vname, vbody, plan.roles)
+        for fname, fbody in list(functions.items()) + list(aggregates.items()):
+            write_access.function_grants(db.access, fname, fbody, plan.roles)
+        defaults = write_access.default_privileges(db.access, plan.roles)
     order = _dependency_order(tables)
     plan.tables = order
     settings: dict[str, Any] = {"naming": "verbatim"}
     if _lacks_comments(tables, enums):
         settings = {"require_comments": False, "naming": "verbatim"}
     top: dict[str, Any] = {"version": 1, "settings": settings}
+    if plan.roles:
+        top["roles"] = sorted(plan.roles)
     if extensions:
         top["extensions"] = extensions
     if enums:
@@ -274,6 +292,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     top["tables"] = Block({name: Block(tables[name]) for name in order})
     if views:
         top["views"] = Block({name: Block(body) for name, body in views.items()})
+    if db.access is not None and defaults:
+        top["default_privileges"] = defaults
     plan.unsupported = sorted(set(out), key=lambda u: (u.kind, u.name))
     if plan.unsupported:  # the spec says what it leaves alone: diff sets their differences aside
         top["unmanaged"] = [{"kind": k, "name": n} for k, n in dict.fromkeys((u.kind, u.name) for u in plan.unsupported)]
@@ -414,7 +434,7 @@ def _default(c: Column, table: str, plan: ImportPlan, owned: dict) -> dict[str, 
 
 
 def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str], owned: dict,
-           enum_names: set[str], ext_names: set[str]) -> dict[str, Any]:
+           enum_names: set[str], ext_names: set[str], db_access: Any = None) -> dict[str, Any]:
     out = plan.unsupported
     name = r.name
     body: dict[str, Any] = {}
@@ -458,9 +478,6 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
             col["references"] = single_fk[c.name]
         if c.comment:
             col["comment"] = c.comment
-        if c.acl:
-            plan.skipped_grants.add(name)
-            out.append(Unsupported("grant", f"COLUMN public.{name}.{c.name}", "privileges are not in the spec"))
         columns[c.name] = col
     body["columns"] = Block(columns)
     pk = next((k for k in r.constraints if k.type == "p"), None)
@@ -544,18 +561,11 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
         out.append(Unsupported("trigger", f"public.{name}.{trig}", why or "triggers are not in the spec yet"))
     if triggers:
         body["triggers"] = triggers
-    for pol in r.policies:
-        plan.skipped_parts.add((name, pol))
-        out.append(Unsupported("policy", f"public.{name}.{pol}", "policies are not in the spec yet"))
     for rule in r.rules:
         plan.skipped_parts.add((name, rule))
         out.append(Unsupported("rule", f"public.{name}.{rule}", "rules are not in the spec"))
-    if r.row_security or r.force_row_security:
-        plan.skipped_rls.add(name)
-        out.append(Unsupported("row level security", f"public.{name}", "row-level security is not in the spec yet"))
-    if r.acl:
-        plan.skipped_grants.add(name)
-        out.append(Unsupported("grant", f"TABLE public.{name}", "privileges are not in the spec"))
+    if db_access is not None:  # generator.adopt.write_access: rls, policies, grants
+        write_access.table_access(db_access, name, body, plan.roles)
     return body
 
 

@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable
 
 from generator.drift import fix_functions
+from generator.drift.fix_access import fix_access
 from generator.drift.fix_domains import (
     DOMAIN_KINDS,
     domain_statements,
@@ -95,12 +96,14 @@ def correct(
     first, last, domain_missing = domain_statements(changes, live, spec)
     out, changes = fix_types(out, changes, live, spec)
     out, changes, view_drops, view_creates = fix_views(out, changes, live, spec)
+    out, changes, access_first, access_last = fix_access(out, changes, live, spec, view_drops)  # generator.drift.fix_access
     fallback, missing = _uncovered(out, changes, live, spec)
     out = place_domains(_with_extensions_first(out + fallback), first, last)
-    out = view_drops + out + view_creates  # generator.drift.fix_views: around every other change
+    out = access_first + view_drops + out + view_creates  # generator.drift.fix_views: around every other change
     out = fix_functions.functions_first(out, spec)  # functions a table needs, before the tables
     out += comment_statements(live, spec, recreated)
     out += fix_functions.after(out, live, spec)  # comments and enabled states of functions and triggers
+    out += access_last  # RLS, policies, grants, default privileges: once every object exists
     return out, missing + domain_missing
 
 

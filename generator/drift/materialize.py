@@ -91,9 +91,10 @@ def run_statements(conn: Any, statements: list[str], spec: Spec | None) -> None:
 def _spec_error(spec: Spec, statement: str, exc: Exception):
     from generator.errors import Problem, SpecError
     from generator.pg.database import explain_extension_privilege
+    from generator.schema.access_ddl import explain_role_privilege
     from generator.spec.sql_fragments import fragment_at
 
-    privilege = explain_extension_privilege(statement, exc)
+    privilege = explain_extension_privilege(statement, exc) or explain_role_privilege(statement, exc)
     if privilege is not None:  # the dev role, not the spec, is at fault
         return privilege
 

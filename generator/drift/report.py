@@ -13,7 +13,7 @@ The per-object summary is the catalog's, with two clean-ups:
 - an index that only backs a PRIMARY KEY / UNIQUE / EXCLUDE constraint of the same name is
   reported once, as the constraint;
 - engine statements no catalog change explains (objects the catalog does not snapshot:
-  policies, row-level security, a disabled trigger, a column collation,
+  a disabled trigger, UNLOGGED,
   ...) become changes of their own, named from the statement, so nothing the engine finds
   is silent.
 
@@ -35,7 +35,7 @@ FORMAT_VERSION = 1
 # What neither the engine (as schemactl runs it) nor the catalog compares. Shown by
 # `schemactl diff --help` and docs/drift.md; keep the three in step (tests check it).
 UNCHECKED = (
-    "privileges (GRANT/REVOKE, default privileges) and object ownership",
+    "object ownership (the owner's own privileges are not managed either), roles' attributes and memberships",
     "objects outside the public schema (other schemas are not compared at all)",
     "storage parameters of tables (fillfactor, autovacuum_*), tablespaces, column STORAGE and compression",
     "column statistics targets, extended statistics (CREATE STATISTICS), replica identity",

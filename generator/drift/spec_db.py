@@ -51,6 +51,7 @@ SPEC_BUILD_CODE = (
     "schema/index_forms_ddl.py",
     "schema/functions_ddl.py",
     "schema/late_ddl.py",
+    "schema/access_ddl.py",
     "schema/partitioning.py",
     "drift/materialize.py",
     "drift/generated_guard.py",

@@ -38,7 +38,7 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
-from generator.migrate import domain_ops, function_ops, partition_ops, sequence_ops, view_ops
+from generator.migrate import access_ops, domain_ops, function_ops, partition_ops, sequence_ops, view_ops
 from generator.migrate import online_hazards as online_hazards
 from generator.migrate import online_ops as online_ops
 from generator.migrate import ops as xops
@@ -134,7 +134,9 @@ class AutogenSupport:
         drops, body, post = (without_handled(drops, handled) + form_drops, without_handled(body, handled),
                              without_handled(post, handled) + form_creates)
         views_first, views_last = view_ops.view_fixups(work, target)  # around everything else (pg_depend order)
-        upgrade_ops.ops[:] = [*self.prepend, *views_first, *first, *drops, *pre, *body, *post, *removals, *views_last, *last]
+        access_first, access_last = access_ops.access_fixups(work, target)  # generator.migrate.access_ops
+        upgrade_ops.ops[:] = [*self.prepend, *access_first, *views_first, *first, *drops, *pre, *body, *post, *removals,
+                              *views_last, *access_last, *last]
         # issue 18: online forms for tables that exist at head, timeouts first, and the hazards
         upgrade_ops.ops[:] = online_ops.make_online(upgrade_ops.ops, work, target, online_ops.spec_timeouts(self.spec.raw))
         self.hazards = online_hazards.find_hazards(upgrade_ops.ops, work, target, self.connection)

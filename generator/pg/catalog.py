@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.pg import (
+    catalog_access,
     catalog_functions,
     catalog_partitions,
     catalog_sequences,
@@ -69,6 +70,7 @@ class Snapshot:
     derived_constraints: set[tuple[str, str]] = field(default_factory=set)
     derived_indexes: dict[str, str] = field(default_factory=dict)  # index -> table
     views: dict[str, catalog_views.ViewState] = field(default_factory=dict)  # generator.pg.catalog_views
+    access: catalog_access.AccessState = field(default_factory=catalog_access.AccessState)  # RLS, policies, grants
 
     def index_def(self, name: str) -> str | None:
         found = self.indexes.get(name)
@@ -126,6 +128,7 @@ _QUERIES = {
     "user_types": catalog_types.QUERY,
     "partitioning": catalog_partitions.QUERY,
     "views": catalog_views.QUERY,
+    **catalog_access.QUERIES,
 }
 
 
@@ -162,6 +165,7 @@ def snapshot_from_rows(rows: dict[str, list[tuple[Any, ...]]]) -> Snapshot:
     s.user_types, s.user_type_comments = catalog_types.read_rows(rows.get("user_types", []))
     catalog_partitions.apply(s, rows.get("partitioning", []))
     s.views = catalog_views.read_rows(rows.get("views", []))
+    s.access = catalog_access.read_rows(rows)
     return s
 
 
@@ -310,6 +314,8 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
     out += catalog_sequences.compare(source, target, common, Change)
     out.extend(Change(*c) for c in catalog_partitions.compare(out, source, target))
     out += catalog_views.compare(source, target, Change)
+    out += catalog_access.compare(source, target, {k: (set(getattr(source, f)), set(getattr(target, f))) for k, f in (
+        ("table", "tables"), ("view", "views"), ("sequence", "sequences"), ("function", "functions"))}, Change)
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.pg import introspect_functions
+from generator.pg import catalog_access, introspect_functions
 from generator.pg.introspect_domains import QUERY as DOMAINS_QUERY
 from generator.pg.introspect_domains import DomainInfo, domains_from_rows
 from generator.pg.introspect_types import ATTRIBUTES, RANGES, type_details
@@ -359,6 +359,7 @@ class Database:
     views: dict[int, Any] = field(default_factory=dict)  # relation oid -> ViewInfo (introspect_views)
     functions: list[Any] = field(default_factory=list)  # generator.pg.introspect_functions.FunctionInfo
     triggers: list[Any] = field(default_factory=list)  # generator.pg.introspect_functions.TriggerInfo
+    access: Any = None  # generator.pg.catalog_access.AccessState of public (RLS, policies, grants, default ACL)
 
 
 def read_database(conn: Any, schemas: list[str]) -> Database:
@@ -384,6 +385,7 @@ def read_database(conn: Any, schemas: list[str]) -> Database:
     db.views = views_from_rows(rows["views"])
     if "public" in schemas:
         db.functions, db.triggers = introspect_functions.read(raw)
+        db.access = catalog_access.read_database(raw)
     return db
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
-from generator.schema import functions_ddl, guards, index_forms_ddl, sequences_ddl
+from generator.schema import access_ddl, functions_ddl, guards, index_forms_ddl, sequences_ddl
 from generator.schema.domains_ddl import create_domains
 from generator.schema.late_ddl import late_statements
 from generator.schema.metadata import build_metadata, ddl_dialect
@@ -39,7 +39,8 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
     """Every statement needed to create the spec's schema in an empty database, in order."""
     md = metadata if metadata is not None else build_metadata(spec)
     dialect = ddl_dialect()
-    out = [guards.create_extension(e) for e in spec.extensions]
+    out = access_ddl.roles_first(spec)  # the roles grants and policies name (generator.schema.access_ddl)
+    out += [guards.create_extension(e) for e in spec.extensions]
     for name, enum in spec.enums.items():
         values = ", ".join(guards.quote_literal(v) for v in enum.values)
         out.append(f"CREATE TYPE {naming.quote_ident(name)} AS ENUM ({values})")
@@ -71,6 +72,7 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
     out += sequences_ddl.after_tables(spec)
     out += foreign_keys(spec)
     out += late_statements(spec)  # late functions and views, each after what it reads (generator.schema.late_ddl)
+    out += access_ddl.last(spec)  # RLS, policies, grants, default privileges: after what they name
     return out
 
 

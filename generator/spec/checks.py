@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from generator.errors import Problem
 from generator.spec import naming
+from generator.spec.access import check_access
 from generator.spec.domains import check_domains
 from generator.spec.functions_checks import check_functions
 from generator.spec.index_forms_checks import index_form_problems
@@ -47,7 +48,7 @@ def check_spec(spec: Spec, source: Source) -> list[Problem]:
     for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
                   _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged,
                   check_sequences, check_domains, _user_types, index_form_problems, _partitions, check_views,
-                  check_functions):
+                  check_functions, check_access):
         problems.extend(check(spec, source))
     return problems
 

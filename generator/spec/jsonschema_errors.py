@@ -168,11 +168,10 @@ _UNSUPPORTED_KEYS = {
     (): {
         "procedures": "procedures (under functions:, kind: procedure)", "triggers": "triggers (under a table's triggers:)",
         "schemas": "schemas",
-        "roles": "roles", "grants": "grants",
-        "policies": "row-level security policies", "comments": "separate comments",
+        "grants": "top-level grants (write grants: on each object)",
+        "policies": "top-level policies (write policies: on each table)", "comments": "separate comments",
     },
     ("tables", "*"): {
-        "policies": "row-level security policies", "grants": "grants",
         "tablespace": "tablespaces",
     },
     ("tables", "*", "columns", "*"): {

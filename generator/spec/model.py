@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.spec import naming
+from generator.spec.access import AccessSpec, build_access
 from generator.spec.domains import DomainSpec, GeneratedSpec, build_domains, build_generated
 from generator.spec.functions import (
     AggregateSpec,
@@ -282,6 +283,7 @@ class Spec:
     functions: dict[str, FunctionSpec] = field(default_factory=dict)  # generator.spec.functions
     aggregates: dict[str, AggregateSpec] = field(default_factory=dict)
     triggers: dict[str, tuple[TriggerSpec, ...]] = field(default_factory=dict)  # relation -> its triggers
+    access: AccessSpec = field(default_factory=AccessSpec)  # generator.spec.access: roles, RLS, policies, grants
 
     def referenced_column(self, ref: ReferenceSpec) -> str | None:
         """The column a reference points at (explicit, or the single primary key)."""
@@ -333,6 +335,7 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         functions=build_functions(data),
         aggregates=build_aggregates(data),
         triggers=build_triggers(data),
+        access=build_access(data),
     )
 
 

@@ -27,10 +27,11 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from pglast import ast, parse_sql
-from pglast.enums import ConstrType, LimitOption, SetOperation
+from pglast.enums import ConstrType, LimitOption, RoleSpecType, SetOperation
 from pglast.parser import ParseError, scan
 
-Kind = Literal["check", "where", "default", "domain_check", "generated", "index_expression", "partition", "trigger_when"]
+Kind = Literal["check", "where", "default", "domain_check", "generated", "index_expression", "partition", "trigger_when",
+               "policy_using", "policy_check"]
 
 # Where each kind of fragment goes, with %s for the fragment; mirrors the DDL that
 # SQLAlchemy renders (CHECK (...), DEFAULT ..., CREATE INDEX ... WHERE ...).
@@ -43,7 +44,10 @@ _CONTEXT: dict[str, str] = {
     "index_expression": "CREATE INDEX i ON t (({}))",  # also an exclusion element's expression
     "partition": "CREATE TABLE t (c integer) PARTITION BY RANGE (({}))",  # generator.spec.partitions
     "trigger_when": "CREATE TRIGGER g BEFORE UPDATE ON t FOR EACH ROW WHEN ({}) EXECUTE FUNCTION f()",  # spec/functions.py
+    "policy_using": "CREATE POLICY p ON t USING ({})",  # spec/access.py: subqueries allowed
+    "policy_check": "CREATE POLICY p ON t WITH CHECK ({})",
 }
+_SUBQUERIES_ALLOWED = ("policy_using", "policy_check")
 
 _CLAUSES = {
     "distinctClause": "DISTINCT", "intoClause": "INTO", "fromClause": "FROM", "whereClause": "WHERE",
@@ -59,7 +63,8 @@ MAX_LENGTH = 10_000
 
 _WHAT = {"check": "CHECK", "where": "index WHERE", "default": "default_sql", "domain_check": "domain CHECK",
          "generated": "generated column expression", "index_expression": "index expression",
-         "partition": "partition key expression", "trigger_when": "trigger WHEN"}
+         "partition": "partition key expression", "trigger_when": "trigger WHEN",
+         "policy_using": "policy USING", "policy_check": "policy WITH CHECK"}
 
 
 class FragmentProblem(ValueError):
@@ -110,7 +115,7 @@ def _check(text: str, kind: Kind) -> None:
                 "SQL expression, not statements (';' is fine inside a quoted string)"
             )
     expr = _one_expression(text, what)
-    _refuse_inside(expr, what)
+    _refuse_inside(expr, what, subqueries=kind in _SUBQUERIES_ALLOWED)
     context = _CONTEXT[kind].format(text)
     try:
         stmts = parse_sql(context)
@@ -177,7 +182,7 @@ _REFUSED_FUNCTION_PREFIXES = (
 )
 
 
-def _refuse_inside(expr: Any, what: str) -> None:
+def _refuse_inside(expr: Any, what: str, subqueries: bool = False) -> None:
     for node in _walk(expr):
         if isinstance(node, ast.FuncCall):
             name = str(getattr(node.funcname[-1], "sval", "")).lower()
@@ -186,7 +191,7 @@ def _refuse_inside(expr: Any, what: str) -> None:
                     f"{what} calls {name}(), which reads or writes server files, runs SQL "
                     "text or controls the server; such functions are not allowed in the spec"
                 )
-        if isinstance(node, ast.SubLink):
+        if isinstance(node, ast.SubLink) and not subqueries:
             raise FragmentProblem(
                 f"{what} holds a subquery; PostgreSQL allows none in CHECK, DEFAULT or index "
                 "predicates"
@@ -226,6 +231,11 @@ def _placed(stmts: Any, kind: str) -> Any:
         return stmt.whereClause
     if kind == "partition":
         return _placed_partition_key(stmt)
+    if kind in _SUBQUERIES_ALLOWED:
+        ok = (isinstance(stmt, ast.CreatePolicyStmt) and stmt.cmd_name == "all" and stmt.permissive
+              and len(stmt.roles or ()) == 1 and stmt.roles[0].roletype == RoleSpecType.ROLESPEC_PUBLIC
+              and (stmt.with_check is None if kind == "policy_using" else stmt.qual is None))
+        return (stmt.qual if kind == "policy_using" else stmt.with_check) if ok else None
     if kind == "trigger_when":
         ok = isinstance(stmt, ast.CreateTrigStmt) and not stmt.args and not stmt.columns and not stmt.transitionRels
         return stmt.whenClause if ok else None
@@ -280,6 +290,10 @@ def fragments(spec: Any) -> list[tuple[str, tuple, str, str]]:
 
     out += [(text, path, what, table) for text, _kind, path, what, table in domain_fragments(spec)]
     out += opaque_type_fragments(spec)
+    for table, policies in getattr(getattr(spec, "access", None), "policies", {}).items():  # spec/access.py
+        for p in policies:
+            out += [(text, p.path + (key,), f"{key} of policy {p.name} on {table}", table)
+                    for key, text in (("using", p.using), ("with_check", p.with_check)) if text is not None]
     return out
 
 
@@ -323,7 +337,7 @@ def fragment_at(spec: Any, statement: str, error: Any) -> tuple[tuple, str]:
             best = min(hits, key=lambda s: s[1] - s[0])
             return best[3], best[4]
     column = re.search(r'column "([^"]+)"', message)
-    named = [s for s in spans if column and column.group(1) in s[2]]
+    named = [s for s in spans if column and re.search(rf"(?<![\w$]){re.escape(column.group(1))}(?![\w$])", s[2])]
     if len(named) == 1 or (named and len({s[3] for s in named}) == 1):
         return named[0][3], named[0][4]
     if len({s[3] for s in spans}) == 1:

@@ -18,7 +18,7 @@ from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "import_corpus"
-SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop", "shopfloor", "bookings", "partitions", "tenantevents", "rentalchain", "saasapp", "enterprise", "sensornet", "reporting", "dvdrental"]
+SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop", "shopfloor", "bookings", "partitions", "tenantevents", "rentalchain", "saasapp", "enterprise", "sensornet", "reporting", "dvdrental", "appfuncs", "tenantacl"]
 REFUSED = {
     "schemas": {
         "enum sales.order_status",
@@ -29,9 +29,13 @@ REFUSED = {
         "table sales.customer",
         "table sales.sales_order",
     },
-    "appfuncs": {
-        "policy public.note.note_tenant_isolation",
-        "row level security public.note",
+    "leftovers": {
+        "function public.feed_rate(rpm integer)",
+        "function public.feed_rate(rpm integer, flutes integer)",
+        "rule public.machine_log.machine_log_no_delete",
+        "statistics object public.machine_rpm_name",
+        "table public.spindle_sample",
+        "view public.recent_samples",
     },
 }
 
@@ -104,19 +108,20 @@ def test_skip_unsupported_round_trips_the_dvdrental_shape(source_of, pg: LocalSe
     assert view["triggers"][0]["timing"] == "instead of"
 
 
-def test_skip_unsupported_writes_the_rest_with_a_comment_block(source_of, pg: LocalServer, run_cli, tmp_path: Path) -> None:
+def test_appfuncs_imports_its_policy_and_row_level_security(source_of, pg: LocalServer, run_cli, tmp_path: Path) -> None:
+    """The case refused until issue 17's RLS round (a policy and RLS only) imports whole."""
     import yaml
 
     url = source_of("appfuncs")
     out = tmp_path / "schema.yaml"
     run = run_cli("import", "--db", url, "--dev-db", pg.url(), "-o", str(out), "--skip-unsupported", cwd=tmp_path)
     assert run.code == 0, run.output
-    assert "round trip proven; 2 objects skipped" in run.stderr
+    assert "round trip proven" in run.stderr and "skipped" not in run.stderr
     text = out.read_text(encoding="utf-8")
-    header = [line for line in text.splitlines() if line.startswith("#")]
-    listed = {line[len("#   - "):].split(":")[0] for line in header if line.startswith("#   - ")}
-    assert listed == REFUSED["appfuncs"]
+    assert "unmanaged" not in text
     data = yaml.safe_load(text)
+    assert data["tables"]["note"]["rls"] == {"enabled": True}
+    assert data["tables"]["note"]["policies"] == [{"name": "note_tenant_isolation", "using": "(tenant_id = current_tenant())"}]
     assert sorted(data["tables"]) == ["audit_entry", "note", "tag", "tenant"]  # tag's type is a domain
     assert data["domains"] == {"short_text": {"type": "text", "checks": [{"name": "short_text_check", "sql": "(length(VALUE) <= 80)"}]}}
     # the serial column: its sequence and nextval default are written (sequences are in the spec)
@@ -202,7 +207,7 @@ CREATE INDEX third_incl ON third (p) INCLUDE (note);
 CREATE INDEX third_opc ON third (note text_pattern_ops);
 CREATE INDEX third_ok ON third (p, q);
 COMMENT ON INDEX third_ok IS 'an index comment';
-CREATE TABLE nopk (a int);
+CREATE TABLE nopk (a int);  -- written with primary_key: []
 CREATE UNLOGGED TABLE scratchpad (id int PRIMARY KEY);
 CREATE TABLE withopts (id int PRIMARY KEY) WITH (fillfactor = 70);
 CREATE MATERIALIZED VIEW mv AS SELECT id FROM plain;
@@ -214,8 +219,6 @@ ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC;
 KINDS_SKIPPED = {
     "comment CONSTRAINT third_p_fkey ON public.third", "comment INDEX public.third_ok",
     "comment CONSTRAINT no_overlap ON public.plain",
-    "default privileges postgres",
-    "grant TABLE public.third", "table public.nopk",
     "table public.scratchpad", "table public.withopts",
 }
 
