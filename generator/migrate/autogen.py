@@ -38,7 +38,14 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
-from generator.migrate import access_ops, domain_ops, function_ops, partition_ops, sequence_ops, view_ops
+from generator.migrate import (
+    access_ops,
+    domain_ops,
+    function_ops,
+    partition_ops,
+    sequence_ops,
+    view_ops,
+)
 from generator.migrate import online_hazards as online_hazards
 from generator.migrate import online_ops as online_ops
 from generator.migrate import ops as xops
