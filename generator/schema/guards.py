@@ -82,7 +82,9 @@ def drop_append_only_function(table: str) -> str:
 
 
 def enum_comments(spec: Spec) -> list[str]:
-    return [comment_on_type(e) for e in spec.enums.values() if e.comment]
+    from generator.spec.namespaces import qualified_sql
+
+    return [f"COMMENT ON TYPE {qualified_sql(spec, e.name)} IS {quote_literal(e.comment)}" for e in spec.enums.values() if e.comment]
 
 
 def chain_guard_create(table: str, scope: Sequence[str], prev: str, hash: str, id_column: str) -> list[str]:

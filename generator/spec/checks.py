@@ -23,6 +23,7 @@ from generator.spec.model import (
     TableSpec,
     build_settings,
 )
+from generator.spec.namespaces import check_schemas
 from generator.spec.partitions import inherited_columns
 from generator.spec.sequences import check_sequences
 from generator.spec.source import Source
@@ -47,7 +48,7 @@ def check_spec(spec: Spec, source: Source) -> list[Problem]:
     for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
                   _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged,
                   check_sequences, check_domains, _user_types, index_form_problems, _partitions, check_views,
-                  check_functions):
+                  check_functions, check_schemas):
         problems.extend(check(spec, source))
     return problems
 

@@ -36,6 +36,7 @@ def bundled_schema(name: str) -> dict[str, Any]:
         schema = json.loads(json.dumps(bundled_schema("schema")))
         defs = schema["$defs"]
         defs["identifier"] = defs["pg_identifier"]
+        defs["qualified_identifier"] = defs["pg_identifier"]  # [schema.]name: generator.spec.namespaces splits it
         defs["index_column"] = dict(defs["pg_identifier"], description=(
             "A column name, optionally followed by ASC or DESC and NULLS FIRST or NULLS LAST."))
         return schema
@@ -167,7 +168,6 @@ def _to_problems(source: Source, error: Any, schema_name: str = "schema", limit:
 _UNSUPPORTED_KEYS = {
     (): {
         "procedures": "procedures (under functions:, kind: procedure)", "triggers": "triggers (under a table's triggers:)",
-        "schemas": "schemas",
         "roles": "roles", "grants": "grants",
         "policies": "row-level security policies", "comments": "separate comments",
     },
