@@ -88,8 +88,10 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _identifier_pattern() -> str:
-    return bundled_schema("schema")["$defs"]["identifier"]["pattern"]
+def _identifier_patterns() -> tuple[str, str]:
+    """The patterns of a name and of a ``[schema.]name`` key (generator.spec.namespaces)."""
+    defs = bundled_schema("schema")["$defs"]
+    return defs["identifier"]["pattern"], defs["qualified_identifier"]["pattern"]
 
 
 def _not_an_identifier(name: str) -> str:
@@ -204,7 +206,7 @@ def _to_problem(source: Source, error: Any) -> Problem:
         # jsonschema reports a bad key name at the parent mapping; point at the key itself.
         name = error.instance
         pattern = error.schema.get("pattern") if isinstance(error.schema, dict) else None
-        if pattern is not None and pattern != _identifier_pattern():  # a verbatim spec's names
+        if pattern is not None and pattern not in _identifier_patterns():  # a verbatim spec's names
             hint = str(error.schema.get("description", "")).rstrip(".")
             return source.problem(path + (name,), f"{where}: name {_describe(name)} is not valid ({hint[:1].lower() + hint[1:]})", key=True)
         return source.problem(path + (name,), f"{where}: name {_not_an_identifier(name)}", key=True)
@@ -219,7 +221,7 @@ def _to_problem(source: Source, error: Any) -> Problem:
     if v == "const":
         return source.problem(path, f"{where}: must be {_describe(error.validator_value)}, got {_describe(error.instance)}")
     if v == "pattern":
-        if error.validator_value == _identifier_pattern() and isinstance(error.instance, str):
+        if error.validator_value in _identifier_patterns() and isinstance(error.instance, str):
             return source.problem(path, f"{where}: {_not_an_identifier(error.instance)}")
         hint = (error.schema.get("description") or f"must match {error.validator_value}").rstrip(".")
         return source.problem(path, f"{where}: {_describe(error.instance)} is not valid ({hint[:1].lower() + hint[1:]})")

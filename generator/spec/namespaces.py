@@ -32,7 +32,6 @@ from generator.spec.source import Path
 
 if TYPE_CHECKING:
     from generator.errors import Problem
-    from generator.spec.model import Spec
     from generator.spec.source import Source
 
 PUBLIC = "public"
@@ -86,19 +85,19 @@ def canonical(key: str, schemas: frozenset[str] | set[str]) -> str:
     return name if schema == PUBLIC else f"{schema}.{name}"
 
 
-def split_in(spec: Spec, name: str) -> tuple[str | None, str]:
+def split_in(spec: Any, name: str) -> tuple[str | None, str]:
     """``(schema, bare)`` of a canonical name in ``spec``: schema None for public."""
     schema, bare = split(name, frozenset(spec.schemas))
     return (None if schema == PUBLIC else schema), bare
 
 
-def qualified_sql(spec: Spec, name: str) -> str:
+def qualified_sql(spec: Any, name: str) -> str:
     """The object as SQL: ``"billing"."invoices"``, or ``"invoices"`` in public."""
     schema, bare = split_in(spec, name)
     return (naming.quote_ident(schema) + "." if schema else "") + naming.quote_ident(bare)
 
 
-def schema_ddl(spec: Spec) -> list[str]:
+def schema_ddl(spec: Any) -> list[str]:
     """CREATE SCHEMA and COMMENT ON SCHEMA for every declared schema, in the spec's order: the
     first statements of the spec's script. ``public`` is never created; its comment is set only
     when the spec gives one."""
@@ -120,7 +119,7 @@ def comment_sql(name: str, comment: str | None) -> str:
 # ---------------------------------------------------------------- semantic checks
 
 
-def check_schemas(spec: Spec, source: Source) -> Iterator[Problem]:
+def check_schemas(spec: Any, source: Source) -> Iterator[Problem]:
     """The key rule, schema names, and what is not built outside public yet."""
     data = spec.raw if isinstance(spec.raw, dict) else {}
     schemas = declared(data)
@@ -150,7 +149,7 @@ def check_schemas(spec: Spec, source: Source) -> Iterator[Problem]:
     yield from _tables(spec, data, schemas, source, verbatim)
 
 
-def _tables(spec: Spec, data: dict[str, Any], schemas: frozenset[str], source: Source, verbatim: bool) -> Iterator[Problem]:
+def _tables(spec: Any, data: dict[str, Any], schemas: frozenset[str], source: Source, verbatim: bool) -> Iterator[Problem]:
     tables = data.get("tables") if isinstance(data.get("tables"), dict) else {}
     seen: dict[str, str] = {}
     for key, body in tables.items():

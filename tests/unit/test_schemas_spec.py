@@ -1,0 +1,127 @@
+"""schemas: in the spec (generator.spec.namespaces; issue 17 item 5): the [schema.]name key
+rule, canonical names, what is refused outside public so far, and the DDL's order and
+qualification. Pure: no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.errors import SpecError
+from generator.schema.ddl import ddl_script
+from generator.spec import parse_spec
+from generator.spec.namespaces import canonical, split
+
+SPEC = """version: 1
+settings: {require_comments: false}
+schemas:
+  billing: {comment: "Invoices"}
+enums:
+  billing.currency: {values: [eur, usd]}
+tables:
+  customers:
+    columns:
+      id: {type: bigint, primary_key: true}
+  billing.invoices:
+    columns:
+      id: {type: bigint, primary_key: true}
+      customer_id: {type: bigint, references: {table: public.customers}}
+      currency: {type: billing.currency}
+    indexes:
+      - columns: [customer_id]
+"""
+
+
+def _problems(text: str) -> list[str]:
+    with pytest.raises(SpecError) as err:
+        parse_spec(text, "schema.yaml")
+    return [str(p) for p in err.value.problems]
+
+
+def test_the_key_rule_splits_at_the_first_dot_only_for_a_declared_schema() -> None:
+    schemas = frozenset({"public", "billing"})
+    assert split("billing.invoices", schemas) == ("billing", "invoices")
+    assert split("billing.a.b", schemas) == ("billing", "a.b")
+    assert split("public.customers", schemas) == ("public", "customers")
+    assert split("other.x", schemas) == ("public", "other.x")  # verbatim: one name in public
+    assert canonical("public.customers", schemas) == "customers"
+    assert canonical("billing.invoices", schemas) == "billing.invoices"
+
+
+def test_objects_in_a_schema_get_canonical_names_and_bare_conventional_names() -> None:
+    spec = parse_spec(SPEC)
+    assert list(spec.tables) == ["customers", "billing.invoices"]
+    assert list(spec.enums) == ["billing.currency"]
+    invoices = spec.tables["billing.invoices"]
+    assert invoices.primary_key_name == "pk_invoices"
+    assert [ix.name for ix in invoices.indexes] == ["ix_invoices_customer_id"]
+    (fk,) = invoices.fks
+    assert (fk.ref_table, fk.name) == ("customers", "fk_invoices_customer_id_customers")
+    assert invoices.columns["customer_id"].references.table == "customers"
+    assert invoices.columns["currency"].ctype is not None and invoices.columns["currency"].ctype.enum
+    assert spec.schemas["billing"].comment == "Invoices"
+
+
+def test_the_ddl_creates_schemas_first_and_names_every_object_with_its_schema() -> None:
+    script = ddl_script(parse_spec(SPEC))
+    assert script[:2] == ['CREATE SCHEMA "billing"', "COMMENT ON SCHEMA \"billing\" IS 'Invoices'"]
+    assert 'CREATE TYPE "billing"."currency" AS ENUM (\'eur\', \'usd\')' in script
+    assert any(s.startswith("CREATE TABLE billing.invoices (") and "currency billing.currency" in s for s in script)
+    assert "CREATE INDEX ix_invoices_customer_id ON billing.invoices (customer_id)" in script
+    assert ('ALTER TABLE "billing"."invoices" ADD CONSTRAINT "fk_invoices_customer_id_customers" FOREIGN KEY '
+            '("customer_id") REFERENCES "customers" ("id") ON DELETE RESTRICT') in script
+
+
+def test_an_undeclared_schema_is_an_error_at_the_key() -> None:
+    text = SPEC.replace("  billing.invoices:", "  sales.orders:\n    columns: {id: {type: bigint, primary_key: true}}\n  billing.invoices:")
+    (problem,) = _problems(text)
+    line = text.splitlines().index("  sales.orders:") + 1
+    assert problem.startswith(f"schema.yaml:{line}:3: tables sales.orders: schema sales is not declared")
+    assert "schemas: {sales: {}}" in problem
+
+
+def test_a_reference_to_an_undeclared_schema_is_an_error() -> None:
+    text = SPEC.replace("references: {table: public.customers}", "references: {table: sales.customers}")
+    problems = _problems(text)
+    assert any("schema sales of sales.customers is not declared" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("kind, body", [
+    ("sequences", "billing.invoice_no: {}"),
+    ("views", "billing.open: {sql: \"SELECT 1 AS one\"}"),
+    ("domains", "billing.code: {type: text}"),
+])
+def test_kinds_not_built_outside_public_refuse_a_qualified_key_with_one_line(kind: str, body: str) -> None:
+    text = SPEC + f"{kind}:\n  {body}\n"
+    problems = [p for p in _problems(text) if "outside public" in p]
+    assert len(problems) == 1, _problems(text)
+    assert f"{kind} billing." in problems[0] and "keep this one in public" in problems[0]
+
+
+def test_a_table_feature_not_built_outside_public_is_refused() -> None:
+    text = SPEC.replace("  billing.invoices:\n", "  billing.invoices:\n    append_only: true\n")
+    assert any("append_only is built for tables in public only" in p for p in _problems(text))
+
+
+def test_the_same_table_under_two_keys_is_refused() -> None:
+    text = SPEC + "  public.customers:\n    columns: {id: {type: bigint, primary_key: true}}\n"
+    assert any("the same table as customers" in p for p in _problems(text))
+
+
+@pytest.mark.parametrize("name", ["pg_stuff", "information_schema"])
+def test_reserved_schema_names_are_refused(name: str) -> None:
+    text = SPEC.replace("  billing: {comment: \"Invoices\"}", f"  billing: {{comment: \"Invoices\"}}\n  {name}: {{}}")
+    assert any("reserved" in p for p in _problems(text))
+
+
+def test_verbatim_naming_keeps_an_undeclared_prefix_as_part_of_the_name() -> None:
+    text = """version: 1
+settings: {require_comments: false, naming: verbatim}
+tables:
+  Order.Items:
+    columns:
+      id: {type: bigint}
+    primary_key: {name: order_items_pkey, columns: [id]}
+"""
+    spec = parse_spec(text)
+    assert list(spec.tables) == ["Order.Items"]
+    assert any(s.startswith('CREATE TABLE "Order.Items"') for s in ddl_script(spec))
