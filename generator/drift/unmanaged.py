@@ -189,6 +189,8 @@ class Allowance:
     # ---- the drift engine's findings
     def explains_change(self, kind: str, name: str, detail: str) -> bool:
         base = name.split(" ", 1)[1] if kind == "comment" and " " in name else name
+        if base in self.schemas or base.partition(".")[0] in self.schemas:  # a skipped schema, or in one
+            return True
         if kind == "function" and self._type_function(name.split("(", 1)[0]):
             return True
         table, _, rest = base.partition(".")
