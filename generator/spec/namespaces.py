@@ -173,3 +173,24 @@ def _tables(spec: Any, data: dict[str, Any], schemas: frozenset[str], source: So
             if "." in raw and not verbatim and prefix not in schemas:
                 yield source.problem(fk.path, f"foreign key of {table.name}: schema {prefix} of {raw} is not declared "
                                      f"(add it under schemas: {{{prefix}: {{}}}})")
+
+
+def uses_other_schemas(spec: Any) -> bool:
+    """Whether the spec declares or uses a schema other than public."""
+    return any(name != PUBLIC for name in spec.schemas) or any(
+        split_in(spec, name)[0] for name in (*spec.tables, *spec.enums))
+
+
+def refuse_outside_public(spec: Any, command: str) -> None:
+    """Raise SpecError (one problem, at ``schemas:``) when ``command`` cannot handle objects
+    outside public yet and the spec has some."""
+    if not uses_other_schemas(spec):
+        return
+    from generator.errors import Problem, SpecError
+
+    first = next(s for s in spec.schemas.values() if s.name != PUBLIC)
+    message = (f"schemas: {command} does not handle schemas other than public yet (schema {first.name}); "
+               "schemactl diff -f sql builds and fixes them")
+    if spec.source is not None:
+        raise SpecError([spec.source.problem(first.path, message, key=True)])
+    raise SpecError([Problem(spec.file, 1, 1, message)])

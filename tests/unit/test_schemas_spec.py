@@ -125,3 +125,28 @@ tables:
     spec = parse_spec(text)
     assert list(spec.tables) == ["Order.Items"]
     assert any(s.startswith('CREATE TABLE "Order.Items"') for s in ddl_script(spec))
+
+
+def test_generate_refuses_a_spec_with_other_schemas_in_one_line(tmp_path) -> None:
+    """Revisions do not write schemas yet: generate says so at the schemas: key, before any
+    database is touched (the dev URL here reaches nothing)."""
+    from generator.migrate.revision import generate
+
+    (tmp_path / "schema.yaml").write_text(SPEC, encoding="utf-8")
+    from generator.spec import load_spec
+
+    spec = load_spec(tmp_path / "schema.yaml")
+    with pytest.raises(SpecError) as err:
+        generate(tmp_path, spec, "postgresql+psycopg://nobody@127.0.0.1:1/none", "x")
+    (problem,) = err.value.problems
+    line = SPEC.splitlines().index("  billing: {comment: \"Invoices\"}") + 1
+    assert str(problem).endswith(f":{line}:3: schemas: generate does not handle schemas other than public yet "
+                                 "(schema billing); schemactl diff -f sql builds and fixes them")
+
+
+def test_models_refuses_a_spec_with_other_schemas_in_one_line(tmp_path, run_cli) -> None:
+    (tmp_path / "schema.yaml").write_text(SPEC, encoding="utf-8")
+    run = run_cli("models", cwd=tmp_path)
+    assert run.code == 1
+    assert "schema.yaml:4:3: schemas: models does not handle schemas other than public yet (schema billing)" in run.output
+    assert "Traceback" not in run.output
