@@ -108,3 +108,20 @@ def test_a_database_without_search_path_converges(built: str, pg: LocalServer, r
         found = {(c["kind"], c["name"], c["action"]) for c in json.loads(result.stdout)["changes"]}
         assert found == set(case.expected)
         _converge(run_cli, url, pg.url())
+
+
+def test_the_committed_chain_upgrades_a_database_without_search_path(pg: LocalServer, run_cli) -> None:
+    """`upgrade` pins its own session's search_path: the committed revisions name public's
+    objects bare, and apply on a database whose search_path is '' (then diff is clean)."""
+    from drift_corpus import REPO
+
+    from generator.migrate import api as migrate
+
+    with scratch_database(pg.url(), prefix="drift_schemas_nopath") as url:
+        _no_search_path(url)
+        migrate.upgrade(REPO, url)
+        with psycopg.connect(libpq_url(url)) as conn:
+            assert conn.execute("SHOW search_path").fetchone()[0] == '""'
+            assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] > 5
+        result = run_cli("diff", "--db", url, "--dev-db", pg.url(), "--format", "json", cwd=REPO)
+        assert result.code == 0, result.stdout
