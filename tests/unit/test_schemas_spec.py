@@ -150,3 +150,24 @@ def test_models_refuses_a_spec_with_other_schemas_in_one_line(tmp_path, run_cli)
     assert run.code == 1
     assert "schema.yaml:4:3: schemas: models does not handle schemas other than public yet (schema billing)" in run.output
     assert "Traceback" not in run.output
+
+
+def test_conventional_names_repeat_across_schemas_but_not_within_one() -> None:
+    """pk_invoices in public and in billing are two relations; a 63-byte limit counts the bare name."""
+    long = "t" * 61
+    text = SPEC + (f"  invoices:\n    columns: {{id: {{type: bigint, primary_key: true}}}}\n"
+                   f"  billing.{long}:\n    columns: {{id: {{type: bigint, primary_key: true}}}}\n")
+    problems = _problems(text)
+    assert not any("pk_invoices" in p for p in problems), problems
+    assert any(f"primary key of billing.{long}" in p and "64 bytes" in p for p in problems), problems
+    assert not any(f"name 'billing.{long}'" in p for p in problems)  # the table's own name fits
+
+
+def test_seeds_for_a_table_outside_public_are_refused_in_one_line(tmp_path) -> None:
+    from generator.seeds.spec import parse_seeds
+
+    spec = parse_spec(SPEC)
+    with pytest.raises(SpecError) as err:
+        parse_seeds("version: 1\ntables:\n  billing.invoices:\n    key: [id]\n    rows: [{id: 1}]\n", spec)
+    assert "seeds.yaml:3:3: billing.invoices: seeds for tables outside public are not supported yet" in [
+        str(p) for p in err.value.problems]
