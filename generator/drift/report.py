@@ -36,7 +36,7 @@ FORMAT_VERSION = 1
 # `schemactl diff --help` and docs/drift.md; keep the three in step (tests check it).
 UNCHECKED = (
     "privileges (GRANT/REVOKE, default privileges) and object ownership",
-    "objects outside the public schema (other schemas are not compared at all)",
+    "in schemas other than public, anything but tables (with their columns, keys and indexes), enums and the schemas themselves is compared by migra only (sequences, domains, types, views, functions)",
     "storage parameters of tables (fillfactor, autovacuum_*), tablespaces, column STORAGE and compression",
     "column statistics targets, extended statistics (CREATE STATISTICS), replica identity",
     "sequences' current values (last_value: data, not schema; their options and identity options are compared)",

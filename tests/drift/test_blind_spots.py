@@ -25,7 +25,6 @@ UNSEEN = {
     "grant": f"GRANT SELECT ON users TO {ROLE}",
     "owner": f"ALTER TABLE users OWNER TO {ROLE}",
     "default_privileges": f"ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO {ROLE}",
-    "other_schema": "CREATE SCHEMA other; CREATE TABLE other.t (id int)",
     "table_fillfactor": "ALTER TABLE users SET (fillfactor = 70)",
     "column_storage": "ALTER TABLE users ALTER COLUMN display_name SET STORAGE EXTERNAL",
     "statistics_target": "ALTER TABLE users ALTER COLUMN email SET STATISTICS 500",
