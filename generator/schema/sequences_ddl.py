@@ -34,18 +34,20 @@ def options_clause(opts: SequenceOptions, type_: str | None = None) -> str:
 
 
 def create_sequence(seq: SequenceSpec) -> str:
-    return f"CREATE SEQUENCE {quote_ident(seq.name)} {options_clause(seq.options, seq.type)}".rstrip()
+    return f"CREATE SEQUENCE {seq.sql_name} {options_clause(seq.options, seq.type)}".rstrip()
 
 
 def owned_by(seq: SequenceSpec) -> str | None:
     owner = seq.owner
     if owner is None:
         return None
-    return f"ALTER SEQUENCE {quote_ident(seq.name)} OWNED BY {quote_ident(owner[0])}.{quote_ident(owner[1])}"
+    table = quote_ident(owner[0]) if seq.schema is None else (  # a sequence is owned within its schema
+        f"{quote_ident(seq.schema)}.{quote_ident(owner[0][len(seq.schema) + 1:])}")
+    return f"ALTER SEQUENCE {seq.sql_name} OWNED BY {table}.{quote_ident(owner[1])}"
 
 
-def comment_on(name: str, comment: str | None) -> str:
-    return f"COMMENT ON SEQUENCE {quote_ident(name)} IS {quote_literal(comment) if comment else 'NULL'}"
+def comment_on(seq: SequenceSpec) -> str:
+    return f"COMMENT ON SEQUENCE {seq.sql_name} IS {quote_literal(seq.comment) if seq.comment else 'NULL'}"
 
 
 def before_tables(spec: Spec) -> list[str]:
@@ -61,7 +63,7 @@ def after_tables(spec: Spec) -> list[str]:
         if owner:
             out.append(owner)
         if seq.comment:
-            out.append(comment_on(seq.name, seq.comment))
+            out.append(comment_on(seq))
     for table in spec.tables.values():
         for col in table.columns.values():
             rename = identity_rename(table.name, col)

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
 PUBLIC = "public"
 # Top-level keys whose entries may live in another schema (the rest refuse such a key).
-BUILT_KINDS = ("tables", "enums")
-OTHER_KINDS = ("sequences", "domains", "types", "views", "functions", "aggregates")
+BUILT_KINDS = ("tables", "enums", "sequences")
+OTHER_KINDS = ("domains", "types", "views", "functions", "aggregates")
 # What a table in another schema cannot have yet (the hand-written DDL of these names public).
 _TABLE_FEATURES_PUBLIC_ONLY = ("append_only", "hash_chain", "partition_by", "partitions", "inherits", "triggers")
 # Schemas PostgreSQL owns: never declared in a spec.
@@ -144,9 +144,14 @@ def check_schemas(spec: Any, source: Source) -> Iterator[Problem]:
                                          f"(add it under schemas: {{{prefix}: {{}}}}, or rename the key)", key=True)
                 continue
             if kind in OTHER_KINDS and schema != PUBLIC:
-                yield source.problem((kind, key), f"{kind} {key}: objects outside public are built for tables and "
-                                     f"enums only so far; keep this one in public", key=True)
+                yield source.problem((kind, key), f"{kind} {key}: objects outside public are built for tables, "
+                                     f"enums and sequences only so far; keep this one in public", key=True)
     yield from _tables(spec, data, schemas, source, verbatim)
+    for seq in spec.sequences.values():
+        owner = seq.owner
+        if owner and owner[0] in spec.tables and split_in(spec, owner[0])[0] != seq.schema:
+            yield source.problem(seq.path + ("owned_by",), f"sequence {seq.name}: owned_by {seq.owned_by} is a table "
+                                 "in another schema (PostgreSQL links a sequence to a table of its own schema only)")
 
 
 def _tables(spec: Any, data: dict[str, Any], schemas: frozenset[str], source: Source, verbatim: bool) -> Iterator[Problem]:

@@ -86,7 +86,7 @@ def test_a_reference_to_an_undeclared_schema_is_an_error() -> None:
 
 
 @pytest.mark.parametrize("kind, body", [
-    ("sequences", "billing.invoice_no: {}"),
+    ("aggregates", "billing.total: {}"),
     ("views", "billing.open: {sql: \"SELECT 1 AS one\"}"),
     ("domains", "billing.code: {type: text}"),
 ])
@@ -95,6 +95,17 @@ def test_kinds_not_built_outside_public_refuse_a_qualified_key_with_one_line(kin
     problems = [p for p in _problems(text) if "outside public" in p]
     assert len(problems) == 1, _problems(text)
     assert f"{kind} billing." in problems[0] and "keep this one in public" in problems[0]
+
+
+def test_a_sequence_in_a_schema_is_created_and_owned_there() -> None:
+    text = SPEC.replace("      currency: {type: billing.currency}\n", "      currency: {type: billing.currency}\n      n: {type: bigint}\n")
+    text += "sequences:\n  billing.invoice_no: {start: 10, owned_by: billing.invoices.n, comment: Numbers.}\n"
+    script = ddl_script(parse_spec(text))
+    assert 'CREATE SEQUENCE "billing"."invoice_no" AS bigint START WITH 10' in script
+    assert 'ALTER SEQUENCE "billing"."invoice_no" OWNED BY "billing"."invoices"."n"' in script
+    assert "COMMENT ON SEQUENCE \"billing\".\"invoice_no\" IS 'Numbers.'" in script
+    wrong = text.replace("owned_by: billing.invoices.n", "owned_by: customers.id")
+    assert any("owned_by customers.id is a table in another schema" in p for p in _problems(wrong))
 
 
 def test_a_table_feature_not_built_outside_public_is_refused() -> None:
