@@ -9,7 +9,8 @@ writer runs: the writer then writes the key ``billing.invoices``, a column of ty
 writes the ``schemas:`` section that makes those keys mean a schema (the spec is written
 with ``naming: verbatim``, where an undeclared prefix would be part of the name).
 
-What is not folded (views, functions, sequences of their own, domains, composite types,
+Sequences of their own are folded too (``sales.order_no``; owned by a folded table or by
+none). What is not folded (views, functions, domains, composite types,
 partitioned or inheriting tables, a schema with grants) stays in its schema, and the writer
 lists it as unsupported, as before: one line per object.
 """
@@ -44,6 +45,8 @@ def fold(db: Database) -> dict[str, str | None]:
     enums = {(t.schema, t.name) for t in db.types if t.schema in schemas and t.kind == "e" and not t.extension}
     identity = {(s.schema, s.name) for s in db.sequences
                 if s.dependency == "i" and s.owner_table and tuple(s.owner_table.split(".", 1)) in tables}
+    free = {(s.schema, s.name) for s in db.sequences if s.schema in schemas and s.dependency != "i"
+            and (s.owner_table is None or tuple(s.owner_table.split(".", 1)) in tables)}
     for r in db.relations:
         r.columns = [_column(c, enums, canonical) for c in r.columns]
         r.constraints = [
@@ -51,11 +54,11 @@ def fold(db: Database) -> dict[str, str | None]:
             if (k.ref_schema, k.ref_table) in tables else k
             for k in r.constraints
         ]
-        if (r.schema, r.name) in tables or (r.kind == "S" and (r.schema, r.name) in identity):
+        if (r.schema, r.name) in tables or (r.kind == "S" and (r.schema, r.name) in identity | free):
             r.schema, r.name = PUBLIC, f"{r.schema}.{r.name}"
     db.types[:] = [replace(t, schema=PUBLIC, name=f"{t.schema}.{t.name}") if (t.schema, t.name) in enums else t
                    for t in db.types]
-    db.sequences[:] = [_sequence(s, tables) for s in db.sequences]
+    db.sequences[:] = [_sequence(s, tables, free) for s in db.sequences]
     db.schemas[:] = [s for s in db.schemas if s[0] not in schemas or _left_in(db, s[0])]
     return dict(sorted(schemas.items()))
 
@@ -69,9 +72,13 @@ def _column(c: Any, enums: set[tuple[str, str]], canonical: Any) -> Any:
     return replace(c, **changes) if changes else c
 
 
-def _sequence(s: Any, tables: set[tuple[str, str]]) -> Any:
+def _sequence(s: Any, tables: set[tuple[str, str]], free: set[tuple[str, str]]) -> Any:
     """An identity sequence goes with its table: ``public.billing.invoices`` owns
-    ``billing.invoices_id_seq`` (the name identity_sequence_name gives)."""
+    ``billing.invoices_id_seq`` (the name identity_sequence_name gives); a sequence of its own
+    (``free``) becomes ``billing.invoice_no``, owned by its folded table if it is owned."""
+    if (s.schema, s.name) in free:
+        owner = f"{PUBLIC}.{s.owner_table}" if s.owner_table else None
+        return replace(s, schema=PUBLIC, name=f"{s.schema}.{s.name}", owner_table=owner)
     if s.owner_table is None or s.dependency != "i":
         return s
     schema, _, table = s.owner_table.partition(".")

@@ -35,6 +35,10 @@ def test_tables_and_enums_in_schemas_are_written_with_schema_keys(pg: LocalServe
     assert order["status"]["type"] == "sales.order_status"
     assert order["customer_id"]["references"]["table"] == "sales.customer"
     assert spec["tables"]["address"]["columns"]["person_id"]["references"]["table"] == "person.person"
+    assert order["order_number"]["default_sql"] == "nextval('sales.order_number'::regclass)"
+    assert spec["sequences"]["sales.order_number"] == {"type": "bigint", "start": 5000, "increment": 10,
+                                                       "owned_by": "sales.sales_order.order_number"}
+    assert spec["sequences"]["sales.receipt_no"]["comment"] == "Receipt numbers, drawn by the application."
 
 
 def test_a_view_in_another_schema_is_refused_by_name(pg: LocalServer, run_cli) -> None:
