@@ -54,6 +54,8 @@ def fold(db: Database) -> dict[str, str | None]:
             if (k.ref_schema, k.ref_table) in tables else k
             for k in r.constraints
         ]
+        if (r.schema, r.name) in tables:
+            r.constraints = [_not_null(k, r.name, f"{r.schema}.{r.name}") for k in r.constraints]
         if (r.schema, r.name) in tables or (r.kind == "S" and (r.schema, r.name) in identity | free):
             r.schema, r.name = PUBLIC, f"{r.schema}.{r.name}"
     db.types[:] = [replace(t, schema=PUBLIC, name=f"{t.schema}.{t.name}") if (t.schema, t.name) in enums else t
@@ -61,6 +63,16 @@ def fold(db: Database) -> dict[str, str | None]:
     db.sequences[:] = [_sequence(s, tables, free) for s in db.sequences]
     db.schemas[:] = [s for s in db.schemas if s[0] not in schemas or _left_in(db, s[0])]
     return dict(sorted(schemas.items()))
+
+
+def _not_null(k: Any, bare: str, folded: str) -> Any:
+    """PostgreSQL 18's NOT NULL constraint of a folded table under the name the writer takes
+    for the default one (``<table>_<column>_not_null``, with the folded table name): the
+    default stays a default. Only the writer reads the name; the spec never writes it."""
+    column = k.columns[0] if k.columns else ""
+    if k.type == "n" and k.name == f"{bare}_{column}_not_null":
+        return replace(k, name=f"{folded}_{column}_not_null")
+    return k
 
 
 def _column(c: Any, enums: set[tuple[str, str]], canonical: Any) -> Any:
