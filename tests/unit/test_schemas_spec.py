@@ -182,3 +182,10 @@ def test_seeds_for_a_table_outside_public_are_refused_in_one_line(tmp_path) -> N
         parse_seeds("version: 1\ntables:\n  billing.invoices:\n    key: [id]\n    rows: [{id: 1}]\n", spec)
     assert "seeds.yaml:3:3: billing.invoices: seeds for tables outside public are not supported yet" in [
         str(p) for p in err.value.problems]
+
+
+def test_an_identity_sequence_named_by_the_spec_is_renamed_in_its_tables_schema() -> None:
+    text = SPEC.replace("  billing.invoices:\n    columns:\n      id: {type: bigint, primary_key: true}",
+                        "  billing.invoices:\n    columns:\n      id: {type: bigint, primary_key: true, "
+                        "identity: {generated: always, sequence: inv_seq}}")
+    assert 'ALTER SEQUENCE "billing"."invoices_id_seq" RENAME TO "inv_seq"' in ddl_script(parse_spec(text))
