@@ -123,5 +123,5 @@ def test_the_committed_chain_upgrades_a_database_without_search_path(pg: LocalSe
         with psycopg.connect(libpq_url(url)) as conn:
             assert conn.execute("SHOW search_path").fetchone()[0] == '""'
             assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] > 5
-        result = run_cli("diff", "--db", url, "--dev-db", pg.url(), "--format", "json", cwd=REPO)
+        result = run_cli("diff", "--db", url, "--dev-db", pg.url(), "--format", "json")  # in a copy of the repo
         assert result.code == 0, result.stdout
