@@ -147,6 +147,10 @@ def check_schemas(spec: Any, source: Source) -> Iterator[Problem]:
                 yield source.problem((kind, key), f"{kind} {key}: objects outside public are built for tables, "
                                      f"enums and sequences only so far; keep this one in public", key=True)
     yield from _tables(spec, data, schemas, source, verbatim)
+    for e in spec.unmanaged:  # checks._unmanaged covers public; here what the spec defines in a schema
+        if split_in(spec, e.name)[0] is not None and (e.name in spec.tables or e.name in spec.enums
+                                                       or e.name in spec.sequences):
+            yield source.problem(e.path, f"unmanaged: {e.kind} {e.name} is defined by this spec; remove the entry")
     for seq in spec.sequences.values():
         owner = seq.owner
         if owner and owner[0] in spec.tables and split_in(spec, owner[0])[0] != seq.schema:

@@ -189,3 +189,8 @@ def test_an_identity_sequence_named_by_the_spec_is_renamed_in_its_tables_schema(
                         "  billing.invoices:\n    columns:\n      id: {type: bigint, primary_key: true, "
                         "identity: {generated: always, sequence: inv_seq}}")
     assert 'ALTER SEQUENCE "billing"."invoices_id_seq" RENAME TO "inv_seq"' in ddl_script(parse_spec(text))
+
+
+def test_an_unmanaged_entry_naming_a_table_in_a_schema_the_spec_defines_is_refused() -> None:
+    text = SPEC + "unmanaged:\n  - {kind: table, name: billing.invoices}\n"
+    assert any("unmanaged: table billing.invoices is defined by this spec" in p for p in _problems(text))
