@@ -43,9 +43,9 @@ def qualified(name_column: str) -> str:
 
 
 def read_rows(rows: list[tuple[Any, ...]]) -> dict[str, str | None]:
-    """schema -> comment. public is listed only when it carries a comment that is not the
-    one ``CREATE DATABASE`` gives it (each server version writes its own, so it is ignored)."""
-    return {name: comment for name, comment in rows}
+    """schema -> comment, public left out: every database has it, and its comment is the one
+    each server version writes (not managed), so an empty database's snapshot stays empty."""
+    return {name: comment for name, comment in rows if name != PUBLIC}
 
 
 def compare(source: dict[str, str | None], target: dict[str, str | None], change: Any) -> list[Any]:
