@@ -29,6 +29,7 @@ from generator.adopt import (
 )
 from generator.adopt.write_domains import Words, generated, plan_domains
 from generator.adopt.write_index_forms import check_entry, exclusion_entry, index_entry, key_options
+from generator.adopt.write_schemas import fold, schemas_block
 from generator.adopt.write_types import type_body, type_by_name
 from generator.adopt.yamltext import Block, emit
 from generator.pg.introspect import Column, Constraint, Database, Relation
@@ -117,11 +118,12 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             out.append(Unsupported("extension", name, why))
             extensions.remove(name)
             plan.skipped_relations.add(name)
-    # schemas other than public: the spec has one schema
+    folded = fold(db)  # tables and enums of other schemas, as public's schema.name
+    # schemas other than public whose objects the spec cannot build there yet
     for name, _comment, _grant in db.schemas:
         if name != "public" and name not in db.unread_schemas:
             plan.skipped_schemas.add(name)
-            out.append(Unsupported("schema", name, "the spec has only the public schema"))
+            out.append(Unsupported("schema", name, "holds objects the spec builds only in public so far (or has grants)"))
     enum_names = {t.name for t in db.types if t.kind == "e" and t.schema == "public" and not t.extension}
     user_types: dict[str, Any] = {}
     for t in db.types:
@@ -275,6 +277,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     top: dict[str, Any] = {"version": 1, "settings": settings}
     if plan.roles:
         top["roles"] = sorted(plan.roles)
+    if folded:
+        top["schemas"] = Block(schemas_block(folded))
     if extensions:
         top["extensions"] = extensions
     if enums:

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from generator.drift.fix_domains import hide_domain_enums, mark_virtual_columns
 from generator.errors import DatabaseError
 from generator.pg.catalog import Change, Snapshot, compare, read_snapshot, same_check_definition
+from generator.pg.catalog_schemas import pinned_search_path
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -171,8 +172,9 @@ def inspect(conn: Any, schema: str | None = None) -> Inspection:
     _quietly_import_engine()
     from schemainspect import get_inspector
 
-    snapshot = read_snapshot(conn)
-    inspector = get_inspector(conn, schema=schema)
+    with pinned_search_path(conn):  # migra's definitions too print as on any database (catalog_schemas)
+        snapshot = read_snapshot(conn)
+        inspector = get_inspector(conn, schema=schema)
     info = conn.dialect.server_version_info or ()
     return Inspection(snapshot, inspector, ".".join(str(p) for p in info[:2]))
 
@@ -361,7 +363,7 @@ def _read_live(live_url: str) -> Inspection:
         with _reading("the live database"), engine.connect() as conn:
             conn = conn.execution_options(**SNAPSHOT_OPTIONS)
             with conn.begin():
-                return inspect(conn, schema="public")
+                return inspect(conn)  # every managed schema (catalog_schemas)
     finally:
         engine.dispose()
 
@@ -396,7 +398,7 @@ def _build_spec(
                 build(conn, ddl)
             t1 = time.perf_counter()
             with _reading("the scratch database"):
-                found = inspect(conn, schema="public")
+                found = inspect(conn)  # every managed schema (catalog_schemas)
             if timings is not None:
                 timings["spec_ddl"], timings["spec_inspect"] = (
                     round(t1 - t0, 3),
@@ -424,7 +426,7 @@ def _read_kept_spec(url: str, timings: dict[str, float]) -> Inspection | None:
     try:
         with _reading("the cached spec database"), engine.connect() as conn:
             t1 = time.perf_counter()
-            inspection = inspect(conn, schema="public")
+            inspection = inspect(conn)  # every managed schema (catalog_schemas)
             timings["spec_connect"], timings["spec_inspect"] = (
                 round(t1 - t0, 3),
                 round(time.perf_counter() - t1, 3),

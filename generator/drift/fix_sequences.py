@@ -18,6 +18,7 @@ catalog compare (``generator.pg.catalog_sequences``) sees them; here:
 
 from __future__ import annotations
 
+from generator.drift import fix_schemas
 from generator.drift.report import Statement, describe_statement
 from generator.pg.catalog import Change, Snapshot
 from generator.pg.catalog_sequences import (
@@ -29,12 +30,11 @@ from generator.pg.catalog_sequences import (
 from generator.spec import naming
 from generator.spec.types import quote_literal
 
-SCHEMA = "public"
 _WORDS = ("START WITH", "INCREMENT BY", "MINVALUE", "MAXVALUE", "CACHE")
 
 
 def _q(name: str) -> str:
-    return f"{naming.quote_ident(SCHEMA)}.{naming.quote_ident(name)}"
+    return fix_schemas.qualified(name)  # "billing"."invoice_no" for the snapshot's billing.invoice_no
 
 
 def _options(values: tuple[int, int, int, int, int, bool], old: tuple[int, int, int, int, int, bool] | None = None,
@@ -137,5 +137,5 @@ def identity_sql(change: Change, live: Snapshot, spec: Snapshot, key: tuple[str,
     # a column the script creates (migra's bare identity) has PostgreSQL's sequence name
     current = have.sequence if have is not None else created_identity_sequence(table, column) if key not in live.columns else None
     if current is not None and current != want.sequence:
-        out.append(f"ALTER SEQUENCE {_q(current)} RENAME TO {naming.quote_ident(want.sequence)}")
+        out.append(f"ALTER SEQUENCE {_q(current)} RENAME TO {naming.quote_ident(fix_schemas.split(want.sequence)[1])}")
     return out

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from generator.drift import fix_functions
+from generator.drift import fix_functions, fix_schemas
 from generator.drift.fix_access import fix_access
 from generator.drift.fix_domains import (
     DOMAIN_KINDS,
@@ -67,7 +67,7 @@ def ident(name: str) -> str:
 
 
 def qualified(name: str) -> str:
-    return f"{ident(SCHEMA)}.{ident(name)}"
+    return fix_schemas.qualified(name)  # "billing"."invoices" for a snapshot's billing.invoices
 
 
 def literal(text: str | None) -> str:
@@ -80,6 +80,13 @@ def correct(
     engine: list[str], changes: list[Change], live: Snapshot, spec: Snapshot
 ) -> tuple[list[Statement], list[str]]:
     """The final statements, and the changes no statement fixes (as text)."""
+    with fix_schemas.known_schemas(live, spec):
+        return _correct(engine, changes, live, spec)
+
+
+def _correct(
+    engine: list[str], changes: list[Change], live: Snapshot, spec: Snapshot
+) -> tuple[list[Statement], list[str]]:
     out = [Statement(sql, is_destructive(sql)) for sql in engine]
     recreated = set()
     for change in changes:
@@ -102,6 +109,7 @@ def correct(
     out = access_first + view_drops + out + view_creates  # generator.drift.fix_views: around every other change
     out = fix_functions.functions_first(out, spec)  # functions a table needs, before the tables
     out += comment_statements(live, spec, recreated)
+    out += [Statement(s, False, "schemactl", "migra ignores comments") for s in fix_schemas.comment_statements(live, spec)]
     out += fix_functions.after(out, live, spec)  # comments and enabled states of functions and triggers
     out += access_last  # RLS, policies, grants, default privileges: once every object exists
     return out, missing + domain_missing
@@ -157,9 +165,11 @@ def _fix_enum(out: list[Statement], name: str, changes: list[Change], live: Snap
         split_label(c.name, columns) for c in changes if c.kind == "column" and "default:" in c.detail
     }
 
+    schema, bare = fix_schemas.split(name)
+
     def ours(s: Statement) -> bool:  # migra's statements for recreating this type
         sql = s.sql.lower()
-        if re.search(rf'\btype\s+"?{SCHEMA}"?\."?{re.escape(name.lower())}"?\b', sql) or f"{name.lower()}__old_version" in sql:
+        if re.search(rf'\btype\s+"?{re.escape(schema)}"?\."?{re.escape(bare.lower())}"?\b', sql) or f"{bare.lower()}__old_version" in sql:
             return True
         d = describe_statement(s.sql)
         return bool(
@@ -197,7 +207,7 @@ def enum_recreate(name: str, values: tuple[str, ...], columns: dict[tuple[str, s
         n for n, (t, d) in live.indexes.items()
         if _mentions_type(d, name) and n not in changed and not any(k[1] == n for k in live.constraints)
     )
-    old = ident(name + OLD_SUFFIX)
+    old = ident(fix_schemas.split(name)[1] + OLD_SUFFIX)  # RENAME TO keeps the schema
     sql: list[str] = []
     sql += [f"ALTER TABLE {qualified(t)} DROP CONSTRAINT {ident(n)}" for t, n in checks]
     sql += [f"DROP INDEX {qualified(n)}" for n in indexes]
@@ -257,6 +267,8 @@ def _fix_using_index(out: list[Statement], live: Snapshot, spec: Snapshot) -> li
         d = describe_statement(s.sql)
         m = _USING_INDEX.match(s.sql)
         name, index = (_unquote(m["name"]), _unquote(m["index"])) if m else ("", "")
+        if m and d and d.table and fix_schemas.split(d.table)[0] != fix_schemas.PUBLIC:
+            index = f"{fix_schemas.split(d.table)[0]}.{index}"  # the snapshot's name of an index outside public
         if m and index not in indexes and d and d.table and (d.table, name) in spec.constraints:
             definition = spec.constraints[(d.table, name)][1]
             s = Statement(
@@ -350,7 +362,8 @@ def comment_statements(live: Snapshot, spec: Snapshot, recreated: set[str] | fro
 
 def create_index(name: str, definition: str) -> str:
     """The snapshot keeps index definitions without their name; put it back."""
-    return re.sub(r"^CREATE (UNIQUE )?INDEX ON ", lambda m: f"CREATE {m.group(1) or ''}INDEX {ident(name)} ON ", definition, count=1)
+    bare = fix_schemas.split(name)[1]  # an index is created in its table's schema
+    return re.sub(r"^CREATE (UNIQUE )?INDEX ON ", lambda m: f"CREATE {m.group(1) or ''}INDEX {ident(bare)} ON ", definition, count=1)
 
 
 def create_trigger(name: str, definition: str) -> str:

@@ -36,7 +36,7 @@ FORMAT_VERSION = 1
 # `schemactl diff --help` and docs/drift.md; keep the three in step (tests check it).
 UNCHECKED = (
     "object ownership (the owner's own privileges are not managed either), roles' attributes and memberships",
-    "objects outside the public schema (other schemas are not compared at all)",
+    "in schemas other than public, anything but tables (with their columns, keys and indexes), enums and the schemas themselves is compared by migra only (sequences, domains, types, views, functions)",
     "storage parameters of tables (fillfactor, autovacuum_*), tablespaces, column STORAGE and compression",
     "column statistics targets, extended statistics (CREATE STATISTICS), replica identity",
     "sequences' current values (last_value: data, not schema; their options and identity options are compared)",
@@ -217,6 +217,8 @@ def _bare(name: str) -> str:
     """public.users / "public"."users" -> users; "x" -> x; f() -> f."""
     parts = re.findall(r'"((?:[^"]|"")+)"|([^."]+)', name)
     names = [(a or b).replace('""', '"') for a, b in parts]
+    if len(names) >= 2 and names[-2] != "public":  # another schema's object: the catalog's schema.name
+        return f"{names[-2]}.{names[-1].split('(')[0]}"
     return names[-1].split("(")[0] if names else name
 
 
@@ -263,6 +265,8 @@ def describe_statement(sql: str, index_tables: dict[str, str] | None = None) -> 
         table = _bare(on["table"]) if on else (name if kind == "table" else None)
         if kind == "index" and table is None and index_tables:
             table = index_tables.get(name)
+        elif kind == "index" and table and "." in table and "." not in name:  # an index lives in its table's schema
+            name = f"{table.partition('.')[0]}.{name}"
         if kind in ("trigger", "policy") and table:
             name = f"{table}.{name}"
         return Described(kind, name, _VERB_ACTION[m["verb"].lower()], table)

@@ -199,6 +199,8 @@ class Allowance:
         if kind in ("grant", "row level security", "default privileges", "policy") or name.startswith("policy "):
             return self._explains_access(kind, name)  # generator.pg.catalog_access
         base = name.split(" ", 1)[1] if kind == "comment" and " " in name else name
+        if base in self.schemas or base.partition(".")[0] in self.schemas:  # a skipped schema, or in one
+            return True
         if kind == "function" and self._type_function(name.split("(", 1)[0]):
             return True
         table, _, rest = base.partition(".")

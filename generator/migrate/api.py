@@ -113,6 +113,8 @@ def _run(root: Path, url: str, fn, *args: Any, script_location: Path | None = No
 
 
 def _lock(conn: Any) -> None:
+    # our own session: revisions name public's objects bare, whatever search_path the database sets
+    conn.exec_driver_sql("SELECT pg_catalog.set_config('search_path', 'public', false)")
     conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
     conn.commit()
 

@@ -27,6 +27,7 @@ from generator.migrate import (  # noqa: F401  (importing registers the custom o
     type_ops,
 )
 from generator.migrate.api import MIGRATION_LOCK_KEY
+from generator.pg.catalog_schemas import READ_SEARCH_PATH
 from generator.schema.metadata import build_metadata
 from generator.spec import load_spec
 
@@ -168,7 +169,8 @@ def _run_on(context: Any, conn: Any, spec: Any, metadata: sa.MetaData | None, ro
             schemactl=support,
             process_revision_directives=revision_directives(root),
         )
-    if lock:
+    if lock:  # our own session: revisions name public's objects bare, whatever search_path the database sets
+        conn.exec_driver_sql(f"SELECT pg_catalog.set_config('search_path', '{READ_SEARCH_PATH}', false)")
         conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
         conn.commit()
     try:

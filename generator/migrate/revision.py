@@ -137,7 +137,9 @@ def generate(
     from generator.migrate import api as migrate
     from generator.pg.database import scratch_database
     from generator.schema.metadata import build_metadata
+    from generator.spec.namespaces import refuse_outside_public
 
+    refuse_outside_public(spec, "generate")  # generator.spec.namespaces: revisions are public-only so far
     timer = _Timer(progress)
     down_revision = migrate.single_head(root)
     metadata = build_metadata(spec)

@@ -6,7 +6,8 @@ comparison are rendered by PostgreSQL itself (pg_get_constraintdef, pg_get_index
 format_type), so expressions compare equal exactly when the server thinks they are the same,
 with no parsing of SQL on our side.
 
-Scope: the ``public`` schema, minus ``alembic_version``. NOT NULL constraints that
+Scope: every schema but PostgreSQL's own and extensions' (``catalog_schemas``: objects outside
+public are keyed ``schema.name``), minus ``alembic_version``. NOT NULL constraints that
 PostgreSQL 18 lists in pg_constraint are skipped (nullability is compared on columns), so
 snapshots of one schema on 17 and 18 compare equal.
 """
@@ -21,6 +22,7 @@ from generator.pg import (
     catalog_access,
     catalog_functions,
     catalog_partitions,
+    catalog_schemas,
     catalog_sequences,
     catalog_types,
     catalog_views,
@@ -28,6 +30,7 @@ from generator.pg import (
 from generator.pg.catalog_domains import QUERIES as DOMAIN_QUERIES
 from generator.pg.catalog_domains import Domain, compare_domains, generated_detail, read_domains
 from generator.pg.catalog_view_triggers import common_views
+from generator.pg.catalog_schemas import MANAGED, qualified
 
 IGNORED_TABLES = {"alembic_version"}
 
@@ -71,6 +74,7 @@ class Snapshot:
     derived_indexes: dict[str, str] = field(default_factory=dict)  # index -> table
     views: dict[str, catalog_views.ViewState] = field(default_factory=dict)  # generator.pg.catalog_views
     access: catalog_access.AccessState = field(default_factory=catalog_access.AccessState)  # RLS, policies, grants
+    schemas: dict[str, str | None] = field(default_factory=dict)  # name -> comment (catalog_schemas)
 
     def index_def(self, name: str) -> str | None:
         found = self.indexes.get(name)
@@ -92,17 +96,17 @@ class Change:
 
 _QUERIES = {
     "extensions": "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'",
-    "enums": """
-        SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder), obj_description(t.oid, 'pg_type')
+    "enums": f"""
+        SELECT {qualified('t.typname')}, array_agg(e.enumlabel ORDER BY e.enumsortorder), obj_description(t.oid, 'pg_type')
         FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
         JOIN pg_namespace n ON n.oid = t.typnamespace
-        WHERE n.nspname = 'public' GROUP BY t.oid, t.typname""",
-    "tables": """
-        SELECT c.relname, obj_description(c.oid, 'pg_class')
+        WHERE {MANAGED} GROUP BY t.oid, t.typname, n.nspname""",
+    "tables": f"""
+        SELECT {qualified('c.relname')}, obj_description(c.oid, 'pg_class')
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')""",
-    "columns": """
-        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+        WHERE {MANAGED} AND c.relkind IN ('r', 'p')""",
+    "columns": f"""
+        SELECT {qualified('c.relname')}, a.attname, format_type(a.atttypid, a.atttypmod)
                || CASE WHEN a.attcollation <> t.typcollation
                        THEN ' COLLATE ' || quote_ident((SELECT co.collname FROM pg_collation co WHERE co.oid = a.attcollation))
                        ELSE '' END, a.attnotnull,
@@ -110,17 +114,17 @@ _QUERIES = {
         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid
         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped""",
-    "constraints": """
-        SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid)
+        WHERE {MANAGED} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped""",
+    "constraints": f"""
+        SELECT {qualified('c.relname')}, k.conname, k.contype, pg_get_constraintdef(k.oid)
         FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND k.contype IN ('p', 'u', 'f', 'c', 'x')""",
-    "indexes": """
-        SELECT c.relname, i.relname, pg_get_indexdef(i.oid)
+        WHERE {MANAGED} AND k.contype IN ('p', 'u', 'f', 'c', 'x')""",
+    "indexes": f"""
+        SELECT {qualified('c.relname')}, {qualified('i.relname')}, pg_get_indexdef(i.oid)
         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public'""",
+        WHERE {MANAGED}""",
     "triggers": catalog_functions.TRIGGERS_QUERY,
     "functions": catalog_functions.FUNCTIONS_QUERY,
     "sequences": catalog_sequences.QUERY,
@@ -129,12 +133,14 @@ _QUERIES = {
     "partitioning": catalog_partitions.QUERY,
     "views": catalog_views.QUERY,
     **catalog_access.QUERIES,
+    "schemas": catalog_schemas.QUERY,
 }
 
 
 def read_snapshot(conn: Any) -> Snapshot:
     """Read a snapshot through a SQLAlchemy Connection (read-only queries)."""
-    rows = {key: conn.exec_driver_sql(sql).fetchall() for key, sql in _QUERIES.items()}
+    with catalog_schemas.pinned_search_path(conn):  # renderings independent of the database's search_path
+        rows = {key: conn.exec_driver_sql(sql).fetchall() for key, sql in _QUERIES.items()}
     return snapshot_from_rows(rows)
 
 
@@ -166,6 +172,7 @@ def snapshot_from_rows(rows: dict[str, list[tuple[Any, ...]]]) -> Snapshot:
     catalog_partitions.apply(s, rows.get("partitioning", []))
     s.views = catalog_views.read_rows(rows.get("views", []))
     s.access = catalog_access.read_rows(rows)
+    s.schemas = catalog_schemas.read_rows(rows.get("schemas", []))
     return s
 
 
@@ -265,6 +272,7 @@ def _strip_trigger_name(definition: str, name: str) -> str:
 def compare(source: Snapshot, target: Snapshot) -> list[Change]:
     """What differs from ``source`` to ``target`` (what must change in source to match target)."""
     out: list[Change] = []
+    out += catalog_schemas.compare(source.schemas, target.schemas, Change)
     _sets(out, "extension", source.extensions, target.extensions)
     out += [Change(*c) for c in compare_domains(source.domains, target.domains, show_value, same_check_definition)]
     for name in sorted(set(source.enums) | set(target.enums)):

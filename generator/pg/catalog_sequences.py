@@ -16,16 +16,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-QUERY = """
-    SELECT c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
-           s.seqcache, s.seqcycle, obj_description(c.oid, 'pg_class'), d.deptype, t.relname, a.attname
+from generator.pg.catalog_schemas import MANAGED, qualified
+
+# every managed schema; names outside public are schema.name (generator.pg.catalog_schemas)
+QUERY = f"""
+    SELECT {qualified('c.relname')}, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
+           s.seqcache, s.seqcycle, obj_description(c.oid, 'pg_class'), d.deptype,
+           CASE WHEN tn.nspname = 'public' THEN t.relname ELSE tn.nspname || '.' || t.relname END, a.attname
     FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
          AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-    LEFT JOIN pg_class t ON t.oid = d.refobjid
+    LEFT JOIN pg_class t ON t.oid = d.refobjid LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
     LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-    WHERE n.nspname = 'public' AND c.relkind = 'S'
+    WHERE {MANAGED} AND c.relkind = 'S'
       AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass
                       AND e.objid = c.oid AND e.deptype = 'e')"""
 

@@ -18,7 +18,7 @@ from generator.schema import access_ddl, functions_ddl, guards, index_forms_ddl,
 from generator.schema.domains_ddl import create_domains
 from generator.schema.late_ddl import late_statements
 from generator.schema.metadata import build_metadata, ddl_dialect
-from generator.spec import naming
+from generator.spec import namespaces, naming
 from generator.spec.model import Spec
 from generator.spec.partitions import partition_ddl
 from generator.spec.user_types import create_type_sql, type_comment_sql, types_in_order
@@ -39,11 +39,12 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
     """Every statement needed to create the spec's schema in an empty database, in order."""
     md = metadata if metadata is not None else build_metadata(spec)
     dialect = ddl_dialect()
-    out = access_ddl.roles_first(spec)  # the roles grants and policies name (generator.schema.access_ddl)
+    out = namespaces.schema_ddl(spec)  # CREATE SCHEMA first: everything else may live in one
+    out += access_ddl.roles_first(spec)  # the roles grants and policies name (generator.schema.access_ddl)
     out += [guards.create_extension(e) for e in spec.extensions]
     for name, enum in spec.enums.items():
         values = ", ".join(guards.quote_literal(v) for v in enum.values)
-        out.append(f"CREATE TYPE {naming.quote_ident(name)} AS ENUM ({values})")
+        out.append(f"CREATE TYPE {namespaces.qualified_sql(spec, name)} AS ENUM ({values})")
     out += guards.enum_comments(spec)
     out += user_types_ddl(spec)  # types: after enums (they may use them), before tables
     out += sequences_ddl.before_tables(spec)
@@ -57,7 +58,7 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
         for col in table.columns:
             if col.comment:
                 out.append(str(SetColumnComment(col).compile(dialect=dialect)))
-        spec_table = spec.tables.get(table.name)
+        spec_table = spec.tables.get(table.fullname)  # schema.name outside public
         if spec_table is not None and spec_table.partitions:
             out += partition_ddl(spec_table)  # before the indexes: PostgreSQL names the partitions' copies alike
         for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
@@ -99,8 +100,9 @@ def foreign_keys(spec: Spec) -> list[str]:
     for table in spec.tables.values():
         for fk in table.fks:
             sql = (
-                f"ALTER TABLE {q(table.name)} ADD CONSTRAINT {q(fk.name)} FOREIGN KEY ({', '.join(map(q, fk.columns))}) "
-                f"REFERENCES {q(fk.ref_table)} ({', '.join(map(q, fk.ref_columns))})"
+                f"ALTER TABLE {namespaces.qualified_sql(spec, table.name)} ADD CONSTRAINT {q(fk.name)} "
+                f"FOREIGN KEY ({', '.join(map(q, fk.columns))}) "
+                f"REFERENCES {namespaces.qualified_sql(spec, fk.ref_table)} ({', '.join(map(q, fk.ref_columns))})"
             )
             if fk.match:
                 sql += f" MATCH {fk.match.upper()}"

@@ -24,8 +24,9 @@ def drop_extension(name: str) -> str:
     return f"DROP EXTENSION IF EXISTS {_quote_ident(name)}"
 
 
-def comment_on_type(enum: EnumSpec) -> str:
-    return f"COMMENT ON TYPE {_quote_ident(enum.name)} IS {quote_literal(enum.comment)}"
+def comment_on_type(enum: EnumSpec, name_sql: str | None = None) -> str:
+    """``name_sql``: the type as SQL when it is not in public (generator.spec.namespaces.qualified_sql)."""
+    return f"COMMENT ON TYPE {name_sql or _quote_ident(enum.name)} IS {quote_literal(enum.comment)}"
 
 
 def dollar_quoted(body: str) -> str:
@@ -82,7 +83,9 @@ def drop_append_only_function(table: str) -> str:
 
 
 def enum_comments(spec: Spec) -> list[str]:
-    return [comment_on_type(e) for e in spec.enums.values() if e.comment]
+    from generator.spec.namespaces import qualified_sql
+
+    return [comment_on_type(e, qualified_sql(spec, e.name)) for e in spec.enums.values() if e.comment]
 
 
 def chain_guard_create(table: str, scope: Sequence[str], prev: str, hash: str, id_column: str) -> list[str]:

@@ -22,6 +22,7 @@ from generator.schema.opaque_sa import needs_opaque, opaque_type
 from generator.schema.sequences_ddl import identity_kwargs
 from generator.spec import naming
 from generator.spec.model import NO_DEFAULT, ColumnSpec, IndexSpec, Spec, TableSpec
+from generator.spec.namespaces import split_in
 from generator.spec.source import gc_paused
 from generator.spec.types import ColumnType, literal_sql
 
@@ -58,7 +59,7 @@ def build_metadata(spec: Spec) -> sa.MetaData:
         md = sa.MetaData(naming_convention=dict(naming.NAMING_CONVENTION))
         md.info["spec"] = spec
         enums = {
-            name: pg.ENUM(*e.values, name=name, metadata=md, create_type=True)
+            name: pg.ENUM(*e.values, name=split_in(spec, name)[1], schema=split_in(spec, name)[0], metadata=md, create_type=True)
             for name, e in spec.enums.items()
         }
         for table in spec.tables.values():
@@ -142,7 +143,8 @@ def _table(md: sa.MetaData, spec: Spec, table: TableSpec, enums: dict[str, pg.EN
         if not index_forms_ddl.is_late_check(ck):  # NOT VALID / NO INHERIT: ddl_script adds them
             items.append(sa.CheckConstraint(sql_text(ck.sql), name=conv(ck.name)))
     items.extend(_index(None, ix) for ix in table.indexes if not _on_own_columns(table, ix))
-    t = sa.Table(table.name, md, *items, comment=table.comment or None, **partitioning.table_kwargs(table))
+    schema, bare = split_in(spec, table.name)  # md.tables key: schema.name, the spec's canonical name
+    t = sa.Table(bare, md, *items, schema=schema, comment=table.comment or None, **partitioning.table_kwargs(table))
     for ix in table.indexes:
         if _on_own_columns(table, ix):
             _index(t, ix)

@@ -286,6 +286,9 @@ def render(spec: Spec) -> str:
     """The text of cadb/models.py for ``spec``: every spec value in it is a string literal
     (``_q``) or an escaped docstring, every name made from the spec is checked (``plan_names``),
     and the text is parsed before it is returned."""
+    from generator.spec.namespaces import refuse_outside_public
+
+    refuse_outside_public(spec, "models")  # models.py maps tables in public only so far
     names = plan_names(spec)
     out: list[str] = [HEADER]
     out.append(_MODULE_DOC.format(tables=len(spec.tables), enums=len(spec.enums)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.spec.model import ColumnSpec, Spec
+from generator.spec.namespaces import split_in
 from generator.spec.naming import quote_ident
 from generator.spec.sequences import SequenceOptions, SequenceSpec
 from generator.spec.sequences import default_identity_sequence as identity_sequence_name
@@ -34,18 +35,20 @@ def options_clause(opts: SequenceOptions, type_: str | None = None) -> str:
 
 
 def create_sequence(seq: SequenceSpec) -> str:
-    return f"CREATE SEQUENCE {quote_ident(seq.name)} {options_clause(seq.options, seq.type)}".rstrip()
+    return f"CREATE SEQUENCE {seq.sql_name} {options_clause(seq.options, seq.type)}".rstrip()
 
 
 def owned_by(seq: SequenceSpec) -> str | None:
     owner = seq.owner
     if owner is None:
         return None
-    return f"ALTER SEQUENCE {quote_ident(seq.name)} OWNED BY {quote_ident(owner[0])}.{quote_ident(owner[1])}"
+    table = quote_ident(owner[0]) if seq.schema is None else (  # a sequence is owned within its schema
+        f"{quote_ident(seq.schema)}.{quote_ident(owner[0][len(seq.schema) + 1:])}")
+    return f"ALTER SEQUENCE {seq.sql_name} OWNED BY {table}.{quote_ident(owner[1])}"
 
 
-def comment_on(name: str, comment: str | None) -> str:
-    return f"COMMENT ON SEQUENCE {quote_ident(name)} IS {quote_literal(comment) if comment else 'NULL'}"
+def comment_on(seq: SequenceSpec) -> str:
+    return f"COMMENT ON SEQUENCE {seq.sql_name} IS {quote_literal(seq.comment) if seq.comment else 'NULL'}"
 
 
 def before_tables(spec: Spec) -> list[str]:
@@ -61,24 +64,27 @@ def after_tables(spec: Spec) -> list[str]:
         if owner:
             out.append(owner)
         if seq.comment:
-            out.append(comment_on(seq.name, seq.comment))
+            out.append(comment_on(seq))
     for table in spec.tables.values():
         for col in table.columns.values():
-            rename = identity_rename(table.name, col)
+            schema, bare = split_in(spec, table.name)  # an identity sequence lives in its table's schema
+            rename = identity_rename(bare, col, schema)
             if rename:
                 out.append(rename)
     return out
 
 
-def identity_rename(table: str, col: ColumnSpec) -> str | None:
-    """ALTER SEQUENCE <PostgreSQL's name> RENAME TO <the spec's>, when the spec names it."""
+def identity_rename(table: str, col: ColumnSpec, schema: str | None = None) -> str | None:
+    """ALTER SEQUENCE <PostgreSQL's name> RENAME TO <the spec's>, when the spec names it
+    (``table``: the bare name; ``schema``: its schema when not public)."""
     opts = col.identity_options
     if col.identity is None or opts is None or opts.sequence is None:
         return None
     default = identity_sequence_name(table, col.name)
     if default == opts.sequence:
         return None
-    return f"ALTER SEQUENCE {quote_ident(default)} RENAME TO {quote_ident(opts.sequence)}"
+    where = f"{quote_ident(schema)}." if schema else ""
+    return f"ALTER SEQUENCE {where}{quote_ident(default)} RENAME TO {quote_ident(opts.sequence)}"
 
 
 def identity_kwargs(col: ColumnSpec) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from typing import Any
 from generator.errors import Problem, SpecError
 from generator.spec.domains import root_type
 from generator.spec.model import ColumnSpec, ReferenceSpec, Spec, TableSpec
+from generator.spec.namespaces import split_in
 from generator.spec.source import Source, capped, load_yaml
 from generator.spec.types import ColumnType, TypeProblem, check_default, is_function_default
 
@@ -150,6 +151,9 @@ class _Checker:
             table = self.spec.tables.get(name)
             if table is None:
                 self.problem(("tables", name), f"{name}: no table {name!r} in {self.spec.file}{_close(name, list(self.spec.tables))}", key=True)
+                continue
+            if split_in(self.spec, name)[0] is not None:  # generator.spec.namespaces
+                self.problem(("tables", name), f"{name}: seeds for tables outside public are not supported yet", key=True)
                 continue
             if isinstance(body, dict):
                 rows[name] = self._table(table, body)

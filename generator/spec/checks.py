@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import Problem
 from generator.spec import naming
@@ -24,6 +24,7 @@ from generator.spec.model import (
     TableSpec,
     build_settings,
 )
+from generator.spec.namespaces import check_schemas, split_in
 from generator.spec.partitions import inherited_columns
 from generator.spec.sequences import check_sequences
 from generator.spec.source import Source
@@ -48,7 +49,7 @@ def check_spec(spec: Spec, source: Source) -> list[Problem]:
     for check in (_enums, _types_and_defaults, _keys, _references, _foreign_keys, _indexes_and_uniques, _names,
                   _verbatim_names, _renames, _hash_chains, _sql_fragments, _extensions, _nul_characters, _unmanaged,
                   check_sequences, check_domains, _user_types, index_form_problems, _partitions, check_views,
-                  check_functions, check_access):
+                  check_functions, check_access, check_schemas):
         problems.extend(check(spec, source))
     return problems
 
@@ -267,33 +268,37 @@ def _names(spec: Spec, source: Source) -> Iterator[Problem]:
     """Names in one namespace must differ, and no name may exceed 63 bytes once the convention applied."""
     # tables, indexes and unique/pk constraints share pg_class's namespace; Alembic's version
     # table (which catalog snapshots and diff leave out) and its key are taken in every database
-    relations: dict[str, str] = dict(RESERVED_RELATIONS)
+    relations: dict[Any, str] = dict(RESERVED_RELATIONS)
 
-    def claim(name: str, what: str, path: tuple, key: bool = False) -> Iterator[Problem]:
+    def claim(name: str, what: str, path: tuple, key: bool = False, schema: str | None = None) -> Iterator[Problem]:
+        """``schema``: the relation's schema when not public (generator.spec.namespaces)."""
+        slot = name if schema is None else (schema, name)
         if naming.too_long(name):
             yield source.problem(path, f"{what}: name {name!r} is {len(name.encode())} bytes, over PostgreSQL's 63; shorten it or give an explicit name", key=key)
-        if name in RESERVED_RELATIONS:
+        if schema is None and name in RESERVED_RELATIONS:  # alembic_version lives in public
             yield source.problem(path, f"{what}: name {name!r} is taken by {RESERVED_RELATIONS[name]}; choose another", key=key)
-        elif name in relations:
+        elif slot in relations:
             fix = "rename one of them" if spec.settings.verbatim else "give one of them an explicit name"
-            yield source.problem(path, f"{what}: name {name!r} is already used by {relations[name]}; {fix}", key=key)
+            yield source.problem(path, f"{what}: name {name!r} is already used by {relations[slot]}; {fix}", key=key)
         else:
-            relations[name] = what
+            relations[slot] = what
 
     for name in spec.enums:
-        if naming.too_long(name):
+        if naming.too_long(split_in(spec, name)[1]):
             yield source.problem(("enums", name), f"enum {name}: name is over 63 bytes", key=True)
         if name in RESERVED_RELATIONS:  # its row type has the name
             yield source.problem(("enums", name), f"enum {name}: the name is taken by {RESERVED_RELATIONS[name]}", key=True)
     for table in spec.tables.values():
-        yield from claim(table.name, f"table {table.name}", table.path, key=True)
+        yield from claim(split_in(spec, table.name)[1], f"table {table.name}", table.path, key=True,
+                         schema=split_in(spec, table.name)[0])
         if table.renamed_from in RESERVED_RELATIONS:
             yield source.problem(table.path + ("renamed_from",), f"table {table.name}: renamed_from names {RESERVED_RELATIONS[table.renamed_from]}, which no spec table can be")
     for table in spec.tables.values():
         pk_path = table.path + (("primary_key", "name") if table.explicit_pk_name else ())
+        schema = split_in(spec, table.name)[0]  # indexes and keys live in their table's schema
         constraints: dict[str, str] = {}
         if not table.no_primary_key:
-            yield from claim(table.primary_key_name, f"primary key of {table.name}", pk_path, key=True)
+            yield from claim(table.primary_key_name, f"primary key of {table.name}", pk_path, key=True, schema=schema)
             constraints[table.primary_key_name] = f"the primary key of {table.name}"
 
         def constraint(name: str, what: str, path: tuple, constraints: dict[str, str] = constraints) -> Iterator[Problem]:
@@ -307,10 +312,10 @@ def _names(spec: Spec, source: Source) -> Iterator[Problem]:
                 yield source.problem(col.path, f"column {table.name}.{col.name}: name is over 63 bytes", key=True)
         for u in table.uniques:
             what = f"unique constraint on {table.name}({', '.join(u.columns)})"
-            yield from claim(u.name, what, u.path)
+            yield from claim(u.name, what, u.path, schema=schema)
             constraints.setdefault(u.name, what)
         for i, ix in enumerate(table.indexes):
-            yield from claim(ix.name, f"index #{i + 1} on {table.name}({', '.join(ix.column_names)})", ix.path)
+            yield from claim(ix.name, f"index #{i + 1} on {table.name}({', '.join(ix.column_names)})", ix.path, schema=schema)
         per_table: set[str] = set()
         for ck in table.checks:
             if naming.too_long(ck.name):

@@ -36,6 +36,7 @@ def bundled_schema(name: str) -> dict[str, Any]:
         schema = json.loads(json.dumps(bundled_schema("schema")))
         defs = schema["$defs"]
         defs["identifier"] = defs["pg_identifier"]
+        defs["qualified_identifier"] = defs["pg_identifier"]  # [schema.]name: generator.spec.namespaces splits it
         defs["index_column"] = dict(defs["pg_identifier"], description=(
             "A column name, optionally followed by ASC or DESC and NULLS FIRST or NULLS LAST."))
         return schema
@@ -87,8 +88,10 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _identifier_pattern() -> str:
-    return bundled_schema("schema")["$defs"]["identifier"]["pattern"]
+def _identifier_patterns() -> tuple[str, str]:
+    """The patterns of a name and of a ``[schema.]name`` key (generator.spec.namespaces)."""
+    defs = bundled_schema("schema")["$defs"]
+    return defs["identifier"]["pattern"], defs["qualified_identifier"]["pattern"]
 
 
 def _not_an_identifier(name: str) -> str:
@@ -167,7 +170,6 @@ def _to_problems(source: Source, error: Any, schema_name: str = "schema", limit:
 _UNSUPPORTED_KEYS = {
     (): {
         "procedures": "procedures (under functions:, kind: procedure)", "triggers": "triggers (under a table's triggers:)",
-        "schemas": "schemas",
         "grants": "top-level grants (write grants: on each object)",
         "policies": "top-level policies (write policies: on each table)", "comments": "separate comments",
     },
@@ -203,7 +205,7 @@ def _to_problem(source: Source, error: Any) -> Problem:
         # jsonschema reports a bad key name at the parent mapping; point at the key itself.
         name = error.instance
         pattern = error.schema.get("pattern") if isinstance(error.schema, dict) else None
-        if pattern is not None and pattern != _identifier_pattern():  # a verbatim spec's names
+        if pattern is not None and pattern not in _identifier_patterns():  # a verbatim spec's names
             hint = str(error.schema.get("description", "")).rstrip(".")
             return source.problem(path + (name,), f"{where}: name {_describe(name)} is not valid ({hint[:1].lower() + hint[1:]})", key=True)
         return source.problem(path + (name,), f"{where}: name {_not_an_identifier(name)}", key=True)
@@ -218,7 +220,7 @@ def _to_problem(source: Source, error: Any) -> Problem:
     if v == "const":
         return source.problem(path, f"{where}: must be {_describe(error.validator_value)}, got {_describe(error.instance)}")
     if v == "pattern":
-        if error.validator_value == _identifier_pattern() and isinstance(error.instance, str):
+        if error.validator_value in _identifier_patterns() and isinstance(error.instance, str):
             return source.problem(path, f"{where}: {_not_an_identifier(error.instance)}")
         hint = (error.schema.get("description") or f"must match {error.validator_value}").rstrip(".")
         return source.problem(path, f"{where}: {_describe(error.instance)} is not valid ({hint[:1].lower() + hint[1:]})")

@@ -23,6 +23,7 @@ from generator.spec.functions import (
     build_triggers,
 )
 from generator.spec.index_forms import ExclusionSpec, build_exclusions, item_fields, with_params
+from generator.spec.namespaces import SchemaSpec, build_schemas, canonical, declared
 from generator.spec.partitions import (
     PartitionBy,
     PartitionSpec,
@@ -284,6 +285,7 @@ class Spec:
     aggregates: dict[str, AggregateSpec] = field(default_factory=dict)
     triggers: dict[str, tuple[TriggerSpec, ...]] = field(default_factory=dict)  # relation -> its triggers
     access: AccessSpec = field(default_factory=AccessSpec)  # generator.spec.access: roles, RLS, policies, grants
+    schemas: dict[str, SchemaSpec] = field(default_factory=dict)  # generator.spec.namespaces
 
     def referenced_column(self, ref: ReferenceSpec) -> str | None:
         """The column a reference points at (explicit, or the single primary key)."""
@@ -311,14 +313,16 @@ def build_settings(data: Any) -> SettingsSpec:
 
 def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
     settings = build_settings(data)
-    enums = {name: _enum(name, body) for name, body in (data.get("enums") or {}).items()}
+    in_schemas = declared(data)  # [schema.]name keys: generator.spec.namespaces
+    enums = {canonical(key, in_schemas): _enum(key, body, in_schemas) for key, body in (data.get("enums") or {}).items()}
     enum_names = frozenset(enums)
     domains = build_domains(data, enum_names)
+    raw_tables = {canonical(key, in_schemas): (key, body) for key, body in (data.get("tables") or {}).items()}
     tables = {
-        name: _table(name, body, enum_names, settings, frozenset(domains))
-        for name, body in (data.get("tables") or {}).items()
+        name: _table(name, body, enum_names, settings, frozenset(domains), key=key)
+        for name, (key, body) in raw_tables.items()
     }
-    tables = {name: _with_foreign_keys(t, (data.get("tables") or {})[name], tables) for name, t in tables.items()}
+    tables = {name: _with_foreign_keys(t, raw_tables[name][1], tables, in_schemas) for name, t in tables.items()}
     return Spec(
         version=data.get("version", 1),
         extensions=tuple(data.get("extensions") or ()),
@@ -336,6 +340,7 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         aggregates=build_aggregates(data),
         triggers=build_triggers(data),
         access=build_access(data),
+        schemas=build_schemas(data),
     )
 
 
@@ -344,18 +349,24 @@ def _pk_of(tables: dict[str, TableSpec], name: str) -> tuple[str, ...]:
     return target.primary_key if target is not None else ()
 
 
-def _with_foreign_keys(table: TableSpec, body: dict[str, Any], tables: dict[str, TableSpec]) -> TableSpec:
+def _with_foreign_keys(table: TableSpec, body: dict[str, Any], tables: dict[str, TableSpec],
+                       in_schemas: frozenset[str] = frozenset({"public"})) -> TableSpec:
     """``table`` with ``fks``: its columns' references, then its ``foreign_keys:``, each with
     its referred columns resolved (the referred table's primary key when none are given)."""
     fks: list[ForeignKeySpec] = []
+    own_columns = dict(table.columns)
     for col in table.columns.values():
         ref = col.references
         if ref is None:
             continue
-        ref_columns = (ref.column,) if ref.column else _pk_of(tables, ref.table)
+        ref_table = canonical(ref.table, in_schemas)
+        if ref_table != ref.table:  # public.customers -> customers: the canonical name
+            ref = _replace(ref, table=ref_table)  # type: ignore[arg-type]
+            own_columns[col.name] = _replace(col, references=ref)
+        ref_columns = (ref.column,) if ref.column else _pk_of(tables, ref_table)
         fks.append(ForeignKeySpec(
-            table.name, (col.name,), ref.table, ref_columns,
-            ref.name or naming.fk_name(table.name, [col.name], ref.table), ref.name is not None,
+            table.name, (col.name,), ref_table, ref_columns,
+            ref.name or naming.fk_name(table.name, [col.name], ref_table), ref.name is not None,
             ref.on_delete, ref.on_update, column_level=True, path=col.path + ("references",),
         ))
     for i, fk in enumerate(body.get("foreign_keys") or []):
@@ -363,7 +374,7 @@ def _with_foreign_keys(table: TableSpec, body: dict[str, Any], tables: dict[str,
             continue
         refs = fk.get("references") if isinstance(fk.get("references"), dict) else {}
         columns = tuple(c for c in fk.get("columns") or () if isinstance(c, str))
-        ref_table = str(refs.get("table", ""))
+        ref_table = canonical(str(refs.get("table", "")), in_schemas)
         ref_columns = tuple(refs.get("columns") or ()) or _pk_of(tables, ref_table)
         name = fk.get("name")
         fks.append(ForeignKeySpec(
@@ -373,7 +384,7 @@ def _with_foreign_keys(table: TableSpec, body: dict[str, Any], tables: dict[str,
             fk.get("deferrable"), bool(fk.get("initially_deferred", False)), fk.get("match"),
             path=table.path + ("foreign_keys", i), not_valid=bool(fk.get("not_valid", False)),
         ))
-    return _replace_table(table, fks=tuple(fks))
+    return _replace_table(table, fks=tuple(fks), columns=own_columns)
 
 
 def _replace_table(table: TableSpec, **changes: Any) -> TableSpec:
@@ -382,7 +393,8 @@ def _replace_table(table: TableSpec, **changes: Any) -> TableSpec:
     return replace(table, **changes)
 
 
-def _enum(name: str, body: dict[str, Any]) -> EnumSpec:
+def _enum(key: str, body: dict[str, Any], in_schemas: frozenset[str] = frozenset({"public"})) -> EnumSpec:
+    name = canonical(key, in_schemas)
     values: list[str] = []
     renames: list[tuple[str, str]] = []
     for item in body.get("values", []):
@@ -391,13 +403,13 @@ def _enum(name: str, body: dict[str, Any]) -> EnumSpec:
             renames.append((item["value"], item["renamed_from"]))
         else:
             values.append(item)
-    return EnumSpec(name, tuple(values), body.get("comment", ""), body.get("renamed_from"), tuple(renames), ("enums", name))
+    return EnumSpec(name, tuple(values), body.get("comment", ""), body.get("renamed_from"), tuple(renames), ("enums", key))
 
 
 def _table(name: str, body: dict[str, Any], enum_names: frozenset[str], settings: SettingsSpec | None = None,
-           domain_names: frozenset[str] = frozenset()) -> TableSpec:
+           domain_names: frozenset[str] = frozenset(), key: str | None = None) -> TableSpec:
     settings = settings or SettingsSpec()
-    path: Path = ("tables", name)
+    path: Path = ("tables", key if key is not None else name)
     columns = {
         cname: _column(cname, cbody, enum_names, path + ("columns", cname), domain_names)
         for cname, cbody in (body.get("columns") or {}).items()

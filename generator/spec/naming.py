@@ -55,24 +55,32 @@ NAMING_CONVENTION = {
 }
 
 
+def bare(table: str) -> str:
+    """A table's name without its schema (``billing.invoices`` -> ``invoices``): conventional
+    names are made of bare names, as SQLAlchemy's ``%(table_name)s`` is. Only convention
+    naming uses these names, and its identifiers hold no dot but a schema's
+    (generator.spec.namespaces)."""
+    return table.partition(".")[2] or table
+
+
 def pk_name(table: str) -> str:
-    return f"pk_{table}"
+    return f"pk_{bare(table)}"
 
 
 def fk_name(table: str, columns: list[str] | tuple[str, ...], referred_table: str) -> str:
-    return f"fk_{table}_{'_'.join(columns)}_{referred_table}"
+    return f"fk_{bare(table)}_{'_'.join(columns)}_{bare(referred_table)}"
 
 
 def uq_name(table: str, columns: list[str] | tuple[str, ...]) -> str:
-    return f"uq_{table}_{'_'.join(columns)}"
+    return f"uq_{bare(table)}_{'_'.join(columns)}"
 
 
 def ix_name(table: str, columns: list[str] | tuple[str, ...]) -> str:
-    return f"ix_{table}_{'_'.join(columns)}"
+    return f"ix_{bare(table)}_{'_'.join(columns)}"
 
 
 def ck_name(table: str, name: str) -> str:
-    return f"ck_{table}_{name}"
+    return f"ck_{bare(table)}_{name}"
 
 
 def append_only_function(table: str) -> str:

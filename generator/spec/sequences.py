@@ -72,6 +72,14 @@ class SequenceSpec:
     owned_by: str | None = None  # "table.column"
     comment: str = ""
     path: Path = ()
+    schema: str | None = None  # None: public; else ``name`` is ``schema.bare`` (generator.spec.namespaces)
+
+    @property
+    def sql_name(self) -> str:
+        """The sequence as SQL, qualified outside public."""
+        if self.schema is None:
+            return naming.quote_ident(self.name)
+        return f"{naming.quote_ident(self.schema)}.{naming.quote_ident(self.name[len(self.schema) + 1:])}"
 
     @property
     def owner(self) -> tuple[str, str] | None:
@@ -108,13 +116,21 @@ def build_sequences(data: Any) -> dict[str, SequenceSpec]:
     body = data.get("sequences") if isinstance(data, dict) else None
     if not isinstance(body, dict):
         return {}
+    from generator.spec.namespaces import PUBLIC, canonical, declared, split
+
+    schemas = declared(data)
     out = {}
-    for name, item in body.items():
+    for key, item in body.items():
         item = item if isinstance(item, dict) else {}
         owned = item.get("owned_by")
+        schema = split(key, schemas)[0]
+        if isinstance(owned, str) and "." in owned:  # [schema.]table.column: the table's canonical name
+            table, _, column = owned.rpartition(".")
+            owned = f"{canonical(table, schemas)}.{column}"
+        name = canonical(key, schemas)
         out[name] = SequenceSpec(
             name, str(item.get("type", "bigint")), _options(item), owned if isinstance(owned, str) else None,
-            str(item.get("comment", "") or ""), ("sequences", name),
+            str(item.get("comment", "") or ""), ("sequences", key), None if schema == PUBLIC else schema,
         )
     return out
 

@@ -18,17 +18,8 @@ from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "import_corpus"
-SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop", "shopfloor", "bookings", "partitions", "tenantevents", "rentalchain", "saasapp", "enterprise", "sensornet", "reporting", "dvdrental", "appfuncs", "tenantacl"]
+SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop", "shopfloor", "bookings", "partitions", "tenantevents", "rentalchain", "saasapp", "enterprise", "sensornet", "reporting", "dvdrental", "appfuncs", "tenantacl", "schemas"]
 REFUSED = {
-    "schemas": {
-        "enum sales.order_status",
-        "foreign key public.address.address_person_id_fkey",
-        "schema person",
-        "schema sales",
-        "table person.person",
-        "table sales.customer",
-        "table sales.sales_order",
-    },
     "leftovers": {
         "function public.feed_rate(rpm integer)",
         "function public.feed_rate(rpm integer, flutes integer)",

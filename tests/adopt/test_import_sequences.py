@@ -25,15 +25,21 @@ def test_long_and_multibyte_names_keep_postgresqls_identity_sequence_name(pg: Lo
     assert "sequence:" not in run.stdout and "sequences:" not in run.stdout
 
 
-def test_a_nextval_of_a_sequence_in_another_schema_stays_unsupported(pg: LocalServer, run_cli) -> None:
+def test_a_nextval_of_a_sequence_in_another_schema_imports_with_its_schema(pg: LocalServer, run_cli) -> None:
+    """Since issue 17 (schemas): the sequence is written as other.counter under schemas: other."""
     with scratch_database(pg.url(), prefix="schemactl_importsrc") as url:
         with psycopg.connect(libpq_url(url), autocommit=True) as conn:
             conn.execute("CREATE SCHEMA other; CREATE SEQUENCE other.counter")
             conn.execute("CREATE TABLE t (id bigint PRIMARY KEY DEFAULT nextval('other.counter'))")
         run = run_cli("import", "--db", url, "--dev-db", pg.url())
-    assert run.code == 1
-    assert "- column default public.t.id: nextval('other.counter'::regclass): a sequence the spec does not write" in run.stderr
-    assert "- sequence other.counter" in run.stderr
+    assert run.code == 0, run.output
+    assert "round trip proven" in run.stderr
+    import yaml
+
+    spec = yaml.safe_load(run.stdout)
+    assert spec["schemas"] == {"other": {}}
+    assert spec["sequences"] == {"other.counter": {"type": "bigint"}}
+    assert spec["tables"]["t"]["columns"]["id"]["default_sql"] == "nextval('other.counter'::regclass)"
 
 
 def test_an_imported_serial_spec_diffs_clean_and_drift_in_it_is_seen(pg: LocalServer, run_cli, tmp_path) -> None:

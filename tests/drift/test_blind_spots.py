@@ -25,7 +25,6 @@ ROLE = "drift_probe_role"
 # since issue 17 (generator.pg.catalog_access): tests/drift/test_access_drift.py
 UNSEEN = {
     "owner": f"ALTER TABLE users OWNER TO {ROLE}",
-    "other_schema": "CREATE SCHEMA other; CREATE TABLE other.t (id int)",
     "table_fillfactor": "ALTER TABLE users SET (fillfactor = 70)",
     "column_storage": "ALTER TABLE users ALTER COLUMN display_name SET STORAGE EXTERNAL",
     "statistics_target": "ALTER TABLE users ALTER COLUMN email SET STATISTICS 500",

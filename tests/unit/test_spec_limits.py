@@ -279,7 +279,7 @@ def test_problems_stop_at_the_limit_with_a_note() -> None:
     problems = [str(p) for p in info.value.problems]
     assert len(problems) == MAX_PROBLEMS + 1
     first = SMALL_SPEC.count("\n") + 1
-    assert problems[0] == f"schema.yaml:{first}:1: top level: unknown key 'extra_0' (allowed: aggregates, default_privileges, domains, enums, extensions, functions, roles, sequences, settings, tables, types, unmanaged, version, views)"
+    assert problems[0] == f"schema.yaml:{first}:1: top level: unknown key 'extra_0' (allowed: aggregates, default_privileges, domains, enums, extensions, functions, roles, schemas, sequences, settings, tables, types, unmanaged, version, views)"
     assert problems[-1] == f"schema.yaml:{first + MAX_PROBLEMS}:1: more problems not listed: only the first {MAX_PROBLEMS} are; fix these and run again"
 
 
