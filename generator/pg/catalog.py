@@ -29,8 +29,8 @@ from generator.pg import (
 )
 from generator.pg.catalog_domains import QUERIES as DOMAIN_QUERIES
 from generator.pg.catalog_domains import Domain, compare_domains, generated_detail, read_domains
-from generator.pg.catalog_view_triggers import common_views
 from generator.pg.catalog_schemas import MANAGED, qualified
+from generator.pg.catalog_view_triggers import common_views
 
 IGNORED_TABLES = {"alembic_version"}
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-12-01 23:23:30.291756+00:00
+Create Date: 2026-12-02 00:26:04.783795+00:00
 
 Rollback: the downgrade restores the previous schema and loses no rows.
 """
@@ -22,6 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.set_timeouts(lock_timeout='5s', statement_timeout='15min', lock_retries=3)
     op.alter_column('cam_runs', 'updated_at',
                existing_type=postgresql.TIMESTAMP(timezone=True),
                comment='Last update time; set on every UPDATE by the touch_updated_at trigger.',
@@ -111,6 +112,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.set_timeouts(lock_timeout='5s', statement_timeout='15min', lock_retries=3)
     op.view_sql('customer_invoice_totals', ['DROP VIEW "public"."customer_invoice_totals"'], ['CREATE VIEW "public"."customer_invoice_totals" AS\nSELECT user_id,\n    count(*) AS invoices,\n    count(*) FILTER (WHERE (status = \'draft\'::invoice_status)) AS draft_invoices,\n    COALESCE(sum(amount_cents) FILTER (WHERE (status = ANY (ARRAY[\'issued\'::invoice_status, \'paid\'::invoice_status, \'refunded\'::invoice_status]))), (0)::numeric) AS billed_cents,\n    COALESCE(sum(amount_cents) FILTER (WHERE (status = \'paid\'::invoice_status)), (0)::numeric) AS paid_cents,\n    COALESCE(sum(amount_cents) FILTER (WHERE (status = \'issued\'::invoice_status)), (0)::numeric) AS outstanding_cents,\n    COALESCE(sum(amount_cents) FILTER (WHERE ((status = \'issued\'::invoice_status) AND (due_at < now()))), (0)::numeric) AS overdue_cents,\n    max(issued_at) AS last_issued_at\n   FROM invoices i\n  WHERE (currency = \'TRY\'::bpchar)\n  GROUP BY user_id', 'COMMENT ON VIEW "public"."customer_invoice_totals" IS \'Reporting: invoice totals per customer in TRY (minor units). Drafts and void invoices are counted but not billed; refunded ones are billed and refunded.\'', 'COMMENT ON COLUMN "public"."customer_invoice_totals"."billed_cents" IS \'Sum of amount_cents of issued, paid and refunded invoices.\'', 'COMMENT ON COLUMN "public"."customer_invoice_totals"."draft_invoices" IS \'Of those, still drafts.\'', 'COMMENT ON COLUMN "public"."customer_invoice_totals"."invoices" IS \'Invoices in TRY, any status.\'', 'COMMENT ON COLUMN "public"."customer_invoice_totals"."last_issued_at" IS \'Latest issued_at; NULL if none was issued.\'', 'COMMENT ON COLUMN "public"."customer_invoice_totals"."outstanding_cents" IS \'Sum of amount_cents of issued, not yet paid invoices.\'', 'COMMENT ON COLUMN "public"."customer_invoice_totals"."overdue_cents" IS \'Part of outstanding_cents past due_at.\'', 'COMMENT ON COLUMN "public"."customer_invoice_totals"."paid_cents" IS \'Sum of amount_cents of paid invoices.\'', 'COMMENT ON COLUMN "public"."customer_invoice_totals"."user_id" IS \'The billed account (users.id).\''], what='create view')
     op.routine_sql('create trigger users.users_touch_updated_at', ['DROP TRIGGER "users_touch_updated_at" ON public."users"'], ['CREATE TRIGGER "users_touch_updated_at" BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION touch_updated_at()', 'COMMENT ON TRIGGER "users_touch_updated_at" ON public."users" IS \'Keeps updated_at at the time of the last UPDATE.\''])
     op.routine_sql('create trigger tools.tools_touch_updated_at', ['DROP TRIGGER "tools_touch_updated_at" ON public."tools"'], ['CREATE TRIGGER "tools_touch_updated_at" BEFORE UPDATE ON public.tools FOR EACH ROW EXECUTE FUNCTION touch_updated_at()', 'COMMENT ON TRIGGER "tools_touch_updated_at" ON public."tools" IS \'Keeps updated_at at the time of the last UPDATE.\''])
