@@ -151,4 +151,8 @@ def test_the_catalog_is_read_in_a_fixed_number_of_queries(music: str, pg: LocalS
         monkeypatch.setattr(psycopg.Cursor, "execute", original)
     assert len(small.relations) < 20 and len([r for r in big.relations if r.kind == "r"]) == 120
     assert n_big == n_small
-    assert n_small <= len(QUERIES) + 2 + 2  # the schema list, the session setting; functions and triggers (introspect_functions)
+    from generator.pg.catalog_access import QUERIES as ACCESS_QUERIES
+
+    # the schema list, the session setting; functions and triggers (introspect_functions); RLS,
+    # policies, grants, default privileges and roles (catalog_access)
+    assert n_small <= len(QUERIES) + 2 + 2 + len(ACCESS_QUERIES)

@@ -21,7 +21,7 @@ def test_lint_default_baseline_is_clean(run_cli) -> None:
     result = cli(run_cli, "lint")
     assert result.code == 0, result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        "clean: no squawk findings in 0 revision(s) after 0009 (0 explained in revision headers)")
+        "clean: no squawk findings in 1 revision(s) after 0009 (0 explained in revision headers)")  # 0010
 
 
 def test_lint_whole_chain_has_findings(run_cli) -> None:
@@ -29,7 +29,7 @@ def test_lint_whole_chain_has_findings(run_cli) -> None:
     assert result.code == 2
     doc = json.loads(result.stdout)
     assert doc["status"] == "findings" and doc["baseline"] is None
-    assert doc["revisions"] == ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009"]
+    assert doc["revisions"] == ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010"]
     rules = Counter(f["rule"] for f in doc["findings"])
     # what issue 18 reported: non-concurrent index builds on existing tables, 0008's DROP INDEX, no timeouts
     assert rules["require-concurrent-index-creation"] == 14
@@ -43,7 +43,7 @@ def test_lint_with_db_lints_only_pending(run_cli, empty_db: str) -> None:
     result = cli(run_cli, "lint", "--db", empty_db, "--since", "0006", "--format", "json")
     assert result.code == 2, result.stdout + result.stderr
     doc = json.loads(result.stdout)
-    assert doc["revisions"] == ["0009"], "0001..0008 are applied there"
+    assert doc["revisions"] == ["0009", "0010"], "0001..0008 are applied there"
     assert {f["revision"] for f in doc["findings"]} == {"0009"}
 
 

@@ -84,11 +84,13 @@ def test_offline_round_trip_of_enum_value_ops(pg: LocalServer, new_project, run_
     case = CASES / "enum_values_renamed_added_removed"
     for message, name in (("before", "before.yaml"), ("after", "after.yaml")):
         shutil.copyfile(case / name, root / "schema.yaml")
-        assert generate(root, load_spec(root / "schema.yaml"), dev, message, allow_destructive=True).status == "written"
+        assert generate(root, load_spec(root / "schema.yaml"), dev, message, allow_destructive=True,
+                        data_proof=False).status == "written"
     case = CASES / "enum_value_removed_used_by_default_and_check"
     for message, name in (("before2", "before.yaml"), ("after2", "after.yaml")):
         shutil.copyfile(case / name, root / "schema.yaml")
-        result = generate(root, load_spec(root / "schema.yaml"), dev, message, allow_destructive=True)
+        # removing a value the synthetic rows hold fails the data proof by design: the offline SQL is the subject here
+        result = generate(root, load_spec(root / "schema.yaml"), dev, message, allow_destructive=True, data_proof=False)
         assert result.status in ("written", "no_changes")
     with scratch_database(dev, prefix="schemactl_offline") as url:
         up = offline_sql(root, url, "upgrade", "head")
