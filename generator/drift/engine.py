@@ -83,6 +83,9 @@ class Inspection:
 _IMPORT_LOCK = threading.Lock()
 _SQL_MODULE = "schemainspect.pg.obj"  # the module that reads schemainspect's SQL files
 
+# generator.pg.catalog_access: compared only when the spec manages privileges
+PRIVILEGE_KINDS = frozenset({"grant", "default privileges"})
+
 
 def _quietly_import_engine() -> None:
     """Import migra (and schemainspect) quickly and without the UserWarning that its
@@ -557,6 +560,8 @@ def _compare(
         views = {i.name: i.table_name for i in live.inspector.indexes.values() if i.schema == "public"}
         allow = allow.with_snapshot(live.snapshot, views)
     changes, statements = set_aside(changes, statements, allow)
+    if not target.snapshot.access.manages_privileges():  # the spec manages no privileges: not drift
+        changes = [c for c in changes if c.kind not in PRIVILEGE_KINDS]
     # functions migra could not read on either side (it shows a function's definition only to
     # members of its owner's role): a read-only CI role on the live database, or a dev role
     # reading the cached spec database another user built; the catalog compares their bodies

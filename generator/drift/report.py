@@ -36,6 +36,7 @@ FORMAT_VERSION = 1
 # `schemactl diff --help` and docs/drift.md; keep the three in step (tests check it).
 UNCHECKED = (
     "object ownership (the owner's own privileges are not managed either), roles' attributes and memberships",
+    "privileges (GRANT/REVOKE, default privileges) when the spec names no role and grants nothing (a spec that manages no access leaves them alone)",
     "in schemas other than public, anything but tables (with their columns, keys and indexes), enums and the schemas themselves is compared by migra only (sequences, domains, types, views, functions)",
     "storage parameters of tables (fillfactor, autovacuum_*), tablespaces, column STORAGE and compression",
     "column statistics targets, extended statistics (CREATE STATISTICS), replica identity",

@@ -119,6 +119,16 @@ class AccessState:
         found |= {d.grantee for d in self.default_acl} | {d.for_role for d in self.default_acl}
         return found - {"public", ""}
 
+    def manages_privileges(self) -> bool:
+        """Whether these rules say anything about privileges: a role named, or a grant beyond
+        PostgreSQL's own default (EXECUTE on functions to PUBLIC). A spec that names no role
+        and grants nothing leaves a database's privileges alone in ``diff`` (as migra does by
+        default): the app and auditor roles an operator grants to are not drift there."""
+        if self.used_roles() or self.default_acl:
+            return True
+        return any(not (g.kind == "function" and g.grantee == "public" and g.privilege == "execute" and not g.column)
+                   for g in self.grants)
+
     def grants_of(self, kind: str, name: str) -> set[Grant]:
         return {g for g in self.grants if g.kind == kind and g.name == name}
 

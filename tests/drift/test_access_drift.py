@@ -227,3 +227,52 @@ def test_an_unmanaged_grant_entry_leaves_that_object_s_privileges_alone(run_cli,
         report = json.loads(result.stdout)
         assert [(c["kind"], c["name"]) for c in report["changes"]] == [("grant", "sequence ticket_no")]
         assert not any("jobs" in s["sql"] for s in report["statements"]), report["statements"]
+
+
+NO_ACCESS_SPEC = """\
+version: 1
+tables:
+  jobs:
+    comment: Jobs.
+    columns:
+      id: {type: bigint, primary_key: true, identity: always, comment: Key.}
+      note: {type: text, comment: A note.}
+functions:
+  double_it:
+    language: sql
+    arguments: [{name: x, type: integer}]
+    returns: integer
+    body: "SELECT x * 2"
+    comment: Doubles.
+"""
+
+
+def test_a_spec_that_names_no_role_leaves_the_databases_privileges_alone(
+    run_cli, pg: LocalServer, tmp_path: Path
+) -> None:
+    """Grants an operator made (app and auditor roles) are not drift for a spec that manages no
+    access; the same grants are drift as soon as the spec names a role."""
+    project = copy_project(tmp_path / "noaccess", NO_ACCESS_SPEC)
+    with scratch_database(pg.url(), prefix="drift_noacl") as url:
+        first = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "sql", cwd=project)
+        assert first.code == 2, first.output
+        apply_script(url, first.stdout)
+        execute(url, "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rls_auditor') "
+                     "THEN CREATE ROLE rls_auditor NOLOGIN; END IF; END$$; "
+                     "GRANT SELECT ON jobs TO rls_auditor; "
+                     "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO rls_auditor")
+        alone = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
+        assert alone.code == 0, alone.stdout
+        assert any("when the spec names no role" in item for item in json.loads(alone.stdout)["unchecked"])
+        execute(url, "REVOKE EXECUTE ON FUNCTION double_it(integer) FROM PUBLIC")
+        assert run_cli("diff", "--db", url, "--dev-db", pg.url(), cwd=project).code == 0
+        managed = NO_ACCESS_SPEC.replace("version: 1\n", "version: 1\nroles: [rls_auditor]\n").replace(
+            "      note: {type: text, comment: A note.}\n",
+            "      note: {type: text, comment: A note.}\n    grants: [{role: rls_auditor, privileges: [select]}]\n")
+        (project / "schema.yaml").write_text(managed, encoding="utf-8")
+        drift = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
+        assert drift.code == 2, drift.output
+        found = {(c["kind"], c["name"]) for c in json.loads(drift.stdout)["changes"]}
+        assert any(k == "grant" and "double_it" in n for k, n in found), found  # PUBLIC's EXECUTE revoked
+        assert any(k == "default privileges" for k, _n in found), found
+        assert ("grant", "table jobs") not in found, found  # the spec's grant is there
