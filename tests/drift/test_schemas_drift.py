@@ -22,7 +22,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from drift_corpus import CASES_DIR, Case, clone, execute, parse_case
-from drift_helpers import apply_script
+from psqlrun import converge
 
 from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
@@ -37,15 +37,6 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _converge(run_cli, url: str, dev: str) -> str:
-    script = run_cli("diff", "--db", url, "--dev-db", dev, "--format", "sql")
-    assert script.code == 2, script.output
-    apply_script(url, script.stdout)
-    again = run_cli("diff", "--db", url, "--dev-db", dev, "--format", "json")
-    assert again.code == 0, again.stdout
-    return script.stdout
-
-
 def _no_search_path(url: str) -> None:
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         name = conn.execute("SELECT current_database()").fetchone()[0]
@@ -57,7 +48,7 @@ def built(project: Path, pg: LocalServer, run_cli) -> Iterator[str]:
     """A database brought from empty to the spec by diff's own fix SQL."""
     with scratch_database(pg.url(), prefix="drift_schemas") as url:
         run_cli("diff", "--db", url, "--dev-db", pg.url(), cwd=project)
-        _converge(run_cli, url, pg.url())
+        converge(run_cli, url, pg.url())
         yield url
 
 
@@ -91,7 +82,7 @@ def test_schema_case_is_detected_and_fixed(built: str, pg: LocalServer, run_cli,
         report = json.loads(result.stdout)
         found = {(c["kind"], c["name"], c["action"]) for c in report["changes"]}
         assert found == set(case.expected), report["changes"]
-        _converge(run_cli, url, pg.url())
+        converge(run_cli, url, pg.url())
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.name in ("schema_missing", "column_changed_in_schema",
@@ -107,7 +98,7 @@ def test_a_database_without_search_path_converges(built: str, pg: LocalServer, r
         assert result.code == 2, result.output
         found = {(c["kind"], c["name"], c["action"]) for c in json.loads(result.stdout)["changes"]}
         assert found == set(case.expected)
-        _converge(run_cli, url, pg.url())
+        converge(run_cli, url, pg.url())
 
 
 def test_the_committed_chain_upgrades_a_database_without_search_path(pg: LocalServer, run_cli) -> None:

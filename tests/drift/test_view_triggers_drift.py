@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from drift_corpus import CASES_DIR, Case, clone, execute, parse_case
-from drift_helpers import apply_script
+from psqlrun import converge
 
 from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
@@ -35,15 +35,6 @@ TRIGGERS = [("big_open_orders", "big_open_orders_refuse", "O"), ("open_orders", 
 def project(tmp_path: Path) -> Path:
     shutil.copy(CASE_DIR / "schema.yaml", tmp_path / "schema.yaml")
     return tmp_path
-
-
-def _converge(run_cli, url: str, dev: str) -> str:
-    script = run_cli("diff", "--db", url, "--dev-db", dev, "--format", "sql")
-    assert script.code == 2, script.output
-    apply_script(url, script.stdout)
-    again = run_cli("diff", "--db", url, "--dev-db", dev, "--format", "json")
-    assert again.code == 0, again.stdout
-    return script.stdout
 
 
 def _triggers(url: str) -> list[tuple[str, str, str]]:
@@ -65,7 +56,7 @@ def _writes_through(url: str) -> None:
 def built(project: Path, pg: LocalServer, run_cli) -> Iterator[str]:
     with scratch_database(pg.url(), prefix="drift_view_triggers") as url:
         run_cli("diff", "--db", url, "--dev-db", pg.url(), cwd=project)
-        _converge(run_cli, url, pg.url())
+        converge(run_cli, url, pg.url())
         yield url
 
 
@@ -88,6 +79,6 @@ def test_view_trigger_case_is_detected_and_fixed(built: str, pg: LocalServer, ru
         report = json.loads(result.stdout)
         found = {(c["kind"], c["name"], c["action"]) for c in report["changes"]}
         assert found == set(case.expected), report["changes"]
-        _converge(run_cli, url, pg.url())
+        converge(run_cli, url, pg.url())
         assert _triggers(url) == TRIGGERS
         _writes_through(url)
