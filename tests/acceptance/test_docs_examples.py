@@ -66,6 +66,8 @@ EXCLUDED: dict[str, str] = {
         "usage synopsis, not an example",
     "schemactl diff [--db URL] [--dev-db URL] [--format text|sql|json]":
         "usage synopsis, not an example",
+    "schemactl lint [--db URL] [--since REV] [--pg-version 17] [--format text|json]":
+        "usage synopsis, not an example (docs/online-migrations.md)",
     "schemactl import [--db URL] [--dev-db URL] [--schema NAME]... [--exclude PATTERN]...":
         "usage synopsis, not an example (docs/import.md)",
     'schemactl status --db "postgresql://USER@HOST:5432/schemactl_restored"':
