@@ -19,11 +19,10 @@ import pytest
 from checkout import copy_project
 from drift_corpus import execute
 from drift_helpers import apply_script
+from psqlrun import build_with_ddl, drift_report
 
 from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
-from generator.schema.ddl import ddl_script
-from generator.spec import parse_spec
 
 SPEC = """\
 version: 1
@@ -103,18 +102,6 @@ CASES = {
 }
 
 
-def build(url: str) -> None:
-    from generator.drift.materialize import execute_ddl
-    from generator.pg.database import connect
-
-    engine = connect(url)
-    try:
-        with engine.begin() as conn:
-            execute_ddl(conn, ddl_script(parse_spec(SPEC)))
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project", SPEC)
@@ -122,7 +109,7 @@ def project(tmp_path: Path) -> Path:
 
 def test_the_spec_builds_diffs_clean_and_the_policy_filters_rows(run_cli, pg: LocalServer, project: Path) -> None:
     with scratch_database(pg.url(), prefix="drift_rls") as url:
-        build(url)
+        build_with_ddl(url, SPEC)
         clean = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
         assert clean.code == 0, clean.output
         with psycopg.connect(libpq_url(url)) as conn:
@@ -142,19 +129,14 @@ def test_the_spec_builds_diffs_clean_and_the_policy_filters_rows(run_cli, pg: Lo
 def test_access_drift_is_reported_and_fixed(run_cli, pg: LocalServer, project: Path, name: str) -> None:
     sql, expected = CASES[name]
     with scratch_database(pg.url(), prefix="drift_rls") as url:
-        build(url)
+        build_with_ddl(url, SPEC)
         execute(url, sql)
-        result = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
-        assert result.code == 2, result.output
-        report = json.loads(result.stdout)
-        found = {(c["kind"], c["name"], c["action"]) for c in report["changes"]}
-        assert found == expected, report["changes"]
+        drift_report(run_cli, url, pg.url(), expected, cwd=project)
         script = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "sql", cwd=project)
         assert script.code == 2
         apply_script(url, script.stdout)
         again = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
         assert again.code == 0, (script.stdout, json.loads(again.stdout)["changes"])
-
 
 
 def test_a_role_missing_on_the_target_server_is_reported_with_a_commented_create_role(
@@ -168,7 +150,7 @@ def test_a_role_missing_on_the_target_server_is_reported_with_a_commented_create
         "      - {role: rls_auditor, privileges: [select]}\n")
     (project / "schema.yaml").write_text(spec, encoding="utf-8")
     with scratch_database(pg17.url(), prefix="drift_rls") as url:
-        build(url)
+        build_with_ddl(url, SPEC)
         execute(pg17.url(), "DROP ROLE IF EXISTS rls_auditor")
         result = run_cli("diff", "--db", url, "--dev-db", pg18.url(), "-f", "json", cwd=project)
         assert result.code == 2, result.output
@@ -220,7 +202,7 @@ def test_a_policy_postgresql_refuses_is_reported_at_its_line(run_cli, pg: LocalS
 def test_an_unmanaged_grant_entry_leaves_that_object_s_privileges_alone(run_cli, pg: LocalServer, project: Path) -> None:
     (project / "schema.yaml").write_text(SPEC + 'unmanaged: [{kind: grant, name: "TABLE public.jobs"}]\n', encoding="utf-8")
     with scratch_database(pg.url(), prefix="drift_rls") as url:
-        build(url)
+        build_with_ddl(url, SPEC)
         execute(url, "GRANT TRUNCATE ON jobs TO rls_reporting; REVOKE USAGE ON SEQUENCE ticket_no FROM rls_app_user")
         result = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
         assert result.code == 2, result.output  # the sequence's grants are still managed

@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from drift_corpus import CASES_DIR, Case, clone, execute, parse_case
-from psqlrun import converge
+from psqlrun import built_by_fix_sql, converge, drift_report
 
 from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
@@ -45,10 +45,7 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def built(project: Path, pg: LocalServer, run_cli) -> Iterator[str]:
-    """A database brought from empty to the spec by diff's own fix SQL."""
-    with scratch_database(pg.url(), prefix="drift_domains") as url:
-        run_cli("diff", "--db", url, "--dev-db", pg.url(), cwd=project)
-        converge(run_cli, url, pg.url())
+    with built_by_fix_sql(run_cli, pg.url(), project, "drift_domains") as url:
         yield url
 
 
@@ -70,11 +67,7 @@ def test_an_empty_database_is_built_by_the_fix_sql(built: str, pg: LocalServer, 
 def test_domain_case_is_detected_and_fixed(built: str, pg: LocalServer, run_cli, case: Case) -> None:
     with clone(pg.url(), built) as url:
         execute(url, case.sql)
-        result = run_cli("diff", "--db", url, "--dev-db", pg.url(), "--format", "json")
-        assert result.code == 2, result.output
-        report = json.loads(result.stdout)
-        found = {(c["kind"], c["name"], c["action"]) for c in report["changes"]}
-        assert found == expected(case), report["changes"]
+        report = drift_report(run_cli, url, pg.url(), expected(case))
         assert report["complete"] is case.complete
         for change in report["changes"]:
             if change["kind"] == "column" and change["name"] in ("parts.area", "parts.label", "parts.code_key"):

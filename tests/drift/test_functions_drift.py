@@ -11,18 +11,15 @@ each case's SQL, and `diff -f json` must report exactly the expected changes, an
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from checkout import copy_project
 from drift_corpus import execute
-from psqlrun import converge
+from psqlrun import build_with_ddl, converge, drift_report
 
 from generator.pg.database import scratch_database
 from generator.pg.server import LocalServer
-from generator.schema.ddl import ddl_script
-from generator.spec import parse_spec
 
 SPEC = """\
 version: 1
@@ -125,19 +122,6 @@ CASES = {
 }
 
 
-def build(url: str) -> None:
-    """The spec's DDL as materialize sends it (text untouched: ``%`` stays ``%``)."""
-    from generator.drift.materialize import execute_ddl
-    from generator.pg.database import connect
-
-    engine = connect(url)
-    try:
-        with engine.begin() as conn:
-            execute_ddl(conn, ddl_script(parse_spec(SPEC)))
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project", SPEC)
@@ -145,7 +129,7 @@ def project(tmp_path: Path) -> Path:
 
 def test_the_spec_builds_and_diffs_clean(run_cli, pg: LocalServer, project: Path) -> None:
     with scratch_database(pg.url(), prefix="drift_fn") as url:
-        build(url)
+        build_with_ddl(url, SPEC)
         clean = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
         assert clean.code == 0, clean.output
 
@@ -154,11 +138,7 @@ def test_the_spec_builds_and_diffs_clean(run_cli, pg: LocalServer, project: Path
 def test_function_and_trigger_drift_is_reported_and_fixed(run_cli, pg: LocalServer, project: Path, name: str) -> None:
     sql, expected = CASES[name]
     with scratch_database(pg.url(), prefix="drift_fn") as url:
-        build(url)
+        build_with_ddl(url, SPEC)
         execute(url, sql)
-        result = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
-        assert result.code == 2, result.output
-        report = json.loads(result.stdout)
-        found = {(c["kind"], c["name"], c["action"]) for c in report["changes"]}
-        assert found == expected, report["changes"]
+        drift_report(run_cli, url, pg.url(), expected, cwd=project)
         converge(run_cli, url, pg.url(), cwd=project)

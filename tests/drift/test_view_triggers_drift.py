@@ -12,7 +12,6 @@ triggers really route writes: an INSERT through the view lands in the table.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +19,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from drift_corpus import CASES_DIR, Case, clone, execute, parse_case
-from psqlrun import converge
+from psqlrun import built_by_fix_sql, converge, drift_report
 
-from generator.pg.database import libpq_url, scratch_database
+from generator.pg.database import libpq_url
 from generator.pg.server import LocalServer
 
 CASE_DIR = CASES_DIR / "view_triggers"
@@ -54,9 +53,7 @@ def _writes_through(url: str) -> None:
 
 @pytest.fixture
 def built(project: Path, pg: LocalServer, run_cli) -> Iterator[str]:
-    with scratch_database(pg.url(), prefix="drift_view_triggers") as url:
-        run_cli("diff", "--db", url, "--dev-db", pg.url(), cwd=project)
-        converge(run_cli, url, pg.url())
+    with built_by_fix_sql(run_cli, pg.url(), project, "drift_view_triggers") as url:
         yield url
 
 
@@ -74,11 +71,7 @@ def test_an_empty_database_is_built_by_the_fix_sql(built: str) -> None:
 def test_view_trigger_case_is_detected_and_fixed(built: str, pg: LocalServer, run_cli, case: Case) -> None:
     with clone(pg.url(), built) as url:
         execute(url, case.sql)
-        result = run_cli("diff", "--db", url, "--dev-db", pg.url(), "--format", "json")
-        assert result.code == 2, result.output
-        report = json.loads(result.stdout)
-        found = {(c["kind"], c["name"], c["action"]) for c in report["changes"]}
-        assert found == set(case.expected), report["changes"]
+        drift_report(run_cli, url, pg.url(), set(case.expected))
         converge(run_cli, url, pg.url())
         assert _triggers(url) == TRIGGERS
         _writes_through(url)

@@ -12,7 +12,6 @@ converge (a second diff: 0).
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +19,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from drift_corpus import CASES_DIR, Case, clone, execute, parse_case
-from psqlrun import converge
+from psqlrun import built_by_fix_sql, converge, drift_report
 
-from generator.pg.database import libpq_url, scratch_database
+from generator.pg.database import libpq_url
 from generator.pg.server import LocalServer
 
 VIEW_CASES = CASES_DIR / "views"
@@ -44,10 +43,7 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def built(project: Path, pg: LocalServer, run_cli) -> Iterator[str]:
-    """A database brought from empty to the spec by diff's own fix SQL."""
-    with scratch_database(pg.url(), prefix="drift_views") as url:
-        run_cli("diff", "--db", url, "--dev-db", pg.url(), cwd=project)
-        converge(run_cli, url, pg.url())
+    with built_by_fix_sql(run_cli, pg.url(), project, "drift_views") as url:
         yield url
 
 
@@ -71,9 +67,5 @@ def test_an_empty_database_is_built_by_the_fix_sql(built: str) -> None:
 def test_view_case_is_detected_and_fixed(built: str, pg: LocalServer, run_cli, case: Case) -> None:
     with clone(pg.url(), built) as url:
         execute(url, case.sql)
-        result = run_cli("diff", "--db", url, "--dev-db", pg.url(), "--format", "json")
-        assert result.code == 2, result.output
-        report = json.loads(result.stdout)
-        found = {(c["kind"], c["name"], c["action"]) for c in report["changes"]}
-        assert found == expected(case), report["changes"]
+        drift_report(run_cli, url, pg.url(), expected(case))
         converge(run_cli, url, pg.url())
