@@ -50,7 +50,7 @@ def _order(views: list[Relation], db: Database) -> list[Relation]:
 
 
 def _problem(r: Relation, db: Database, public: dict[str, Relation], written: set[str],
-             tables_written: set[str]) -> str | None:
+             tables_written: set[str], routines_written: set[str]) -> str | None:
     info = db.views.get(r.oid)
     if info is None:
         return "its query could not be read"
@@ -67,8 +67,9 @@ def _problem(r: Relation, db: Database, public: dict[str, Relation], written: se
             return f"it reads {_KIND[rel.kind]} {read}, which the spec leaves out"
         if rel.kind not in ("r", "p", "v", "m"):
             return f"it reads {read}, which the spec cannot express"
-    if info.functions:
-        return f"it calls {info.functions[0]}, which the spec leaves out"
+    for called in info.functions:  # a function or aggregate the spec writes is created before the view
+        if called not in routines_written:
+            return f"it calls {called}, which the spec leaves out"
     options = {o.partition("=")[0] for o in r.options or ()}
     if r.kind == "m" and options:
         return "storage parameters of a materialized view are not in the spec"
@@ -140,7 +141,7 @@ def write_views(db: Database, public: dict[str, Relation], tables_written: set[s
     views = [r for r in public.values() if r.kind in ("v", "m") and r.name not in excluded]
     written: dict[str, dict[str, Any]] = {}
     for r in _order(views, db):
-        problem = _problem(r, db, public, set(written), tables_written)
+        problem = _problem(r, db, public, set(written), tables_written, plan.routines_written)
         if problem is None:
             written[r.name] = _body(r, db, plan, out, unsupported)
             continue

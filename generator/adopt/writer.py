@@ -81,6 +81,7 @@ class ImportPlan:
     skipped_parts: set[tuple[str, str]] = field(default_factory=set)  # (table, sub-object): constraints, triggers, policies, defaults
     skipped_routines: set[str] = field(default_factory=set)  # "name(args)"
     functions: dict[str, Any] = field(default_factory=dict)  # generator.adopt.write_functions: written ones
+    routines_written: set[str] = field(default_factory=set)  # "public.name(identity args)" of functions and aggregates written
     triggers: dict[tuple[str, str], Any] = field(default_factory=dict)  # (table, name) -> TriggerInfo
     guards: set[str] = field(default_factory=set)
     skipped_types: set[str] = field(default_factory=set)
@@ -188,6 +189,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     functions, aggregates, refused = write_functions.plan_functions(db, tables_of_db)
     written = {f.identity for f in db.functions if f.identity not in refused}
     plan.functions, plan.guards = functions, write_functions.guard_names(tables_of_db)
+    plan.routines_written = {f"public.{identity}" for identity in written}
     plan.triggers = {(t.table, t.name): t for t in db.triggers}
     for schema, name, kind in db.routines:
         if schema != "public":

@@ -47,7 +47,8 @@ def test_a_view_over_what_the_spec_leaves_out_is_named(pg: LocalServer, run_cli)
         with psycopg.connect(libpq_url(url), autocommit=True) as conn:
             conn.execute("CREATE TABLE t (id int PRIMARY KEY, x int)")
             conn.execute("CREATE UNLOGGED TABLE scratch (a int PRIMARY KEY)")  # a table the spec cannot say (UNLOGGED)
-            conn.execute("CREATE FUNCTION twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 2'")
+            # SET work_mem is not in the spec: the function is left out, so is the view calling it
+            conn.execute("CREATE FUNCTION twice(int) RETURNS int LANGUAGE sql IMMUTABLE SET work_mem = '1MB' AS 'SELECT $1 * 2'")
             conn.execute("CREATE VIEW on_nopk AS SELECT a FROM scratch")
             conn.execute("CREATE VIEW over_on_nopk AS SELECT a FROM on_nopk")
             conn.execute("CREATE VIEW calls AS SELECT twice(x) AS y FROM t")
@@ -63,3 +64,24 @@ def test_a_view_over_what_the_spec_leaves_out_is_named(pg: LocalServer, run_cli)
         assert skipped.code == 0, skipped.output
         assert "round trip proven" in skipped.stderr
         assert list(yaml.safe_load(skipped.stdout)["views"]) == ["fine"]
+
+
+def test_a_view_calling_functions_the_spec_writes_round_trips(pg: LocalServer, run_cli, tmp_path: Path) -> None:
+    """A view calling a function and an aggregate of the spec is written (the spec creates
+    them before the view); it was refused as calling something the spec leaves out."""
+    with scratch_database(pg.url(), prefix="schemactl_importsrc") as url:
+        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+            conn.execute("CREATE TABLE t (id int PRIMARY KEY, x int NOT NULL)")
+            conn.execute("CREATE FUNCTION twice(v int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT v * 2'")
+            conn.execute("CREATE FUNCTION add_up(s bigint, v int) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT s + v'")
+            conn.execute("CREATE AGGREGATE total(int) (SFUNC = add_up, STYPE = bigint, INITCOND = '0')")
+            conn.execute("CREATE VIEW doubled AS SELECT id, twice(x) AS y FROM t")
+            conn.execute("CREATE VIEW summed AS SELECT total(y) AS n FROM doubled")
+        run = run_cli("import", "--db", url, "--dev-db", pg.url(), "-o", str(tmp_path / "schema.yaml"), cwd=tmp_path)
+        assert run.code == 0, run.output
+        assert "round trip proven" in run.stderr
+    spec = yaml.safe_load((tmp_path / "schema.yaml").read_text(encoding="utf-8"))
+    assert list(spec["views"]) == ["doubled", "summed"]
+    assert "twice(x)" in spec["views"]["doubled"]["sql"] and "total(y)" in spec["views"]["summed"]["sql"]
+    assert set(spec["functions"]) == {"twice", "add_up"} and set(spec["aggregates"]) == {"total"}
+    assert "unmanaged" not in spec
