@@ -10,7 +10,10 @@
 
 from __future__ import annotations
 
+import re
+
 from generator.drift.report import Statement, describe_statement
+from generator.pg import function_replace
 from generator.pg.catalog import Change, Snapshot
 from generator.pg.catalog_functions import routine, split_key
 
@@ -19,6 +22,11 @@ _STATE = {"origin": "ENABLE", "always": "ENABLE ALWAYS", "replica": "ENABLE REPL
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def create_trigger(name: str, definition: str) -> str:
+    """A snapshot's trigger definition (``pg_get_triggerdef`` without the name) with ``name``."""
+    return re.sub(r"^CREATE (CONSTRAINT )?TRIGGER ", lambda m: f"CREATE {m.group(1) or ''}TRIGGER {_ident(name)} ", definition, count=1)
 
 
 def _kind(definition: str | None) -> str:
@@ -31,7 +39,7 @@ def function_sql(change: Change, live: Snapshot, spec: Snapshot) -> list[str] | 
     if action != "removed" and key not in spec.functions:
         return None
     if action == "changed" and _kind(spec.functions[key]) != "AGGREGATE":
-        return [spec.functions[key]]  # CREATE OR REPLACE: triggers that use it stay
+        return [spec.functions[key]]  # CREATE OR REPLACE: triggers that use it stay (rebuild adds a DROP where it cannot)
     sql = []
     if action != "added":
         sql.append(f"DROP {_kind(live.functions.get(key))} {routine(key)}")
@@ -88,3 +96,38 @@ def functions_first(out: list[Statement], spec: Snapshot) -> list[Statement]:
     if not moved or at is None:
         return out
     return rest[:at] + moved + rest[at:]
+
+
+def rebuild(out: list[Statement], changes: list[Change], live: Snapshot, spec: Snapshot) -> tuple[list[Statement], list[str]]:
+    """A function change CREATE OR REPLACE cannot make (generator.pg.function_replace) becomes
+    DROP + CREATE: the DROP goes before the function's CREATE (migra writes only CREATE OR
+    REPLACE for a new return type or a removed default), and the triggers that execute it are
+    dropped before and re-created after (``after`` then restores their enabled state and
+    comment); the views that call it are dropped and re-created by generator.drift.fix_views
+    (catalog_views.plan). Returns the statements and the changes it cannot fix: a function a
+    CHECK, default or index calls."""
+    keys = function_replace.rebuilt(changes, live, spec)
+    if not keys:
+        return out, []
+    missing = [f"function {k}: CREATE OR REPLACE cannot make this change and a CHECK, default or index calls it "
+               "(drop those, change the function, re-add them)" for k in function_replace.blocked_by_users(keys, live)]
+    touched = {(d.kind, d.name) for s in out if (d := describe_statement(s.sql)) is not None}
+    for key in keys:
+        bare = split_key(key)[0]
+        at = next((i for i, s in enumerate(out) if s.sql.lstrip().lower().startswith("create")
+                   and (d := describe_statement(s.sql)) is not None and d.kind in ("function", "procedure") and d.name == bare), None)
+        if at is None:
+            continue
+        dropped = any(s.sql.lstrip().lower().startswith(("drop function", "drop procedure", "drop routine"))
+                      and (d := describe_statement(s.sql)) is not None and d.name == bare for s in out[:at])  # migra's, for a renamed parameter
+        triggers = [t for t in function_replace.triggers_using(live, [key])
+                    if t in spec.triggers and ("trigger", f"{t[0]}.{t[1]}") not in touched]
+        before = [Statement(f"DROP TRIGGER {_ident(name)} ON public.{_ident(table)}", False, "schemactl",
+                            f"{bare}: CREATE OR REPLACE cannot make this change") for table, name in triggers]
+        if not dropped:
+            before.append(Statement(f"DROP {_kind(live.functions.get(key))} {routine(key)}", False, "schemactl",
+                                    f"{bare}: CREATE OR REPLACE cannot make this change"))
+        after_create = [Statement(create_trigger(name, spec.triggers[(table, name)]), False, "schemactl",
+                                  f"{bare}: CREATE OR REPLACE cannot make this change") for table, name in triggers]
+        out = out[:at] + before + [out[at]] + after_create + out[at + 1:]
+    return out, missing

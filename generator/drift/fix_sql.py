@@ -41,6 +41,7 @@ from generator.drift.fix_domains import (
     fix_generated,
     place_domains,
 )
+from generator.drift.fix_functions import create_trigger
 from generator.drift.fix_not_valid import keep_not_valid
 from generator.drift.fix_sequences import fix_sequences, identity_sql
 from generator.drift.fix_types import fix_types
@@ -106,6 +107,8 @@ def _correct(
     out, changes, access_first, access_last = fix_access(out, changes, live, spec, view_drops)  # generator.drift.fix_access
     fallback, missing = _uncovered(out, changes, live, spec)
     out = place_domains(_with_extensions_first(out + fallback), first, last)
+    out, rebuild_missing = fix_functions.rebuild(out, changes, live, spec)  # DROP + CREATE where OR REPLACE cannot
+    missing += rebuild_missing
     out = access_first + view_drops + out + view_creates  # generator.drift.fix_views: around every other change
     out = fix_functions.functions_first(out, spec)  # functions a table needs, before the tables
     out += comment_statements(live, spec, recreated)
@@ -364,10 +367,6 @@ def create_index(name: str, definition: str) -> str:
     """The snapshot keeps index definitions without their name; put it back."""
     bare = fix_schemas.split(name)[1]  # an index is created in its table's schema
     return re.sub(r"^CREATE (UNIQUE )?INDEX ON ", lambda m: f"CREATE {m.group(1) or ''}INDEX {ident(bare)} ON ", definition, count=1)
-
-
-def create_trigger(name: str, definition: str) -> str:
-    return re.sub(r"^CREATE (CONSTRAINT )?TRIGGER ", lambda m: f"CREATE {m.group(1) or ''}TRIGGER {ident(name)} ", definition, count=1)
 
 
 def _uncovered(out: list[Statement], changes: list[Change], live: Snapshot, spec: Snapshot) -> tuple[list[Statement], list[str]]:

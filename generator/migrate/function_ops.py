@@ -21,6 +21,7 @@ from alembic.autogenerate import renderers
 from alembic.operations import Operations
 
 from generator.migrate.ops import _call, _execute, _lit, _Op, _q
+from generator.pg import function_replace
 from generator.pg.catalog import Snapshot, compare
 from generator.pg.catalog_functions import routine, split_key
 from generator.pg.catalog_view_triggers import common_views
@@ -109,9 +110,17 @@ def function_fixups(work: Snapshot, target: Snapshot, first: list, post: list, l
     guards = _guards(work, target)
     fns = [k for k in sorted(set(work.functions) | set(target.functions)) if split_key(k)[0] not in guards]
     late: list = []
+    renamed = function_replace.renamed_parameters(work.functions, target.functions)  # old key -> new key
     for key in fns:
         a, b = work.functions.get(key), target.functions.get(key)
-        if a is None and b is not None:
+        if key in renamed:
+            continue  # replaced under its new key, below
+        if a is None and b is not None and key in renamed.values():  # parameters renamed: DROP, then CREATE
+            old = next(k for k, v in renamed.items() if v == key)
+            post.append(RoutineSqlOp(f"replace function {old} with {key}",
+                                     [f"DROP {_kind(work.functions[old])} {routine(old)}", *_function_create(target, key)],
+                                     [f"DROP {_kind(b)} {routine(key)}", *_function_create(work, old)]))
+        elif a is None and b is not None:
             op = RoutineSqlOp(f"create function {key}", _function_create(target, key), [f"DROP {_kind(b)} {routine(key)}"])
             if pre is not None and key in getattr(target, "function_users", set()):
                 pre.append(op)
@@ -126,6 +135,9 @@ def function_fixups(work: Snapshot, target: Snapshot, first: list, post: list, l
             if _kind(a) == "AGGREGATE":
                 up = [f"DROP AGGREGATE {routine(key)}", *_function_create(target, key)]
                 down = [f"DROP AGGREGATE {routine(key)}", *_function_create(work, key)]
+            elif not function_replace.replaceable(a, b):  # a new return type, a renamed parameter, a removed default
+                up = [f"DROP {_kind(a)} {routine(key)}", *_function_create(target, key)]
+                down = [f"DROP {_kind(b)} {routine(key)}", *_function_create(work, key)]
             else:
                 up, down = [b], [a]
             (late if reads_views(b, set(target.views) - set(work.views)) else post).append(
@@ -136,8 +148,11 @@ def function_fixups(work: Snapshot, target: Snapshot, first: list, post: list, l
                 return f"COMMENT ON {_kind(d)} {routine(k)} IS {_lit(c) if c is not None else 'NULL'}"
             post.append(RoutineSqlOp(f"comment on function {key}", [comment(target.function_comments.get(key))],
                                      [comment(work.function_comments.get(key))]))
-    p = plan(compare(work, target), work, target)
+    changes = compare(work, target)
+    p = plan(changes, work, target)
     planned = set(p.drop) | set(p.create)  # views the view ops drop or create: their triggers go with them
+    # triggers executing a function that is dropped and re-created go around it
+    carried = set(function_replace.triggers_using(work, function_replace.rebuilt(changes, work, target)))
     common = (set(work.tables) & set(target.tables)) | (common_views(work, target) - planned)
     for key in sorted(set(work.triggers) | set(target.triggers)):
         if key[1] in guards or key[0] in planned:
@@ -151,7 +166,7 @@ def function_fixups(work: Snapshot, target: Snapshot, first: list, post: list, l
                 first.append(RoutineSqlOp(f"drop trigger {label}", [_trigger_drop(key)], _trigger_create(work, key)))
             elif key[0] in work.tables:  # DROP TABLE takes it; the downgrade re-creates the table, then it
                 first.append(RoutineSqlOp(f"drop trigger {label} (with its table)", [], _trigger_create(work, key)))
-        elif a != b:
+        elif a != b or key in carried:
             first.append(RoutineSqlOp(f"drop trigger {label} (redefined)", [_trigger_drop(key)], _trigger_create(work, key)))
             post.append(RoutineSqlOp(f"create trigger {label} (redefined)", _trigger_create(target, key), [_trigger_drop(key)]))
         else:

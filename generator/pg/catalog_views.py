@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from generator.pg import function_replace
+
 QUERY = """
     SELECT c.relname, c.relkind, pg_get_viewdef(c.oid), obj_description(c.oid, 'pg_class'),
            coalesce(c.reloptions, '{}'), c.relispopulated,
@@ -212,9 +214,12 @@ def plan(changes: list[Any], live: Any, spec: Any) -> ViewPlan:
     broken_columns = {c.name for c in changes if c.kind == "column" and (
         c.action == "removed" or (c.action == "changed" and "type:" in c.detail))}
     changed_types = {c.name.split(" ")[-1] for c in changes if c.kind in ("enum", "domain", "type") and c.action != "added"}
+    rebuilt_functions = function_replace.rebuilt(changes, live, spec) if hasattr(live, "functions") else []
     for name, v in lv.items():
         if any(r in broken_columns or r.split(".", 1)[0] in broken_tables for r in v.reads):
             drop.add(name)
+        if rebuilt_functions and function_replace.calls(v.definition, rebuilt_functions):
+            drop.add(name)  # a function it calls is dropped and re-created (generator.pg.function_replace)
         if any(re.search(rf"\b{re.escape(t)}\b", v.definition) for t in changed_types):
             drop.add(name)
     grew = True
