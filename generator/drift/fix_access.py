@@ -91,17 +91,20 @@ def _exists(snapshot: Snapshot, kind: str, name: str) -> bool:
 
 
 def fix_access(out: list[Statement], changes: list[Change], live: Snapshot, spec: Snapshot,
-               view_drops: list[Statement] = ()  # type: ignore[assignment]
+               view_drops: list[Statement] = (),  # type: ignore[assignment]
+               rebuilt_functions: list[str] = ()  # type: ignore[assignment]
                ) -> tuple[list[Statement], list[Change], list[Statement], list[Statement]]:
     """(migra's statements without those about policies and RLS, the changes left for the
     other fixers, statements to run first, statements to run last). ``view_drops``: the
-    views ``generator.drift.fix_views`` drops (and creates again): their grants are lost."""
+    views ``generator.drift.fix_views`` drops (and creates again): their grants are lost;
+    ``rebuilt_functions``: likewise the functions ``fix_functions.rebuild`` drops and creates."""
     kept = [s for s in out if not _MIGRA_ACCESS.match(s.sql)]
     # only what is still drift (the changes unmanaged: entries set aside are gone), and what
     # the script creates or drops and creates again
     found = {(c.kind, c.name) for c in changes}
     rest = [c for c in changes if c.kind not in ACCESS_KINDS and not (c.kind == "comment" and c.name.startswith("policy "))]
-    first, last = access_statements(live, spec, _dropped(kept + list(view_drops)), found)
+    dropped = _dropped(kept + list(view_drops)) | {("function", k.split("(", 1)[0]) for k in rebuilt_functions}
+    first, last = access_statements(live, spec, dropped, found)
     roles = [Statement(f"-- CREATE ROLE {quote_ident(c.name)} NOLOGIN", False, "schemactl", _ROLE_NOTE)
              for c in changes if c.kind == "role"]
     return (kept, rest, roles + [Statement(s, False, "schemactl", _NOTE) for s in first],

@@ -55,6 +55,7 @@ from generator.drift.report import (
     is_destructive,
     split_label,
 )
+from generator.pg import function_replace
 from generator.pg.catalog import Change, Snapshot
 from generator.spec import naming
 from generator.spec.types import quote_literal
@@ -104,7 +105,8 @@ def _correct(
     first, last, domain_missing = domain_statements(changes, live, spec)
     out, changes = fix_types(out, changes, live, spec)
     out, changes, view_drops, view_creates = fix_views(out, changes, live, spec)
-    out, changes, access_first, access_last = fix_access(out, changes, live, spec, view_drops)  # generator.drift.fix_access
+    out, changes, access_first, access_last = fix_access(  # generator.drift.fix_access
+        out, changes, live, spec, view_drops, function_replace.rebuilt(changes, live, spec))
     fallback, missing = _uncovered(out, changes, live, spec)
     out = place_domains(_with_extensions_first(out + fallback), first, last)
     out, rebuild_missing = fix_functions.rebuild(out, changes, live, spec)  # DROP + CREATE where OR REPLACE cannot

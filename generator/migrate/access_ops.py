@@ -18,12 +18,16 @@ from __future__ import annotations
 from typing import Any
 
 from generator.migrate.index_form_ops import DDLOp
+from generator.pg import function_replace
 from generator.pg.catalog import Snapshot, compare
 from generator.pg.catalog_views import plan
 
 
 def _recreated_views(source: Snapshot, target: Snapshot) -> set[tuple[str, str]]:
-    return {("view", name) for name in plan(compare(source, target), source, target).drop if name in target.views}
+    """Views and functions the revision drops and creates again (their grants are lost)."""
+    changes = compare(source, target)
+    return ({("view", name) for name in plan(changes, source, target).drop if name in target.views}
+            | {("function", key.split("(", 1)[0]) for key in function_replace.rebuilt(changes, source, target)})
 
 
 def access_fixups(work: Snapshot, target: Snapshot) -> tuple[list[Any], list[Any]]:

@@ -33,6 +33,8 @@ def test_a_new_return_type_a_renamed_parameter_and_a_removed_default_converge(pg
             assert conn.execute("SELECT s FROM scaled_parts").fetchone() == (3000,)
             assert conn.execute("SELECT obj_description('double_it'::regproc, 'pg_proc')").fetchone() == ("Twice x.",)
             assert conn.execute("SELECT tgenabled::text FROM pg_trigger WHERE tgname = 'parts_touch'").fetchone() == ("D",)
+            acl = conn.execute("SELECT proacl::text FROM pg_proc WHERE proname = 'double_it'").fetchone()[0]
+            assert "fn_reader=X/" in acl, acl  # granted again after DROP + CREATE
 
 
 def test_a_function_a_check_calls_is_named_as_what_the_script_cannot_fix(pg: LocalServer, run_cli, tmp_path: Path) -> None:
