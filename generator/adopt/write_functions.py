@@ -92,6 +92,8 @@ def function_body(f: Any) -> tuple[dict[str, Any] | None, str]:
             if not isinstance(setting, ast.VariableSetStmt) or setting.name != "search_path":
                 return None, "a SET option other than search_path is not in the spec"
             body["search_path"] = ", ".join(_text(a) for a in setting.args or ())
+    if body.get("security") == "definer" and "search_path" not in body:
+        body["caller_search_path"] = True  # as found: the spec asks a new definer function to pin it
     if "parallel" in opts and opts["parallel"].sval != "unsafe":
         body["parallel"] = opts["parallel"].sval
     for key in ("cost", "rows"):

@@ -36,11 +36,11 @@ QUERIES = {
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'public'""",
     "grants": f"""
-        SELECT {_RELKIND}, c.relname, '', {_GRANTEE}
+        SELECT {_RELKIND}, c.relname::text, '', {_GRANTEE}
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(c.relacl) WITH ORDINALITY a{_ACL}
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND a.grantee <> c.relowner
         UNION ALL
-        SELECT {_RELKIND}, c.relname, t.attname, {_GRANTEE}
+        SELECT {_RELKIND}, c.relname::text, t.attname, {_GRANTEE}  -- text: a union of name columns cuts a function's key at 63 bytes
         FROM pg_attribute t JOIN pg_class c ON c.oid = t.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         CROSS JOIN LATERAL aclexplode(t.attacl) WITH ORDINALITY a{_ACL}
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND t.attnum > 0 AND NOT t.attisdropped

@@ -59,6 +59,7 @@ class FunctionSpec:
     body: str = ""
     comment: str = ""
     path: Path = ()
+    caller_search_path: bool = False  # security definer on purpose without SET search_path (imported as found)
 
     @property
     def returns_trigger(self) -> bool:
@@ -131,6 +132,7 @@ def build_functions(data: Any) -> dict[str, FunctionSpec]:
             str(item.get("security", "invoker")), _text(item.get("search_path")), str(item.get("parallel", "unsafe")),
             _number(item.get("cost")), _number(item.get("rows")), item.get("leakproof") is True,
             str(item.get("body", "")), str(item.get("comment", "") or ""), ("functions", name),
+            caller_search_path=item.get("caller_search_path") is True,
         )
     return out
 

@@ -52,9 +52,13 @@ def check_functions(spec: Any, source: Source) -> Iterator[Problem]:
             yield source.problem(fn.path + ("returns",), f"{where}: a procedure returns nothing; remove returns:")
         if fn.kind != "procedure" and fn.returns is None:
             yield source.problem(fn.path, f"{where}: returns: is required for a function (e.g. returns: trigger)")
-        if fn.security == "definer" and not fn.search_path:
+        if fn.security == "definer" and not fn.search_path and not fn.caller_search_path:
             yield source.problem(fn.path + ("security",), f"{where}: security definer needs a pinned search_path "
-                                 "(search_path: \"pg_catalog, pg_temp\")")
+                                 "(search_path: \"pg_catalog, pg_temp\"; or caller_search_path: true to keep the "
+                                 "caller's, as an existing database may)")
+        if fn.caller_search_path and (fn.search_path or fn.security != "definer"):
+            yield source.problem(fn.path + ("caller_search_path",), f"{where}: caller_search_path: true is for a "
+                                 "security definer function without search_path:")
         if fn.rows is not None and not (fn.returns or "").strip().lower().startswith(("setof", "table")):
             yield source.problem(fn.path + ("rows",), f"{where}: rows: applies only to a set-returning function")
         for i, arg in enumerate(fn.arguments):

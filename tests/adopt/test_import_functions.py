@@ -24,6 +24,9 @@ CREATE FUNCTION jobs_since(since timestamptz) RETURNS SETOF jobs LANGUAGE sql RO
   AS 'SELECT * FROM public.jobs WHERE updated_at >= since';
 CREATE FUNCTION statuses() RETURNS TABLE(status text, n bigint) LANGUAGE sql
   AS 'SELECT status, count(*) FROM public.jobs GROUP BY status';
+CREATE FUNCTION rewards_for_customers_with_long_argument_names(min_monthly_purchases integer,
+  min_dollar_amount_purchased numeric) RETURNS SETOF jobs LANGUAGE plpgsql SECURITY DEFINER
+  AS $$BEGIN RETURN QUERY SELECT * FROM public.jobs WHERE id > min_monthly_purchases; END$$;
 CREATE PROCEDURE archive(IN n integer) LANGUAGE plpgsql AS $$BEGIN DELETE FROM public.jobs WHERE id < n; END$$;
 CREATE FUNCTION _concat(text, text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$BEGIN RETURN $1 || $2; END$$;
 CREATE AGGREGATE concat_all(text) (SFUNC = _concat, STYPE = text, INITCOND = '');
@@ -50,7 +53,13 @@ def test_functions_aggregates_and_triggers_round_trip(pg: LocalServer, run_cli, 
         again = run_cli("diff", "--db", url, "--dev-db", pg.url(), cwd=tmp_path)
         assert again.code == 0, again.output
     fns = data["functions"]
-    assert sorted(fns) == ["_concat", "archive", "job_count", "jobs_since", "statuses", "touch"]
+    assert sorted(fns) == ["_concat", "archive", "job_count", "jobs_since", "rewards_for_customers_with_long_argument_names",
+                           "statuses", "touch"]
+    # SECURITY DEFINER without SET search_path, as sample databases have it: written as found;
+    # the identity (name and arguments) is over 63 bytes and must not be cut (it was, so the
+    # function's default EXECUTE read as revoked: grants: [])
+    rewards = fns["rewards_for_customers_with_long_argument_names"]
+    assert rewards["caller_search_path"] is True and "search_path" not in rewards and "grants" not in rewards
     assert fns["touch"]["body"].startswith("\nBEGIN\n  NEW.updated_at := now();  -- 50% of the time")
     assert fns["job_count"]["security"] == "definer" and fns["job_count"]["search_path"]
     assert fns["archive"]["kind"] == "procedure"

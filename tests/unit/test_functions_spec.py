@@ -68,6 +68,22 @@ def test_security_definer_requires_a_search_path() -> None:
     assert any("security definer needs a pinned search_path" in m for m in found), found
 
 
+def test_caller_search_path_is_the_explicit_way_to_keep_a_definer_unpinned() -> None:
+    trigger = "{name: t, timing: before, events: [update], function: touch}"
+    assert problems(trigger, "  d: {returns: integer, security: definer, caller_search_path: true, "
+                             "body: \"BEGIN RETURN 1; END\"}") == []
+    both = problems(trigger, "  d: {returns: integer, security: definer, caller_search_path: true, search_path: public, "
+                             "body: \"BEGIN RETURN 1; END\"}")
+    assert any("caller_search_path: true is for a security definer function without search_path" in m for m in both), both
+    invoker = problems(trigger, "  d: {returns: integer, caller_search_path: true, body: \"BEGIN RETURN 1; END\"}")
+    assert any("caller_search_path: true is for a security definer" in m for m in invoker), invoker
+    script = ddl_script(parse_spec(BASE.replace("functions:\n", "functions:\n  d: {returns: integer, security: definer, "
+                                                "caller_search_path: true, body: \"BEGIN RETURN 1; END\"}\n", 1)
+                                   + "      - {name: t, timing: before, events: [update], function: touch}\n"))
+    definer = next(s for s in script if s.startswith('CREATE FUNCTION "d"'))
+    assert "SECURITY DEFINER" in definer and "search_path" not in definer
+
+
 def test_a_valid_trigger_has_no_problem_and_its_ddl_comes_after_its_table() -> None:
     assert problems("{name: t, timing: after, events: [delete], level: statement, referencing: {old_table: o}, "
                     "function: touch, enabled: disabled, arguments: [\"50%\"]}") == []
