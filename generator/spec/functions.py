@@ -59,6 +59,7 @@ class FunctionSpec:
     body: str = ""
     comment: str = ""
     path: Path = ()
+    from_append_only: bool = False  # the guard of an append_only table (generator.spec.append_only)
 
     @property
     def returns_trigger(self) -> bool:
@@ -98,6 +99,7 @@ class TriggerSpec:
     enabled: str = "origin"
     comment: str = ""
     path: Path = ()
+    from_append_only: bool = False  # the guard of an append_only table (generator.spec.append_only)
 
 
 def _text(value: Any) -> str | None:
