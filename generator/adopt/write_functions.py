@@ -30,6 +30,11 @@ _PARALLEL = {"s": "safe", "r": "restricted", "u": "unsafe"}
 _ENABLED = {"O": "origin", "A": "always", "R": "replica", "D": "disabled"}
 
 
+# why an object under a guard's name is not written: the spec builds the guards itself
+GUARD = ("named like the spec's own append-only or hash-chain guard, which is never a user's function or trigger "
+         "(append_only: true is written for a guard exactly as the spec builds it)")
+
+
 def guard_names(tables: list[str]) -> set[str]:
     """Function and trigger names of the append-only and hash-chain guards of ``tables``."""
     out: set[str] = set()
@@ -163,7 +168,7 @@ def plan_functions(db: Any, tables: list[str], append_only_of: set[str] | None =
         if f.name in kept and f.kind == "f":
             continue  # written as append_only: true on its table
         if f.name in guards:
-            refused[f.identity] = "the spec's own append-only or hash-chain guard"
+            refused[f.identity] = GUARD
         elif f.overloads > 1:
             refused[f.identity] = "an overloaded name (the spec keys functions by name)"
         elif f.kind in ("f", "p"):
@@ -187,7 +192,7 @@ def plan_functions(db: Any, tables: list[str], append_only_of: set[str] | None =
 def trigger_body(t: Any, functions: dict[str, Any], guards: set[str]) -> tuple[dict[str, Any] | None, str]:
     """The spec entry of a table's trigger, or (None, why not)."""
     if t.name in guards:
-        return None, "the spec's own append-only or hash-chain guard"
+        return None, GUARD
     if t.function_schema != "public" or t.function not in functions:
         return None, f"its function {t.function_schema}.{t.function} is not one the spec writes"
     try:

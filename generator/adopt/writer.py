@@ -199,7 +199,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             continue
         else:
             plan.skipped_routines.add(name)
-            out.append(Unsupported(_PROKIND.get(kind, "function"), qualified(schema, name), "not in the spec yet"))
+            why = refused[name] if refused.get(name) == write_functions.GUARD else "not in the spec yet"
+            out.append(Unsupported(_PROKIND.get(kind, "function"), qualified(schema, name), why))
     for kind, schema, name in db.others:
         if kind == "default privileges" and schema in ("", "public") and db.access is not None:
             continue  # generator.adopt.write_access
