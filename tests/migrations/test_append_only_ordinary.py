@@ -13,6 +13,7 @@ table_dropped (tests/migrations/test_generate_cases.py); import: tests/adopt/tes
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import psycopg
@@ -20,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.operations import Operations
 from migration_helpers import REPO
+from psqlrun import converge
 
 from generator.migrate import api as migrate
 from generator.pg.database import connect, libpq_url
@@ -52,6 +54,26 @@ def test_the_migrated_guard_is_the_spec_function_byte_for_byte(head_db: str) -> 
                                 "AND tgname LIKE 'audit_logs_append_only%' ORDER BY 1").fetchall()
     assert row == (fn.body, "v", False, "u", None)
     assert [t for (t,) in triggers] == [t.name for t in spec.triggers["audit_logs"] if t.from_append_only]
+
+
+@pytest.mark.parametrize("sql", [
+    "DROP TRIGGER audit_logs_append_only_row ON audit_logs; DROP TRIGGER audit_logs_append_only_truncate ON audit_logs; "
+    "DROP FUNCTION audit_logs_append_only()",
+    "CREATE OR REPLACE FUNCTION audit_logs_append_only() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$",
+])
+def test_drift_of_the_guard_is_ordinary_function_and_trigger_drift(head_db: str, pg: LocalServer, run_cli, repo_copy,
+                                                                   sql: str) -> None:
+    """A guard removed or defanged on the live database: diff names the function and the
+    triggers like any of the spec's, and its fix SQL (psql, ON_ERROR_STOP) converges."""
+    with psycopg.connect(libpq_url(head_db), autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+    found = run_cli("diff", "--db", head_db, "--dev-db", pg.url(), "-f", "json", cwd=repo_copy)
+    assert found.code == 2, found.output
+    names = {(c["kind"], c["name"]) for c in json.loads(found.stdout)["changes"]}
+    assert ("function", "audit_logs_append_only()") in names, names
+    converge(run_cli, head_db, pg.url(), cwd=repo_copy)
+    with psycopg.connect(libpq_url(head_db)) as conn, pytest.raises(psycopg.errors.RaiseException):
+        conn.execute("TRUNCATE audit_logs")  # a statement trigger: fires on the empty table too
 
 
 def test_the_older_guard_ops_stay_registered(empty_db: str) -> None:
