@@ -5,8 +5,11 @@ The definitions PostgreSQL prints (``pg_get_functiondef``, ``pg_get_triggerdef``
 with pglast and written back as the spec's keys; the body is ``prosrc`` exactly. What the
 spec cannot say stays an ``Unsupported`` with its reason: another language, an overloaded
 name, a SET option other than search_path, a window function, a trigger whose function is
-not written, and the append-only and hash-chain guards (generator.schema.guards), which are
-the spec's own objects and never user functions.
+not written, and the hash-chain guard (generator.schema.guards), the spec's own object.
+The append-only guard of a table (generator.spec.append_only) is written back as
+``append_only: true`` on the table when its function and both triggers are exactly the ones
+the spec builds (``append_only_tables``); under those names anything else is refused, as
+the spec reserves them.
 """
 
 from __future__ import annotations
@@ -18,13 +21,18 @@ from pglast.enums import FunctionParameterMode
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 
-from generator.spec import naming
+from generator.spec import append_only, naming
 
 _MODES = {FunctionParameterMode.FUNC_PARAM_IN: "in", FunctionParameterMode.FUNC_PARAM_OUT: "out",
           FunctionParameterMode.FUNC_PARAM_INOUT: "inout", FunctionParameterMode.FUNC_PARAM_VARIADIC: "variadic",
           FunctionParameterMode.FUNC_PARAM_DEFAULT: "in"}
 _PARALLEL = {"s": "safe", "r": "restricted", "u": "unsafe"}
 _ENABLED = {"O": "origin", "A": "always", "R": "replica", "D": "disabled"}
+
+
+# why an object under a guard's name is not written: the spec builds the guards itself
+GUARD = ("named like the spec's own append-only or hash-chain guard, which is never a user's function or trigger "
+         "(append_only: true is written for a guard exactly as the spec builds it)")
 
 
 def guard_names(tables: list[str]) -> set[str]:
@@ -129,15 +137,40 @@ def aggregate_body(f: Any, written: set[str], public: set[str]) -> tuple[dict[st
     return body, ""
 
 
-def plan_functions(db: Any, tables: list[str]) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
-    """(functions, aggregates, why each other public routine is not written: identity -> reason)."""
+def append_only_tables(db: Any, tables: list[str]) -> set[str]:
+    """The tables of ``tables`` whose append-only guard is exactly what ``append_only: true``
+    builds: the function (same body, default attributes, no comment) and both triggers."""
+    fns = {f.name: f for f in db.functions if f.kind == "f" and f.overloads == 1}
+    trigs = {(t.table, t.name): t for t in db.triggers}
+    out: set[str] = set()
+    for table in tables:
+        name = naming.append_only_function(table)
+        f = fns.get(name)
+        entry = function_body(f)[0] if f is not None else None
+        if entry is None or not append_only.matches_function(table, entry):
+            continue
+        found = [trigs.get((table, t)) for t in naming.append_only_triggers(table)]
+        entries = [trigger_body(t, {name: entry}, set())[0] if t is not None else None for t in found]
+        if all(e is not None and append_only.matches_trigger(table, e) for e in entries):
+            out.add(table)
+    return out
+
+
+def plan_functions(db: Any, tables: list[str], append_only_of: set[str] | None = None,
+                   ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """(functions, aggregates, why each other public routine is not written: identity -> reason).
+    The guard functions of ``append_only_of`` (``append_only_tables``) are neither: the
+    tables write them."""
     guards = guard_names(tables)
+    kept = {naming.append_only_function(t) for t in append_only_of or ()}
     functions: dict[str, Any] = {}
     aggregates: dict[str, Any] = {}
     refused: dict[str, str] = {}
     for f in db.functions:
+        if f.name in kept and f.kind == "f":
+            continue  # written as append_only: true on its table
         if f.name in guards:
-            refused[f.identity] = "the spec's own append-only or hash-chain guard"
+            refused[f.identity] = GUARD
         elif f.overloads > 1:
             refused[f.identity] = "an overloaded name (the spec keys functions by name)"
         elif f.kind in ("f", "p"):
@@ -161,7 +194,7 @@ def plan_functions(db: Any, tables: list[str]) -> tuple[dict[str, Any], dict[str
 def trigger_body(t: Any, functions: dict[str, Any], guards: set[str]) -> tuple[dict[str, Any] | None, str]:
     """The spec entry of a table's trigger, or (None, why not)."""
     if t.name in guards:
-        return None, "the spec's own append-only or hash-chain guard"
+        return None, GUARD
     if t.function_schema != "public" or t.function not in functions:
         return None, f"its function {t.function_schema}.{t.function} is not one the spec writes"
     try:

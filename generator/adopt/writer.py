@@ -33,6 +33,7 @@ from generator.adopt.write_schemas import fold, schemas_block
 from generator.adopt.write_types import type_body, type_by_name
 from generator.adopt.yamltext import Block, emit
 from generator.pg.introspect import Column, Constraint, Database, Relation
+from generator.spec import naming
 
 # typname -> the spec's type word (docs/spec.md, Columns)
 _SIMPLE = {
@@ -84,6 +85,7 @@ class ImportPlan:
     routines_written: set[str] = field(default_factory=set)  # "public.name(identity args)" of functions and aggregates written
     triggers: dict[tuple[str, str], Any] = field(default_factory=dict)  # (table, name) -> TriggerInfo
     guards: set[str] = field(default_factory=set)
+    append_only: set[str] = field(default_factory=set)  # tables whose guard is append_only: true's
     skipped_types: set[str] = field(default_factory=set)
     skipped_rls: set[str] = field(default_factory=set)
     skipped_grants: set[str] = field(default_factory=set)
@@ -186,7 +188,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             kind = "table" if r.kind in ("r", "p") else _RELKIND.get(r.kind, "relation")
             out.append(Unsupported(kind, qualified(r.schema, r.name), "", f"schema {r.schema}"))
     tables_of_db = [r.name for r in db.relations if r.schema == "public" and r.kind in ("r", "p")]
-    functions, aggregates, refused = write_functions.plan_functions(db, tables_of_db)
+    plan.append_only = write_functions.append_only_tables(db, tables_of_db)  # append_only: true
+    functions, aggregates, refused = write_functions.plan_functions(db, tables_of_db, plan.append_only)
     written = {f.identity for f in db.functions if f.identity not in refused}
     plan.functions, plan.guards = functions, write_functions.guard_names(tables_of_db)
     plan.routines_written = {f"public.{identity}" for identity in written}
@@ -198,7 +201,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             continue
         else:
             plan.skipped_routines.add(name)
-            out.append(Unsupported(_PROKIND.get(kind, "function"), qualified(schema, name), "not in the spec yet"))
+            why = refused[name] if refused.get(name) == write_functions.GUARD else "not in the spec yet"
+            out.append(Unsupported(_PROKIND.get(kind, "function"), qualified(schema, name), why))
     for kind, schema, name in db.others:
         if kind == "default privileges" and schema in ("", "public") and db.access is not None:
             continue  # generator.adopt.write_access
@@ -557,7 +561,12 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
     if exclusions:
         body["exclusions"] = exclusions
     triggers = []
+    guard = naming.append_only_triggers(name) if name in plan.append_only else ()
+    if guard:
+        body["append_only"] = True  # its function and triggers: generator.spec.append_only
     for trig in r.triggers:
+        if trig in guard:
+            continue
         info = plan.triggers.get((name, trig))
         entry, why = write_functions.trigger_body(info, plan.functions, plan.guards) if info else (None, "")
         if entry is not None:

@@ -204,15 +204,11 @@ class AutogenSupport:
     def _guards_on_table_ops(self, body: list) -> list:
         out = []
         for op in body:
-            if isinstance(op, ops.DropTableOp) and self._has_guard(self.work, op.table_name):
-                out.append(xops.DropAppendOnlyGuardOp(op.table_name))
             if isinstance(op, ops.DropTableOp) and (op.table_name, naming.chain_guard(op.table_name)) in self.work.triggers:
                 out.append(self._drop_chain_guard_op(op.table_name))
             out.append(op)
-            if isinstance(op, ops.CreateTableOp):
+            if isinstance(op, ops.CreateTableOp):  # append_only: ordinary function and triggers (function_ops)
                 table = self.spec.tables.get(op.table_name)
-                if table is not None and table.append_only:
-                    out.append(xops.CreateAppendOnlyGuardOp(op.table_name))
                 if table is not None and table.hash_chain is not None:
                     out.append(self._chain_guard_op(op.table_name))
         return out
@@ -221,11 +217,6 @@ class AutogenSupport:
         for name in sorted(set(self.work.tables) & set(self.target.tables)):
             if name not in self.spec.tables:
                 continue  # a partition: its guards are its parent's (cloned triggers)
-            has, wants = self._has_guard(self.work, name), self._has_guard(self.target, name)
-            if wants and not has:
-                post.append(xops.CreateAppendOnlyGuardOp(name))
-            elif has and not wants:
-                post.append(xops.DropAppendOnlyGuardOp(name))
             has = (name, naming.chain_guard(name)) in self.work.triggers
             if self.spec.tables[name].hash_chain is not None and not has:
                 post.append(self._chain_guard_op(name))
@@ -244,10 +235,6 @@ class AutogenSupport:
         chain = table.hash_chain
         assert chain is not None
         return xops.CreateChainGuardOp(name, list(chain.scope), chain.prev, chain.hash, table.primary_key[0])
-
-    @staticmethod
-    def _has_guard(snapshot: Snapshot, table: str) -> bool:
-        return (table, naming.append_only_triggers(table)[0]) in snapshot.triggers
 
     def _defaults(self, body: list, post: list) -> None:
         """Server defaults, compared as PostgreSQL renders them (pg_get_expr) on both sides.

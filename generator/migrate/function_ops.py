@@ -9,7 +9,9 @@ REPLACE FUNCTION public.f(...) ...``), the CREATE AGGREGATE its attributes make,
 Placement (``generator.migrate.autogen``): trigger drops first (before the table ops),
 function creates and changes after the table ops (a ``setof <table>`` or a language sql body
 needs the table), then trigger creates, enabled states and comments; function drops last.
-The append-only and hash-chain guards are left to the existing guard ops.
+The hash-chain guard is left to its own ops; the append-only guard is ordinary here
+(generator.spec.append_only), except that renaming its table moves it in one op
+(``move_append_only_guard``, generator.migrate.renames) before this comparator runs.
 """
 
 from __future__ import annotations
@@ -61,13 +63,16 @@ def _r_routine_sql(ctx: Any, op: RoutineSqlOp) -> str:
 
 
 def _guards(*snapshots: Snapshot) -> set[str]:
-    out: set[str] = set()
-    for s in snapshots:
-        for t in s.tables:
-            out.add(naming.append_only_function(t))
-            out.update(naming.append_only_triggers(t))
-            out.add(naming.chain_guard(t))
-    return out
+    """The hash-chain guards' names (their own ops); the append-only guard is an ordinary
+    function and two triggers of the spec (generator.spec.append_only) and is not left out."""
+    return {naming.chain_guard(t) for s in snapshots for t in s.tables}
+
+
+def _cloned(s: Snapshot, key: tuple[str, str]) -> bool:
+    """Whether trigger ``key`` is on a partition whose parent has it too: PostgreSQL clones a
+    partitioned table's row triggers onto its partitions, they come and go with the parent's."""
+    parent = s.partitions.get(key[0])
+    return key in s.triggers and parent is not None and (parent[0], key[1]) in s.triggers
 
 
 def _kind(definition: str) -> str:
@@ -155,7 +160,7 @@ def function_fixups(work: Snapshot, target: Snapshot, first: list, post: list, l
     carried = set(function_replace.triggers_using(work, function_replace.rebuilt(changes, work, target)))
     common = (set(work.tables) & set(target.tables)) | (common_views(work, target) - planned)
     for key in sorted(set(work.triggers) | set(target.triggers)):
-        if key[1] in guards or key[0] in planned:
+        if key[1] in guards or key[0] in planned or _cloned(work, key) or _cloned(target, key):
             continue
         a, b = work.triggers.get(key), target.triggers.get(key)
         label = f"{key[0]}.{key[1]}"

@@ -1,8 +1,9 @@
 """Functions, procedures, aggregates and triggers in the catalog snapshot
 (``generator.pg.catalog``), and their comparison. Knows no spec.
 
-One comparison serves both the spec's functions and triggers and the append-only and
-hash-chain guards (generator.schema.guards), which are ordinary functions and triggers here:
+One comparison serves both the spec's functions and triggers (the append-only guard among
+them: generator.spec.append_only) and the hash-chain guard (generator.schema.guards), which
+is an ordinary function and trigger here:
 
 - ``Snapshot.functions[name(args)]``: ``pg_get_functiondef`` (arguments, return type,
   language, volatility, strictness, security, SET options, cost, rows, parallel, leakproof and

@@ -65,11 +65,9 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
             out.append(str(CreateIndex(index).compile(dialect=dialect)))
         if spec_table is not None:
             out += index_forms_ddl.late_statements(spec_table)
-        if spec_table is not None and spec_table.append_only:
-            out += guards.append_only_create(table.name)
         if spec_table is not None and spec_table.hash_chain is not None:
             out += guards.chain_guard_for(spec_table)
-        out += functions_ddl.table_triggers(spec, table.name)
+        out += functions_ddl.table_triggers(spec, table.name)  # append_only's too (generator.spec.append_only)
     out += sequences_ddl.after_tables(spec)
     out += foreign_keys(spec)
     out += late_statements(spec)  # late functions and views, each after what it reads (generator.schema.late_ddl)

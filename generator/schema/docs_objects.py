@@ -18,6 +18,10 @@ def _options(pairs: list[tuple[str, object]]) -> str:
     return ", ".join(f"{key} {value}" for key, value in pairs if value is not None)
 
 
+# the meaning of the function and triggers append_only: true adds (generator.spec.append_only)
+_GUARD = "The append-only guard (`append_only: true`): refuses UPDATE, DELETE and TRUNCATE."
+
+
 def _fenced(sql: str) -> list[str]:
     """A fenced SQL block whose fence is longer than any backtick run inside (a query from a
     pull request cannot end the block early)."""
@@ -98,8 +102,9 @@ def after_tables(spec: Spec, cell: Escape, code: Escape) -> list[str]:
             if f.parallel != "unsafe":
                 traits.append(f"parallel {f.parallel}")
             returns = f.returns if f.kind == "function" else "(procedure)"
+            meaning = _GUARD if f.from_append_only else cell(f.comment)
             out.append(f"| {code(f.name)} | {_arguments(f.arguments) and code(_arguments(f.arguments))} | "
-                       f"{code(returns or '')} | {f.language} | {', '.join(traits)} | {cell(f.comment)} |")
+                       f"{code(returns or '')} | {f.language} | {', '.join(traits)} | {meaning} |")
         out.append("")
     if spec.aggregates:
         out += ["## Aggregates", "", "| aggregate | arguments | state | meaning |", "|---|---|---|---|"]
@@ -116,6 +121,7 @@ def after_tables(spec: Spec, cell: Escape, code: Escape) -> list[str]:
             if t.enabled != "origin":
                 fires += f" ({t.enabled})"
             call = f"{t.function}({', '.join(t.arguments)})"
-            out.append(f"| {code(t.name)} | {code(t.table)} | {code(fires)} | {code(call)} | {cell(t.comment)} |")
+            meaning = _GUARD if t.from_append_only else cell(t.comment)
+            out.append(f"| {code(t.name)} | {code(t.table)} | {code(fires)} | {code(call)} | {meaning} |")
         out.append("")
     return out

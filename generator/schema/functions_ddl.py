@@ -59,10 +59,17 @@ def after_tables(spec: Spec) -> list[str]:
     return _functions(spec, [f for f in spec.functions.values() if _after_tables(f, spec)])
 
 
-def table_triggers(spec: Spec, table: str) -> list[str]:
+def guard_triggers(spec: Spec, table: str) -> list[str]:
+    """CREATE TRIGGER of the append-only guard of ``table`` (generator.spec.append_only) alone."""
+    return table_triggers(spec, table, only_guard=True)
+
+
+def table_triggers(spec: Spec, table: str, only_guard: bool = False) -> list[str]:
     """CREATE TRIGGER, its comment and its enabled state, for the triggers of ``table``."""
     out: list[str] = []
     for trig in spec.triggers.get(table, ()):
+        if only_guard and not trig.from_append_only:
+            continue
         out.append(create_trigger(trig))
         if trig.comment:
             out.append(comment_sql("TRIGGER", f"{quote_ident(trig.name)} ON {quote_ident(table)}", trig.comment))

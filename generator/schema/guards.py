@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from generator.spec import naming, types
+from generator.spec import append_only, naming, types
 from generator.spec.model import EnumSpec, Spec, TableSpec
 
 
@@ -41,24 +41,12 @@ def dollar_quoted(body: str) -> str:
     return f"{tag}{body}{tag}"
 
 
-def _in_raise_format(text: str) -> str:
-    """``text`` inside the format string of RAISE ... '...': quotes doubled, ``%`` doubled
-    (a lone ``%`` is a placeholder there)."""
-    return text.replace("'", "''").replace("%", "%%")
-
-
 def append_only_create(table: str) -> list[str]:
+    """The statements of the older ``op.create_append_only_guard`` (revision 0005 uses it):
+    the function ``generator.spec.append_only`` describes, with the same body."""
     fn = _quote_ident(naming.append_only_function(table))
     row, truncate = (_quote_ident(t) for t in naming.append_only_triggers(table))
-    shown = _in_raise_format(table)
-    hint = table.replace("'", "''")
-    body = f"""
-BEGIN
-  RAISE EXCEPTION '{shown} is append-only: % is refused', TG_OP
-    USING ERRCODE = 'raise_exception',
-          HINT = 'rows of {hint} are never changed or removed; append a new row instead';
-END
-"""
+    body = append_only.body(table)
     on = _quote_ident(table)
     return [
         f"CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS {dollar_quoted(body)}",
@@ -76,10 +64,6 @@ def append_only_drop(table: str) -> list[str]:
         f"DROP TRIGGER IF EXISTS {row} ON {on}",
         f"DROP FUNCTION IF EXISTS {fn}()",
     ]
-
-
-def drop_append_only_function(table: str) -> str:
-    return append_only_drop(table)[-1]
 
 
 def enum_comments(spec: Spec) -> list[str]:

@@ -16,11 +16,12 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql.elements import conv
 
-from generator.schema import guards, index_forms_ddl, partitioning
+from generator.schema import functions_ddl, guards, index_forms_ddl, partitioning
 from generator.schema.domains_ddl import computed, domain_type
 from generator.schema.opaque_sa import needs_opaque, opaque_type
 from generator.schema.sequences_ddl import identity_kwargs
 from generator.spec import naming
+from generator.spec.functions_sql import identity
 from generator.spec.model import NO_DEFAULT, ColumnSpec, IndexSpec, Spec, TableSpec
 from generator.spec.namespaces import split_in
 from generator.spec.source import gc_paused
@@ -224,13 +225,20 @@ def attach_extras(md: sa.MetaData, spec: Spec) -> None:
         event.listen(md, "before_create", sa.DDL(create_type_sql(t).replace("%", "%%")))
     partitioning.attach_partition_ddl(md, spec)
     for table in spec.tables.values():
-        if table.append_only:
-            t = md.tables[table.name]
-            for statement in guards.append_only_create(table.name):
-                event.listen(t, "after_create", sa.DDL(statement.replace("%", "%%")))
-            event.listen(t, "after_drop", sa.DDL(guards.drop_append_only_function(table.name).replace("%", "%%")))
+        if table.append_only:  # its function and triggers are the spec's (generator.spec.append_only)
+            _append_only_hooks(md.tables[table.name], spec, table.name)
         if table.hash_chain is not None:
             t = md.tables[table.name]
             for statement in guards.chain_guard_for(table):
                 event.listen(t, "after_create", sa.DDL(statement.replace("%", "%%")))
             event.listen(t, "after_drop", sa.DDL(guards.chain_guard_drop(table.name)[-1].replace("%", "%%")))
+
+
+def _append_only_hooks(t: sa.Table, spec: Spec, table: str) -> None:
+    """create_all/drop_all hooks of the append-only guard of ``table``: the function and the
+    two triggers ``generator.spec.append_only`` added to the spec, built as any of its
+    functions and triggers (generator.schema.functions_ddl)."""
+    fn = spec.functions[naming.append_only_function(table)]
+    for statement in functions_ddl.function_statements(spec, fn) + functions_ddl.guard_triggers(spec, table):
+        event.listen(t, "after_create", sa.DDL(statement.replace("%", "%%")))
+    event.listen(t, "after_drop", sa.DDL(f"DROP FUNCTION IF EXISTS {identity(fn)}".replace("%", "%%")))

@@ -640,8 +640,8 @@ def _table_class(spec: Spec, table: TableSpec, formats: dict[tuple[str, str], _F
     lines.append("")
     lines.append("")
     lines += _indexes(table, cls, names)
-    if table.append_only:
-        lines += _append_only(table, cls)
+    if table.append_only:  # its function and triggers: generator.schema.orm_routines, as any of the spec's
+        lines.append(f"# {table.name} is append-only: UPDATE, DELETE and TRUNCATE are refused by triggers.")
     if table.hash_chain is not None:
         lines.append(f"# {table.name} is hash-chained: an insert must extend its chain (docs/audit-chain.md).")
         for statement in guards.chain_guard_for(table):
@@ -649,16 +649,6 @@ def _table_class(spec: Spec, table: TableSpec, formats: dict[tuple[str, str], _F
         drop = guards.chain_guard_drop(table.name)[-1]
         lines.append(f'sa.event.listen({cls}.__table__, "after_drop", sa.DDL({_q(drop.replace("%", "%%"))}))')
     return "\n".join(lines)
-
-
-def _append_only(table: TableSpec, cls: str) -> list[str]:
-    """The append-only guard (generator.schema.guards) as create_all/drop_all hooks of the table."""
-    lines = [f"# {table.name} is append-only: UPDATE, DELETE and TRUNCATE are refused by triggers."]
-    for statement in guards.append_only_create(table.name):
-        lines.append(f'sa.event.listen({cls}.__table__, "after_create", sa.DDL({_q(statement.replace("%", "%%"))}))')
-    drop = guards.drop_append_only_function(table.name)
-    lines.append(f'sa.event.listen({cls}.__table__, "after_drop", sa.DDL({_q(drop.replace("%", "%%"))}))')
-    return lines
 
 
 def _key_options(deferrable: bool, initially_deferred: bool, include: tuple[str, ...]) -> str:

@@ -60,6 +60,7 @@ class FunctionSpec:
     comment: str = ""
     path: Path = ()
     caller_search_path: bool = False  # security definer on purpose without SET search_path (imported as found)
+    from_append_only: bool = False  # the guard of an append_only table (generator.spec.append_only)
 
     @property
     def returns_trigger(self) -> bool:
@@ -99,6 +100,7 @@ class TriggerSpec:
     enabled: str = "origin"
     comment: str = ""
     path: Path = ()
+    from_append_only: bool = False  # the guard of an append_only table (generator.spec.append_only)
 
 
 def _text(value: Any) -> str | None:

@@ -41,10 +41,15 @@ def return_type_problem(text: str) -> str | None:
 
 def check_functions(spec: Any, source: Source) -> Iterator[Problem]:
     """Functions, aggregates and triggers of a ``generator.spec.model.Spec``."""
+    from generator.spec.append_only import reserved_problems
     from generator.spec.opaque_types import OpaqueTypeProblem, parse_opaque
     from generator.spec.sql_fragments import FragmentProblem, check_fragment
 
+    for path, message in reserved_problems(spec):
+        yield source.problem(path, message, key=len(path) == 2)
     for fn in spec.functions.values():
+        if fn.from_append_only:
+            continue  # built by generator.spec.append_only; its name's length: checks.py
         where = f"function {fn.name}"
         if naming.too_long(fn.name):
             yield source.problem(fn.path, f"{where}: name is over 63 bytes", key=True)
@@ -100,6 +105,9 @@ def check_functions(spec: Any, source: Source) -> Iterator[Problem]:
         tspec = spec.tables.get(table)
         seen: set[str] = set()
         for trig in triggers:
+            if trig.from_append_only:
+                seen.add(trig.name)
+                continue
             if is_view_trigger(spec, trig):  # INSTEAD OF triggers on a view: generator.spec.view_triggers
                 yield from _function_problems(spec, trig, seen, source)
                 yield from view_trigger_problems(spec, trig, source)

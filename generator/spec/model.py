@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.spec import naming
+from generator.spec import append_only, naming
 from generator.spec.access import AccessSpec, build_access
 from generator.spec.domains import DomainSpec, GeneratedSpec, build_domains, build_generated
 from generator.spec.functions import (
@@ -323,6 +323,8 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         for name, (key, body) in raw_tables.items()
     }
     tables = {name: _with_foreign_keys(t, raw_tables[name][1], tables, in_schemas) for name, t in tables.items()}
+    functions, triggers = build_functions(data), build_triggers(data)
+    append_only.expand(tables, functions, triggers)  # append_only: true is a function and two triggers
     return Spec(
         version=data.get("version", 1),
         extensions=tuple(data.get("extensions") or ()),
@@ -336,9 +338,9 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         domains=domains,
         types=build_types(data, enum_names),
         views=build_views(data, _index),
-        functions=build_functions(data),
+        functions=functions,
         aggregates=build_aggregates(data),
-        triggers=build_triggers(data),
+        triggers=triggers,
         access=build_access(data),
         schemas=build_schemas(data),
     )

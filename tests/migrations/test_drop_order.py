@@ -123,7 +123,10 @@ def test_drop_audit_logs_with_its_guards(pg: LocalServer, repo_copy) -> None:
     text = result.path.read_text()
     upgrade, downgrade = text.split("def downgrade")
     assert upgrade.index("op.drop_chain_guard('audit_logs'") < upgrade.index("op.drop_table('audit_logs')")
-    assert upgrade.index("op.drop_append_only_guard('audit_logs')") < upgrade.index("op.drop_table('audit_logs')")
+    # the append-only guard is an ordinary function + triggers (generator.spec.append_only): the
+    # triggers go with the table, the function after it; the downgrade re-creates them after the table
+    assert upgrade.index("op.drop_table('audit_logs')") < upgrade.index('DROP ROUTINE public."audit_logs_append_only"()')
+    assert downgrade.index("op.create_table('audit_logs'") < downgrade.index('CREATE TRIGGER "audit_logs_append_only_row"')
     assert downgrade.index("op.create_table('audit_logs'") < downgrade.index("op.create_chain_guard('audit_logs'")
 
 
