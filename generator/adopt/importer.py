@@ -72,6 +72,9 @@ class ImportResult:
         }
 
 
+ALEMBIC_TABLE = "alembic_version"  # left out of every import (docs/import.md)
+
+
 def _noop(_: str) -> None:
     pass
 
@@ -125,8 +128,10 @@ def header_lines(plan: ImportPlan) -> list[str]:
     if plan.unread_schemas:
         lines.append(f"Schemas not read (not named by --schema): {', '.join(plan.unread_schemas)}")
     if plan.excluded:
-        lines.append(f"Excluded with --exclude: {len(plan.excluded)} table{'s' if len(plan.excluded) != 1 else ''}:")
-        lines += [f"  - table {name}" for name in plan.excluded]
+        lines.append(f"Excluded: {len(plan.excluded)} table{'s' if len(plan.excluded) != 1 else ''}:")
+        lines += [f"  - table {name}" + (" (Alembic's revision table; schemactl's migrations keep their own)"
+                                         if name in (ALEMBIC_TABLE, f"public.{ALEMBIC_TABLE}") else " (--exclude)")
+                  for name in plan.excluded]
     lines.append("")
     return lines
 
@@ -149,6 +154,8 @@ def run_import(
     progress("reading the database's catalog")
     db = read_source(source_url, schemas)
     timings["read"] = round(time.perf_counter() - started, 3)
+    if any(r.schema == "public" and r.name == ALEMBIC_TABLE and r.kind == "r" for r in db.relations):
+        exclude = (*exclude, ALEMBIC_TABLE)  # Alembic's bookkeeping: schemactl's chain keeps its own
     plan = plan_import(db, exclude=exclude)
     plan.unread_schemas = list(db.unread_schemas)
     plan.skipped_schemas.update(db.unread_schemas)

@@ -156,19 +156,53 @@ def append_only_tables(db: Any, tables: list[str]) -> set[str]:
     return out
 
 
+def chain_tables(db: Any, tables: list[str]) -> dict[str, dict[str, Any]]:
+    """``hash_chain:`` of the tables of ``tables`` whose hash-chain guard is exactly what the
+    spec builds (generator.schema.guards.chain_guard_create): the function's body, read back
+    for its scope, prev and hash columns, is rebuilt from them byte for byte, and the trigger
+    is the BEFORE INSERT row trigger executing it. Table -> the ``hash_chain`` entry."""
+    from pglast import parse_sql as parse
+
+    from generator.schema import guards
+
+    fns = {f.name: f for f in db.functions if f.kind == "f" and f.overloads == 1}
+    trigs = {(t.table, t.name): t for t in db.triggers}
+    out: dict[str, dict[str, Any]] = {}
+    for table in tables:
+        name = naming.chain_guard(table)
+        f, t = fns.get(name), trigs.get((table, name))
+        args = guards.chain_guard_args(f.source) if f is not None and t is not None else None
+        if args is None:
+            continue
+        scope, prev, hash_column, id_column = args
+        create_fn = guards.chain_guard_create(table, scope, prev, hash_column, id_column)[0]
+        options = {o.defname: o.arg for o in parse(create_fn)[0].stmt.options or ()}
+        body = options["as"][0].sval if "as" in options else None
+        try:
+            trig = parse(t.definition)[0].stmt
+        except (ParseError, ValueError):
+            continue
+        trigger_ok = (t.enabled == "O" and t.function == name and t.function_schema == "public" and t.comment is None
+                      and trig.timing == 2 and trig.events == 4 and trig.row and not trig.args and trig.whenClause is None
+                      and not trig.isconstraint and not trig.columns and not trig.transitionRels)  # BEFORE INSERT, each row
+        if body == f.source and f.comment is None and trigger_ok:
+            out[table] = {"scope": list(scope), "prev": prev, "hash": hash_column}
+    return out
+
+
 def plan_functions(db: Any, tables: list[str], append_only_of: set[str] | None = None,
-                   ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+                   chained: set[str] | None = None) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     """(functions, aggregates, why each other public routine is not written: identity -> reason).
     The guard functions of ``append_only_of`` (``append_only_tables``) are neither: the
     tables write them."""
     guards = guard_names(tables)
-    kept = {naming.append_only_function(t) for t in append_only_of or ()}
+    kept = {naming.append_only_function(t) for t in append_only_of or ()} | {naming.chain_guard(t) for t in chained or ()}
     functions: dict[str, Any] = {}
     aggregates: dict[str, Any] = {}
     refused: dict[str, str] = {}
     for f in db.functions:
         if f.name in kept and f.kind == "f":
-            continue  # written as append_only: true on its table
+            continue  # written as append_only: true or hash_chain: on its table
         if f.name in guards:
             refused[f.identity] = GUARD
         elif f.overloads > 1:

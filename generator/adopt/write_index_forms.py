@@ -14,6 +14,7 @@ from typing import Any
 from pglast import ast, parse_sql
 from pglast.enums import SortByDir, SortByNulls
 
+from generator.adopt.stable_boolean import stable
 from generator.pg.introspect import Constraint, Index
 from generator.spec.index_forms import name_problem, operator_problem
 
@@ -109,7 +110,7 @@ def index_entry(ix: Index) -> dict[str, Any] | str:
     except (ValueError, AssertionError) as exc:
         return f"{exc}"
     if ix.predicate:
-        entry["where"] = ix.predicate
+        entry["where"] = stable(ix.predicate)
     return entry
 
 
@@ -138,7 +139,7 @@ def exclusion_entry(k: Constraint, index: Index | None) -> dict[str, Any] | str:
         if c.where_clause is not None:
             if index is None or not index.predicate:
                 raise ValueError("a WHERE PostgreSQL did not print")
-            entry["where"] = index.predicate
+            entry["where"] = stable(index.predicate)
     except (ValueError, AttributeError, TypeError) as exc:
         return f"{k.definition}: {exc}"
     if k.deferrable:
@@ -161,7 +162,7 @@ def check_entry(k: Constraint) -> dict[str, Any] | None:
         text = text[: -len(" NO INHERIT")]
     if not text.endswith(")"):
         return None
-    entry["sql"] = text[len("CHECK (") : -1]
+    entry["sql"] = stable(text[len("CHECK (") : -1])  # a BETWEEN's nested AND parses back the same
     if not k.validated:
         entry["not_valid"] = True
     if k.no_inherit:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.adopt import write_functions
+from generator.adopt.stable_boolean import stable
 from generator.adopt.write_index_forms import index_entry
 from generator.pg.introspect import Database, Relation
 from generator.spec.view_sql import ViewSqlProblem, check_view_sql
@@ -89,7 +90,7 @@ def _body(r: Relation, db: Database, plan: Any, out: list, unsupported: Any) -> 
     body: dict[str, Any] = {}
     if r.kind == "m":
         body["materialized"] = True
-    body["sql"] = query_text(info.definition)
+    body["sql"] = stable(query_text(info.definition))  # a BETWEEN's nested AND parses back the same
     if r.comment:
         body["comment"] = r.comment
     if info.column_comments:

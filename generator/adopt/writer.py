@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.adopt import (
+    stable_boolean,
     write_access,
     write_functions,
     write_partitions,
@@ -86,6 +87,7 @@ class ImportPlan:
     triggers: dict[tuple[str, str], Any] = field(default_factory=dict)  # (table, name) -> TriggerInfo
     guards: set[str] = field(default_factory=set)
     append_only: set[str] = field(default_factory=set)  # tables whose guard is append_only: true's
+    hash_chains: dict[str, dict[str, Any]] = field(default_factory=dict)  # table -> hash_chain: (its guard is the spec's)
     skipped_types: set[str] = field(default_factory=set)
     skipped_rls: set[str] = field(default_factory=set)
     skipped_grants: set[str] = field(default_factory=set)
@@ -189,7 +191,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             out.append(Unsupported(kind, qualified(r.schema, r.name), "", f"schema {r.schema}"))
     tables_of_db = [r.name for r in db.relations if r.schema == "public" and r.kind in ("r", "p")]
     plan.append_only = write_functions.append_only_tables(db, tables_of_db)  # append_only: true
-    functions, aggregates, refused = write_functions.plan_functions(db, tables_of_db, plan.append_only)
+    plan.hash_chains = write_functions.chain_tables(db, tables_of_db)  # hash_chain: {scope, prev, hash}
+    functions, aggregates, refused = write_functions.plan_functions(db, tables_of_db, plan.append_only, set(plan.hash_chains))
     written = {f.identity for f in db.functions if f.identity not in refused}
     plan.functions, plan.guards = functions, write_functions.guard_names(tables_of_db)
     plan.routines_written = {f"public.{identity}" for identity in written}
@@ -394,7 +397,7 @@ def _check_sql(definition: str) -> str | None:
     None for the NO INHERIT / NOT VALID forms (a domain's check: generator.adopt.write_domains)."""
     if not definition.startswith("CHECK (") or definition.endswith((" NO INHERIT", " NOT VALID", " NOT ENFORCED")):
         return None
-    return definition[len("CHECK (") : -1]
+    return stable_boolean.stable(definition[len("CHECK (") : -1])  # a BETWEEN's nested AND parses back the same
 
 
 # defaults written as the spec's literals (``default:``) rather than ``default_sql``: only
@@ -564,6 +567,9 @@ def _table(r: Relation, plan: ImportPlan, bad: dict[str, str], excluded: set[str
     guard = naming.append_only_triggers(name) if name in plan.append_only else ()
     if guard:
         body["append_only"] = True  # its function and triggers: generator.spec.append_only
+    if name in plan.hash_chains:
+        body["hash_chain"] = plan.hash_chains[name]  # its guard: generator.schema.guards.chain_guard_create
+        guard = (*guard, naming.chain_guard(name))
     for trig in r.triggers:
         if trig in guard:
             continue

@@ -221,6 +221,7 @@ def pending_count(root: Path, url: str) -> int | None:
     is not managed by Alembic (no alembic_version table), at a revision this checkout does not
     know, or unreadable (the caller's own connection reports that)."""
     import sqlalchemy as sa
+    from alembic.util.exc import CommandError
 
     from generator.errors import SchemactlError
     from generator.pg.database import connect
@@ -234,7 +235,9 @@ def pending_count(root: Path, url: str) -> int | None:
         finally:
             engine.dispose()
         return len(status(root, url).pending)
-    except (SchemactlError, sa.exc.SQLAlchemyError):  # e.g. a read-only role without SELECT on alembic_version
+    # e.g. a read-only role without SELECT on alembic_version; or a project with no migrations/
+    # (a spec just imported) diffing a database another Alembic project manages
+    except (SchemactlError, sa.exc.SQLAlchemyError, CommandError):
         return None
 
 
