@@ -30,7 +30,7 @@ ACCESS_KINDS = ("row level security", "policy", "grant", "default privileges", "
 _MIGRA_ACCESS = re.compile(
     r"^\s*((create|drop|alter)\s+policy\b|alter\s+table\s+.*\s(enable|disable)\s+row\s+level\s+security\s*;?\s*$)",
     re.IGNORECASE | re.DOTALL)
-_DEFAULTS = {"function": {("public", "execute", False)}}
+_DEFAULTS = {"function": {("public", "execute", False)}, "type": {("public", "usage", False)}}
 _ROLE_NOTE = ("a role the spec names is missing on this server: roles are cluster-wide, so schemactl never "
               "creates one on a target; create it (without the comment) if it should exist")
 _NOTE = "migra writes no grants, FORCE ROW LEVEL SECURITY or policy comments"
@@ -47,6 +47,12 @@ def _role(name: str) -> str:
 def _target(kind: str, name: str) -> str:
     if kind == "function":
         return f"ROUTINE {routine(name)}"
+    if kind == "schema":
+        return f"SCHEMA {quote_ident(name)}"
+    if kind == "type":  # enums, domains, composite and range types (snapshot names: bare in public)
+        from generator.drift.fix_schemas import qualified
+
+        return f"TYPE {qualified(name)}"
     return f"{'SEQUENCE' if kind == 'sequence' else 'TABLE'} {_table(name)}"
 
 
@@ -86,6 +92,10 @@ def _dropped(out: list[Statement]) -> set[tuple[str, str]]:
 
 
 def _exists(snapshot: Snapshot, kind: str, name: str) -> bool:
+    from generator.pg.catalog_access import schema_names, type_names
+
+    if kind in ("schema", "type"):
+        return name in (schema_names(snapshot) if kind == "schema" else type_names(snapshot))
     return name in {"table": snapshot.tables, "view": snapshot.views, "sequence": snapshot.sequences,
                     "function": snapshot.functions}.get(kind, {})
 

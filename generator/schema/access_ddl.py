@@ -9,6 +9,7 @@ from __future__ import annotations
 from generator.errors import DatabaseError
 from generator.spec.access import (
     PUBLIC,
+    REVOKE_PUBLIC_FIRST,
     default_privilege_sql,
     ensure_role_sql,
     grant_sql,
@@ -33,7 +34,13 @@ def grant_target(spec: Spec, kind: str, name: str) -> str:
         if fn is not None:
             return f"ROUTINE {identity(fn)}"
         return f"ROUTINE {aggregate_identity(spec.aggregates[name])}"
-    return f"{'SEQUENCE' if kind == 'sequence' else 'TABLE'} {quote_ident(name)}"
+    if kind == "schema":
+        return f"SCHEMA {quote_ident(name)}"
+    from generator.spec.namespaces import qualified_sql
+
+    if kind == "type":  # enums, composite and range types, domains: GRANT ... ON TYPE takes each
+        return f"TYPE {qualified_sql(spec, name)}"
+    return f"{'SEQUENCE' if kind == 'sequence' else 'TABLE'} {qualified_sql(spec, name)}"
 
 
 def last(spec: Spec) -> list[str]:
@@ -48,7 +55,7 @@ def last(spec: Spec) -> list[str]:
                 out.append(comment_sql("POLICY", f"{quote_ident(p.name)} ON {quote_ident(table)}", p.comment))
     for (kind, name), grants in access.grants.items():
         target = grant_target(spec, kind, name)
-        if kind == "function":
+        if kind in REVOKE_PUBLIC_FIRST:
             out.append(f"REVOKE ALL ON {target} FROM PUBLIC")  # grants: is the whole list
         out += [grant_sql(target, g) for g in grants]
     out += [default_privilege_sql(d) for d in access.default_privileges]
