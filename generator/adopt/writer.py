@@ -266,7 +266,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             if c.identity:
                 tables[r.name]["columns"].items[c.name]["identity"] = write_sequences.identity_body(db, r.name, c)
 
-    write_partitions.nest(tables, public, plan, bad_tables, excluded, Unsupported)
+    write_partitions.nest(tables, public, plan, bad_tables, excluded, Unsupported, db.access)
     written = {r.name for r in public.values() if r.kind in ("r", "p") and r.name not in bad_tables and r.name not in excluded}
     views = write_views.write_views(db, public, written, excluded, plan, out, Unsupported)
     if db.access is not None:  # generator.adopt.write_access: grants of views and functions, default privileges

@@ -152,6 +152,18 @@ def _grants(items: Any, kind: str, path: Path) -> tuple[GrantSpec, ...]:
     return tuple(out)
 
 
+def _partition_grants(body: dict[str, Any], path: Path, grants: dict[tuple[str, str], tuple[GrantSpec, ...]]) -> None:
+    """``grants:`` of a table's partitions (and theirs), each a table of its own."""
+    partitions = body.get("partitions")
+    for name, item in (partitions.items() if isinstance(partitions, dict) else ()):
+        if not isinstance(item, dict):
+            continue
+        here = path + ("partitions", name)
+        if "grants" in item:
+            grants[("table", str(name))] = _grants(item.get("grants"), "table", here + ("grants",))
+        _partition_grants(item, here, grants)
+
+
 def build_access(data: Any) -> AccessSpec:
     """The access part of a spec's data (malformed entries are the JSON Schema's to report)."""
     if not isinstance(data, dict):
@@ -182,6 +194,7 @@ def build_access(data: Any) -> AccessSpec:
             policies[name] = tuple(found)
         if "grants" in body:
             grants[("table", name)] = _grants(body.get("grants"), "table", ("tables", name, "grants"))
+        _partition_grants(body, ("tables", name), grants)
     for top, kind in (("views", "view"), ("sequences", "sequence"), ("functions", "function"), ("aggregates", "function"),
                       ("schemas", "schema"), ("enums", "type"), ("domains", "type"), ("types", "type")):
         section = data.get(top)

@@ -1,6 +1,6 @@
-"""Schema grants (`schemas: {public: {grants: [...]}}`) and USAGE grants on enums, domains,
-composite types (issue 17 item 4, the rest) through `schemactl diff`, on every server of
-SCHEMACTL_TEST_PG.
+"""Schema grants (`schemas: {public: {grants: [...]}}`), USAGE grants on enums, domains and
+composite types, and a partition's own grants (issue 17 item 4, the rest) through
+`schemactl diff`, on every server of SCHEMACTL_TEST_PG.
 
 The database "at head" is an empty database brought to the spec by `diff --format sql`
 itself (so the fix SQL's path for a freshly created type, and for the public schema that
@@ -63,6 +63,17 @@ tables:
     columns:
       id: {type: bigint, primary_key: true}
       currency: {type: billing.currency}
+  events:
+    columns:
+      id: {type: bigint, nullable: false}
+      day: {type: date, nullable: false}
+    primary_key: [id, day]
+    partition_by: {range: [day]}
+    grants: [{role: sg_app, privileges: [insert]}]
+    partitions:
+      events_2026:
+        bound: "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"
+        grants: [{role: sg_reporting, privileges: [select]}]
 """
 
 CASES = {
@@ -78,6 +89,10 @@ CASES = {
         "REVOKE USAGE ON TYPE billing.currency FROM sg_app", {("grant", "type billing.currency", "changed")},
     ),
     "domain_usage_revoked": ("REVOKE USAGE ON DOMAIN amount FROM PUBLIC", {("grant", "type amount", "changed")}),
+    "partition_grant_revoked": (
+        "REVOKE SELECT ON events_2026 FROM sg_reporting", {("grant", "table events_2026", "changed")},
+    ),
+    "partition_grant_extra": ("GRANT INSERT ON events_2026 TO sg_app", {("grant", "table events_2026", "changed")}),
     "composite_extra": ("GRANT USAGE ON TYPE pair TO sg_app", {("grant", "type pair", "changed")}),
 }
 
@@ -113,6 +128,8 @@ def test_the_built_database_holds_exactly_the_grants_and_they_bite(built: str) -
         "sg_app=U", "sg_reporting=U*"]
     assert sorted(e.split("/")[0] for e in acl["type amount"] if not e.startswith("postgres=")) == ["=U", "sg_reporting=U"]
     with psycopg.connect(libpq_url(built)) as conn:
+        partition = conn.execute("SELECT relacl::text[] FROM pg_class WHERE relname = 'events_2026'").fetchone()[0]
+        assert [e.split("/")[0] for e in partition if not e.startswith("postgres=")] == ["sg_reporting=r"]
         conn.execute("SET ROLE sg_app")  # no USAGE on billing: its tables are out of reach
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT 1 FROM billing.invoices")
