@@ -37,7 +37,9 @@ _NOTE = "migra writes no grants, FORCE ROW LEVEL SECURITY or policy comments"
 
 
 def _table(name: str) -> str:
-    return f"{quote_ident('public')}.{quote_ident(name)}"
+    from generator.drift.fix_schemas import qualified  # "public"."t", "billing"."t"
+
+    return qualified(name)
 
 
 def _role(name: str) -> str:

@@ -8,8 +8,8 @@
   '', grantee, privilege, grant option). The owner's own entries are left out (owners are not
   managed); a function or type without an ACL holds PostgreSQL's default (EXECUTE or USAGE to
   PUBLIC), read through ``acldefault``, so "no ACL" and "the default granted again" compare
-  equal. Schemas and types (enums, domains, composite and range types) are read in every
-  managed schema, named as the snapshot names them (``billing.currency``); the rest in public;
+  equal. Everything but functions is read in every managed schema (generator.pg.catalog_schemas),
+  named as the snapshot names it (``billing.invoices``, ``billing.currency``); functions in public;
 - ``default_acl``: ``DefaultGrant`` entries of ``pg_default_acl``; the role running the
   session is written '' (a spec's default privileges without ``for_role``), and a global
   entry PostgreSQL holds anyway (EXECUTE on functions, USAGE on types to PUBLIC) is left out.
@@ -28,26 +28,26 @@ _ACL = "(grantor, grantee, privilege_type, is_grantable, n)"  # WITH ORDINALITY:
 _RELKIND = "CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'view' ELSE 'table' END"
 
 QUERIES = {
-    "rls": """
-        SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity
+    "rls": f"""
+        SELECT {qualified('c.relname')}, c.relrowsecurity, c.relforcerowsecurity
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND (c.relrowsecurity OR c.relforcerowsecurity)""",
-    "policies": """
-        SELECT c.relname, p.polname, p.polpermissive, p.polcmd::text,
+        WHERE {MANAGED} AND c.relkind IN ('r', 'p') AND (c.relrowsecurity OR c.relforcerowsecurity)""",
+    "policies": f"""
+        SELECT {qualified('c.relname')}, p.polname, p.polpermissive, p.polcmd::text,
                ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r) END FROM unnest(p.polroles) r ORDER BY 1),
                pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid),
                obj_description(p.oid, 'pg_policy')
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public'""",
+        WHERE {MANAGED}""",
     "grants": f"""
-        SELECT {_RELKIND}, c.relname, '', {_GRANTEE}
+        SELECT {_RELKIND}, {qualified('c.relname')}, '', {_GRANTEE}
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(c.relacl) WITH ORDINALITY a{_ACL}
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND a.grantee <> c.relowner
+        WHERE {MANAGED} AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND a.grantee <> c.relowner
         UNION ALL
-        SELECT {_RELKIND}, c.relname, t.attname, {_GRANTEE}
+        SELECT {_RELKIND}, {qualified('c.relname')}, t.attname, {_GRANTEE}
         FROM pg_attribute t JOIN pg_class c ON c.oid = t.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         CROSS JOIN LATERAL aclexplode(t.attacl) WITH ORDINALITY a{_ACL}
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND t.attnum > 0 AND NOT t.attisdropped
+        WHERE {MANAGED} AND c.relkind IN ('r', 'p', 'v', 'm') AND t.attnum > 0 AND NOT t.attisdropped
           AND a.grantee <> c.relowner
         UNION ALL
         SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', {_GRANTEE}

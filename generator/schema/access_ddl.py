@@ -46,13 +46,15 @@ def grant_target(spec: Spec, kind: str, name: str) -> str:
 def last(spec: Spec) -> list[str]:
     out: list[str] = []
     access = spec.access
+    from generator.spec.namespaces import qualified_sql  # "billing"."invoices", or "jobs" in public
+
     for table, (enabled, forced) in access.rls.items():
-        out += [s for s in rls_sql(quote_ident(table), enabled, forced) if "DISABLE" not in s and "NO FORCE" not in s]
+        out += [s for s in rls_sql(qualified_sql(spec, table), enabled, forced) if "DISABLE" not in s and "NO FORCE" not in s]
     for table, policies in access.policies.items():
         for p in policies:
-            out.append(policy_sql(p))
+            out.append(policy_sql(p, qualified_sql(spec, table)))
             if p.comment:
-                out.append(comment_sql("POLICY", f"{quote_ident(p.name)} ON {quote_ident(table)}", p.comment))
+                out.append(comment_sql("POLICY", f"{quote_ident(p.name)} ON {qualified_sql(spec, table)}", p.comment))
     for (kind, name), grants in access.grants.items():
         target = grant_target(spec, kind, name)
         if kind in REVOKE_PUBLIC_FIRST:

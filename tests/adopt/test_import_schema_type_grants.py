@@ -1,5 +1,6 @@
 """schemactl import of schema grants, of USAGE grants on enums, domains and composite
-types, and of a partition's own grants (issue 17 item 4, the rest), on every server of SCHEMACTL_TEST_PG: written under
+types, of a partition's own grants and of a table's grants in another schema (issue 17
+item 4, the rest), on every server of SCHEMACTL_TEST_PG: written under
 `schemas:` and on each type, the roles they name under `roles:`, the round trip proven, and
 the written spec, built again, diffs clean against the source database."""
 
@@ -33,6 +34,8 @@ CREATE TYPE pair AS (a integer, b text);
 GRANT USAGE ON TYPE pair TO imp_sg_ro;
 CREATE TABLE jobs (id bigint PRIMARY KEY, status status, price amount, p pair);
 CREATE TABLE billing.invoices (id bigint PRIMARY KEY, currency billing.currency);
+GRANT SELECT ON billing.invoices TO imp_sg_ro;
+GRANT UPDATE (currency) ON billing.invoices TO imp_sg_app;
 CREATE TABLE events (id bigint NOT NULL, day date NOT NULL, PRIMARY KEY (id, day)) PARTITION BY RANGE (day);
 CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 GRANT SELECT ON events TO imp_sg_ro;
@@ -66,6 +69,9 @@ def test_schema_and_type_grants_round_trip(pg: LocalServer, run_cli, tmp_path: P
         assert spec["tables"]["events"]["grants"] == [{"role": "imp_sg_ro", "privileges": ["select"]}]
         assert spec["tables"]["events"]["partitions"]["events_2026"]["grants"] == [
             {"role": "imp_sg_app", "privileges": ["select", "insert"]}]
+        assert spec["tables"]["billing.invoices"]["grants"] == [
+            {"role": "imp_sg_ro", "privileges": ["select"]},
+            {"role": "imp_sg_app", "privileges": ["update"], "columns": ["currency"]}]
         assert "unmanaged" not in spec
         diff = run_cli("diff", "--db", url, "--dev-db", pg.url(), cwd=tmp_path)
         assert diff.code == 0, diff.output

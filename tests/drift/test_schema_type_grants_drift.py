@@ -1,5 +1,6 @@
 """Schema grants (`schemas: {public: {grants: [...]}}`), USAGE grants on enums, domains and
-composite types, and a partition's own grants (issue 17 item 4, the rest) through
+composite types, a partition's own grants, and RLS, policies and grants of a table in
+another schema (issue 17 item 4, the rest) through
 `schemactl diff`, on every server of SCHEMACTL_TEST_PG.
 
 The database "at head" is an empty database brought to the spec by `diff --format sql`
@@ -63,6 +64,12 @@ tables:
     columns:
       id: {type: bigint, primary_key: true}
       currency: {type: billing.currency}
+    rls: {enabled: true, forced: true}
+    policies:
+      - {name: euro_only, roles: [sg_reporting], using: "currency = 'eur'", comment: "Euro rows."}
+    grants:
+      - {role: sg_reporting, privileges: [select]}
+      - {role: sg_app, privileges: [update], columns: [currency]}
   events:
     columns:
       id: {type: bigint, nullable: false}
@@ -93,6 +100,21 @@ CASES = {
         "REVOKE SELECT ON events_2026 FROM sg_reporting", {("grant", "table events_2026", "changed")},
     ),
     "partition_grant_extra": ("GRANT INSERT ON events_2026 TO sg_app", {("grant", "table events_2026", "changed")}),
+    "table_grant_in_schema_revoked": (
+        "REVOKE SELECT ON billing.invoices FROM sg_reporting", {("grant", "table billing.invoices", "changed")},
+    ),
+    "column_grant_in_schema_extra": (
+        "GRANT INSERT (currency) ON billing.invoices TO sg_app", {("grant", "table billing.invoices", "changed")},
+    ),
+    "policy_in_schema_dropped": (
+        "DROP POLICY euro_only ON billing.invoices", {("policy", "billing.invoices.euro_only", "added")},
+    ),
+    "policy_in_schema_changed": (
+        "ALTER POLICY euro_only ON billing.invoices USING (true)", {("policy", "billing.invoices.euro_only", "changed")},
+    ),
+    "rls_in_schema_not_forced": (
+        "ALTER TABLE billing.invoices NO FORCE ROW LEVEL SECURITY", {("row level security", "billing.invoices", "changed")},
+    ),
     "composite_extra": ("GRANT USAGE ON TYPE pair TO sg_app", {("grant", "type pair", "changed")}),
 }
 
@@ -141,6 +163,10 @@ def test_the_built_database_holds_exactly_the_grants_and_they_bite(built: str) -
         conn.execute("SET ROLE sg_app")
         conn.execute("CREATE TEMP TABLE t (s status)")  # USAGE granted
         conn.rollback()
+        conn.execute("INSERT INTO billing.invoices VALUES (1, 'eur'), (2, 'usd'), (3, 'eur')")
+        conn.execute("SET ROLE sg_reporting")  # the policy in billing filters its rows
+        assert conn.execute("SELECT id FROM billing.invoices ORDER BY id").fetchall() == [(1,), (3,)]
+        conn.rollback()
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -154,7 +180,7 @@ def test_schema_and_type_grant_drift_is_reported_and_fixed(built: str, pg: Local
         found = {(c["kind"], c["name"], c["action"]) for c in json.loads(result.stdout)["changes"]}
         assert found == expected, result.stdout
         script = converge(run_cli, url, pg.url(), cwd=project)
-        assert "REVOKE" in script or "GRANT" in script
+        assert any(line.startswith(("GRANT", "REVOKE", "CREATE POLICY", "ALTER TABLE")) for line in script.splitlines())
 
 
 def test_a_database_without_search_path_converges(built: str, pg: LocalServer, run_cli, project: Path) -> None:
@@ -163,10 +189,12 @@ def test_a_database_without_search_path_converges(built: str, pg: LocalServer, r
             name = conn.execute("SELECT current_database()").fetchone()[0]
             conn.execute(f"ALTER DATABASE \"{name}\" SET search_path = ''")
         execute(url, "REVOKE USAGE ON TYPE billing.currency FROM sg_app; GRANT USAGE ON TYPE public.pair TO sg_app; "
-                     "REVOKE CREATE ON SCHEMA public FROM sg_app")
+                     "REVOKE CREATE ON SCHEMA public FROM sg_app; DROP POLICY euro_only ON billing.invoices; "
+                     "REVOKE SELECT ON billing.invoices FROM sg_reporting")
         result = run_cli("diff", "--db", url, "--dev-db", pg.url(), "-f", "json", cwd=project)
         found = {(c["kind"], c["name"]) for c in json.loads(result.stdout)["changes"]}
-        assert found == {("grant", "type billing.currency"), ("grant", "type pair"), ("grant", "schema public")}
+        assert found == {("grant", "type billing.currency"), ("grant", "type pair"), ("grant", "schema public"),
+                         ("policy", "billing.invoices.euro_only"), ("grant", "table billing.invoices")}
         converge(run_cli, url, pg.url(), cwd=project)
 
 
