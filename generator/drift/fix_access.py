@@ -162,7 +162,11 @@ def access_statements(live: Snapshot, spec: Snapshot, dropped: set[tuple[str, st
         if y is not None and (a.policy_comments.get(key) != comment or (x != y and comment is not None)):
             last.append(f"COMMENT ON POLICY {quote_ident(name)} ON {_table(table)} IS "
                         f"{quote_literal(comment) if comment is not None else 'NULL'}")
-    objects = {(g.kind, g.name) for g in a.grants | b.grants} | {("function", f) for f in spec.functions}
+    from generator.pg.catalog_access import type_names
+
+    # functions and types hold a default (PUBLIC's EXECUTE, USAGE) that a fresh one may have to lose
+    objects = {(g.kind, g.name) for g in a.grants | b.grants} | {("function", f) for f in spec.functions} | {
+        ("type", t) for t in type_names(spec)}
     for kind, name in sorted(objects):
         if not _exists(spec, kind, name):
             continue

@@ -54,6 +54,9 @@ types:
   pair:
     composite: {a: {type: integer}, b: {type: text}}
     grants: [{role: sg_reporting, privileges: [all]}]
+  quiet:
+    composite: {x: {type: integer}}
+    grants: []
 tables:
   jobs:
     columns:
@@ -137,7 +140,8 @@ def _acl(url: str) -> dict[str, object]:
         return dict(conn.execute(
             "SELECT 'schema ' || nspname, nspacl::text[] FROM pg_namespace WHERE nspname IN ('public', 'billing') "
             "UNION ALL SELECT 'type ' || oid::regtype::text, typacl::text[] FROM pg_type "
-            "WHERE oid IN ('status'::regtype, 'billing.currency'::regtype, 'amount'::regtype, 'pair'::regtype)").fetchall())
+            "WHERE oid IN ('status'::regtype, 'billing.currency'::regtype, 'amount'::regtype, 'pair'::regtype, "
+            "'quiet'::regtype)").fetchall())
 
 
 def test_the_built_database_holds_exactly_the_grants_and_they_bite(built: str) -> None:
@@ -149,6 +153,7 @@ def test_the_built_database_holds_exactly_the_grants_and_they_bite(built: str) -
     assert sorted(e.split("/")[0] for e in acl["type billing.currency"] if not e.startswith("postgres=")) == [
         "sg_app=U", "sg_reporting=U*"]
     assert sorted(e.split("/")[0] for e in acl["type amount"] if not e.startswith("postgres=")) == ["=U", "sg_reporting=U"]
+    assert [e.split("/")[0] for e in acl["type quiet"]] == ["postgres=U"]  # grants: []: a fresh type loses PUBLIC's USAGE
     with psycopg.connect(libpq_url(built)) as conn:
         partition = conn.execute("SELECT relacl::text[] FROM pg_class WHERE relname = 'events_2026'").fetchone()[0]
         assert [e.split("/")[0] for e in partition if not e.startswith("postgres=")] == ["sg_reporting=r"]
