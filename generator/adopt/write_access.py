@@ -103,6 +103,25 @@ def function_grants(access: AccessState, name: str, body: dict[str, Any], roles:
         body["grants"] = []  # EXECUTE revoked from PUBLIC, granted to nobody
 
 
+def _whole_list(access: AccessState, kind: str, name: str, default: set[tuple[str, str, bool]],
+                body: dict[str, Any], roles: set[str]) -> None:
+    """``grants:`` of an object whose spec list is the whole list (PUBLIC's default revoked
+    first): absent while its ACL is ``default``, ``[]`` when nobody holds anything."""
+    grants = access.grants_of(kind, name)
+    if {(g.grantee, g.privilege, g.grantable) for g in grants} != default:
+        body["grants"] = grant_entries(grants, roles, access.acl_order) if grants else []
+
+
+def type_grants(access: AccessState, name: str, body: dict[str, Any], roles: set[str]) -> None:
+    """grants: of an enum, domain, composite or range type (PostgreSQL's default: USAGE to PUBLIC)."""
+    _whole_list(access, "type", name, {("public", "usage", False)}, body, roles)
+
+
+def schema_grants(access: AccessState, name: str, body: dict[str, Any], roles: set[str]) -> None:
+    """grants: of a schema (the default: nothing on a new schema, USAGE to PUBLIC on public)."""
+    _whole_list(access, "schema", name, {("public", "usage", False)} if name == "public" else set(), body, roles)
+
+
 def default_privileges(access: AccessState, roles: set[str]) -> list[dict[str, Any]]:
     groups: dict[tuple[str, str, str, str, bool], set[str]] = {}
     for d in access.default_acl:

@@ -82,9 +82,11 @@ def add_partitioning(r: Relation, body: dict[str, Any]) -> None:
 
 
 def nest(tables: dict[str, dict[str, Any]], public: dict[str, Relation], plan: Any,
-         problems: dict[str, str], excluded: set[str], Unsupported: Callable[..., Any]) -> None:  # noqa: N803
+         problems: dict[str, str], excluded: set[str], Unsupported: Callable[..., Any],  # noqa: N803
+         access: Any = None) -> None:
     """Write each partition under its parent (sub-partitions under theirs), in name order;
-    ``plan`` is the writer's ImportPlan, ``Unsupported`` its class (no import cycle)."""
+    ``plan`` is the writer's ImportPlan, ``Unsupported`` its class (no import cycle);
+    ``access`` the database's AccessState: a partition's own grants are written with it."""
 
     entries: dict[str, dict[str, Any]] = {}
     children: dict[str, list[str]] = {}
@@ -108,7 +110,11 @@ def nest(tables: dict[str, dict[str, Any]], public: dict[str, Relation], plan: A
             entry["partition_by"] = key
         entries[r.name] = entry
         children.setdefault(parent, []).append(r.name)
-        if r.acl:
+        if access is not None:
+            from generator.adopt.write_access import object_grants
+
+            object_grants(access, "table", r.name, entry, plan.roles)
+        elif r.acl:
             plan.skipped_grants.add(r.name)
             plan.unsupported.append(Unsupported("grant", f"TABLE public.{r.name}", "privileges are not in the spec"))
     # a part skipped on the parent (a serial column's default) is skipped on its partitions too

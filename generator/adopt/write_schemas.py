@@ -11,7 +11,7 @@ with ``naming: verbatim``, where an undeclared prefix would be part of the name)
 
 Sequences of their own are folded too (``sales.order_no``; owned by a folded table or by
 none). What is not folded (views, functions, domains, composite types,
-partitioned or inheriting tables, a schema with grants) stays in its schema, and the writer
+partitioned or inheriting tables) stays in its schema, and the writer
 lists it as unsupported, as before: one line per object.
 """
 
@@ -33,8 +33,8 @@ def _foldable_table(r: Any) -> bool:
 def fold(db: Database) -> dict[str, str | None]:
     """Rename, in ``db``, the tables and enums of every read schema but public into public as
     ``schema.name``; return the folded schemas (name -> comment), in name order."""
-    schemas = {name: comment for name, comment, grant in db.schemas
-               if name != PUBLIC and name not in db.unread_schemas and not grant}
+    schemas = {name: comment for name, comment, _grant in db.schemas  # grants: schemas_block writes them
+               if name != PUBLIC and name not in db.unread_schemas}
     if not schemas:
         return {}
 
@@ -105,6 +105,21 @@ def _left_in(db: Database, schema: str) -> bool:
         t.schema == schema and not t.extension for t in db.types) or any(s == schema for s, _n, _k in db.routines)
 
 
-def schemas_block(folded: dict[str, str | None]) -> dict[str, Any]:
-    """The ``schemas:`` section: each folded schema with its comment."""
-    return {name: ({"comment": comment} if comment else {}) for name, comment in folded.items()}
+def schemas_block(folded: dict[str, str | None], access: Any = None, roles: set[str] | None = None) -> dict[str, Any]:
+    """The ``schemas:`` section: each folded schema with its comment and grants, and public
+    when its grants are not PostgreSQL's default (USAGE to PUBLIC): ``access`` is the
+    database's ``AccessState`` (generator.pg.catalog_access); ``roles`` collects the grantees."""
+    from generator.adopt.write_access import schema_grants
+
+    out: dict[str, Any] = {}
+    public: dict[str, Any] = {}
+    if access is not None:
+        schema_grants(access, PUBLIC, public, roles if roles is not None else set())
+    if public:
+        out[PUBLIC] = public
+    for name, comment in folded.items():
+        body: dict[str, Any] = {"comment": comment} if comment else {}
+        if access is not None:
+            schema_grants(access, name, body, roles if roles is not None else set())
+        out[name] = body
+    return out

@@ -128,7 +128,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     for name, _comment, _grant in db.schemas:
         if name != "public" and name not in db.unread_schemas:
             plan.skipped_schemas.add(name)
-            out.append(Unsupported("schema", name, "holds objects the spec builds only in public so far (or has grants)"))
+            out.append(Unsupported("schema", name, "holds objects the spec builds only in public so far"))
     enum_names = {t.name for t in db.types if t.kind == "e" and t.schema == "public" and not t.extension}
     user_types: dict[str, Any] = {}
     for t in db.types:
@@ -144,17 +144,21 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             if t.comment:
                 body["comment"] = t.comment
             body["values"] = list(t.labels)
-            enums[t.name] = Block(body) if t.comment else body
-            if t.acl:
+            if db.access is not None:  # generator.adopt.write_access: USAGE on the type
+                write_access.type_grants(db.access, t.name, body, plan.roles)
+            elif t.acl:
                 out.append(Unsupported("grant", f"TYPE public.{t.name}", "privileges are not in the spec"))
                 plan.skipped_grants.add(t.name)
+            enums[t.name] = Block(body) if t.comment or "grants" in body else body
             continue
         why = "not in the spec's vocabulary"
         if t.kind in ("c", "r"):
             body, why = type_body(qualified(t.schema, t.name), t.kind, t.comment, db, enum_names)
             if body is not None:
                 user_types[t.name] = body
-                if t.acl:
+                if db.access is not None:
+                    write_access.type_grants(db.access, t.name, body.items if isinstance(body, Block) else body, plan.roles)
+                elif t.acl:
                     out.append(Unsupported("grant", f"TYPE public.{t.name}", "privileges are not in the spec"))
                     plan.skipped_grants.add(t.name)
                 continue
@@ -167,9 +171,11 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     for name, why in found.refused:
         plan.skipped_types.add(name)
         out.append(Unsupported("domain", f"public.{name}", why))
-    for name in found.grants:
+    for name in found.grants if db.access is None else ():
         out.append(Unsupported("grant", f"DOMAIN public.{name}", "privileges are not in the spec"))
         plan.skipped_grants.add(name)
+    for name in sorted(found.names) if db.access is not None else ():
+        write_access.type_grants(db.access, name, domains[name].items, plan.roles)
 
     public = {r.name: r for r in db.relations if r.schema == "public" and not r.extension}
     write_partitions.prepare(public)  # what a partition or child has from its parent is the parent's
@@ -269,7 +275,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
             if c.identity:
                 tables[r.name]["columns"].items[c.name]["identity"] = write_sequences.identity_body(db, r.name, c)
 
-    write_partitions.nest(tables, public, plan, bad_tables, excluded, Unsupported)
+    write_partitions.nest(tables, public, plan, bad_tables, excluded, Unsupported, db.access)
     written = {r.name for r in public.values() if r.kind in ("r", "p") and r.name not in bad_tables and r.name not in excluded}
     views = write_views.write_views(db, public, written, excluded, plan, out, Unsupported)
     if db.access is not None:  # generator.adopt.write_access: grants of views and functions, default privileges
@@ -278,6 +284,7 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
         for fname, fbody in list(functions.items()) + list(aggregates.items()):
             write_access.function_grants(db.access, fname, fbody, plan.roles)
         defaults = write_access.default_privileges(db.access, plan.roles)
+    schemas = schemas_block(folded, db.access, plan.roles)  # with their grants, and public's
     order = _dependency_order(tables)
     plan.tables = order
     settings: dict[str, Any] = {"naming": "verbatim"}
@@ -286,8 +293,8 @@ def plan_import(db: Database, *, exclude: tuple[str, ...] = ()) -> ImportPlan:
     top: dict[str, Any] = {"version": 1, "settings": settings}
     if plan.roles:
         top["roles"] = sorted(plan.roles)
-    if folded:
-        top["schemas"] = Block(schemas_block(folded))
+    if schemas:
+        top["schemas"] = Block(schemas)
     if extensions:
         top["extensions"] = extensions
     if enums:

@@ -30,14 +30,16 @@ ACCESS_KINDS = ("row level security", "policy", "grant", "default privileges", "
 _MIGRA_ACCESS = re.compile(
     r"^\s*((create|drop|alter)\s+policy\b|alter\s+table\s+.*\s(enable|disable)\s+row\s+level\s+security\s*;?\s*$)",
     re.IGNORECASE | re.DOTALL)
-_DEFAULTS = {"function": {("public", "execute", False)}}
+_DEFAULTS = {"function": {("public", "execute", False)}, "type": {("public", "usage", False)}}
 _ROLE_NOTE = ("a role the spec names is missing on this server: roles are cluster-wide, so schemactl never "
               "creates one on a target; create it (without the comment) if it should exist")
 _NOTE = "migra writes no grants, FORCE ROW LEVEL SECURITY or policy comments"
 
 
 def _table(name: str) -> str:
-    return f"{quote_ident('public')}.{quote_ident(name)}"
+    from generator.drift.fix_schemas import qualified  # "public"."t", "billing"."t"
+
+    return qualified(name)
 
 
 def _role(name: str) -> str:
@@ -47,6 +49,12 @@ def _role(name: str) -> str:
 def _target(kind: str, name: str) -> str:
     if kind == "function":
         return f"ROUTINE {routine(name)}"
+    if kind == "schema":
+        return f"SCHEMA {quote_ident(name)}"
+    if kind == "type":  # enums, domains, composite and range types (snapshot names: bare in public)
+        from generator.drift.fix_schemas import qualified
+
+        return f"TYPE {qualified(name)}"
     return f"{'SEQUENCE' if kind == 'sequence' else 'TABLE'} {_table(name)}"
 
 
@@ -86,6 +94,10 @@ def _dropped(out: list[Statement]) -> set[tuple[str, str]]:
 
 
 def _exists(snapshot: Snapshot, kind: str, name: str) -> bool:
+    from generator.pg.catalog_access import schema_names, type_names
+
+    if kind in ("schema", "type"):
+        return name in (schema_names(snapshot) if kind == "schema" else type_names(snapshot))
     return name in {"table": snapshot.tables, "view": snapshot.views, "sequence": snapshot.sequences,
                     "function": snapshot.functions}.get(kind, {})
 
@@ -153,7 +165,11 @@ def access_statements(live: Snapshot, spec: Snapshot, dropped: set[tuple[str, st
         if y is not None and (a.policy_comments.get(key) != comment or (x != y and comment is not None)):
             last.append(f"COMMENT ON POLICY {quote_ident(name)} ON {_table(table)} IS "
                         f"{quote_literal(comment) if comment is not None else 'NULL'}")
-    objects = {(g.kind, g.name) for g in a.grants | b.grants} | {("function", f) for f in spec.functions}
+    from generator.pg.catalog_access import type_names
+
+    # functions and types hold a default (PUBLIC's EXECUTE, USAGE) that a fresh one may have to lose
+    objects = {(g.kind, g.name) for g in a.grants | b.grants} | {("function", f) for f in spec.functions} | {
+        ("type", t) for t in type_names(spec)}
     for kind, name in sorted(objects):
         if not _exists(spec, kind, name):
             continue

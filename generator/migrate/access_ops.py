@@ -35,8 +35,11 @@ def access_fixups(work: Snapshot, target: Snapshot) -> tuple[list[Any], list[Any
     from generator.drift.fix_access import (
         access_statements,  # not at import: the head's build never needs it
     )
-    up_first, up_last = access_statements(work, target, _recreated_views(work, target))
-    down_first, down_last = access_statements(target, work, _recreated_views(target, work))
+    from generator.drift.fix_schemas import known_schemas  # names split at the snapshots' schemas
+
+    with known_schemas(work, target):
+        up_first, up_last = access_statements(work, target, _recreated_views(work, target))
+        down_first, down_last = access_statements(target, work, _recreated_views(target, work))
     first = [DDLOp(up_first, down_last, "drop changed or removed policies", "give back row-level security, policies and grants")] \
         if up_first or down_last else []
     last = [DDLOp(up_last, down_first, "row-level security, policies and grants", "drop the policies this revision made")] \

@@ -323,7 +323,8 @@ def compare(source: Snapshot, target: Snapshot) -> list[Change]:
     out.extend(Change(*c) for c in catalog_partitions.compare(out, source, target))
     out += catalog_views.compare(source, target, Change)
     out += catalog_access.compare(source, target, {k: (set(getattr(source, f)), set(getattr(target, f))) for k, f in (
-        ("table", "tables"), ("view", "views"), ("sequence", "sequences"), ("function", "functions"))}, Change)
+        ("table", "tables"), ("view", "views"), ("sequence", "sequences"), ("function", "functions"))}
+        | catalog_access.more_existing(source, target), Change)
     return out
 
 

@@ -6,8 +6,10 @@
   them, the roles sorted (``public`` for PUBLIC), and ``policy_comments``;
 - ``grants``: a set of ``Grant`` entries from ``aclexplode``: (object kind, object, column or
   '', grantee, privilege, grant option). The owner's own entries are left out (owners are not
-  managed); a function without an ACL holds PostgreSQL's default (EXECUTE to PUBLIC), read
-  through ``acldefault``, so "no ACL" and "the default granted again" compare equal;
+  managed); a function or type without an ACL holds PostgreSQL's default (EXECUTE or USAGE to
+  PUBLIC), read through ``acldefault``, so "no ACL" and "the default granted again" compare
+  equal. Everything but functions is read in every managed schema (generator.pg.catalog_schemas),
+  named as the snapshot names it (``billing.invoices``, ``billing.currency``); functions in public;
 - ``default_acl``: ``DefaultGrant`` entries of ``pg_default_acl``; the role running the
   session is written '' (a spec's default privileges without ``for_role``), and a global
   entry PostgreSQL holds anyway (EXECUTE on functions, USAGE on types to PUBLIC) is left out.
@@ -18,39 +20,53 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.pg.catalog_schemas import MANAGED, qualified
+
 _GRANTEE = ("CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END, lower(a.privilege_type), "
             "a.is_grantable, a.n")
 _ACL = "(grantor, grantee, privilege_type, is_grantable, n)"  # WITH ORDINALITY: the ACL's own order
 _RELKIND = "CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'view' ELSE 'table' END"
 
 QUERIES = {
-    "rls": """
-        SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity
+    "rls": f"""
+        SELECT {qualified('c.relname')}, c.relrowsecurity, c.relforcerowsecurity
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND (c.relrowsecurity OR c.relforcerowsecurity)""",
-    "policies": """
-        SELECT c.relname, p.polname, p.polpermissive, p.polcmd::text,
+        WHERE {MANAGED} AND c.relkind IN ('r', 'p') AND (c.relrowsecurity OR c.relforcerowsecurity)""",
+    "policies": f"""
+        SELECT {qualified('c.relname')}, p.polname, p.polpermissive, p.polcmd::text,
                ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r) END FROM unnest(p.polroles) r ORDER BY 1),
                pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid),
                obj_description(p.oid, 'pg_policy')
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public'""",
+        WHERE {MANAGED}""",
     "grants": f"""
-        SELECT {_RELKIND}, c.relname::text, '', {_GRANTEE}
+        SELECT {_RELKIND}, ({qualified('c.relname')})::text, '', {_GRANTEE}  -- text: a union of name columns cuts a function's key at 63 bytes
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(c.relacl) WITH ORDINALITY a{_ACL}
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND a.grantee <> c.relowner
+        WHERE {MANAGED} AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND a.grantee <> c.relowner
         UNION ALL
-        SELECT {_RELKIND}, c.relname::text, t.attname, {_GRANTEE}  -- text: a union of name columns cuts a function's key at 63 bytes
+        SELECT {_RELKIND}, ({qualified('c.relname')})::text, t.attname, {_GRANTEE}
         FROM pg_attribute t JOIN pg_class c ON c.oid = t.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         CROSS JOIN LATERAL aclexplode(t.attacl) WITH ORDINALITY a{_ACL}
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND t.attnum > 0 AND NOT t.attisdropped
+        WHERE {MANAGED} AND c.relkind IN ('r', 'p', 'v', 'm') AND t.attnum > 0 AND NOT t.attisdropped
           AND a.grantee <> c.relowner
         UNION ALL
         SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', {_GRANTEE}
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) WITH ORDINALITY a{_ACL}
         WHERE n.nspname = 'public' AND a.grantee <> p.proowner
-          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype IN ('e', 'i'))""",
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype IN ('e', 'i'))
+        UNION ALL
+        SELECT 'schema', n.nspname, '', {_GRANTEE}
+        FROM pg_namespace n CROSS JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) WITH ORDINALITY a{_ACL}
+        WHERE {MANAGED} AND a.grantee <> n.nspowner
+        UNION ALL
+        SELECT 'type', {qualified('t.typname')}, '', {_GRANTEE}
+        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+        CROSS JOIN LATERAL aclexplode(coalesce(t.typacl, acldefault('T', t.typowner))) WITH ORDINALITY a{_ACL}
+        WHERE {MANAGED} AND a.grantee <> t.typowner AND t.typtype IN ('e', 'd', 'c', 'r')
+          AND (t.typtype <> 'c' OR EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c'))
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid
+                          AND d.deptype IN ('e', 'i'))""",
     "default_acl": f"""
         SELECT CASE WHEN d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = current_user) THEN ''
                     ELSE pg_get_userbyid(d.defaclrole) END,
@@ -68,7 +84,7 @@ _BUILT_IN_DEFAULTS = {("functions", "public", "execute"), ("types", "public", "u
 
 @dataclass(frozen=True, order=True)
 class Grant:
-    kind: str  # table | view | sequence | function
+    kind: str  # table | view | sequence | function | schema | type (enums, domains, composite and range types)
     name: str  # a relation's name, a function's name(args)
     column: str  # '' for the whole object
     grantee: str  # 'public' for PUBLIC
@@ -126,11 +142,19 @@ class AccessState:
         default): the app and auditor roles an operator grants to are not drift there."""
         if self.used_roles() or self.default_acl:
             return True
-        return any(not (g.kind == "function" and g.grantee == "public" and g.privilege == "execute" and not g.column)
-                   for g in self.grants)
+        return any(not _granted_anyway(g) for g in self.grants)
 
     def grants_of(self, kind: str, name: str) -> set[Grant]:
         return {g for g in self.grants if g.kind == kind and g.name == name}
+
+
+def _granted_anyway(g: Grant) -> bool:
+    """A grant to PUBLIC that PostgreSQL makes itself (or made, on the public schema of an
+    older cluster): EXECUTE on a function, USAGE on a type, USAGE and CREATE on public."""
+    if g.grantee != "public" or g.column:
+        return False
+    return (g.kind, g.privilege) in (("function", "execute"), ("type", "usage")) or (
+        g.kind == "schema" and g.name == "public" and g.privilege in ("usage", "create"))
 
 
 def read_rows(rows: dict[str, list[tuple[Any, ...]]]) -> AccessState:
@@ -210,6 +234,20 @@ def compare(source: Any, target: Any, existing: dict[str, tuple[set[str], set[st
         if x != y:
             out.append(change("default privileges", default_label(*key), "changed", _grant_detail(x, y)))
     return out
+
+
+def type_names(snapshot: Any) -> set[str]:
+    """The types a snapshot holds whose USAGE is granted: enums, domains, composite and range types."""
+    return set(snapshot.enums) | set(snapshot.domains) | set(snapshot.user_types)
+
+
+def schema_names(snapshot: Any) -> set[str]:
+    return set(snapshot.schemas) | {"public"}  # the snapshot leaves public out of its schemas
+
+
+def more_existing(source: Any, target: Any) -> dict[str, tuple[set[str], set[str]]]:
+    """``compare``'s ``existing`` for schemas and types."""
+    return {"schema": (schema_names(source), schema_names(target)), "type": (type_names(source), type_names(target))}
 
 
 def read_database(raw: Any) -> AccessState:

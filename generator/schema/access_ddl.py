@@ -9,6 +9,7 @@ from __future__ import annotations
 from generator.errors import DatabaseError
 from generator.spec.access import (
     PUBLIC,
+    REVOKE_PUBLIC_FIRST,
     default_privilege_sql,
     ensure_role_sql,
     grant_sql,
@@ -33,22 +34,30 @@ def grant_target(spec: Spec, kind: str, name: str) -> str:
         if fn is not None:
             return f"ROUTINE {identity(fn)}"
         return f"ROUTINE {aggregate_identity(spec.aggregates[name])}"
-    return f"{'SEQUENCE' if kind == 'sequence' else 'TABLE'} {quote_ident(name)}"
+    if kind == "schema":
+        return f"SCHEMA {quote_ident(name)}"
+    from generator.spec.namespaces import qualified_sql
+
+    if kind == "type":  # enums, composite and range types, domains: GRANT ... ON TYPE takes each
+        return f"TYPE {qualified_sql(spec, name)}"
+    return f"{'SEQUENCE' if kind == 'sequence' else 'TABLE'} {qualified_sql(spec, name)}"
 
 
 def last(spec: Spec) -> list[str]:
     out: list[str] = []
     access = spec.access
+    from generator.spec.namespaces import qualified_sql  # "billing"."invoices", or "jobs" in public
+
     for table, (enabled, forced) in access.rls.items():
-        out += [s for s in rls_sql(quote_ident(table), enabled, forced) if "DISABLE" not in s and "NO FORCE" not in s]
+        out += [s for s in rls_sql(qualified_sql(spec, table), enabled, forced) if "DISABLE" not in s and "NO FORCE" not in s]
     for table, policies in access.policies.items():
         for p in policies:
-            out.append(policy_sql(p))
+            out.append(policy_sql(p, qualified_sql(spec, table)))
             if p.comment:
-                out.append(comment_sql("POLICY", f"{quote_ident(p.name)} ON {quote_ident(table)}", p.comment))
+                out.append(comment_sql("POLICY", f"{quote_ident(p.name)} ON {qualified_sql(spec, table)}", p.comment))
     for (kind, name), grants in access.grants.items():
         target = grant_target(spec, kind, name)
-        if kind == "function":
+        if kind in REVOKE_PUBLIC_FIRST:
             out.append(f"REVOKE ALL ON {target} FROM PUBLIC")  # grants: is the whole list
         out += [grant_sql(target, g) for g in grants]
     out += [default_privilege_sql(d) for d in access.default_privileges]

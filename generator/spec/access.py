@@ -13,12 +13,15 @@ The spec's syntax::
           - {role: reporting, privileges: [select]}
           - {role: app_user, privileges: [update], columns: [status]}
     views / sequences / functions / aggregates: the same ``grants:`` list
+    enums / domains / types: ``grants:`` of USAGE
+    schemas: {public: {grants: [{role: app_user, privileges: [usage, create]}]}}
     default_privileges:
       - {for_role: app_owner, schema: public, on: tables, role: reporting, privileges: [select]}
 
 ``grants:`` is the whole list of what roles other than the owner hold (owners are not
 managed). Without ``grants:`` an object holds PostgreSQL's defaults: nothing on tables,
-views and sequences, EXECUTE to PUBLIC on functions; a function with ``grants:`` holds
+views, sequences and a new schema, EXECUTE to PUBLIC on functions, USAGE to PUBLIC on types,
+domains and the public schema; a function, type, domain or schema with ``grants:`` holds
 exactly the list (``REVOKE ALL ... FROM PUBLIC`` first). ``public`` means PUBLIC.
 
 Roles are cluster-wide, so the spec never creates one with a password or attributes: the
@@ -57,6 +60,9 @@ _KNOWN = frozenset(p for ps in PRIVILEGES.values() for p in ps)
 DEFAULT_ON = {"tables": "table", "sequences": "sequence", "functions": "function", "types": "type", "schemas": "schema"}
 # What each kind holds by default (besides its owner): granted to PUBLIC
 PUBLIC_DEFAULT = {"function": ("execute",), "type": ("usage",)}
+# Kinds whose ``grants:`` start by revoking PUBLIC's default (the list is the whole list); the
+# public schema holds USAGE to PUBLIC from its creation (a new schema holds nothing)
+REVOKE_PUBLIC_FIRST = ("function", "type", "schema")
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,18 @@ def _grants(items: Any, kind: str, path: Path) -> tuple[GrantSpec, ...]:
     return tuple(out)
 
 
+def _partition_grants(body: dict[str, Any], path: Path, grants: dict[tuple[str, str], tuple[GrantSpec, ...]]) -> None:
+    """``grants:`` of a table's partitions (and theirs), each a table of its own."""
+    partitions = body.get("partitions")
+    for name, item in (partitions.items() if isinstance(partitions, dict) else ()):
+        if not isinstance(item, dict):
+            continue
+        here = path + ("partitions", name)
+        if "grants" in item:
+            grants[("table", str(name))] = _grants(item.get("grants"), "table", here + ("grants",))
+        _partition_grants(item, here, grants)
+
+
 def build_access(data: Any) -> AccessSpec:
     """The access part of a spec's data (malformed entries are the JSON Schema's to report)."""
     if not isinstance(data, dict):
@@ -176,7 +194,9 @@ def build_access(data: Any) -> AccessSpec:
             policies[name] = tuple(found)
         if "grants" in body:
             grants[("table", name)] = _grants(body.get("grants"), "table", ("tables", name, "grants"))
-    for top, kind in (("views", "view"), ("sequences", "sequence"), ("functions", "function"), ("aggregates", "function")):
+        _partition_grants(body, ("tables", name), grants)
+    for top, kind in (("views", "view"), ("sequences", "sequence"), ("functions", "function"), ("aggregates", "function"),
+                      ("schemas", "schema"), ("enums", "type"), ("domains", "type"), ("types", "type")):
         section = data.get(top)
         for name, body in (section.items() if isinstance(section, dict) else ()):
             if isinstance(body, dict) and "grants" in body:
