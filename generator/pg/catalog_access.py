@@ -39,8 +39,9 @@ QUERIES = {
                obj_description(p.oid, 'pg_policy')
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE {MANAGED}""",
+    # names as text: a UNION of name columns is of type name and cut a function's key at 63 bytes
     "grants": f"""
-        SELECT {_RELKIND}, ({qualified('c.relname')})::text, '', {_GRANTEE}  -- text: a union of name columns cuts a function's key at 63 bytes
+        SELECT {_RELKIND}, ({qualified('c.relname')})::text, '', {_GRANTEE}
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(c.relacl) WITH ORDINALITY a{_ACL}
         WHERE {MANAGED} AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND a.grantee <> c.relowner
         UNION ALL
