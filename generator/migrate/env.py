@@ -165,6 +165,8 @@ def _run_on(context: Any, conn: Any, spec: Any, metadata: sa.MetaData | None, ro
             compare_type=support.compare_type,
             compare_server_default=False,  # compared from catalog snapshots instead, see autogen._defaults
             render_item=support.render_item,
+            include_schemas=True,  # the spec's schemas only: support.include_name
+            include_name=support.include_name,
             autogenerate_plugins=["alembic.autogenerate.*", autogen.PLUGIN_NAME],
             schemactl=support,
             process_revision_directives=revision_directives(root),
