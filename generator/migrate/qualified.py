@@ -96,12 +96,10 @@ def qualify_ops(items: Iterable[Any]) -> None:
     """Every custom op's object names as QNames (Alembic's own ops carry ``schema=`` instead)."""
     from alembic.operations import ops
 
-    from generator.migrate.ops import _Op
-
     for op in items:
         if isinstance(op, ops.ModifyTableOps):
             qualify_ops(op.ops)
-        if not isinstance(op, _Op):
+        if not type(op).__module__.startswith("generator.migrate."):  # ours, not Alembic's
             continue
         for attr in NAME_ATTRS:
             value = getattr(op, attr, None)

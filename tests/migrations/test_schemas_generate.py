@@ -1,0 +1,116 @@
+"""`generate` for schemas other than public (issue 17 item 5), on every server of SCHEMACTL_TEST_PG.
+
+The golden case tests/fixtures/generate/schemas_created_changed holds the first two steps
+(a schema with an enum, a sequence and tables with foreign keys into public and back; then a
+new column, comment changes and a dropped table). Here a third step drops the whole schema
+(destructive: refused without --allow-destructive, a data_loss hazard, DROP SCHEMA last), and
+the three revisions are run up and down on a database whose search_path is '' (ALTER
+DATABASE ... SET search_path): every step must leave it exactly as on an ordinary database.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+from migration_helpers import CASES, revision_files
+
+from generator.errors import DestructiveChange
+from generator.migrate import api as migrate
+from generator.migrate.online_hazards import KINDS
+from generator.migrate.revision import GenerateResult, generate
+from generator.pg.catalog import Snapshot, read_snapshot
+from generator.pg.database import connect, libpq_url, scratch_database
+from generator.pg.server import LocalServer
+from generator.spec import load_spec
+
+CASE = CASES / "schemas_created_changed"
+
+PUBLIC_ONLY = """\
+version: 1
+settings: {require_comments: false}
+tables:
+  customers:
+    comment: People who pay.
+    columns:
+      id: {type: bigint, primary_key: true, identity: always}
+      name: {type: text, nullable: false}
+"""
+
+
+def _generate(root: Path, dev: str, message: str | None, **kw: object) -> GenerateResult:
+    return generate(root, load_spec(root / "schema.yaml"), dev, message, **kw)  # type: ignore[arg-type]
+
+
+def _snapshot(url: str) -> Snapshot:
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            return read_snapshot(conn)
+    finally:
+        engine.dispose()
+
+
+def _no_search_path(url: str) -> None:
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        name = conn.execute("SELECT current_database()").fetchone()[0]
+        conn.execute(f"ALTER DATABASE \"{name}\" SET search_path = ''")
+
+
+@pytest.fixture
+def three_revisions(pg: LocalServer, new_project) -> tuple[Path, GenerateResult]:
+    """The golden case's two revisions, then one back to public only (the schema dropped)."""
+    root, dev = new_project(), pg.url("postgres")
+    shutil.copyfile(CASE / "before.yaml", root / "schema.yaml")
+    assert _generate(root, dev, "before").status == "written"
+    shutil.copyfile(CASE / "after.yaml", root / "schema.yaml")
+    after = _generate(root, dev, "after", allow_destructive=True, allow_hazards=KINDS)
+    assert after.status == "written"
+    # the proof on synthetic rows fills the tables of every schema (generator.migrate.rowfactory)
+    assert {"customers", "billing.invoices", "billing.notes"} <= set(after.data_proof.rows)
+    (root / "schema.yaml").write_text(PUBLIC_ONLY)
+    with pytest.raises(DestructiveChange) as refused:
+        _generate(root, dev, "public only")
+    assert "drop schema billing (everything left in it is lost)" in refused.value.steps
+    assert revision_files(root) == ["0001_before.py", "0002_after.py"], "a refused revision must not be written"
+    dropped = _generate(root, dev, "public only", allow_destructive=True, allow_hazards=KINDS)
+    assert dropped.status == "written"
+    return root, dropped
+
+
+def test_dropping_a_schema_is_destructive_and_comes_last(three_revisions: tuple[Path, GenerateResult]) -> None:
+    root, dropped = three_revisions
+    assert dropped.summary[-1] == "drop schema billing"
+    for step in ("drop table billing.invoices", "drop enum billing.currency", "drop sequence billing.invoice_no_seq",
+                 "drop column customers.last_invoice_id"):
+        assert step in dropped.summary
+    assert "data_loss: drop schema billing (everything left in it is lost) (rows or values are lost)" in dropped.hazards
+    first = (root / "migrations" / "versions" / "0001_before.py").read_text()
+    assert "op.create_schema('billing', comment='Invoices and payments.')" in first
+    assert "op.create_enum(QName('billing', 'currency')" in first  # never split at a dot when it runs
+    assert "from generator.migrate.qualified import QName" in first
+    assert first.index("op.create_schema(") < first.index("op.create_enum(")
+
+
+def test_revisions_run_the_same_on_a_database_without_search_path(
+    three_revisions: tuple[Path, GenerateResult], pg: LocalServer
+) -> None:
+    root, _ = three_revisions
+    dev = pg.url("postgres")
+    with scratch_database(dev, prefix="schemactl_plain") as plain, scratch_database(dev, prefix="schemactl_nopath") as bare:
+        _no_search_path(bare)
+        for revision in ("0001", "0002", "0003"):
+            migrate.upgrade(root, plain, revision)
+            migrate.upgrade(root, bare, revision)
+            assert _snapshot(bare) == _snapshot(plain), f"at {revision}"
+        for revision in ("0002", "0001"):
+            migrate.downgrade(root, plain, revision)
+            migrate.downgrade(root, bare, revision)
+            assert _snapshot(bare) == _snapshot(plain), f"down at {revision}"
+        at_first = _snapshot(bare)
+        assert {"billing.invoices", "billing.notes", "customers"} <= set(at_first.tables)
+        assert at_first.schemas == {"billing": "Invoices and payments."}
+        migrate.downgrade(root, bare, "base")
+        assert _snapshot(bare) == Snapshot()
