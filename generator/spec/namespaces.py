@@ -203,3 +203,30 @@ def refuse_outside_public(spec: Any, command: str) -> None:
     if spec.source is not None:
         raise SpecError([spec.source.problem(first.path, message, key=True)])
     raise SpecError([Problem(spec.file, 1, 1, message)])
+
+
+def refuse_renames_outside_public(spec: Any) -> None:
+    """Raise SpecError for what ``generate`` does not build outside public yet: ``renamed_from``
+    on a table, column, enum or enum value in another schema (the rename pre-pass names public's
+    objects only). One problem per such key, at its line."""
+    from generator.errors import Problem, SpecError
+
+    found: list[tuple[Path, str]] = []
+    for table in spec.tables.values():
+        if split_in(spec, table.name)[0] is None:
+            continue
+        if table.renamed_from:
+            found.append((table.path + ("renamed_from",), f"table {table.name}"))
+        found += [(col.path + ("renamed_from",), f"column {table.name}.{col.name}")
+                  for col in table.columns.values() if col.renamed_from]
+    for enum in spec.enums.values():
+        if split_in(spec, enum.name)[0] is not None and (enum.renamed_from or enum.value_renames):
+            found.append((enum.path, f"enum {enum.name}"))
+    if not found:
+        return
+    message = ("{what}: generate does not rename objects outside public yet; drop renamed_from "
+               "(the revision then drops and re-creates it) or rename it by hand in its own revision")
+    if spec.source is not None:
+        raise SpecError([spec.source.problem(path, message.format(what=what)) for path, what in found])
+    raise SpecError([Problem(spec.file, 1, 1, message.format(what=what)) for _, what in found])
+

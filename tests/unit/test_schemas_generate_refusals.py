@@ -1,0 +1,61 @@
+"""What `generate` still refuses for schemas other than public (issue 17 item 5): renames.
+The rest (schemas, tables, enums, sequences, keys across schemas) is generated and proven in
+tests/migrations/test_schemas_generate.py and the golden case schemas_created_changed. Pure:
+no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.errors import SpecError
+from generator.migrate.qualified import QName, known_schemas, qualify, split
+from generator.spec import parse_spec
+from generator.spec.namespaces import refuse_renames_outside_public
+
+SPEC = """version: 1
+settings: {require_comments: false}
+schemas:
+  billing: {}
+enums:
+  billing.currency: {values: [eur, usd]}
+tables:
+  customers:
+    columns:
+      id: {type: bigint, primary_key: true}
+      nick: {type: text, renamed_from: name}
+  billing.invoices:
+    columns:
+      id: {type: bigint, primary_key: true}
+      currency: {type: billing.currency}
+"""
+
+
+def test_a_spec_with_schemas_and_renames_in_public_only_is_accepted() -> None:
+    refuse_renames_outside_public(parse_spec(SPEC))
+
+
+@pytest.mark.parametrize("old, new, where", [
+    ("  billing.invoices:\n", "  billing.invoices:\n    renamed_from: bills\n", "table billing.invoices"),
+    ("      currency: {type: billing.currency}\n", "      currency: {type: billing.currency, renamed_from: cur}\n",
+     "column billing.invoices.currency"),
+    ("  billing.currency: {values: [eur, usd]}\n", "  billing.currency: {values: [eur, usd], renamed_from: money}\n",
+     "enum billing.currency"),
+])
+def test_a_rename_outside_public_is_refused_in_one_line_at_its_key(old: str, new: str, where: str) -> None:
+    spec = parse_spec(SPEC.replace(old, new), "schema.yaml")
+    with pytest.raises(SpecError) as err:
+        refuse_renames_outside_public(spec)
+    [problem] = [str(p) for p in err.value.problems]
+    assert problem.startswith("schema.yaml:") and f"{where}: generate does not rename objects outside public yet" in problem
+    assert "\n" not in problem
+
+
+def test_a_qualified_name_keeps_its_split_and_renders_as_code() -> None:
+    with known_schemas({"billing", "public"}):
+        name = qualify("billing.currency")
+        assert qualify("a.b") == "a.b" and not isinstance(qualify("a.b"), QName)  # a verbatim name in public
+        assert split("customers") == (None, "customers")
+    assert isinstance(name, QName) and name == "billing.currency" and (name.schema, name.bare) == ("billing", "currency")
+    assert repr(name) == "QName('billing', 'currency')" and eval(repr(name)) == name
+    assert split("billing.currency") == (None, "billing.currency")  # outside the block: no schema is known
+    assert split(name) == ("billing", "currency")
