@@ -483,7 +483,7 @@ class RenameIndexOp(_Op):
 
 @Operations.implementation_for(RenameIndexOp)
 def _rename_index(operations: Operations, op: RenameIndexOp) -> None:
-    _execute(operations, f"ALTER INDEX {_q(op.old_name)} RENAME TO {_q(op.new_name)}")
+    _execute(operations, f"ALTER INDEX {_q(op.old_name)} RENAME TO {_bare(op.new_name)}")
 
 
 @Operations.register_operation("rename_constraint")

@@ -89,7 +89,7 @@ def key(table_name: str, schema: str | None) -> str:
 
 
 # attributes of the custom ops (generator.migrate.*ops) that name a schema object
-NAME_ATTRS = ("name", "table_name", "old_name", "new_name", "on_table", "old_table_name")
+NAME_ATTRS = ("name", "table_name", "old_name", "new_name", "on_table", "old_table_name", "index_name")
 
 
 def qualify_ops(items: Iterable[Any]) -> None:

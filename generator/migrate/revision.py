@@ -719,11 +719,11 @@ def rollback_note(upgrade_ops: Any) -> str:
 
     flat = _flat(upgrade_ops)
     created = [_table(op) for op in flat if isinstance(op, ops.CreateTableOp)]
-    added = [f"{op.table_name}.{op.column.name}" for op in flat if isinstance(op, ops.AddColumnOp)]
+    added = [f"{_table(op)}.{op.column.name}" for op in flat if isinstance(op, ops.AddColumnOp)]
     values = [f"{op.name}.{op.value}" for op in flat if isinstance(op, x.AddEnumValueOp)]
     dropped = [_table(op) for op in flat if isinstance(op, ops.DropTableOp)]
     dropped += [
-        f"{op.table_name}.{op.column_name}" for op in flat if isinstance(op, ops.DropColumnOp)
+        f"{_table(op)}.{op.column_name}" for op in flat if isinstance(op, ops.DropColumnOp)
     ]
     removed = [f"{op.name}.{op.value}" for op in flat if isinstance(op, x.DropEnumValueOp)]
     parts = []

@@ -1,8 +1,9 @@
 """`generate` for schemas other than public (issue 17 item 5), on every server of SCHEMACTL_TEST_PG.
 
 The golden case tests/fixtures/generate/schemas_created_changed holds the first two steps
-(a schema with an enum, a sequence and tables with foreign keys into public and back; then a
-new column, comment changes and a dropped table). Here a third step drops the whole schema
+(a schema with an enum, a sequence and tables with foreign keys into public and back; then an
+enum value, a new column, an index and a CHECK on the existing table (online forms), comment
+changes and a dropped table). Here a third step drops the whole schema
 (destructive: refused without --allow-destructive, a data_loss hazard, DROP SCHEMA last), and
 the three revisions are run up and down on a database whose search_path is '' (ALTER
 DATABASE ... SET search_path): every step must leave it exactly as on an ordinary database.
@@ -70,6 +71,13 @@ def three_revisions(pg: LocalServer, new_project) -> tuple[Path, GenerateResult]
     assert after.status == "written"
     # the proof on synthetic rows fills the tables of every schema (generator.migrate.rowfactory)
     assert {"customers", "billing.invoices", "billing.notes"} <= set(after.data_proof.rows)
+    # a table outside public at head gets the online forms and its hazards, as one in public does
+    kinds = {h.split(":")[0]: h for h in after.hazards}
+    assert kinds["index_build"].startswith("index_build: create index billing.ix_invoices_paid_at on billing.invoices")
+    assert kinds["long_validation"].startswith("long_validation: add check ck_invoices_number_positive on billing.invoices")
+    second = (root / "migrations" / "versions" / "0002_after.py").read_text()
+    assert "op.create_index_online(QName('billing', 'ix_invoices_paid_at'), QName('billing', 'invoices')," in second
+    assert "it drops column(s) billing.invoices.paid_at" in second  # the rollback note names the schema
     (root / "schema.yaml").write_text(PUBLIC_ONLY)
     with pytest.raises(DestructiveChange) as refused:
         _generate(root, dev, "public only")
