@@ -137,9 +137,9 @@ def generate(
     from generator.migrate import api as migrate
     from generator.pg.database import scratch_database
     from generator.schema.metadata import build_metadata
-    from generator.spec.namespaces import refuse_renames_outside_public
+    from generator.spec.namespaces import refuse_not_built
 
-    refuse_renames_outside_public(spec)  # the rest of the spec's schemas is built (docs/generator.md)
+    refuse_not_built(spec, "generate")  # outside public: renames and OTHER_KINDS (docs/generator.md)
     timer = _Timer(progress)
     down_revision = migrate.single_head(root)
     metadata = build_metadata(spec)

@@ -159,12 +159,16 @@ def test_generate_refuses_a_rename_outside_public_in_one_line(tmp_path) -> None:
                                  "in its own revision")
 
 
-def test_models_refuses_a_spec_with_other_schemas_in_one_line(tmp_path, run_cli) -> None:
+def test_models_maps_a_table_outside_public_with_its_schema(tmp_path, run_cli) -> None:
+    """models.py maps tables and enums in other schemas (create_all is proven in
+    tests/migrations/test_schemas_models.py)."""
     (tmp_path / "schema.yaml").write_text(SPEC, encoding="utf-8")
+    (tmp_path / "cadb").mkdir()
     run = run_cli("models", cwd=tmp_path)
-    assert run.code == 1
-    assert "schema.yaml:4:3: schemas: models does not handle schemas other than public yet (schema billing)" in run.output
-    assert "Traceback" not in run.output
+    assert run.code == 0, run.output
+    models = (tmp_path / "cadb" / "models.py").read_text(encoding="utf-8")
+    assert '__tablename__ = "invoices"' in models and '{"schema": "billing", "comment": None},' in models
+    assert 'BILLING_CURRENCY_TYPE.schema = "billing"' in models
 
 
 def test_conventional_names_repeat_across_schemas_but_not_within_one() -> None:
