@@ -88,8 +88,12 @@ def key(table_name: str, schema: str | None) -> str:
     return table_name if schema in (None, PUBLIC) else f"{schema}.{table_name}"
 
 
-# attributes of the custom ops (generator.migrate.*ops) that name a schema object
-NAME_ATTRS = ("name", "table_name", "old_name", "new_name", "on_table", "old_table_name", "index_name")
+# attributes of the custom ops (generator.migrate.*ops) that name an object in a schema
+NAME_ATTRS = ("name", "table_name", "on_table", "old_table_name", "index_name")
+# ops whose old_name/new_name name such an object too (elsewhere they are column or constraint names)
+RENAMES = frozenset({"RenameEnumOp", "RenameSequenceOp", "RenameIndexOp"})
+# ops whose name is not in a schema: a schema, an extension (a verbatim one may hold a dot)
+UNQUALIFIED = frozenset({"CreateSchemaOp", "DropSchemaOp", "SetSchemaCommentOp", "CreateExtensionOp", "DropExtensionOp"})
 
 
 def qualify_ops(items: Iterable[Any]) -> None:
@@ -99,9 +103,10 @@ def qualify_ops(items: Iterable[Any]) -> None:
     for op in items:
         if isinstance(op, ops.ModifyTableOps):
             qualify_ops(op.ops)
-        if not type(op).__module__.startswith("generator.migrate."):  # ours, not Alembic's
+        kind = type(op).__name__
+        if not type(op).__module__.startswith("generator.migrate.") or kind in UNQUALIFIED:  # ours, not Alembic's
             continue
-        for attr in NAME_ATTRS:
+        for attr in (*NAME_ATTRS, *(("old_name", "new_name") if kind in RENAMES else ())):
             value = getattr(op, attr, None)
             if isinstance(value, str):
                 setattr(op, attr, qualify(value))

@@ -1,7 +1,8 @@
-"""What `generate` still refuses for schemas other than public (issue 17 item 5): renames.
-The rest (schemas, tables, enums, sequences, keys across schemas) is generated and proven in
-tests/migrations/test_schemas_generate.py and the golden case schemas_created_changed. Pure:
-no database."""
+"""`generate` and `models` for schemas other than public (issue 17 item 5), without a server:
+what they still refuse (renames there, and kinds not built there: namespaces.refuse_not_built),
+and how a revision's ops carry names outside public (generator.migrate.qualified). The rest is
+generated and proven in tests/migrations/test_schemas_generate.py, test_schemas_models.py and
+the golden case schemas_created_changed."""
 
 from __future__ import annotations
 
@@ -76,3 +77,23 @@ def test_a_kind_not_built_outside_public_is_refused_by_generate_and_models(comma
         refuse_not_built(dataclasses.replace(spec, raw=raw, source=None), command)
     assert [p.message for p in err.value.problems] == [
         f"views billing.open_invoices: {command} does not handle views outside public yet"]
+
+
+def test_qualify_ops_qualifies_objects_in_schemas_but_not_schemas_columns_or_alembics_ops() -> None:
+    from alembic.operations import ops as alembic_ops
+
+    from generator.migrate import ops as xops
+    from generator.migrate import schema_ops
+    from generator.migrate.qualified import qualify_ops
+
+    with known_schemas({"billing", "billing.x"}):
+        enum, schema = xops.CreateEnumOp("billing.currency", ["eur"]), schema_ops.CreateSchemaOp("billing.x")
+        column = xops.RenameColumnOp("billing.invoices", "billing.old", "new")  # verbatim column names may hold a dot
+        index = xops.RenameIndexOp("billing.ix_a", "billing.ix_b")
+        alembic = alembic_ops.DropTableOp("billing.t")  # Alembic's own: named with schema=, never touched
+        qualify_ops([enum, schema, column, index, alembic])
+    assert isinstance(enum.name, QName) and xops._q(enum.name) == '"billing"."currency"'
+    assert not isinstance(schema.name, QName)
+    assert isinstance(column.table_name, QName) and not isinstance(column.old_name, QName)
+    assert isinstance(index.old_name, QName) and xops._bare(index.new_name) == '"ix_b"'
+    assert not isinstance(alembic.table_name, QName)
