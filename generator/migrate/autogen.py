@@ -647,10 +647,6 @@ def _plugin_comparator(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> Pri
     support: AutogenSupport | None = autogen_context.opts.get("schemactl")
     if support is not None:
         support.fixups(upgrade_ops)
-        from generator.migrate.qualified import IMPORT, QName
-
-        if any(isinstance(v, QName) for op in _walk(upgrade_ops.ops) for v in vars(op).values()):
-            autogen_context.imports.add(IMPORT)  # plain `alembic revision --autogenerate`
     return PriorityDispatchResult.CONTINUE
 
 

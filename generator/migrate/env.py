@@ -219,6 +219,10 @@ def revision_directives(root: Path):
             if not revision_context.command_args.get("rev_id"):
                 script.rev_id = next_revision_id(root)
             template_args["rollback_note"] = rollback_note(script.upgrade_ops)
+            from generator.migrate.qualified import IMPORT, uses_qname
+
+            if uses_qname(script.upgrade_ops):  # names outside public: the revision imports QName
+                script.imports.add(IMPORT)
             from generator.migrate.online_ops import timeouts_first
 
             for downgrade in script.downgrade_ops_list:  # op.set_timeouts first in the downgrade too

@@ -116,3 +116,13 @@ def qualify_ops(items: Iterable[Any]) -> None:
         existing = getattr(op, "existing_owner", None)
         if isinstance(existing, list) and existing:
             op.existing_owner = [qualify(existing[0]), *existing[1:]]
+
+
+def uses_qname(upgrade_ops: Any) -> bool:
+    """Whether a revision's ops (its upgrade; the downgrade reverses the same ops) hold a QName,
+    so the file needs ``IMPORT`` (plain ``alembic revision --autogenerate``, generator.migrate.env)."""
+    from alembic.operations import ops
+
+    items = [sub for op in upgrade_ops.ops for sub in (op.ops if isinstance(op, ops.ModifyTableOps) else [op])]
+    return any(isinstance(v, QName) or (isinstance(v, list) and any(isinstance(x, QName) for x in v))
+               for op in items for v in vars(op).values())

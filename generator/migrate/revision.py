@@ -374,9 +374,9 @@ def _plan(root: Path, spec: Spec, metadata: Any, head_url: str, target: Any) -> 
                 up = alembic_render._indent(alembic_render._render_cmd_body(upgrade_ops, ctx))
                 down = alembic_render._indent(alembic_render._render_cmd_body(downgrade_ops, ctx))
                 destructive = destructive_steps(upgrade_ops)
-                from generator.migrate.qualified import IMPORT
+                from generator.migrate.qualified import IMPORT, uses_qname
 
-                if "QName(" in up or "QName(" in down:  # names outside public (generator.migrate.qualified)
+                if uses_qname(upgrade_ops):  # names outside public (generator.migrate.qualified)
                     ctx.imports.add(IMPORT)
                 return Plan(
                     upgrade_ops,

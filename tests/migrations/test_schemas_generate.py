@@ -122,3 +122,54 @@ def test_revisions_run_the_same_on_a_database_without_search_path(
         assert at_first.schemas == {"billing": "Invoices and payments."}
         migrate.downgrade(root, bare, "base")
         assert _snapshot(bare) == Snapshot()
+
+
+BILLING_TABLE = """\
+  billing.bills:
+    comment: One bill.
+    columns:
+      id: {type: bigint, primary_key: true, identity: always, comment: Identifier.}
+      currency: {type: billing.currency, nullable: false, comment: Currency.}
+      number: {type: integer, nullable: false, default_sql: "nextval('billing.invoice_no_seq'::regclass)", comment: Number.}
+"""
+BILLING_TOP = """\
+schemas:
+  billing: {comment: Invoices.}
+sequences:
+  billing.invoice_no_seq: {type: integer, start: 1000, comment: Invoice numbers.}
+"""
+
+
+def test_plain_alembic_autogenerate_writes_a_revision_that_imports_qname_and_runs(
+    tmp_path: Path, pg: LocalServer, empty_db: str
+) -> None:
+    """``alembic revision --autogenerate`` (the env's plugin, not schemactl generate) writes
+    names outside public as QName and imports it: the file applies."""
+    import os
+    import subprocess
+    import sys
+
+    from checkout import copy_project
+    from migration_helpers import REPO
+
+    text = (REPO / "schema.yaml").read_text()
+    text = text.replace("\nenums:\n", "\nenums:\n  billing.currency: {values: [eur, usd], comment: Currency.}\n", 1)
+    text = text.replace("\ntables:\n", "\ntables:\n" + BILLING_TABLE, 1) + BILLING_TOP
+    project = copy_project(tmp_path / "proj", text)
+    migrate.upgrade(project, empty_db, "head")
+    before = set(revision_files(project))
+    env = dict(os.environ, SCHEMACTL_DEV_DATABASE_URL=pg.url("postgres"))
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("alembic")), "-x", f"db={empty_db}", "revision", "--autogenerate",
+         "-m", "billing"], cwd=project, capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    [written] = set(revision_files(project)) - before
+    source = (project / "migrations" / "versions" / written).read_text()
+    assert "from generator.migrate.qualified import QName" in source
+    assert "op.create_schema('billing', comment='Invoices.')" in source
+    assert "op.create_enum(QName('billing', 'currency')" in source
+    migrate.upgrade(project, empty_db, "head")
+    at_head = _snapshot(empty_db)
+    assert "billing.bills" in at_head.tables and "billing.currency" in at_head.enums
+    assert "billing.invoice_no_seq" in at_head.sequences
