@@ -69,7 +69,7 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
             out += guards.append_only_create(table.name)
         if spec_table is not None and spec_table.hash_chain is not None:
             out += guards.chain_guard_for(spec_table)
-        out += functions_ddl.table_triggers(spec, table.name)
+        out += functions_ddl.table_triggers(spec, table.fullname)  # the canonical name: billing.x is not x
     out += sequences_ddl.after_tables(spec)
     out += foreign_keys(spec)
     out += late_statements(spec)  # late functions and views, each after what it reads (generator.schema.late_ddl)

@@ -125,8 +125,8 @@ def test_revisions_run_the_same_on_a_database_without_search_path(
 
 
 BILLING_TABLE = """\
-  billing.bills:
-    comment: One bill.
+  billing.invoices:
+    comment: One bill (the repo's spec has an invoices table in public too).
     columns:
       id: {type: bigint, primary_key: true, identity: always, comment: Identifier.}
       currency: {type: billing.currency, nullable: false, comment: Currency.}
@@ -171,5 +171,5 @@ def test_plain_alembic_autogenerate_writes_a_revision_that_imports_qname_and_run
     assert "op.create_enum(QName('billing', 'currency')" in source
     migrate.upgrade(project, empty_db, "head")
     at_head = _snapshot(empty_db)
-    assert "billing.bills" in at_head.tables and "billing.currency" in at_head.enums
+    assert {"billing.invoices", "invoices"} <= set(at_head.tables) and "billing.currency" in at_head.enums
     assert "billing.invoice_no_seq" in at_head.sequences

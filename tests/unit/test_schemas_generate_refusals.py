@@ -97,3 +97,24 @@ def test_qualify_ops_qualifies_objects_in_schemas_but_not_schemas_columns_or_ale
     assert isinstance(column.table_name, QName) and not isinstance(column.old_name, QName)
     assert isinstance(index.old_name, QName) and xops._bare(index.new_name) == '"ix_b"'
     assert not isinstance(alembic.table_name, QName)
+
+
+def test_a_public_tables_triggers_are_not_repeated_for_a_table_of_the_same_name_in_a_schema() -> None:
+    """The spec's DDL looked a table's triggers up by its bare name, so billing.invoices got
+    the CREATE TRIGGER of public's invoices (before that table existed: the spec's database
+    failed to build, for diff and generate alike)."""
+    from generator.schema.ddl import ddl_script
+
+    text = SPEC.replace("  customers:\n", """  invoices:
+    columns:
+      id: {type: bigint, primary_key: true}
+    triggers:
+      - {name: invoices_touch, timing: before, events: [update], function: touch}
+  customers:
+""") + """functions:
+  touch: {language: plpgsql, returns: trigger, body: "BEGIN RETURN NEW; END"}
+"""
+    statements = ddl_script(parse_spec(text))
+    triggers = [i for i, s in enumerate(statements) if s.startswith('CREATE TRIGGER "invoices_touch"')]
+    [create_public] = [i for i, s in enumerate(statements) if s.startswith("CREATE TABLE invoices ")]
+    assert len(triggers) == 1 and triggers[0] > create_public
