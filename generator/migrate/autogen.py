@@ -43,6 +43,7 @@ from generator.migrate import (
     domain_ops,
     function_ops,
     partition_ops,
+    schema_ops,
     sequence_ops,
     view_ops,
 )
@@ -50,6 +51,8 @@ from generator.migrate import online_hazards as online_hazards
 from generator.migrate import online_ops as online_ops
 from generator.migrate import ops as xops
 from generator.migrate.index_form_ops import index_form_ops, without_handled
+from generator.migrate.qualified import key as _key
+from generator.migrate.qualified import known_schemas, qualify_ops, table_args
 from generator.migrate.type_ops import user_type_ops
 from generator.pg.catalog import Snapshot, read_snapshot, same_check_definition
 from generator.schema import guards
@@ -80,7 +83,7 @@ class AutogenSupport:
     # --- hooks for context.configure ------------------------------------------------------
 
     def compare_type(self, context, inspected_column, metadata_column, inspected_type, metadata_type) -> bool | None:
-        key = (metadata_column.table.name, metadata_column.name)
+        key = (_key(metadata_column.table.name, metadata_column.table.schema), metadata_column.name)
         a, b = self.work.columns.get(key), self.target.columns.get(key)
         if a is None or b is None:
             return None
@@ -89,7 +92,8 @@ class AutogenSupport:
     def render_item(self, type_: str, obj: Any, autogen_context: Any) -> str | bool:
         if type_ == "type" and isinstance(obj, pg.ENUM):
             autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
-            return f"postgresql.ENUM(name={obj.name!r}, create_type=False)"
+            schema = f", schema={obj.schema!r}" if obj.schema not in (None, "public") else ""
+            return f"postgresql.ENUM(name={obj.name!r}{schema}, create_type=False)"
         if type_ == "server_default" and isinstance(obj, VirtualComputed):  # Alembic would render it STORED
             return domain_ops.render_virtual(obj, autogen_context)
         if type_ == "type" and isinstance(obj, pg.DOMAIN):  # created by op.domain_sql (generator.migrate.domain_ops)
@@ -100,9 +104,22 @@ class AutogenSupport:
             return repr(obj)
         return False
 
+    def include_name(self, name: str | None, type_: str, parent_names: Any) -> bool:
+        """With ``include_schemas``: compare public, the spec's schemas and those at head
+        (the migrations made them), never PostgreSQL's own or another schema of the server."""
+        if type_ != "schema":
+            return True
+        return name is None or name in {"public", *self.spec.schemas, *self.work.schemas}
+
     # --- the fix-ups -----------------------------------------------------------------------
 
     def fixups(self, upgrade_ops: ops.UpgradeOps) -> None:
+        # names outside public (generator.migrate.qualified): split with the schemas both sides know
+        with known_schemas({*self.spec.schemas, *self.work.schemas, *self.target.schemas}):
+            self._fixups(upgrade_ops)
+            qualify_ops(upgrade_ops.ops)
+
+    def _fixups(self, upgrade_ops: ops.UpgradeOps) -> None:
         work, target = self.work, self.target
         body = list(upgrade_ops.ops)
         first: list[Any] = []
@@ -142,8 +159,9 @@ class AutogenSupport:
                              without_handled(post, handled) + form_creates)
         views_first, views_last = view_ops.view_fixups(work, target)  # around everything else (pg_depend order)
         access_first, access_last = access_ops.access_fixups(work, target)  # generator.migrate.access_ops
-        upgrade_ops.ops[:] = [*self.prepend, *access_first, *views_first, *first, *drops, *pre, *body, *post, *removals,
-                              *views_last, *access_last, *last]
+        schemas_first, schemas_last = schema_ops.schema_fixups(work, target)  # created first, dropped last
+        upgrade_ops.ops[:] = [*schemas_first, *self.prepend, *access_first, *views_first, *first, *drops, *pre, *body,
+                              *post, *removals, *views_last, *access_last, *last, *schemas_last]
         # issue 18: online forms for tables that exist at head, timeouts first, and the hazards
         upgrade_ops.ops[:] = online_ops.make_online(upgrade_ops.ops, work, target, online_ops.spec_timeouts(self.spec.raw))
         self.hazards = online_hazards.find_hazards(upgrade_ops.ops, work, target, self.connection)
@@ -197,18 +215,19 @@ class AutogenSupport:
                 continue
             op.kw.pop("autoincrement", None)
             op.kw.pop("existing_autoincrement", None)
-            column = self.work.columns.get((op.table_name, op.column_name))
+            column = self.work.columns.get((_key(op.table_name, op.schema), op.column_name))
             if column is not None and not column.identity:
                 op.existing_server_default = _default_clause(column.default)
 
     def _guards_on_table_ops(self, body: list) -> list:
         out = []
         for op in body:
-            if isinstance(op, ops.DropTableOp) and (op.table_name, naming.chain_guard(op.table_name)) in self.work.triggers:
+            name = _key(op.table_name, op.schema) if isinstance(op, ops.DropTableOp | ops.CreateTableOp) else ""
+            if isinstance(op, ops.DropTableOp) and (name, naming.chain_guard(op.table_name)) in self.work.triggers:
                 out.append(self._drop_chain_guard_op(op.table_name))
             out.append(op)
             if isinstance(op, ops.CreateTableOp):  # append_only: ordinary function and triggers (function_ops)
-                table = self.spec.tables.get(op.table_name)
+                table = self.spec.tables.get(name)
                 if table is not None and table.hash_chain is not None:
                     out.append(self._chain_guard_op(op.table_name))
         return out
@@ -252,11 +271,12 @@ class AutogenSupport:
             meta_col = self.metadata.tables[table].c[column]
             alter = _find_alter(body, table, column)
             if alter is None:
+                where = table_args(table)
                 alter = ops.AlterColumnOp(
-                    table, column, existing_type=meta_col.type, existing_nullable=a.not_null is False,
-                    existing_comment=a.comment,
+                    where["table_name"], column, schema=where["schema"], existing_type=meta_col.type,
+                    existing_nullable=a.not_null is False, existing_comment=a.comment,
                 )
-                post.append(ops.ModifyTableOps(table, [alter]))
+                post.append(ops.ModifyTableOps(where["table_name"], [alter], schema=where["schema"]))
             alter.modify_server_default = meta_col.server_default if meta_col.server_default is not None else None
             if meta_col.server_default is None:
                 alter.modify_server_default = None
@@ -274,7 +294,8 @@ class AutogenSupport:
                 continue
             out: list[Any] = []
             for op in table_ops.ops:
-                out.extend(self._cast(table_ops.table_name, op) if isinstance(op, ops.AlterColumnOp) else [op])
+                name = _key(table_ops.table_name, table_ops.schema)
+                out.extend(self._cast(name, op) if isinstance(op, ops.AlterColumnOp) else [op])
             table_ops.ops[:] = out
 
     def _cast(self, table: str, op: ops.AlterColumnOp) -> list[Any]:
@@ -286,21 +307,22 @@ class AutogenSupport:
             return [op]
         column = xops._q(op.column_name)
         common = dict(existing_type=op.existing_type, existing_nullable=op.existing_nullable,
-                      existing_comment=op.existing_comment)
+                      existing_comment=op.existing_comment, schema=op.schema)
+        bare = op.table_name
         old_default = _default_clause(a.default)
         new_default = self.metadata.tables[table].c[op.column_name].server_default
         kw = {k: v for k, v in op.kw.items() if k not in ("modify_server_default", "existing_server_default")}
         cast = xops.AlterColumnTypeOp(
-            table, op.column_name, using=f"{column}::{b.type}" if up else None,
+            bare, op.column_name, using=f"{column}::{b.type}" if up else None,
             reverse_using=f"{column}::{a.type}" if down else None, modify_type=op.modify_type,
             modify_nullable=op.modify_nullable, modify_comment=op.modify_comment, **common, **kw,
         )
         if old_default is None and new_default is None:
             return [cast]
-        drop = ops.AlterColumnOp(table, op.column_name, modify_server_default=None,
+        drop = ops.AlterColumnOp(bare, op.column_name, modify_server_default=None,
                                  existing_server_default=old_default, **common)
         cast.existing_server_default = None
-        restore = ops.AlterColumnOp(table, op.column_name, modify_server_default=new_default,
+        restore = ops.AlterColumnOp(bare, op.column_name, modify_server_default=new_default,
                                     existing_server_default=None, **{**common, "existing_type": op.modify_type})
         return [drop, cast, restore]
 
@@ -325,16 +347,19 @@ class AutogenSupport:
                 ):
                     continue
                 final = conv(name)  # a catalog name is final: no naming convention on top
+                where = table_args(table)
+                bare, schema = where["table_name"], where["schema"]
                 if name in have:
                     drops.append(
                         ops.DropConstraintOp(
-                            final, table, type_="check",
-                            _reverse=ops.CreateCheckConstraintOp(final, table, sql_text(_condition(have[name]))),
+                            final, bare, type_="check", schema=schema,
+                            _reverse=ops.CreateCheckConstraintOp(final, bare, sql_text(_condition(have[name])),
+                                                                 schema=schema),
                         )
                     )
                 if name in want:
                     condition = sql_text(spec_sql.get(name) or _condition(want[name]))
-                    post.append(ops.CreateCheckConstraintOp(final, table, condition))
+                    post.append(ops.CreateCheckConstraintOp(final, bare, condition, schema=schema))
 
     def _touched(self, body: list) -> set[str]:
         names: set[str] = set()
@@ -377,7 +402,9 @@ class AutogenSupport:
             if wanted is None:
                 continue
             old = _unique_from_def(table, name, d1)
-            drops.append(ops.DropConstraintOp(conv(name), table, type_="unique", _reverse=ops.AddConstraintOp.from_constraint(old)))
+            where = table_args(table)
+            drops.append(ops.DropConstraintOp(conv(name), where["table_name"], type_="unique", schema=where["schema"],
+                                              _reverse=ops.AddConstraintOp.from_constraint(old)))
             post.append(ops.AddConstraintOp.from_constraint(wanted))
 
     def _redefined_primary_keys(self, drops: list, post: list) -> None:
@@ -390,9 +417,10 @@ class AutogenSupport:
             if k1 != "p" or k2 != "p" or d1 == d2:
                 continue
             old, new = _key_columns(d1), _key_columns(d2)
-            drops.append(ops.DropConstraintOp(conv(name), table, type_="primary",
-                                              _reverse=ops.CreatePrimaryKeyOp(conv(name), table, old)))
-            post.append(ops.CreatePrimaryKeyOp(conv(name), table, new))
+            bare, schema = table_args(table).values()
+            drops.append(ops.DropConstraintOp(conv(name), bare, type_="primary", schema=schema,
+                                              _reverse=ops.CreatePrimaryKeyOp(conv(name), bare, old, schema=schema)))
+            post.append(ops.CreatePrimaryKeyOp(conv(name), bare, new, schema=schema))
 
     def _identities(self, post: list) -> None:
         """Identity added, changed (always <-> by default) or dropped on an existing column."""
@@ -426,11 +454,11 @@ def _order_table_ops(body: list) -> list:
     among new tables likewise (``_break_create_cycles``).
     """
     body = _break_create_cycles(body)
-    drops = {op.table_name: op for op in body if isinstance(op, ops.DropTableOp)}
+    drops = {_key(op.table_name, op.schema): op for op in body if isinstance(op, ops.DropTableOp)}
     groups: dict[str, list[Any]] = {name: [] for name in drops}
     rest: list[Any] = []
     for op in body:
-        name = getattr(op, "table_name", None)
+        name = _op_key(op)
         if name in groups and not isinstance(op, ops.CreateTableOp):
             groups[name].append(op)
         else:
@@ -441,7 +469,7 @@ def _order_table_ops(body: list) -> list:
     order, cut = _dependency_order({n: op._reverse.columns if op._reverse else [] for n, op in drops.items()})
     out = rest + [ops.DropConstraintOp.from_constraint(fkc) for fkc in cut]
     for fkc in cut:
-        reverse = drops[fkc.table.name]._reverse
+        reverse = drops[_key(fkc.table.name, fkc.table.schema)]._reverse
         assert reverse is not None
         reverse.columns = [c for c in reverse.columns if c is not fkc]
     for name in reversed(order):  # referring tables first
@@ -455,18 +483,24 @@ def _break_create_cycles(body: list) -> list:
     not exist yet. The keys that close a cycle are added after all the new tables instead
     (``use_alter``, as SQLAlchemy's own create_all does), and the new tables' ops are put in
     the order the remaining keys give."""
-    creates = {op.table_name: op for op in body if isinstance(op, ops.CreateTableOp)}
+    creates = {_key(op.table_name, op.schema): op for op in body if isinstance(op, ops.CreateTableOp)}
     order, cut = _dependency_order({n: op.columns for n, op in creates.items()})
     if not cut:
         return body
     for fkc in cut:
         fkc.use_alter = True  # a copy of its columns no longer carries the key (Column._copy)
-        op = creates[fkc.table.name]
+        op = creates[_key(fkc.table.name, fkc.table.schema)]
         op.columns = [c for c in op.columns if c is not fkc]
-    new = [op for op in body if getattr(op, "table_name", None) in creates]
-    new.sort(key=lambda op: order.index(op.table_name))  # stable: a table's own ops keep their order
-    rest = [op for op in body if getattr(op, "table_name", None) not in creates]
+    new = [op for op in body if _op_key(op) in creates]
+    new.sort(key=lambda op: order.index(_op_key(op)))  # stable: a table's own ops keep their order
+    rest = [op for op in body if _op_key(op) not in creates]
     return [*new, *(ops.CreateForeignKeyOp.from_constraint(fkc) for fkc in cut), *rest]
+
+
+def _op_key(op: Any) -> str | None:
+    """The canonical name of the table an op is about (None: not a table's op)."""
+    name = getattr(op, "table_name", None)
+    return _key(name, getattr(op, "schema", None)) if isinstance(name, str) else None
 
 
 def _dependency_order(tables: dict[str, Iterable[Any]]) -> tuple[list[str], list[sa.ForeignKeyConstraint]]:
@@ -507,7 +541,7 @@ def _default_clause(sql: str | None) -> sa.schema.DefaultClause | None:
 
 def _find_alter(body: list, table: str, column: str) -> ops.AlterColumnOp | None:
     for op in body:
-        if isinstance(op, ops.ModifyTableOps) and op.table_name == table:
+        if isinstance(op, ops.ModifyTableOps) and _key(op.table_name, op.schema) == table:
             for sub in op.ops:
                 if isinstance(sub, ops.AlterColumnOp) and sub.column_name == column:
                     return sub

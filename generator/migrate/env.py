@@ -165,6 +165,8 @@ def _run_on(context: Any, conn: Any, spec: Any, metadata: sa.MetaData | None, ro
             compare_type=support.compare_type,
             compare_server_default=False,  # compared from catalog snapshots instead, see autogen._defaults
             render_item=support.render_item,
+            include_schemas=True,  # the spec's schemas only: support.include_name
+            include_name=support.include_name,
             autogenerate_plugins=["alembic.autogenerate.*", autogen.PLUGIN_NAME],
             schemactl=support,
             process_revision_directives=revision_directives(root),
@@ -217,6 +219,10 @@ def revision_directives(root: Path):
             if not revision_context.command_args.get("rev_id"):
                 script.rev_id = next_revision_id(root)
             template_args["rollback_note"] = rollback_note(script.upgrade_ops)
+            from generator.migrate.qualified import IMPORT, uses_qname
+
+            if uses_qname(script.upgrade_ops):  # names outside public: the revision imports QName
+                script.imports.add(IMPORT)
             from generator.migrate.online_ops import timeouts_first
 
             for downgrade in script.downgrade_ops_list:  # op.set_timeouts first in the downgrade too

@@ -31,6 +31,7 @@ from pglast.visitors import Visitor
 from generator.errors import SchemactlError
 from generator.migrate import online_ops as online
 from generator.migrate import ops as xops
+from generator.migrate.qualified import key
 from generator.pg.catalog import Snapshot
 
 KINDS = ("table_rewrite", "access_exclusive", "long_validation", "index_build", "data_loss", "enum_value_removal")
@@ -93,6 +94,9 @@ def find_hazards(body: Iterable[Any], work: Snapshot, target: Snapshot, connecti
     existing = set(work.tables)
     for op in _flat(body):
         table = getattr(op, "table_name", None) or getattr(op, "source_table", None)
+        if isinstance(table, str):  # Alembic's ops name a table outside public with schema= (qualified.key)
+            schema = op.kw.get("source_schema") if isinstance(op, aops.CreateForeignKeyOp) else getattr(op, "schema", None)
+            table = key(table, schema if isinstance(schema, str) else None)
         on_existing = table in existing
         match op:
             case online.CreateIndexOnlineOp() | online.AddUniqueOnlineOp():
@@ -102,9 +106,9 @@ def find_hazards(body: Iterable[Any], work: Snapshot, target: Snapshot, connecti
             case xops.DropEnumValueOp():
                 out.append(Hazard("enum_value_removal", f"remove value {op.value!r} from enum {op.name}",
                                   "the type is rebuilt and every column using it rewritten under ACCESS EXCLUSIVE"))
-            case aops.AlterColumnOp() if on_existing and (op.table_name, op.column_name) in work.columns:
-                column = work.columns[(op.table_name, op.column_name)]
-                wanted = target.columns.get((op.table_name, op.column_name))
+            case aops.AlterColumnOp() if on_existing and (table, op.column_name) in work.columns:
+                column = work.columns[(table, op.column_name)]
+                wanted = target.columns.get((table, op.column_name))
                 if op.modify_type is not None and wanted is not None and rewrites(connection, column.type, wanted.type):
                     out.append(Hazard("table_rewrite", f"alter column {table}.{op.column_name} type {column.type} -> {wanted.type}",
                                       "not binary-compatible: the table is rewritten under ACCESS EXCLUSIVE"))
@@ -112,7 +116,7 @@ def find_hazards(body: Iterable[Any], work: Snapshot, target: Snapshot, connecti
                     out.append(Hazard("access_exclusive", f"alter column {table}.{op.column_name} set not null",
                                       "scans the table under ACCESS EXCLUSIVE"))
             case aops.AddColumnOp() if on_existing:
-                wanted = target.columns.get((op.table_name, op.column.name))
+                wanted = target.columns.get((table, op.column.name))
                 why = _add_column_rewrite(connection, wanted)
                 if why:
                     out.append(Hazard("table_rewrite", f"add column {table}.{op.column.name}", why))

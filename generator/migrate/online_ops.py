@@ -42,7 +42,8 @@ from alembic.autogenerate import renderers
 from alembic.operations import Operations
 from alembic.operations import ops as aops
 
-from generator.migrate.ops import _execute, _lit, _Op, _q
+from generator.migrate.ops import _bare, _execute, _lit, _Op, _q
+from generator.migrate.qualified import key as _key
 from generator.pg.catalog import Snapshot
 
 DEFAULTS = {"lock_timeout": "5s", "statement_timeout": "15min", "lock_retries": 3}
@@ -199,7 +200,7 @@ def _create_index_sql(name: str, definition: str) -> str:
     """``CREATE [UNIQUE] INDEX ON t ...`` (the snapshot's form, without the name) ->
     ``CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS name ON t ...``."""
     return re.sub(r"^CREATE (UNIQUE )?INDEX ON ", lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY IF NOT EXISTS "
-                  f"{_q(name)} ON ", definition, count=1)
+                  f"{_bare(name)} ON ", definition, count=1)
 
 
 @Operations.register_operation("create_index_online")
@@ -556,32 +557,38 @@ def _existing(work: Snapshot, table: str | None) -> bool:
 
 
 def _online(op: Any, work: Snapshot, target: Snapshot) -> list[Any]:
-    if isinstance(op, aops.CreateIndexOp) and _existing(work, op.table_name):
-        found = target.indexes.get(str(op.index_name))
-        if found and found[0] == op.table_name:
-            return [CreateIndexOnlineOp(str(op.index_name), op.table_name, found[1])]
-    if isinstance(op, aops.DropIndexOp) and _existing(work, op.table_name):
-        found = work.indexes.get(str(op.index_name))
-        if found and found[0] == op.table_name:
-            return [DropIndexOnlineOp(str(op.index_name), op.table_name, found[1])]
-    if isinstance(op, aops.CreateForeignKeyOp) and _existing(work, op.source_table):
-        found = target.constraints.get((op.source_table, str(op.constraint_name)))
+    # tables and indexes by their canonical names (``billing.invoices`` outside public, as the
+    # snapshots key them; generator.migrate.qualified turns them into QNames afterwards)
+    schema = getattr(op, "schema", None) if not isinstance(op, aops.CreateForeignKeyOp) else op.kw.get("source_schema")
+    table = _key(op.source_table if isinstance(op, aops.CreateForeignKeyOp) else getattr(op, "table_name", "") or "", schema)
+    if isinstance(op, aops.CreateIndexOp) and _existing(work, table):
+        index = _key(str(op.index_name), schema)
+        found = target.indexes.get(index)
+        if found and found[0] == table:
+            return [CreateIndexOnlineOp(index, table, found[1])]
+    if isinstance(op, aops.DropIndexOp) and _existing(work, table):
+        index = _key(str(op.index_name), schema)
+        found = work.indexes.get(index)
+        if found and found[0] == table:
+            return [DropIndexOnlineOp(index, table, found[1])]
+    if isinstance(op, aops.CreateForeignKeyOp) and _existing(work, table):
+        found = target.constraints.get((table, str(op.constraint_name)))
         if found and found[0] == "f":
-            return [AddConstraintOnlineOp(op.source_table, str(op.constraint_name), found[1], "foreignkey")]
-    if isinstance(op, aops.CreateCheckConstraintOp) and _existing(work, op.table_name):
-        found = target.constraints.get((op.table_name, str(op.constraint_name)))
+            return [AddConstraintOnlineOp(table, str(op.constraint_name), found[1], "foreignkey")]
+    if isinstance(op, aops.CreateCheckConstraintOp) and _existing(work, table):
+        found = target.constraints.get((table, str(op.constraint_name)))
         if found and found[0] == "c" and "NO INHERIT" not in found[1]:
-            return [AddConstraintOnlineOp(op.table_name, str(op.constraint_name), found[1], "check")]
-    if isinstance(op, aops.CreateUniqueConstraintOp) and _existing(work, op.table_name):
+            return [AddConstraintOnlineOp(table, str(op.constraint_name), found[1], "check")]
+    if isinstance(op, aops.CreateUniqueConstraintOp) and _existing(work, table):
         name = str(op.constraint_name)
-        found, index = target.constraints.get((op.table_name, name)), target.indexes.get(name)
-        if found and found[0] == "u" and index and index[0] == op.table_name:
-            return [AddUniqueOnlineOp(op.table_name, name, index[1])]
-    if (isinstance(op, aops.AlterColumnOp) and op.modify_nullable is False and _existing(work, op.table_name)
-            and (op.table_name, op.column_name) in work.columns
-            and not work.columns[(op.table_name, op.column_name)].not_null):
+        found, index = target.constraints.get((table, name)), target.indexes.get(_key(name, schema))
+        if found and found[0] == "u" and index and index[0] == table:
+            return [AddUniqueOnlineOp(table, name, index[1])]
+    if (isinstance(op, aops.AlterColumnOp) and op.modify_nullable is False and _existing(work, table)
+            and (table, op.column_name) in work.columns
+            and not work.columns[(table, op.column_name)].not_null):
         op.modify_nullable = None
-        online = SetNotNullOnlineOp(op.table_name, op.column_name)
+        online = SetNotNullOnlineOp(table, op.column_name)
         others = (op.modify_type is not None or op.modify_server_default is not False
                   or op.modify_comment is not False or op.modify_name is not None)
         return [op, online] if others else [online]

@@ -23,6 +23,7 @@ from alembic.autogenerate import renderers
 from alembic.operations import MigrateOperation, Operations
 from alembic.operations import ops as alembic_ops
 
+from generator.migrate.qualified import QName
 from generator.schema import guards
 from generator.schema.metadata import sql_text
 from generator.spec import naming
@@ -35,7 +36,15 @@ def _execute(operations: Operations, sql: str) -> None:
 
 
 def _q(name: str) -> str:
+    """An identifier as SQL; a ``QName`` (an object outside public) as ``"schema"."name"``."""
+    if isinstance(name, QName):
+        return f"{naming.quote_ident(name.schema)}.{naming.quote_ident(name.bare)}"
     return naming.quote_ident(name)
+
+
+def _bare(name: str) -> str:
+    """The unqualified name (``RENAME TO`` takes no schema)."""
+    return naming.quote_ident(name.bare if isinstance(name, QName) else name)
 
 
 def _lit(text: str) -> str:
@@ -154,7 +163,7 @@ class RenameEnumOp(_Op):
 
 @Operations.implementation_for(RenameEnumOp)
 def _rename_enum(operations: Operations, op: RenameEnumOp) -> None:
-    _execute(operations, f"ALTER TYPE {_q(op.old_name)} RENAME TO {_q(op.new_name)}")
+    _execute(operations, f"ALTER TYPE {_q(op.old_name)} RENAME TO {_bare(op.new_name)}")
 
 
 @Operations.register_operation("set_enum_comment")
@@ -245,35 +254,34 @@ BEGIN
     FROM pg_depend d JOIN pg_constraint c ON c.oid = d.objid
     WHERE d.classid = 'pg_constraint'::regclass AND d.refobjid = typ AND c.contype = 'c') x;
   SELECT coalesce(jsonb_agg(jsonb_build_array(x.relname, x.def)), '[]') INTO indexes FROM (
-    SELECT DISTINCT i.relname, pg_get_indexdef(i.oid) AS def
+    SELECT DISTINCT i.oid::regclass::text AS relname, pg_get_indexdef(i.oid) AS def
     FROM pg_depend d JOIN pg_class i ON i.oid = d.objid
     WHERE d.classid = 'pg_class'::regclass AND d.refobjid = typ AND i.relkind = 'i') x;
-  SELECT coalesce(jsonb_agg(jsonb_build_array(c.relname, a.attname, a.atttypid = arr,
+  SELECT coalesce(jsonb_agg(jsonb_build_array(c.oid::regclass::text, a.attname, a.atttypid = arr,
                                               pg_get_expr(ad.adbin, ad.adrelid))), '[]') INTO cols
   FROM pg_attribute a
   JOIN pg_class c ON c.oid = a.attrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-  WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
     AND a.atttypid IN (typ, arr);
   FOR r IN SELECT value FROM jsonb_array_elements(checks) LOOP
     EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r->>0, r->>1);
   END LOOP;
   FOR r IN SELECT value FROM jsonb_array_elements(indexes) LOOP
-    EXECUTE format('DROP INDEX %I', r->>0);
+    EXECUTE format('DROP INDEX %s', r->>0);
   END LOOP;
-  ALTER TYPE {type} RENAME TO {old};
+  ALTER TYPE {type} RENAME TO {old_bare};
   CREATE TYPE {type} AS ENUM ({values});
   FOR r IN SELECT value FROM jsonb_array_elements(cols) LOOP
     target := {type_literal} || CASE WHEN (r->>2)::boolean THEN '[]' ELSE '' END;
     via := CASE WHEN (r->>2)::boolean THEN 'text[]' ELSE 'text' END;
     IF r->>3 IS NOT NULL THEN
-      EXECUTE format('ALTER TABLE %I ALTER COLUMN %I DROP DEFAULT', r->>0, r->>1);
+      EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', r->>0, r->>1);
     END IF;
-    EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE %s USING %I::%s::%s',
+    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I TYPE %s USING %I::%s::%s',
                    r->>0, r->>1, target, r->>1, via, target);
     IF r->>3 IS NOT NULL THEN  -- saved before the rename, so it names the new type
-      EXECUTE format('ALTER TABLE %I ALTER COLUMN %I SET DEFAULT %s', r->>0, r->>1, r->>3);
+      EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT %s', r->>0, r->>1, r->>3);
     END IF;
   END LOOP;
   DROP TYPE {old};
@@ -299,7 +307,8 @@ def rebuild_enum_sql(name: str, values_after: list[str]) -> str:
     server-side is what lets the op render in offline mode (``alembic upgrade --sql``), where
     there is no connection to ask. The dollar-quote tag is one no value contains."""
     body = _REBUILD_ENUM.format(
-        type=_q(name), old=_q(f"{name}__old"), type_literal=_lit(_q(name)),
+        type=_q(name), old=_q(QName(name.schema, f"{name.bare}__old") if isinstance(name, QName) else f"{name}__old"),
+        old_bare=_bare(f"{name.bare if isinstance(name, QName) else name}__old"), type_literal=_lit(_q(name)),
         values=", ".join(_lit(v) for v in values_after),
     )
     tag, n = "$schemactl$", 0
@@ -474,7 +483,7 @@ class RenameIndexOp(_Op):
 
 @Operations.implementation_for(RenameIndexOp)
 def _rename_index(operations: Operations, op: RenameIndexOp) -> None:
-    _execute(operations, f"ALTER INDEX {_q(op.old_name)} RENAME TO {_q(op.new_name)}")
+    _execute(operations, f"ALTER INDEX {_q(op.old_name)} RENAME TO {_bare(op.new_name)}")
 
 
 @Operations.register_operation("rename_constraint")

@@ -137,9 +137,9 @@ def generate(
     from generator.migrate import api as migrate
     from generator.pg.database import scratch_database
     from generator.schema.metadata import build_metadata
-    from generator.spec.namespaces import refuse_outside_public
+    from generator.spec.namespaces import refuse_not_built
 
-    refuse_outside_public(spec, "generate")  # generator.spec.namespaces: revisions are public-only so far
+    refuse_not_built(spec, "generate")  # outside public: renames and OTHER_KINDS (docs/generator.md)
     timer = _Timer(progress)
     down_revision = migrate.single_head(root)
     metadata = build_metadata(spec)
@@ -349,6 +349,8 @@ def _plan(root: Path, spec: Spec, metadata: Any, head_url: str, target: Any) -> 
                     compare_type=support.compare_type,
                     compare_server_default=False,
                     render_item=support.render_item,
+                    include_schemas=True,  # the spec's schemas only: support.include_name
+                    include_name=support.include_name,
                     autogenerate_plugins=["alembic.autogenerate.*", autogen.PLUGIN_NAME],
                     schemactl=support,
                     alembic_module_prefix="op.",
@@ -372,6 +374,10 @@ def _plan(root: Path, spec: Spec, metadata: Any, head_url: str, target: Any) -> 
                 up = alembic_render._indent(alembic_render._render_cmd_body(upgrade_ops, ctx))
                 down = alembic_render._indent(alembic_render._render_cmd_body(downgrade_ops, ctx))
                 destructive = destructive_steps(upgrade_ops)
+                from generator.migrate.qualified import IMPORT, uses_qname
+
+                if uses_qname(upgrade_ops):  # names outside public (generator.migrate.qualified)
+                    ctx.imports.add(IMPORT)
                 return Plan(
                     upgrade_ops,
                     up,
@@ -560,15 +566,17 @@ def describe_op(op: Any) -> str:
     from generator.migrate import ops as x
 
     table = getattr(op, "table_name", None)
+    if isinstance(table, str) and getattr(op, "schema", None) not in (None, "public"):  # Alembic's own ops
+        table = f"{op.schema}.{table}"
     if isinstance(getattr(op, "summary", None), str):  # generator.migrate.index_form_ops.DDLOp
         return op.summary
     match op:
         case ops.CreateTableOp():
-            return f"create table {op.table_name}"
+            return f"create table {table}"
         case ops.DropTableOp():
-            return f"drop table {op.table_name}"
+            return f"drop table {table}"
         case ops.RenameTableOp():
-            return f"rename table {op.table_name} to {op.new_table_name}"
+            return f"rename table {table} to {op.new_table_name}"
         case ops.AddColumnOp():
             return f"add column {table}.{op.column.name}"
         case ops.DropColumnOp():
@@ -583,13 +591,14 @@ def describe_op(op: Any) -> str:
         case ops.CreateIndexOp():
             return f"create index {op.index_name} on {table}"
         case ops.DropIndexOp():
-            return f"drop index {op.index_name}"
+            return f"drop index {op.index_name if op.schema in (None, 'public') else f'{op.schema}.{op.index_name}'}"
         case ops.CreateCheckConstraintOp():
             return f"add check {op.constraint_name} on {table}"
         case ops.CreatePrimaryKeyOp():
             return f"add primary key {op.constraint_name} on {table}"
         case ops.CreateForeignKeyOp():
-            return f"add foreign key {op.constraint_name} on {op.source_table}"
+            source = op.source_table if op.kw.get("source_schema") in (None, "public") else f"{op.kw['source_schema']}.{op.source_table}"
+            return f"add foreign key {op.constraint_name} on {source}"
         case ops.AddConstraintOp():
             return f"add constraint {getattr(op, 'constraint_name', '?')} on {table}"
         case ops.DropConstraintOp():
@@ -695,6 +704,13 @@ def destructive_steps(upgrade_ops: Any) -> list[str]:
     return out
 
 
+def _table(op: Any) -> str:
+    """The canonical name of an Alembic table op's table (``billing.invoices`` outside public)."""
+    from generator.migrate.qualified import key
+
+    return key(op.table_name, op.schema)
+
+
 def rollback_note(upgrade_ops: Any) -> str:
     """One paragraph for the revision docstring: what the downgrade loses, how to roll back safely."""
     from alembic.operations import ops
@@ -702,12 +718,12 @@ def rollback_note(upgrade_ops: Any) -> str:
     from generator.migrate import ops as x
 
     flat = _flat(upgrade_ops)
-    created = [op.table_name for op in flat if isinstance(op, ops.CreateTableOp)]
-    added = [f"{op.table_name}.{op.column.name}" for op in flat if isinstance(op, ops.AddColumnOp)]
+    created = [_table(op) for op in flat if isinstance(op, ops.CreateTableOp)]
+    added = [f"{_table(op)}.{op.column.name}" for op in flat if isinstance(op, ops.AddColumnOp)]
     values = [f"{op.name}.{op.value}" for op in flat if isinstance(op, x.AddEnumValueOp)]
-    dropped = [op.table_name for op in flat if isinstance(op, ops.DropTableOp)]
+    dropped = [_table(op) for op in flat if isinstance(op, ops.DropTableOp)]
     dropped += [
-        f"{op.table_name}.{op.column_name}" for op in flat if isinstance(op, ops.DropColumnOp)
+        f"{_table(op)}.{op.column_name}" for op in flat if isinstance(op, ops.DropColumnOp)
     ]
     removed = [f"{op.name}.{op.value}" for op in flat if isinstance(op, x.DropEnumValueOp)]
     parts = []

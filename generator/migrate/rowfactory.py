@@ -32,6 +32,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.pg.catalog_schemas import MANAGED, qualified
+
 ROWS_PER_TABLE = 20
 WIDE = {"bigint": 3_000_000_000, "integer": 40_000}
 FUTURE = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
@@ -60,10 +62,17 @@ class ForeignKey:
 
 @dataclass
 class Table:
-    name: str
+    name: str  # bare in public, ``schema.name`` elsewhere (generator.pg.catalog_schemas)
     columns: list[Column]
     fks: list[ForeignKey] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)  # pg_get_constraintdef of each CHECK
+    schema: str = "public"
+
+    @property
+    def sql(self) -> str:
+        """The table in SQL, with its schema: the proof's session may have any search_path."""
+        bare = self.name if self.schema == "public" else self.name[len(self.schema) + 1:]
+        return f"{q(self.schema)}.{q(bare)}"
 
 
 @dataclass
@@ -78,43 +87,45 @@ def q(name: str) -> str:
 
 
 def read_tables(conn: Any) -> list[Table]:
-    """The ordinary tables of schema public (partitioned parents too; not their partitions)."""
+    """The ordinary tables of every schema the catalog snapshot reads (partitioned parents too;
+    not their partitions), named as it names them."""
     cols = conn.execute(
-        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+        f"SELECT {qualified('c.relname')}, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
         "a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '', a.attidentity <> '' OR a.attgenerated <> '' OR coalesce((SELECT pg_get_expr(d.adbin, d.adrelid) "
         "  FROM pg_attrdef d WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum), '') LIKE 'nextval(%', "
         "coalesce(array(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = bt.oid ORDER BY e.enumsortorder), '{}'), "
-        "bt.typcategory::text, CASE WHEN a.atttypmod > 4 AND bt.typcategory = 'S' THEN a.atttypmod - 4 END "
+        "bt.typcategory::text, CASE WHEN a.atttypmod > 4 AND bt.typcategory = 'S' THEN a.atttypmod - 4 END, n.nspname "
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
         "JOIN pg_type t ON t.oid = a.atttypid "
         "JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END "
-        "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
-        "AND c.relname <> 'alembic_version' ORDER BY c.relname, a.attnum"
+        f"WHERE {MANAGED} AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+        "AND NOT (n.nspname = 'public' AND c.relname = 'alembic_version') ORDER BY 1, a.attnum"
     ).fetchall()
     tables: dict[str, Table] = {}
-    for rel, name, typ, not_null, has_default, automatic, labels, category, max_length in cols:
-        table = tables.setdefault(rel, Table(rel, []))
+    for rel, name, typ, not_null, has_default, automatic, labels, category, max_length, schema in cols:
+        table = tables.setdefault(rel, Table(rel, [], schema=schema))
         table.columns.append(Column(name, typ, not_null, has_default, list(labels), category, max_length,
                                     len(table.columns), automatic))
     cons = conn.execute(
-        "SELECT c.conrelid::regclass::text, c.contype::text, pg_get_constraintdef(c.oid), "
+        f"SELECT {qualified('t.relname')}, c.contype::text, pg_get_constraintdef(c.oid), "
         "coalesce(array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, i) "
         "  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i), '{}'), "
-        "c.confrelid::regclass::text, "
+        "(SELECT CASE WHEN rn.nspname = 'public' THEN r.relname ELSE rn.nspname || '.' || r.relname END "
+        "  FROM pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace WHERE r.oid = c.confrelid), "
         "coalesce(array(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(n, i) "
         "  JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i), '{}') "
-        "FROM pg_constraint c WHERE c.connamespace = 'public'::regnamespace AND c.contype IN ('c', 'f') "
-        "AND c.conrelid <> 0 ORDER BY 1, c.conname"
+        "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+        f"WHERE {MANAGED} AND c.contype IN ('c', 'f') ORDER BY 1, c.conname"
     ).fetchall()
     for rel, kind, definition, keys, ref, ref_keys in cons:
-        table = tables.get(rel.strip('"'))
+        table = tables.get(rel)
         if table is None:
             continue
         if kind == "c":
             table.checks.append(definition)
         else:
-            table.fks.append(ForeignKey(list(keys), ref.strip('"'), list(ref_keys)))
+            table.fks.append(ForeignKey(list(keys), ref, list(ref_keys)))
     return list(tables.values())
 
 
@@ -439,9 +450,9 @@ def _insert(table: Table, row: dict[str, Any], returning: str) -> str:
     """The INSERT of one row, values as literals (no parameters: a name holding "%" is not a
     placeholder)."""
     if not row:
-        return f"INSERT INTO {q(table.name)} DEFAULT VALUES RETURNING {returning}"
+        return f"INSERT INTO {table.sql} DEFAULT VALUES RETURNING {returning}"
     names = list(row)
-    return (f"INSERT INTO {q(table.name)} ({', '.join(q(c) for c in names)}) "
+    return (f"INSERT INTO {table.sql} ({', '.join(q(c) for c in names)}) "
             f"VALUES ({', '.join(_literal(row[c], _type_of(table, c)) for c in names)}) RETURNING {returning}")
 
 

@@ -26,7 +26,7 @@ from alembic.autogenerate import renderers
 from alembic.operations import Operations
 from alembic.operations import ops as alembic_ops
 
-from generator.migrate.ops import _call, _execute, _lit, _Op, _q
+from generator.migrate.ops import _bare, _call, _execute, _lit, _Op, _q
 from generator.pg.catalog import Snapshot
 from generator.pg.catalog_sequences import SequenceState, default_identity
 from generator.schema.metadata import sql_text
@@ -215,7 +215,7 @@ def _set_sequence_comment(operations: Operations, op: SetSequenceCommentOp) -> N
 
 @Operations.implementation_for(RenameSequenceOp)
 def _rename_sequence(operations: Operations, op: RenameSequenceOp) -> None:
-    _execute(operations, f"ALTER SEQUENCE {_q(op.old_name)} RENAME TO {_q(op.new_name)}")
+    _execute(operations, f"ALTER SEQUENCE {_q(op.old_name)} RENAME TO {_bare(op.new_name)}")
 
 
 @Operations.implementation_for(AlterIdentityOptionsOp)

@@ -67,7 +67,7 @@ def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
             out += index_forms_ddl.late_statements(spec_table)
         if spec_table is not None and spec_table.hash_chain is not None:
             out += guards.chain_guard_for(spec_table)
-        out += functions_ddl.table_triggers(spec, table.name)  # append_only's too (generator.spec.append_only)
+        out += functions_ddl.table_triggers(spec, table.fullname)  # the canonical name (billing.x is not x); append_only's too
     out += sequences_ddl.after_tables(spec)
     out += foreign_keys(spec)
     out += late_statements(spec)  # late functions and views, each after what it reads (generator.schema.late_ddl)

@@ -184,22 +184,44 @@ def _tables(spec: Any, data: dict[str, Any], schemas: frozenset[str], source: So
                                      f"(add it under schemas: {{{prefix}: {{}}}})")
 
 
-def uses_other_schemas(spec: Any) -> bool:
-    """Whether the spec declares or uses a schema other than public."""
-    return any(name != PUBLIC for name in spec.schemas) or any(
-        split_in(spec, name)[0] for name in (*spec.tables, *spec.enums))
-
-
-def refuse_outside_public(spec: Any, command: str) -> None:
-    """Raise SpecError (one problem, at ``schemas:``) when ``command`` cannot handle objects
-    outside public yet and the spec has some."""
-    if not uses_other_schemas(spec):
-        return
+def refuse_not_built(spec: Any, command: str) -> None:
+    """Raise SpecError for what ``command`` ("generate" or "models") does not build outside
+    public yet, one problem per key at its line: objects of ``OTHER_KINDS`` in another schema
+    (views, functions, domains, types, aggregates: their ops and models name public's objects),
+    and for generate ``renamed_from`` on a table, column, enum or enum value in another schema
+    (the rename pre-pass names public's objects only). Tables, enums, sequences and the schemas
+    themselves are built by both."""
     from generator.errors import Problem, SpecError
 
-    first = next(s for s in spec.schemas.values() if s.name != PUBLIC)
-    message = (f"schemas: {command} does not handle schemas other than public yet (schema {first.name}); "
-               "schemactl diff -f sql builds and fixes them")
+    data = spec.raw if isinstance(spec.raw, dict) else {}
+    schemas = declared(data)
+    found: list[tuple[Path, str, bool]] = []
+    for kind in OTHER_KINDS:
+        body = data.get(kind)
+        for key in body if isinstance(body, dict) else ():
+            if isinstance(key, str) and split(key, schemas)[0] != PUBLIC:
+                found.append(((kind, key), f"{kind} {key}: {command} does not handle {kind} outside public yet", True))
+    if command == "generate":
+        found += [(path, f"{what}: generate does not rename objects outside public yet; drop renamed_from (the "
+                   "revision then drops and re-creates it) or rename it by hand in its own revision", False)
+                  for path, what in _renames_outside_public(spec)]
+    if not found:
+        return
     if spec.source is not None:
-        raise SpecError([spec.source.problem(first.path, message, key=True)])
-    raise SpecError([Problem(spec.file, 1, 1, message)])
+        raise SpecError([spec.source.problem(path, message, key=key) for path, message, key in found])
+    raise SpecError([Problem(spec.file, 1, 1, message) for _, message, _ in found])
+
+
+def _renames_outside_public(spec: Any) -> list[tuple[Path, str]]:
+    found: list[tuple[Path, str]] = []
+    for table in spec.tables.values():
+        if split_in(spec, table.name)[0] is None:
+            continue
+        if table.renamed_from:
+            found.append((table.path + ("renamed_from",), f"table {table.name}"))
+        found += [(col.path + ("renamed_from",), f"column {table.name}.{col.name}")
+                  for col in table.columns.values() if col.renamed_from]
+    for enum in spec.enums.values():
+        if split_in(spec, enum.name)[0] is not None and (enum.renamed_from or enum.value_renames):
+            found.append((enum.path, f"enum {enum.name}"))
+    return found

@@ -138,29 +138,37 @@ tables:
     assert any(s.startswith('CREATE TABLE "Order.Items"') for s in ddl_script(spec))
 
 
-def test_generate_refuses_a_spec_with_other_schemas_in_one_line(tmp_path) -> None:
-    """Revisions do not write schemas yet: generate says so at the schemas: key, before any
-    database is touched (the dev URL here reaches nothing)."""
+def test_generate_refuses_a_rename_outside_public_in_one_line(tmp_path) -> None:
+    """Revisions write schemas (tests/migrations/test_schemas_generate.py) but not renames in
+    them yet: generate says so at the renamed_from key, before any database is touched (the
+    dev URL here reaches nothing)."""
     from generator.migrate.revision import generate
 
-    (tmp_path / "schema.yaml").write_text(SPEC, encoding="utf-8")
+    text = SPEC.replace("      currency: {type: billing.currency}", "      currency: {type: billing.currency, renamed_from: cur}")
+    (tmp_path / "schema.yaml").write_text(text, encoding="utf-8")
     from generator.spec import load_spec
 
     spec = load_spec(tmp_path / "schema.yaml")
     with pytest.raises(SpecError) as err:
         generate(tmp_path, spec, "postgresql+psycopg://nobody@127.0.0.1:1/none", "x")
     (problem,) = err.value.problems
-    line = SPEC.splitlines().index("  billing: {comment: \"Invoices\"}") + 1
-    assert str(problem).endswith(f":{line}:3: schemas: generate does not handle schemas other than public yet "
-                                 "(schema billing); schemactl diff -f sql builds and fixes them")
+    line = text.splitlines().index("      currency: {type: billing.currency, renamed_from: cur}") + 1
+    assert f":{line}:" in str(problem)
+    assert str(problem).endswith("column billing.invoices.currency: generate does not rename objects outside public yet; "
+                                 "drop renamed_from (the revision then drops and re-creates it) or rename it by hand "
+                                 "in its own revision")
 
 
-def test_models_refuses_a_spec_with_other_schemas_in_one_line(tmp_path, run_cli) -> None:
+def test_models_maps_a_table_outside_public_with_its_schema(tmp_path, run_cli) -> None:
+    """models.py maps tables and enums in other schemas (create_all is proven in
+    tests/migrations/test_schemas_models.py)."""
     (tmp_path / "schema.yaml").write_text(SPEC, encoding="utf-8")
+    (tmp_path / "cadb").mkdir()
     run = run_cli("models", cwd=tmp_path)
-    assert run.code == 1
-    assert "schema.yaml:4:3: schemas: models does not handle schemas other than public yet (schema billing)" in run.output
-    assert "Traceback" not in run.output
+    assert run.code == 0, run.output
+    models = (tmp_path / "cadb" / "models.py").read_text(encoding="utf-8")
+    assert '__tablename__ = "invoices"' in models and '{"schema": "billing", "comment": None},' in models
+    assert 'BILLING_CURRENCY_TYPE.schema = "billing"' in models
 
 
 def test_conventional_names_repeat_across_schemas_but_not_within_one() -> None:
