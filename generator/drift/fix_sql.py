@@ -247,8 +247,9 @@ def _after_extensions(out: list[Statement]) -> int:
 
 
 def _with_extensions_first(out: list[Statement]) -> list[Statement]:
+    schemas = [s for s in out if re.match(r"\s*create\s+schema\b", s.sql, re.IGNORECASE)]  # first: all else may live in one
     creates = [s for s in out if re.match(r"\s*create\s+extension\b", s.sql, re.IGNORECASE)]
-    return creates + [s for s in out if s not in creates]
+    return schemas + creates + [s for s in out if s not in creates and s not in schemas]
 
 
 # ------------------------------------------------------------------ 2. USING INDEX on a lost index

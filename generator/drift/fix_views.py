@@ -37,8 +37,10 @@ _DROP_INDEX = re.compile(r'^\s*drop\s+index\s+(if\s+exists\s+)?(?P<name>\S+)', r
 
 
 def _bare(text: str) -> str:
-    parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', text)
-    return [a.replace('""', '"') if a else b for a, b in parts][-1]
+    """The snapshot's name of a relation or index SQL names: bare in public, else
+    ``schema.name`` (``billing.totals``)."""
+    parts = [a.replace('""', '"') if a else b for a, b in re.findall(r'"((?:[^"]|"")*)"|([^."]+)', text)]
+    return parts[-1] if len(parts) < 2 or parts[-2] == "public" else f"{parts[-2]}.{parts[-1]}"
 
 
 def _about_views(sql: str, views: set[str], indexes: set[str]) -> bool:

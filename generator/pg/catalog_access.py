@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.pg.catalog_schemas import MANAGED, qualified
+
 _GRANTEE = ("CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END, lower(a.privilege_type), "
             "a.is_grantable, a.n")
 _ACL = "(grantor, grantee, privilege_type, is_grantable, n)"  # WITH ORDINALITY: the ACL's own order
@@ -36,20 +38,20 @@ QUERIES = {
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'public'""",
     "grants": f"""
-        SELECT {_RELKIND}, c.relname, '', {_GRANTEE}
+        SELECT {_RELKIND}, {qualified('c.relname')}, '', {_GRANTEE}
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(c.relacl) WITH ORDINALITY a{_ACL}
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND a.grantee <> c.relowner
+        WHERE {MANAGED} AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND a.grantee <> c.relowner
         UNION ALL
-        SELECT {_RELKIND}, c.relname, t.attname, {_GRANTEE}
+        SELECT {_RELKIND}, {qualified('c.relname')}, t.attname, {_GRANTEE}
         FROM pg_attribute t JOIN pg_class c ON c.oid = t.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         CROSS JOIN LATERAL aclexplode(t.attacl) WITH ORDINALITY a{_ACL}
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND t.attnum > 0 AND NOT t.attisdropped
+        WHERE {MANAGED} AND c.relkind IN ('r', 'p', 'v', 'm') AND t.attnum > 0 AND NOT t.attisdropped
           AND a.grantee <> c.relowner
         UNION ALL
-        SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', {_GRANTEE}
+        SELECT 'function', {qualified('p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', {_GRANTEE}
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) WITH ORDINALITY a{_ACL}
-        WHERE n.nspname = 'public' AND a.grantee <> p.proowner
+        WHERE {MANAGED} AND a.grantee <> p.proowner
           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype IN ('e', 'i'))""",
     "default_acl": f"""
         SELECT CASE WHEN d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = current_user) THEN ''

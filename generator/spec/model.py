@@ -23,7 +23,14 @@ from generator.spec.functions import (
     build_triggers,
 )
 from generator.spec.index_forms import ExclusionSpec, build_exclusions, item_fields, with_params
-from generator.spec.namespaces import SchemaSpec, build_schemas, canonical, declared
+from generator.spec.namespaces import (
+    SchemaSpec,
+    build_schemas,
+    canonical,
+    canonical_keys,
+    canonical_triggers,
+    declared,
+)
 from generator.spec.partitions import (
     PartitionBy,
     PartitionSpec,
@@ -333,12 +340,12 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         raw=data,
         unmanaged=build_unmanaged(data),
         sequences=build_sequences(data),
-        domains=domains,
-        types=build_types(data, enum_names),
-        views=build_views(data, _index),
-        functions=build_functions(data),
-        aggregates=build_aggregates(data),
-        triggers=build_triggers(data),
+        domains=canonical_keys(domains, in_schemas),
+        types=canonical_keys(build_types(data, enum_names), in_schemas),
+        views=canonical_keys(build_views(data, _index), in_schemas),
+        functions=canonical_keys(build_functions(data), in_schemas),
+        aggregates=canonical_keys(build_aggregates(data), in_schemas),
+        triggers=canonical_triggers(build_triggers(data), in_schemas),
         access=build_access(data),
         schemas=build_schemas(data),
     )
