@@ -75,7 +75,7 @@ def _ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
             out += guards.append_only_create(table.name)
         if spec_table is not None and spec_table.hash_chain is not None:
             out += guards.chain_guard_for(spec_table)
-        out += functions_ddl.table_triggers(spec, table.name)
+        out += functions_ddl.table_triggers(spec, table.fullname)  # schema.name outside public
     out += sequences_ddl.after_tables(spec)
     out += foreign_keys(spec)
     out += late_statements(spec)  # late functions and views, each after what it reads (generator.schema.late_ddl)

@@ -39,7 +39,7 @@ PUBLIC = "public"
 BUILT_KINDS = ("tables", "enums", "sequences")
 OTHER_KINDS = ("domains", "types", "views", "functions", "aggregates")  # built too (key rule only)
 # What a table in another schema cannot have yet (the hand-written DDL of these names public).
-_TABLE_FEATURES_PUBLIC_ONLY = ("append_only", "hash_chain", "partition_by", "partitions", "inherits", "triggers")
+_TABLE_FEATURES_PUBLIC_ONLY = ("append_only", "hash_chain", "partition_by", "partitions", "inherits")
 # Schemas PostgreSQL owns: never declared in a spec.
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
