@@ -16,8 +16,10 @@ Canonical names: an object in ``public`` is named by its bare name (``customers`
 ``public.customers`` means the same), one elsewhere by ``schema.name``. The catalog
 (``generator.pg.catalog_schemas``) names what it reads the same way, so the two compare.
 
-Built so far for tables (with their columns, keys, checks, indexes and foreign keys) and
-enums; every other kind refuses a key in another schema with one line (``BUILT_KINDS``).
+Built for tables (with their columns, keys, checks, indexes, triggers and foreign keys),
+enums and sequences (``BUILT_KINDS``), and for domains, composite/range types, views,
+functions and aggregates (``OTHER_KINDS``: keyed by canonical name, ``canonical_keys``;
+their SQL splits names with ``generator.qualnames``).
 Pure: no SQLAlchemy, no database.
 """
 
