@@ -4,7 +4,8 @@ server of SCHEMACTL_TEST_PG (issue 17 item 5).
 
 The cases live in tests/drift/cases/schema_objects/: a spec of their own (schema billing
 holding a domain, a composite and a range type, functions, a procedure, an aggregate over the
-domain, a table with a trigger, a chain of two views and a materialized view with an index;
+domain, a table with a trigger, a chain of two views, a view with an INSTEAD OF trigger and a
+materialized view with an index;
 a public table whose trigger calls billing.touch) and one SQL file per case in the corpus's
 header format (tests/drift/drift_corpus.py). The database "at head" is an empty database
 brought to the spec by `diff --format sql` applied with psql (ON_ERROR_STOP); each case
@@ -89,8 +90,9 @@ def test_an_empty_database_is_built_in_its_schema(built: str) -> None:
         trigger_function = conn.execute("SELECT tgfoid::regproc::text FROM pg_trigger WHERE tgname = 'customers_touch'").fetchone()[0]
         column_type = conn.execute("SELECT atttypid::regtype::text FROM pg_attribute "
                                    "WHERE attrelid = 'billing.invoices'::regclass AND attname = 'total'").fetchone()[0]
-    assert views == [("big_open_invoices", "v"), ("open_invoices", "v"), ("totals", "m")]
-    assert routines == [("add_money", "f"), ("close_books", "p"), ("money_sum", "a"), ("total_of", "f"), ("touch", "f")]
+    assert views == [("big_open_invoices", "v"), ("editable_invoices", "v"), ("open_invoices", "v"), ("totals", "m")]
+    assert routines == [("add_money", "f"), ("close_books", "p"), ("editable_insert", "f"), ("money_sum", "a"),
+                        ("total_of", "f"), ("touch", "f")]
     assert ("address", "c") in types and ("amount_range", "r") in types and ("money_try", "d") in types
     assert trigger_function == "billing.touch"
     assert column_type == "billing.money_try"
@@ -106,7 +108,8 @@ def test_schema_object_case_is_detected_and_fixed(built: str, pg: LocalServer, r
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.name in (
     "chain_over_changed_column_in_schema", "aggregate_missing_in_schema", "trigger_dropped_in_schema",
-    "type_changed_in_schema", "domain_check_changed_in_schema")], ids=lambda c: c.name)
+    "type_changed_in_schema", "domain_check_changed_in_schema", "view_with_trigger_changed_in_schema")],
+    ids=lambda c: c.name)
 def test_a_database_without_search_path_converges(built: str, pg: LocalServer, run_cli, project: Path, case: Case) -> None:
     """ALTER DATABASE ... SET search_path = '': the diff reads the same and its script applies."""
     with clone(pg.url(), built) as url:
