@@ -125,3 +125,12 @@ def test_an_undeclared_schema_prefix_is_an_error_at_the_key(kind: str, key: str)
                    if kind not in SPEC else SPEC.replace(f"{kind}:\n", f"{kind}:\n  {key}: {body}\n", 1))
     problems = [str(p) for p in err.value.problems]
     assert any(f"{kind} {key}: schema sales is not declared" in p for p in problems), problems
+
+
+def test_a_view_keyed_public_dot_name_is_checked_like_its_bare_key() -> None:
+    """``public.v`` is the view ``v``: its options are checked at the key as written."""
+    text = ("version: 1\nsettings: {require_comments: false}\ntables:\n  t:\n    columns:\n"
+            "      id: {type: bigint, primary_key: true}\nviews:\n  public.v: {sql: \"SELECT id FROM t\", with_data: false}\n")
+    with pytest.raises(SpecError) as err:
+        parse_spec(text, "schema.yaml")
+    assert [str(p) for p in err.value.problems] == ["schema.yaml:8:39: view v: with_data is only for materialized views"]
