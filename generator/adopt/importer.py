@@ -96,6 +96,9 @@ def read_source(url: str, schemas: list[str] | None) -> Database:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         conn.execute("SET standard_conforming_strings = on")  # as every schemactl session (pg/database.py)
+        # what PostgreSQL prints (a view's query, a function's types) names public's objects bare and
+        # every other schema's qualified, whatever search_path the database sets (as diff reads it)
+        conn.execute("SELECT pg_catalog.set_config('search_path', 'public', false)")
         present = user_schemas(conn)
         chosen = present if not schemas else list(dict.fromkeys(schemas))
         missing = [s for s in chosen if s not in present]

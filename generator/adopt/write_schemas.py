@@ -10,9 +10,13 @@ writes the ``schemas:`` section that makes those keys mean a schema (the spec is
 with ``naming: verbatim``, where an undeclared prefix would be part of the name).
 
 Sequences of their own are folded too (``sales.order_no``; owned by a folded table or by
-none). What is not folded (views, functions, domains, composite types,
-partitioned or inheriting tables) stays in its schema, and the writer
-lists it as unsupported, as before: one line per object.
+none), and so are views and materialized views, functions, procedures and aggregates (with
+the names their definitions and an aggregate's sfunc give), triggers on folded tables and
+views, domains, and composite and range types (a column, a domain's base or a composite's
+attribute of such a type names it ``billing.money_try``). What is not folded (partitioned or
+inheriting tables) stays in its schema, and the writer lists it as
+unsupported, as before: one line per object. Functions and triggers of a schema that is not
+folded are left to that listing (``db.routines``) and never reach the function writer.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ PUBLIC = "public"
 
 def _foldable_table(r: Any) -> bool:
     return (r.kind == "r" and not r.extension and not r.partition and not r.parents and not r.inheritance
-            and not r.triggers and not r.policies and not r.rules)
+            and not r.policies and not r.rules)
 
 
 def fold(db: Database) -> dict[str, str | None]:
@@ -36,13 +40,16 @@ def fold(db: Database) -> dict[str, str | None]:
     schemas = {name: comment for name, comment, _grant in db.schemas  # grants: schemas_block writes them
                if name != PUBLIC and name not in db.unread_schemas}
     if not schemas:
+        _public_routines_only(db)
         return {}
 
     def canonical(schema: str | None, name: str | None) -> str | None:
         return f"{schema}.{name}" if schema in schemas and name is not None else name
 
     tables = {(r.schema, r.name) for r in db.relations if r.schema in schemas and _foldable_table(r)}
-    enums = {(t.schema, t.name) for t in db.types if t.schema in schemas and t.kind == "e" and not t.extension}
+    views = {(r.schema, r.name) for r in db.relations if r.schema in schemas and r.kind in ("v", "m") and not r.extension}
+    enums = {(t.schema, t.name) for t in db.types if t.schema in schemas and t.kind in ("e", "d", "c", "r")
+             and not t.extension}  # every user type the spec can name: enums, domains, composite and range types
     identity = {(s.schema, s.name) for s in db.sequences
                 if s.dependency == "i" and s.owner_table and tuple(s.owner_table.split(".", 1)) in tables}
     free = {(s.schema, s.name) for s in db.sequences if s.schema in schemas and s.dependency != "i"
@@ -56,13 +63,86 @@ def fold(db: Database) -> dict[str, str | None]:
         ]
         if (r.schema, r.name) in tables:
             r.constraints = [_not_null(k, r.name, f"{r.schema}.{r.name}") for k in r.constraints]
-        if (r.schema, r.name) in tables or (r.kind == "S" and (r.schema, r.name) in identity | free):
+        if (r.schema, r.name) in tables | views or (r.kind == "S" and (r.schema, r.name) in identity | free):
             r.schema, r.name = PUBLIC, f"{r.schema}.{r.name}"
     db.types[:] = [replace(t, schema=PUBLIC, name=f"{t.schema}.{t.name}") if (t.schema, t.name) in enums else t
                    for t in db.types]
+    _fold_code(db, schemas, tables | views, enums)
     db.sequences[:] = [_sequence(s, tables, free) for s in db.sequences]
     db.schemas[:] = [s for s in db.schemas if s[0] not in schemas or _left_in(db, s[0])]
     return dict(sorted(schemas.items()))
+
+
+def _fold_code(db: Database, schemas: dict[str, str | None], relations: set[tuple[str, str]],
+               types: set[tuple[str, str]]) -> None:
+    """Views' reads, domains, composite and range types, functions and triggers of the folded
+    schemas, under public's ``schema.name``."""
+    def rel(text: str) -> str:  # "billing.invoices" (schema.relation) as the writer reads it
+        schema, _, name = text.partition(".")
+        return f"{PUBLIC}.{schema}.{name}" if (schema, name) in relations else text
+
+    def fn(text: str) -> str:  # "billing.f(args)"
+        schema, _, rest = text.partition(".")
+        return f"{PUBLIC}.{schema}.{rest}" if schema in schemas else text
+
+    for info in db.views.values():
+        info.reads = sorted(rel(r) for r in info.reads)
+        info.functions = sorted(fn(f) for f in info.functions)
+    db.domains[:] = [_domain(d, types) for d in db.domains]
+    db.composites = {_type_key(k, types): [_typed(a, types) for a in v] for k, v in db.composites.items()}
+    db.ranges = {_type_key(k, types): _range(v, schemas) for k, v in db.ranges.items()}
+    db.functions[:] = [_function(f, schemas) for f in db.functions if f.schema in schemas or f.schema == PUBLIC]
+    db.triggers[:] = [_trigger(t, schemas, relations) for t in db.triggers
+                      if t.table_schema == PUBLIC or (t.table_schema, t.table) in relations]
+    db.routines[:] = [(PUBLIC, f"{s}.{n}", k) if s in schemas else (s, n, k) for s, n, k in db.routines]
+
+
+def _public_routines_only(db: Database) -> None:
+    """Nothing folded: the function writer sees public's functions and triggers only."""
+    db.functions[:] = [f for f in db.functions if getattr(f, "schema", PUBLIC) == PUBLIC]
+    db.triggers[:] = [t for t in db.triggers if getattr(t, "table_schema", PUBLIC) == PUBLIC]
+
+
+def _type_key(key: str, types: set[tuple[str, str]]) -> str:
+    schema, _, name = key.partition(".")
+    return f"{PUBLIC}.{schema}.{name}" if (schema, name) in types else key
+
+
+def _typed(a: Any, types: set[tuple[str, str]]) -> Any:
+    """A composite's attribute of a folded type: schema public (its format_type text already
+    reads ``billing.money_try``)."""
+    return replace(a, type_schema=PUBLIC) if (a.type_schema, a.formatted.rsplit(".", 1)[-1].strip('"')) in types else a
+
+
+def _range(r: Any, schemas: dict[str, str | None]) -> Any:
+    """A range of a folded schema: its multirange (created beside it) named like it."""
+    if r.multirange_schema in schemas and r.multirange:
+        return replace(r, multirange=f"{r.multirange_schema}.{r.multirange}", multirange_schema=PUBLIC)
+    return r
+
+
+def _domain(d: Any, types: set[tuple[str, str]]) -> Any:
+    changes: dict[str, Any] = {}
+    if (d.schema, d.name) in types:
+        changes.update(schema=PUBLIC, name=f"{d.schema}.{d.name}")
+    if (d.type_schema, d.type_name) in types:
+        changes.update(type_schema=PUBLIC, type_name=f"{d.type_schema}.{d.type_name}")
+    return replace(d, **changes) if changes else d
+
+
+def _function(f: Any, schemas: dict[str, str | None]) -> Any:
+    if f.schema not in schemas:
+        return f
+    return replace(f, schema=PUBLIC, name=f"{f.schema}.{f.name}", identity=f"{f.schema}.{f.identity}")
+
+
+def _trigger(t: Any, schemas: dict[str, str | None], relations: set[tuple[str, str]]) -> Any:
+    changes: dict[str, Any] = {}
+    if (t.table_schema, t.table) in relations:
+        changes.update(table_schema=PUBLIC, table=f"{t.table_schema}.{t.table}")
+    if t.function_schema in schemas:
+        changes.update(function_schema=PUBLIC, function=f"{t.function_schema}.{t.function}")
+    return replace(t, **changes) if changes else t
 
 
 def _not_null(k: Any, bare: str, folded: str) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.drift import fix_schemas
 from generator.drift.fix_sql import correct
 from generator.drift.report import (
     DiffReport,
@@ -38,6 +39,7 @@ def build_report(changes: list[Change], engine_sql: list[str], live: Snapshot, s
     extra = engine_only_changes(
         [s.sql for s in statements if s.origin == "migra"], folded, index_tables(live, spec)
     )
+    preamble += fix_schemas.search_path_preamble([s.sql for s in statements])
     return DiffReport(changes=folded + extra, statements=statements, missing_sql=missing,
                       preamble=preamble, **context)
 

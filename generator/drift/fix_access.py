@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from generator import qualnames
 from generator.drift.report import Statement, describe_statement
 from generator.pg.catalog import Change, Snapshot
 from generator.pg.catalog_access import DefaultGrant, Grant, Policy, default_label
@@ -37,9 +38,7 @@ _NOTE = "migra writes no grants, FORCE ROW LEVEL SECURITY or policy comments"
 
 
 def _table(name: str) -> str:
-    from generator.drift.fix_schemas import qualified  # "public"."t", "billing"."t"
-
-    return qualified(name)
+    return qualnames.sql(name)  # "public"."t", "billing"."t" (generator.qualnames)
 
 
 def _role(name: str) -> str:

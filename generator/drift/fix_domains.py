@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 
+from generator import qualnames
 from generator.drift.report import Statement, describe_statement, is_destructive, split_label
 from generator.pg.catalog import Change, Snapshot
 from generator.pg.catalog_domains import Domain, create_domain, generated_column_def, regenerate_sql
@@ -40,10 +41,13 @@ def _q(name: str) -> str:
 
 
 def _qualified(name: str) -> str:
-    return f"{_q('public')}.{_q(name)}"
+    return qualnames.sql(name)  # "public"."d", "billing"."d" (generator.qualnames)
 
 
 def _mentions(base: str, name: str) -> bool:
+    schema, bare = qualnames.split(name)
+    if schema != "public":  # format_type qualifies a type outside public (search_path public)
+        return bool(re.fullmatch(rf'(?:{re.escape(schema)}|{re.escape(_q(schema))})\.(?:{re.escape(bare)}|{re.escape(_q(bare))})(?:\[\])*', base))
     return bool(re.fullmatch(rf'(?:public\.)?(?:{re.escape(name)}|{re.escape(_q(name))})(?:\[\])*', base))
 
 
@@ -109,7 +113,7 @@ def place_domains(out: list[Statement], first: list[Statement], last: list[State
     """``first`` right after the script's leading CREATE EXTENSION / CREATE TYPE statements
     (a domain may be over a new enum; a new table may use a new domain), ``last`` at the end."""
     i = 0
-    while i < len(out) and re.match(r"\s*create\s+(extension|type)\b", out[i].sql, re.IGNORECASE):
+    while i < len(out) and re.match(r"\s*create\s+(schema|extension|type)\b", out[i].sql, re.IGNORECASE):
         i += 1
     return out[:i] + first + out[i:] + last
 

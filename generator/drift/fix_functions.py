@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from generator import qualnames
 from generator.drift.report import Statement, describe_statement
 from generator.pg import function_replace
 from generator.pg.catalog import Change, Snapshot
@@ -63,7 +64,7 @@ def after(out: list[Statement], live: Snapshot, spec: Snapshot) -> list[Statemen
         if live.function_comments.get(key) != comment or (redone and comment is not None):
             sql.append(f"COMMENT ON {_kind(definition)} {routine(key)} IS {_literal(comment)}")
     for (table, name) in sorted(spec.triggers):
-        on = f"public.{_ident(table)}"
+        on = qualnames.sql(table)  # "public"."t", "billing"."t"
         redone = (table, name) not in live.triggers or ("trigger", f"{table}.{name}") in touched
         state = spec.trigger_states.get((table, name), "origin")
         if live.trigger_states.get((table, name), "origin") != state or (redone and state != "origin"):

@@ -13,6 +13,7 @@ migra creates and drops the schemas themselves (CREATE SCHEMA first, DROP SCHEMA
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,9 +32,13 @@ _KNOWN: ContextVar[frozenset[str]] = ContextVar("schemactl_known_schemas", defau
 @contextmanager
 def known_schemas(live: Snapshot, spec: Snapshot) -> Iterator[None]:
     """The schemas ``qualified`` may split a name at, for the block."""
-    token = _KNOWN.set(frozenset({PUBLIC, *live.schemas, *spec.schemas}))
+    from generator import qualnames
+
+    schemas = frozenset({PUBLIC, *live.schemas, *spec.schemas})
+    token = _KNOWN.set(schemas)
     try:
-        yield
+        with qualnames.known(schemas):  # the shared form, for the SQL the pg and schema layers write
+            yield
     finally:
         _KNOWN.reset(token)
 
@@ -61,3 +66,19 @@ def comment_statements(live: Snapshot, spec: Snapshot) -> list[str]:
         if (live.schemas.get(name) if name in live.schemas else None) != comment:
             out.append(f"COMMENT ON SCHEMA {quote_ident(name)} IS {'NULL' if comment is None else quote_literal(comment)}")
     return out
+
+
+# Statements that carry text PostgreSQL rendered while the snapshot was read with search_path
+# pinned to public (generator.pg.catalog_schemas): a view's query, a function's body, a
+# trigger's EXECUTE FUNCTION name public's objects bare.
+_CATALOG_TEXT = re.compile(
+    r"^\s*create\s+(or\s+replace\s+)?(materialized\s+view|view|function|procedure|aggregate|(constraint\s+)?trigger)\b",
+    re.IGNORECASE)
+PIN_SEARCH_PATH = "SET search_path = public"
+
+
+def search_path_preamble(statements: list[str]) -> list[str]:
+    """The session setting that makes such text mean what it meant when it was read (public's
+    names bare, every other schema's qualified), whatever search_path the database or role
+    sets (``ALTER DATABASE ... SET search_path = ''``): only when the script has one."""
+    return [PIN_SEARCH_PATH] if any(_CATALOG_TEXT.match(sql) for sql in statements) else []

@@ -252,8 +252,9 @@ def _after_extensions(out: list[Statement]) -> int:
 
 
 def _with_extensions_first(out: list[Statement]) -> list[Statement]:
+    schemas = [s for s in out if re.match(r"\s*create\s+schema\b", s.sql, re.IGNORECASE)]  # first: all else may live in one
     creates = [s for s in out if re.match(r"\s*create\s+extension\b", s.sql, re.IGNORECASE)]
-    return creates + [s for s in out if s not in creates]
+    return schemas + creates + [s for s in out if s not in creates and s not in schemas]
 
 
 # ------------------------------------------------------------------ 2. USING INDEX on a lost index
@@ -377,7 +378,8 @@ def _uncovered(out: list[Statement], changes: list[Change], live: Snapshot, spec
     # left where an exclusion constraint's index was, a COMMENT ON ...) counts as fixing any
     # change, as explained() has it; but an identity's options are set by identity_sql alone:
     # such a statement in the script left a created table's identity options unset.
-    statements = [s.sql for s in out]
+    # a COMMENT ON fixes only a comment (fix_types' COMMENT ON TYPE explained an aggregate away)
+    statements = [s.sql for s in out if not re.match(r"\s*comment\s+on\b", s.sql, re.IGNORECASE)]
     named = [d for sql in statements if (d := describe_statement(sql, tables)) is not None]
     fallback: list[Statement] = []
     missing: list[str] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from generator import qualnames
 from generator.drift.report import Statement
 from generator.pg.catalog import Change, Snapshot
 from generator.schema.types_sql import alter_composite, create_type, literal
@@ -24,11 +25,14 @@ def _q(name: str) -> str:
 
 
 def _qualified(name: str) -> str:
-    return f"{_q(SCHEMA)}.{_q(name)}"
+    return qualnames.sql(name)  # "public"."t", "billing"."t" (generator.qualnames)
 
 
 def _uses(snapshot: Snapshot, name: str) -> bool:
-    shown = {name, _q(name), f"{SCHEMA}.{name}", f"{SCHEMA}.{_q(name)}"}
+    schema, bare = qualnames.split(name)
+    shown = {name, _q(name), f"{schema}.{bare}", f"{_q(schema)}.{_q(bare)}", f"{schema}.{_q(bare)}"}
+    if schema == SCHEMA:
+        shown |= {f"{SCHEMA}.{name}", f"{SCHEMA}.{_q(name)}"}
     for col in snapshot.columns.values():
         base = col.type.split(" COLLATE ")[0].rstrip("[]")
         if base in shown:
@@ -37,8 +41,11 @@ def _uses(snapshot: Snapshot, name: str) -> bool:
 
 
 def _migra_type_statement(sql: str, names: set[str]) -> bool:
-    m = re.match(r'\s*(create|drop|alter)\s+type\s+(?:"?public"?\.)?"?([^"\s(]+)"?', sql, re.IGNORECASE)
-    return bool(m and m.group(2) in names)
+    m = re.match(r'\s*(create|drop|alter)\s+type\s+(?:"?([^"\s(.]+)"?\.)?"?([^"\s(]+)"?', sql, re.IGNORECASE)
+    if not m:
+        return False
+    schema = m.group(2) or SCHEMA  # the snapshot names a type outside public schema.name
+    return (m.group(3) if schema == SCHEMA else f"{schema}.{m.group(3)}") in names
 
 
 def fix_types(out: list[Statement], changes: list[Change], live: Snapshot, spec: Snapshot) -> tuple[list[Statement], list[Change]]:
@@ -88,7 +95,7 @@ def fix_types(out: list[Statement], changes: list[Change], live: Snapshot, spec:
 def _after_enums(out: list[Statement]) -> int:
     at = 0
     for i, s in enumerate(out):
-        if re.match(r"\s*create\s+(extension|type\s+\S+\s+as\s+enum)\b", s.sql, re.IGNORECASE):
+        if re.match(r"\s*create\s+(schema|extension|type\s+\S+\s+as\s+enum)\b", s.sql, re.IGNORECASE):
             at = i + 1
     return at
 

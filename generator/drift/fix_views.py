@@ -37,8 +37,10 @@ _DROP_INDEX = re.compile(r'^\s*drop\s+index\s+(if\s+exists\s+)?(?P<name>\S+)', r
 
 
 def _bare(text: str) -> str:
-    parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', text)
-    return [a.replace('""', '"') if a else b for a, b in parts][-1]
+    """The snapshot's name of a relation or index SQL names: bare in public, else
+    ``schema.name`` (``billing.totals``)."""
+    parts = [a.replace('""', '"') if a else b for a, b in re.findall(r'"((?:[^"]|"")*)"|([^."]+)', text)]
+    return parts[-1] if len(parts) < 2 or parts[-2] == "public" else f"{parts[-2]}.{parts[-1]}"
 
 
 def _about_views(sql: str, views: set[str], indexes: set[str]) -> bool:
@@ -65,7 +67,7 @@ def fix_views(out: list[Statement], changes: list[Change], live: Snapshot, spec:
     p = plan(changes, live, spec)
     planned = set(p.drop) | set(p.create)  # their INSTEAD OF triggers go with them (catalog_view_triggers)
     kept = [s for s in out if not _about_views(s.sql, set(lv) | set(sv), matview_indexes)
-            and trigger_relation(s.sql) not in planned]
+            and trigger_relation(s.sql) not in planned and not _same_view_trigger(s.sql, live, spec)]
     note = "views are dropped before the change and created again after it"
     drops = [Statement(drop_sql(n, lv[n]), n not in sv, "schemactl", note if n in sv else "") for n in p.drop]
     creates = [Statement(sql, False, "schemactl", "migra writes no view options, comments or WITH NO DATA")
@@ -77,6 +79,21 @@ def fix_views(out: list[Statement], changes: list[Change], live: Snapshot, spec:
         or (c.kind == "index" and c.name in matview_indexes)
         or (c.kind in ("trigger", "comment") and _trigger_of(c, live, spec) in planned))]
     return kept, rest, drops, creates
+
+
+def _same_view_trigger(sql: str, live: Snapshot, spec: Snapshot) -> bool:
+    """migra's DROP/CREATE TRIGGER on a view whose trigger both sides hold alike (migra redoes
+    a view's triggers when a table the view reads changes, even when the view stays)."""
+    view = trigger_relation(sql)
+    if view is None or view not in getattr(live, "views", {}) or view not in getattr(spec, "views", {}):
+        return False
+    m = re.match(r'^\s*(?:create|drop)\s+(?:constraint\s+)?trigger\s+(?:if\s+exists\s+)?("(?:[^"]|"")+"|\S+)', sql, re.IGNORECASE)
+    if not m:
+        return False
+    name = m.group(1)[1:-1].replace('""', '"') if m.group(1).startswith('"') else m.group(1)
+    key = (view, name)
+    return key in live.triggers and live.triggers.get(key) == spec.triggers.get(key) and (
+        live.trigger_comments.get(key) == spec.trigger_comments.get(key))
 
 
 def _trigger_of(change: Change, live: Snapshot, spec: Snapshot) -> str | None:

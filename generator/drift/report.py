@@ -38,7 +38,7 @@ FORMAT_VERSION = 1
 UNCHECKED = (
     "object ownership (the owner's own privileges are not managed either), roles' attributes and memberships",
     "privileges (GRANT/REVOKE, default privileges) when the spec names no role and grants nothing (a spec that manages no access leaves them alone)",
-    "in schemas other than public, anything but tables (with their columns, keys and indexes), enums and the schemas themselves is compared by migra only (sequences, domains, types, views, functions)",
+    "in schemas other than public, row-level security and policies, partitioning and inheritance are compared by migra only (tables, sequences, enums, domains, types, views, functions, triggers and the schemas themselves are compared)",
     "storage parameters of tables (fillfactor, autovacuum_*), tablespaces, column STORAGE and compression",
     "column statistics targets, extended statistics (CREATE STATISTICS), replica identity",
     "sequences' current values (last_value: data, not schema; their options and identity options are compared)",

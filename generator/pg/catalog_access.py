@@ -51,10 +51,10 @@ QUERIES = {
         WHERE {MANAGED} AND c.relkind IN ('r', 'p', 'v', 'm') AND t.attnum > 0 AND NOT t.attisdropped
           AND a.grantee <> c.relowner
         UNION ALL
-        SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', {_GRANTEE}
+        SELECT 'function', {qualified('p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', {_GRANTEE}
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) WITH ORDINALITY a{_ACL}
-        WHERE n.nspname = 'public' AND a.grantee <> p.proowner
+        WHERE {MANAGED} AND a.grantee <> p.proowner
           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype IN ('e', 'i'))
         UNION ALL
         SELECT 'schema', n.nspname, '', {_GRANTEE}

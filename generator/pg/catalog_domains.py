@@ -16,6 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from generator import qualnames
+from generator.pg.catalog_schemas import MANAGED, qualified
+
 SCHEMA = "public"
 
 
@@ -24,7 +27,7 @@ def _q(name: str) -> str:
 
 
 def _qualified(name: str) -> str:
-    return f"{_q(SCHEMA)}.{_q(name)}"
+    return qualnames.sql(name)  # "public"."d", "billing"."d" (generator.qualnames)
 
 
 def _literal(text: str) -> str:
@@ -44,21 +47,21 @@ class Domain:
 
 
 QUERIES = {
-    "domains": """
-        SELECT t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault,
+    "domains": f"""
+        SELECT {qualified('t.typname')}, format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault,
                CASE WHEN t.typcollation <> b.typcollation THEN co.collname END,
                obj_description(t.oid, 'pg_type')
         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
         JOIN pg_type b ON b.oid = t.typbasetype
         LEFT JOIN pg_collation co ON co.oid = t.typcollation
-        WHERE n.nspname = 'public' AND t.typtype = 'd'
+        WHERE {MANAGED} AND t.typtype = 'd'
           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
                           AND d.objid = t.oid AND d.deptype = 'e')""",
-    "domain_checks": """
-        SELECT t.typname, k.conname, pg_get_constraintdef(k.oid)
+    "domain_checks": f"""
+        SELECT {qualified('t.typname')}, k.conname, pg_get_constraintdef(k.oid)
         FROM pg_constraint k JOIN pg_type t ON t.oid = k.contypid
         JOIN pg_namespace n ON n.oid = t.typnamespace
-        WHERE n.nspname = 'public' AND k.contype = 'c'""",
+        WHERE {MANAGED} AND k.contype = 'c'""",
 }
 
 

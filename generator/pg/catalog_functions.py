@@ -22,10 +22,13 @@ from __future__ import annotations
 
 from typing import Any
 
-FUNCTIONS_QUERY = """
-    SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+from generator import qualnames
+from generator.pg.catalog_schemas import MANAGED, qualified
+
+FUNCTIONS_QUERY = f"""
+    SELECT {qualified('p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')',
            CASE WHEN p.prokind = 'a' THEN
-                  (SELECT 'CREATE AGGREGATE public.' || quote_ident(p.proname) || '(' || pg_get_function_arguments(p.oid) || ') ('
+                  (SELECT 'CREATE AGGREGATE ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_arguments(p.oid) || ') ('
                           || 'SFUNC = ' || a.aggtransfn::regproc::text || ', STYPE = ' || format_type(a.aggtranstype, NULL)
                           || coalesce(', FINALFUNC = ' || nullif(a.aggfinalfn, 0)::regproc::text, '')
                           || coalesce(', COMBINEFUNC = ' || nullif(a.aggcombinefn, 0)::regproc::text, '')
@@ -42,13 +45,13 @@ FUNCTIONS_QUERY = """
                               AND EXISTS (SELECT 1 FROM pg_index x WHERE x.indexrelid = u.objid))))
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype IN ('e', 'i')
-    WHERE n.nspname = 'public' AND d.objid IS NULL"""
+    WHERE {MANAGED} AND d.objid IS NULL"""
 
-TRIGGERS_QUERY = """
-    SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled::text, obj_description(t.oid, 'pg_trigger')
+TRIGGERS_QUERY = f"""
+    SELECT {qualified('c.relname')}, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled::text, obj_description(t.oid, 'pg_trigger')
     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND NOT t.tgisinternal"""
+    WHERE {MANAGED} AND NOT t.tgisinternal"""
 
 ENABLED = {"O": "origin", "A": "always", "R": "replica", "D": "disabled"}
 
@@ -73,9 +76,11 @@ def split_key(key: str) -> tuple[str, str]:
 
 
 def routine(key: str) -> str:
-    """``public."name"(args)`` of a snapshot key ``name(args)``: what DROP/COMMENT ON name."""
+    """``public."name"(args)`` of a snapshot key ``name(args)`` (``"billing"."f"(args)`` of
+    ``billing.f(args)``, generator.qualnames): what DROP/COMMENT ON name."""
     name, args = split_key(key)
-    return 'public."' + name.replace('"', '""') + '"' + args
+    schema, bare = qualnames.split(name)
+    return (f"public.{qualnames.quote(bare)}" if schema == "public" else qualnames.sql(name)) + args
 
 
 def read_functions(s: Any, rows: list[tuple[Any, ...]]) -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.pg.catalog_schemas import MANAGED, qualified
+
 # One row per composite (relkind 'c') or range type of public not owned by an extension:
 # (name, kind 'c'|'r', definition, comment).
-QUERY = """
-    SELECT t.typname, t.typtype::text,
+QUERY = f"""
+    SELECT {qualified('t.typname')}, t.typtype::text,
       CASE t.typtype WHEN 'c' THEN (
         SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
                || CASE WHEN a.attcollation <> at.typcollation THEN ' COLLATE ' || quote_ident(co.collname) ELSE '' END,
@@ -33,7 +35,7 @@ QUERY = """
       END,
       obj_description(t.oid, 'pg_type')
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-    WHERE n.nspname = 'public'
+    WHERE {MANAGED}
       AND (t.typtype = 'r' OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'))
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
     ORDER BY t.typname"""

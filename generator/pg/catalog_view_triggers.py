@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from generator import qualnames
+
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -37,7 +39,7 @@ def create_trigger_sql(s: Any, key: tuple[str, str]) -> list[str]:
                   s.triggers[key], count=1)]
     comment = s.trigger_comments.get(key)
     if comment is not None:
-        out.append(f"COMMENT ON TRIGGER {_quote(name)} ON \"public\".{_quote(view)} IS "
+        out.append(f"COMMENT ON TRIGGER {_quote(name)} ON {qualnames.sql(view)} IS "
                    + "'" + comment.replace("'", "''") + "'")
     return out
 
@@ -53,9 +55,10 @@ _TRIGGER_STATEMENT = re.compile(
 
 
 def trigger_relation(sql: str) -> str | None:
-    """The bare relation name a CREATE/DROP TRIGGER statement is on, else None."""
+    """The relation a CREATE/DROP TRIGGER statement is on, as the snapshot names it (bare in
+    public, ``schema.name`` elsewhere), else None."""
     m = _TRIGGER_STATEMENT.match(sql)
     if not m:
         return None
-    parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', m["rel"])
-    return [a.replace('""', '"') if a else b for a, b in parts][-1]
+    parts = [a.replace('""', '"') if a else b for a, b in re.findall(r'"((?:[^"]|"")*)"|([^."]+)', m["rel"])]
+    return parts[-1] if len(parts) < 2 or parts[-2] == "public" else f"{parts[-2]}.{parts[-1]}"

@@ -14,24 +14,29 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from generator import qualnames
 from generator.pg import function_replace
+from generator.pg.catalog_schemas import MANAGED, qualified
 
-QUERY = """
-    SELECT c.relname, c.relkind, pg_get_viewdef(c.oid), obj_description(c.oid, 'pg_class'),
-           coalesce(c.reloptions, '{}'), c.relispopulated,
+QUERY = f"""
+    SELECT {qualified('c.relname')}, c.relkind, pg_get_viewdef(c.oid), obj_description(c.oid, 'pg_class'),
+           coalesce(c.reloptions, '{{}}'), c.relispopulated,
            coalesce((SELECT array_agg(a.attname || '=' || col_description(c.oid, a.attnum) ORDER BY a.attnum)
                      FROM pg_attribute a
                      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-                       AND col_description(c.oid, a.attnum) IS NOT NULL), '{}'),
-           coalesce((SELECT array_agg(DISTINCT t.relname || coalesce('.' || a.attname, ''))
+                       AND col_description(c.oid, a.attnum) IS NOT NULL), '{{}}'),
+           coalesce((SELECT array_agg(DISTINCT CASE WHEN tn.nspname = 'public' THEN t.relname
+                                                    ELSE tn.nspname || '.' || t.relname END
+                                      || coalesce('.' || a.attname, ''))
                      FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
                        AND d.refclassid = 'pg_class'::regclass
                      JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> c.oid
+                     JOIN pg_namespace tn ON tn.oid = t.relnamespace
                      LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
-                     WHERE r.ev_class = c.oid AND t.relnamespace = c.relnamespace), '{}')
+                     WHERE r.ev_class = c.oid AND tn.nspname !~ '^pg_' AND tn.nspname <> 'information_schema'), '{{}}')
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_depend d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype = 'e'
-    WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm') AND d.objid IS NULL"""
+    WHERE {MANAGED} AND c.relkind IN ('v', 'm') AND d.objid IS NULL"""
 
 @dataclass(frozen=True)
 class ViewState:
@@ -121,8 +126,9 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def qualified(name: str) -> str:
-    return f'"public".{quote(name)}'
+def qualified_sql(name: str) -> str:
+    """The view (or index) as SQL with its schema: ``"public"."v"``, ``"billing"."v"``."""
+    return qualnames.sql(name)
 
 
 def literal(text: str | None) -> str:
@@ -144,9 +150,8 @@ def order(views: dict[str, ViewState]) -> list[str]:
     def visit(name: str, path: frozenset[str]) -> None:
         if name in seen or name in path:
             return
-        for read in sorted(views[name].reads):
-            dep = read.split(".", 1)[0]
-            if dep in views and dep != name:
+        for dep in sorted(views):
+            if dep != name and reads_relation(views[name].reads, {dep}):
                 visit(dep, path | {name})
         seen.add(name)
         done.append(name)
@@ -156,7 +161,15 @@ def order(views: dict[str, ViewState]) -> list[str]:
     return done
 
 
+def reads_relation(reads: frozenset[str], relations: set[str]) -> bool:
+    """Whether ``reads`` (``relation`` and ``relation.column`` entries) names one of
+    ``relations`` (``billing.invoices`` holds a dot itself: never split at a dot)."""
+    return any(r in relations or any(r.startswith(rel + ".") for rel in relations) for r in reads)
+
+
 def create_index(name: str, definition: str) -> str:
+    """The index named as the snapshot keys it (``billing.ix_t_a``: created in its table's schema)."""
+    name = qualnames.bare(name)
     return re.sub(r"^CREATE (UNIQUE )?INDEX ON ", lambda m: f"CREATE {m.group(1) or ''}INDEX {quote(name)} ON ",
                   definition, count=1)
 
@@ -164,11 +177,11 @@ def create_index(name: str, definition: str) -> str:
 def comment_sql(name: str, v: ViewState, old: ViewState | None = None) -> list[str]:
     out = []
     if (old is None and v.comment is not None) or (old is not None and old.comment != v.comment):
-        out.append(f"COMMENT ON {keyword(v)} {qualified(name)} IS {literal(v.comment)}")
+        out.append(f"COMMENT ON {keyword(v)} {qualified_sql(name)} IS {literal(v.comment)}")
     new_cols, old_cols = dict(v.column_comments), dict(old.column_comments) if old else {}
     for column in sorted(set(new_cols) | set(old_cols)):
         if new_cols.get(column) != old_cols.get(column):
-            out.append(f"COMMENT ON COLUMN {qualified(name)}.{quote(column)} IS {literal(new_cols.get(column))}")
+            out.append(f"COMMENT ON COLUMN {qualified_sql(name)}.{quote(column)} IS {literal(new_cols.get(column))}")
     return out
 
 
@@ -176,10 +189,10 @@ def create_sql(name: str, v: ViewState, indexes: dict[str, tuple[str, str]], sna
     """CREATE, comments and indexes of one view as the snapshot has it; with ``snapshot``,
     the view's INSTEAD OF triggers too (generator.pg.catalog_view_triggers)."""
     if v.materialized:
-        out = [f"CREATE MATERIALIZED VIEW {qualified(name)} AS\n{v.definition}\nWITH {'DATA' if v.populated else 'NO DATA'}"]
+        out = [f"CREATE MATERIALIZED VIEW {qualified_sql(name)} AS\n{v.definition}\nWITH {'DATA' if v.populated else 'NO DATA'}"]
     else:
         options = ", ".join(f"{k} = {literal(val)}" for k, _, val in (o.partition("=") for o in v.options))
-        out = [f"CREATE VIEW {qualified(name)}{f' WITH ({options})' if options else ''} AS\n{v.definition}"]
+        out = [f"CREATE VIEW {qualified_sql(name)}{f' WITH ({options})' if options else ''} AS\n{v.definition}"]
     out += comment_sql(name, v)
     out += [create_index(i, d) for i, (t, d) in sorted(indexes.items()) if t == name]
     if snapshot is not None and not v.materialized:
@@ -190,7 +203,7 @@ def create_sql(name: str, v: ViewState, indexes: dict[str, tuple[str, str]], sna
 
 
 def drop_sql(name: str, v: ViewState) -> str:
-    return f"DROP {keyword(v)} {qualified(name)}"
+    return f"DROP {keyword(v)} {qualified_sql(name)}"
 
 
 @dataclass
@@ -216,7 +229,7 @@ def plan(changes: list[Any], live: Any, spec: Any) -> ViewPlan:
     changed_types = {c.name.split(" ")[-1] for c in changes if c.kind in ("enum", "domain", "type") and c.action != "added"}
     rebuilt_functions = function_replace.rebuilt(changes, live, spec) if hasattr(live, "functions") else []
     for name, v in lv.items():
-        if any(r in broken_columns or r.split(".", 1)[0] in broken_tables for r in v.reads):
+        if any(r in broken_columns for r in v.reads) or reads_relation(v.reads, broken_tables):
             drop.add(name)
         if rebuilt_functions and function_replace.calls(v.definition, rebuilt_functions):
             drop.add(name)  # a function it calls is dropped and re-created (generator.pg.function_replace)
@@ -226,7 +239,7 @@ def plan(changes: list[Any], live: Any, spec: Any) -> ViewPlan:
     while grew:  # and every view that reads a dropped view
         grew = False
         for name, v in lv.items():
-            if name not in drop and any(r.split(".", 1)[0] in drop for r in v.reads):
+            if name not in drop and reads_relation(v.reads, drop):
                 drop.add(name)
                 grew = True
     in_place: dict[str, list[str]] = {}
@@ -236,7 +249,7 @@ def plan(changes: list[Any], live: Any, spec: Any) -> ViewPlan:
             a, b = live.indexes.get(index), spec.indexes.get(index)
             if ((a and a[0] == name) or (b and b[0] == name)) and a != b:
                 if a is not None:
-                    sqls.append(f"DROP INDEX {qualified(index)}")
+                    sqls.append(f"DROP INDEX {qualified_sql(index)}")
                 if b is not None:
                     sqls.append(create_index(index, b[1]))
         if sqls:

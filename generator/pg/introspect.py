@@ -383,8 +383,8 @@ def read_database(conn: Any, schemas: list[str]) -> Database:
     db.domains = domains_from_rows(rows["domains"])
     db.composites, db.ranges = composites, ranges
     db.views = views_from_rows(rows["views"])
+    db.functions, db.triggers = introspect_functions.read(raw, schemas)  # other schemas': write_schemas.fold
     if "public" in schemas:
-        db.functions, db.triggers = introspect_functions.read(raw)
         db.access = catalog_access.read_database(raw)
     return db
 

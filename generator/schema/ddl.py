@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTableComment
 
+from generator import qualnames
 from generator.schema import access_ddl, functions_ddl, guards, index_forms_ddl, sequences_ddl
 from generator.schema.domains_ddl import create_domains
 from generator.schema.late_ddl import late_statements
@@ -37,6 +38,11 @@ def user_types_ddl(spec: Spec) -> list[str]:
 
 def ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
     """Every statement needed to create the spec's schema in an empty database, in order."""
+    with qualnames.known(spec.schemas):  # billing.touch is "billing"."touch" (generator.qualnames)
+        return _ddl_script(spec, metadata)
+
+
+def _ddl_script(spec: Spec, metadata: sa.MetaData | None = None) -> list[str]:
     md = metadata if metadata is not None else build_metadata(spec)
     dialect = ddl_dialect()
     out = namespaces.schema_ddl(spec)  # CREATE SCHEMA first: everything else may live in one

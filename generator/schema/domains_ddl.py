@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.compiler import compiles
 
+from generator import qualnames
 from generator.spec import naming
 from generator.spec.domains import DomainSpec, GeneratedSpec
 from generator.spec.model import Spec
@@ -24,7 +25,8 @@ from generator.spec.types import literal_sql
 
 def domain_type(name: str) -> pg.DOMAIN:
     """The column type that names domain ``name`` (created by ``create_domains``, not SQLAlchemy)."""
-    return pg.DOMAIN(name, sa.types.NullType(), create_type=False)
+    schema, bare = qualnames.split(name)  # billing.money_try: in schema billing
+    return pg.DOMAIN(bare, sa.types.NullType(), create_type=False, schema=None if schema == qualnames.PUBLIC else schema)
 
 
 class VirtualComputed(sa.Computed):
@@ -56,7 +58,7 @@ def create_domain_sql(spec: Spec, d: DomainSpec) -> str:
     """CREATE DOMAIN for ``d``: base type, COLLATE, DEFAULT, NOT NULL, named CHECKs."""
     q = naming.quote_ident
     assert d.ctype is not None, f"unvalidated spec: domain {d.name} has an unknown type"
-    parts = [f"CREATE DOMAIN {q(d.name)} AS {type_sql(d.ctype.sql(), d.ctype)}"]
+    parts = [f"CREATE DOMAIN {qualnames.ref(d.name)} AS {type_sql(d.ctype.sql(), d.ctype)}"]
     if d.collation:
         parts.append(f"COLLATE {q(d.collation)}")
     default = domain_default_sql(spec, d)
@@ -71,7 +73,7 @@ def create_domain_sql(spec: Spec, d: DomainSpec) -> str:
 def type_sql(text: str, ctype: Any) -> str:
     """A ColumnType as DDL: an enum's or domain's name quoted (it may be any identifier)."""
     if ctype.enum or ctype.domain:
-        return naming.quote_ident(ctype.base) + ("[]" if ctype.array else "")
+        return qualnames.ref(ctype.base) + ("[]" if ctype.array else "")
     return text
 
 
@@ -92,7 +94,7 @@ def create_domains(spec: Spec) -> list[str]:
     for d in spec.domains.values():
         out.append(create_domain_sql(spec, d))
         if d.comment:
-            out.append(f"COMMENT ON DOMAIN {naming.quote_ident(d.name)} IS {_literal(d.comment)}")
+            out.append(f"COMMENT ON DOMAIN {qualnames.ref(d.name)} IS {_literal(d.comment)}")
     return out
 
 

@@ -5,6 +5,7 @@ parsed in ``generator.spec.functions_sql``.
 
 from __future__ import annotations
 
+from generator.qualnames import ref
 from generator.spec.functions import FunctionSpec
 from generator.spec.functions_sql import (
     aggregate_identity,
@@ -72,7 +73,7 @@ def table_triggers(spec: Spec, table: str, only_guard: bool = False) -> list[str
             continue
         out.append(create_trigger(trig))
         if trig.comment:
-            out.append(comment_sql("TRIGGER", f"{quote_ident(trig.name)} ON {quote_ident(table)}", trig.comment))
+            out.append(comment_sql("TRIGGER", f"{quote_ident(trig.name)} ON {ref(table)}", trig.comment))
         state = enable_trigger(trig)
         if state:
             out.append(state)

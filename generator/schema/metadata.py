@@ -56,7 +56,10 @@ _ACTIONS = {"restrict": "RESTRICT", "cascade": "CASCADE", "set null": "SET NULL"
 
 def build_metadata(spec: Spec) -> sa.MetaData:
     """The whole schema as SQLAlchemy MetaData, in the spec's table order."""
-    with gc_paused():  # tens of thousands of SQLAlchemy objects: see gc_paused
+    from generator import qualnames
+
+    # qualnames.known: a domain or type in another schema is named with it (generator.qualnames)
+    with gc_paused(), qualnames.known(spec.schemas):  # tens of thousands of SQLAlchemy objects: see gc_paused
         md = sa.MetaData(naming_convention=dict(naming.NAMING_CONVENTION))
         md.info["spec"] = spec
         enums = {
@@ -214,6 +217,13 @@ def _index(t: sa.Table | None, ix: IndexSpec) -> sa.Index:
 
 def attach_extras(md: sa.MetaData, spec: Spec) -> None:
     """create_all/drop_all hooks for DDL outside SQLAlchemy's model."""
+    from generator import qualnames
+
+    with qualnames.known(spec.schemas):  # a type in another schema is "billing"."address"
+        _attach_extras(md, spec)
+
+
+def _attach_extras(md: sa.MetaData, spec: Spec) -> None:
     for name in spec.extensions:
         event.listen(md, "before_create", sa.DDL(guards.create_extension(name)))
     # sa.DDL text is a Python %-format string (DDL % context): "%%" is one "%" once formatted.

@@ -15,7 +15,9 @@ def _q(name: str) -> str:
 
 
 def _qualified(name: str) -> str:
-    return f"{_q(SCHEMA)}.{_q(name)}"
+    from generator import qualnames
+
+    return qualnames.sql(name)  # "public"."t", "billing"."t" (generator.qualnames)
 
 
 def literal(text: str | None) -> str:

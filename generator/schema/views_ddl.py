@@ -8,6 +8,7 @@ stays one SELECT after ``CREATE VIEW ... AS``; every name is quoted, every comme
 
 from __future__ import annotations
 
+from generator.qualnames import ref
 from generator.schema.index_forms_ddl import element_sql, params_sql
 from generator.spec.model import IndexSpec, Spec
 from generator.spec.naming import quote_ident as q
@@ -22,9 +23,9 @@ def _keyword(v: ViewSpec) -> str:
 def create_view(v: ViewSpec, or_replace: bool = False) -> str:
     sql = v.sql.strip()
     if v.materialized:
-        return f"CREATE MATERIALIZED VIEW {q(v.name)} AS\n{sql}\nWITH {'DATA' if v.with_data else 'NO DATA'}"
+        return f"CREATE MATERIALIZED VIEW {ref(v.name)} AS\n{sql}\nWITH {'DATA' if v.with_data else 'NO DATA'}"
     options = [f"{key} = true" for key in ("security_barrier", "security_invoker") if getattr(v, key)]
-    text = f"CREATE {'OR REPLACE ' if or_replace else ''}VIEW {q(v.name)}"
+    text = f"CREATE {'OR REPLACE ' if or_replace else ''}VIEW {ref(v.name)}"
     if options:
         text += f" WITH ({', '.join(options)})"
     text += f" AS\n{sql}"
@@ -36,14 +37,14 @@ def create_view(v: ViewSpec, or_replace: bool = False) -> str:
 def comment_sql(v: ViewSpec) -> list[str]:
     out = []
     if v.comment:
-        out.append(f"COMMENT ON {_keyword(v)} {q(v.name)} IS {quote_literal(v.comment)}")
+        out.append(f"COMMENT ON {_keyword(v)} {ref(v.name)} IS {quote_literal(v.comment)}")
     for column, comment in v.column_comments:
-        out.append(f"COMMENT ON COLUMN {q(v.name)}.{q(column)} IS {quote_literal(comment)}")
+        out.append(f"COMMENT ON COLUMN {ref(v.name)}.{q(column)} IS {quote_literal(comment)}")
     return out
 
 
 def index_sql(ix: IndexSpec) -> str:
-    text = f"CREATE {'UNIQUE ' if ix.unique else ''}INDEX {q(ix.name)} ON {q(ix.table)}"
+    text = f"CREATE {'UNIQUE ' if ix.unique else ''}INDEX {q(ix.name)} ON {ref(ix.table)}"
     if ix.using and ix.using != "btree":
         text += f" USING {q(ix.using)}"
     text += " (" + ", ".join(element_sql(c) for c in ix.columns) + ")"

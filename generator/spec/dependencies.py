@@ -25,6 +25,12 @@ from pglast.parser import ParseError
 from generator.spec.sql_fragments import _walk
 
 
+def canonical_of(schema: str | None, name: str) -> str:
+    """A name the SQL text writes, as the spec keys it: ``name`` or ``public.name`` is
+    ``name``, ``billing.name`` is ``billing.name`` (generator.spec.namespaces)."""
+    return name if schema in (None, "public") else f"{schema}.{name}"
+
+
 def _parse(text: str) -> list[Any]:
     try:
         return list(parse_sql(text))
@@ -38,7 +44,7 @@ def _expression_nodes(text: str) -> Iterator[Any]:
 
 
 def functions_called(texts: Iterable[str | None]) -> set[str]:
-    """Unqualified (or ``public.``) function names called in the expressions ``texts``."""
+    """Function names called in the expressions ``texts``, as the spec keys them."""
     out: set[str] = set()
     for text in texts:
         if not text:
@@ -46,8 +52,8 @@ def functions_called(texts: Iterable[str | None]) -> set[str]:
         for node in _expression_nodes(text):
             if isinstance(node, ast.FuncCall):
                 names = [getattr(n, "sval", "") for n in node.funcname]
-                if len(names) == 1 or (len(names) == 2 and names[0] == "public"):
-                    out.add(names[-1])
+                if len(names) in (1, 2):
+                    out.add(canonical_of(names[0] if len(names) == 2 else None, names[-1]))
     return out
 
 
@@ -63,8 +69,8 @@ def relations_read(body: str) -> set[str]:
     for node in _statement_nodes(body):
         if isinstance(node, ast.CommonTableExpr):
             ctes.add(node.ctename)
-        elif isinstance(node, ast.RangeVar) and node.schemaname in (None, "public"):
-            names.add(node.relname)
+        elif isinstance(node, ast.RangeVar) and node.relname:
+            names.add(canonical_of(node.schemaname, node.relname))
     return names - ctes
 
 
@@ -73,8 +79,8 @@ def _calls_in_statement(text: str) -> set[str]:
     for node in _statement_nodes(text):
         if isinstance(node, ast.FuncCall):
             names = [getattr(n, "sval", "") for n in node.funcname]
-            if len(names) == 1 or (len(names) == 2 and names[0] == "public"):
-                out.add(names[-1])
+            if len(names) in (1, 2):
+                out.add(canonical_of(names[0] if len(names) == 2 else None, names[-1]))
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
+from generator.qualnames import PUBLIC, ref, split
 from generator.spec.functions import AggregateSpec, ArgumentSpec, FunctionSpec, TriggerSpec
 from generator.spec.naming import quote_ident
 from generator.spec.types import quote_literal
@@ -37,13 +38,13 @@ def _arg(arg: ArgumentSpec) -> str:
 
 
 def signature(fn: FunctionSpec) -> str:
-    return f"{quote_ident(fn.name)}({', '.join(_arg(a) for a in fn.arguments)})"
+    return f"{ref(fn.name)}({', '.join(_arg(a) for a in fn.arguments)})"
 
 
 def identity(fn: FunctionSpec | AggregateSpec) -> str:
     """``name(type, ...)`` of the input arguments: what DROP and COMMENT ON name."""
     types = [a.type for a in fn.arguments if a.mode in ("in", "inout", "variadic")]
-    return f"{quote_ident(fn.name)}({', '.join(types)})"
+    return f"{ref(fn.name)}({', '.join(types)})"
 
 
 def _number(value: float) -> str:
@@ -106,29 +107,31 @@ def _one(sql: str, kind: type, name: str, what: str) -> None:
         same = stmt.trigname == name
     else:
         names = stmt.funcname if isinstance(stmt, ast.CreateFunctionStmt) else stmt.defnames
-        same = len(names or ()) == 1 and names[0].sval == name
+        schema, bare = split(name)  # billing.touch: the parsed name is ("billing", "touch")
+        want = (bare,) if schema == PUBLIC else (schema, bare)
+        same = tuple(n.sval for n in names or ()) == want
     if not same:
         raise StatementProblem(f"{what} does not stay one statement about {name!r}")
 
 
 def create_aggregate(agg: AggregateSpec) -> str:
     args = ", ".join(a.type for a in agg.arguments) or "*"
-    opts = [f"SFUNC = {quote_ident(agg.sfunc)}", f"STYPE = {agg.stype}"]
+    opts = [f"SFUNC = {ref(agg.sfunc)}", f"STYPE = {agg.stype}"]
     if agg.finalfunc:
-        opts.append(f"FINALFUNC = {quote_ident(agg.finalfunc)}")
+        opts.append(f"FINALFUNC = {ref(agg.finalfunc)}")
     if agg.combinefunc:
-        opts.append(f"COMBINEFUNC = {quote_ident(agg.combinefunc)}")
+        opts.append(f"COMBINEFUNC = {ref(agg.combinefunc)}")
     if agg.initcond is not None:
         opts.append(f"INITCOND = {quote_literal(agg.initcond)}")
     if agg.parallel:
         opts.append(f"PARALLEL = {agg.parallel.upper()}")
-    sql = f"CREATE AGGREGATE {quote_ident(agg.name)}({args}) ({', '.join(opts)})"
+    sql = f"CREATE AGGREGATE {ref(agg.name)}({args}) ({', '.join(opts)})"
     _one(sql, ast.DefineStmt, agg.name, "the aggregate")
     return sql
 
 
 def aggregate_identity(agg: AggregateSpec) -> str:
-    return f"{quote_ident(agg.name)}({', '.join(a.type for a in agg.arguments) or '*'})"
+    return f"{ref(agg.name)}({', '.join(a.type for a in agg.arguments) or '*'})"
 
 
 _ENABLE = {"always": "ENABLE ALWAYS", "replica": "ENABLE REPLICA", "disabled": "DISABLE", "origin": "ENABLE"}
@@ -142,7 +145,7 @@ def create_trigger(trig: TriggerSpec, relation: str | None = None) -> str:
         else:
             events.append(e.upper())
     parts = [f"CREATE {'CONSTRAINT ' if trig.constraint else ''}TRIGGER {quote_ident(trig.name)}",
-             f"{trig.timing.upper()} {' OR '.join(events)} ON {relation or quote_ident(trig.table)}"]
+             f"{trig.timing.upper()} {' OR '.join(events)} ON {relation or ref(trig.table)}"]
     if trig.constraint:
         parts.append("DEFERRABLE" if trig.deferrable else "NOT DEFERRABLE")
         parts.append("INITIALLY DEFERRED" if trig.initially_deferred else "INITIALLY IMMEDIATE")
@@ -157,7 +160,7 @@ def create_trigger(trig: TriggerSpec, relation: str | None = None) -> str:
     if trig.when is not None:
         parts.append(f"WHEN ({trig.when})")
     args = ", ".join(quote_literal(a) for a in trig.arguments)
-    parts.append(f"EXECUTE FUNCTION {quote_ident(trig.function)}({args})")
+    parts.append(f"EXECUTE FUNCTION {ref(trig.function)}({args})")
     sql = " ".join(parts)
     _one(sql, ast.CreateTrigStmt, trig.name, "the trigger")
     return sql
@@ -167,7 +170,7 @@ def enable_trigger(trig: TriggerSpec, relation: str | None = None) -> str | None
     """ALTER TABLE ... ENABLE/DISABLE TRIGGER for a state other than the default (origin)."""
     if trig.enabled == "origin":
         return None
-    return f"ALTER TABLE {relation or quote_ident(trig.table)} {_ENABLE[trig.enabled]} TRIGGER {quote_ident(trig.name)}"
+    return f"ALTER TABLE {relation or ref(trig.table)} {_ENABLE[trig.enabled]} TRIGGER {quote_ident(trig.name)}"
 
 
 def comment_sql(kind: str, target: str, comment: str | None) -> str:

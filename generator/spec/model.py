@@ -23,7 +23,14 @@ from generator.spec.functions import (
     build_triggers,
 )
 from generator.spec.index_forms import ExclusionSpec, build_exclusions, item_fields, with_params
-from generator.spec.namespaces import SchemaSpec, build_schemas, canonical, declared
+from generator.spec.namespaces import (
+    SchemaSpec,
+    build_schemas,
+    canonical,
+    canonical_keys,
+    canonical_triggers,
+    declared,
+)
 from generator.spec.partitions import (
     PartitionBy,
     PartitionSpec,
@@ -323,7 +330,8 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         for name, (key, body) in raw_tables.items()
     }
     tables = {name: _with_foreign_keys(t, raw_tables[name][1], tables, in_schemas) for name, t in tables.items()}
-    functions, triggers = build_functions(data), build_triggers(data)
+    functions = canonical_keys(build_functions(data), in_schemas)
+    triggers = canonical_triggers(build_triggers(data), in_schemas)
     append_only.expand(tables, functions, triggers)  # append_only: true is a function and two triggers
     return Spec(
         version=data.get("version", 1),
@@ -335,11 +343,11 @@ def build_spec(data: dict[str, Any], file: str = "schema.yaml") -> Spec:
         raw=data,
         unmanaged=build_unmanaged(data),
         sequences=build_sequences(data),
-        domains=domains,
-        types=build_types(data, enum_names),
-        views=build_views(data, _index),
+        domains=canonical_keys(domains, in_schemas),
+        types=canonical_keys(build_types(data, enum_names), in_schemas),
+        views=canonical_keys(build_views(data, _index), in_schemas),
         functions=functions,
-        aggregates=build_aggregates(data),
+        aggregates=canonical_keys(build_aggregates(data), in_schemas),
         triggers=triggers,
         access=build_access(data),
         schemas=build_schemas(data),

@@ -16,8 +16,10 @@ Canonical names: an object in ``public`` is named by its bare name (``customers`
 ``public.customers`` means the same), one elsewhere by ``schema.name``. The catalog
 (``generator.pg.catalog_schemas``) names what it reads the same way, so the two compare.
 
-Built so far for tables (with their columns, keys, checks, indexes and foreign keys) and
-enums; every other kind refuses a key in another schema with one line (``BUILT_KINDS``).
+Built for tables (with their columns, keys, checks, indexes, triggers and foreign keys),
+enums and sequences (``BUILT_KINDS``), and for domains, composite/range types, views,
+functions and aggregates (``OTHER_KINDS``: keyed by canonical name, ``canonical_keys``;
+their SQL splits names with ``generator.qualnames``).
 Pure: no SQLAlchemy, no database.
 """
 
@@ -37,9 +39,9 @@ if TYPE_CHECKING:
 PUBLIC = "public"
 # Top-level keys whose entries may live in another schema (the rest refuse such a key).
 BUILT_KINDS = ("tables", "enums", "sequences")
-OTHER_KINDS = ("domains", "types", "views", "functions", "aggregates")
+OTHER_KINDS = ("domains", "types", "views", "functions", "aggregates")  # built too (key rule only)
 # What a table in another schema cannot have yet (the hand-written DDL of these names public).
-_TABLE_FEATURES_PUBLIC_ONLY = ("append_only", "hash_chain", "partition_by", "partitions", "inherits", "triggers")
+_TABLE_FEATURES_PUBLIC_ONLY = ("append_only", "hash_chain", "partition_by", "partitions", "inherits")
 # Schemas PostgreSQL owns: never declared in a spec.
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
@@ -83,6 +85,31 @@ def canonical(key: str, schemas: frozenset[str] | set[str]) -> str:
     """The canonical name of a spec key: bare in public, ``schema.name`` elsewhere."""
     schema, name = split(key, schemas)
     return name if schema == PUBLIC else f"{schema}.{name}"
+
+
+def canonical_keys(items: dict[str, Any], schemas: frozenset[str]) -> dict[str, Any]:
+    """``items`` (views, functions, aggregates, domains, types: dataclasses with a ``name``,
+    keyed by their spec key) keyed and named by canonical name: ``public.v`` is ``v``,
+    ``billing.v`` stays ``billing.v``. Their ``path`` keeps the key as written."""
+    from dataclasses import replace
+
+    out: dict[str, Any] = {}
+    for key, item in items.items():
+        name = canonical(key, schemas)
+        out.setdefault(name, item if name == item.name else replace(item, name=name))
+    return out
+
+
+def canonical_triggers(triggers: dict[str, tuple[Any, ...]], schemas: frozenset[str]) -> dict[str, tuple[Any, ...]]:
+    """Triggers by the canonical name of their relation, each naming its relation and its
+    function canonically (``function: public.touch`` is ``touch``)."""
+    from dataclasses import replace
+
+    out: dict[str, tuple[Any, ...]] = {}
+    for key, items in triggers.items():
+        table = canonical(key, schemas)
+        out.setdefault(table, tuple(replace(t, table=table, function=canonical(t.function, schemas)) for t in items))
+    return out
 
 
 def split_in(spec: Any, name: str) -> tuple[str | None, str]:
@@ -143,9 +170,6 @@ def check_schemas(spec: Any, source: Source) -> Iterator[Problem]:
                     yield source.problem((kind, key), f"{kind} {key}: schema {prefix} is not declared "
                                          f"(add it under schemas: {{{prefix}: {{}}}}, or rename the key)", key=True)
                 continue
-            if kind in OTHER_KINDS and schema != PUBLIC:
-                yield source.problem((kind, key), f"{kind} {key}: objects outside public are built for tables, "
-                                     f"enums and sequences only so far; keep this one in public", key=True)
     yield from _tables(spec, data, schemas, source, verbatim)
     for e in spec.unmanaged:  # checks._unmanaged covers public; here what the spec defines in a schema
         if split_in(spec, e.name)[0] is not None and (e.name in spec.tables or e.name in spec.enums

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from generator import qualnames
 from generator.spec import naming
 from generator.spec.source import Path
 from generator.spec.types import ColumnType, TypeProblem, parse_type
@@ -135,7 +136,7 @@ def create_type_sql(t: TypeSpec) -> str:
     q = naming.quote_ident
     if t.kind == "composite":
         attrs = ", ".join(f"{q(a.name)} {a.ctype.sql() if a.ctype else a.type_text}{collate_sql(a.collation)}" for a in t.attributes)
-        return f"CREATE TYPE {q(t.name)} AS ({attrs})"
+        return f"CREATE TYPE {qualnames.ref(t.name)} AS ({attrs})"
     assert t.subtype is not None and t.subtype.ctype is not None
     options = [f"SUBTYPE = {t.subtype.ctype.sql()}"]
     if t.subtype_opclass:
@@ -144,13 +145,13 @@ def create_type_sql(t: TypeSpec) -> str:
         options.append(f"COLLATION = {q(t.subtype.collation)}")
     if t.subtype_diff:
         options.append(f"SUBTYPE_DIFF = {qualified_name(t.subtype_diff)}")
-    return f"CREATE TYPE {q(t.name)} AS RANGE ({', '.join(options)})"
+    return f"CREATE TYPE {qualnames.ref(t.name)} AS RANGE ({', '.join(options)})"
 
 
 def type_comment_sql(t: TypeSpec) -> str | None:
     from generator.spec.types import quote_literal
 
-    return f"COMMENT ON TYPE {naming.quote_ident(t.name)} IS {quote_literal(t.comment)}" if t.comment else None
+    return f"COMMENT ON TYPE {qualnames.ref(t.name)} IS {quote_literal(t.comment)}" if t.comment else None
 
 
 def types_in_order(types: dict[str, TypeSpec]) -> list[TypeSpec]:

@@ -97,7 +97,8 @@ def _check(text: str) -> None:
 
 
 def relations_read(text: str) -> set[str]:
-    """The unqualified (or ``public.``) relation names the query reads, CTE names left out;
+    """The relation names the query reads as the spec keys them (``billing.invoices``; bare in
+    public), CTE names left out;
     empty when the query does not parse (check_view_sql reports that)."""
     try:
         stmts = parse_sql(text)
@@ -108,6 +109,6 @@ def relations_read(text: str) -> set[str]:
     for node in _walk(stmts):
         if isinstance(node, ast.CommonTableExpr):
             ctes.add(node.ctename)
-        elif isinstance(node, ast.RangeVar) and node.schemaname in (None, "public"):
-            names.add(node.relname)
+        elif isinstance(node, ast.RangeVar) and node.relname:
+            names.add(node.relname if node.schemaname in (None, "public") else f"{node.schemaname}.{node.relname}")
     return names - ctes

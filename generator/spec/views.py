@@ -166,7 +166,7 @@ def check_views(spec: Any, source: Source) -> Iterator[Problem]:
         except ViewSqlProblem as exc:
             bad_sql = True
             yield source.problem(v.path + ("sql",), f"{where}: {exc}")
-        raw = (spec.raw.get("views") or {}).get(v.name) or {}
+        raw = (spec.raw.get("views") or {}).get(v.path[1] if len(v.path) > 1 else v.name) or {}  # the key as written
         for key in (MATERIALIZED_ONLY if not v.materialized else PLAIN_ONLY):
             if key in raw:
                 other = "materialized views" if not v.materialized else "plain views (not materialized)"

@@ -175,7 +175,9 @@ def test_schema_option_reads_only_those_schemas(source_of, pg: LocalServer, run_
     run = run_cli("import", "--db", url, "--dev-db", pg.url(), "--schema", "public", "--skip-unsupported")
     assert run.code == 0, run.output
     assert "# Schemas not read (not named by --schema): person, sales\n" in run.stdout
-    assert "round trip proven; 1 object skipped" in run.stderr
+    assert "round trip proven; 2 objects skipped" in run.stderr
+    # the trigger of public.address calls sales.touch_modified, in a schema not read
+    assert "#   - trigger public.address.address_touch: its function sales.touch_modified is not one the spec writes" in run.stdout
 
 
 KINDS_SQL = """
@@ -262,4 +264,6 @@ def test_a_named_not_null_makes_its_table_unsupported_on_18(pg18: LocalServer, r
         run = run_cli("import", "--db", url, "--dev-db", pg18.url(), "--skip-unsupported")
         assert run.code == 0, run.output
         assert "#   - table public.a: NOT NULL constraint x_required" in run.stdout
-        assert "round trip proven; 1 object skipped" in run.stderr
+        assert "round trip proven; 2 objects skipped" in run.stderr
+    # the trigger of public.address calls sales.touch_modified, in a schema not read
+    assert "#   - trigger public.address.address_touch: its function sales.touch_modified is not one the spec writes" in run.stdout

@@ -85,18 +85,6 @@ def test_a_reference_to_an_undeclared_schema_is_an_error() -> None:
     assert any("schema sales of sales.customers is not declared" in p for p in problems), problems
 
 
-@pytest.mark.parametrize("kind, body", [
-    ("aggregates", "billing.total: {}"),
-    ("views", "billing.open: {sql: \"SELECT 1 AS one\"}"),
-    ("domains", "billing.code: {type: text}"),
-])
-def test_kinds_not_built_outside_public_refuse_a_qualified_key_with_one_line(kind: str, body: str) -> None:
-    text = SPEC + f"{kind}:\n  {body}\n"
-    problems = [p for p in _problems(text) if "outside public" in p]
-    assert len(problems) == 1, _problems(text)
-    assert f"{kind} billing." in problems[0] and "keep this one in public" in problems[0]
-
-
 def test_a_sequence_in_a_schema_is_created_and_owned_there() -> None:
     text = SPEC.replace("      currency: {type: billing.currency}\n", "      currency: {type: billing.currency}\n      n: {type: bigint}\n")
     text += "sequences:\n  billing.invoice_no: {start: 10, owned_by: billing.invoices.n, comment: Numbers.}\n"

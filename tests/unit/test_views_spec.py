@@ -58,8 +58,8 @@ def test_anything_but_one_select_is_refused(sql: str, reason: str) -> None:
     assert reason in str(err.value)
 
 
-def test_relations_read_leaves_out_ctes_and_other_schemas() -> None:
-    assert relations_read("WITH c AS (SELECT * FROM t1) SELECT * FROM c JOIN public.v2 ON true JOIN s.x ON true") == {"t1", "v2"}
+def test_relations_read_leaves_out_ctes_and_names_other_schemas_qualified() -> None:
+    assert relations_read("WITH c AS (SELECT * FROM t1) SELECT * FROM c JOIN public.v2 ON true JOIN s.x ON true") == {"t1", "v2", "s.x"}
 
 
 def test_options_go_with_their_kind_of_view() -> None:
