@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.pg.catalog import Change, Snapshot
-from generator.pg.catalog_schemas import READ_SEARCH_PATH
 
 FORMAT_VERSION = 1
 
@@ -118,11 +117,6 @@ class DiffReport:
                 "-- a value added with ALTER TYPE ... ADD VALUE cannot be used in the same transaction.",
                 "",
             ]
-        if self.statements and header:
-            # view queries, trigger and function definitions name public's objects bare (the
-            # catalogs are read with search_path = public: generator.pg.catalog_schemas); the
-            # script pins the same path, so it applies whatever search_path the database sets
-            lines.append(f"SET search_path = {READ_SEARCH_PATH};")
         if self.statements:
             lines += [terminated(sql) for sql in self.preamble]
         note = ""
