@@ -158,7 +158,9 @@ def test_enum_created_dropped_and_recommented() -> None:
     work = enums({"old_kind": ("a",), "job_status": ("queued",)}, {"old_kind": "Old.", "job_status": "Before."})
     target = enums({"job_status": ("queued",), "new_kind": ("x", "y")}, {"job_status": "After.", "new_kind": "New."})
     spec = spec_of("job_status:\n  comment: After.\n  values: [queued]\nnew_kind:\n  comment: New.\n  values: [x, y]\n")
-    ops_ = plan(work, target, spec)
+    # these snapshots hold no ACLs, so the access ops would revoke PUBLIC's USAGE a catalog
+    # always shows (acldefault): they are not what this test is about
+    ops_ = [op for op in plan(work, target, spec) if type(op).__name__ != "DDLOp"]
     assert [type(op) for op in ops_] == [x.SetEnumCommentOp, x.CreateEnumOp, x.DropEnumOp]  # in spec order
     comment, create, drop = ops_
     assert (create.name, create.values, create.comment) == ("new_kind", ["x", "y"], "New.")
@@ -186,7 +188,8 @@ def test_order_of_the_upgrade() -> None:
     )
     marker = ops.AddColumnOp("jobs", sa.Column("note", sa.Text))
     renamed = x.RenameColumnOp("jobs", "n", "m")
-    ops_ = plan(work, target, spec, body=[marker], prepend=[renamed])
+    ops_ = [op for op in plan(work, target, spec, body=[marker], prepend=[renamed])
+            if type(op).__name__ != "DDLOp"]  # these snapshots hold no ACLs (see test_enum_created_dropped_and_recommented)
     assert [type(op).__name__ for op in ops_] == [
         "RenameColumnOp", "AddEnumValueOp", "DropConstraintOp", "CreateExtensionOp", "CreateEnumOp",
         # issue 18: a CHECK on an existing table is added NOT VALID, then validated
