@@ -230,7 +230,8 @@ def trigger_body(t: Any, functions: dict[str, Any], guards: set[str]) -> tuple[d
     """The spec entry of a table's trigger, or (None, why not)."""
     if t.name in guards:
         return None, GUARD
-    if t.function_schema != "public" or t.function not in functions:
+    built_in = t.function_schema == "pg_catalog"  # PostgreSQL's own trigger functions (tsvector_update_trigger, ...)
+    if not built_in and (t.function_schema != "public" or t.function not in functions):
         return None, f"its function {t.function_schema}.{t.function} is not one the spec writes"
     try:
         (raw,) = parse_sql(t.definition)
@@ -245,7 +246,7 @@ def trigger_body(t: Any, functions: dict[str, Any], guards: set[str]) -> tuple[d
     body["level"] = "row" if s.row else "statement"
     if s.whenClause is not None:
         body["when"] = _text(s.whenClause)
-    body["function"] = t.function
+    body["function"] = f"pg_catalog.{t.function}" if built_in else t.function
     if s.args:
         body["arguments"] = [a.sval for a in s.args]
     refs = {("new_table" if r.isNew else "old_table"): r.name for r in s.transitionRels or ()}

@@ -137,6 +137,17 @@ def aggregate_identity(agg: AggregateSpec) -> str:
 _ENABLE = {"always": "ENABLE ALWAYS", "replica": "ENABLE REPLICA", "disabled": "DISABLE", "origin": "ENABLE"}
 
 
+BUILT_IN = "pg_catalog."  # a trigger may execute PostgreSQL's own trigger functions (tsvector_update_trigger, ...)
+
+
+def trigger_function_sql(name: str) -> str:
+    """A trigger's ``function:`` as SQL: ``pg_catalog."name"`` for a built-in one, else the
+    spec's function with its schema (generator.qualnames)."""
+    if name.startswith(BUILT_IN):
+        return "pg_catalog." + quote_ident(name[len(BUILT_IN):])
+    return ref(name)
+
+
 def create_trigger(trig: TriggerSpec, relation: str | None = None) -> str:
     events = []
     for e in trig.events:
@@ -160,7 +171,7 @@ def create_trigger(trig: TriggerSpec, relation: str | None = None) -> str:
     if trig.when is not None:
         parts.append(f"WHEN ({trig.when})")
     args = ", ".join(quote_literal(a) for a in trig.arguments)
-    parts.append(f"EXECUTE FUNCTION {ref(trig.function)}({args})")
+    parts.append(f"EXECUTE FUNCTION {trigger_function_sql(trig.function)}({args})")
     sql = " ".join(parts)
     _one(sql, ast.CreateTrigStmt, trig.name, "the trigger")
     return sql

@@ -18,7 +18,7 @@ from generator.pg.database import libpq_url, scratch_database
 from generator.pg.server import LocalServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "import_corpus"
-SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop", "shopfloor", "bookings", "partitions", "tenantevents", "rentalchain", "saasapp", "enterprise", "sensornet", "reporting", "dvdrental", "appfuncs", "tenantacl", "schemas"]
+SUPPORTED = ["filmrental", "musicstore", "northwind", "large", "hostile", "sequences", "domainshop", "shopfloor", "bookings", "partitions", "tenantevents", "rentalchain", "saasapp", "enterprise", "sensornet", "reporting", "dvdrental", "appfuncs", "tenantacl", "schemas", "pagilalike", "authprofiles"]
 REFUSED = {
     "leftovers": {
         "function public.feed_rate(rpm integer)",

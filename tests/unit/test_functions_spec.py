@@ -84,6 +84,17 @@ def test_caller_search_path_is_the_explicit_way_to_keep_a_definer_unpinned() -> 
     assert "SECURITY DEFINER" in definer and "search_path" not in definer
 
 
+def test_a_trigger_may_execute_a_built_in_trigger_function() -> None:
+    trigger = ("{name: t, timing: before, events: [insert, update], function: pg_catalog.tsvector_update_trigger, "
+               "arguments: [fts, pg_catalog.english, title]}")
+    assert problems(trigger) == []
+    script = ddl_script(parse_spec(BASE + "      - " + trigger + "\n"))
+    create = next(s for s in script if s.startswith('CREATE TRIGGER "t"'))
+    assert "EXECUTE FUNCTION pg_catalog.\"tsvector_update_trigger\"('fts', 'pg_catalog.english', 'title')" in create
+    assert any("is not a function of the spec" in m for m in problems("{name: t, timing: before, events: [update], "
+                                                                       "function: other.tsvector_update_trigger}"))
+
+
 def test_a_valid_trigger_has_no_problem_and_its_ddl_comes_after_its_table() -> None:
     assert problems("{name: t, timing: after, events: [delete], level: statement, referencing: {old_table: o}, "
                     "function: touch, enabled: disabled, arguments: [\"50%\"]}") == []
