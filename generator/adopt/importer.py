@@ -133,7 +133,7 @@ def header_lines(plan: ImportPlan) -> list[str]:
     if plan.excluded:
         lines.append(f"Excluded: {len(plan.excluded)} table{'s' if len(plan.excluded) != 1 else ''}:")
         lines += [f"  - table {name}" + (" (Alembic's revision table; schemactl's migrations keep their own)"
-                                         if name in (ALEMBIC_TABLE, f"public.{ALEMBIC_TABLE}") else " (--exclude)")
+                                         if name in (ALEMBIC_TABLE, f"public.{ALEMBIC_TABLE}") else "")
                   for name in plan.excluded]
     lines.append("")
     return lines
