@@ -356,18 +356,25 @@ def connect_read_only(url: str, *, missing_ok: bool = False) -> Engine | None:
 SNAPSHOT_OPTIONS = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
 
 
-def _read_live(live_url: str) -> Inspection:
+def _read_live(live_url: str, shortcut: Shortcut | None = None) -> Inspection | None:
     """Connect read-only and inspect (runs in the worker thread), in one REPEATABLE READ
     READ ONLY transaction: our catalog snapshot and every query of migra's inspector read the
     same snapshot of the catalog, so a migration committing meanwhile is seen whole or not
-    at all (the SQL never mixes the two states)."""
+    at all (the SQL never mixes the two states).
+
+    With ``shortcut``: the catalog fingerprint first (same transaction); None, nothing
+    inspected, when it equals the cached spec database's (``Shortcut``)."""
     engine = connect_read_only(live_url)
     try:
         with _reading("the live database"), engine.connect() as conn:
             conn = conn.execution_options(**SNAPSHOT_OPTIONS)
             with conn.begin():
+                if shortcut is not None and shortcut.live_equals_spec(conn):
+                    return None
                 return inspect(conn)  # every managed schema (catalog_schemas)
     finally:
+        if shortcut is not None:
+            shortcut.live_done()
         engine.dispose()
 
 
@@ -419,9 +426,12 @@ def _noop(_: str) -> None:
 # ------------------------------------------------------------ the spec's database, kept
 
 
-def _read_kept_spec(url: str, timings: dict[str, float]) -> Inspection | None:
+def _read_kept_spec(
+    url: str, timings: dict[str, float], shortcut: Shortcut | None = None
+) -> Inspection | None | bool:
     """Inspect the kept spec database at ``url`` (read-only); None when it is gone (dropped
-    between the store's answer and this connection)."""
+    between the store's answer and this connection); True, nothing inspected, when its
+    catalog fingerprint equals the live database's (``Shortcut``)."""
     t0 = time.perf_counter()
     engine = connect_read_only(url, missing_ok=True)
     if engine is None:
@@ -429,6 +439,9 @@ def _read_kept_spec(url: str, timings: dict[str, float]) -> Inspection | None:
     try:
         with _reading("the cached spec database"), engine.connect() as conn:
             t1 = time.perf_counter()
+            if shortcut is not None and shortcut.spec_equals_live(conn):
+                timings["spec_connect"] = round(t1 - t0, 3)
+                return True
             inspection = inspect(conn)  # every managed schema (catalog_schemas)
             timings["spec_connect"], timings["spec_inspect"] = (
                 round(t1 - t0, 3),
@@ -446,7 +459,8 @@ def _spec_side(
     keep: int,
     check_live: Callable[[], None],
     progress: Progress = _noop,
-) -> tuple[Inspection, str]:
+    shortcut: Shortcut | None = None,
+) -> tuple[Inspection | None, str]:
     """The spec, inspected: from its kept database on the dev server when there is one
     (``"hit"``), else built into the store (``generator.pg.dbcache``, the database ``generate``
     uses too) and inspected while it is built (``"built"``); a spec without a key, or ``keep``
@@ -460,6 +474,8 @@ def _spec_side(
         built: list[Inspection] = []
 
         def build(url: str) -> None:
+            if shortcut is not None:
+                shortcut.spec_done()  # built now: the live side inspects at once
             check_live()
             built.append(_build_spec(url, spec, timings))
 
@@ -471,10 +487,14 @@ def _spec_side(
             if now:
                 timings["spec_built"] = round(time.perf_counter() - t0, 3)
                 return built[0], "built"
-            found = _read_kept_spec(with_database(dev_url, name), timings)
-            if found is not None:
+            found = _read_kept_spec(with_database(dev_url, name), timings, shortcut)
+            if found is True:  # the same catalog as the live database's: nothing to compare
+                return None, "hit"
+            if isinstance(found, Inspection):
                 return found, "hit"
         raise DatabaseError(f"the cached spec database {name} was dropped while this diff read it", "run it again")
+    if shortcut is not None:
+        shortcut.spec_done()
     t0 = time.perf_counter()
     with scratch_database(dev_url, prefix=SCRATCH_PREFIX) as scratch_url:
         timings["scratch_created"] = round(time.perf_counter() - t0, 3)
@@ -516,9 +536,10 @@ def run_diff(
     started = time.perf_counter()
     timings: dict[str, float] = {}
     progress("reading the live database and the spec")
+    shortcut = Shortcut(timings)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-live") as pool:
         # the live side (connect, inspect) runs beside the spec side (read or build, inspect)
-        live_future = pool.submit(_timed, timings, "live", _read_live, live_url)
+        live_future = pool.submit(_timed, timings, "live", _read_live, live_url, shortcut)
 
         def check_live() -> None:  # a live connection error: say so before building the spec
             if live_future.done():
@@ -526,7 +547,10 @@ def run_diff(
 
         t0 = time.perf_counter()
         keep = dbcache.KEEP if keep_cached is None else keep_cached
-        target, cache = _spec_side(dev_url, spec, timings, keep, check_live, progress)
+        try:
+            target, cache = _spec_side(dev_url, spec, timings, keep, check_live, progress, shortcut)
+        finally:
+            shortcut.spec_done()  # the live side never waits for a spec fingerprint that will not come
         timings["spec"] = round(time.perf_counter() - t0, 3)
         progress("reading the live database")
         live = live_future.result()
@@ -537,11 +561,81 @@ def run_diff(
 
             loaded = spec if not isinstance(spec, SpecDDL) else spec.spec
             unmanaged = loaded.unmanaged if loaded is not None else ()
-        report = _compare(live, target, live_url, dev_url, timings, unmanaged)
+        if live is None or target is None:  # equal fingerprints: no drift (generator.pg.fingerprint)
+            report = _in_sync_report(live_url, dev_url, timings, shortcut, unmanaged)
+        else:
+            report = _compare(live, target, live_url, dev_url, timings, unmanaged)
         report.spec_cache = cache
         timings["compare"] = round(time.perf_counter() - t0, 3)
     timings["total"] = round(time.perf_counter() - started, 3)
     return report
+
+
+class Shortcut:
+    """The fingerprint shortcut of a diff (``generator.pg.fingerprint``): the live side (the
+    worker thread) and the kept spec database (the main thread) each read their catalog
+    fingerprint first and hand it to the other; when both are equal neither side is
+    inspected, and the answer is "no drift". A spec built (or scratch) this run is never
+    fingerprinted: ``spec_done`` releases the live side to inspect as before."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        from concurrent.futures import Future
+
+        self.timings = timings
+        self.live: Future[str | None] = Future()
+        self.spec: Future[str | None] = Future()
+        self.versions: dict[str, str] = {}
+
+    def _read(self, conn: Any, side: str) -> str:
+        from generator.pg.fingerprint import fingerprint
+
+        t0 = time.perf_counter()
+        found = fingerprint(conn)
+        info = conn.dialect.server_version_info or ()
+        self.versions[side] = ".".join(str(p) for p in info[:2])
+        self.timings[f"{side}_fingerprint"] = round(time.perf_counter() - t0, 3)
+        return found
+
+    def live_equals_spec(self, conn: Any) -> bool:
+        try:
+            mine = self._read(conn, "live")
+        except BaseException:
+            self.live_done()
+            raise
+        self.live.set_result(mine)
+        return self.spec.result() == mine  # None: the spec side is not fingerprinted
+
+    def spec_equals_live(self, conn: Any) -> bool:
+        mine = self._read(conn, "spec")
+        self.spec.set_result(mine)
+        equal = self.live.result() == mine
+        if equal:
+            self.timings["fingerprint_equal"] = 1.0
+        return equal
+
+    def live_done(self) -> None:
+        if not self.live.done():
+            self.live.set_result(None)
+
+    def spec_done(self) -> None:
+        if not self.spec.done():
+            self.spec.set_result(None)
+
+
+def _in_sync_report(
+    live_url: str, dev_url: str, timings: dict[str, float], shortcut: Shortcut,
+    unmanaged: tuple[UnmanagedSpec, ...],
+) -> DiffReport:
+    """The report of a diff whose two catalogs fingerprint equal: what ``_compare`` returns
+    for two equal catalogs (no change, no statement)."""
+    from generator.drift.report import DiffReport
+    from generator.pg.database import mask_url
+
+    return DiffReport(
+        database=mask_url(live_url), dev_database=mask_url(dev_url), engine=engine_version(),
+        server_versions={"database": shortcut.versions.get("live", ""), "dev": shortcut.versions.get("spec", "")},
+        timings=timings, unmanaged=list(unmanaged),
+    )
 
 
 def _compare(
