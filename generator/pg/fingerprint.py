@@ -45,13 +45,10 @@ _USER_NS = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'"
 _IGNORED = "('alembic_version', 'alembic_version_pkc')"
 
 
-def _ident(classid: str, objid: str, subid: str = "0") -> str:
-    """An OID reference as the object's identity (schema-qualified name), '' for none."""
-    return f"coalesce((pg_identify_object({classid}, {objid}, {subid})).identity, '')"
-
-
 def _rel(oid: str) -> str:
-    return f"CASE WHEN {oid} = 0 THEN '' ELSE {_ident(chr(39) + 'pg_class' + chr(39) + '::regclass', oid)} END"
+    """A relation's name (``regclass``: bare in public, schema-qualified elsewhere, under the
+    pinned search_path), '' for none."""
+    return f"CASE WHEN {oid} = 0 THEN '' ELSE {oid}::regclass::text END"
 
 
 def _typ(oid: str, mod: str = "NULL") -> str:
@@ -191,10 +188,13 @@ PARTS: dict[str, str] = {
              'server': '(SELECT s.srvname::text FROM pg_foreign_server s WHERE s.oid = f.ftserver)'})} AS x
         FROM pg_foreign_table f WHERE f.ftrelid IN ({_REL_OIDS})""",
     # comments: on any object outside PostgreSQL's own schemas (the database's own comment
-    # is not read by either side and names the database, which differs)
+    # is not read by either side and names the database, which differs); an object created
+    # after initdb has an OID >= 16384 (FirstNormalObjectId), so only schemas (public is 2200)
+    # are looked up below that
     "pg_description": """SELECT jsonb_build_object('what', o.type, 'id', o.identity, 'text', d.description)::text AS x
         FROM pg_description d, LATERAL pg_identify_object(d.classoid, d.objoid, d.objsubid) o
         WHERE d.classoid <> 'pg_database'::regclass
+          AND (d.objoid >= 16384 OR d.classoid = 'pg_namespace'::regclass)
           AND (o.schema IS NULL OR (o.schema !~ '^pg_' AND o.schema <> 'information_schema'))
           AND o.identity NOT LIKE 'pg\\_%' AND o.identity <> 'information_schema'
           AND coalesce(o.identity, '') !~ '(^|\\.)alembic_version(_pkc)?($|\\.| )'""",
