@@ -373,7 +373,12 @@ def _read_live(live_url: str, shortcut: Shortcut | None = None) -> Inspection | 
 
     With ``shortcut``: the catalog fingerprint first (same transaction); None, nothing
     inspected, when it equals the cached spec database's (``Shortcut``)."""
-    engine = connect_read_only(live_url)
+    try:
+        engine = connect_read_only(live_url)
+    except BaseException:
+        if shortcut is not None:
+            shortcut.live_done()  # the spec side never waits for a fingerprint that will not come
+        raise
     try:
         with _reading("the live database"), engine.connect() as conn:
             conn = conn.execution_options(**SNAPSHOT_OPTIONS)
@@ -551,6 +556,7 @@ def run_diff(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-live") as pool:
         # the live side (connect, inspect) runs beside the spec side (read or build, inspect)
         live_future = pool.submit(_timed, timings, "live", _read_live, live_url, shortcut)
+        live_future.add_done_callback(lambda _: shortcut.live_done())  # however the live side ends
 
         def check_live() -> None:  # a live connection error: say so before building the spec
             if live_future.done():
