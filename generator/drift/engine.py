@@ -34,16 +34,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from generator.drift.fix_domains import hide_domain_enums, mark_virtual_columns
 from generator.errors import DatabaseError
-from generator.pg.catalog import Change, Snapshot, compare, read_snapshot, same_check_definition
-from generator.pg.catalog_schemas import pinned_search_path
 
+# generator.pg.catalog (and the fix-ups built on it) is imported where it is used: a diff
+# answered by the fingerprint shortcut never reads a snapshot, and skips importing it
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from generator.drift.report import DiffReport
     from generator.drift.spec_db import SpecDDL
+    from generator.pg.catalog import Change, Snapshot
     from generator.spec.model import Spec, UnmanagedSpec
 
 ENGINE = "migra"
@@ -175,6 +175,9 @@ def inspect(conn: Any, schema: str | None = None) -> Inspection:
     _quietly_import_engine()
     from schemainspect import get_inspector
 
+    from generator.pg.catalog import read_snapshot
+    from generator.pg.catalog_schemas import pinned_search_path
+
     with pinned_search_path(conn):  # migra's definitions too print as on any database (catalog_schemas)
         snapshot = read_snapshot(conn)
         inspector = get_inspector(conn, schema=schema)
@@ -191,6 +194,7 @@ def engine_statements(
     from migra import Migration
 
     from generator.drift import partition_sql  # a partition's copies of its parent's objects
+    from generator.drift.fix_domains import hide_domain_enums, mark_virtual_columns
 
     partition_sql.patch_engine()
 
@@ -250,6 +254,8 @@ def _same_check_definitions(source: Any, target: Any) -> None:
     locations left out) are equal are the same constraint: the source takes the target's text,
     so migra does not drop and re-add it.
     """
+    from generator.pg.catalog import same_check_definition
+
     theirs = getattr(target, "constraints", {})
     for key, mine in getattr(source, "constraints", {}).items():
         other = theirs.get(key)
@@ -276,6 +282,7 @@ def _ignored(statement: str) -> bool:
 
 
 def snapshot_of(url: str) -> Snapshot:
+    from generator.pg.catalog import read_snapshot
     from generator.pg.database import connect
 
     engine = connect(url)
@@ -302,6 +309,8 @@ def compare_databases(source_url: str, target_url: str) -> DriftResult:
     inspected side by side (a worker thread reads the target): most of an inspection is the
     server answering catalog queries, so the two overlap."""
     from concurrent.futures import ThreadPoolExecutor
+
+    from generator.pg.catalog import compare
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-compare") as pool:
         target = pool.submit(_inspect_url, target_url)
@@ -356,18 +365,30 @@ def connect_read_only(url: str, *, missing_ok: bool = False) -> Engine | None:
 SNAPSHOT_OPTIONS = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
 
 
-def _read_live(live_url: str) -> Inspection:
+def _read_live(live_url: str, shortcut: Shortcut | None = None) -> Inspection | None:
     """Connect read-only and inspect (runs in the worker thread), in one REPEATABLE READ
     READ ONLY transaction: our catalog snapshot and every query of migra's inspector read the
     same snapshot of the catalog, so a migration committing meanwhile is seen whole or not
-    at all (the SQL never mixes the two states)."""
-    engine = connect_read_only(live_url)
+    at all (the SQL never mixes the two states).
+
+    With ``shortcut``: the catalog fingerprint first (same transaction); None, nothing
+    inspected, when it equals the cached spec database's (``Shortcut``)."""
+    try:
+        engine = connect_read_only(live_url)
+    except BaseException:
+        if shortcut is not None:
+            shortcut.live_done()  # the spec side never waits for a fingerprint that will not come
+        raise
     try:
         with _reading("the live database"), engine.connect() as conn:
             conn = conn.execution_options(**SNAPSHOT_OPTIONS)
             with conn.begin():
+                if shortcut is not None and shortcut.live_equals_spec(conn):
+                    return None
                 return inspect(conn)  # every managed schema (catalog_schemas)
     finally:
+        if shortcut is not None:
+            shortcut.live_done()
         engine.dispose()
 
 
@@ -419,9 +440,12 @@ def _noop(_: str) -> None:
 # ------------------------------------------------------------ the spec's database, kept
 
 
-def _read_kept_spec(url: str, timings: dict[str, float]) -> Inspection | None:
+def _read_kept_spec(
+    url: str, timings: dict[str, float], shortcut: Shortcut | None = None
+) -> Inspection | None | bool:
     """Inspect the kept spec database at ``url`` (read-only); None when it is gone (dropped
-    between the store's answer and this connection)."""
+    between the store's answer and this connection); True, nothing inspected, when its
+    catalog fingerprint equals the live database's (``Shortcut``)."""
     t0 = time.perf_counter()
     engine = connect_read_only(url, missing_ok=True)
     if engine is None:
@@ -429,6 +453,9 @@ def _read_kept_spec(url: str, timings: dict[str, float]) -> Inspection | None:
     try:
         with _reading("the cached spec database"), engine.connect() as conn:
             t1 = time.perf_counter()
+            if shortcut is not None and shortcut.spec_equals_live(conn):
+                timings["spec_connect"] = round(t1 - t0, 3)
+                return True
             inspection = inspect(conn)  # every managed schema (catalog_schemas)
             timings["spec_connect"], timings["spec_inspect"] = (
                 round(t1 - t0, 3),
@@ -446,7 +473,8 @@ def _spec_side(
     keep: int,
     check_live: Callable[[], None],
     progress: Progress = _noop,
-) -> tuple[Inspection, str]:
+    shortcut: Shortcut | None = None,
+) -> tuple[Inspection | None, str]:
     """The spec, inspected: from its kept database on the dev server when there is one
     (``"hit"``), else built into the store (``generator.pg.dbcache``, the database ``generate``
     uses too) and inspected while it is built (``"built"``); a spec without a key, or ``keep``
@@ -460,6 +488,8 @@ def _spec_side(
         built: list[Inspection] = []
 
         def build(url: str) -> None:
+            if shortcut is not None:
+                shortcut.spec_done()  # built now: the live side inspects at once
             check_live()
             built.append(_build_spec(url, spec, timings))
 
@@ -471,10 +501,16 @@ def _spec_side(
             if now:
                 timings["spec_built"] = round(time.perf_counter() - t0, 3)
                 return built[0], "built"
-            found = _read_kept_spec(with_database(dev_url, name), timings)
-            if found is not None:
+            if shortcut is not None and shortcut.remembered(spec, dev_url, name):
+                return None, "hit"  # the live catalog equals the spec database's, remembered
+            found = _read_kept_spec(with_database(dev_url, name), timings, shortcut)
+            if found is True:  # the same catalog as the live database's: nothing to compare
+                return None, "hit"
+            if isinstance(found, Inspection):
                 return found, "hit"
         raise DatabaseError(f"the cached spec database {name} was dropped while this diff read it", "run it again")
+    if shortcut is not None:
+        shortcut.spec_done()
     t0 = time.perf_counter()
     with scratch_database(dev_url, prefix=SCRATCH_PREFIX) as scratch_url:
         timings["scratch_created"] = round(time.perf_counter() - t0, 3)
@@ -516,9 +552,11 @@ def run_diff(
     started = time.perf_counter()
     timings: dict[str, float] = {}
     progress("reading the live database and the spec")
+    shortcut = Shortcut(timings)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-live") as pool:
         # the live side (connect, inspect) runs beside the spec side (read or build, inspect)
-        live_future = pool.submit(_timed, timings, "live", _read_live, live_url)
+        live_future = pool.submit(_timed, timings, "live", _read_live, live_url, shortcut)
+        live_future.add_done_callback(lambda _: shortcut.live_done())  # however the live side ends
 
         def check_live() -> None:  # a live connection error: say so before building the spec
             if live_future.done():
@@ -526,7 +564,10 @@ def run_diff(
 
         t0 = time.perf_counter()
         keep = dbcache.KEEP if keep_cached is None else keep_cached
-        target, cache = _spec_side(dev_url, spec, timings, keep, check_live, progress)
+        try:
+            target, cache = _spec_side(dev_url, spec, timings, keep, check_live, progress, shortcut)
+        finally:
+            shortcut.spec_done()  # the live side never waits for a spec fingerprint that will not come
         timings["spec"] = round(time.perf_counter() - t0, 3)
         progress("reading the live database")
         live = live_future.result()
@@ -537,11 +578,108 @@ def run_diff(
 
             loaded = spec if not isinstance(spec, SpecDDL) else spec.spec
             unmanaged = loaded.unmanaged if loaded is not None else ()
-        report = _compare(live, target, live_url, dev_url, timings, unmanaged)
+        if live is None or target is None:  # equal fingerprints: no drift (generator.pg.fingerprint)
+            report = _in_sync_report(live_url, dev_url, timings, shortcut, unmanaged)
+        else:
+            report = _compare(live, target, live_url, dev_url, timings, unmanaged)
         report.spec_cache = cache
         timings["compare"] = round(time.perf_counter() - t0, 3)
     timings["total"] = round(time.perf_counter() - started, 3)
     return report
+
+
+class Shortcut:
+    """The fingerprint shortcut of a diff (``generator.pg.fingerprint``): the live side (the
+    worker thread) and the kept spec database (the main thread) each read their catalog
+    fingerprint first and hand it to the other; when both are equal neither side is
+    inspected, and the answer is "no drift". A spec built (or scratch) this run is never
+    fingerprinted: ``spec_done`` releases the live side to inspect as before."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        from concurrent.futures import Future
+
+        self.timings = timings
+        self.live: Future[str | None] = Future()
+        self.spec: Future[str | None] = Future()
+        self.versions: dict[str, str] = {}
+        self._remember: tuple[Any, str] | None = None  # (cache file, entry) to write the spec's to
+
+    def _read(self, conn: Any, side: str) -> str:
+        from generator.pg.fingerprint import fingerprint
+
+        t0 = time.perf_counter()
+        found = fingerprint(conn)
+        info = conn.dialect.server_version_info or ()
+        self.versions[side] = ".".join(str(p) for p in info[:2])
+        self.timings[f"{side}_fingerprint"] = round(time.perf_counter() - t0, 3)
+        return found
+
+    def live_equals_spec(self, conn: Any) -> bool:
+        try:
+            mine = self._read(conn, "live")
+        except BaseException:
+            self.live_done()
+            raise
+        self.live.set_result(mine)
+        return self.spec.result() == mine  # None: the spec side is not fingerprinted
+
+    def spec_equals_live(self, conn: Any) -> bool:
+        if self.spec.done():  # remembered, and not equal: inspect
+            return False
+        mine = self._read(conn, "spec")
+        self.spec.set_result(mine)
+        if self._remember is not None:
+            from generator.drift import spec_fingerprint
+
+            spec_fingerprint.write(*self._remember, mine, self.versions.get("spec", ""))
+        return self._equal(mine)
+
+    def remembered(self, spec: Any, dev_url: str, name: str) -> bool:
+        """The kept spec database's fingerprint from the project's cache
+        (``generator.drift.spec_fingerprint``), compared without connecting to it. When there
+        is none, the next ``spec_equals_live`` reads and remembers it."""
+        from generator.drift import spec_fingerprint
+
+        path = spec_fingerprint.path_of(spec)
+        entry_ident = spec_fingerprint.ident(getattr(spec, "key", ""), dev_url, name)
+        found = spec_fingerprint.read(path, entry_ident)
+        if found is None:
+            self._remember = (path, entry_ident)
+            return False
+        value, self.versions["spec"] = found
+        self.timings["spec_fingerprint_remembered"] = 1.0
+        self.spec.set_result(value)
+        return self._equal(value)
+
+    def _equal(self, spec_value: str) -> bool:
+        equal = self.live.result() == spec_value
+        if equal:
+            self.timings["fingerprint_equal"] = 1.0
+        return equal
+
+    def live_done(self) -> None:
+        if not self.live.done():
+            self.live.set_result(None)
+
+    def spec_done(self) -> None:
+        if not self.spec.done():
+            self.spec.set_result(None)
+
+
+def _in_sync_report(
+    live_url: str, dev_url: str, timings: dict[str, float], shortcut: Shortcut,
+    unmanaged: tuple[UnmanagedSpec, ...],
+) -> DiffReport:
+    """The report of a diff whose two catalogs fingerprint equal: what ``_compare`` returns
+    for two equal catalogs (no change, no statement)."""
+    from generator.drift.report import DiffReport
+    from generator.pg.database import mask_url
+
+    return DiffReport(
+        database=mask_url(live_url), dev_database=mask_url(dev_url), engine=engine_version(),
+        server_versions={"database": shortcut.versions.get("live", ""), "dev": shortcut.versions.get("spec", "")},
+        timings=timings, unmanaged=list(unmanaged),
+    )
 
 
 def _compare(
@@ -550,6 +688,7 @@ def _compare(
 ) -> DiffReport:
     from generator.drift.assemble import build_report
     from generator.drift.unmanaged import Allowance, set_aside
+    from generator.pg.catalog import compare
     from generator.pg.database import mask_url
 
     statements = engine_statements(live, target, ignore_extension_versions=True)

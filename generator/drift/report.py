@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator.pg.catalog import Change, Snapshot
+if TYPE_CHECKING:  # imported where used: a diff answered by the fingerprint shortcut needs no catalog
+    from generator.pg.catalog import Change, Snapshot
 
 FORMAT_VERSION = 1
 
@@ -309,6 +310,8 @@ def engine_only_changes(
     statements: list[str], changes: list[Change], tables: dict[str, str] | None = None
 ) -> list[Change]:
     """Changes for engine statements that no catalog change explains, one per object."""
+    from generator.pg.catalog import Change
+
     actions: dict[tuple[str, str], set[str]] = {}
     first: dict[tuple[str, str], str] = {}
     for sql in statements:

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.pg.catalog import Change, Snapshot
-from generator.spec.model import UnmanagedSpec as Entry
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: `schemactl diff` imports this before it knows it needs a catalog
     from generator.drift.spec_db import SpecDDL
+    from generator.pg.catalog import Change, Snapshot
+    from generator.spec.model import UnmanagedSpec as Entry
 
 ROUTINE_KINDS = frozenset({"function", "procedure", "aggregate", "window function"})
 TYPE_KINDS = frozenset({"type", "domain", "composite type", "range type", "multirange type", "base type",
