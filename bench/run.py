@@ -136,8 +136,12 @@ def schemactl(root: Path, *args: str, ok: tuple[int, ...] = (0,)) -> str:
 
 
 def embedded_url(root: Path, database: str = "postgres") -> str:
+    from sqlalchemy.engine import make_url
+
     url = schemactl(root, "db", "url").strip().splitlines()[-1]
-    return url.rsplit("/", 1)[0] + "/" + database
+    # the embedded server's URL names its socket folder in the query (?host=/.../sock): only
+    # the database part of the URL is replaced, never a "/" inside the query
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
 
 
 # ------------------------------------------------------------------------------ my figures
@@ -158,6 +162,38 @@ def measure_generate(root: Path, repeats: int) -> dict[str, float]:
         lambda: schemactl(root, "generate", "--check"), max(1, repeats - 1), before=clear
     )
     return {"generate_check_warm_s": warm, "generate_check_cold_s": cold}
+
+
+def measure_generate_steps(root: Path) -> dict[str, float]:
+    """One cold ``generate --check -f json`` (cache cleared), split into its steps as the
+    command times them: ``target`` (the spec's database and its catalog) and ``head`` (the
+    revisions, op by op) run side by side, then ``autogenerate`` and ``safety net``. Also the
+    command's own CPU seconds (user + system of the process), steadier than wall time on a
+    shared machine; the server's CPU is not in it."""
+    from generator.pg import dbcache
+
+    dbcache.clear(embedded_url(root))
+    before = os.times()
+    out = schemactl(root, "generate", "--check", "-f", "json")
+    after = os.times()
+    timings = json.loads(out[out.index("{"):])["timings"]
+    figures = {f"generate_cold_{k.replace(' ', '_')}_s": round(v, 3) for k, v in timings.items()}
+    figures["generate_cold_client_cpu_s"] = round(
+        (after.children_user - before.children_user) + (after.children_system - before.children_system), 3
+    )
+    return figures
+
+
+def only_generate(results: dict[str, Any], sizes: list[int], repeats: int) -> None:
+    """``--only generate``: the generate --check rows (warm, cold, the cold run's steps)."""
+    for size in sizes:
+        log(f"{size} tables: generate --check")
+        root = make_project(size)
+        schemactl(root, "db", "start")
+        figures = results["sizes"].setdefault(str(size), {})
+        figures.update(measure_generate(root, repeats))
+        figures.update(measure_generate_steps(root))
+    results["machine"]["load_average_generate"] = [round(x, 2) for x in os.getloadavg()]
 
 
 def measure_pg_dump(root: Path, live_url: str, repeats: int) -> dict[str, float]:
@@ -202,6 +238,7 @@ def run(sizes: list[int], repeats: int, audit_rows: int) -> dict[str, Any]:
         dev = embedded_url(root)
         log(f"{size} tables: generate --check")
         figures.update(measure_generate(root, repeats))
+        figures.update(measure_generate_steps(root))
         log(f"{size} tables: diff and the anchors (migra, pg_dump)")
         diff = diff_bench.measure_diff(spec, dev, repeats=repeats)
         figures.update(diff)
@@ -410,9 +447,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=("spec", "audit", "diff"),
-        help="re-measure only these figures (validate/metadata/--help, the audit chain, or diff "
-        "against migra and pg_dump on each --pg server) into --out",
+        choices=("spec", "audit", "diff", "generate"),
+        help="re-measure only these figures (validate/metadata/--help, the audit chain, diff "
+        "against migra and pg_dump on each --pg server, or generate --check) into --out",
     )
     parser.add_argument(
         "--pg", default="17,18", help="with --only diff: server majors (17 needs SCHEMACTL_PG17_BIN)"
@@ -425,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
             results["audit"] = measure_audit(args.audit_rows)
         elif args.only == "diff":
             results["diff_majors"] = measure_diff_majors(args.pg, sizes, args.repeats)
+        elif args.only == "generate":
+            only_generate(results, sizes, args.repeats)
         else:
             import spec_bench
 

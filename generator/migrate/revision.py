@@ -143,11 +143,9 @@ def generate(
     timer = _Timer(progress)
     down_revision = migrate.single_head(root)
     metadata = build_metadata(spec)
-    with timer.step("target", "the spec's database (cached by its DDL)"):
-        target_url = _spec_database(dev_url, spec, metadata, progress, spec_key)
-        target = _snapshot(target_url)
-    with timer.step("head", f"a database at the current head ({down_revision or 'base'}, cached)"):
-        head_url = _head_database(root, dev_url, down_revision, progress)
+    target_url, target, head_url = _target_and_head(
+        root, spec, metadata, dev_url, down_revision, spec_key, timer, progress
+    )
     with contextlib.ExitStack() as scratch:
         if head_url is None:  # no revision yet: the head is an empty database
             head_url = scratch.enter_context(scratch_database(dev_url, prefix="schemactl_head"))
@@ -224,6 +222,38 @@ def generate(
         hazards=[str(h) for h in plan.hazards] if plan else [],
         data_proof=proof_on_data,
     )
+
+
+def _target_and_head(
+    root: Path,
+    spec: Spec,
+    metadata: Any,
+    dev_url: str,
+    down_revision: str | None,
+    spec_key: str,
+    timer: _Timer,
+    progress: Progress,
+) -> tuple[str, Any, str | None]:
+    """The spec's database (and its catalog snapshot) and the database at the head, built side
+    by side when either is not cached yet: they are independent (the spec's DDL; the revisions,
+    op by op), each is mostly the server executing DDL, and a cold run (CI with a fresh dev
+    server) otherwise waits for one after the other. The head is built in a worker thread (its
+    own connection; Ctrl-C is held back only in the main thread, and a build is published whole
+    or dropped either way: generator.pg.dbcache); its error, if any, is raised after the
+    spec's database is done, as before."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def head() -> str | None:
+        with timer.step("head", f"a database at the current head ({down_revision or 'base'}, cached)"):
+            return _head_database(root, dev_url, down_revision, progress)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-head") as pool:
+        head_future = pool.submit(head)
+        with timer.step("target", "the spec's database (cached by its DDL)"):
+            target_url = _spec_database(dev_url, spec, metadata, progress, spec_key)
+            target = _snapshot(target_url)
+        head_url = head_future.result()
+    return target_url, target, head_url
 
 
 def _spec_database(dev_url: str, spec: Spec, metadata: Any, progress: Progress, spec_key: str = "") -> str:

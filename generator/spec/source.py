@@ -592,9 +592,24 @@ class _Loader(_FastLoader):  # type: ignore[misc,valid-type]
     number schemactl reads is a string, or, if it looks like a number, a problem (``_Builder``).
     """
 
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        # A plain scalar's tag depends on its text alone (SafeLoader has no path resolvers),
+        # and a spec repeats the same few hundred words (``type``, ``text``, ``comment``, ...)
+        # over 100,000 times: each is resolved once per file. Cleared with the loader.
+        self._plain_tags: dict[str, str] = {}
+
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode and implicit[0] and len(value) > MAX_NUMBER_CHARS:
-            return _LONG_NUMBER_TAG if _NUMBER_LIKE.match(value) else _STR_TAG
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = self._plain_tags.get(value)
+            if tag is not None:
+                return tag
+            if len(value) > MAX_NUMBER_CHARS:
+                return _LONG_NUMBER_TAG if _NUMBER_LIKE.match(value) else _STR_TAG
+            tag = super().resolve(kind, value, implicit)
+            if not self.yaml_path_resolvers:
+                self._plain_tags[value] = tag
+            return tag
         return super().resolve(kind, value, implicit)
 
 
