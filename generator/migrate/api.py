@@ -219,21 +219,27 @@ def status(root: Path, url: str) -> Status:
 def pending_count(root: Path, url: str) -> int | None:
     """How many committed revisions the database at ``url`` has not applied yet; None when it
     is not managed by Alembic (no alembic_version table), at a revision this checkout does not
-    know, or unreadable (the caller's own connection reports that)."""
+    know, or unreadable (the caller's own connection reports that).
+
+    Whether the table exists is one psycopg query, so a database Alembic does not manage (the
+    usual case of ``diff``) costs neither an SQLAlchemy engine nor Alembic's import (issue 19)."""
+    import psycopg
+
+    from generator.pg.database import libpq_url
+
+    try:
+        with psycopg.connect(libpq_url(url), connect_timeout=10) as conn:
+            row = conn.execute("SELECT to_regclass(quote_ident(coalesce(current_schema(), 'public')) || '.alembic_version')").fetchone()
+    except (psycopg.Error, ValueError):  # unreachable, refused: the diff's own connection reports it
+        return None
+    if row is None or row[0] is None:
+        return None
     import sqlalchemy as sa
     from alembic.util.exc import CommandError
 
     from generator.errors import SchemactlError
-    from generator.pg.database import connect
 
     try:
-        engine = connect(url)
-        try:
-            with engine.connect() as conn:
-                if not sa.inspect(conn).has_table("alembic_version"):
-                    return None
-        finally:
-            engine.dispose()
         return len(status(root, url).pending)
     # e.g. a read-only role without SELECT on alembic_version; or a project with no migrations/
     # (a spec just imported) diffing a database another Alembic project manages
