@@ -140,6 +140,12 @@ def _interrupt_a_diff_while_it_builds(pg: LocalServer, head: str) -> tuple[int, 
     in a scratch database) and send SIGINT once that database exists. (exit code, stderr), or
     None when the diff finished before the scratch database was seen."""
     drop_cached_specs(pg.url())
+    # and the spec's fingerprint remembered by an earlier diff in this worker's project copy:
+    # with it a diff can answer "no drift" without building anything (generator.pg.fingerprint)
+    from generator.drift.spec_fingerprint import FILE
+
+    for remembered in (project_copy() / ".schemactl").glob(f"**/{FILE}"):
+        remembered.unlink()
     env = {
         k: v
         for k, v in os.environ.items()
@@ -155,7 +161,7 @@ def _interrupt_a_diff_while_it_builds(pg: LocalServer, head: str) -> tuple[int, 
         while proc.poll() is None and not seen and time.monotonic() < deadline:
             seen = scratch_databases(pg.url())
             time.sleep(0.01)
-        if not seen:
+        if not seen or proc.poll() is not None:  # a scratch database of another worker's test, seen after ours ended
             proc.communicate(timeout=60)
             return None
         proc.send_signal(signal.SIGINT)

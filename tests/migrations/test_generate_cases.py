@@ -21,7 +21,6 @@ from generator.errors import DestructiveChange, ProofFailed
 from generator.migrate import api as migrate
 from generator.migrate.online_hazards import KINDS
 from generator.migrate.revision import GenerateResult, generate
-from generator.pg.catalog import Snapshot
 from generator.pg.database import connect, scratch_database
 from generator.pg.server import LocalServer
 from generator.spec import load_spec
@@ -106,7 +105,7 @@ def test_generate_case(case: str, pg: LocalServer, new_project) -> None:
 def assert_down_to_base_leaves_nothing(root: Path, dev: str) -> None:
     from generator.pg.catalog import read_snapshot
 
-    with scratch_database(dev, prefix="schemactl_base") as url:
+    with scratch_database(dev, prefix="schemactl_base") as url, scratch_database(dev, prefix="schemactl_empty") as empty:
         migrate.upgrade(root, url, "head")
         migrate.downgrade(root, url, "base")
         engine = connect(url)
@@ -119,5 +118,12 @@ def assert_down_to_base_leaves_nothing(root: Path, dev: str) -> None:
                 ).scalars().all()
         finally:
             engine.dispose()
-    assert snapshot == Snapshot()
+        engine = connect(empty)
+        try:
+            with engine.connect() as conn:
+                nothing = read_snapshot(conn)  # an empty database: no objects, PostgreSQL's default grants only
+        finally:
+            engine.dispose()
+    assert snapshot == nothing
+    assert not (nothing.tables or nothing.enums or nothing.sequences or nothing.functions or nothing.views)
     assert types == []
