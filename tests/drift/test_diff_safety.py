@@ -169,6 +169,8 @@ def _interrupt_a_diff_while_it_builds(pg: LocalServer, head: str) -> tuple[int, 
     finally:
         if proc.poll() is None:
             proc.kill()
+    if proc.returncode == 0:  # it finished before the signal could act (the database seen was not its own)
+        return None
     return proc.returncode, err
 
 
