@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from generator.spec.naming import quote_ident
@@ -26,29 +25,23 @@ if TYPE_CHECKING:
     from generator.pg.catalog import Snapshot
 
 PUBLIC = "public"
-_KNOWN: ContextVar[frozenset[str]] = ContextVar("schemactl_known_schemas", default=frozenset({PUBLIC}))
 
 
 @contextmanager
 def known_schemas(live: Snapshot, spec: Snapshot) -> Iterator[None]:
-    """The schemas ``qualified`` may split a name at, for the block."""
+    """The schemas ``qualified`` may split a name at, for the block (one mechanism for every
+    layer: ``generator.qualnames``)."""
     from generator import qualnames
 
-    schemas = frozenset({PUBLIC, *live.schemas, *spec.schemas})
-    token = _KNOWN.set(schemas)
-    try:
-        with qualnames.known(schemas):  # the shared form, for the SQL the pg and schema layers write
-            yield
-    finally:
-        _KNOWN.reset(token)
+    with qualnames.known(frozenset({PUBLIC, *live.schemas, *spec.schemas})):
+        yield
 
 
 def split(name: str) -> tuple[str, str]:
     """``(schema, bare name)`` of a snapshot name."""
-    prefix, dot, rest = name.partition(".")
-    if dot and rest and prefix in _KNOWN.get():
-        return prefix, rest
-    return PUBLIC, name
+    from generator import qualnames
+
+    return qualnames.split(name)
 
 
 def qualified(name: str) -> str:
