@@ -23,7 +23,7 @@ import pgservers
 
 REPO = Path(__file__).resolve().parents[1]
 STATE = REPO / ".schemactl"
-UNWATCHED = frozenset({"dist", "pg18"})
+UNWATCHED = frozenset({"dist", "pg18", "bench"})  # bench: bench/run.py's own projects and servers
 
 
 def copy_project(root: Path, spec_text: str | None = None) -> Path:

@@ -551,8 +551,25 @@ def run_diff(
 
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    keep = dbcache.KEEP if keep_cached is None else keep_cached
+    if unmanaged is None:
+        from generator.drift.spec_db import SpecDDL
+
+        loaded = spec if not isinstance(spec, SpecDDL) else spec.spec
+        unmanaged = loaded.unmanaged if loaded is not None else ()
     progress("reading the live database and the spec")
-    shortcut = Shortcut(timings)
+    remembered = None
+    if keep > 0:  # psycopg alone: no SQLAlchemy engine when the answer is "no drift"
+        from generator.drift.remembered import remembered_in_sync
+
+        remembered = remembered_in_sync(live_url, dev_url, spec, timings)
+    if isinstance(remembered, dict):
+        report = _in_sync_report(live_url, dev_url, timings, remembered, unmanaged)
+        report.spec_cache = "hit"
+        timings["total"] = round(time.perf_counter() - started, 3)
+        return report
+    # fingerprints read just now and different: no second reading of the live one
+    shortcut = Shortcut(timings, enabled=remembered is None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-live") as pool:
         # the live side (connect, inspect) runs beside the spec side (read or build, inspect)
         live_future = pool.submit(_timed, timings, "live", _read_live, live_url, shortcut)
@@ -563,7 +580,6 @@ def run_diff(
                 live_future.result()
 
         t0 = time.perf_counter()
-        keep = dbcache.KEEP if keep_cached is None else keep_cached
         try:
             target, cache = _spec_side(dev_url, spec, timings, keep, check_live, progress, shortcut)
         finally:
@@ -573,13 +589,8 @@ def run_diff(
         live = live_future.result()
         progress("comparing")
         t0 = time.perf_counter()
-        if unmanaged is None:
-            from generator.drift.spec_db import SpecDDL
-
-            loaded = spec if not isinstance(spec, SpecDDL) else spec.spec
-            unmanaged = loaded.unmanaged if loaded is not None else ()
         if live is None or target is None:  # equal fingerprints: no drift (generator.pg.fingerprint)
-            report = _in_sync_report(live_url, dev_url, timings, shortcut, unmanaged)
+            report = _in_sync_report(live_url, dev_url, timings, shortcut.reported_versions(), unmanaged)
         else:
             report = _compare(live, target, live_url, dev_url, timings, unmanaged)
         report.spec_cache = cache
@@ -593,11 +604,14 @@ class Shortcut:
     worker thread) and the kept spec database (the main thread) each read their catalog
     fingerprint first and hand it to the other; when both are equal neither side is
     inspected, and the answer is "no drift". A spec built (or scratch) this run is never
-    fingerprinted: ``spec_done`` releases the live side to inspect as before."""
+    fingerprinted: ``spec_done`` releases the live side to inspect as before. Not ``enabled``:
+    both were read before the engine started and differ (``generator.drift.remembered``), so
+    neither side reads one again."""
 
-    def __init__(self, timings: dict[str, float]) -> None:
+    def __init__(self, timings: dict[str, float], *, enabled: bool = True) -> None:
         from concurrent.futures import Future
 
+        self.enabled = enabled
         self.timings = timings
         self.live: Future[str | None] = Future()
         self.spec: Future[str | None] = Future()
@@ -614,7 +628,13 @@ class Shortcut:
         self.timings[f"{side}_fingerprint"] = round(time.perf_counter() - t0, 3)
         return found
 
+    def reported_versions(self) -> dict[str, str]:
+        return {"database": self.versions.get("live", ""), "dev": self.versions.get("spec", "")}
+
     def live_equals_spec(self, conn: Any) -> bool:
+        if not self.enabled:
+            self.live_done()
+            return False
         try:
             mine = self._read(conn, "live")
         except BaseException:
@@ -624,7 +644,7 @@ class Shortcut:
         return self.spec.result() == mine  # None: the spec side is not fingerprinted
 
     def spec_equals_live(self, conn: Any) -> bool:
-        if self.spec.done():  # remembered, and not equal: inspect
+        if not self.enabled or self.spec.done():  # remembered, and not equal: inspect
             return False
         mine = self._read(conn, "spec")
         self.spec.set_result(mine)
@@ -638,6 +658,8 @@ class Shortcut:
         """The kept spec database's fingerprint from the project's cache
         (``generator.drift.spec_fingerprint``), compared without connecting to it. When there
         is none, the next ``spec_equals_live`` reads and remembers it."""
+        if not self.enabled:
+            return False
         from generator.drift import spec_fingerprint
 
         path = spec_fingerprint.path_of(spec)
@@ -667,7 +689,7 @@ class Shortcut:
 
 
 def _in_sync_report(
-    live_url: str, dev_url: str, timings: dict[str, float], shortcut: Shortcut,
+    live_url: str, dev_url: str, timings: dict[str, float], versions: dict[str, str],
     unmanaged: tuple[UnmanagedSpec, ...],
 ) -> DiffReport:
     """The report of a diff whose two catalogs fingerprint equal: what ``_compare`` returns
@@ -677,8 +699,7 @@ def _in_sync_report(
 
     return DiffReport(
         database=mask_url(live_url), dev_database=mask_url(dev_url), engine=engine_version(),
-        server_versions={"database": shortcut.versions.get("live", ""), "dev": shortcut.versions.get("spec", "")},
-        timings=timings, unmanaged=list(unmanaged),
+        server_versions=versions, timings=timings, unmanaged=list(unmanaged),
     )
 
 

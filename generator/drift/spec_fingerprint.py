@@ -30,10 +30,12 @@ def _code() -> str:
 
 def ident(key: str, dev_url: str, name: str) -> str:
     """What an entry is for: the spec's key, the dev server and database, the code."""
-    from sqlalchemy.engine import make_url
+    from generator.pg.urls import parse_url
 
-    url = make_url(dev_url)
-    return f"{key}|{url.host or ''}:{url.port or ''}|{name}|{_code()}"
+    url = parse_url(dev_url)
+    host = url.host or url.query.get("host") or ""
+    port = url.port or url.query.get("port") or ""
+    return f"{key}|{host}:{port}|{name}|{_code()}"
 
 
 def path_of(spec: Any) -> Path | None:

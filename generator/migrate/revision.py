@@ -544,9 +544,9 @@ def _prove(root: Path, scripts: Path, head_url: str, target_url: str | None, dev
 
 
 def _db_name(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from generator.pg.urls import parse_url
 
-    return make_url(url).database or ""
+    return parse_url(url).database or ""
 
 
 def _one_line(exc: BaseException) -> str:

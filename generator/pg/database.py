@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import DatabaseError
-from generator.pg.urls import DRIVER_SCHEME, EXPECTED_FORM, parse_url, render, scrub  # noqa: F401
+from generator.pg.urls import DRIVER_SCHEME, EXPECTED_FORM, PgURL, parse_url, render, scrub  # noqa: F401
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import URL, Connection, Engine
+    from sqlalchemy.engine import Connection, Engine
 
 CONNECT_TIMEOUT = 5
 EMBEDDED_LIVE_DATABASE = "schemactl"
@@ -49,7 +49,7 @@ def mask_url(url: str) -> str:
         return scrub(_PASSWORD_IN_TEXT.sub(r"\1***@", str(url or "")))
 
 
-def _parse(url: str) -> URL:
+def _parse(url: str) -> PgURL:
     return parse_url(url)
 
 

@@ -306,26 +306,27 @@ def _publish(conn: Any, tmp: str, name: str, use: Use, stamp: str) -> None:
     conn.execute(text(f'ALTER DATABASE "{tmp}" RENAME TO "{name}"'))
 
 
+READY_SQL = (
+    "SELECT datistemplate, datallowconn, coalesce(shobj_description(oid, 'pg_database'), '') "
+    "FROM pg_database WHERE datname = %(n)s"
+)
+"""What ``is_ready`` needs to know of a kept database (``%(n)s``: its name); one row or none."""
+
+
 def _ready(conn: Any, name: str, use: Use, kind: str, key: str) -> bool:
     """Is ``name`` this build, finished: the right flags, and a stamp naming this kind, key
     and server version?"""
-    from sqlalchemy import text
+    row = conn.exec_driver_sql(READY_SQL, {"n": name}).first()
+    return is_ready(row, _server(conn), use, kind, key)
 
-    row = conn.execute(
-        text(
-            "SELECT datistemplate, datallowconn, coalesce(shobj_description(oid, 'pg_database'), '') "
-            "FROM pg_database WHERE datname = :n"
-        ),
-        {"n": name},
-    ).first()
+
+def is_ready(row: Any, server: str, use: Use, kind: str, key: str) -> bool:
+    """``READY_SQL``'s row (None: no such database) on a server of version ``server``
+    ("17.6"): is it the finished build of ``kind``/``key`` for this server, usable as ``use``?"""
     if row is None:
         return False
     found = _STAMP.match(row[2])
-    if found is None or (found["kind"], found["key"], found["server"]) != (
-        kind,
-        key,
-        _server(conn),
-    ):
+    if found is None or (found["kind"], found["key"], found["server"]) != (kind, key, server):
         return False
     return bool(row[0]) and not row[1] if use == "template" else not row[0] and bool(row[1])
 

@@ -7,8 +7,13 @@ Accepted, as psql accepts them (parsed by libpq itself, through ``psycopg.connin
 - libpq keyword strings: ``host=H port=P user=U password=S dbname=D``;
 - SQLAlchemy URLs ``postgresql+psycopg://...`` (parsed by SQLAlchemy, whose form it is).
 
-Each becomes a ``sqlalchemy.engine.URL`` built with ``URL.create`` (never by pasting strings)
-and is rendered back by :func:`render`, whose output both SQLAlchemy and libpq read the same.
+Each becomes a :class:`PgURL` (the parts of a ``sqlalchemy.engine.URL``, built field by
+field, never by pasting strings) and is rendered back by :func:`render`, whose output both
+SQLAlchemy and libpq read the same. Because they read it the same, a
+``postgresql+psycopg://`` URL that is already in that rendered form (every URL schemactl
+passes between its own parts) is parsed by libpq, without importing SQLAlchemy (about 0.3 s,
+a third of a ``diff`` that finds no drift); any other spelling of that scheme is parsed by
+SQLAlchemy, whose form it is.
 
 Secrets: the password of every URL parsed here (and whatever looks like one in text that does
 not parse) is remembered for the process, and :func:`scrub` replaces each of them in any text
@@ -23,15 +28,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import Any
 from urllib.parse import quote, unquote
 
 from generator.errors import ConfigError
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import URL
 
 DRIVER_SCHEME = "postgresql+psycopg"
 LIBPQ_SCHEMES = ("postgresql", "postgres")
@@ -123,8 +126,42 @@ def _remember_candidates(raw: str) -> None:
 # ------------------------------------------------------------------------------ parsing
 
 
-def parse_url(text: str, source: str = "the database URL") -> URL:
-    """The ``sqlalchemy.engine.URL`` for any form psql accepts (and SQLAlchemy's own form).
+QueryValue = str | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PgURL:
+    """A parsed database URL: the fields of ``sqlalchemy.engine.URL`` and the three methods
+    of it schemactl uses, so that parsing and rendering never import SQLAlchemy."""
+
+    drivername: str = DRIVER_SCHEME
+    username: str | None = None
+    password: str | None = None
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    query: Mapping[str, QueryValue] = field(default_factory=dict)
+
+    def set(self, **changes: Any) -> PgURL:
+        if "query" in changes:
+            changes["query"] = dict(changes["query"])
+        return replace(self, **changes)
+
+    def update_query_dict(self, values: Mapping[str, QueryValue]) -> PgURL:
+        return replace(self, query={**self.query, **values})
+
+    def difference_update_query(self, names: Iterable[str]) -> PgURL:
+        dropped = set(names)
+        return replace(self, query={k: v for k, v in self.query.items() if k not in dropped})
+
+    @classmethod
+    def of(cls, url: Any) -> PgURL:
+        """From a ``sqlalchemy.engine.URL``."""
+        return cls(url.drivername, url.username, url.password, url.host, url.port, url.database, dict(url.query))
+
+
+def parse_url(text: str, source: str = "the database URL") -> PgURL:
+    """The :class:`PgURL` for any form psql accepts (and SQLAlchemy's own form).
     ``source`` names where the text came from, for messages ("--db", "DATABASE_URL"...).
     Raises ConfigError, whose message never contains the text or a piece of it."""
     raw = (text or "").strip()
@@ -143,7 +180,7 @@ def parse_url(text: str, source: str = "the database URL") -> URL:
         rest = raw[match.end() :]
         _check_userinfo(rest, source)
         if scheme == DRIVER_SCHEME:
-            url = _parse_sqlalchemy(f"{scheme}://{rest}", source)
+            url = _parse_rendered(rest, source) or _parse_sqlalchemy(f"{scheme}://{rest}", source)
         else:
             url = _from_params(_libpq_parse(f"{scheme}://{rest}", source), source)
     elif "=" in raw:
@@ -179,11 +216,24 @@ def _check_userinfo(rest: str, source: str) -> None:
         )
 
 
-def _parse_sqlalchemy(text: str, source: str) -> URL:
+def _parse_rendered(rest: str, source: str) -> PgURL | None:
+    """A ``postgresql+psycopg://`` URL (``rest`` follows the scheme) read by libpq, when it is
+    exactly what :func:`render` writes for what libpq reads: render's output reads the same in
+    SQLAlchemy and libpq, so the answer is SQLAlchemy's. None for any other spelling (SQLAlchemy
+    decides those: '+' in a query is a space to it, a percent-encoded path is not decoded...)."""
+    text = f"{DRIVER_SCHEME}://{rest}"
+    try:
+        url = _from_params(_libpq_parse(f"postgresql://{rest}", source), source)
+    except ConfigError:
+        return None
+    return url if render(url) == text else None
+
+
+def _parse_sqlalchemy(text: str, source: str) -> PgURL:
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(text)
+        return PgURL.of(make_url(text))
     except Exception:  # ArgumentError, ValueError (a bad port): their text repeats the URL
         raise ConfigError(f"{source} is malformed", EXPECTED_FORM) from None
 
@@ -234,11 +284,9 @@ _PORT_LIST = re.compile(r"\d*(,\d*)*")
 _PLAIN_NAME = re.compile(r"[\w.$+-]+")
 
 
-def _from_params(params: Mapping[str, str], source: str) -> URL:
-    """A SQLAlchemy URL from libpq parameters: user, password, database and a plain host and
+def _from_params(params: Mapping[str, str], source: str) -> PgURL:
+    """A :class:`PgURL` from libpq parameters: user, password, database and a plain host and
     port in their places; a socket directory, host lists and everything else in the query."""
-    from sqlalchemy.engine import URL
-
     rest = dict(params)
     user = rest.pop("user", None)
     password = rest.pop("password", None)
@@ -254,7 +302,7 @@ def _from_params(params: Mapping[str, str], source: str) -> URL:
         rest.pop("host")
         if port is not None:
             rest.pop("port")
-    return URL.create(
+    return PgURL(
         DRIVER_SCHEME,
         username=user or None,
         password=password if password else None,
@@ -265,7 +313,7 @@ def _from_params(params: Mapping[str, str], source: str) -> URL:
     )
 
 
-def _check_keywords(url: URL, source: str) -> None:
+def _check_keywords(url: PgURL, source: str) -> None:
     """Every query parameter must be one libpq knows (as psql insists): an unknown one would
     otherwise fail later inside the driver, or be sent where it does not belong."""
     known = libpq_keywords()
@@ -287,7 +335,7 @@ def _check_keywords(url: URL, source: str) -> None:
 # ---------------------------------------------------------------------------- rendering
 
 
-def render(url: URL, scheme: str = DRIVER_SCHEME, hide_password: bool = False) -> str:
+def render(url: PgURL, scheme: str = DRIVER_SCHEME, hide_password: bool = False) -> str:
     """``url`` as a URI that SQLAlchemy (``postgresql+psycopg``) and libpq (``postgresql``)
     both read back to the same parameters: every part percent-encoded, never a '+' for a
     space. With ``hide_password`` the password and secret parameters read ``***``."""
