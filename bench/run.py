@@ -222,7 +222,7 @@ def measure_seed(root: Path, repeats: int) -> dict[str, float]:
 # ------------------------------------------------------------------------------ the run
 
 
-def run(sizes: list[int], repeats: int, audit_rows: int) -> dict[str, Any]:
+def run(sizes: list[int], repeats: int, audit_rows: int, majors: str = "17,18") -> dict[str, Any]:
     import diff_bench
     import spec_bench
 
@@ -250,10 +250,28 @@ def run(sizes: list[int], repeats: int, audit_rows: int) -> dict[str, Any]:
             log(f"{size} tables: seed")
             figures.update(measure_seed(root, repeats))
         results["sizes"][str(size)] = figures
+    diff_sizes = [n for n in sizes if n in (17, 1000)] or sizes
+    log(f"diff beside migra and pg_dump -s on PostgreSQL {majors} ({', '.join(map(str, diff_sizes))} tables)")
+    results["diff_majors"] = measure_diff_majors(majors, diff_sizes, repeats)
+    log(f"real schemas of the import corpus on PostgreSQL {majors}")
+    results["real_schemas"] = measure_real_schemas(majors, repeats)
     log(f"audit chain: {audit_rows} rows for verify, on a scratch server with fsync off")
     results["audit"] = measure_audit(audit_rows)
     results["targets"] = targets(results)
     return results
+
+
+def measure_real_schemas(majors: str, repeats: int) -> dict[str, Any]:
+    """Issue 19 target 2: the largest schemas of the import corpus through import, diff and
+    generate --check beside bare migra and pg_dump -s (bench/real_schemas.py)."""
+    import real_schemas
+
+    found = real_schemas.measure(
+        [m.strip() for m in majors.split(",") if m.strip()],
+        [c.strip() for c in real_schemas.DEFAULT_CASES.split(",") if c.strip()], repeats,
+    )
+    print(real_schemas.table(found))
+    return found
 
 
 def measure_diff_majors(majors: str, sizes: list[int], repeats: int) -> dict[str, Any]:
@@ -386,6 +404,10 @@ def table(results: dict[str, Any]) -> str:
         import diff_bench
 
         lines += ["", "diff, warm, no drift, per server (--only diff --pg)", diff_bench.majors_table(results["diff_majors"])]
+    if results.get("real_schemas"):
+        import real_schemas
+
+        lines += ["", "real schemas of the import corpus (--only real --pg)", real_schemas.table(results["real_schemas"])]
     lines += ["", "targets"]
     for t in results.get("targets", []):
         verdict = "n/a" if t["met"] is None else ("met" if t["met"] else "NOT met")
@@ -447,12 +469,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=("spec", "audit", "diff", "generate"),
+        choices=("spec", "audit", "diff", "generate", "real"),
         help="re-measure only these figures (validate/metadata/--help, the audit chain, diff "
-        "against migra and pg_dump on each --pg server, or generate --check) into --out",
+        "against migra and pg_dump on each --pg server, generate --check, or the import "
+        "corpus's real schemas on each --pg server) into --out",
     )
     parser.add_argument(
-        "--pg", default="17,18", help="with --only diff: server majors (17 needs SCHEMACTL_PG17_BIN)"
+        "--pg", default="17,18", help="server majors for the diff and real-schema figures (17 needs SCHEMACTL_PG17_BIN)"
     )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -464,6 +487,8 @@ def main(argv: list[str] | None = None) -> int:
             results["diff_majors"] = measure_diff_majors(args.pg, sizes, args.repeats)
         elif args.only == "generate":
             only_generate(results, sizes, args.repeats)
+        elif args.only == "real":
+            results["real_schemas"] = measure_real_schemas(args.pg, args.repeats)
         else:
             import spec_bench
 
@@ -475,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
         results["targets"] = targets(results)
     else:
-        results = run(sizes, args.repeats, args.audit_rows)
+        results = run(sizes, args.repeats, args.audit_rows, args.pg)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(table(results))

@@ -146,7 +146,7 @@ def cache_key(spec_path: Path) -> str:
     the spec cannot be read (loading it will then say why)."""
     from generator.errors import SchemactlError
     from generator.pg.dbcache import code_digest
-    from generator.spec.source import read_bytes
+    from generator.safe_files import read_bytes
 
     try:
         data = read_bytes(spec_path, str(spec_path))  # bounded: never a device or a huge file

@@ -32,7 +32,7 @@ def declared(spec_path: Path, spec: SpecDDL) -> tuple[Entry, ...]:
     ``unmanaged`` has none, and is not loaded here (a diff of a cached spec database parses no
     YAML); otherwise the spec is loaded and validated (SpecError as for any command)."""
     from generator.errors import SchemactlError
-    from generator.spec.source import read_bytes
+    from generator.safe_files import read_bytes
 
     if spec.spec is not None:
         return spec.spec.unmanaged

@@ -25,11 +25,8 @@ is built lazily, the first time a problem needs a position: a valid spec never p
 from __future__ import annotations
 
 import datetime
-import errno
 import gc
-import os
 import re
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path as FilePath
@@ -37,7 +34,8 @@ from typing import Any
 
 import yaml
 
-from generator.errors import ConfigError, Problem, SpecError
+from generator.errors import Problem, SpecError
+from generator.safe_files import MAX_BYTES, read_bytes, too_big  # noqa: F401 (read_bytes: for callers of this module)
 
 Path = tuple[str | int, ...]
 
@@ -51,7 +49,6 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 
 # What one YAML file may cost. The 1,000-table benchmark spec is 1.6 MB, 140,000 nodes and
 # 7 levels deep (a jsonb default adds its own levels); loading it peaks near 70 MB.
-MAX_BYTES = 4 * 1024 * 1024
 MAX_NODES = 250_000
 MAX_DEPTH = 64
 MAX_PROBLEMS = 500  # listed per file: a real spec never has so many; a generated or hostile one stops there
@@ -307,43 +304,6 @@ def read_text(path: FilePath | str, name: str) -> str:
     return decode(read_bytes(path, name), name)
 
 
-def read_bytes(path: FilePath | str, name: str) -> bytes:
-    """The bytes of the regular file at ``path``, at most ``MAX_BYTES``; never opens a device,
-    FIFO or directory, and never reads more than ``MAX_BYTES + 1`` bytes."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise ConfigError(f"{name}: file not found", "run schemactl from the repository root or pass --spec PATH") from None
-    except OSError as exc:
-        raise _file_problem(name, _os_reason(exc)) from None
-    _check_kind(info, name)
-    _check_link(path, name)
-    try:
-        # O_NONBLOCK: should the path have become a FIFO since the stat, open does not wait.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise ConfigError(f"{name}: file not found", "run schemactl from the repository root or pass --spec PATH") from None
-    except OSError as exc:
-        raise _file_problem(name, _os_reason(exc)) from None
-    try:
-        _check_kind(os.fstat(fd), name)  # what was opened, not what the path named a moment ago
-        chunks: list[bytes] = []
-        size = 0
-        while size <= MAX_BYTES:
-            chunk = os.read(fd, MAX_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as exc:
-        raise _file_problem(name, _os_reason(exc)) from None
-    finally:
-        os.close(fd)
-    if size > MAX_BYTES:
-        raise _too_big(name)
-    return b"".join(chunks)
-
-
 def decode(data: bytes, name: str) -> str:
     """UTF-8 text with ``\\r\\n`` and ``\\r`` read as ``\\n`` (as ``Path.read_text`` does);
     SpecError at the line and column of the first byte that is not UTF-8."""
@@ -360,53 +320,6 @@ def decode(data: bytes, name: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
-
-
-def _check_kind(info: os.stat_result, name: str) -> None:
-    mode = info.st_mode
-    if stat.S_ISREG(mode):
-        if info.st_size > MAX_BYTES:
-            raise _too_big(name, info.st_size)
-        return
-    kind = (
-        "a directory" if stat.S_ISDIR(mode)
-        else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
-        else "a character device" if stat.S_ISCHR(mode)
-        else "a block device" if stat.S_ISBLK(mode)
-        else "a socket" if stat.S_ISSOCK(mode)
-        else "not a regular file"
-    )
-    raise _file_problem(name, f"is {kind}, not a YAML file; give the path of a regular file")
-
-
-def _too_big(name: str, size: int | None = None) -> SpecError:
-    what = f"{size / 1024 / 1024:.1f} MiB" if size is not None else "larger than that"
-    return _file_problem(name, f"the file is {what}; schemactl reads YAML files of at most {MAX_BYTES // 1024 // 1024} MiB")
-
-
-def _os_reason(exc: OSError) -> str:
-    if exc.errno == errno.ELOOP:
-        return "cannot read (a loop of symbolic links)"
-    return f"cannot read ({exc.strerror or exc})"
-
-
-def _check_link(path: FilePath | str, name: str) -> None:
-    """Refuse a spec or seeds file that is a symbolic link to a file outside the link's own
-    folder. A pull request can commit ``schema.yaml`` or ``seeds.yaml`` as a link to
-    ``/etc/shadow``, ``~/.aws/credentials`` or ``/proc/self/environ``; CI's ``validate`` then
-    quoted its lines in "unknown key" problems, into a public log. A link within the folder
-    (``schema.yaml -> spec/schema.yaml``) is fine; to use a file elsewhere, name it itself."""
-    if not os.path.islink(path):
-        return
-    folder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
-    target = os.path.realpath(path)
-    if os.path.commonpath([folder, target]) != folder:
-        raise _file_problem(name, "is a symbolic link to a file outside its folder; schemactl does not follow it "
-                                  "(a checkout could point it at a secret): pass the file's real path instead")
-
-
-def _file_problem(name: str, message: str) -> SpecError:
-    return SpecError([Problem(name, 1, 1, message)])
 
 
 # ---------------------------------------------------------------------- bounds and syntax errors
@@ -622,7 +535,7 @@ def load_yaml(text: str, file: str) -> tuple[Source, list[Problem]]:
     """Parse ``text``; return the source (data may be None on a syntax error) and the problems found."""
     source = Source(file=file, data=None, text=text)
     if len(text) > MAX_BYTES:
-        return source, [_too_big(file).problems[0]]
+        return source, [too_big(file).problems[0]]
     if _may_exceed_bounds(text):
         refused = _scan_bounds(text, file)
         if refused is not None:

@@ -1,7 +1,7 @@
 """A no-drift ``diff`` answered on psycopg alone (generator.drift.remembered, issue 19 target 1):
 once a diff has remembered the kept spec database's fingerprint, the next one reads only the
 live database's fingerprint and the kept database's stamp on the dev server, over plain
-psycopg connections, and imports neither SQLAlchemy nor migra. Every other outcome (a live
+psycopg connections, and imports neither SQLAlchemy nor migra, nor YAML and the spec's model. Every other outcome (a live
 change, a kept database that is gone) is the engine's full answer. Real servers (17 and 18).
 """
 
@@ -136,4 +136,5 @@ def test_a_no_drift_diff_imports_no_sqlalchemy(pg: LocalServer, live: str, proje
     assert "in_sync" in done.stderr
     imported = {m.split(".")[0] for m in result["modules"]}
     assert "psycopg" in imported  # it did read the databases
-    assert not imported & {"sqlalchemy", "alembic", "migra", "schemainspect"}
+    assert not imported & {"sqlalchemy", "alembic", "migra", "schemainspect", "yaml"}
+    assert "generator.spec" not in result["modules"]  # schema.yaml's bytes make the key: not parsed
