@@ -31,7 +31,7 @@ class Layer:
 # Bottom to top. pg sits beside spec and schema: PostgreSQL plumbing knows nothing of the spec.
 LAYERS = (
     Layer("cadb", ("cadb",), ()),
-    Layer("base", ("generator.errors", "generator.project", "generator.cache_auth", "generator.qualnames"), ("cadb",), exact=("generator",)),
+    Layer("base", ("generator.errors", "generator.project", "generator.cache_auth", "generator.qualnames", "generator.safe_files"), ("cadb",), exact=("generator",)),
     Layer("spec", ("generator.spec",), ("cadb", "base")),
     Layer("schema", ("generator.schema",), ("cadb", "base", "spec")),
     Layer("pg", ("generator.pg",), ("cadb", "base")),
