@@ -219,7 +219,7 @@ def _fast_canonical(text: str | bytes) -> bytes | None:
 # above, nothing else), keys sorted by code point. Its numbers differ from RFC 8785 only in
 # forms _orjson_exact finds in the output, where the document goes on to the next tier:
 #   - a float in exponent form ("1e+16", "1e-7": RFC 8785 writes 1e16 to 1e21 in full, and
-#     1e-6 as 0.000001): any "e+" or "e-";
+#     1e-6 as 0.000001): a digit, "e", a sign and a digit (orjson always writes the sign);
 #   - an integral float ("100.0", "-0.0": RFC 8785 writes 100 and 0): ".0" at the end of a
 #     number, i.e. followed by "," "]" "}" or the end;
 #   - an integer beyond +-(2**53 - 1), which orjson keeps exact up to 64 bits and RFC 8785
@@ -251,10 +251,11 @@ def _orjson_canonical(text: str | bytes) -> bytes | None:
 
 def _orjson_exact(out: bytes) -> bool:
     """Does orjson's output ``out`` hold none of the forms where it differs from RFC 8785?"""
-    if b"e+" in out or b"e-" in out or b".0," in out or b".0]" in out or b".0}" in out or out.endswith(b".0"):
+    if b".0," in out or b".0]" in out or b".0}" in out or out.endswith(b".0"):
         return False
-    shape = out.translate(_OR_SHAPE)
-    return not (b"," + _OR_LONG_INT in shape or shape.startswith(_OR_LONG_INT) or b"\xf0" in shape)
+    shape = out.translate(_OR_SHAPE)  # (an exponent: a digit, "e", the sign, a digit)
+    return not (b"0e,0" in shape or b"0e+0" in shape or b"," + _OR_LONG_INT in shape
+                or shape.startswith(_OR_LONG_INT) or b"\xf0" in shape)
 
 
 _NOT_PLAIN, _DIRECT, _REREAD = 0, 1, 2
