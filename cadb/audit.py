@@ -36,6 +36,7 @@ issued and rows that do not extend their scope's chain at its newest row.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json.encoder
 import multiprocessing
 import os
@@ -67,6 +68,7 @@ from cadb.canonical import (
     NotCanonicalJson,
     canonical_json_for_jsonb,
     canonical_json_from_text,
+    canonical_json_many,
     parse_json,
 )
 from cadb.errors import DatabaseError, SchemactlError
@@ -256,7 +258,7 @@ VERIFY_COLUMNS = (
 )
 
 
-def verify_rows(rows: Iterable[Sequence[Any]]) -> Iterator[ScopeResult]:
+def verify_rows(rows: Iterable[Sequence[Any]], *, batch: int = 1_000) -> Iterator[ScopeResult]:
     """Recompute the chains of ``rows`` and yield one ScopeResult per scope.
 
     Each row is a sequence in ``VERIFY_COLUMNS`` order; rows are grouped by scope and in id
@@ -264,34 +266,47 @@ def verify_rows(rows: Iterable[Sequence[Any]]) -> Iterator[ScopeResult]:
     JSON text (or an already-parsed value), created_at the formatted string (or a datetime),
     actor_user_id a string or None. After a broken row, checking goes on from that row's
     stored hash, so one changed row is reported once (and ``broken_rows`` counts the rest).
+    Rows are canonicalised ``batch`` at a time (``canonical_json_many``).
     """
+    iterator = iter(rows)
+    return verify_batches(iter(lambda: list(itertools.islice(iterator, batch)), []))
+
+
+def verify_batches(batches: Iterable[Sequence[Sequence[Any]]]) -> Iterator[ScopeResult]:
+    """``verify_rows`` over rows that come in lists (as a cursor's ``fetchmany`` gives them):
+    each list's payloads are canonicalised at once."""
     scope: tuple[str, str] | None = None
     expected = None  # the chain_hash the next row must link to
     last_id = count = broken = 0
     first: Break | None = None
-    sha256, esc = hashlib.sha256, _STR  # the loop below is record_json and chain_hash, inlined
-    for row in rows:
-        row_id, scope_type, scope_id, actor, event_type, payload, prev, stored, created = row
-        if scope is None or scope_id != scope[1] or scope_type != scope[0]:
-            if scope is not None:
-                yield ScopeResult(scope[0], scope[1], count, broken, first, last_id, expected)
-            scope, expected, last_id, count, broken, first = (scope_type, scope_id), None, 0, 0, 0, None
-        count += 1
-        try:
-            body = canonical_json_from_text(payload) if type(payload) is str else _payload_json(payload).encode()
-            record: bytes | None = (
-                f'{{"actor_user_id":{"null" if actor is None else esc(actor)},'
-                f'"created_at":{esc(created if type(created) is str else format_created_at(created))},'
-                f'"event_type":{esc(event_type)},"payload":'
-            ).encode() + body + f',"scope_id":{esc(scope_id)},"scope_type":{esc(scope_type)}}}'.encode()
-            computed = sha256(prev.encode() + record if prev else record).hexdigest()
-        except Exception as exc:  # stored values no writer produces (a tampered row)
-            record, computed = None, str(exc) if isinstance(exc, NotCanonicalJson) else f"{type(exc).__name__}: {exc}"
-        if computed != stored or prev != expected:
-            broken += 1
-            if first is None:
-                first = _diagnose(row_id, record, computed, prev, stored, expected, last_id)
-        expected, last_id = stored, row_id
+    tail: bytes | None = None  # the record's end, the same for every row of a scope
+    sha256, esc, many = hashlib.sha256, _STR, canonical_json_many  # (record_json and chain_hash, inlined)
+    for part in batches:
+        for row, body in zip(part, many([row[5] for row in part]), strict=True):
+            row_id, scope_type, scope_id, actor, event_type, payload, prev, stored, created = row
+            if scope is None or scope_id != scope[1] or scope_type != scope[0]:
+                if scope is not None:
+                    yield ScopeResult(scope[0], scope[1], count, broken, first, last_id, expected)
+                scope, expected, last_id, count, broken, first, tail = (scope_type, scope_id), None, 0, 0, 0, None, None
+            count += 1
+            try:
+                if body is None:  # not for the fast tier: a slower form, or a tampered value
+                    body = canonical_json_from_text(payload) if type(payload) is str else _payload_json(payload).encode()
+                if tail is None:
+                    tail = f',"scope_id":{esc(scope_id)},"scope_type":{esc(scope_type)}}}'.encode()
+                record: bytes | None = (
+                    f'{{"actor_user_id":{"null" if actor is None else esc(actor)},'
+                    f'"created_at":{esc(created if type(created) is str else format_created_at(created))},'
+                    f'"event_type":{esc(event_type)},"payload":'
+                ).encode() + body + tail
+                computed = sha256(prev.encode() + record if prev else record).hexdigest()
+            except Exception as exc:  # stored values no writer produces (a tampered row)
+                record, computed = None, str(exc) if isinstance(exc, NotCanonicalJson) else f"{type(exc).__name__}: {exc}"
+            if computed != stored or prev != expected:
+                broken += 1
+                if first is None:
+                    first = _diagnose(row_id, record, computed, prev, stored, expected, last_id)
+            expected, last_id = stored, row_id
     if scope is not None:
         yield ScopeResult(scope[0], scope[1], count, broken, first, last_id, expected)
 
@@ -773,15 +788,15 @@ def iter_verify(
             yield from _verify_parallel(*parallel, progress=progress, batch=batch)
             return
 
-    def rows() -> Iterator[Sequence[Any]]:
+    def batches() -> Iterator[list[Any]]:
         done = 0
         for part in _server_side_batches(connection, _VERIFY_SQL.format(where=where), params, batch):
-            yield from part
+            yield part
             done += len(part)
             if progress is not None:
                 progress(done)
 
-    yield from verify_rows(rows())
+    yield from verify_batches(batches())
 
 
 PARALLEL_FROM = 50_000  # rows (the planner's estimate); below, starting processes costs more than it saves
@@ -874,13 +889,13 @@ def _verify_range(conninfo: str, snapshot: str, where: str, params: dict[str, An
         cursor = dbapi.cursor(name=f"schemactl_audit_verify_{secrets.token_hex(4)}")
         cursor.execute(_VERIFY_SQL.format(where=where), params)
 
-        def rows() -> Iterator[Sequence[Any]]:
+        def batches() -> Iterator[list[Any]]:
             for part in _prefetched(cursor, batch):
-                yield from part
+                yield part
                 if _COUNTS is not None:
                     _COUNTS.put(len(part))
 
-        return list(verify_rows(rows()))
+        return list(verify_batches(batches()))
 
 
 def _server_side_batches(connection: Connection, sql: str, params: dict[str, Any], batch: int) -> Iterator[list[Any]]:

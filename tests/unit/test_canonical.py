@@ -17,12 +17,14 @@ import rfc8785
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from cadb import canonical
 from cadb.canonical import (
     MAX_SAFE_INTEGER,
     NotCanonicalJson,
     canonical_json,
     canonical_json_for_jsonb,
     canonical_json_from_text,
+    canonical_json_many,
     parse_json,
     sha256_hex,
 )
@@ -251,6 +253,7 @@ def test_canonical_json_of_a_value_equals_rfc8785(value: object) -> None:
     {"attempt": 3, "job_id": "job-7", "note": "Çelik şaft", "metrics": {"cycle_time_s": 3.25, "toolpath_mm": 1234.5}},
     [1, 2.5, "x", None, True, {"k": []}],
     {"z": 100.0, "m": -0.0, "x": [2.0]},  # integral floats, which repr() writes as 100.0: read back first
+    {"tiny": 1e-05},  # repr() writes 1e-05; orjson, reading that back, 0.00001 as RFC 8785 does
     ("a", ("b", 1)),
 ])
 def test_plain_values_never_reach_rfc8785(value: object, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -260,7 +263,7 @@ def test_plain_values_never_reach_rfc8785(value: object, monkeypatch: pytest.Mon
 
 
 @pytest.mark.parametrize("value", [
-    {1: "x"}, {"n": 2**53}, {"tiny": 1e-05}, {"e": _Flag.ON}, {"\U0001f600": 1, "\ufb33": 2}, ["\ud800"], collections.OrderedDict(a=1),
+    {1: "x"}, {"n": 2**53}, {"tiny": 1e-7}, {"e": _Flag.ON}, {"\U0001f600": 1, "\ufb33": 2}, ["\ud800"], collections.OrderedDict(a=1),
 ])
 def test_values_json_would_write_differently_take_the_rfc8785_path(value: object, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
@@ -269,3 +272,77 @@ def test_values_json_would_write_differently_take_the_rfc8785_path(value: object
     with contextlib.suppress(NotCanonicalJson):
         canonical_json(value)
     assert calls == [value]
+
+
+# ------------------------------------------- the orjson tier (verify's path) equals rfc8785
+
+# Doubles of every magnitude and shape: where orjson and RFC 8785 write them alike, and where
+# they differ (exponents, integral values, -0, long integers), which the tier must decline.
+any_double = st.floats(allow_nan=False, allow_infinity=False)
+decimal_doubles = st.integers(-(10**17), 10**17).flatmap(
+    lambda digits: st.integers(-25, 25).map(lambda exp: float(f"{digits}e{exp}")))
+orjson_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**66), 2**66) | any_double | decimal_doubles
+    | st.sampled_from([100.0, -0.0, 0.0, 1e-05, 1e-06, 1e-7, 1e15, 1e16, 1e21, 1e22, 2.0**53, 2**53, 2**53 - 1,
+                       0.30000000000000004, 1234567890123456.8, 5e-324])
+    | st.text() | st.sampled_from(["\U0001f600", "\ufb33", "e+", "e-1", "5e-7", "1.0", "x.0]", "-1234567890123456", '"\\\n\x1f\u2028\x7f']),
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(st.text(max_size=5) | st.sampled_from(["\U0001f600", "\ufb33", "\ue000", "\u20ac"]), children, max_size=5),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(orjson_values)
+@example([1e16, 1e-6, 100.0, -0.0, 2**53, -(2**53), 2**64, -(2**63) - 1, 1e21, 9.999e20, 1.5e300])
+@example({"\U0001f600": 1, "\ufb33": 2})
+@example(1234567890123456.8)
+def test_the_orjson_tier_equals_rfc8785_or_declines(value: object) -> None:
+    """The differential property test of the first tier alone: on any document it returns
+    rfc8785's bytes (numbers read as doubles) or None (the next tier then answers)."""
+    for text in (json.dumps(value, ensure_ascii=False), _jsonb_like(value)):
+        out = canonical._orjson_canonical(text)
+        assert out is None or out == _reference(text), text
+        assert out is None or canonical._orjson_canonical(text.encode()) == out  # bytes in: the same
+
+
+@pytest.mark.parametrize("text", [
+    "100.0", "[1.0]", '{"a": -0.0}', "1e16", "[1e-6]", "9007199254740993", "[-9007199254740993]",
+    "18446744073709551616", '{"\U0001f600": 1, "\ufb33": 2}', "NaN", "[1e400]", '"\\ud800"', "[1,]",
+])
+def test_the_orjson_tier_declines_forms_it_writes_differently(text: str) -> None:
+    assert canonical._orjson_canonical(text) is None
+    with contextlib.suppress(NotCanonicalJson, ValueError):  # (the later tiers answer, or refuse)
+        assert canonical_json_from_text(text) == _reference(text)
+
+
+def test_payloads_as_jsonb_prints_them_take_the_orjson_tier() -> None:
+    """The speed of verify: typical payloads (nested, floats, non-ASCII, 16-digit fractions,
+    jsonb's ", " separators) never need the slower tiers."""
+    texts = [
+        '{"note": "Çelik şaft", "tags": ["roughing", "5-axis"], "job_id": "job-7", "attempt": 3, '
+        '"metrics": {"toolpath_mm": 1234.5, "cycle_time_s": 0.30000000000000004}}',
+        '{"from": "queued", "to": "running", "at": "2025-03-01T09:30:00Z", "priority": -2, "ok": true, "x": null}',
+        '[0.0001, 123456789.125, -7, "e-mail", "one-time", "1.0.2", {"": []}]',
+    ]
+    outs = [canonical._orjson_canonical(text) for text in texts]
+    assert None not in outs
+    assert outs == [_reference(text) for text in texts]
+    assert canonical_json_many(texts) == outs
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(orjson_values, max_size=6))
+def test_canonical_json_many_equals_one_by_one(values: list[object]) -> None:
+    """The batch answers each document as the tier alone does: the one check over the joined
+    batch clears only what each check would clear."""
+    texts = [json.dumps(v) for v in values]
+    assert canonical_json_many(texts) == [canonical._orjson_canonical(t) for t in texts]
+
+
+def test_canonical_json_many_declines_only_what_it_must() -> None:
+    texts = ['{"a": 1.5}', "100.0", "[1e400]", "not json", '{"b": [2]}']
+    assert canonical_json_many(texts) == [b'{"a":1.5}', None, None, None, b'{"b":[2]}']
+    assert canonical_json_many([{"parsed": 1}, "[1]"]) == [None, b"[1]"]  # not text: not for this tier
+    assert canonical_json_many(["1", "2"]) == [b"1", b"2"]  # ("1,2" joined: no false 16-digit run)
+    assert canonical_json_many([]) == []

@@ -197,6 +197,23 @@ def test_rows_that_cannot_be_hashed_are_broken_not_fatal() -> None:
     assert result.first_break.message.startswith("the row cannot be hashed (")
 
 
+@pytest.mark.parametrize("batch", [1, 2, 3, 1000])
+def test_batches_of_any_size_give_the_same_findings(batch: int) -> None:
+    """verify canonicalises each fetched batch at once (orjson, one output check per batch);
+    a row the fast tier declines, or that cannot be hashed, is still checked on its own, and
+    a scope that spans batches is one chain."""
+    a, b = make_chain(Scope("job", "a"), 5), make_chain(Scope("job", "b"), 4, first_id=10)
+    a[2][5] = '{"n": 2, "ratio": 0.7, "name": "şaft"}'  # a changed payload
+    b[1][5] = "[1e400]"  # cannot be hashed
+    b[2][5] = '{"n": 2.0, "ratio": 0.6666666666666666, "name": "\\u015faft"}'  # the same value, written otherwise
+    results = list(verify_rows(a + b, batch=batch))
+    assert [(str(r.scope), r.rows, r.broken_rows, r.first_break and (r.first_break.id, r.first_break.kind))
+            for r in results] == [("job:a", 5, 1, (3, "hash_mismatch")), ("job:b", 4, 1, (11, "hash_mismatch"))]
+    assert "a field was changed" in results[0].first_break.message
+    assert results[1].first_break.message.startswith("the row cannot be hashed (")
+    assert [r.head_hash for r in results] == [a[-1][7], b[-1][7]]
+
+
 def test_the_report() -> None:
     rows = make_chain(Scope("job", "a"), 2) + make_chain(Scope("job", "b"), 2, first_id=5)
     rows[3][4] = "job.other"
