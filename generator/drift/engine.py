@@ -365,14 +365,15 @@ def connect_read_only(url: str, *, missing_ok: bool = False) -> Engine | None:
 SNAPSHOT_OPTIONS = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
 
 
-def _read_live(live_url: str, shortcut: Shortcut | None = None) -> Inspection | None:
+def _read_live(live_url: str, shortcut: Shortcut | None = None, snapshot: str | None = None) -> Inspection | None:
     """Connect read-only and inspect (runs in the worker thread), in one REPEATABLE READ
     READ ONLY transaction: our catalog snapshot and every query of migra's inspector read the
     same snapshot of the catalog, so a migration committing meanwhile is seen whole or not
     at all (the SQL never mixes the two states).
 
     With ``shortcut``: the catalog fingerprint first (same transaction); None, nothing
-    inspected, when it equals the cached spec database's (``Shortcut``)."""
+    inspected, when it equals the cached spec database's (``Shortcut``). With ``snapshot``
+    (exported by ``generator.drift.remembered``): that snapshot, imported first."""
     try:
         engine = connect_read_only(live_url)
     except BaseException:
@@ -383,6 +384,10 @@ def _read_live(live_url: str, shortcut: Shortcut | None = None) -> Inspection | 
         with _reading("the live database"), engine.connect() as conn:
             conn = conn.execution_options(**SNAPSHOT_OPTIONS)
             with conn.begin():
+                if snapshot is not None:
+                    from generator.drift.remembered import import_snapshot_sql
+
+                    conn.exec_driver_sql(import_snapshot_sql(snapshot))
                 if shortcut is not None and shortcut.live_equals_spec(conn):
                     return None
                 return inspect(conn)  # every managed schema (catalog_schemas)
@@ -545,7 +550,6 @@ def run_diff(
     Never writes to the live database; a scratch database is always dropped. Raises
     DatabaseError (unreachable server, bad password, no CREATEDB on the dev server, ...) or
     SpecError (PostgreSQL refused the spec). Returns the report; prints nothing."""
-    from concurrent.futures import ThreadPoolExecutor
 
     from generator.pg import dbcache
 
@@ -568,11 +572,27 @@ def run_diff(
         report.spec_cache = "hit"
         timings["total"] = round(time.perf_counter() - started, 3)
         return report
-    # fingerprints read just now and different: no second reading of the live one
-    shortcut = Shortcut(timings, enabled=remembered is None)
+    try:
+        return _full_diff(live_url, dev_url, spec, progress, keep, unmanaged, timings, started, remembered)
+    finally:
+        if remembered is not None:
+            remembered.close()
+
+
+def _full_diff(
+    live_url: str, dev_url: str, spec: Spec | SpecDDL, progress: Progress, keep: int,
+    unmanaged: tuple[UnmanagedSpec, ...], timings: dict[str, float], started: float, held: Any,
+) -> DiffReport:
+    """Both sides inspected and compared (``run_diff``); ``held``: the live snapshot the
+    fingerprints were found different in (``generator.drift.remembered.HeldSnapshot``), which
+    the live side reads again, without a second fingerprint."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    snapshot = held.snapshot if held is not None else None
+    shortcut = Shortcut(timings, enabled=held is None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-live") as pool:
         # the live side (connect, inspect) runs beside the spec side (read or build, inspect)
-        live_future = pool.submit(_timed, timings, "live", _read_live, live_url, shortcut)
+        live_future = pool.submit(_timed, timings, "live", _read_live, live_url, shortcut, snapshot)
         live_future.add_done_callback(lambda _: shortcut.live_done())  # however the live side ends
 
         def check_live() -> None:  # a live connection error: say so before building the spec

@@ -15,15 +15,18 @@ the same questions over plain psycopg connections, before the engine starts:
    ``default_transaction_read_only`` on (as the engine's live side), equals it.
 
 Any "no" (or any query error) returns None and the engine runs as before, so this path can
-only answer what the engine's own shortcut would have answered. A connection that fails is
-reported as the engine would (one line, no password).
+only answer what the engine's own shortcut would have answered. When the fingerprints differ,
+the live transaction's snapshot is exported and held, and the engine's inspection imports it:
+one diff, one state of the live catalog. A connection that fails is reported as the engine
+would (one line, no password).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 READ_ONLY_OPTION = "-c default_transaction_read_only=on"
@@ -94,12 +97,37 @@ def connected(url: str, *, read_only: bool) -> Iterator[Any]:
         conn.close()
 
 
+class HeldSnapshot:
+    """The live database's snapshot the fingerprint was read in, exported
+    (``pg_export_snapshot``) and held open for the engine to import (``SET TRANSACTION
+    SNAPSHOT``): the whole diff reads one state of the catalog, even when a migration commits
+    between the fingerprint and the inspection (tests/drift/test_diff_snapshot.py)."""
+
+    def __init__(self, stack: ExitStack, snapshot: str) -> None:
+        self._stack, self.snapshot = stack, snapshot
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
+
+
+def import_snapshot_sql(snapshot: str) -> str:
+    """The statement that reads ``snapshot`` (a server's ``pg_export_snapshot()`` value, checked
+    to be one: it is pasted into SQL, which this statement cannot bind)."""
+    if not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise ValueError("not a snapshot id")
+    return f"SET TRANSACTION SNAPSHOT '{snapshot}'"
+
+
 def remembered_in_sync(
     live_url: str, dev_url: str, spec: Any, timings: dict[str, float]
-) -> dict[str, str] | bool | None:
+) -> dict[str, str] | HeldSnapshot | None:
     """The server versions (``{"database": ..., "dev": ...}``) when the live catalog equals the
-    remembered fingerprint of ``spec``'s kept database (a ``SpecDDL`` with a key); False when
-    both were read and differ (the engine need not read the live fingerprint again); None when
+    remembered fingerprint of ``spec``'s kept database (a ``SpecDDL`` with a key); a
+    ``HeldSnapshot`` when both were read and differ (the engine compares in full, in the same
+    snapshot, without reading the live fingerprint again; the caller closes it); None when
     this path cannot tell."""
     import psycopg
 
@@ -124,13 +152,16 @@ def remembered_in_sync(
                 return None
         timings["dev_check"] = round(time.perf_counter() - t0, 3)  # the dev server, not the spec database
         t0 = time.perf_counter()
-        with connected(live_url, read_only=True) as live:
+        with ExitStack() as stack:
+            live = stack.enter_context(connected(live_url, read_only=True))
             mine = fingerprint(DriverConnection(live))
             live_version = server_version(live)
-    except psycopg.Error:  # e.g. a role that may not read a catalog: the engine explains it
+            timings["live_fingerprint"] = round(time.perf_counter() - t0, 3)
+            if mine != value:  # held for the engine: the comparison reads this same state
+                snapshot = live.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()[0]
+                return HeldSnapshot(stack.pop_all(), snapshot)
+    except psycopg.Error:  # e.g. a role that may not read a catalog, a standby: the engine explains it
         return None
-    timings["live_fingerprint"] = timings["live"] = round(time.perf_counter() - t0, 3)
-    if mine != value:
-        return False
+    timings["live"] = timings["live_fingerprint"]
     timings["spec_fingerprint_remembered"] = timings["fingerprint_equal"] = 1.0
     return {"database": live_version, "dev": spec_version}

@@ -6,7 +6,9 @@ the migration's lock (pg_get_expr opens the table); the migration commits while 
 waits, as in the report (the diff waited 7 s). Before the fix the diff's queries each read
 their own state, and the script had a COMMENT on a column it never added. Now everything is
 read in one REPEATABLE READ READ ONLY transaction: the state before the migration, whole (the
-column is missing, the script adds it, then comments it)."""
+column is missing, the script adds it, then comments it). Since issue 19 the live fingerprint
+is read first on a connection of its own; when it differs from the spec's, its snapshot is
+exported and the inspection imports it, so the whole diff still reads one state."""
 
 from __future__ import annotations
 
@@ -28,6 +30,11 @@ def _libpq(url: str) -> str:
 
 
 def test_diff_reads_one_snapshot_while_a_migration_commits(run_cli, pg: LocalServer, head: str) -> None:
+    # the spec database's fingerprint remembered: the diff below reads the live fingerprint
+    # first (generator.drift.remembered), finds it different, and the engine's inspection must
+    # read that same snapshot (exported and imported), not a later one
+    for _ in range(2):
+        assert run_cli("diff", "--db", head, "--dev-db", pg.url()).code == 0
     with clone(pg.url(), head, prefix="drift_snapshot") as live:
         execute(live, f"ALTER TABLE users DROP COLUMN {COLUMN};")
         migration = psycopg.connect(_libpq(live))
@@ -70,3 +77,4 @@ def test_diff_reads_one_snapshot_while_a_migration_commits(run_cli, pg: LocalSer
         assert len(adds) == 1 and len(comments) == 1, sql
         assert sql.index(adds[0]) < sql.index(comments[0])
         assert report["complete"] and not report["missing_sql"]
+        assert "dev_check" in report["timings"] and "live_fingerprint" in report["timings"]  # the remembered path
