@@ -71,7 +71,7 @@ def measure(url: str, dev_url: str, repeats: int) -> dict[str, float]:
     from generator.adopt.verify import pg_dump_binary
     from generator.pg.database import libpq_url
 
-    schemactl = [sys.executable, "-c", "from cli.main import run; run()"]
+    schemactl = [sys.executable, "-c", "from cli.entry import run; run()"]
     env = dict(os.environ, PYTHONPATH=str(REPO))
     dump = [str(pg_dump_binary()), "--schema-only", "--no-owner", "--dbname", libpq_url(url)]
     times: dict[str, list[float]] = {"pg_dump": [], "import_no_verify": [], "import_proven": []}

@@ -38,7 +38,7 @@ _SCRIPT = Path(sys.executable).with_name("schemactl")  # the console script, as 
 _CLI = (
     [str(_SCRIPT)]
     if _SCRIPT.is_file()
-    else [sys.executable, "-c", "from cli.main import run; run()"]
+    else [sys.executable, "-c", "from cli.entry import run; run()"]
 )
 
 

@@ -111,10 +111,12 @@ def main(argv: list[str] | None = None) -> int:
 
     click = _click_exceptions()
 
-    _register()
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in args or os.environ.get("SCHEMACTL_DEBUG") == "1"
+    if not debug:
+        _quiet_library_logs()
     try:
+        _register()  # imports every command group: Ctrl-C here is an interrupt like any other
         OUT.begin(args)  # the --format, so every error follows the output contract (cli/output.py)
         result = app(args=args, prog_name="schemactl", standalone_mode=False)
         return int(result or 0)
@@ -141,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug, not a user mistake: say so, and how to see more
         from generator.errors import from_database_exception
 
+        if _caused_by_interrupt(exc):  # e.g. Python 3.11 wraps one raised in __set_name__
+            OUT.report("interrupted", exit_code=130)
+            return 130
         if debug:
             OUT.traceback()  # scrubbed: a driver's message may repeat a connection string
             return 1
@@ -150,6 +155,29 @@ def main(argv: list[str] | None = None) -> int:
         first = (str(exc).strip().splitlines() or [""])[0][:300]
         OUT.report(f"internal error: {type(exc).__name__}: {first}", "rerun with --debug for a traceback and report it", kind="internal")
         return 1
+
+
+def _quiet_library_logs() -> None:
+    """SQLAlchemy logs a pool's failure to close a connection (a Ctrl-C while it closes, a
+    server gone) with a traceback, which Python's last-resort handler prints to stderr: the
+    command's own error line already says what happened. Shown with --debug."""
+    import logging
+
+    logger = logging.getLogger("sqlalchemy")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """Is a KeyboardInterrupt what ``exc`` was raised from (Ctrl-C wrapped by Python)?"""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _click_exceptions():
@@ -166,8 +194,16 @@ def _click_exceptions():
 
 
 def run() -> None:
-    """The console script: one command, then the process ends."""
+    """One command, then the process ends (the console script, ``cli.entry.run``, calls this
+    once the command line is imported)."""
     import cli.state
+    from cli import interrupts
 
+    interrupts.install()  # idempotent: Ctrl-C never inside the import machinery
     cli.state.PROCESS_LIFETIME = True
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # before main's own handler is in place
+        sys.stderr.write("error: interrupted\n")
+        code = 130
+    sys.exit(code)

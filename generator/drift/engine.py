@@ -591,19 +591,19 @@ def _full_diff(
     snapshot = held.snapshot if held is not None else None
     shortcut = Shortcut(timings, enabled=held is None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-live") as pool:
-        # the live side (connect, inspect) runs beside the spec side (read or build, inspect)
-        live_future = pool.submit(_timed, timings, "live", _read_live, live_url, shortcut, snapshot)
-        live_future.add_done_callback(lambda _: shortcut.live_done())  # however the live side ends
-
-        def check_live() -> None:  # a live connection error: say so before building the spec
-            if live_future.done():
-                live_future.result()
-
-        t0 = time.perf_counter()
         try:
+            # the live side (connect, inspect) runs beside the spec side (read or build, inspect)
+            live_future = pool.submit(_timed, timings, "live", _read_live, live_url, shortcut, snapshot)
+            live_future.add_done_callback(lambda _: shortcut.live_done())  # however the live side ends
+
+            def check_live() -> None:  # a live connection error: say so before building the spec
+                if live_future.done():
+                    live_future.result()
+
+            t0 = time.perf_counter()
             target, cache = _spec_side(dev_url, spec, timings, keep, check_live, progress, shortcut)
-        finally:
-            shortcut.spec_done()  # the live side never waits for a spec fingerprint that will not come
+        finally:  # however this ends (Ctrl-C included): the live side never waits for a spec
+            shortcut.spec_done()  # fingerprint that will not come (the pool's exit waits for it)
         timings["spec"] = round(time.perf_counter() - t0, 3)
         progress("reading the live database")
         live = live_future.result()

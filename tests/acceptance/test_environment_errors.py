@@ -140,7 +140,7 @@ def test_server_stopped_during_upgrade(own_server: LocalServer) -> None:
     holder.commit()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SCHEMACTL_SPEC", "SCHEMACTL_DEBUG")}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from cli.main import run; run()", "upgrade", "--db", url],
+        [sys.executable, "-c", "from cli.entry import run; run()", "upgrade", "--db", url],
         cwd=project_copy(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:

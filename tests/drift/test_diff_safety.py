@@ -152,7 +152,7 @@ def _interrupt_a_diff_while_it_builds(pg: LocalServer, head: str) -> tuple[int, 
         if k not in ("DATABASE_URL", "SCHEMACTL_DEV_DATABASE_URL")
     }
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from cli.main import run; run()", "diff", "--db", head, "--dev-db", pg.url()],
+        [sys.executable, "-c", "from cli.entry import run; run()", "diff", "--db", head, "--dev-db", pg.url()],
         cwd=project_copy(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     seen: set[str] = set()

@@ -124,7 +124,7 @@ def test_sigkill_during_generate_is_reaped_by_clear_cache(project: Path, pg: Loc
     before = databases(pg)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SCHEMACTL_DEV_DATABASE_URL", "SCHEMACTL_SPEC")}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from cli.main import run; run()", "generate", "-m", "nickname", "--dev-db", pg.url("postgres")],
+        [sys.executable, "-c", "from cli.entry import run; run()", "generate", "-m", "nickname", "--dev-db", pg.url("postgres")],
         cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     tmp = project / ".schemactl" / "tmp"
