@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from cli import fast_options
 from cli.output import OUT
 from cli.state import State
 
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if not debug:
         _quiet_library_logs()
     try:
+        fast_options.install()  # option values without pydantic where typer's answer is certain
         _register()  # imports every command group: Ctrl-C here is an interrupt like any other
         OUT.begin(args)  # the --format, so every error follows the output contract (cli/output.py)
         result = app(args=args, prog_name="schemactl", standalone_mode=False)
