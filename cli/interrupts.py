@@ -56,6 +56,11 @@ def _again(signum: int, frame: FrameType | None) -> None:
 
 def install() -> None:
     """Ctrl-C raises KeyboardInterrupt, never inside the import machinery. The main thread
-    only (where Python runs signal handlers); idempotent."""
+    only (where Python runs signal handlers); idempotent. A process started with SIGINT
+    ignored (a background job of a script, nohup) keeps ignoring it, as Python itself does;
+    so does one whose embedding program set its own handler."""
+    current = signal.getsignal(signal.SIGINT)
+    if current is not signal.default_int_handler and current is not _on_sigint:
+        return
     signal.signal(signal.SIGALRM, _again)
     signal.signal(signal.SIGINT, _on_sigint)

@@ -27,6 +27,13 @@ from drift_helpers import drop_cached_specs
 
 from generator.pg.server import LocalServer
 
+# the console script as a terminal's foreground command gets Ctrl-C, whatever this test
+# process inherited (a background job of a script starts with SIGINT ignored, which the
+# command then keeps: cli/interrupts.py)
+FOREGROUND = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from cli.entry import run; run()"
+)
 RUNS = int(os.environ.get("SCHEMACTL_STRESS_SIGINT", "0") or 0)
 pytestmark = pytest.mark.skipif(not RUNS, reason="a stress run: set SCHEMACTL_STRESS_SIGINT=N")
 
@@ -44,7 +51,7 @@ def test_ctrl_c_at_a_random_moment(pg: LocalServer, head: str, seed: int) -> Non
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SCHEMACTL_DEV_DATABASE_URL")}
     env["PYTHONFAULTHANDLER"] = "1"  # SIGABRT below prints every thread's stack
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from cli.entry import run; run()", "diff", "--db", head, "--dev-db", pg.url()],
+        [sys.executable, "-c", FOREGROUND, "diff", "--db", head, "--dev-db", pg.url()],
         cwd=project_copy(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     delay = rnd.uniform(0.05, 3.5)

@@ -34,6 +34,13 @@ from generator.drift.engine import connect_read_only, snapshot_of
 from generator.pg.database import with_database
 from generator.pg.server import LocalServer
 
+# the console script as a terminal's foreground command gets Ctrl-C, whatever this test
+# process inherited (a background job of a script starts with SIGINT ignored, which the
+# command then keeps: cli/interrupts.py)
+FOREGROUND = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from cli.entry import run; run()"
+)
 XMAX = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text"
 
 
@@ -152,7 +159,7 @@ def _interrupt_a_diff_while_it_builds(pg: LocalServer, head: str) -> tuple[int, 
         if k not in ("DATABASE_URL", "SCHEMACTL_DEV_DATABASE_URL")
     }
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from cli.entry import run; run()", "diff", "--db", head, "--dev-db", pg.url()],
+        [sys.executable, "-c", FOREGROUND, "diff", "--db", head, "--dev-db", pg.url()],
         cwd=project_copy(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     seen: set[str] = set()

@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 WINDOW = '''
 import _imp, os, signal, sys, threading, time
 sys.path.insert(0, {repo!r})
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own, whatever was inherited
 if {install}:
     from cli import interrupts
     interrupts.install()
@@ -69,7 +70,7 @@ def _run(install: bool, after: str = "time.sleep(0.001)") -> list[str]:
 
 def test_without_the_handler_the_window_leaks_the_import_lock() -> None:
     """The control: Python's own handler raises inside the window, and the lock is never
-    released (the test above would pass for the wrong reason if this did not happen)."""
+    released (the test below would pass for the wrong reason if this did not happen)."""
     assert _run(install=False) == ["interrupted never", "another thread could not import"]
 
 
@@ -168,3 +169,15 @@ def test_sqlalchemy_logged_errors_are_printed_only_with_debug(args: list[str], s
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert ("Traceback" in done.stderr) is shown, done.stderr
+
+
+def test_a_process_started_with_sigint_ignored_keeps_ignoring_it() -> None:
+    """A background job of a script (bash ignores SIGINT for those) or nohup: as Python."""
+    script = (
+        f"import signal, sys; sys.path.insert(0, {str(REPO)!r}); "
+        "signal.signal(signal.SIGINT, signal.SIG_IGN); "
+        "from cli import interrupts; interrupts.install(); "
+        "print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "True", done.stderr
